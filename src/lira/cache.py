@@ -1,0 +1,166 @@
+"""On-disk feature cache: every text is encoded once per (backbone name, role, pooling).
+
+Layout: ``<root>/<backbone>/<role>-<pooling>/<shard>.npy`` holds float32 rows and
+``<shard>.keys.json`` lists their keys (SHA-256 of name, role, pooling and text). A shard is written
+to a temporary file, fsynced and renamed, and only then is its keys file written the same way: a
+process killed mid-write leaves at most an orphan ``.npy`` or ``.tmp`` that is never read as valid.
+Reads are memory-mapped. The root is ``$LIRA_CACHE_DIR`` or ``~/.cache/lira``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lira.backbones.base import BaseBackbone, Role, validate_texts
+from lira.data.io import atomic_write
+
+
+def default_cache_dir() -> Path:
+    """``$LIRA_CACHE_DIR`` or ``~/.cache/lira``."""
+    return Path(os.environ.get("LIRA_CACHE_DIR") or Path.home() / ".cache" / "lira")
+
+
+def cache_key(name: str, role: str, pooling: str, text: str) -> str:
+    """The SHA-256 hex key of one text under one backbone, role and pooling."""
+    return hashlib.sha256("\x1f".join((name, role, pooling, text)).encode("utf-8")).hexdigest()
+
+
+def _safe(part: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", part)
+
+
+@dataclass(frozen=True)
+class NamespaceInfo:
+    """Size of one (backbone, role, pooling) namespace of the cache."""
+
+    backbone: str
+    role_pooling: str
+    entries: int
+    shards: int
+    bytes: int
+
+
+class FeatureCache:
+    """Sharded, append-only store of float32 vectors keyed by ``cache_key``."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+        self._index: dict[Path, dict[str, tuple[Path, int]]] = {}
+        self._arrays: dict[Path, np.ndarray] = {}
+
+    def _dir(self, name: str, role: str, pooling: str) -> Path:
+        return self.root / "features" / _safe(name) / f"{_safe(role)}-{_safe(pooling)}"
+
+    def _load_index(self, folder: Path) -> dict[str, tuple[Path, int]]:
+        if folder not in self._index:
+            index: dict[str, tuple[Path, int]] = {}
+            for keys_file in sorted(folder.glob("*.keys.json")):
+                shard = keys_file.with_name(keys_file.name.removesuffix(".keys.json") + ".npy")
+                try:
+                    keys = json.loads(keys_file.read_text(encoding="utf-8"))["keys"]
+                    rows = np.load(shard, mmap_mode="r").shape[0]
+                except (OSError, ValueError, KeyError):
+                    continue  # unreadable shard: treated as absent, so its texts are encoded again
+                if rows != len(keys):
+                    continue
+                for row, key in enumerate(keys):
+                    index[key] = (shard, row)
+            self._index[folder] = index
+        return self._index[folder]
+
+    def _array(self, shard: Path) -> np.ndarray:
+        if shard not in self._arrays:
+            self._arrays[shard] = np.load(shard, mmap_mode="r")
+        return self._arrays[shard]
+
+    def get(self, name: str, role: str, pooling: str, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """Cached vectors for ``texts`` (``None`` where absent)."""
+        index = self._load_index(self._dir(name, role, pooling))
+        out: list[np.ndarray | None] = []
+        for text in texts:
+            hit = index.get(cache_key(name, role, pooling, text))
+            out.append(None if hit is None else np.asarray(self._array(hit[0])[hit[1]]))
+        return out
+
+    def put(self, name: str, role: str, pooling: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Store ``vectors[i]`` for ``texts[i]`` as one new shard (atomic)."""
+        if len(texts) != len(vectors):
+            raise ValueError(f"{len(texts)} texts but {len(vectors)} vectors")
+        if not len(texts):
+            return
+        folder = self._dir(name, role, pooling)
+        stem = uuid.uuid4().hex
+        keys = [cache_key(name, role, pooling, t) for t in texts]
+        with atomic_write(folder / f"{stem}.npy", "wb") as f:
+            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32))
+        with atomic_write(folder / f"{stem}.keys.json") as f:
+            json.dump({"backbone": name, "role": role, "pooling": pooling, "keys": keys}, f)
+        index = self._load_index(folder)
+        for row, key in enumerate(keys):
+            index[key] = (folder / f"{stem}.npy", row)
+
+    def info(self) -> list[NamespaceInfo]:
+        """One ``NamespaceInfo`` per namespace on disk."""
+        out = []
+        for folder in sorted((self.root / "features").glob("*/*")):
+            if not folder.is_dir():
+                continue
+            entries = len(self._load_index(folder))
+            size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+            out.append(NamespaceInfo(folder.parent.name, folder.name, entries,
+                                     len(list(folder.glob("*.keys.json"))), size))
+        return out
+
+    def clear(self, backbone: str | None = None) -> int:
+        """Delete the whole cache, or one backbone's part; returns the bytes freed."""
+        target = self.root / "features" / (_safe(backbone) if backbone else "")
+        if not target.exists():
+            return 0
+        freed = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+        shutil.rmtree(target)
+        self._index.clear()
+        self._arrays.clear()
+        return freed
+
+
+class CachedBackbone:
+    """A backbone whose ``encode`` is served from a ``FeatureCache``; counts ``hits`` and ``misses``."""
+
+    def __init__(self, backbone: BaseBackbone, cache: FeatureCache | None = None) -> None:
+        self.backbone = backbone
+        self.cache = cache or FeatureCache()
+        self.name, self.dim = backbone.name, backbone.dim
+        self.hits = self.misses = 0
+
+    def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
+               batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
+        """Same contract as ``Backbone.encode``; only texts not in the cache reach the backbone."""
+        texts = validate_texts(texts)
+        found = self.cache.get(self.name, role, "pooled", texts)
+        todo = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
+        fresh: dict[str, np.ndarray] = {}
+        if todo:
+            vectors = self.backbone.encode(todo, lang=lang, role=role, batch_size=batch_size,
+                                           show_progress=show_progress)
+            self.cache.put(self.name, role, "pooled", todo, vectors)
+            fresh = dict(zip(todo, vectors, strict=True))
+        self.misses += len(todo)
+        self.hits += len(texts) - sum(v is None for v in found)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, (text, vec) in enumerate(zip(texts, found, strict=True)):
+            out[i] = vec if vec is not None else fresh[text]
+        return out
+
+    def encode_tokens(self, texts: Sequence[str], **kwargs) -> tuple[np.ndarray, np.ndarray]:
+        """Token states straight from the backbone (not cached)."""
+        return self.backbone.encode_tokens(texts, **kwargs)

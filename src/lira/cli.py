@@ -1,0 +1,160 @@
+"""The ``lira`` command line: ``lira encode``, ``lira eval retrieval``, ``lira demo``, ``lira cache``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from lira.backbones import DEFAULT_MULTILINGUAL, SPECS
+
+app = typer.Typer(help="LiRA: anchor low-resource languages to the English semantic space.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+eval_app = typer.Typer(help="Score a model or baseline on data in LiRA's formats.", no_args_is_help=True)
+cache_app = typer.Typer(help="Inspect or clear the on-disk feature cache.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+app.add_typer(cache_app, name="cache")
+
+BackboneOpt = Annotated[str, typer.Option(help=f"Backbone spec: {', '.join(SPECS)}.")]
+CacheDirOpt = Annotated[
+    Path | None, typer.Option(help="Feature cache folder (default $LIRA_CACHE_DIR or ~/.cache/lira).")]
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _read_texts(path: Path, field: str) -> list[str]:
+    from lira.data.io import iter_jsonl, read_text, require
+
+    if path.suffix == ".jsonl":
+        return [require(r, field, path=path, line=n) for n, r in iter_jsonl(path)]
+    lines = read_text(path).splitlines()
+    blank = [n for n, line in enumerate(lines, 1) if not line.strip()]
+    if blank:
+        _fail(f"{path}:{blank[0]}: empty line ({len(blank)} in all); one text per line, none empty")
+    return lines
+
+
+@app.command()
+def encode(
+    input: Annotated[Path, typer.Argument(help="A .txt file (one text per line) or .jsonl file.")],
+    out: Annotated[Path, typer.Option(help="Output .npy file of float32 [n, dim] embeddings.")],
+    lang: Annotated[str | None, typer.Option(help="Language code of the texts (checked against their script).")] = None,
+    role: Annotated[str, typer.Option(help="query, passage or text.")] = "text",
+    field: Annotated[str, typer.Option(help="JSONL field holding the text.")] = "text",
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    cache_dir: CacheDirOpt = None,
+    no_cache: Annotated[bool, typer.Option(help="Encode everything, bypassing the feature cache.")] = False,
+) -> None:
+    """Encode texts with a backbone (through the feature cache) and save the embeddings."""
+    from lira.backbones import load_backbone
+    from lira.cache import CachedBackbone, FeatureCache
+    from lira.data.io import atomic_write
+
+    texts = _read_texts(input, field)
+    model = load_backbone(backbone)
+    encoder = model if no_cache else CachedBackbone(model, FeatureCache(cache_dir))
+    vectors = encoder.encode(texts, lang=lang, role=role)  # type: ignore[arg-type]
+    with atomic_write(out, "wb") as f:
+        np.save(f, vectors)
+    stats = "" if no_cache else f" ({encoder.hits} from cache, {encoder.misses} encoded)"  # type: ignore[union-attr]
+    typer.echo(f"{len(texts)} texts -> {out} {vectors.shape}{stats}")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    data: Annotated[str, typer.Option(help="A BEIR folder, or 'products' for the built-in product set.")] = "products",
+    lang: Annotated[list[str] | None, typer.Option(help="Language(s); default: all 7 of the product set.")] = None,
+    split: Annotated[str, typer.Option(help="Qrels split to score.")] = "test",
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    out: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """nDCG@10, Recall@1/10/100 and MRR@10 of a backbone on a retrieval set."""
+    from lira.backbones import load_backbone
+    from lira.cache import CachedBackbone, FeatureCache
+    from lira.data.loaders import load_beir
+    from lira.data.products import PRODUCT_LANGS, load_products
+    from lira.demo import markdown_table
+    from lira.evaluation.retrieval import RetrievalEvaluator
+    from lira.evaluation.retrieval_metrics import METRICS
+
+    if data != "products" and not lang:
+        _fail("--lang is required for a BEIR folder")
+    langs = lang or list(PRODUCT_LANGS)
+    encoder = CachedBackbone(load_backbone(backbone), FeatureCache(cache_dir))
+    results = {}
+    for code in langs:
+        dataset = load_products(code) if data == "products" else load_beir(data, lang=code)
+        result = RetrievalEvaluator(dataset, split=split)(encoder)
+        result.pop("per_query")
+        results[dataset.lang] = result
+    typer.echo(markdown_table([{"lang": k, **v} for k, v in results.items()], ["lang", "n_queries", *METRICS]))
+    if out:
+        from lira.data.io import write_json
+
+        write_json(out, {"data": data, "split": split, "backbone": encoder.name, "results": results})
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option(help="Runs are written to OUT_DIR/<timestamp>/.")] = Path("runs"),
+    split: Annotated[str, typer.Option(help="Product-set split to evaluate on.")] = "test",
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """The main job: the default backbone on the built-in 7-language product set, with a report."""
+    from lira.demo import DemoConfig, run_demo
+
+    run_demo(DemoConfig(backbone=backbone, split=split, out_dir=out_dir, cache_dir=cache_dir))
+
+
+@cache_app.command("info")
+def cache_info(cache_dir: CacheDirOpt = None) -> None:
+    """Entries and size per backbone, role and pooling."""
+    from lira.cache import FeatureCache
+
+    cache = FeatureCache(cache_dir)
+    rows = cache.info()
+    typer.echo(f"cache: {cache.root}")
+    for r in rows:
+        typer.echo(f"  {r.backbone}  {r.role_pooling}  {r.entries} entries in {r.shards} shard(s), "
+                   f"{r.bytes / 1e6:.2f} MB")
+    if not rows:
+        typer.echo("  (empty)")
+
+
+@cache_app.command("clear")
+def cache_clear(
+    backbone: Annotated[str | None, typer.Option(help="Clear only this backbone name (see `lira cache info`).")] = None,
+    cache_dir: CacheDirOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete cached features."""
+    from lira.cache import FeatureCache
+
+    cache = FeatureCache(cache_dir)
+    what = f"features of {backbone}" if backbone else "all cached features"
+    if not yes and not typer.confirm(f"Delete {what} under {cache.root}?"):
+        raise typer.Abort()
+    typer.echo(f"freed {cache.clear(backbone) / 1e6:.2f} MB")
+
+
+def main() -> None:
+    """Entry point of the ``lira`` script; data and language errors become one-line messages."""
+    from lira.data.errors import DataFormatError
+    from lira.languages import UnknownLanguageError
+
+    try:
+        app()
+    except (DataFormatError, UnknownLanguageError, FileNotFoundError) as e:
+        typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

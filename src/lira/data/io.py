@@ -1,0 +1,136 @@
+"""Strict readers for JSONL, TSV and CSV files, and atomic writers.
+
+Readers decode UTF-8 strictly, yield ``(line_number, record)`` and raise ``DataFormatError`` naming
+the file, line and field for anything malformed. Writers write to a temporary file in the same
+folder and rename it, so a killed process never leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from lira.data.errors import DataFormatError
+
+csv.field_size_limit(1 << 24)
+
+
+def read_text(path: str | Path) -> str:
+    """The whole of ``path`` decoded as UTF-8; invalid bytes raise ``DataFormatError`` with the line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError("file not found", path=path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise DataFormatError(f"invalid UTF-8 byte {raw[e.start]:#04x} at byte {e.start}", path=path,
+                              line=line) from None
+    return text.removeprefix("\ufeff")
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file."""
+    for n, line in enumerate(read_text(path).split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataFormatError(f"malformed JSON ({e.msg} at column {e.colno})", path=path, line=n) from None
+        if not isinstance(obj, dict):
+            raise DataFormatError("each line must be a JSON object", path=path, line=n)
+        yield n, obj
+
+
+def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = True,
+                   fieldnames: Sequence[str] | None = None,
+                   quoting: int = csv.QUOTE_MINIMAL) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line_number, row)`` of a TSV/CSV file as dicts keyed by the header or ``fieldnames``.
+
+    The text is parsed as one stream, so quoted fields keep their newlines; ``line_number`` is the
+    physical line where the record starts. A row with a different number of fields than the header,
+    or broken quoting, raises ``DataFormatError``.
+    """
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter, quoting=quoting, strict=True)
+    names: list[str] | None = list(fieldnames) if fieldnames is not None else None
+    start = 1
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if names is None and header:
+                names = [cell.strip() for cell in row]
+                continue
+            if names is None:
+                raise DataFormatError("no header and no field names given", path=path, line=line)
+            if len(row) != len(names):
+                raise DataFormatError(f"expected {len(names)} fields ({', '.join(names)}), found {len(row)}",
+                                      path=path, line=line)
+            yield line, dict(zip(names, row, strict=True))
+    except csv.Error as e:
+        raise DataFormatError(f"malformed CSV ({e})", path=path, line=start) from None
+
+
+def require(record: Mapping[str, Any], field: str, *, path: str | Path, line: int, kind: type = str) -> Any:
+    """``record[field]`` checked to be present, of ``kind`` and (for strings) not blank."""
+    if field not in record or record[field] is None:
+        raise DataFormatError("missing", path=path, line=line, field=field)
+    value = record[field]
+    if kind is str:
+        if not isinstance(value, str) or not value.strip():
+            raise DataFormatError("must be a non-empty string", path=path, line=line, field=field)
+        return value
+    if kind is float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise DataFormatError(f"must be a number, got {value!r}", path=path, line=line, field=field) from None
+    if kind is int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise DataFormatError(f"must be an integer, got {value!r}", path=path, line=line, field=field) from None
+    if not isinstance(value, kind):
+        raise DataFormatError(f"must be {kind.__name__}", path=path, line=line, field=field)
+    return value
+
+
+@contextmanager
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success fsync and rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: str | Path, records: Sequence[Mapping[str, Any]]) -> None:
+    """Write ``records`` as UTF-8 JSONL, atomically."""
+    with atomic_write(path) as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write ``obj`` as indented UTF-8 JSON, atomically."""
+    with atomic_write(path) as f:
+        json.dump(obj, f, ensure_ascii=False, indent=2)
+        f.write("\n")

@@ -1,0 +1,52 @@
+"""Bilingual lexicons: TSV files ``term<TAB>translation<TAB>note`` (header row; note may be empty).
+
+A term with several rows has alternative senses, most common first. Malformed rows, empty fields
+and duplicate (term, translation) rows raise ``DataFormatError`` naming the line.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from lira.data.errors import DataFormatError
+from lira.data.io import iter_delimited
+
+LEXICON_FIELDS = ("term", "translation", "note")
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One sense: ``term`` (source language) -> English ``translation``, with an optional ``note``."""
+
+    term: str
+    translation: str
+    note: str = ""
+
+
+def load_lexicon(path: str | Path) -> dict[str, list[LexiconEntry]]:
+    """``{lowercased term: [senses in file order]}`` from a lexicon TSV."""
+    path = Path(path)
+    senses: dict[str, list[LexiconEntry]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    rows = iter_delimited(path, delimiter="\t", quoting=csv.QUOTE_NONE)
+    first = True
+    for n, row in rows:
+        if first and list(row) != list(LEXICON_FIELDS):
+            raise DataFormatError(f"header must be {'<TAB>'.join(LEXICON_FIELDS)}, found {'<TAB>'.join(row)}",
+                                  path=path, line=1)
+        first = False
+        term, translation = row["term"].strip(), row["translation"].strip()
+        for field, value in (("term", term), ("translation", translation)):
+            if not value:
+                raise DataFormatError("empty", path=path, line=n, field=field)
+        key = (term.lower(), translation.lower())
+        if key in seen:
+            raise DataFormatError(f"duplicate row {term!r} -> {translation!r} (first on line {seen[key]})",
+                                  path=path, line=n)
+        seen[key] = n
+        senses.setdefault(term.lower(), []).append(LexiconEntry(term, translation, row["note"].strip()))
+    if first:
+        raise DataFormatError("empty lexicon", path=path)
+    return senses

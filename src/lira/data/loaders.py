@@ -1,0 +1,234 @@
+"""Loaders for users' files in LiRA's formats, with errors that name the file, line and field.
+
+Tabular formats are read from ``.jsonl`` or ``.tsv`` (header row) files; field names:
+
+- parallel: ``text``, ``en``, optional ``lang`` and ``translations`` (JSONL list, or TSV columns ``en_2``, ``en_3``...)
+- STS pairs: ``text1``, ``text2``, ``score``, optional ``lang`` or ``lang1``/``lang2``, ``en1``/``en2``
+- NLI: ``premise``, ``hypothesis``, ``label`` (entailment/neutral/contradiction, e/n/c or 0/1/2)
+- multiple choice: ``premise``, ``choices`` (list) or ``choice1``, ``choice2``..., ``label`` (0-based), ``question``
+- classification: ``text``, ``label``
+- retrieval: a BEIR folder with ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``
+
+A ``lang`` column overrides the ``lang`` argument row by row; one of them is required.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from lira.data.errors import DataFormatError
+from lira.data.formats import (
+    NLI_LABELS,
+    ChoiceExample,
+    ClassificationExample,
+    Document,
+    NLIExample,
+    ParallelExample,
+    Query,
+    RetrievalDataset,
+    ScoredPair,
+)
+from lira.data.io import atomic_write, iter_delimited, iter_jsonl, require, write_jsonl
+from lira.languages import UnknownLanguageError, normalize_code
+
+_NLI_ALIASES = {"e": "entailment", "n": "neutral", "c": "contradiction", "0": "entailment", "1": "neutral",
+                "2": "contradiction", "contradictory": "contradiction"}
+
+
+def iter_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of a ``.jsonl`` or ``.tsv``/``.csv`` file as ``(line, dict)``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json"):
+        yield from iter_jsonl(path)
+    elif suffix in (".tsv", ".txt"):
+        yield from iter_delimited(path, delimiter="\t")
+    elif suffix == ".csv":
+        yield from iter_delimited(path, delimiter=",")
+    else:
+        raise DataFormatError(f"unsupported file type {suffix!r}; use .jsonl, .tsv or .csv", path=path)
+
+
+def _lang(record: dict[str, Any], key: str, default: str | None, path: Path, line: int) -> str:
+    code = record.get(key) or default
+    if not code:
+        raise DataFormatError("no language: add this column or pass lang=...", path=path, line=line, field=key)
+    try:
+        return normalize_code(code)
+    except UnknownLanguageError as e:
+        raise DataFormatError(str(e), path=path, line=line, field=key) from None
+
+
+def _optional(record: dict[str, Any], field: str, path: Path, line: int) -> str | None:
+    if record.get(field) in (None, ""):
+        return None
+    return require(record, field, path=path, line=line)
+
+
+def load_parallel(path: str | Path, *, lang: str | None = None) -> list[ParallelExample]:
+    """Parallel sentences ``text`` (in ``lang``) with English ``en`` and optional extra ``translations``."""
+    path = Path(path)
+    out = []
+    for n, r in iter_records(path):
+        extra = r.get("translations") or [r[k] for k in sorted(r) if k.startswith("en_") and r[k]]
+        if isinstance(extra, str):
+            extra = [extra]
+        if not isinstance(extra, list) or not all(isinstance(t, str) and t.strip() for t in extra):
+            raise DataFormatError("must be a list of non-empty strings", path=path, line=n, field="translations")
+        out.append(ParallelExample(lang=_lang(r, "lang", lang, path, n), text=require(r, "text", path=path, line=n),
+                                   en=require(r, "en", path=path, line=n), translations=tuple(extra),
+                                   id=str(r["id"]) if r.get("id") not in (None, "") else f"{path.name}:{n}"))
+    return out
+
+
+def load_sts(path: str | Path, *, lang: str | None = None) -> list[ScoredPair]:
+    """Scored sentence pairs; ``lang1``/``lang2`` default to ``lang`` (column or argument)."""
+    path = Path(path)
+    out = []
+    for n, r in iter_records(path):
+        base = r.get("lang") or lang
+        out.append(ScoredPair(
+            text1=require(r, "text1", path=path, line=n), text2=require(r, "text2", path=path, line=n),
+            score=require(r, "score", path=path, line=n, kind=float),
+            lang1=_lang(r, "lang1", base, path, n), lang2=_lang(r, "lang2", base, path, n),
+            en1=_optional(r, "en1", path, n), en2=_optional(r, "en2", path, n),
+            id=str(r.get("id") or f"{path.name}:{n}")))
+    return out
+
+
+def nli_label(value: Any, *, path: str | Path, line: int) -> str:
+    """Normalise an NLI label (word, letter or 0/1/2) to one of ``NLI_LABELS``."""
+    key = str(value).strip().lower()
+    label = _NLI_ALIASES.get(key, key)
+    if label not in NLI_LABELS:
+        raise DataFormatError(f"unknown NLI label {value!r}; valid: {', '.join(NLI_LABELS)} (or e/n/c, 0/1/2)",
+                              path=path, line=line, field="label")
+    return label
+
+
+def load_nli(path: str | Path, *, lang: str | None = None) -> list[NLIExample]:
+    """NLI pairs with optional ``premise_en``/``hypothesis_en``."""
+    path = Path(path)
+    return [NLIExample(lang=_lang(r, "lang", lang, path, n), premise=require(r, "premise", path=path, line=n),
+                       hypothesis=require(r, "hypothesis", path=path, line=n),
+                       label=nli_label(require(r, "label", path=path, line=n, kind=object), path=path, line=n),
+                       premise_en=_optional(r, "premise_en", path, n),
+                       hypothesis_en=_optional(r, "hypothesis_en", path, n),
+                       id=str(r.get("id") or f"{path.name}:{n}"))
+            for n, r in iter_records(path)]
+
+
+def _choices(r: dict[str, Any], key: str, path: Path, n: int) -> tuple[str, ...] | None:
+    if key in r:
+        value = r[key]
+        if isinstance(value, str):
+            value = json.loads(value) if value.startswith("[") else None
+        if not isinstance(value, list) or len(value) < 2 or not all(isinstance(c, str) and c.strip() for c in value):
+            raise DataFormatError("must be a list of at least 2 non-empty strings", path=path, line=n, field=key)
+        return tuple(value)
+    prefix = "choice" if key == "choices" else "choice_en"
+    numbered = [k for k in r if k.startswith(prefix) and k[len(prefix):].isdigit()]
+    if not numbered:
+        return None
+    return tuple(require(r, k, path=path, line=n) for k in sorted(numbered, key=lambda k: int(k[len(prefix):])))
+
+
+def load_choice(path: str | Path, *, lang: str | None = None) -> list[ChoiceExample]:
+    """Multiple-choice items (XCOPA-like); ``label`` is the 0-based index of the right choice."""
+    path = Path(path)
+    out = []
+    for n, r in iter_records(path):
+        choices = _choices(r, "choices", path, n)
+        if choices is None:
+            raise DataFormatError("missing (give choices or choice1, choice2, ...)", path=path, line=n, field="choices")
+        label = require(r, "label", path=path, line=n, kind=int)
+        if not 0 <= label < len(choices):
+            raise DataFormatError(f"must be in 0..{len(choices) - 1}", path=path, line=n, field="label")
+        choices_en = _choices(r, "choices_en", path, n)
+        if choices_en is not None and len(choices_en) != len(choices):
+            raise DataFormatError("must have as many entries as choices", path=path, line=n, field="choices_en")
+        out.append(ChoiceExample(lang=_lang(r, "lang", lang, path, n), premise=require(r, "premise", path=path, line=n),
+                                 choices=choices, label=label, question=_optional(r, "question", path, n),
+                                 premise_en=_optional(r, "premise_en", path, n), choices_en=choices_en,
+                                 id=str(r.get("id") or f"{path.name}:{n}")))
+    return out
+
+
+def load_classification(path: str | Path, *, lang: str | None = None) -> list[ClassificationExample]:
+    """Texts with class labels and an optional English ``en``."""
+    path = Path(path)
+    return [ClassificationExample(lang=_lang(r, "lang", lang, path, n), text=require(r, "text", path=path, line=n),
+                                  label=str(require(r, "label", path=path, line=n, kind=object)),
+                                  en=_optional(r, "en", path, n), id=str(r.get("id") or f"{path.name}:{n}"))
+            for n, r in iter_records(path)]
+
+
+def load_beir(folder: str | Path, *, lang: str, name: str | None = None) -> RetrievalDataset:
+    """A BEIR folder: ``corpus.jsonl`` (``_id``, ``title``, ``text``), ``queries.jsonl`` (``_id``, ``text``) and
+    ``qrels/<split>.tsv`` (``query-id``, ``corpus-id``, ``score``; graded, integers >= 0).
+
+    Optional fields ``en`` (English side) on documents and queries are kept. Qrels naming an unknown
+    query or document raise ``DataFormatError``.
+    """
+    folder = Path(folder)
+    lang = normalize_code(lang)
+    corpus: dict[str, Document] = {}
+    cpath = folder / "corpus.jsonl"
+    for n, r in iter_jsonl(cpath):
+        doc_id = str(require(r, "_id", path=cpath, line=n, kind=object))
+        if doc_id in corpus:
+            raise DataFormatError(f"duplicate document id {doc_id!r}", path=cpath, line=n, field="_id")
+        title, text = str(r.get("title") or ""), str(r.get("text") or "")
+        if not title.strip() and not text.strip():
+            raise DataFormatError("document has neither title nor text", path=cpath, line=n, field="text")
+        corpus[doc_id] = Document(title=title, text=text, en=_optional(r, "en", cpath, n))
+    queries: dict[str, Query] = {}
+    qpath = folder / "queries.jsonl"
+    for n, r in iter_jsonl(qpath):
+        qid = str(require(r, "_id", path=qpath, line=n, kind=object))
+        if qid in queries:
+            raise DataFormatError(f"duplicate query id {qid!r}", path=qpath, line=n, field="_id")
+        meta = {k: str(v) for k, v in (r.get("metadata") or {}).items()}
+        queries[qid] = Query(text=require(r, "text", path=qpath, line=n), en=_optional(r, "en", qpath, n), meta=meta)
+    qrels: dict[str, dict[str, dict[str, int]]] = {}
+    qrels_dir = folder / "qrels"
+    if not qrels_dir.is_dir():
+        raise DataFormatError("missing qrels/ folder with <split>.tsv files", path=qrels_dir)
+    for split_path in sorted(qrels_dir.glob("*.tsv")):
+        split: dict[str, dict[str, int]] = {}
+        for n, r in iter_delimited(split_path, delimiter="\t"):
+            qid = require(r, "query-id", path=split_path, line=n)
+            doc_id = require(r, "corpus-id", path=split_path, line=n)
+            grade = require(r, "score", path=split_path, line=n, kind=int)
+            if qid not in queries:
+                raise DataFormatError(f"unknown query id {qid!r}", path=split_path, line=n, field="query-id")
+            if doc_id not in corpus:
+                raise DataFormatError(f"unknown document id {doc_id!r}", path=split_path, line=n, field="corpus-id")
+            if grade < 0:
+                raise DataFormatError("relevance grade must be >= 0", path=split_path, line=n, field="score")
+            split.setdefault(qid, {})[doc_id] = grade
+        qrels[split_path.stem] = split
+    if not qrels:
+        raise DataFormatError("no qrels/<split>.tsv file", path=qrels_dir)
+    return RetrievalDataset(name=name or folder.name, lang=lang, corpus=corpus, queries=queries, qrels=qrels)
+
+
+def save_beir(dataset: RetrievalDataset, folder: str | Path) -> Path:
+    """Write ``dataset`` as a BEIR folder (atomic per file) that ``load_beir`` reads back unchanged."""
+    folder = Path(folder)
+    write_jsonl(folder / "corpus.jsonl", [
+        {"_id": i, "title": d.title, "text": d.text, **({"en": d.en} if d.en else {})}
+        for i, d in dataset.corpus.items()])
+    write_jsonl(folder / "queries.jsonl", [
+        {"_id": i, "text": q.text, **({"en": q.en} if q.en else {}), **({"metadata": q.meta} if q.meta else {})}
+        for i, q in dataset.queries.items()])
+    for split, qrels in dataset.qrels.items():
+        with atomic_write(folder / "qrels" / f"{split}.tsv") as f:
+            f.write("query-id\tcorpus-id\tscore\n")
+            for qid, docs in qrels.items():
+                for doc_id, grade in docs.items():
+                    f.write(f"{qid}\t{doc_id}\t{grade}\n")
+    return folder

@@ -1,0 +1,180 @@
+"""The built-in multilingual product retrieval set (written by the LiRA team, CC BY 4.0).
+
+Files under ``lira/resources/products`` (see its DATASHEET.md):
+``products.jsonl`` (English catalogue), ``titles/<lang>.jsonl`` (local listing titles),
+``queries/<lang>.jsonl`` (shopper queries with English glosses, styles and structured intents),
+``qrels/<lang>/<split>.tsv`` (graded judgements derived from the intents by ``derive_qrels``) and
+``lexicon/<lang>.tsv`` (product-domain lexicon, read with ``lira.data.lexicon.load_lexicon``).
+
+Each language's corpus holds every product: its local title where one was written, else its English
+title, followed by its attributes in English (as marketplace listings show them). Splits are
+assigned by a hash of the query id: 40% train, 20% dev, 40% test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from lira.data.errors import DataFormatError
+from lira.data.formats import Document, Query, RetrievalDataset
+from lira.data.io import iter_delimited, iter_jsonl, require
+from lira.data.lexicon import LexiconEntry, load_lexicon
+from lira.languages import UnknownLanguageError, get_language, normalize_code
+
+PRODUCT_LANGS: tuple[str, ...] = ("vie", "tha", "ind", "zsm", "tgl", "urd", "ben")
+INTENT_FIELDS: tuple[str, ...] = ("category", "product_type", "brand", "colour", "size", "material")
+QUERY_STYLES: tuple[str, ...] = ("keyword", "misspelling", "romanised", "code-mixed", "natural")
+SPLITS: tuple[str, ...] = ("train", "dev", "test")
+EXACT, RELATED = 2, 1
+
+
+@dataclass(frozen=True)
+class Product:
+    """One catalogue entry; attribute fields are "" when they do not apply."""
+
+    id: str
+    category: str
+    product_type: str
+    title: str
+    brand: str
+    colour: str
+    size: str
+    material: str
+
+    def attributes_text(self) -> str:
+        """The attributes as an English listing line, e.g. ``Category: Shoes. Brand: Nike. Colour: black.``"""
+        parts = [("Category", self.category), ("Type", self.product_type), ("Brand", self.brand),
+                 ("Colour", self.colour), ("Size", self.size), ("Material", self.material)]
+        return " ".join(f"{k}: {v}." for k, v in parts if v)
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    """A shopper query: its ``text`` in ``lang``, English gloss ``en``, ``style`` and structured ``intent``."""
+
+    id: str
+    lang: str
+    text: str
+    en: str
+    style: str
+    intent: dict[str, str]
+
+
+def resource_dir() -> Path:
+    """The folder holding the product set's files."""
+    return Path(str(files("lira") / "resources" / "products"))
+
+
+def _check_lang(lang: str) -> str:
+    code = normalize_code(lang)
+    if code not in PRODUCT_LANGS:
+        raise UnknownLanguageError(f"the product set has no language {lang!r} ({get_language(lang).name}); "
+                                   f"its languages: {', '.join(PRODUCT_LANGS)}")
+    return code
+
+
+@cache
+def load_catalogue(root: Path | None = None) -> tuple[Product, ...]:
+    """The English catalogue, in id order."""
+    path = (root or resource_dir()) / "products.jsonl"
+    required, optional = ("id", "category", "product_type", "title", "brand"), ("colour", "size", "material")
+    return tuple(Product(**{f: require(r, f, path=path, line=n) for f in required},
+                         **{f: str(r.get(f) or "") for f in optional}) for n, r in iter_jsonl(path))
+
+
+def load_titles(lang: str, root: Path | None = None) -> dict[str, str]:
+    """``{product id: local title}`` for ``lang``."""
+    lang = _check_lang(lang)
+    path = (root or resource_dir()) / "titles" / f"{lang}.jsonl"
+    known = {p.id for p in load_catalogue(root)}
+    titles: dict[str, str] = {}
+    for n, r in iter_jsonl(path):
+        pid = require(r, "id", path=path, line=n)
+        if pid not in known or pid in titles:
+            raise DataFormatError(f"unknown or duplicate product id {pid!r}", path=path, line=n, field="id")
+        titles[pid] = require(r, "title", path=path, line=n)
+    return titles
+
+
+def load_queries(lang: str, root: Path | None = None) -> list[ProductQuery]:
+    """The shopper queries of ``lang`` in file order."""
+    lang = _check_lang(lang)
+    path = (root or resource_dir()) / "queries" / f"{lang}.jsonl"
+    out = []
+    for n, r in iter_jsonl(path):
+        intent = require(r, "intent", path=path, line=n, kind=dict)
+        if not intent or set(intent) - set(INTENT_FIELDS):
+            raise DataFormatError(f"must be a non-empty subset of {', '.join(INTENT_FIELDS)}", path=path, line=n,
+                                  field="intent")
+        style = require(r, "style", path=path, line=n)
+        if style not in QUERY_STYLES:
+            raise DataFormatError(f"unknown style {style!r}; valid: {', '.join(QUERY_STYLES)}", path=path, line=n,
+                                  field="style")
+        out.append(ProductQuery(id=require(r, "id", path=path, line=n), lang=lang,
+                                text=require(r, "text", path=path, line=n), en=require(r, "en", path=path, line=n),
+                                style=style, intent={k: str(v) for k, v in intent.items()}))
+    return out
+
+
+def load_product_lexicon(lang: str, root: Path | None = None) -> dict[str, list[LexiconEntry]]:
+    """The product-domain lexicon of ``lang`` (term -> English senses)."""
+    return load_lexicon((root or resource_dir()) / "lexicon" / f"{_check_lang(lang)}.tsv")
+
+
+def derive_qrels(intent: dict[str, str], catalogue: tuple[Product, ...]) -> dict[str, int]:
+    """Graded judgements of one intent: 2 (exact) for products matching every intent field
+    (case-insensitive), 1 (related) for other products of the same product type, or of the same
+    category when the intent names a category but no product type."""
+    def same(p: Product, field: str) -> bool:
+        return getattr(p, field).lower() == intent[field].lower()
+
+    related_field = "product_type" if "product_type" in intent else "category" if "category" in intent else None
+    grades: dict[str, int] = {}
+    for p in catalogue:
+        if all(same(p, f) for f in intent):
+            grades[p.id] = EXACT
+        elif related_field and same(p, related_field):
+            grades[p.id] = RELATED
+    return grades
+
+
+def query_split(query_id: str) -> str:
+    """``train`` (40%), ``dev`` (20%) or ``test`` (40%) by a stable hash of the id."""
+    bucket = int(hashlib.sha1(query_id.encode("utf-8")).hexdigest(), 16) % 10
+    return "train" if bucket < 4 else "dev" if bucket < 6 else "test"
+
+
+def read_qrels(lang: str, split: str, root: Path | None = None) -> dict[str, dict[str, int]]:
+    """The shipped judgements of ``lang`` and ``split``."""
+    path = (root or resource_dir()) / "qrels" / _check_lang(lang) / f"{split}.tsv"
+    qrels: dict[str, dict[str, int]] = {}
+    for n, r in iter_delimited(path, delimiter="\t"):
+        qrels.setdefault(require(r, "query-id", path=path, line=n), {})[require(r, "corpus-id", path=path, line=n)] = \
+            require(r, "score", path=path, line=n, kind=int)
+    return qrels
+
+
+def load_products(lang: str, *, root: Path | None = None) -> RetrievalDataset:
+    """The product retrieval set of ``lang`` as a ``RetrievalDataset`` with train/dev/test qrels.
+
+    Documents carry their English listing in ``en``; queries carry their English gloss in ``en`` and
+    ``meta = {"style": ...}``.
+    """
+    lang = _check_lang(lang)
+    titles = load_titles(lang, root)
+    corpus = {}
+    for p in load_catalogue(root):
+        attributes = p.attributes_text()
+        corpus[p.id] = Document(title=titles.get(p.id, p.title), text=attributes, en=f"{p.title}. {attributes}")
+    queries = {q.id: Query(text=q.text, en=q.en, meta={"style": q.style}) for q in load_queries(lang, root)}
+    qrels = {split: read_qrels(lang, split, root) for split in SPLITS}
+    for split, judged in qrels.items():
+        unknown = set(judged) - set(queries)
+        if unknown:
+            raise DataFormatError(f"qrels name unknown queries {sorted(unknown)[:3]}",
+                                  path=(root or resource_dir()) / "qrels" / lang / f"{split}.tsv")
+    return RetrievalDataset(name=f"lira-products-{lang}", lang=lang, corpus=corpus, queries=queries, qrels=qrels)

@@ -1,0 +1,42 @@
+"""``RetrievalEvaluator``: encode a split's queries and the corpus, search exactly, score.
+
+The primary metric is nDCG@10, as in BEIR, MTEB and the LiRA paper.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from lira.backbones.base import Backbone
+from lira.data.formats import RetrievalDataset
+from lira.evaluation.retrieval_metrics import mean_scores, per_query_scores
+from lira.evaluation.search import search_run
+
+
+@dataclass
+class RetrievalEvaluator:
+    """Scores an encoder on ``dataset``'s ``split``; ``top_k`` documents are retrieved per query.
+
+    Calling it returns ``{"main_score": nDCG@10, "ndcg@10": ..., "recall@1": ..., "recall@10": ...,
+    "recall@100": ..., "mrr@10": ..., "n_queries", "n_docs", "seconds", "per_query": {metric: {qid: v}}}``.
+    """
+
+    dataset: RetrievalDataset
+    split: str = "test"
+    top_k: int = 100
+    main_metric: str = "ndcg@10"
+
+    def __call__(self, encoder: Backbone, *, show_progress: bool | None = None) -> dict[str, Any]:
+        start = time.perf_counter()
+        queries, qrels = self.dataset.split(self.split)
+        query_ids, doc_ids = list(queries), list(self.dataset.corpus)
+        q = encoder.encode([queries[i].text for i in query_ids], lang=self.dataset.lang, role="query",
+                           show_progress=show_progress)
+        d = encoder.encode([self.dataset.corpus[i].full_text for i in doc_ids], role="passage",
+                           show_progress=show_progress)
+        per_query = per_query_scores(qrels, search_run(query_ids, q, doc_ids, d, k=self.top_k))
+        means = mean_scores(per_query)
+        return {"main_score": means[self.main_metric], **means, "n_queries": len(query_ids), "n_docs": len(doc_ids),
+                "seconds": time.perf_counter() - start, "per_query": per_query}

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from lira.backbones import load_backbone
+from lira.backbones.base import BaseBackbone, fingerprint, l2_normalize, validate_texts
+
+
+class CountingBackbone(BaseBackbone):
+    """Deterministic toy backbone: vector = (len, vowels, 1); flags texts over 5 characters as too long."""
+
+    name, dim, max_tokens, batch_size = "toy", 3, 5, 2
+
+    def __init__(self):
+        self.batches = []
+
+    def _encode_batch(self, texts, role):
+        self.batches.append(list(texts))
+        return np.array([[len(t), sum(c in "aeiou" for c in t), 1.0] for t in texts])
+
+    def _count_too_long(self, texts, role):
+        return sum(len(t) > self.max_tokens for t in texts)
+
+
+@pytest.mark.parametrize("bad", [[""], ["ok", "   "], ["ok", None], [3]])
+def test_rejects_empty_none_and_blank(bad):
+    with pytest.raises(ValueError, match="empty, None or whitespace-only"):
+        CountingBackbone().encode(bad)
+
+
+def test_rejects_single_string():
+    with pytest.raises(TypeError):
+        validate_texts("hello")
+
+
+def test_batches_normalises_and_keeps_order():
+    model = CountingBackbone()
+    out = model.encode(["ab", "abc", "a", "e"])
+    assert model.batches == [["ab", "abc"], ["a", "e"]]
+    assert out.dtype == np.float32 and out.shape == (4, 3)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(out[0], l2_normalize(np.array([[2, 1, 1.0]]))[0], rtol=1e-6)
+
+
+def test_one_warning_counts_too_long_texts():
+    with pytest.warns(UserWarning, match=r"2 of 3 text\(s\) exceed .* 5 tokens"):
+        CountingBackbone().encode(["short", "much longer", "also too long"])
+
+
+def test_unknown_role_and_language():
+    with pytest.raises(ValueError, match="unknown role"):
+        CountingBackbone().encode(["a"], role="document")
+    with pytest.raises(ValueError, match="valid codes"):
+        CountingBackbone().encode(["a"], lang="xx")
+
+
+def test_pooled_only_tokens_have_length_one():
+    tokens, mask = CountingBackbone().encode_tokens(["ab", "abc", "a"])
+    assert tokens.shape == (3, 1, 3) and mask.all()
+
+
+def test_fingerprint_changes_with_config(tmp_path):
+    (tmp_path / "config.json").write_text('{"a": 1}')
+    before = fingerprint(tmp_path)
+    (tmp_path / "config.json").write_text('{"a": 2}')
+    assert fingerprint(tmp_path) != before
+
+
+def test_unknown_spec():
+    with pytest.raises(ValueError, match="unknown backbone spec"):
+        load_backbone("word2vec")

@@ -1,0 +1,24 @@
+import numpy as np
+import pytest
+
+from lira.backbones import load_backbone
+from lira.backbones.sbert import SentenceTransformerBackbone
+
+
+def test_packaged_english_encoder_is_semantic():
+    model = load_backbone("minilm")
+    assert model.dim == 384 and model.name.startswith("st-")
+    a, b, c = model.encode(["a red running shoe", "red sneakers for jogging", "stainless steel rice cooker"])
+    assert a @ b > a @ c
+
+
+def test_local_folder_built_from_tiny_bert(tiny_bert_dir, tmp_path):
+    from sentence_transformers import SentenceTransformer, models
+
+    word = models.Transformer(str(tiny_bert_dir), max_seq_length=8)
+    st = SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension(), "mean")])
+    st.save(str(tmp_path / "st"))
+    model = SentenceTransformerBackbone(tmp_path / "st")
+    with pytest.warns(UserWarning, match="1 of 2"):
+        out = model.encode(["hello", "hello world red shoes cheap nike black the a"])
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)

@@ -1,0 +1,67 @@
+"""Shared fixtures: tiny random-weight Hugging Face models built on the spot (no download), a temporary
+feature cache, and the real data folder (tests that need it skip when it is absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+WORDS = ["hello", "world", "red", "shoes", "phone", "case", "rice", "cooker", "cheap", "nike", "black", "the", "a"]
+
+
+def _tokenizer(folder: Path):
+    from transformers import BertTokenizerFast
+
+    vocab = folder / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *"abcdefghijklmnopqrstuvwxyz"]))
+    return BertTokenizerFast(vocab_file=str(vocab), model_max_length=32)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory) -> Path:
+    """A 2-layer, 32-d BERT encoder with random weights, saved as a local HF folder."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = _tokenizer(folder)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=32)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_dir(tmp_path_factory) -> Path:
+    """A 2-layer decoder-only (Llama) model with random weights, saved as a local HF folder."""
+    import torch
+    from transformers import LlamaConfig, LlamaModel
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    tokenizer = _tokenizer(folder)
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         num_key_value_heads=2, intermediate_size=64, max_position_embeddings=64,
+                         pad_token_id=tokenizer.pad_token_id)
+    LlamaModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path, monkeypatch):
+    """Every test gets its own feature cache folder."""
+    monkeypatch.setenv("LIRA_CACHE_DIR", str(tmp_path / "lira-cache"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real benchmark folder (``$LIRA_DATA_DIR`` or ``../shared/data``); skips when absent."""
+    folder = Path(os.environ.get("LIRA_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
+    if not folder.is_dir():
+        pytest.skip(f"real data folder not found at {folder} (set LIRA_DATA_DIR)")
+    return folder

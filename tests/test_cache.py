@@ -1,0 +1,82 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+from lira.cache import CachedBackbone, FeatureCache
+from tests.backbones.test_base import CountingBackbone
+
+
+def test_second_encode_is_served_from_cache(tmp_path):
+    cache = FeatureCache(tmp_path)
+    model = CountingBackbone()
+    first = CachedBackbone(model, cache)
+    a = first.encode(["ab", "abc", "ab"], role="query")
+    assert (first.hits, first.misses) == (0, 2)
+    again = CachedBackbone(model, FeatureCache(tmp_path))  # a new process would open the folder like this
+    b = again.encode(["abc", "ab", "new"], role="query")
+    assert (again.hits, again.misses) == (2, 1)
+    np.testing.assert_array_equal(a[[1, 0]], b[:2])
+    assert model.batches[-1] == ["new"]
+
+
+def test_roles_are_separate_namespaces(tmp_path):
+    encoder = CachedBackbone(CountingBackbone(), FeatureCache(tmp_path))
+    encoder.encode(["ab"], role="query")
+    encoder.encode(["ab"], role="passage")
+    assert encoder.misses == 2
+    info = FeatureCache(tmp_path).info()
+    assert {(i.backbone, i.role_pooling, i.entries) for i in info} == {("toy", "query-pooled", 1),
+                                                                       ("toy", "passage-pooled", 1)}
+
+
+def test_reads_are_memory_mapped(tmp_path):
+    cache = FeatureCache(tmp_path)
+    cache.put("m", "text", "pooled", ["x"], np.ones((1, 3)))
+    fresh = FeatureCache(tmp_path)
+    fresh.get("m", "text", "pooled", ["x"])
+    assert all(isinstance(a, np.memmap) for a in fresh._arrays.values())
+
+
+def test_partial_shard_is_never_read(tmp_path):
+    cache = FeatureCache(tmp_path)
+    cache.put("m", "text", "pooled", ["x"], np.ones((1, 3)))
+    folder = next((tmp_path / "features").glob("*/*"))
+    # what a kill can leave: a temporary file, and a shard whose keys file was never written
+    (folder / ".abc.npy.tmp").write_bytes(b"\x93NUMPY garbage")
+    np.save(folder / "orphan.npy", np.zeros((1, 3), dtype=np.float32))
+    # and a keys file whose shard is truncated is ignored too
+    (folder / "broken.keys.json").write_text('{"keys": ["k"]}')
+    (folder / "broken.npy").write_bytes(b"\x93NUMPY")
+    got = FeatureCache(tmp_path).get("m", "text", "pooled", ["x", "y"])
+    np.testing.assert_array_equal(got[0], np.ones(3))
+    assert got[1] is None
+
+
+def test_killed_writer_leaves_no_valid_entry(tmp_path):
+    script = textwrap.dedent(f"""
+        import os, numpy as np
+        from lira.cache import FeatureCache
+        import lira.cache as c
+        real = c.atomic_write
+        def dying(path, mode="w", **kw):
+            if str(path).endswith(".keys.json"):
+                os._exit(9)  # killed after the shard, before its keys
+            return real(path, mode, **kw)
+        c.atomic_write = dying
+        FeatureCache({str(tmp_path)!r}).put("m", "text", "pooled", ["x"], np.ones((1, 3)))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], env={**os.environ}, check=False)
+    assert proc.returncode == 9
+    assert FeatureCache(tmp_path).get("m", "text", "pooled", ["x"]) == [None]
+
+
+def test_clear(tmp_path):
+    cache = FeatureCache(tmp_path)
+    cache.put("m", "text", "pooled", ["x"], np.ones((1, 3)))
+    cache.put("other", "text", "pooled", ["x"], np.ones((1, 3)))
+    assert cache.clear("m") > 0
+    assert [i.backbone for i in cache.info()] == ["other"]
+    assert cache.clear() > 0 and cache.info() == []

@@ -1,0 +1,74 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lira.cli import app
+from lira.demo import DemoConfig, run_demo
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("args", [[], ["encode"], ["eval"], ["eval", "retrieval"], ["demo"], ["cache"],
+                                  ["cache", "info"], ["cache", "clear"]])
+def test_help_everywhere(args):
+    result = runner.invoke(app, [*args, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_encode_then_cache(tmp_path):
+    src = tmp_path / "texts.txt"
+    src.write_text("giày chạy bộ\nốp lưng iphone\n", encoding="utf-8")
+    out = tmp_path / "v.npy"
+    args = ["encode", str(src), "--out", str(out), "--lang", "vi", "--role", "query", "--cache-dir", str(tmp_path)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "0 from cache, 2 encoded" in first.output and np.load(out).shape == (2, 384)
+    second = runner.invoke(app, args)
+    assert "2 from cache, 0 encoded" in second.output
+    info = runner.invoke(app, ["cache", "info", "--cache-dir", str(tmp_path)])
+    assert "query-pooled  2 entries" in info.output
+    assert runner.invoke(app, ["cache", "clear", "-y", "--cache-dir", str(tmp_path)]).exit_code == 0
+    assert "(empty)" in runner.invoke(app, ["cache", "info", "--cache-dir", str(tmp_path)]).output
+
+
+def test_bad_input_gives_one_line_errors(tmp_path):
+    src = tmp_path / "texts.txt"
+    src.write_text("ok\n\nfine\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "lira.cli", "encode", str(src), "--out", str(tmp_path / "v.npy")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "texts.txt:2: empty line" in proc.stderr
+    src.write_text("ok\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "lira.cli", "encode", str(src), "--out", str(tmp_path / "v.npy"),
+                           "--lang", "xx"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "unknown language code 'xx'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_demo_writes_report_and_results(tmp_path, capsys):
+    run_dir = run_demo(DemoConfig(langs=("vie", "th"), out_dir=tmp_path, cache_dir=tmp_path / "cache"))
+    results = json.loads((run_dir / "results.json").read_text())
+    assert set(results["results"]) == {"vie", "tha"}
+    assert 0 < results["results"]["tha"]["ndcg@10"] <= 1 and results["cache"]["hits"] == 0
+    report = (run_dir / "report.md").read_text()
+    assert "| vie | Vietnamese |" in report and "| mean |" in report and "by query style" in report
+    again = run_demo(DemoConfig(langs=("vie",), out_dir=tmp_path / "2", cache_dir=tmp_path / "cache"))
+    cached = json.loads((again / "results.json").read_text())
+    assert cached["cache"]["encoded"] == 0 and cached["results"]["vie"] == results["results"]["vie"] | {
+        "seconds": cached["results"]["vie"]["seconds"]}
+
+
+def test_eval_retrieval_on_a_beir_folder(tmp_path):
+    from lira.data.formats import Document, Query, RetrievalDataset
+    from lira.data.loaders import save_beir
+
+    ds = RetrievalDataset(name="toy", lang="vie",
+                          corpus={"d1": Document("", "black running shoes"), "d2": Document("", "rice cooker")},
+                          queries={"q1": Query("giày chạy bộ")}, qrels={"test": {"q1": {"d1": 2}}})
+    folder = save_beir(ds, tmp_path / "toy")
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["eval", "retrieval", "--data", str(folder), "--lang", "vi", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["results"]["vie"]["ndcg@10"] == pytest.approx(1.0)

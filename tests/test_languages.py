@@ -1,0 +1,40 @@
+import warnings
+
+import pytest
+
+from lira.languages import LANGUAGES, LOW_RESOURCE, UnknownLanguageError, check_script, get_language, script_share
+
+
+@pytest.mark.parametrize("code,expected", [("th", "tha"), ("tha", "tha"), ("tha_Thai", "tha"), ("THA", "tha"),
+                                           ("fil", "tgl"), ("tl", "tgl"), ("ms", "zsm"), ("msa", "zsm"),
+                                           ("zsm_Latn", "zsm"), ("ne", "npi"), ("nep", "npi"), ("my", "mya"),
+                                           ("en", "eng"), ("bn", "ben"), ("ur", "urd"), ("id", "ind")])
+def test_aliases_resolve(code, expected):
+    assert get_language(code).code == expected
+
+
+def test_registry_has_14_lrls_plus_english():
+    assert len(LOW_RESOURCE) == 14 and len(LANGUAGES) == 15
+    assert get_language("khm").script == "Khmr" and get_language("khm").tag == "khm_Khmr"
+
+
+def test_unknown_code_lists_valid_ones():
+    with pytest.raises(UnknownLanguageError) as e:
+        get_language("xx")
+    assert "'xx'" in str(e.value) and "tha (Thai)" in str(e.value) and "npi (Nepali)" in str(e.value)
+
+
+def test_script_share():
+    assert script_share("รองเท้าวิ่ง Nike", "Thai") == 1.0  # Latin brand names are not counted
+    assert script_share("รองเท้า", "Laoo") == 0.0
+    assert script_share("123 !!", "Thai") is None
+    assert script_share("giày chạy bộ", "Latn") == 1.0
+
+
+def test_check_script_warns_once_for_thai_tagged_as_lao():
+    with pytest.warns(UserWarning, match=r"2 text\(s\) tagged lao"):
+        bad = check_script(["รองเท้าวิ่ง", "ເກີບ", "กระเป๋า"], "lao")
+    assert bad == [0, 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_script(["rong thao wing", "รองเท้า"], "th") == []
