@@ -51,7 +51,8 @@ def test_demo_writes_report_and_results(tmp_path, capsys):
     run_dir = run_demo(DemoConfig(langs=("vie", "th"), out_dir=tmp_path, cache_dir=tmp_path / "cache"))
     results = json.loads((run_dir / "results.json").read_text())
     assert set(results["results"]) == {"vie", "tha"}
-    assert 0 < results["results"]["tha"]["ndcg@10"] <= 1 and results["cache"]["hits"] == 0
+    # English listings are shared by both languages' corpora, so some hits come on the first run already
+    assert 0 < results["results"]["tha"]["ndcg@10"] <= 1 and results["cache"]["encoded"] > 0
     report = (run_dir / "report.md").read_text()
     assert "| vie | Vietnamese |" in report and "| mean |" in report and "by query style" in report
     again = run_demo(DemoConfig(langs=("vie",), out_dir=tmp_path / "2", cache_dir=tmp_path / "cache"))
