@@ -16,7 +16,7 @@ def _tokenizer(folder: Path):
 
     vocab = folder / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *"abcdefghijklmnopqrstuvwxyz"]))
-    return BertTokenizerFast(vocab_file=str(vocab), model_max_length=32)
+    return BertTokenizerFast(vocab=str(vocab), model_max_length=32)
 
 
 @pytest.fixture(scope="session")

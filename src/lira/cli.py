@@ -16,6 +16,8 @@ eval_app = typer.Typer(help="Score a model or baseline on data in LiRA's formats
 cache_app = typer.Typer(help="Inspect or clear the on-disk feature cache.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 app.add_typer(cache_app, name="cache")
+train_app = typer.Typer(help="Train LiRA's stages from a YAML config.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
 
 BackboneOpt = Annotated[str, typer.Option(help=f"Backbone spec: {', '.join(SPECS)}.")]
 CacheDirOpt = Annotated[
@@ -111,6 +113,44 @@ def demo(
     from lira.demo import DemoConfig, run_demo
 
     run_demo(DemoConfig(backbone=backbone, split=split, out_dir=out_dir, cache_dir=cache_dir))
+
+
+@train_app.command("arca")
+def train_arca_cmd(
+    config: Annotated[Path, typer.Option(help="YAML run config (see configs/arca-products.yaml).")],
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoints/, arca/ and history.json.")] = Path("runs/arca"),
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out.")] = False,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """Stage 1: train Arca's shared adaptor and actor (critics and backbones frozen)."""
+    from lira.data.io import write_json
+    from lira.training.arca_run import load_run_config, run_arca
+
+    summary = run_arca(load_run_config(config), out, resume=resume, cache_dir=cache_dir)
+    write_json(out / "summary.json", summary)
+    for when in ("before", "after"):
+        metrics = summary[when]
+        typer.echo(f"{when:6s} step {metrics['step']:4d}: " + ", ".join(
+            f"{k} {v:.4f}" for k, v in metrics.items() if k not in ("step", "n")))
+    typer.echo(f"model: {out / 'arca'}")
+
+
+@app.command()
+def diagnose(
+    config: Annotated[Path, typer.Option(help="YAML run config naming the data and backbones.")],
+    model: Annotated[Path | None, typer.Option(help="Trained Arca folder; omit for the untrained model.")] = None,
+    split: Annotated[str, typer.Option(help="Split to diagnose on.")] = "dev",
+    out: Annotated[Path | None, typer.Option(help="Write the estimates as JSON here.")] = None,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """Stability diagnostics: eps1, eps2, C, L_loc, the bound and the observed deviation."""
+    from lira.data.io import write_json
+    from lira.training.arca_run import diagnose_arca, load_run_config
+
+    report = diagnose_arca(load_run_config(config), model_dir=model, split=split, cache_dir=cache_dir)
+    typer.echo(report.format())
+    if out:
+        write_json(out, report.to_dict())
 
 
 @cache_app.command("info")

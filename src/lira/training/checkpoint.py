@@ -1,0 +1,79 @@
+"""Training checkpoints: model weights, optimizer state (safetensors) and trainer state (JSON).
+
+``<out>/checkpoints/step-000050/`` holds ``model/`` (the model's own ``save`` folder),
+``optimizer.safetensors`` and ``trainer_state.json``. A checkpoint folder is written under a temporary
+name and renamed when complete, so ``latest_checkpoint`` never returns a partial one. No pickles.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from lira.data.io import write_json
+
+
+def optimizer_to_flat(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Split ``optimizer.state_dict()`` into tensors (for safetensors) and JSON-able metadata."""
+    state = optimizer.state_dict()
+    tensors, scalars = {}, {}
+    for index, values in state["state"].items():
+        for name, value in values.items():
+            if torch.is_tensor(value):
+                tensors[f"state.{index}.{name}"] = value.detach().clone().contiguous()
+            else:
+                scalars[f"{index}.{name}"] = value
+    return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
+
+
+def optimizer_from_flat(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> dict[str, Any]:
+    """Inverse of ``optimizer_to_flat``: a dict for ``optimizer.load_state_dict``."""
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        _, index, name = key.split(".", 2)
+        state.setdefault(int(index), {})[name] = value
+    for key, value in meta["scalars"].items():
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    return {"state": state, "param_groups": meta["param_groups"]}
+
+
+def save_checkpoint(out_dir: str | Path, step: int, model: Any, optimizer: torch.optim.Optimizer,
+                    trainer_state: dict[str, Any], *, keep: int = 2) -> Path:
+    """Write checkpoint ``step`` atomically (folder rename) and keep only the newest ``keep``."""
+    root = Path(out_dir) / "checkpoints"
+    final = root / f"step-{step:06d}"
+    tmp = root / f".tmp-step-{step:06d}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(tmp / "model")
+    tensors, meta = optimizer_to_flat(optimizer)
+    save_file(tensors, str(tmp / "optimizer.safetensors"))
+    write_json(tmp / "optimizer.json", meta)
+    write_json(tmp / "trainer_state.json", {"step": step, **trainer_state})
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    for old in sorted(root.glob("step-*"))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest_checkpoint(out_dir: str | Path) -> Path | None:
+    """The newest complete checkpoint folder under ``out_dir``, or None."""
+    found = sorted((Path(out_dir) / "checkpoints").glob("step-*"))
+    return found[-1] if found else None
+
+
+def load_optimizer_state(folder: Path, optimizer: torch.optim.Optimizer) -> None:
+    """Restore ``optimizer`` from a checkpoint folder."""
+    meta = json.loads((folder / "optimizer.json").read_text(encoding="utf-8"))
+    optimizer.load_state_dict(optimizer_from_flat(load_file(str(folder / "optimizer.safetensors")), meta))
+
+
+def load_trainer_state(folder: Path) -> dict[str, Any]:
+    """The JSON trainer state of a checkpoint folder."""
+    return json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))

@@ -1,0 +1,33 @@
+"""Translators give K English candidates per source text; each candidate records where it came from.
+
+DESIGN.md section 2, step 1: several translators, sampling, or both. ``Candidate.source`` names the
+translator (``precomputed``, ``lexicon:<name>``, ``openai:<model>``, ``hf:<model>``, ``noise:<kind>@<rate>``);
+``untranslated`` lists source tokens copied through unchanged (flagged, never hidden).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One English translation candidate of a source text."""
+
+    text: str
+    source: str
+    untranslated: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """Maps source texts in ``lang`` to up to ``k`` English candidates each (at least one per text)."""
+
+    name: str
+
+    def translate(self, texts: Sequence[str], *, lang: str, k: int = 1) -> list[list[Candidate]]:
+        """``out[i]`` holds between 1 and ``k`` candidates for ``texts[i]``, best first."""
+        ...
