@@ -78,7 +78,9 @@ class LLMJudgeConfig:
 
     ``max_invalid_retries``: re-asks after an unusable answer. ``fallback_on_error``: use the fallback critic
     for sources whose request fails (``EndpointError``) instead of raising. ``temperature``: ``None`` keeps
-    the client's. ``max_reason_chars`` truncates the judge's reason. ``progress``: the client's tqdm bar.
+    the client's. ``max_reason_chars`` truncates the judge's reason and ``max_answer_chars_in_error`` the
+    answer quoted by ``JudgeError``. ``user_prompt`` needs ``{language}``, ``{source}``, ``{candidates}`` and
+    ``{format}`` (``{k}`` optional). ``progress``: the client's tqdm bar.
     ``name`` overrides ``llm-judge:<model>``.
     """
 
@@ -182,8 +184,7 @@ def _balanced_end(text: str, start: int) -> int | None:
                 i += 1
             elif ch == quote:
                 quote = ""
-        elif ch in "\"'":
-            # an apostrophe inside prose-like JSON keys is rare; a lone one only matters within the blob
+        elif ch in "\"'":  # double quotes (JSON) or single quotes (a Python-style dict)
             quote = ch
         elif ch in "{[":
             depth += 1
@@ -444,7 +445,8 @@ class LLMJudgeCritic:
     def _fill_from_fallback(self, sources: Sequence[str], candidates: Sequence[Sequence[Candidate]],
                             got: list[dict[int, CriticScores]], why: dict[int, str], *, lang: str) -> None:
         """Fill the missing candidates of the sources in ``why`` with the fallback's scores, ``valid=False``."""
-        assert self.fallback is not None
+        if self.fallback is None:
+            raise RuntimeError("no fallback critic")
         order = sorted(why)
         missing = {i: [j for j in range(len(candidates[i])) if j not in got[i]] for i in order}
         order = [i for i in order if missing[i]]

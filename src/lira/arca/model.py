@@ -53,7 +53,8 @@ class ArcaConfig:
             if key in raw and isinstance(raw[key], dict):
                 valid = set(kind.__dataclass_fields__)
                 if set(raw[key]) - valid:
-                    raise ValueError(f"unknown field(s) {sorted(set(raw[key]) - valid)} in {key}; valid: {sorted(valid)}")
+                    bad = sorted(set(raw[key]) - valid)
+                    raise ValueError(f"unknown field(s) {bad} in {key}; valid: {sorted(valid)}")
                 raw[key] = kind(**raw[key])
         return cls(**raw)
 

@@ -51,6 +51,12 @@ class NonFiniteLossError(RuntimeError):
     """Training produced a NaN or Inf loss."""
 
 
+def _stop(problem: str, out_dir: Path) -> None:
+    last = latest_checkpoint(out_dir)
+    raise NonFiniteLossError(f"{problem}; training stopped. The last good checkpoint is "
+                             f"{last if last else 'none (no checkpoint written yet)'}")
+
+
 def _batch_index(n: int, step: int, batch_size: int, seed: int) -> torch.Tensor:
     per_epoch = max(1, math.ceil(n / batch_size))
     epoch, offset = divmod(step, per_epoch)
@@ -115,6 +121,8 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         torch.manual_seed(config.seed * 1_000_003 + step)
         batch = train.subset(_batch_index(len(train), step, config.batch_size, config.seed))
         out = model(batch.x_lr, batch.y_en, batch.mask, batch.scores)
+        if not (torch.isfinite(out.e_lr).all() and torch.isfinite(out.sim).all()):
+            _stop(f"non-finite embeddings at step {step + 1}", out_dir)
         actions = torch.distributions.Categorical(logits=out.log_pi).sample()
         rows = torch.arange(len(batch))
         rewards = reward(batch.scores[rows, actions], out.sim[rows, actions].detach(), model_config.reward)
@@ -125,13 +133,11 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         if model_config.contrastive_weight:
             loss = loss + model_config.contrastive_weight * contrastive(out.e_lr, chosen)
         if not torch.isfinite(loss):
-            last = latest_checkpoint(out_dir)
-            raise NonFiniteLossError(f"non-finite loss {float(loss)} at step {step + 1}; the last good checkpoint is "
-                                     f"{last if last else 'none (no checkpoint written yet)'}")
+            _stop(f"non-finite loss {float(loss)} at step {step + 1}", out_dir)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        bar.set_postfix(loss=f"{float(loss):.4f}", anchor=f"{float(loss_anchor):.4f}")
+        bar.set_postfix(loss=f"{loss.item():.4f}", anchor=f"{loss_anchor.item():.4f}")
         done = step + 1
         if dev is not None and (done % config.eval_every == 0 or done == config.steps):
             history.append({"step": done, **evaluate_arca(model, dev)})
