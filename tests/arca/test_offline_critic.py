@@ -130,3 +130,14 @@ def test_real_critic_prefers_correct_and_penalises_heavy_noise(e5_critic, lang, 
     assert scores[0].s >= 6 and scores[1].s <= 4
     assert scores[0].p > 8 and all(sc.p < scores[0].p - 2 for sc in scores[2:])
     assert scores[0].e >= 7
+
+
+def test_spelling_factor_counts_non_words_not_copied_brands():
+    from lira.arca.offline_critic import english_vocabulary, spelling_factor
+
+    vocab = english_vocabulary()
+    assert "phone" in vocab and "pohne" not in vocab
+    source = "Điện thoại Nokia 105"
+    assert spelling_factor("Nokia 105 Feature Phone Black".split(), source, vocab) == 1.0
+    assert spelling_factor("Nokia 105 Feature Pohne Blak".split(), source, vocab) == pytest.approx(0.6)
+    assert spelling_factor("Nokia Pohne".split(), source, None) == 1.0

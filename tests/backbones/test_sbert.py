@@ -16,7 +16,7 @@ def test_local_folder_built_from_tiny_bert(tiny_bert_dir, tmp_path):
     from sentence_transformers import SentenceTransformer, models
 
     word = models.Transformer(str(tiny_bert_dir), max_seq_length=8)
-    st = SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension(), "mean")])
+    st = SentenceTransformer(modules=[word, models.Pooling(32, "mean")])
     st.save(str(tmp_path / "st"))
     model = SentenceTransformerBackbone(tmp_path / "st")
     with pytest.warns(UserWarning, match="1 of 2"):

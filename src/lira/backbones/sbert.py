@@ -31,7 +31,8 @@ class SentenceTransformerBackbone(BaseBackbone):
         if not self.path.is_dir():
             raise FileNotFoundError(f"sentence-transformers model folder not found: {self.path}")
         self._model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self.max_tokens = int(self._model.max_seq_length)
         self.batch_size = batch_size
         self.name = f"st-{self.path.name}-{fingerprint(self.path)}"

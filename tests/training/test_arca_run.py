@@ -1,0 +1,76 @@
+"""The stage-1 run: config parsing, data sources, and `lira train arca` / `lira diagnose` end to end (tiny)."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lira.cli import app
+from lira.data.products import query_split
+from lira.training.arca_run import ArcaDataConfig, load_examples, load_run_config, product_parallel
+
+runner = CliRunner()
+
+
+def test_config_parsing_and_errors(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("candidates: {noise: [{kind: drop, rate: 0.2}], max_candidates: 5}\n"
+                    "model: {eta: 2.0, reward: {gamma: 3.0}}\ntrain: {steps: 7}\n"
+                    "critic: {cos_lo: 0.7, spelling: false}\n")
+    config = load_run_config(path)
+    assert config.candidates.noise[0].rate == 0.2 and config.candidates.max_candidates == 5
+    assert config.model.eta == 2.0 and config.model.reward.gamma == 3.0 and config.train.steps == 7
+    assert config.critic == {"cos_lo": 0.7, "spelling": False}
+    path.write_text("train: {stepz: 7}\n")
+    with pytest.raises(ValueError, match=r"c.yaml train: unknown field\(s\) \['stepz'\]"):
+        load_run_config(path)
+    path.write_text("candidates: {noise: [{kind: shout, rate: 0.2}]}\n")
+    with pytest.raises(ValueError, match="unknown noise kind 'shout'"):
+        load_run_config(path)
+
+
+def test_product_pairs_never_cross_splits():
+    train = product_parallel("vie", "train")
+    test_ids = {ex.id for ex in product_parallel("vie", "test")}
+    assert train and not test_ids & {ex.id for ex in train}
+    assert all(query_split(ex.id) == "train" for ex in train)
+    assert any(ex.id.startswith("lexicon:") for ex in train) and any(ex.id.startswith("P") for ex in train)
+
+
+def test_tsv_source_split_by_hash(tmp_path):
+    rows = "".join(f"câu {i}\tsentence {i}\tvi\n" for i in range(50))
+    (tmp_path / "p.tsv").write_text("text\ten\tlang\n" + rows, encoding="utf-8")
+    config = ArcaDataConfig(source="tsv", path=str(tmp_path / "p.tsv"), dev_fraction=0.3)
+    train, dev = load_examples(config, "train"), load_examples(config, "dev")
+    assert len(train) + len(dev) == 50 and 5 < len(dev) < 25
+    with pytest.raises(ValueError, match="unknown data source"):
+        load_examples(ArcaDataConfig(source="web"), "train")
+
+
+def test_real_sources(data_dir):
+    sib = load_examples(ArcaDataConfig(source="sib200", langs=["khm"], data_dir=str(data_dir)), "dev")
+    assert len(sib) == 99 and sib[0].lang == "khm"
+    assert len(load_examples(ArcaDataConfig(source="nusax", data_dir=str(data_dir)), "train")) == 500
+
+
+def test_train_resume_and_diagnose_cli(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text("data: {source: products, langs: [vie], max_per_lang: 12}\n"
+                      "candidates: {max_candidates: 4}\n"
+                      "train: {steps: 4, batch_size: 4, eval_every: 2, checkpoint_every: 2}\n")
+    out = tmp_path / "run"
+    args = ["train", "arca", "--config", str(config), "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "before step    0" in result.output and "after  step    4" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["train_examples"] == 12 and summary["after"]["step"] == 4
+    assert (out / "arca" / "arca.safetensors").is_file()
+    resumed = runner.invoke(app, [*args, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    diag = runner.invoke(app, ["diagnose", "--config", str(config), "--model", str(out / "arca"),
+                               "--out", str(tmp_path / "d.json"), "--cache-dir", str(tmp_path / "cache")])
+    assert diag.exit_code == 0, diag.output
+    assert "eps1" in diag.output and "bound" in diag.output
+    report = json.loads((tmp_path / "d.json").read_text())
+    assert report["eps1_mean"] >= 0 and report["n"] == json.loads((out / "summary.json").read_text())["dev_examples"]
