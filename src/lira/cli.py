@@ -102,6 +102,30 @@ def eval_retrieval(
         write_json(out, {"data": data, "split": split, "backbone": encoder.name, "results": results})
 
 
+@eval_app.command("arca")
+def eval_arca(
+    config: Annotated[Path, typer.Option(help="YAML run config naming the data and backbones.")],
+    model: Annotated[Path, typer.Option(help="Trained Arca folder (RUN/arca).")],
+    split: Annotated[str, typer.Option(help="Held-out split to score.")] = "test",
+    out: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """Candidate choice on held-out data: the Actor against chance and critic-free choices, with sign tests."""
+    from lira.demo import markdown_table
+    from lira.training.arca_run import evaluate_choice, load_run_config
+
+    result = evaluate_choice(load_run_config(config), model_dir=model, split=split, cache_dir=cache_dir)
+    rows = [{"lang": k, **v, "p vs sim_only": f"{v['actor_vs_sim_only']['p_value']:.2g}",
+             "p vs critic_s_only": f"{v['actor_vs_critic_s_only']['p_value']:.2g}"}
+            for k, v in [*result["per_lang"].items(), ("all", result["overall"])]]
+    typer.echo(markdown_table(rows, ["lang", "n", "actor_accuracy", "sim_only_accuracy", "critic_s_only_accuracy",
+                                     "chance", "p vs sim_only", "p vs critic_s_only", "anchor_gap"]))
+    if out:
+        from lira.data.io import write_json
+
+        write_json(out, result)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option(help="Runs are written to OUT_DIR/<timestamp>/.")] = Path("runs"),

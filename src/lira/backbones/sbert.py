@@ -31,8 +31,8 @@ class SentenceTransformerBackbone(BaseBackbone):
         if not self.path.is_dir():
             raise FileNotFoundError(f"sentence-transformers model folder not found: {self.path}")
         self._model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None)
+        self.dim = int(dimension() if dimension else self._model.get_sentence_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
         self.batch_size = batch_size
         self.name = f"st-{self.path.name}-{fingerprint(self.path)}"

@@ -48,7 +48,7 @@ from lira.data.products import (
 )
 from lira.languages import LOW_RESOURCE, normalize_code
 from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
-from lira.training.arca_trainer import ArcaTrainConfig, train_arca
+from lira.training.arca_trainer import ArcaTrainConfig, choice_correctness, train_arca
 from lira.translators.base import Translator
 from lira.translators.noise import NoiseConfig
 
@@ -250,3 +250,33 @@ def diagnose_arca(config: ArcaRunConfig, *, model_dir: str | Path | None = None,
     data = DiagnosticsInput(x_lr=f.x_lr, y_t=f.y_en[rows, chosen], y_gold=y_gold,
                             x_lr_edited=torch.from_numpy(x_edit)[:, None])
     return diagnose(model, data, DiagnosticsConfig())
+
+
+def evaluate_choice(config: ArcaRunConfig, *, model_dir: str | Path, split: str = "test",
+                    cache_dir: str | Path | None = None) -> dict[str, Any]:
+    """Candidate choice on a held-out ``split`` (gold translations mixed among noisy and lexicon candidates):
+    accuracy of the Actor, of the critic-free choice (embedding similarity only), of the semantic-fidelity
+    score alone, and chance, per language and overall, with exact binomial sign tests (scipy) of the Actor
+    against each reference on the examples where the two disagree."""
+    from scipy.stats import binomtest
+
+    f = arca_inputs(config, split, cache_dir=cache_dir).features
+    model = ArcaModel.load(model_dir)
+    f = f.subset(torch.nonzero(f.gold >= 0).squeeze(1))
+    r = choice_correctness(model, f)
+
+    def summary(rows: torch.Tensor) -> dict[str, Any]:
+        out: dict[str, Any] = {"n": int(len(rows)), "chance": float(r["chance"][rows].mean())}
+        for name in ("actor", "sim_only", "critic_s_only"):
+            out[f"{name}_accuracy"] = float(r[name][rows].float().mean())
+        out["anchor_gap"] = float(r["gap"][rows].mean())
+        for ref in ("sim_only", "critic_s_only"):
+            wins = int((r["actor"][rows] & ~r[ref][rows]).sum())
+            losses = int((~r["actor"][rows] & r[ref][rows]).sum())
+            out[f"actor_vs_{ref}"] = {"wins": wins, "losses": losses,
+                                      "p_value": binomtest(wins, wins + losses).pvalue if wins + losses else 1.0}
+        return out
+
+    per_lang = {lang: summary(torch.tensor([i for i, code in enumerate(f.langs) if code == lang]))
+                for lang in sorted(set(f.langs))}
+    return {"split": split, "overall": summary(torch.arange(len(f))), "per_lang": per_lang}

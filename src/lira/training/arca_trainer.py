@@ -65,30 +65,33 @@ def _batch_index(n: int, step: int, batch_size: int, seed: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
-    """Dev metrics where the gold translation is in the pool.
-
-    ``anchor_gap``: mean ``1 - cos(E_lr, E_en(gold))``. ``choice_accuracy``: greedy Actor picks gold.
-    Reference choices: ``chance`` (mean 1/K), ``sim_only`` (highest adapted cosine, no translation critic),
-    ``critic_s_only`` (highest semantic-fidelity score, no Actor).
-    """
+def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, torch.Tensor]:
+    """Per-example results where the gold translation is in the pool: ``gap`` (``1 - cos(E_lr, E_en(gold))``),
+    and whether each way of choosing picks gold: ``actor`` (greedy policy), ``sim_only`` (highest adapted
+    cosine: the embedding critic alone, no translation critic), ``critic_s_only`` (highest semantic-fidelity
+    score, no Actor); ``chance`` is 1/K."""
     model.eval()
     has_gold = features.gold >= 0
-    if not bool(has_gold.any()):
-        return {}
     f = features.subset(torch.nonzero(has_gold).squeeze(1))
     out = model(f.x_lr, f.y_en, f.mask, f.scores)
     gold_en = out.e_en[torch.arange(len(f)), f.gold]
     sim = out.sim.masked_fill(~f.mask, float("-inf"))
     s = f.scores[..., 0].masked_fill(~f.mask, float("-inf"))
-    return {
-        "anchor_gap": float((1 - flat_cosine(out.e_lr, gold_en)).mean()),
-        "choice_accuracy": float((out.log_pi.argmax(-1) == f.gold).float().mean()),
-        "sim_only_accuracy": float((sim.argmax(-1) == f.gold).float().mean()),
-        "critic_s_only_accuracy": float((s.argmax(-1) == f.gold).float().mean()),
-        "chance": float((1.0 / f.mask.sum(-1).float()).mean()),
-        "n": len(f),
-    }
+    return {"gap": 1 - flat_cosine(out.e_lr, gold_en), "actor": out.log_pi.argmax(-1) == f.gold,
+            "sim_only": sim.argmax(-1) == f.gold, "critic_s_only": s.argmax(-1) == f.gold,
+            "chance": 1.0 / f.mask.sum(-1).float()}
+
+
+def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
+    """Means of ``choice_correctness``: ``anchor_gap``, ``choice_accuracy`` (Actor), ``sim_only_accuracy``,
+    ``critic_s_only_accuracy``, ``chance`` and ``n``; empty when no example has its gold translation."""
+    if not bool((features.gold >= 0).any()):
+        return {}
+    r = choice_correctness(model, features)
+    return {"anchor_gap": float(r["gap"].mean()), "choice_accuracy": float(r["actor"].float().mean()),
+            "sim_only_accuracy": float(r["sim_only"].float().mean()),
+            "critic_s_only_accuracy": float(r["critic_s_only"].float().mean()),
+            "chance": float(r["chance"].mean()), "n": len(r["gap"])}
 
 
 def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: ArcaConfig,

@@ -1,0 +1,260 @@
+"""``LaSRHead``: the Language-coupled Semantic Reasoner, a small Transformer over dual-path tokens (DESIGN.md §3).
+
+Tokens for one text: ``[LANG; E_lr bins 1..S; E_en bins 1..S]``. Each bin ``z[:, slot, s] (d)`` becomes
+``W z + slot_emb[slot] + pos_emb[s]`` (``W`` shared by both slots), the language token is
+``LanguageEmbedding(lang) + slot_emb[lang]``. A pair (NLI, STS, an option with its premise) is one sequence
+``[LANG_1; text 1 bins; LANG_2; text 2 bins]`` with a segment embedding (0 / 1) added to every token.
+
+Outputs come from ``hidden``: the masked mean of the final (layer-normed) states over the tokens kept.
+``embedding = normalize(base + P hidden)`` with ``base`` the mean of the raw bins kept (both slots, both
+texts of a pair) and ``P`` zero-initialised, so an untrained head returns the normalised average of its
+inputs, a sensible retrieval embedding from the start (``residual_embedding=False``: ``normalize(P hidden)``).
+Slots can be removed per call (``drop="en"`` / ``"lrl"``, the single-path variants that consistency
+regularisation compares) or per row (``en_mask`` / ``lrl_mask``, True = removed, e.g. ``~has_translation``).
+Layer sizes are ours: the paper does not publish them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
+from torch import nn
+
+from lira.arca.composition import DualPath
+from lira.data.io import atomic_write, write_json
+from lira.languages import LANGUAGES, get_language
+from lira.lasr.language_embedding import LanguageEmbedding
+
+FORMAT_VERSION = 1
+DROPS = (None, "en", "lrl")
+_LANG, _LRL, _EN = 0, 1, 2  # rows of the slot embedding
+
+
+@dataclass
+class LaSRConfig:
+    """``dim``: width d of the dual-path bins; ``width``/``layers``/``heads``/``ff``/``dropout``: the encoder;
+    ``max_bins``: largest S; ``num_classes``: classification logits (0 = none); ``embed_dim``: sentence
+    embedding width (None = ``dim``); ``languages``: codes seen in training (default: all of LiRA's);
+    ``residual_embedding``: add the input mean to the embedding (needs ``embed_dim == dim``);
+    ``families`` / ``language_dropout``: see ``LanguageEmbedding`` (``unseen_dropout``)."""
+
+    dim: int = 384
+    width: int = 128
+    layers: int = 2
+    heads: int = 4
+    ff: int = 256
+    dropout: float = 0.1
+    max_bins: int = 1
+    num_classes: int = 0
+    embed_dim: int | None = None
+    languages: list[str] = field(default_factory=lambda: [lang.code for lang in LANGUAGES])
+    residual_embedding: bool = True
+    families: bool = True
+    language_dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.embed_dim is None:
+            self.embed_dim = self.dim
+        if isinstance(self.languages, str):
+            raise TypeError("languages must be a list of codes, not one string")
+        canonical: list[str] = []
+        for code in self.languages:
+            code = get_language(code).code
+            if code not in canonical:
+                canonical.append(code)
+        self.languages = canonical
+        for name in ("dim", "width", "layers", "heads", "ff", "max_bins", "embed_dim"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"LaSR {name} must be >= 1, got {getattr(self, name)}")
+        if self.width % self.heads:
+            raise ValueError(f"LaSR width {self.width} is not divisible by heads {self.heads}")
+        if self.num_classes < 0:
+            raise ValueError(f"LaSR num_classes must be >= 0, got {self.num_classes}")
+        if self.residual_embedding and self.embed_dim != self.dim:
+            raise ValueError(f"residual_embedding needs embed_dim == dim ({self.embed_dim} != {self.dim}); "
+                             "set residual_embedding=False or embed_dim=dim")
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> LaSRConfig:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"unknown LaSR config field(s) {sorted(unknown)}; valid: {sorted(known)}")
+        return cls(**raw)
+
+
+@dataclass
+class LaSROutput:
+    """``embedding [n, embed_dim]`` (unit norm), ``logits [n, num_classes]`` (None without classes),
+    ``score [n]`` (regression / option score) and the pooled state ``hidden [n, width]``."""
+
+    embedding: torch.Tensor
+    logits: torch.Tensor | None
+    score: torch.Tensor
+    hidden: torch.Tensor
+
+
+def _row_mask(mask: torch.Tensor | None, n: int, text: int, device: torch.device) -> torch.Tensor:
+    """Per-row removal flags for text ``text`` from a mask ``[n]`` (all texts) or ``[n, T]`` (per text)."""
+    if mask is None:
+        return torch.zeros(n, dtype=torch.bool, device=device)
+    mask = mask.to(device=device, dtype=torch.bool)
+    if mask.ndim == 2:
+        mask = mask[:, text]
+    if mask.shape != (n,):
+        raise ValueError(f"slot mask must be [n] or [n, texts] with n={n}, got {tuple(mask.shape)}")
+    return mask
+
+
+class LaSRHead(nn.Module):
+    """Small pre-norm Transformer encoder over ``[LANG; E_lr bins; E_en bins]`` (x2 for pairs)."""
+
+    def __init__(self, config: LaSRConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.language = LanguageEmbedding(c.width, c.languages, families=c.families,
+                                          unseen_dropout=c.language_dropout)
+        self.in_proj = nn.Linear(c.dim, c.width)
+        self.slot = nn.Parameter(torch.randn(3, c.width) * 0.02)  # LANG, LRL, EN
+        self.position = nn.Parameter(torch.randn(c.max_bins, c.width) * 0.02)
+        self.segment = nn.Parameter(torch.randn(2, c.width) * 0.02)
+        self.input_dropout = nn.Dropout(c.dropout)
+        layer = nn.TransformerEncoderLayer(c.width, c.heads, c.ff, c.dropout, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, c.layers, norm=nn.LayerNorm(c.width),
+                                             enable_nested_tensor=False)
+        self.embed_proj = nn.Linear(c.width, c.embed_dim)
+        if c.residual_embedding:
+            nn.init.zeros_(self.embed_proj.weight)
+            nn.init.zeros_(self.embed_proj.bias)
+        self.head_dropout = nn.Dropout(c.dropout)
+        self.classifier = nn.Linear(c.width, c.num_classes) if c.num_classes else None
+        self.scorer = nn.Linear(c.width, 1)
+
+    def num_parameters(self) -> int:
+        """Number of trainable parameters."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+    def _check(self, z: torch.Tensor | DualPath, name: str) -> torch.Tensor:
+        if isinstance(z, DualPath):
+            z = z.z
+        if z.ndim != 4 or z.shape[1] != 2 or z.shape[3] != self.config.dim:
+            raise ValueError(f"{name} must be [n, 2, S, {self.config.dim}] (LRL slot, English slot), "
+                             f"got {tuple(z.shape)}")
+        if z.shape[2] > self.config.max_bins:
+            raise ValueError(f"{name} has S={z.shape[2]} bins but this LaSR head takes at most "
+                             f"max_bins={self.config.max_bins}")
+        return z
+
+    def _langs(self, langs: Sequence[str] | str, n: int, name: str) -> list[str]:
+        if isinstance(langs, str):
+            return [langs] * n
+        langs = list(langs)
+        if len(langs) != n:
+            raise ValueError(f"{name} has {len(langs)} codes for {n} rows (give one per row or one string)")
+        return langs
+
+    def _text(self, z: torch.Tensor, langs: list[str], segment: int, remove_lrl: torch.Tensor,
+              remove_en: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Tokens ``[n, 1 + 2S, width]``, padding ``[n, 1 + 2S]`` (True = removed), kept-bin sum ``[n, d]``
+        and kept-bin count ``[n]`` for one text."""
+        n, _, s, _ = z.shape
+        if bool((remove_lrl & remove_en).any()):
+            raise ValueError("a text has both its LRL and English slots removed; keep at least one slot")
+        bins = self.in_proj(z) + self.slot[_LRL:][None, :, None] + self.position[:s][None, None]
+        lang = self.language(langs) + self.slot[_LANG]
+        tokens = torch.cat([lang[:, None], bins.reshape(n, 2 * s, -1)], dim=1) + self.segment[segment]
+        keep = torch.stack([~remove_lrl, ~remove_en], dim=1)  # [n, 2]
+        padding = torch.cat([torch.zeros(n, 1, dtype=torch.bool, device=z.device),
+                             (~keep)[:, :, None].expand(n, 2, s).reshape(n, 2 * s)], dim=1)
+        kept_sum = (z.sum(dim=2) * keep[..., None].to(z.dtype)).sum(dim=1)
+        return tokens, padding, kept_sum, keep.sum(dim=1).to(z.dtype) * s
+
+    def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
+                z2: torch.Tensor | DualPath | None = None, langs2: Sequence[str] | str | None = None,
+                drop: str | None = None, en_mask: torch.Tensor | None = None,
+                lrl_mask: torch.Tensor | None = None) -> LaSROutput:
+        """``z [n, 2, S, d]`` with one language code per row (or one string for all rows) -> ``LaSROutput``.
+
+        ``z2``/``langs2``: the second text of a pair (``langs2`` defaults to ``langs``). ``drop``: ``"en"`` or
+        ``"lrl"`` removes that slot from every text; ``en_mask``/``lrl_mask`` ``[n]`` (or ``[n, texts]``),
+        True = remove that slot for that row.
+        """
+        if drop not in DROPS:
+            raise ValueError(f"drop must be one of {DROPS}, got {drop!r}")
+        texts = [(self._check(z, "z"), langs)]
+        if z2 is not None:
+            texts.append((self._check(z2, "z2"), langs if langs2 is None else langs2))
+        elif langs2 is not None:
+            raise ValueError("langs2 given without z2")
+        n, device = texts[0][0].shape[0], texts[0][0].device
+        if texts[-1][0].shape[0] != n:
+            raise ValueError(f"z has {n} rows but z2 has {texts[-1][0].shape[0]}")
+        parts = []
+        for i, (zi, li) in enumerate(texts):
+            remove_lrl = _row_mask(lrl_mask, n, i, device) | (drop == "lrl")
+            remove_en = _row_mask(en_mask, n, i, device) | (drop == "en")
+            parts.append(self._text(zi, self._langs(li, n, "langs" if i == 0 else "langs2"), i,
+                                    remove_lrl, remove_en))
+        tokens = torch.cat([p[0] for p in parts], dim=1)
+        padding = torch.cat([p[1] for p in parts], dim=1)
+        states = self.encoder(self.input_dropout(tokens), src_key_padding_mask=padding)
+        states = states.masked_fill(padding[..., None], 0.0)  # removed tokens never reach the pool
+        hidden = states.sum(dim=1) / (~padding).sum(dim=1, keepdim=True).to(states.dtype)
+        embedding = self.embed_proj(hidden)
+        if self.config.residual_embedding:
+            embedding = embedding + sum(p[2] for p in parts) / sum(p[3] for p in parts)[:, None]
+        pooled = self.head_dropout(hidden)
+        return LaSROutput(embedding=F.normalize(embedding, dim=-1),
+                          logits=None if self.classifier is None else self.classifier(pooled),
+                          score=self.scorer(pooled).squeeze(-1), hidden=hidden)
+
+    def score_options(self, z_premise: torch.Tensor | DualPath, z_options: torch.Tensor,
+                      langs: Sequence[str] | str, *, langs_options: Sequence[str] | str | None = None,
+                      drop: str | None = None) -> torch.Tensor:
+        """Multiple choice: ``z_premise [n, 2, S, d]``, ``z_options [n, m, 2, S, d]`` -> scores ``[n, m]``.
+
+        Each option is paired with its premise (premise segment 0, option segment 1) and scored by ``score``.
+        ``langs_options`` (one per row, or one string) defaults to ``langs``.
+        """
+        z_premise = self._check(z_premise, "z_premise")
+        if z_options.ndim != 5:
+            raise ValueError(f"z_options must be [n, m, 2, S, d], got {tuple(z_options.shape)}")
+        n, m = z_options.shape[:2]
+        if z_premise.shape[0] != n:
+            raise ValueError(f"z_premise has {z_premise.shape[0]} rows but z_options has {n}")
+        premise_langs = self._langs(langs, n, "langs")
+        option_langs = premise_langs if langs_options is None else self._langs(langs_options, n, "langs_options")
+        out = self(z_premise.repeat_interleave(m, dim=0), [code for code in premise_langs for _ in range(m)],
+                   z2=z_options.reshape(n * m, *z_options.shape[2:]),
+                   langs2=[code for code in option_langs for _ in range(m)], drop=drop)
+        return out.score.reshape(n, m)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``lasr.safetensors`` and ``lasr_config.json`` (atomically) into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_write(folder / "lasr.safetensors", "wb") as f:
+            f.write(safetensors_bytes({k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}))
+        write_json(folder / "lasr_config.json", {"format_version": FORMAT_VERSION, "config": asdict(self.config)})
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> LaSRHead:
+        """Read a folder written by ``save``; refuses other format versions with the reason."""
+        folder = Path(folder)
+        meta = json.loads((folder / "lasr_config.json").read_text(encoding="utf-8"))
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{folder}: LaSR format version {meta.get('format_version')} is not supported by "
+                             f"this LiRA (expects {FORMAT_VERSION})")
+        model = cls(LaSRConfig.from_dict(meta["config"]))
+        model.load_state_dict(load_file(folder / "lasr.safetensors"))
+        return model
