@@ -97,7 +97,7 @@ class DocQueue:
         self._emb, self._ids = self._emb[:0], []
 
     def state_dict(self) -> dict[str, Any]:
-        """``{"emb": Tensor [m, dim] (CPU), "ids": list of str/int}``: loadable with ``torch.load(weights_only=True)``."""
+        """``{"emb": Tensor [m, dim] (CPU), "ids": list of str/int}``; fine for ``torch.load(weights_only=True)``."""
         return {"emb": self._emb.cpu().clone(), "ids": list(self._ids)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -44,8 +44,11 @@ def optimizer_from_flat(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) 
 
 
 def save_checkpoint(out_dir: str | Path, step: int, model: Any, optimizer: torch.optim.Optimizer,
-                    trainer_state: dict[str, Any], *, keep: int = 2) -> Path:
-    """Write checkpoint ``step`` atomically (folder rename) and keep only the newest ``keep``."""
+                    trainer_state: dict[str, Any], *, keep: int = 2,
+                    extra_tensors: dict[str, torch.Tensor] | None = None) -> Path:
+    """Write checkpoint ``step`` atomically (folder rename) and keep only the newest ``keep``.
+
+    ``extra_tensors`` (e.g. FIFO queues) go to ``extra.safetensors`` inside the same folder."""
     root = Path(out_dir) / "checkpoints"
     final = root / f"step-{step:06d}"
     tmp = root / f".tmp-step-{step:06d}"
@@ -54,6 +57,7 @@ def save_checkpoint(out_dir: str | Path, step: int, model: Any, optimizer: torch
     tensors, meta = optimizer_to_flat(optimizer)
     save_file(tensors, str(tmp / "optimizer.safetensors"))
     write_json(tmp / "optimizer.json", meta)
+    save_file(dict(extra_tensors or {}), str(tmp / "extra.safetensors"))
     write_json(tmp / "trainer_state.json", {"step": step, **trainer_state})
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
@@ -72,6 +76,11 @@ def load_optimizer_state(folder: Path, optimizer: torch.optim.Optimizer) -> None
     """Restore ``optimizer`` from a checkpoint folder."""
     meta = json.loads((folder / "optimizer.json").read_text(encoding="utf-8"))
     optimizer.load_state_dict(optimizer_from_flat(load_file(str(folder / "optimizer.safetensors")), meta))
+
+
+def load_extra_tensors(folder: Path) -> dict[str, torch.Tensor]:
+    """The ``extra_tensors`` saved with a checkpoint."""
+    return load_file(str(folder / "extra.safetensors"))
 
 
 def load_trainer_state(folder: Path) -> dict[str, Any]:

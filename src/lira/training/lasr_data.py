@@ -1,0 +1,161 @@
+"""Stage-2 task data as frozen dual-path features (Arca's inputs), one ``TaskData`` per task type.
+
+Every text becomes raw backbone features ``(x, y, has_translation)`` through ``LiRAModel.raw_features``
+(feature cache; translations chosen by Arca unless the data carries gold ones and ``use_gold`` is set), so
+training only runs the adaptor (when trained jointly) and the LaSR head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from lira.data.formats import (
+    NLI_LABELS,
+    ChoiceExample,
+    ClassificationExample,
+    NLIExample,
+    RetrievalDataset,
+    ScoredPair,
+)
+from lira.model import LiRAModel
+
+TASKS = ("retrieval", "sts", "nli", "classification", "choice")
+
+
+@dataclass
+class Texts:
+    """Raw features of a list of texts in one language."""
+
+    lang: str
+    x: torch.Tensor
+    y: torch.Tensor
+    has: torch.Tensor
+
+    def rows(self, index: torch.Tensor | list[int]) -> Texts:
+        return Texts(self.lang, self.x[index], self.y[index], self.has[index])
+
+
+def texts_features(model: LiRAModel, texts: Sequence[str], *, lang: str, gold: Sequence[str | None] | None = None,
+                   use_gold: bool = False, role: str = "query") -> Texts:
+    """Features of ``texts``; gold English is used only when ``use_gold`` and available for every text."""
+    translations = list(gold) if use_gold and gold is not None and all(g for g in gold) else None
+    x, y, has = model.raw_features(list(texts), lang=lang, translations=translations, role=role)  # type: ignore[arg-type]
+    return Texts(lang, x, y, has)
+
+
+@dataclass
+class RetrievalData:
+    """Per language: query features, document features (documents carry their English ``en``), ids, qrels."""
+
+    queries: dict[str, Texts] = field(default_factory=dict)
+    query_ids: dict[str, list[str]] = field(default_factory=dict)
+    docs: dict[str, Texts] = field(default_factory=dict)
+    doc_ids: dict[str, list[str]] = field(default_factory=dict)
+    qrels: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+
+def retrieval_data(model: LiRAModel, datasets: Sequence[RetrievalDataset], split: str, *,
+                   use_gold: bool = False) -> RetrievalData:
+    """Features of each dataset's ``split`` queries and of its whole corpus."""
+    out = RetrievalData()
+    for ds in datasets:
+        queries, qrels = ds.split(split)
+        ids = list(queries)
+        out.queries[ds.lang] = texts_features(model, [queries[i].text for i in ids], lang=ds.lang,
+                                              gold=[queries[i].en for i in ids], use_gold=use_gold, role="query")
+        out.query_ids[ds.lang], out.qrels[ds.lang] = ids, qrels
+        doc_ids = list(ds.corpus)
+        docs = [ds.corpus[i] for i in doc_ids]
+        x, y, has = model.raw_features([d.full_text for d in docs], lang=ds.lang, role="passage",
+                                       translations=[d.en for d in docs])
+        out.docs[ds.lang], out.doc_ids[ds.lang] = Texts(ds.lang, x, y, has), doc_ids
+    return out
+
+
+@dataclass
+class PairData:
+    """Pairs (STS, NLI) or single texts (classification, ``second`` None) with targets, grouped by language."""
+
+    first: list[Texts]
+    second: list[Texts | None]
+    targets: list[torch.Tensor]
+    classes: list[str] = field(default_factory=list)
+
+
+def _group(langs: Sequence[str]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for i, lang in enumerate(langs):
+        groups.setdefault(lang, []).append(i)
+    return groups
+
+
+def sts_data(model: LiRAModel, pairs: Sequence[ScoredPair], *, use_gold: bool = False) -> PairData:
+    """STS pairs grouped by (lang1); a cross-lingual pair encodes each side in its own language."""
+    out = PairData([], [], [])
+    for key, rows in _group([f"{p.lang1}|{p.lang2}" for p in pairs]).items():
+        lang1, lang2 = key.split("|")
+        out.first.append(texts_features(model, [pairs[i].text1 for i in rows], lang=lang1,
+                                        gold=[pairs[i].en1 for i in rows], use_gold=use_gold))
+        out.second.append(texts_features(model, [pairs[i].text2 for i in rows], lang=lang2,
+                                         gold=[pairs[i].en2 for i in rows], use_gold=use_gold))
+        out.targets.append(torch.tensor([pairs[i].score for i in rows], dtype=torch.float32))
+    return out
+
+
+def nli_data(model: LiRAModel, examples: Sequence[NLIExample], *, use_gold: bool = False) -> PairData:
+    """Premise/hypothesis pairs with class indices in ``NLI_LABELS`` order."""
+    out = PairData([], [], [], classes=list(NLI_LABELS))
+    for lang, rows in _group([e.lang for e in examples]).items():
+        out.first.append(texts_features(model, [examples[i].premise for i in rows], lang=lang,
+                                        gold=[examples[i].premise_en for i in rows], use_gold=use_gold))
+        out.second.append(texts_features(model, [examples[i].hypothesis for i in rows], lang=lang,
+                                         gold=[examples[i].hypothesis_en for i in rows], use_gold=use_gold))
+        out.targets.append(torch.tensor([NLI_LABELS.index(examples[i].label) for i in rows]))
+    return out
+
+
+def classification_data(model: LiRAModel, examples: Sequence[ClassificationExample], *,
+                        classes: Sequence[str] | None = None, use_gold: bool = False) -> PairData:
+    """Single texts with class indices; ``classes`` fixes the label order (default: sorted labels)."""
+    classes = list(classes) if classes is not None else sorted({e.label for e in examples})
+    unknown = sorted({e.label for e in examples} - set(classes))
+    if unknown:
+        raise ValueError(f"labels {unknown} are not among the model's classes {classes}")
+    out = PairData([], [], [], classes=classes)
+    for lang, rows in _group([e.lang for e in examples]).items():
+        out.first.append(texts_features(model, [examples[i].text for i in rows], lang=lang,
+                                        gold=[examples[i].en for i in rows], use_gold=use_gold))
+        out.second.append(None)
+        out.targets.append(torch.tensor([classes.index(examples[i].label) for i in rows]))
+    return out
+
+
+@dataclass
+class ChoiceData:
+    """Per language: premise features, option features ``[n * m]`` (row-major) and gold indices."""
+
+    premises: list[Texts]
+    options: list[Texts]
+    n_options: list[int]
+    targets: list[torch.Tensor]
+
+
+def choice_data(model: LiRAModel, examples: Sequence[ChoiceExample], *, use_gold: bool = False) -> ChoiceData:
+    """Multiple-choice items grouped by (language, number of options); the question is prefixed to the premise."""
+    out = ChoiceData([], [], [], [])
+    keys = [f"{e.lang}|{len(e.choices)}" for e in examples]
+    for key, rows in _group(keys).items():
+        lang, m = key.split("|")[0], int(key.split("|")[1])
+        premises = [f"{examples[i].premise} ({examples[i].question})" if examples[i].question else examples[i].premise
+                    for i in rows]
+        out.premises.append(texts_features(model, premises, lang=lang, gold=[examples[i].premise_en for i in rows],
+                                           use_gold=use_gold))
+        options = [c for i in rows for c in examples[i].choices]
+        gold = [c for i in rows for c in (examples[i].choices_en or (None,) * m)]
+        out.options.append(texts_features(model, options, lang=lang, gold=gold, use_gold=use_gold))
+        out.n_options.append(m)
+        out.targets.append(torch.tensor([examples[i].label for i in rows]))
+    return out

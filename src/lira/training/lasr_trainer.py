@@ -1,0 +1,314 @@
+"""Stage 2: train the LaSR head (and optionally Arca jointly) on one task (DESIGN.md section 3).
+
+Losses per task: retrieval ``DocQueueLoss`` (listwise nDCG@k + lambda_h hinge over batch documents and safe
+queued negatives); STS ``CorrLoss`` (Pearson + SoftSpearman over batch + CorrQueue) on the head's score;
+NLI and classification cross-entropy on the logits; multiple choice cross-entropy over option scores. Every
+task adds ``mu`` times the consistency term between the dual, LRL-only and English-only paths (cosine for
+embeddings, symmetric KL for class distributions). Randomness comes from ``(seed, step)``; the queues are
+saved in checkpoints, so resuming gives the same weights as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from lira.arca.composition import compose
+from lira.arca.model import ArcaModel
+from lira.data.io import write_json
+from lira.evaluation.retrieval_metrics import mean_scores, per_query_scores
+from lira.evaluation.search import search_run
+from lira.lasr.consistency_loss import ConsistencyLoss
+from lira.lasr.corr_queue import CorrLoss, CorrQueue
+from lira.lasr.doc_queue import DocQueue, DocQueueLoss
+from lira.lasr.head import LaSRHead
+from lira.training.checkpoint import (
+    latest_checkpoint,
+    load_extra_tensors,
+    load_optimizer_state,
+    load_trainer_state,
+    save_checkpoint,
+)
+from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
+
+
+@dataclass
+class LaSRTrainConfig:
+    """Stage-2 optimisation and loss settings."""
+
+    steps: int = 300
+    batch_size: int = 32
+    docs_per_query: int = 3
+    random_docs: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    seed: int = 0
+    mu: float = 0.1
+    lambda_h: float = 0.5
+    k: int = 10
+    temperature: float = 0.1
+    queue_size: int = 512
+    corr_alpha: float = 0.5
+    joint: bool = False
+    eval_every: int = 100
+    checkpoint_every: int = 100
+    keep_checkpoints: int = 2
+    use_queues: bool = True
+    consistency: bool = True
+
+
+class NonFiniteLossError(RuntimeError):
+    """Stage-2 training produced a NaN or Inf loss."""
+
+
+class _Modules:
+    """What a checkpoint holds: the head, and Arca when trained jointly."""
+
+    def __init__(self, head: LaSRHead, arca: ArcaModel, joint: bool) -> None:
+        self.head, self.arca, self.joint = head, arca, joint
+
+    def save(self, folder: Path) -> None:
+        self.head.save(folder / "lasr")
+        if self.joint:
+            self.arca.save(folder / "arca")
+
+
+def _z(arca: ArcaModel, t: Texts, joint: bool) -> torch.Tensor:
+    with torch.set_grad_enabled(joint and torch.is_grad_enabled()):
+        e_lr = arca.embed_lr(t.x)
+        return compose(e_lr, arca.embed_en(t.y), t.has).z
+
+
+def _gen(seed: int, step: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed * 1_000_003 + step)
+
+
+def _consistency_embeddings(head: LaSRHead, z: torch.Tensor, lang: str, dual: torch.Tensor) -> torch.Tensor:
+    lrl = head(z, lang, drop="en").embedding
+    en = head(z, lang, drop="lrl").embedding
+    return ConsistencyLoss.cosine([dual, lrl, en])
+
+
+def retrieval_step(head: LaSRHead, arca: ArcaModel, data: RetrievalData, step: int, config: LaSRTrainConfig,
+                   loss_fn: DocQueueLoss) -> torch.Tensor:
+    """One retrieval batch from one language (languages in turn): queries, their positives and random docs."""
+    langs = sorted(data.queries)
+    lang = langs[step % len(langs)]
+    g = _gen(config.seed, step)
+    qids = data.query_ids[lang]
+    pick = torch.randperm(len(qids), generator=g)[: config.batch_size].tolist()
+    doc_index = {d: j for j, d in enumerate(data.doc_ids[lang])}
+    chosen: list[int] = []
+    for i in pick:
+        judged = sorted(data.qrels[lang][qids[i]].items(), key=lambda kv: (-kv[1], kv[0]))
+        chosen += [doc_index[d] for d, grade in judged[: config.docs_per_query] if grade > 0]
+    chosen += torch.randint(len(doc_index), (config.random_docs,), generator=g).tolist()
+    chosen = list(dict.fromkeys(chosen))
+    ids = [data.doc_ids[lang][j] for j in chosen]
+    gains = torch.tensor([[float(data.qrels[lang][qids[i]].get(d, 0)) for d in ids] for i in pick])
+    zq = _z(arca, data.queries[lang].rows(pick), config.joint)
+    zd = _z(arca, data.docs[lang].rows(chosen), config.joint)
+    q = head(zq, lang).embedding
+    d = head(zd, lang).embedding
+    positives = [[d for d, grade in data.qrels[lang][qids[i]].items() if grade > 0] for i in pick]
+    loss = loss_fn(q, d, gains, ids, positive_ids=positives)
+    if config.consistency and config.mu:
+        loss = loss + config.mu * _consistency_embeddings(head, zq, lang, q)
+    return loss
+
+
+def _pair_batch(data: PairData, step: int, config: LaSRTrainConfig) -> tuple[int, list[int]]:
+    group = step % len(data.first)
+    n = len(data.targets[group])
+    return group, torch.randperm(n, generator=_gen(config.seed, step))[: config.batch_size].tolist()
+
+
+def _pair_forward(head: LaSRHead, arca: ArcaModel, data: PairData, group: int, rows: list[int],
+                  joint: bool, drop: str | None = None):
+    first = data.first[group].rows(rows)
+    z = _z(arca, first, joint)
+    second = data.second[group]
+    if second is None:
+        return head(z, first.lang, drop=drop)
+    other = second.rows(rows)
+    return head(z, first.lang, z2=_z(arca, other, joint), langs2=other.lang, drop=drop)
+
+
+def pair_step(head: LaSRHead, arca: ArcaModel, data: PairData, step: int, config: LaSRTrainConfig,
+              task: str, corr: CorrLoss | None) -> torch.Tensor:
+    """One STS / NLI / classification batch from one language group (groups in turn)."""
+    group, rows = _pair_batch(data, step, config)
+    target = data.targets[group][rows]
+    out = _pair_forward(head, arca, data, group, rows, config.joint)
+    if task == "sts":
+        loss = corr(out.score, target) if corr is not None else F.mse_loss(out.score, target)
+        if config.consistency and config.mu:
+            paths = [out.score] + [_pair_forward(head, arca, data, group, rows, config.joint, drop).score
+                                   for drop in ("en", "lrl")]
+            loss = loss + config.mu * ConsistencyLoss.mse(paths)
+        return loss
+    loss = F.cross_entropy(out.logits, target)
+    if config.consistency and config.mu:
+        paths = [out.logits] + [_pair_forward(head, arca, data, group, rows, config.joint, drop).logits
+                                for drop in ("en", "lrl")]
+        loss = loss + config.mu * ConsistencyLoss.logits(paths)
+    return loss
+
+
+def choice_scores(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: int, rows: list[int],
+                  joint: bool, drop: str | None = None) -> torch.Tensor:
+    """Option scores ``[n, m]`` for rows of one group."""
+    m = data.n_options[group]
+    premises = data.premises[group].rows(rows)
+    option_rows = [i * m + j for i in rows for j in range(m)]
+    zo = _z(arca, data.options[group].rows(option_rows), joint)
+    zo = zo.reshape(len(rows), m, *zo.shape[1:])
+    return head.score_options(_z(arca, premises, joint), zo, premises.lang, drop=drop)
+
+
+def choice_step(head: LaSRHead, arca: ArcaModel, data: ChoiceData, step: int,
+                config: LaSRTrainConfig) -> torch.Tensor:
+    """One multiple-choice batch: cross-entropy over the option scores (+ consistency on their softmax)."""
+    group = step % len(data.premises)
+    rows = torch.randperm(len(data.targets[group]), generator=_gen(config.seed, step))[: config.batch_size].tolist()
+    scores = choice_scores(head, arca, data, group, rows, config.joint)
+    loss = F.cross_entropy(scores, data.targets[group][rows])
+    if config.consistency and config.mu:
+        paths = [scores] + [choice_scores(head, arca, data, group, rows, config.joint, d) for d in ("en", "lrl")]
+        loss = loss + config.mu * ConsistencyLoss.logits(paths)
+    return loss
+
+
+@torch.no_grad()
+def evaluate_retrieval(head: LaSRHead, arca: ArcaModel, data: RetrievalData) -> dict[str, Any]:
+    """nDCG@10 etc. per language (exact search over each language's corpus) and their mean."""
+    head.eval()
+    out: dict[str, Any] = {}
+    for lang in sorted(data.queries):
+        q = head(_z(arca, data.queries[lang], False), lang).embedding.numpy()
+        d = head(_z(arca, data.docs[lang], False), lang).embedding.numpy()
+        run = search_run(data.query_ids[lang], q, data.doc_ids[lang], d, k=100)
+        out[lang] = mean_scores(per_query_scores(data.qrels[lang], run))
+    out["mean_ndcg@10"] = sum(v["ndcg@10"] for v in out.values()) / max(len(out), 1)
+    return out
+
+
+@torch.no_grad()
+def evaluate_pairs(head: LaSRHead, arca: ArcaModel, data: PairData, task: str) -> dict[str, float]:
+    """STS: Pearson and Spearman (scipy) of the head's score; NLI/classification: accuracy."""
+    from scipy.stats import pearsonr, spearmanr
+
+    head.eval()
+    preds, golds = [], []
+    for group in range(len(data.first)):
+        rows = list(range(len(data.targets[group])))
+        out = _pair_forward(head, arca, data, group, rows, False)
+        preds.append(out.score if task == "sts" else out.logits.argmax(-1))
+        golds.append(data.targets[group])
+    pred, gold = torch.cat(preds), torch.cat(golds)
+    if task == "sts":
+        return {"pearson": float(pearsonr(pred, gold)[0]), "spearman": float(spearmanr(pred, gold)[0])}
+    return {"accuracy": float((pred == gold).float().mean())}
+
+
+@torch.no_grad()
+def evaluate_choice(head: LaSRHead, arca: ArcaModel, data: ChoiceData) -> dict[str, float]:
+    """Accuracy of the highest-scoring option."""
+    head.eval()
+    correct = total = 0
+    for group in range(len(data.premises)):
+        rows = list(range(len(data.targets[group])))
+        pred = choice_scores(head, arca, data, group, rows, False).argmax(-1)
+        correct += int((pred == data.targets[group]).sum())
+        total += len(rows)
+    return {"accuracy": correct / max(total, 1)}
+
+
+def evaluate_task(head: LaSRHead, arca: ArcaModel, task: str, data: Any) -> dict[str, Any]:
+    """The task's dev metrics."""
+    if task == "retrieval":
+        return evaluate_retrieval(head, arca, data)
+    if task == "choice":
+        return evaluate_choice(head, arca, data)
+    return evaluate_pairs(head, arca, data, task)
+
+
+def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: ArcaModel,
+               config: LaSRTrainConfig, out_dir: str | Path, resume: bool = False,
+               show_progress: bool | None = None) -> tuple[LaSRHead, ArcaModel, list[dict[str, Any]]]:
+    """Train on ``train`` (task data from ``lira.training.lasr_data``) and return head, Arca and dev history."""
+    out_dir = Path(out_dir)
+    torch.manual_seed(config.seed)
+    checkpoint = latest_checkpoint(out_dir) if resume else None
+    if resume and checkpoint is None:
+        raise FileNotFoundError(f"--resume: no checkpoint under {out_dir / 'checkpoints'}")
+    if checkpoint is not None:
+        head = LaSRHead.load(checkpoint / "model" / "lasr")
+        if config.joint:
+            arca = ArcaModel.load(checkpoint / "model" / "arca")
+    for p in arca.parameters():
+        p.requires_grad_(config.joint)
+    params = list(head.parameters()) + (list(arca.parameters()) if config.joint else [])
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    doc_queue = DocQueue(config.queue_size, head.config.embed_dim or head.config.dim) if config.use_queues else None
+    corr_queue = CorrQueue(config.queue_size) if config.use_queues else None
+    doc_loss = DocQueueLoss(k=config.k, temperature=config.temperature, lambda_h=config.lambda_h, queue=doc_queue)
+    corr_loss = CorrLoss(alpha=config.corr_alpha, temperature=config.temperature, queue=corr_queue)
+    history: list[dict[str, Any]] = []
+    start = 0
+    if checkpoint is not None:
+        load_optimizer_state(checkpoint, optimizer)
+        state = load_trainer_state(checkpoint)
+        start, history = state["step"], state["history"]
+        queues = load_extra_tensors(checkpoint)
+        if doc_queue is not None and "doc_emb" in queues:
+            doc_queue.load_state_dict({"emb": queues["doc_emb"], "ids": state["doc_queue_ids"]})
+        if corr_queue is not None and "corr_pred" in queues:
+            corr_queue.load_state_dict({"pred": queues["corr_pred"], "gold": queues["corr_gold"]})
+    elif dev is not None:
+        history.append({"step": 0, **evaluate_task(head, arca, task, dev)})
+    modules = _Modules(head, arca, config.joint)
+    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, desc=f"train lasr ({task})",
+               disable=show_progress is False, leave=False)
+    for step in bar:
+        head.train()
+        arca.train(config.joint)
+        torch.manual_seed(config.seed * 1_000_003 + step)
+        if task == "retrieval":
+            loss = retrieval_step(head, arca, train, step, config, doc_loss)
+        elif task == "choice":
+            loss = choice_step(head, arca, train, step, config)
+        else:
+            loss = pair_step(head, arca, train, step, config, task, corr_loss if config.use_queues else None)
+        if not torch.isfinite(loss):
+            last = latest_checkpoint(out_dir)
+            raise NonFiniteLossError(f"non-finite loss {loss.item()} at step {step + 1}; training stopped. The last "
+                                     f"good checkpoint is {last if last else 'none (no checkpoint written yet)'}")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        bar.set_postfix(loss=f"{loss.item():.4f}")
+        done = step + 1
+        if dev is not None and (done % config.eval_every == 0 or done == config.steps):
+            history.append({"step": done, **evaluate_task(head, arca, task, dev)})
+        if done % config.checkpoint_every == 0 or done == config.steps:
+            doc_state = doc_queue.state_dict() if doc_queue is not None else {"emb": None, "ids": []}
+            tensors = {} if doc_queue is None else {"doc_emb": doc_state["emb"].contiguous()}
+            if corr_queue is not None:
+                corr_state = corr_queue.state_dict()
+                tensors |= {"corr_pred": corr_state["pred"], "corr_gold": corr_state["gold"]}
+            save_checkpoint(out_dir, done, modules, optimizer, {"history": history, "doc_queue_ids": doc_state["ids"]},
+                            keep=config.keep_checkpoints, extra_tensors=tensors)
+    write_json(out_dir / "history.json", history)
+    return head, arca, history
+
+
+def load_history(out_dir: str | Path) -> list[dict[str, Any]]:
+    """The dev history a finished stage-2 run wrote."""
+    return json.loads((Path(out_dir) / "history.json").read_text(encoding="utf-8"))
