@@ -159,6 +159,27 @@ def train_arca_cmd(
     typer.echo(f"model: {out / 'arca'}")
 
 
+@train_app.command("lasr")
+def train_lasr_cmd(
+    config: Annotated[Path, typer.Option(help="YAML run config (see configs/lasr-products.yaml).")],
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoints/, model/ and history.json.")] = Path("runs/lasr"),
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out.")] = False,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """Stage 2: train the LaSR head on one task (Arca frozen unless train.joint) and save a LiRA model."""
+    from lira.data.io import write_json
+    from lira.training.lasr_run import load_lasr_config, run_lasr
+
+    summary = run_lasr(load_lasr_config(config), out, resume=resume, cache_dir=cache_dir)
+    write_json(out / "summary.json", summary)
+    for when in ("before", "after"):
+        metrics = summary[when]
+        shown = {k: v for k, v in metrics.items() if isinstance(v, float)}
+        values = ", ".join(f"{k} {v:.4f}" for k, v in shown.items())
+        typer.echo(f"{when:6s} step {metrics.get('step', 0):4d}: {values}")
+    typer.echo(f"model: {summary['model']}")
+
+
 @app.command()
 def diagnose(
     config: Annotated[Path, typer.Option(help="YAML run config naming the data and backbones.")],

@@ -28,13 +28,16 @@ FORMAT_VERSION = 1
 @dataclass
 class ArcaConfig:
     """Model and objective settings. ``eta`` weights the anchor loss, ``contrastive_weight`` the in-batch
-    InfoNCE guard against collapse, ``bins`` is S. Defaults are ours: the paper does not publish them."""
+    InfoNCE guard against collapse, ``preserve_weight`` a term ``1 - cos(A_en(h(y)), h(y))`` that keeps the
+    English anchor space where it is (our addition: without it the adaptor distorts the English geometry that
+    retrieval relies on; needs ``en_dim == dim``), ``bins`` is S. Defaults are ours: the paper publishes none."""
 
     adaptor: AdaptorConfig = field(default_factory=AdaptorConfig)
     actor: ActorConfig = field(default_factory=ActorConfig)
     reward: RewardWeights = field(default_factory=RewardWeights)
     eta: float = 1.0
     contrastive_weight: float = 0.5
+    preserve_weight: float = 5.0
     contrastive_temperature: float = 0.05
     baseline_momentum: float = 0.9
     bins: int = 1
@@ -119,6 +122,9 @@ class ArcaModel(nn.Module):
     def load(cls, folder: str | Path) -> ArcaModel:
         """Read a folder written by ``save``; refuses other format versions with the reason."""
         folder = Path(folder)
+        if not (folder / "arca_config.json").is_file():
+            raise FileNotFoundError(f"{folder} is not an Arca model folder (no arca_config.json); "
+                                    "train one with `lira train arca`")
         meta = json.loads((folder / "arca_config.json").read_text(encoding="utf-8"))
         if meta.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{folder}: Arca format version {meta.get('format_version')} is not supported by "

@@ -7,8 +7,9 @@ Tokens for one text: ``[LANG; E_lr bins 1..S; E_en bins 1..S]``. Each bin ``z[:,
 
 Outputs come from ``hidden``: the masked mean of the final (layer-normed) states over the tokens kept.
 ``embedding = normalize(base + P hidden)`` with ``base`` the mean of the raw bins kept (both slots, both
-texts of a pair) and ``P`` zero-initialised, so an untrained head returns the normalised average of its
-inputs, a sensible retrieval embedding from the start (``residual_embedding=False``: ``normalize(P hidden)``).
+texts of a pair), each slot weighted by a learned gate (softmax over the two slots, equal at start), and
+``P`` zero-initialised, so an untrained head returns the normalised average of its inputs, a sensible
+retrieval embedding from the start (``residual_embedding=False``: ``normalize(P hidden)``).
 Slots can be removed per call (``drop="en"`` / ``"lrl"``, the single-path variants that consistency
 regularisation compares) or per row (``en_mask`` / ``lrl_mask``, True = removed, e.g. ``~has_translation``).
 Layer sizes are ours: the paper does not publish them.
@@ -132,6 +133,7 @@ class LaSRHead(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, c.layers, norm=nn.LayerNorm(c.width),
                                              enable_nested_tensor=False)
         self.embed_proj = nn.Linear(c.width, c.embed_dim)
+        self.slot_gate = nn.Parameter(torch.zeros(2))  # softmax weights of the LRL and English slots in ``base``
         if c.residual_embedding:
             nn.init.zeros_(self.embed_proj.weight)
             nn.init.zeros_(self.embed_proj.bias)
@@ -175,8 +177,9 @@ class LaSRHead(nn.Module):
         keep = torch.stack([~remove_lrl, ~remove_en], dim=1)  # [n, 2]
         padding = torch.cat([torch.zeros(n, 1, dtype=torch.bool, device=z.device),
                              (~keep)[:, :, None].expand(n, 2, s).reshape(n, 2 * s)], dim=1)
-        kept_sum = (z.sum(dim=2) * keep[..., None].to(z.dtype)).sum(dim=1)
-        return tokens, padding, kept_sum, keep.sum(dim=1).to(z.dtype) * s
+        weight = torch.softmax(self.slot_gate, 0)[None] * keep.to(z.dtype)  # [n, 2]
+        kept_sum = (z.sum(dim=2) * weight[..., None]).sum(dim=1)
+        return tokens, padding, kept_sum, weight.sum(dim=1) * s
 
     def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
                 z2: torch.Tensor | DualPath | None = None, langs2: Sequence[str] | str | None = None,

@@ -1,8 +1,9 @@
 """Stage 1: train Arca's Adaptor and Actor on frozen features (DESIGN.md sections 2 and 3, stage 1).
 
 Each step samples a batch, runs the Actor's policy, samples one candidate per row, and minimises
-``L_Arca = L_RL + eta L_anchor + contrastive_weight L_InfoNCE`` where the anchor and contrastive
-terms pull ``E_lr`` towards the adapted embedding of the chosen candidate. Every source of
+``L_Arca = L_RL + eta L_anchor + contrastive_weight L_InfoNCE + preserve_weight (1 - cos(E_en, h(y)))`` where
+the anchor and contrastive terms pull ``E_lr`` towards the adapted embedding of the chosen candidate and the
+last term keeps the English anchor space in place. Every source of
 randomness is derived from ``(seed, epoch)`` or ``(seed, step)``, so a run resumed from a checkpoint
 gives the same weights as an uninterrupted one. A NaN or Inf loss stops training with a clear error
 and leaves the last good checkpoint in place.
@@ -135,6 +136,8 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         loss = loss_rl + model_config.eta * loss_anchor
         if model_config.contrastive_weight:
             loss = loss + model_config.contrastive_weight * contrastive(out.e_lr, chosen)
+        if model_config.preserve_weight and model_config.adaptor.en_dim == model_config.adaptor.dim:
+            loss = loss + model_config.preserve_weight * anchor(chosen, batch.y_en[rows, actions])
         if not torch.isfinite(loss):
             _stop(f"non-finite loss {float(loss)} at step {step + 1}", out_dir)
         optimizer.zero_grad()
