@@ -132,11 +132,16 @@ def demo(
     split: Annotated[str, typer.Option(help="Product-set split to evaluate on.")] = "test",
     backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
     cache_dir: CacheDirOpt = None,
+    train: Annotated[bool, typer.Option(help="Train LiRA and run the peers; --no-train scores the frozen "
+                                              "backbone only.")] = True,
+    seeds: Annotated[int, typer.Option(help="Number of training seeds (0, 1, ...).")] = 3,
 ) -> None:
-    """The main job: the default backbone on the built-in 7-language product set, with a report."""
+    """The main job: LiRA against the frozen backbone, translate-test and the untrained dual path on the
+    built-in 7-language product set, with a report."""
     from lira.demo import DemoConfig, run_demo
 
-    run_demo(DemoConfig(backbone=backbone, split=split, out_dir=out_dir, cache_dir=cache_dir))
+    run_demo(DemoConfig(backbone=backbone, split=split, out_dir=out_dir, cache_dir=cache_dir, train=train,
+                        seeds=tuple(range(seeds))))
 
 
 @train_app.command("arca")

