@@ -144,6 +144,14 @@ def demo(
                         seeds=tuple(range(seeds))))
 
 
+def _echo_summary(summary: dict, model: Path) -> None:
+    for when in ("before", "after"):
+        metrics = summary[when]
+        values = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
+        typer.echo(f"{when:6s} step {metrics.get('step', 0):4d}: {values}")
+    typer.echo(f"model: {model}")
+
+
 @train_app.command("arca")
 def train_arca_cmd(
     config: Annotated[Path, typer.Option(help="YAML run config (see configs/arca-products.yaml).")],
@@ -157,11 +165,7 @@ def train_arca_cmd(
 
     summary = run_arca(load_run_config(config), out, resume=resume, cache_dir=cache_dir)
     write_json(out / "summary.json", summary)
-    for when in ("before", "after"):
-        metrics = summary[when]
-        typer.echo(f"{when:6s} step {metrics['step']:4d}: " + ", ".join(
-            f"{k} {v:.4f}" for k, v in metrics.items() if k not in ("step", "n")))
-    typer.echo(f"model: {out / 'arca'}")
+    _echo_summary(summary, out / "arca")
 
 
 @train_app.command("lasr")
@@ -177,12 +181,7 @@ def train_lasr_cmd(
 
     summary = run_lasr(load_lasr_config(config), out, resume=resume, cache_dir=cache_dir)
     write_json(out / "summary.json", summary)
-    for when in ("before", "after"):
-        metrics = summary[when]
-        shown = {k: v for k, v in metrics.items() if isinstance(v, float)}
-        values = ", ".join(f"{k} {v:.4f}" for k, v in shown.items())
-        typer.echo(f"{when:6s} step {metrics.get('step', 0):4d}: {values}")
-    typer.echo(f"model: {summary['model']}")
+    _echo_summary(summary, Path(summary["model"]))
 
 
 @app.command()

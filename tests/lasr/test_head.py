@@ -145,5 +145,5 @@ def test_load_refuses_other_versions(tmp_path):
         LaSRHead.load(tmp_path)
     meta["format_version"], meta["config"]["colour"] = FORMAT_VERSION, "red"
     (tmp_path / "lasr_config.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match="unknown LaSR config field"):
+    with pytest.raises(ValueError, match="LaSR config: unknown field"):
         LaSRHead.load(tmp_path)

@@ -7,20 +7,18 @@ Saved as ``arca.safetensors`` + ``arca_config.json``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file
-from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
 from lira.arca.actor import Actor, ActorConfig, RewardWeights, candidate_features
 from lira.arca.adaptor import Adaptor, AdaptorConfig
 from lira.arca.anchor_loss import flat_cosine
 from lira.arca.composition import DualPath, compose
-from lira.data.io import atomic_write, write_json
+from lira.config_fields import check_fields
+from lira.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
 
@@ -46,19 +44,11 @@ class ArcaConfig:
 
     @classmethod
     def from_dict(cls, raw: dict) -> ArcaConfig:
-        raw = dict(raw)
-        known = set(cls.__dataclass_fields__)
-        unknown = set(raw) - known
-        if unknown:
-            raise ValueError(f"unknown Arca config field(s) {sorted(unknown)}; valid: {sorted(known)}")
-        parts = {"adaptor": AdaptorConfig, "actor": ActorConfig, "reward": RewardWeights}
-        for key, kind in parts.items():
-            if key in raw and isinstance(raw[key], dict):
-                valid = set(kind.__dataclass_fields__)
-                if set(raw[key]) - valid:
-                    bad = sorted(set(raw[key]) - valid)
-                    raise ValueError(f"unknown field(s) {bad} in {key}; valid: {sorted(valid)}")
-                raw[key] = kind(**raw[key])
+        """Build from plain dicts (JSON/YAML); unknown fields raise ``ValueError``."""
+        raw = dict(check_fields(cls, raw, "Arca config"))
+        for key, kind in (("adaptor", AdaptorConfig), ("actor", ActorConfig), ("reward", RewardWeights)):
+            if isinstance(raw.get(key), dict):
+                raw[key] = kind(**check_fields(kind, raw[key], f"Arca config {key}"))
         return cls(**raw)
 
 
@@ -111,24 +101,12 @@ class ArcaModel(nn.Module):
 
     def save(self, folder: str | Path) -> Path:
         """Write ``arca.safetensors`` and ``arca_config.json`` (atomically) into ``folder``."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic_write(folder / "arca.safetensors", "wb") as f:
-            f.write(safetensors_bytes({k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}))
-        write_json(folder / "arca_config.json", {"format_version": FORMAT_VERSION, "config": asdict(self.config)})
-        return folder
+        return save_weights(folder, "arca", self.state_dict(), asdict(self.config), FORMAT_VERSION)
 
     @classmethod
     def load(cls, folder: str | Path) -> ArcaModel:
         """Read a folder written by ``save``; refuses other format versions with the reason."""
-        folder = Path(folder)
-        if not (folder / "arca_config.json").is_file():
-            raise FileNotFoundError(f"{folder} is not an Arca model folder (no arca_config.json); "
-                                    "train one with `lira train arca`")
-        meta = json.loads((folder / "arca_config.json").read_text(encoding="utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{folder}: Arca format version {meta.get('format_version')} is not supported by "
-                             f"this LiRA (expects {FORMAT_VERSION})")
-        model = cls(ArcaConfig.from_dict(meta["config"]))
-        model.load_state_dict(load_file(folder / "arca.safetensors"))
+        config, state = load_weights(folder, "arca", FORMAT_VERSION, "Arca")
+        model = cls(ArcaConfig.from_dict(config))
+        model.load_state_dict(state)
         return model

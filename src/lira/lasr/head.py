@@ -19,21 +19,19 @@ Layer sizes are ours: the paper does not publish them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
-from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
 from lira.arca.composition import DualPath
-from lira.data.io import atomic_write, write_json
+from lira.config_fields import check_fields
 from lira.languages import LANGUAGES, get_language
 from lira.lasr.language_embedding import LanguageEmbedding
+from lira.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
 DROPS = (None, "en", "lrl")
@@ -90,11 +88,8 @@ class LaSRConfig:
 
     @classmethod
     def from_dict(cls, raw: dict) -> LaSRConfig:
-        known = set(cls.__dataclass_fields__)
-        unknown = set(raw) - known
-        if unknown:
-            raise ValueError(f"unknown LaSR config field(s) {sorted(unknown)}; valid: {sorted(known)}")
-        return cls(**raw)
+        """Build from a plain dict (JSON/YAML); unknown fields raise ``ValueError``."""
+        return cls(**check_fields(cls, raw, "LaSR config"))
 
 
 @dataclass
@@ -262,21 +257,12 @@ class LaSRHead(nn.Module):
 
     def save(self, folder: str | Path) -> Path:
         """Write ``lasr.safetensors`` and ``lasr_config.json`` (atomically) into ``folder``."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic_write(folder / "lasr.safetensors", "wb") as f:
-            f.write(safetensors_bytes({k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}))
-        write_json(folder / "lasr_config.json", {"format_version": FORMAT_VERSION, "config": asdict(self.config)})
-        return folder
+        return save_weights(folder, "lasr", self.state_dict(), asdict(self.config), FORMAT_VERSION)
 
     @classmethod
     def load(cls, folder: str | Path) -> LaSRHead:
         """Read a folder written by ``save``; refuses other format versions with the reason."""
-        folder = Path(folder)
-        meta = json.loads((folder / "lasr_config.json").read_text(encoding="utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{folder}: LaSR format version {meta.get('format_version')} is not supported by "
-                             f"this LiRA (expects {FORMAT_VERSION})")
-        model = cls(LaSRConfig.from_dict(meta["config"]))
-        model.load_state_dict(load_file(folder / "lasr.safetensors"))
+        config, state = load_weights(folder, "lasr", FORMAT_VERSION, "LaSR")
+        model = cls(LaSRConfig.from_dict(config))
+        model.load_state_dict(state)
         return model

@@ -38,6 +38,7 @@ from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english
 from lira.arca.translation_critic import TranslationCritic
 from lira.backbones import load_backbone
 from lira.cache import CachedBackbone, FeatureCache
+from lira.config_fields import check_fields
 from lira.data.formats import ParallelExample
 from lira.data.loaders import load_parallel
 from lira.data.products import (
@@ -83,39 +84,32 @@ class ArcaRunConfig:
     train: ArcaTrainConfig = field(default_factory=ArcaTrainConfig)
 
 
-def _fields(kind: type, raw: dict[str, Any], where: str) -> dict[str, Any]:
-    unknown = set(raw) - set(kind.__dataclass_fields__)
-    if unknown:
-        raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}; valid: {sorted(kind.__dataclass_fields__)}")
-    return raw
-
-
 def load_run_config(path: str | Path) -> ArcaRunConfig:
     """Parse a YAML run config; unknown keys raise ``ValueError`` naming the file and section."""
     path = Path(path)
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    _fields(ArcaRunConfig, raw, str(path))
+    check_fields(ArcaRunConfig, raw, str(path))
     config = ArcaRunConfig()
     if "data" in raw:
-        config.data = ArcaDataConfig(**_fields(ArcaDataConfig, raw["data"], f"{path} data"))
+        config.data = ArcaDataConfig(**check_fields(ArcaDataConfig, raw["data"], f"{path} data"))
     if "backbones" in raw:
         config.backbones = {**config.backbones, **raw["backbones"]}
     if "translators" in raw:
         config.translators = list(raw["translators"] or [])
     if "candidates" in raw:
-        cands = dict(_fields(CandidateConfig, raw["candidates"], f"{path} candidates"))
+        cands = dict(check_fields(CandidateConfig, raw["candidates"], f"{path} candidates"))
         if "noise" in cands:
             cands["noise"] = [NoiseConfig(**n) for n in cands["noise"] or []]
         config.candidates = CandidateConfig(**cands)
     if "critic" in raw:
         critic = dict(raw["critic"] or {})
-        _fields(OfflineCriticConfig, {k: v for k, v in critic.items() if k not in ("spelling", "llm")},
+        check_fields(OfflineCriticConfig, {k: v for k, v in critic.items() if k not in ("spelling", "llm")},
                 f"{path} critic")
         config.critic = critic
     if "model" in raw:
         config.model = ArcaConfig.from_dict(raw["model"])
     if "train" in raw:
-        config.train = ArcaTrainConfig(**_fields(ArcaTrainConfig, raw["train"], f"{path} train"))
+        config.train = ArcaTrainConfig(**check_fields(ArcaTrainConfig, raw["train"], f"{path} train"))
     return config
 
 

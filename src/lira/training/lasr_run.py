@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from lira.arca.model import ArcaModel
+from lira.config_fields import check_fields
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.languages import normalize_code
 from lira.lasr.head import LaSRConfig, LaSRHead
@@ -63,31 +64,24 @@ class LaSRRunConfig:
     train: LaSRTrainConfig = field(default_factory=LaSRTrainConfig)
 
 
-def _check(kind: type, raw: dict[str, Any], where: str) -> dict[str, Any]:
-    unknown = set(raw) - set(kind.__dataclass_fields__)
-    if unknown:
-        raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}; valid: {sorted(kind.__dataclass_fields__)}")
-    return raw
-
-
 def load_lasr_config(path: str | Path) -> LaSRRunConfig:
     """Parse a stage-2 YAML config; unknown keys and sources raise ``ValueError`` naming the file."""
     path = Path(path)
-    raw = _check(LaSRRunConfig, yaml.safe_load(path.read_text(encoding="utf-8")) or {}, str(path))
+    raw = check_fields(LaSRRunConfig, yaml.safe_load(path.read_text(encoding="utf-8")) or {}, str(path))
     config = LaSRRunConfig(task=raw.get("task", "retrieval"), arca=raw.get("arca"),
                            use_gold=bool(raw.get("use_gold", False)), head=dict(raw.get("head") or {}))
     if config.task not in SOURCES:
         raise ValueError(f"{path}: unknown task {config.task!r}; valid: {', '.join(SOURCES)}")
     if "data" in raw:
-        config.data = LaSRDataConfig(**_check(LaSRDataConfig, raw["data"], f"{path} data"))
+        config.data = LaSRDataConfig(**check_fields(LaSRDataConfig, raw["data"], f"{path} data"))
     if config.data.source not in SOURCES[config.task]:
         raise ValueError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "
                          f"valid: {', '.join(SOURCES[config.task])}")
     if "model" in raw:
-        config.model = LiRAConfig(**_check(LiRAConfig, raw["model"], f"{path} model"))
+        config.model = LiRAConfig(**check_fields(LiRAConfig, raw["model"], f"{path} model"))
     if "train" in raw:
-        config.train = LaSRTrainConfig(**_check(LaSRTrainConfig, raw["train"], f"{path} train"))
-    _check(LaSRConfig, config.head, f"{path} head")
+        config.train = LaSRTrainConfig(**check_fields(LaSRTrainConfig, raw["train"], f"{path} train"))
+    check_fields(LaSRConfig, config.head, f"{path} head")
     return config
 
 
