@@ -17,8 +17,8 @@ demo: install
 	$(VENV)/bin/lira demo
 
 test: install-dev
-	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(PY) -m pytest
 
 lint: install-dev
-	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff check src tests scripts benchmarks

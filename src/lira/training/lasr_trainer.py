@@ -41,13 +41,15 @@ from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
 @dataclass
 class LaSRTrainConfig:
     """Stage-2 optimisation and loss settings. ``lr`` and ``steps`` were chosen on the product set's dev split
-    (higher rates overfit its few hundred training queries within a few epochs)."""
+    (1e-3 overfits its few hundred training queries within a few epochs). ``use_queues`` turns the FIFO queues
+    on (the method's default); on the product set's dev split retrieval was better without the DocQueue
+    (BENCHMARKS.md), so the shipped product configs turn it off."""
 
-    steps: int = 200
+    steps: int = 400
     batch_size: int = 32
     docs_per_query: int = 3
     random_docs: int = 32
-    lr: float = 3e-5
+    lr: float = 1e-4
     weight_decay: float = 0.01
     seed: int = 0
     mu: float = 0.1
@@ -97,7 +99,7 @@ def _consistency_embeddings(head: LaSRHead, z: torch.Tensor, lang: str, dual: to
 
 
 def retrieval_step(head: LaSRHead, arca: ArcaModel, data: RetrievalData, step: int, config: LaSRTrainConfig,
-                   loss_fn: DocQueueLoss) -> torch.Tensor:
+                   loss_fn: DocQueueLoss, queues: dict[str, DocQueue]) -> torch.Tensor:
     """One retrieval batch from one language (languages in turn): queries, their positives and random docs."""
     langs = sorted(data.queries)
     lang = langs[step % len(langs)]
@@ -118,6 +120,7 @@ def retrieval_step(head: LaSRHead, arca: ArcaModel, data: RetrievalData, step: i
     q = head(zq, lang).embedding
     d = head(zd, lang).embedding
     positives = [[d for d, grade in data.qrels[lang][qids[i]].items() if grade > 0] for i in pick]
+    loss_fn.queue = queues.get(lang)
     loss = loss_fn(q, d, gains, ids, positive_ids=positives)
     if config.consistency and config.mu:
         loss = loss + config.mu * _consistency_embeddings(head, zq, lang, q)
@@ -257,9 +260,11 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         p.requires_grad_(config.joint)
     params = list(head.parameters()) + (list(arca.parameters()) if config.joint else [])
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    doc_queue = DocQueue(config.queue_size, head.config.embed_dim or head.config.dim) if config.use_queues else None
+    # one DocQueue per corpus (language): queued documents are negatives only for queries of their own corpus
+    doc_queues = {lang: DocQueue(config.queue_size, head.config.embed_dim or head.config.dim)
+                  for lang in getattr(train, "docs", {})} if config.use_queues else {}
     corr_queue = CorrQueue(config.queue_size) if config.use_queues else None
-    doc_loss = DocQueueLoss(k=config.k, temperature=config.temperature, lambda_h=config.lambda_h, queue=doc_queue)
+    doc_loss = DocQueueLoss(k=config.k, temperature=config.temperature, lambda_h=config.lambda_h)
     corr_loss = CorrLoss(alpha=config.corr_alpha, temperature=config.temperature, queue=corr_queue)
     history: list[dict[str, Any]] = []
     start = 0
@@ -268,8 +273,9 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         state = load_trainer_state(checkpoint)
         start, history = state["step"], state["history"]
         queues = load_extra_tensors(checkpoint)
-        if doc_queue is not None and "doc_emb" in queues:
-            doc_queue.load_state_dict({"emb": queues["doc_emb"], "ids": state["doc_queue_ids"]})
+        for lang, queue in doc_queues.items():
+            if f"doc_emb.{lang}" in queues:
+                queue.load_state_dict({"emb": queues[f"doc_emb.{lang}"], "ids": state["doc_queue_ids"][lang]})
         if corr_queue is not None and "corr_pred" in queues:
             corr_queue.load_state_dict({"pred": queues["corr_pred"], "gold": queues["corr_gold"]})
     elif dev is not None:
@@ -282,7 +288,7 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         arca.train(config.joint)
         torch.manual_seed(config.seed * 1_000_003 + step)
         if task == "retrieval":
-            loss = retrieval_step(head, arca, train, step, config, doc_loss)
+            loss = retrieval_step(head, arca, train, step, config, doc_loss, doc_queues)
         elif task == "choice":
             loss = choice_step(head, arca, train, step, config)
         else:
@@ -299,12 +305,13 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         if dev is not None and (done % config.eval_every == 0 or done == config.steps):
             history.append({"step": done, **evaluate_task(head, arca, task, dev)})
         if done % config.checkpoint_every == 0 or done == config.steps:
-            doc_state = doc_queue.state_dict() if doc_queue is not None else {"emb": None, "ids": []}
-            tensors = {} if doc_queue is None else {"doc_emb": doc_state["emb"].contiguous()}
+            doc_states = {lang: queue.state_dict() for lang, queue in doc_queues.items()}
+            tensors = {f"doc_emb.{lang}": s["emb"].contiguous() for lang, s in doc_states.items()}
             if corr_queue is not None:
                 corr_state = corr_queue.state_dict()
                 tensors |= {"corr_pred": corr_state["pred"], "corr_gold": corr_state["gold"]}
-            save_checkpoint(out_dir, done, modules, optimizer, {"history": history, "doc_queue_ids": doc_state["ids"]},
+            queue_ids = {lang: s["ids"] for lang, s in doc_states.items()}
+            save_checkpoint(out_dir, done, modules, optimizer, {"history": history, "doc_queue_ids": queue_ids},
                             keep=config.keep_checkpoints, extra_tensors=tensors)
     write_json(out_dir / "history.json", history)
     return head, arca, history
