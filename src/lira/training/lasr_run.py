@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 import yaml
 
 from lira.arca.model import ArcaModel
@@ -139,6 +140,7 @@ def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False
     classes = getattr(train, "classes", [])
     head_config = LaSRConfig(**{"dim": arca.config.adaptor.dim, "languages": langs,
                                 "num_classes": len(classes), **config.head})
+    torch.manual_seed(config.train.seed)  # the head's initial weights depend on the seed alone
     head, arca, history = train_lasr(config.task, train, dev, head=LaSRHead(head_config), arca=arca,
                                      config=config.train, out_dir=out_dir, resume=resume, show_progress=show_progress)
     last = {k: v for k, v in history[-1].items() if not isinstance(v, dict)} if history else {}

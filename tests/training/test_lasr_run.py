@@ -1,0 +1,87 @@
+"""Stage 2 end to end on tiny data: `lira train lasr` on the product set, and every task type from user files."""
+
+import json
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from lira.arca.adaptor import AdaptorConfig
+from lira.arca.model import ArcaConfig, ArcaModel
+from lira.cli import app
+from lira.lasr.head import LaSRConfig, LaSRHead
+from lira.model import LiRAConfig, LiRAModel
+from lira.training.lasr_run import LaSRDataConfig, LaSRRunConfig, load_lasr_config, task_data
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def arca_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    return ArcaModel(ArcaConfig(adaptor=AdaptorConfig(hidden=32))).save(tmp_path_factory.mktemp("arca"))
+
+
+def test_config_errors(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("task: ranking\n")
+    with pytest.raises(ValueError, match="unknown task 'ranking'"):
+        load_lasr_config(path)
+    path.write_text("task: nli\ndata: {source: products}\n")
+    with pytest.raises(ValueError, match="source 'products' does not serve task nli; valid: indonli, file"):
+        load_lasr_config(path)
+    path.write_text("task: retrieval\nhead: {depth: 3}\n")
+    with pytest.raises(ValueError, match=r"head: unknown field\(s\) \['depth'\]"):
+        load_lasr_config(path)
+
+
+def test_train_lasr_cli_on_products(arca_dir, tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(f"task: retrieval\narca: {arca_dir}\ndata: {{source: products, langs: [vie]}}\n"
+                      "head: {width: 32, heads: 2, ff: 64}\n"
+                      "train: {steps: 3, batch_size: 4, random_docs: 4, eval_every: 3, checkpoint_every: 3}\n")
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["train", "lasr", "--config", str(config), "--out", str(out),
+                                 "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    assert "mean_ndcg@10" in result.output
+    card = (out / "model" / "README.md").read_text()
+    assert "retrieval on products" in card and "dev mean_ndcg@10" in card
+    model = LiRAModel.load(out / "model", cache_dir=tmp_path / "cache")
+    assert model.encode(["giày chạy bộ"], lang="vie").shape == (1, 384)
+
+
+def test_every_task_type_reads_user_files(arca_dir, tmp_path):
+    model = LiRAModel(LiRAConfig(), ArcaModel.load(arca_dir), LaSRHead(LaSRConfig()), cache_dir=tmp_path / "c")
+    rows = {
+        "nli": [{"premise": "giày đen", "hypothesis": "giày màu đen", "label": "e"}] * 2,
+        "sts": [{"text1": "giày đen", "text2": "giày màu đen", "score": 4.5}] * 2,
+        "classification": [{"text": "giày đen", "label": "shoes"}, {"text": "nồi cơm", "label": "kitchen"}],
+        "choice": [{"premise": "trời mưa", "choices": ["mang ô", "đi bơi"], "label": 0}] * 2,
+    }
+    for task, records in rows.items():
+        path = tmp_path / f"{task}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        config = LaSRRunConfig(task=task, data=LaSRDataConfig(source="file", langs=["vie"],
+                                                              path={"train": str(path), "dev": str(path)}))
+        data, langs = task_data(model, config, "train")
+        assert langs == ["vie"], task
+        if task == "classification":
+            assert data.classes == ["kitchen", "shoes"]
+        if task == "choice":
+            assert data.n_options == [2] and data.options[0].x.shape[0] == 4
+
+
+def test_same_seed_same_model(arca_dir, tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(f"task: retrieval\narca: {arca_dir}\ndata: {{source: products, langs: [vie]}}\n"
+                      "head: {width: 32, heads: 2, ff: 64}\n"
+                      "train: {steps: 2, batch_size: 4, random_docs: 4, eval_every: 2, checkpoint_every: 2}\n")
+    from lira.training.lasr_run import run_lasr
+
+    torch.rand(7)  # a different global RNG state must not matter
+    first = run_lasr(load_lasr_config(config), tmp_path / "a", cache_dir=tmp_path / "cache", show_progress=False)
+    second = run_lasr(load_lasr_config(config), tmp_path / "b", cache_dir=tmp_path / "cache", show_progress=False)
+    a = LaSRHead.load(tmp_path / "a" / "model" / "lasr").state_dict()
+    b = LaSRHead.load(tmp_path / "b" / "model" / "lasr").state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a) and first["after"] == second["after"]
