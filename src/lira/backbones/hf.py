@@ -3,6 +3,8 @@
 Pooling: ``mean`` over non-padding tokens (sentence-transformers' default), ``cls`` (first token) or
 ``last`` (last non-padding token, as E5-Mistral and Qwen3-Embedding do for decoder models).
 Optional ``query_prefix``/``passage_prefix`` are prepended by role. Loaded with ``local_files_only``.
+``batch_size`` defaults to 1 so that a text's vector never depends on the padding of the batch it shared
+(see ``lira.backbones.sbert``); raise it for throughput when bit-exact reproducibility does not matter.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class HFBackbone(BaseBackbone):
     """A transformers model from ``path``; ``max_length`` defaults to the tokenizer's limit (capped at 8192)."""
 
     def __init__(self, path: str | Path, *, pooling: Pooling = "mean", max_length: int | None = None,
-                 query_prefix: str = "", passage_prefix: str = "", batch_size: int = 16, device: str = "cpu") -> None:
+                 query_prefix: str = "", passage_prefix: str = "", batch_size: int = 1, device: str = "cpu") -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 

@@ -3,6 +3,9 @@
 Reference: Reimers & Gurevych 2019, "Sentence-BERT" (EMNLP). The folder is loaded with
 ``local_files_only``: nothing is downloaded. Roles use the model's ``query``/``passage`` prompts when
 it defines them. Texts over ``max_seq_length`` tokens are truncated (one warning counts them).
+``batch_size`` defaults to 1: padded batches change the vectors by ~1e-7 depending on which texts share a
+batch, so a text's vector would depend on what else was encoded with it (and cached vectors would differ
+from fresh ones). One text per forward pass makes every vector reproducible, about 3x slower on a CPU.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ def default_english_model() -> Path:
 class SentenceTransformerBackbone(BaseBackbone):
     """A sentence-transformers model read from ``path`` (default: packaged all-MiniLM-L6-v2)."""
 
-    def __init__(self, path: str | Path | None = None, *, device: str = "cpu", batch_size: int = 32) -> None:
+    def __init__(self, path: str | Path | None = None, *, device: str = "cpu", batch_size: int = 1) -> None:
         from sentence_transformers import SentenceTransformer
 
         self.path = Path(path) if path is not None else default_english_model()
