@@ -83,7 +83,7 @@ def eval_retrieval(
     from lira.data.products import PRODUCT_LANGS, load_products
     from lira.demo import markdown_table
     from lira.evaluation.retrieval import RetrievalEvaluator
-    from lira.evaluation.retrieval_metrics import METRICS
+    from lira.retrieval.metrics import METRICS
 
     if data != "products" and not lang:
         _fail("--lang is required for a BEIR folder")

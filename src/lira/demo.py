@@ -28,8 +28,8 @@ from lira.cache import CachedBackbone, FeatureCache
 from lira.data.io import atomic_write, write_json
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.evaluation.retrieval import RetrievalEvaluator
-from lira.evaluation.retrieval_metrics import mean_scores
 from lira.languages import get_language
+from lira.retrieval.metrics import mean_scores
 
 
 @dataclass

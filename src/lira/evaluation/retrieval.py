@@ -11,8 +11,8 @@ from typing import Any
 
 from lira.backbones.base import Backbone
 from lira.data.formats import RetrievalDataset
-from lira.evaluation.retrieval_metrics import mean_scores, per_query_scores
-from lira.evaluation.search import search_run
+from lira.retrieval.metrics import mean_scores, per_query_scores
+from lira.retrieval.search import search_run
 
 
 @dataclass

@@ -22,12 +22,12 @@ from tqdm.auto import tqdm
 from lira.arca.composition import compose
 from lira.arca.model import ArcaModel
 from lira.data.io import write_json
-from lira.evaluation.retrieval_metrics import mean_scores, per_query_scores
-from lira.evaluation.search import search_run
 from lira.lasr.consistency_loss import ConsistencyLoss
 from lira.lasr.corr_queue import CorrLoss, CorrQueue
 from lira.lasr.doc_queue import DocQueue, DocQueueLoss
 from lira.lasr.head import LaSRHead
+from lira.retrieval.metrics import mean_scores, per_query_scores
+from lira.retrieval.search import search_run
 from lira.training.checkpoint import (
     latest_checkpoint,
     load_extra_tensors,

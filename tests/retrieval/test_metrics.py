@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from lira.evaluation.retrieval_metrics import per_query_scores, retrieval_scores
+from lira.retrieval.metrics import per_query_scores, retrieval_scores
 
 QRELS = {"q1": {"a": 2, "b": 1, "z": 0}, "q2": {"c": 1}}
 RUN = {"q1": {"b": 0.9, "x": 0.8, "a": 0.7}, "q2": {"x": 0.9, "y": 0.8}}

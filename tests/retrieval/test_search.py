@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lira.evaluation.search import exact_search, search_run
+from lira.retrieval.search import exact_search, search_run
 
 
 def test_exact_search_matches_numpy():
