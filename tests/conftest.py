@@ -19,37 +19,31 @@ def _tokenizer(folder: Path):
     return BertTokenizerFast(vocab=str(vocab), model_max_length=32)
 
 
+def _tiny_model(folder: Path, model_class: str, config_class: str, **config) -> Path:
+    """Save a random-weight 2-layer, 32-d model of ``model_class`` with the toy tokenizer into ``folder``."""
+    import torch
+    import transformers
+
+    tokenizer = _tokenizer(folder)
+    torch.manual_seed(0)
+    settings = dict(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                    intermediate_size=64, **config)
+    getattr(transformers, model_class)(getattr(transformers, config_class)(**settings)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_bert_dir(tmp_path_factory) -> Path:
     """A 2-layer, 32-d BERT encoder with random weights, saved as a local HF folder."""
-    import torch
-    from transformers import BertConfig, BertModel
-
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = _tokenizer(folder)
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=32)
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return _tiny_model(tmp_path_factory.mktemp("tiny-bert"), "BertModel", "BertConfig", max_position_embeddings=32)
 
 
 @pytest.fixture(scope="session")
 def tiny_llama_dir(tmp_path_factory) -> Path:
     """A 2-layer decoder-only (Llama) model with random weights, saved as a local HF folder."""
-    import torch
-    from transformers import LlamaConfig, LlamaModel
-
-    folder = tmp_path_factory.mktemp("tiny-llama")
-    tokenizer = _tokenizer(folder)
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         num_key_value_heads=2, intermediate_size=64, max_position_embeddings=64,
-                         pad_token_id=tokenizer.pad_token_id)
-    LlamaModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return _tiny_model(tmp_path_factory.mktemp("tiny-llama"), "LlamaModel", "LlamaConfig", num_key_value_heads=2,
+                       max_position_embeddings=64, pad_token_id=0)
 
 
 @pytest.fixture(autouse=True)
