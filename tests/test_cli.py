@@ -57,6 +57,7 @@ def test_frozen_demo_report_and_cache(tmp_path):
     again = run_demo(DemoConfig(langs=("vie",), out_dir=tmp_path / "2", cache_dir=tmp_path / "cache", train=False))
     cached = json.loads((again / "results.json").read_text())
     assert cached["scores"]["frozen backbone"]["vie"] == results["scores"]["frozen backbone"]["vie"]
+    assert results["cache"]["encoded"] > 0 and cached["cache"]["encoded"] == 0 and cached["cache"]["hits"] > 0
 
 
 def test_demo_trains_lira_beside_the_peers(tmp_path):

@@ -134,6 +134,8 @@ def run_demo(config: DemoConfig) -> Path:
         for seed in config.seeds:
             evaluate("LiRA", _train_lira(config, seed, run_dir))
     seconds = time.perf_counter() - start
+    cache_line = (f"Feature cache (frozen multilingual backbone): {frozen.hits} texts served from the cache, "
+                  f"{frozen.misses} encoded.")
 
     def cell(values: list[float]) -> str:
         if len(values) == 1:
@@ -154,14 +156,15 @@ def run_demo(config: DemoConfig) -> Path:
     write_json(run_dir / "results.json", {
         "task": "lira-products", "split": config.split, "metric": "ndcg@10", "scores": scores, "details": details,
         "frozen_by_style_ndcg@10": styles, "seeds": list(config.seeds) if config.train else [],
+        "cache": {"hits": frozen.hits, "encoded": frozen.misses},
         "config": {k: str(v) for k, v in config.__dict__.items()}, "seconds": seconds, "environment": env})
     report = (f"# LiRA demo: the built-in product set ({config.split} split)\n\n"
               f"nDCG@10 x100 per language; LiRA is the mean ± standard deviation over seeds "
               f"{list(config.seeds) if config.train else '(not trained)'}. Backbones: `{config.backbone}` "
               f"(multilingual), `{config.english}` (English); translations from the built-in product lexicon.\n\n"
               f"{table}\n\n## Frozen backbone: nDCG@10 by query style\n\n{style_table}\n\n"
-              f"Wall time {seconds:.1f} s on {env['platform']} (Python {env['python']}).\n")
+              f"{cache_line} Wall time {seconds:.1f} s on {env['platform']} (Python {env['python']}).\n")
     with atomic_write(run_dir / "report.md") as f:
         f.write(report)
-    print(f"\n{table}\n\n{seconds:.1f} s; report: {run_dir / 'report.md'}")
+    print(f"\n{table}\n\n{cache_line}\n{seconds:.1f} s; report: {run_dir / 'report.md'}")
     return run_dir
