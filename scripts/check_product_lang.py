@@ -10,20 +10,18 @@ import csv
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1] / "src" / "lira" / "resources" / "products"
-INTENT_KEYS = {"category", "product_type", "brand", "colour", "size", "material"}
-STYLES = {"keyword", "misspelling", "romanised", "code-mixed", "natural"}
+from lira.data.products import EXACT, INTENT_FIELDS, QUERY_STYLES, derive_qrels, load_catalogue, resource_dir
 
-
-def matches(product: dict, intent: dict) -> bool:
-    return all(str(product[k]).lower() == str(v).lower() for k, v in intent.items())
+ROOT = resource_dir()
+INTENT_KEYS = set(INTENT_FIELDS)
+STYLES = set(QUERY_STYLES)
 
 
 def main(lang: str) -> int:
     products = [json.loads(line) for line in (ROOT / "products.jsonl").open(encoding="utf-8")]
     by_id = {p["id"]: p for p in products}
+    catalogue = load_catalogue()
     problems: list[str] = []
 
     tpath = ROOT / "titles" / f"{lang}.jsonl"
@@ -78,7 +76,7 @@ def main(lang: str) -> int:
         if not intent or set(intent) - INTENT_KEYS:
             problems.append(f"{qpath}:{n}: intent keys must be a non-empty subset of {sorted(INTENT_KEYS)}")
             continue
-        exact = [p["id"] for p in products if matches(p, intent)]
+        exact = [pid for pid, grade in derive_qrels(intent, catalogue).items() if grade == EXACT]
         if not exact:
             problems.append(f"{qpath}:{n}: intent {intent} matches no product")
         if len(exact) > 40:

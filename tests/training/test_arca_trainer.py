@@ -6,8 +6,8 @@ import torch
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.training.arca_data import ArcaFeatures
-from lira.training.arca_trainer import ArcaTrainConfig, NonFiniteLossError, evaluate_arca, train_arca
-from lira.training.checkpoint import latest_checkpoint
+from lira.training.arca_trainer import ArcaTrainConfig, evaluate_arca, train_arca
+from lira.training.checkpoint import NonFiniteLossError, latest_checkpoint
 from lira.translators.base import Candidate
 
 

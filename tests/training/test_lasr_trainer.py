@@ -6,8 +6,9 @@ import torch
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.lasr.head import LaSRConfig, LaSRHead
+from lira.training.checkpoint import NonFiniteLossError
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
-from lira.training.lasr_trainer import LaSRTrainConfig, NonFiniteLossError, evaluate_task, train_lasr
+from lira.training.lasr_trainer import LaSRTrainConfig, evaluate_task, train_lasr
 
 D = 8
 

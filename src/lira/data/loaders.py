@@ -15,7 +15,7 @@ A ``lang`` column overrides the ``lang`` argument row by row; one of them is req
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +166,26 @@ def load_classification(path: str | Path, *, lang: str | None = None) -> list[Cl
             for n, r in iter_records(path)]
 
 
+def load_qrels(path: str | Path, *, queries: Collection[str] | None = None,
+               corpus: Collection[str] | None = None) -> dict[str, dict[str, int]]:
+    """A BEIR qrels TSV (``query-id``, ``corpus-id``, ``score`` >= 0) as ``{qid: {doc_id: grade}}``; ids outside
+    ``queries`` or ``corpus`` (when given) raise ``DataFormatError`` naming the line."""
+    path = Path(path)
+    qrels: dict[str, dict[str, int]] = {}
+    for n, r in iter_delimited(path, delimiter="\t"):
+        qid = require(r, "query-id", path=path, line=n)
+        doc_id = require(r, "corpus-id", path=path, line=n)
+        grade = require(r, "score", path=path, line=n, kind=int)
+        if queries is not None and qid not in queries:
+            raise DataFormatError(f"unknown query id {qid!r}", path=path, line=n, field="query-id")
+        if corpus is not None and doc_id not in corpus:
+            raise DataFormatError(f"unknown document id {doc_id!r}", path=path, line=n, field="corpus-id")
+        if grade < 0:
+            raise DataFormatError("relevance grade must be >= 0", path=path, line=n, field="score")
+        qrels.setdefault(qid, {})[doc_id] = grade
+    return qrels
+
+
 def load_beir(folder: str | Path, *, lang: str, name: str | None = None) -> RetrievalDataset:
     """A BEIR folder: ``corpus.jsonl`` (``_id``, ``title``, ``text``), ``queries.jsonl`` (``_id``, ``text``) and
     ``qrels/<split>.tsv`` (``query-id``, ``corpus-id``, ``score``; graded, integers >= 0).
@@ -198,19 +218,7 @@ def load_beir(folder: str | Path, *, lang: str, name: str | None = None) -> Retr
     if not qrels_dir.is_dir():
         raise DataFormatError("missing qrels/ folder with <split>.tsv files", path=qrels_dir)
     for split_path in sorted(qrels_dir.glob("*.tsv")):
-        split: dict[str, dict[str, int]] = {}
-        for n, r in iter_delimited(split_path, delimiter="\t"):
-            qid = require(r, "query-id", path=split_path, line=n)
-            doc_id = require(r, "corpus-id", path=split_path, line=n)
-            grade = require(r, "score", path=split_path, line=n, kind=int)
-            if qid not in queries:
-                raise DataFormatError(f"unknown query id {qid!r}", path=split_path, line=n, field="query-id")
-            if doc_id not in corpus:
-                raise DataFormatError(f"unknown document id {doc_id!r}", path=split_path, line=n, field="corpus-id")
-            if grade < 0:
-                raise DataFormatError("relevance grade must be >= 0", path=split_path, line=n, field="score")
-            split.setdefault(qid, {})[doc_id] = grade
-        qrels[split_path.stem] = split
+        qrels[split_path.stem] = load_qrels(split_path, queries=queries, corpus=corpus)
     if not qrels:
         raise DataFormatError("no qrels/<split>.tsv file", path=qrels_dir)
     return RetrievalDataset(name=name or folder.name, lang=lang, corpus=corpus, queries=queries, qrels=qrels)

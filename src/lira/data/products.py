@@ -21,8 +21,9 @@ from pathlib import Path
 
 from lira.data.errors import DataFormatError
 from lira.data.formats import Document, Query, RetrievalDataset
-from lira.data.io import iter_delimited, iter_jsonl, require
+from lira.data.io import iter_jsonl, require
 from lira.data.lexicon import LexiconEntry, load_lexicon
+from lira.data.loaders import load_qrels
 from lira.languages import UnknownLanguageError, get_language, normalize_code
 
 PRODUCT_LANGS: tuple[str, ...] = ("vie", "tha", "ind", "zsm", "tgl", "urd", "ben")
@@ -150,12 +151,7 @@ def query_split(query_id: str) -> str:
 
 def read_qrels(lang: str, split: str, root: Path | None = None) -> dict[str, dict[str, int]]:
     """The shipped judgements of ``lang`` and ``split``."""
-    path = (root or resource_dir()) / "qrels" / _check_lang(lang) / f"{split}.tsv"
-    qrels: dict[str, dict[str, int]] = {}
-    for n, r in iter_delimited(path, delimiter="\t"):
-        qrels.setdefault(require(r, "query-id", path=path, line=n), {})[require(r, "corpus-id", path=path, line=n)] = \
-            require(r, "score", path=path, line=n, kind=int)
-    return qrels
+    return load_qrels((root or resource_dir()) / "qrels" / _check_lang(lang) / f"{split}.tsv")
 
 
 def load_products(lang: str, *, root: Path | None = None) -> RetrievalDataset:
@@ -171,10 +167,6 @@ def load_products(lang: str, *, root: Path | None = None) -> RetrievalDataset:
         attributes = p.attributes_text()
         corpus[p.id] = Document(title=titles.get(p.id, p.title), text=attributes, en=f"{p.title}. {attributes}")
     queries = {q.id: Query(text=q.text, en=q.en, meta={"style": q.style}) for q in load_queries(lang, root)}
-    qrels = {split: read_qrels(lang, split, root) for split in SPLITS}
-    for split, judged in qrels.items():
-        unknown = set(judged) - set(queries)
-        if unknown:
-            raise DataFormatError(f"qrels name unknown queries {sorted(unknown)[:3]}",
-                                  path=(root or resource_dir()) / "qrels" / lang / f"{split}.tsv")
+    qrels = {split: load_qrels((root or resource_dir()) / "qrels" / lang / f"{split}.tsv", queries=queries,
+                               corpus=corpus) for split in SPLITS}
     return RetrievalDataset(name=f"lira-products-{lang}", lang=lang, corpus=corpus, queries=queries, qrels=qrels)

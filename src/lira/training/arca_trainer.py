@@ -30,6 +30,7 @@ from lira.training.checkpoint import (
     load_optimizer_state,
     load_trainer_state,
     save_checkpoint,
+    stop_non_finite,
 )
 
 
@@ -45,16 +46,6 @@ class ArcaTrainConfig:
     eval_every: int = 50
     checkpoint_every: int = 50
     keep_checkpoints: int = 2
-
-
-class NonFiniteLossError(RuntimeError):
-    """Training produced a NaN or Inf loss."""
-
-
-def _stop(problem: str, out_dir: Path) -> None:
-    last = latest_checkpoint(out_dir)
-    raise NonFiniteLossError(f"{problem}; training stopped. The last good checkpoint is "
-                             f"{last if last else 'none (no checkpoint written yet)'}")
 
 
 def _batch_index(n: int, step: int, batch_size: int, seed: int) -> torch.Tensor:
@@ -125,7 +116,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         batch = train.subset(_batch_index(len(train), step, config.batch_size, config.seed))
         out = model(batch.x_lr, batch.y_en, batch.mask, batch.scores)
         if not (torch.isfinite(out.e_lr).all() and torch.isfinite(out.sim).all()):
-            _stop(f"non-finite embeddings at step {step + 1}", out_dir)
+            stop_non_finite(f"non-finite embeddings at step {step + 1}", out_dir)
         actions = torch.distributions.Categorical(logits=out.log_pi).sample()
         rows = torch.arange(len(batch))
         rewards = reward(batch.scores[rows, actions], out.sim[rows, actions].detach(), model_config.reward)
@@ -138,7 +129,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         if model_config.preserve_weight and model_config.adaptor.en_dim == model_config.adaptor.dim:
             loss = loss + model_config.preserve_weight * anchor(chosen, batch.y_en[rows, actions])
         if not torch.isfinite(loss):
-            _stop(f"non-finite loss {float(loss)} at step {step + 1}", out_dir)
+            stop_non_finite(f"non-finite loss {float(loss)} at step {step + 1}", out_dir)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -18,6 +18,17 @@ from safetensors.torch import load_file, save_file
 from lira.data.io import write_json
 
 
+class NonFiniteLossError(RuntimeError):
+    """Training produced a NaN or Inf value."""
+
+
+def stop_non_finite(problem: str, out_dir: str | Path) -> None:
+    """Raise ``NonFiniteLossError`` naming ``problem`` and the last good checkpoint under ``out_dir``."""
+    last = latest_checkpoint(out_dir)
+    raise NonFiniteLossError(f"{problem}; training stopped. The last good checkpoint is "
+                             f"{last if last else 'none (no checkpoint written yet)'}")
+
+
 def optimizer_to_flat(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Split ``optimizer.state_dict()`` into tensors (for safetensors) and JSON-able metadata."""
     state = optimizer.state_dict()

@@ -33,6 +33,7 @@ from lira.training.checkpoint import (
     load_optimizer_state,
     load_trainer_state,
     save_checkpoint,
+    stop_non_finite,
 )
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
 
@@ -63,10 +64,6 @@ class LaSRTrainConfig:
     keep_checkpoints: int = 2
     use_queues: bool = True
     consistency: bool = True
-
-
-class NonFiniteLossError(RuntimeError):
-    """Stage-2 training produced a NaN or Inf loss."""
 
 
 class _Modules:
@@ -293,9 +290,7 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         else:
             loss = pair_step(head, arca, train, step, config, task, corr_loss if config.use_queues else None)
         if not torch.isfinite(loss):
-            last = latest_checkpoint(out_dir)
-            raise NonFiniteLossError(f"non-finite loss {loss.item()} at step {step + 1}; training stopped. The last "
-                                     f"good checkpoint is {last if last else 'none (no checkpoint written yet)'}")
+            stop_non_finite(f"non-finite loss {loss.item()} at step {step + 1}", out_dir)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
