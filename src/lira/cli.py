@@ -126,6 +126,110 @@ def eval_arca(
         write_json(out, result)
 
 
+@eval_app.command("mgsm")
+def eval_mgsm(
+    endpoint: Annotated[str, typer.Option(help="Solver LLM's OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1.")],
+    llm_model: Annotated[str, typer.Option(help="Model name sent to the endpoint.")],
+    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the endpoint's key.")] = None,
+    lang: Annotated[list[str] | None, typer.Option(help="Language(s): th, bn, en; default th and bn.")] = None,
+    model: Annotated[Path | None, typer.Option(help="LiRA model folder (needed by --method lira).")] = None,
+    translator: Annotated[str | None, typer.Option(help="Translator spec giving the English candidates, e.g. "
+                                                        "openai:MODEL@BASE_URL.")] = None,
+    translations: Annotated[Path | None, typer.Option(help="Parallel file of precomputed candidates (text, en, "
+                                                           "en_2, ...).")] = None,
+    method: Annotated[list[str] | None, typer.Option(help="direct, translate-test, lira, gold-english; default "
+                                                          "every method the other options allow.")] = None,
+    candidates: Annotated[int | None, typer.Option(help="English candidates per question (default: the model's, "
+                                                        "else 2).")] = None,
+    data_dir: Annotated[Path, typer.Option(help="The benchmark data folder.")] = Path("../shared/data"),
+    limit: Annotated[int | None, typer.Option(help="Score only the first N problems per language.")] = None,
+    max_tokens: Annotated[int, typer.Option(help="Token budget of each solver reply.")] = 1024,
+    timeout_s: Annotated[float, typer.Option(help="Seconds to wait for one solver reply.")] = 120.0,
+    out: Annotated[Path | None, typer.Option(help="Write the results (with per-item records) as JSON here.")] = None,
+) -> None:
+    """MGSM accuracy (exact numeric match) of an LLM endpoint reading each question directly, its translation
+    (translate-test), Arca's chosen translation (lira) or the gold English question."""
+    from lira.data import benchmarks
+    from lira.data.errors import DataFormatError
+    from lira.demo import markdown_table
+    from lira.evaluation.mgsm import METHODS, MGSMEvaluator
+    from lira.languages import normalize_code
+    from lira.translators.chat import ChatClient, ChatConfig
+    from lira.translators.precomputed import MissingTranslationError
+
+    has_translator = translator is not None or translations is not None
+    usable = {"direct": True, "translate-test": has_translator, "lira": has_translator and model is not None,
+              "gold-english": True}
+    methods = list(dict.fromkeys(method or [m for m in METHODS if usable[m]]))
+    if unknown := [m for m in methods if m not in METHODS]:
+        _fail(f"unknown method {unknown[0]!r}; valid: {', '.join(METHODS)}")
+    if "lira" in methods and model is None:
+        _fail("--method lira needs --model DIR (a LiRA model folder)")
+    if translator is not None and translations is not None:
+        _fail("give --translator or --translations, not both")
+    if not has_translator and {"translate-test", "lira"} & set(methods):
+        _fail("translate-test and lira need English candidates: give --translator SPEC or --translations FILE")
+    if limit is not None and limit < 1:
+        _fail("--limit must be >= 1")
+    lira_model = None
+    if model is not None and "lira" in methods:
+        from lira.model import LiRAModel
+
+        try:
+            lira_model = LiRAModel.load(model)
+        except ValueError as e:  # another format version
+            _fail(str(e))
+    k = candidates or (lira_model.config.candidates if lira_model else 2)
+    try:
+        client = ChatClient(ChatConfig(base_url=endpoint, model=llm_model, api_key_env=api_key_env,
+                                       max_tokens=max_tokens, timeout_s=timeout_s))
+    except ValueError as e:
+        _fail(str(e))
+    results: dict[str, dict] = {}
+    rows = []
+    with client:
+        for code in lang or ["th", "bn"]:
+            name = normalize_code(code)
+            try:
+                problems = benchmarks.mgsm(data_dir, lang=name)[:limit]
+            except DataFormatError:
+                raise
+            except ValueError as e:  # a language MGSM does not cover
+                _fail(str(e))
+            source = None
+            if translations is not None:
+                from lira.data.loaders import load_parallel
+                from lira.translators.precomputed import PrecomputedTranslator
+
+                source = PrecomputedTranslator.from_examples(
+                    [e for e in load_parallel(translations, lang=name) if e.lang == name])
+            elif translator is not None:
+                from lira.translators import load_translator
+
+                source = load_translator(translator, lang=name)
+            evaluator = MGSMEvaluator(problems, client, translator=source, model=lira_model, candidates=k)
+            for m in methods:
+                try:
+                    result = evaluator(m)
+                except MissingTranslationError as e:
+                    _fail(f"{translations}: {e}")
+                results.setdefault(name, {})[m] = result
+                rows.append({"lang": name, "method": m, "n": result["n"], "accuracy": result["accuracy"],
+                             "unparseable": result["n_unparseable"], "failed": result["n_failed"],
+                             "no text": result["n_no_text"]})
+                if result["errors"]:
+                    typer.secho(f"{name} {m}: {result['n_failed']} failed at the endpoint, {result['n_no_text']} "
+                                f"without text; first: {result['errors'][0]}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(markdown_table(rows, ["lang", "method", "n", "accuracy", "unparseable", "failed", "no text"]))
+    if out:
+        from lira.data.io import write_json
+
+        write_json(out, {"benchmark": "mgsm", "solver": llm_model, "endpoint": endpoint, "methods": methods,
+                         "translator": translator or (str(translations) if translations else None),
+                         "model": str(model) if model else None, "candidates": k, "limit": limit,
+                         "results": results})
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option(help="Runs are written to OUT_DIR/<timestamp>/.")] = Path("runs"),

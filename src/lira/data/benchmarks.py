@@ -9,17 +9,26 @@ skipped (e.g. no English partner) the count is reported in one warning.
 Quoting, checked against the files: SIB-200, Thai STS-B, SemRel and NusaX are proper CSV/TSV quoting
 (``"..."`` with doubled inner quotes) and are decoded as such; XNLI, myXNLI, the Hindi STS-B and the
 English STS-B contain bare quotes and are read with ``csv.QUOTE_NONE``. SemRel and NusaX have quoted
-fields spanning lines, which ``iter_delimited`` keeps (it parses the file as one stream).
+fields spanning lines, which ``iter_delimited`` keeps (it parses the file as one stream). MGSM is headerless
+and unquoted (``question<TAB>answer``) and is read with ``csv.QUOTE_NONE``.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import warnings
 from pathlib import Path
 
 from lira.data.errors import DataFormatError
-from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample, ScoredPair
+from lira.data.formats import (
+    ChoiceExample,
+    ClassificationExample,
+    MathProblem,
+    NLIExample,
+    ParallelExample,
+    ScoredPair,
+)
 from lira.data.io import iter_delimited, iter_jsonl, read_text, require
 from lira.data.loaders import nli_label
 from lira.languages import ENGLISH, get_language, normalize_code
@@ -36,6 +45,7 @@ DATASETS: dict[str, str] = {
     "hindi_stsb": "Hindi STS-B test (MT of English STS-B), hi-hi or en-hi pairs by orig_index, scores 0-1: hin (+ eng)",
     "semrel": "SemRel 2024 Track B semantic relatedness (dev / test), scores 0-1: ind hin",
     "nusax_mt": "NusaX-MT Indonesian-English parallel sentences (train / valid / test): ind",
+    "mgsm": "MGSM grade-school math, 250 problems aligned row by row with English, numeric answers: tha ben (+ eng)",
 }
 
 # Tatoeba (LASER) file codes of the LiRA languages it covers; the folder has no mya, lao, npi or sin set.
@@ -45,6 +55,9 @@ _XNLI_CODES = {"tha": "th", "vie": "vi", "hin": "hi", "urd": "ur"}
 _XCOPA_SPLITS = {"ind": ("id", ("val", "test")), "tam": ("ta", ("val", "test")), "tha": ("th", ("val",)),
                  "vie": ("vi", ("val",))}
 _SEMREL_LANGS = ("ind", "hin")
+_MGSM_CODES = {"tha": "th", "ben": "bn", "eng": "en"}
+# An MGSM answer: ASCII digits, optional minus sign, thousands commas in groups of three, optional decimals.
+_MGSM_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -425,4 +438,45 @@ def semrel(data_dir: str | Path, *, lang: str, split: str) -> list[ScoredPair]:
                                   "part(s)", path=path, line=n, field="Text")
         out.append(ScoredPair(text1=parts[0], text2=parts[1], score=_score(r, "Score", path=path, line=n, high=1.0),
                               lang1=code, lang2=code, id=require(r, "PairID", path=path, line=n)))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- math
+
+def _mgsm_answer(record: dict[str, str], *, path: Path, line: int) -> float:
+    value = require(record, "answer", path=path, line=line).strip()
+    if not _MGSM_NUMBER.fullmatch(value):
+        raise DataFormatError(f"must be a number (digits, optional thousands commas and decimals), got {value!r}",
+                              path=path, line=line, field="answer")
+    return float(value.replace(",", ""))
+
+
+def _mgsm_rows(path: Path) -> list[tuple[int, str, float]]:
+    rows = iter_delimited(path, header=False, fieldnames=("question", "answer"), quoting=csv.QUOTE_NONE)
+    return [(n, require(r, "question", path=path, line=n), _mgsm_answer(r, path=path, line=n)) for n, r in rows]
+
+
+def mgsm(data_dir: str | Path, *, lang: str) -> list[MathProblem]:
+    """MGSM from ``mgsm/mgsm/mgsm_XX.tsv`` (th, bn; en for English), English question from ``mgsm_en.tsv``.
+
+    The files are headerless ``question<TAB>answer``; answers may carry thousands commas (``5,600``) and are
+    parsed strictly to floats. Returns 250 ``MathProblem`` with ``en`` = the English question of the same row
+    (row counts and answers are checked to agree) and ``id`` = ``<file>:<line>``.
+    Shi et al. (2023), "Language models are multilingual chain-of-thought reasoners" (ICLR), MGSM; CC BY 4.0.
+    """
+    code = _lang(lang, _MGSM_CODES, "MGSM")
+    root = _root(data_dir)
+    path = _file(root, f"mgsm/mgsm/mgsm_{_MGSM_CODES[code]}.tsv", "MGSM")
+    epath = _file(root, "mgsm/mgsm/mgsm_en.tsv", "MGSM (English)")
+    rows = _mgsm_rows(path)
+    erows = rows if epath == path else _mgsm_rows(epath)
+    if len(rows) != len(erows):
+        raise DataFormatError(f"{len(rows)} rows but {epath.name} has {len(erows)}; the files must be aligned",
+                              path=path)
+    out = []
+    for (n, question, answer), (en_n, en, en_answer) in zip(rows, erows, strict=True):
+        if answer != en_answer:
+            raise DataFormatError(f"answer {answer:g} differs from {en_answer:g} at {epath.name} line {en_n}; "
+                                  "the files are not aligned", path=path, line=n, field="answer")
+        out.append(MathProblem(lang=code, question=question, answer=answer, en=en, id=f"{path.name}:{n}"))
     return out

@@ -64,6 +64,17 @@ class ChoiceExample:
 
 
 @dataclass(frozen=True)
+class MathProblem:
+    """A math word problem ``question`` in ``lang`` with its numeric ``answer`` and the English question ``en``."""
+
+    lang: str
+    question: str
+    answer: float
+    en: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
 class ClassificationExample:
     """A text with a class ``label``."""
 

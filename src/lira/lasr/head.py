@@ -35,6 +35,7 @@ from lira.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
 DROPS = (None, "en", "lrl")
+PATHS = ("dual", "lrl", "en")
 _LANG, _LRL, _EN = 0, 1, 2  # rows of the slot embedding
 
 
@@ -44,7 +45,9 @@ class LaSRConfig:
     ``max_bins``: largest S; ``num_classes``: classification logits (0 = none); ``embed_dim``: sentence
     embedding width (None = ``dim``); ``languages``: codes seen in training (default: all of LiRA's);
     ``residual_embedding``: add the input mean to the embedding (needs ``embed_dim == dim``);
-    ``families`` / ``language_dropout``: see ``LanguageEmbedding`` (``unseen_dropout``)."""
+    ``families`` / ``language_dropout``: see ``LanguageEmbedding`` (``unseen_dropout``); ``paths``: ``"dual"``,
+    or ``"lrl"`` / ``"en"`` to keep one slot only in every call (the ablations without the translation path or
+    without the multilingual path)."""
 
     dim: int = 384
     width: int = 128
@@ -60,8 +63,11 @@ class LaSRConfig:
     residual_mode: str = "mean"
     families: bool = True
     language_dropout: float = 0.1
+    paths: str = "dual"
 
     def __post_init__(self) -> None:
+        if self.paths not in PATHS:
+            raise ValueError(f"paths must be one of {', '.join(PATHS)}, got {self.paths!r}")
         if self.residual_mode not in ("concat", "mean"):
             raise ValueError(f"residual_mode must be 'concat' or 'mean', got {self.residual_mode!r}")
         width = 2 * self.dim if self.residual_embedding and self.residual_mode == "concat" else self.dim
@@ -203,10 +209,16 @@ class LaSRHead(nn.Module):
 
         ``z2``/``langs2``: the second text of a pair (``langs2`` defaults to ``langs``). ``drop``: ``"en"`` or
         ``"lrl"`` removes that slot from every text; ``en_mask``/``lrl_mask`` ``[n]`` (or ``[n, texts]``),
-        True = remove that slot for that row.
+        True = remove that slot for that row; without ``en_mask``, a ``DualPath`` input removes the English
+        slot of its stand-in rows (``~has_translation``). A row mask wins over ``drop`` and ``config.paths``:
+        a text whose English slot is masked keeps its LRL slot even under ``drop="lrl"``.
         """
         if drop not in DROPS:
             raise ValueError(f"drop must be one of {DROPS}, got {drop!r}")
+        if en_mask is None and isinstance(z, DualPath):  # a DualPath's stand-in rows drop their English slot
+            masks = [~z.has_translation] + ([] if z2 is None else [
+                ~z2.has_translation if isinstance(z2, DualPath) else torch.zeros_like(z.has_translation)])
+            en_mask = torch.stack(masks, dim=1)
         texts = [(self._check(z, "z"), langs)]
         if z2 is not None:
             texts.append((self._check(z2, "z2"), langs if langs2 is None else langs2))
@@ -217,8 +229,10 @@ class LaSRHead(nn.Module):
             raise ValueError(f"z has {n} rows but z2 has {texts[-1][0].shape[0]}")
         parts = []
         for i, (zi, li) in enumerate(texts):
-            remove_lrl = _row_mask(lrl_mask, n, i, device) | (drop == "lrl")
-            remove_en = _row_mask(en_mask, n, i, device) | (drop == "en")
+            missing_lrl, missing_en = _row_mask(lrl_mask, n, i, device), _row_mask(en_mask, n, i, device)
+            # a slot missing from the data wins: dropping the other one would leave the text empty
+            remove_lrl = missing_lrl | ((drop == "lrl") | (self.config.paths == "en")) & ~missing_en
+            remove_en = missing_en | ((drop == "en") | (self.config.paths == "lrl")) & ~missing_lrl
             parts.append(self._text(zi, self._langs(li, n, "langs" if i == 0 else "langs2"), i,
                                     remove_lrl, remove_en))
         tokens = torch.cat([p[0] for p in parts], dim=1)

@@ -119,7 +119,8 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
             stop_non_finite(f"non-finite embeddings at step {step + 1}", out_dir)
         actions = torch.distributions.Categorical(logits=out.log_pi).sample()
         rows = torch.arange(len(batch))
-        rewards = reward(batch.scores[rows, actions], out.sim[rows, actions].detach(), model_config.reward)
+        rewards = reward(*model.critic_signals(batch.scores[rows, actions], out.sim[rows, actions].detach()),
+                         model_config.reward)
         loss_rl = reinforce_loss(out.log_pi, actions, rewards, baseline.update(rewards))
         chosen = out.e_en[rows, actions]
         loss_anchor = anchor(out.e_lr, chosen)

@@ -17,9 +17,11 @@ from lira.data.formats import (
     ChoiceExample,
     ClassificationExample,
     NLIExample,
+    ParallelExample,
     RetrievalDataset,
     ScoredPair,
 )
+from lira.languages import ENGLISH
 from lira.model import LiRAModel
 
 TASKS = ("retrieval", "sts", "nli", "classification", "choice")
@@ -72,6 +74,29 @@ def retrieval_data(model: LiRAModel, datasets: Sequence[RetrievalDataset], split
         x, y, has = model.raw_features([d.full_text for d in docs], lang=ds.lang, role="passage",
                                        translations=[d.en for d in docs])
         out.docs[ds.lang], out.doc_ids[ds.lang] = Texts(ds.lang, x, y, has), doc_ids
+    return out
+
+
+def bitext_data(model: LiRAModel, examples: Sequence[ParallelExample]) -> RetrievalData:
+    """Cross-lingual retrieval from parallel pairs, per language: queries are the source texts without a
+    translation (their English *is* the target, so the English slot holds the flagged stand-in), documents are
+    all the English sides of that language (language ``eng``, read by both paths), each query's one relevant
+    document its own English."""
+    out = RetrievalData()
+    by_lang: dict[str, list[ParallelExample]] = {}
+    for ex in examples:
+        by_lang.setdefault(ex.lang, []).append(ex)
+    for lang, rows in sorted(by_lang.items()):
+        english = list(dict.fromkeys(ex.en for ex in rows))
+        doc_ids = [f"en:{i}" for i in range(len(english))]
+        doc_of = dict(zip(english, doc_ids, strict=True))
+        query_ids = [str(ex.id or f"{lang}:{i}") for i, ex in enumerate(rows)]
+        x, y, has = model.raw_features([ex.text for ex in rows], lang=lang, translations=[None] * len(rows))
+        out.queries[lang] = Texts(lang, x, y, has)
+        out.query_ids[lang] = query_ids
+        x, y, has = model.raw_features(english, lang=ENGLISH, translations=english, role="passage")
+        out.docs[lang], out.doc_ids[lang] = Texts(ENGLISH, x, y, has), doc_ids
+        out.qrels[lang] = {q: {doc_of[ex.en]: 1} for q, ex in zip(query_ids, rows, strict=True)}
     return out
 
 
@@ -143,16 +168,22 @@ class ChoiceData:
     targets: list[torch.Tensor]
 
 
+def choice_premise(premise: str | None, question: str | None) -> str | None:
+    """The text a choice item's options are scored against: the premise, then its question in brackets."""
+    if premise is None or not question:
+        return premise
+    return f"{premise} ({question})"
+
+
 def choice_data(model: LiRAModel, examples: Sequence[ChoiceExample], *, use_gold: bool = False) -> ChoiceData:
     """Multiple-choice items grouped by (language, number of options); the question is prefixed to the premise."""
     out = ChoiceData([], [], [], [])
     keys = [f"{e.lang}|{len(e.choices)}" for e in examples]
     for key, rows in _group(keys).items():
         lang, m = key.split("|")[0], int(key.split("|")[1])
-        premises = [f"{examples[i].premise} ({examples[i].question})" if examples[i].question else examples[i].premise
-                    for i in rows]
-        out.premises.append(texts_features(model, premises, lang=lang, gold=[examples[i].premise_en for i in rows],
-                                           use_gold=use_gold))
+        premises = [choice_premise(examples[i].premise, examples[i].question) for i in rows]
+        gold_premises = [choice_premise(examples[i].premise_en, examples[i].question) for i in rows]
+        out.premises.append(texts_features(model, premises, lang=lang, gold=gold_premises, use_gold=use_gold))
         options = [c for i in rows for c in examples[i].choices]
         gold = [c for i in rows for c in (examples[i].choices_en or (None,) * m)]
         out.options.append(texts_features(model, options, lang=lang, gold=gold, use_gold=use_gold))

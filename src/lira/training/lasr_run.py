@@ -127,6 +127,29 @@ def task_data(model: LiRAModel, config: LaSRRunConfig, split: str) -> tuple[Any,
     return lasr_data.choice_data(model, examples, use_gold=gold), langs
 
 
+def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: LiRAConfig, langs: list[str],
+             head: dict[str, Any] | None = None, train_config: LaSRTrainConfig | None = None,
+             out_dir: str | Path, training_data: list[str] | None = None, resume: bool = False,
+             cache_dir: str | Path | None = None, show_progress: bool | None = None) -> tuple[LiRAModel, dict]:
+    """Train a LaSR head on task features (``lira.training.lasr_data``) over ``arca`` and save the
+    ``LiRAModel`` to ``out_dir/model``; returns the model and ``{"before", "after"}`` dev metrics."""
+    out_dir = Path(out_dir)
+    train_config = train_config or LaSRTrainConfig()
+    classes = list(getattr(train, "classes", []))
+    head_config = LaSRConfig(**{"dim": arca.config.adaptor.dim, "languages": langs,
+                                "num_classes": len(classes), **(head or {})})
+    torch.manual_seed(train_config.seed)  # the head's initial weights depend on the seed alone
+    lasr, arca, history = train_lasr(task, train, dev, head=LaSRHead(head_config), arca=arca, config=train_config,
+                                     out_dir=out_dir, resume=resume, show_progress=show_progress)
+    last = {k: v for k, v in history[-1].items() if not isinstance(v, dict)} if history else {}
+    lira_config = LiRAConfig(**{**asdict(model), "languages": langs, "task": task, "classes": classes,
+                                "training_data": training_data or [],
+                                "metrics": {f"dev {k}": v for k, v in last.items() if k != "step"}})
+    lira = LiRAModel(lira_config, arca, lasr, cache_dir=cache_dir)
+    lira.save(out_dir / "model")
+    return lira, {"before": history[0] if history else {}, "after": history[-1] if history else {}}
+
+
 def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False,
              cache_dir: str | Path | None = None, show_progress: bool | None = None) -> dict[str, Any]:
     """Train stage 2 and save the ``LiRAModel`` to ``out_dir/model``; returns first and last dev metrics."""
@@ -137,18 +160,10 @@ def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False
     probe = LiRAModel(config.model, arca, LaSRHead(LaSRConfig()), cache_dir=cache_dir)
     train, langs = task_data(probe, config, config.data.train_split)
     dev, _ = task_data(probe, config, config.data.dev_split)
-    classes = getattr(train, "classes", [])
-    head_config = LaSRConfig(**{"dim": arca.config.adaptor.dim, "languages": langs,
-                                "num_classes": len(classes), **config.head})
-    torch.manual_seed(config.train.seed)  # the head's initial weights depend on the seed alone
-    head, arca, history = train_lasr(config.task, train, dev, head=LaSRHead(head_config), arca=arca,
-                                     config=config.train, out_dir=out_dir, resume=resume, show_progress=show_progress)
-    last = {k: v for k, v in history[-1].items() if not isinstance(v, dict)} if history else {}
-    lira_config = LiRAConfig(**{**asdict(config.model), "languages": langs,
-                                "training_data": [f"stage 1: Arca from {config.arca}",
-                                                  f"stage 2: {config.task} on {config.data.source} "
-                                                  f"({config.data.train_split} split)"],
-                                "metrics": {f"dev {k}": v for k, v in last.items() if k != "step"}})
-    LiRAModel(lira_config, arca, head, cache_dir=cache_dir).save(out_dir / "model")
-    return {"task": config.task, "classes": classes, "before": history[0] if history else {}, "after": history[-1]
-            if history else {}, "model": str(out_dir / "model")}
+    training_data = [f"stage 1: Arca from {config.arca}",
+                     f"stage 2: {config.task} on {config.data.source} ({config.data.train_split} split)"]
+    _, summary = fit_lasr(config.task, train, dev, arca=arca, model=config.model, langs=langs, head=config.head,
+                          train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
+                          cache_dir=cache_dir, show_progress=show_progress)
+    return {"task": config.task, "classes": list(getattr(train, "classes", [])), **summary,
+            "model": str(out_dir / "model")}

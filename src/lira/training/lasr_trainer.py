@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from lira.arca.composition import compose
+from lira.arca.composition import DualPath, compose
 from lira.arca.model import ArcaModel
 from lira.data.io import write_json
 from lira.lasr.consistency_loss import ConsistencyLoss
@@ -78,10 +78,16 @@ class _Modules:
             self.arca.save(folder / "arca")
 
 
-def _z(arca: ArcaModel, t: Texts, joint: bool) -> torch.Tensor:
+def _z(arca: ArcaModel, t: Texts, joint: bool) -> DualPath:
+    """The dual path of ``t``; rows without a translation are flagged, so the head drops their English slot."""
     with torch.set_grad_enabled(joint and torch.is_grad_enabled()):
         e_lr = arca.embed_lr(t.x)
-        return compose(e_lr, arca.embed_en(t.y), t.has).z
+        return compose(e_lr, arca.embed_en(t.y), t.has)
+
+
+def _consistency(config: LaSRTrainConfig, head: LaSRHead) -> bool:
+    """Consistency compares the dual path with its single-path variants: off for a single-path head."""
+    return bool(config.consistency and config.mu and head.config.paths == "dual")
 
 
 def _gen(seed: int, step: int) -> torch.Generator:
@@ -114,11 +120,11 @@ def retrieval_step(head: LaSRHead, arca: ArcaModel, data: RetrievalData, step: i
     zq = _z(arca, data.queries[lang].rows(pick), config.joint)
     zd = _z(arca, data.docs[lang].rows(chosen), config.joint)
     q = head(zq, lang).embedding
-    d = head(zd, lang).embedding
+    d = head(zd, data.docs[lang].lang).embedding
     positives = [[d for d, grade in data.qrels[lang][qids[i]].items() if grade > 0] for i in pick]
     loss_fn.queue = queues.get(lang)
     loss = loss_fn(q, d, gains, ids, positive_ids=positives)
-    if config.consistency and config.mu:
+    if _consistency(config, head):
         loss = loss + config.mu * _consistency_embeddings(head, zq, lang, q)
     return loss
 
@@ -148,13 +154,13 @@ def pair_step(head: LaSRHead, arca: ArcaModel, data: PairData, step: int, config
     out = _pair_forward(head, arca, data, group, rows, config.joint)
     if task == "sts":
         loss = corr(out.score, target) if corr is not None else F.mse_loss(out.score, target)
-        if config.consistency and config.mu:
+        if _consistency(config, head):
             paths = [out.score] + [_pair_forward(head, arca, data, group, rows, config.joint, drop).score
                                    for drop in ("en", "lrl")]
             loss = loss + config.mu * ConsistencyLoss.mse(paths)
         return loss
     loss = F.cross_entropy(out.logits, target)
-    if config.consistency and config.mu:
+    if _consistency(config, head):
         paths = [out.logits] + [_pair_forward(head, arca, data, group, rows, config.joint, drop).logits
                                 for drop in ("en", "lrl")]
         loss = loss + config.mu * ConsistencyLoss.logits(paths)
@@ -167,7 +173,7 @@ def choice_scores(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: int,
     m = data.n_options[group]
     premises = data.premises[group].rows(rows)
     option_rows = [i * m + j for i in rows for j in range(m)]
-    zo = _z(arca, data.options[group].rows(option_rows), joint)
+    zo = _z(arca, data.options[group].rows(option_rows), joint).z
     zo = zo.reshape(len(rows), m, *zo.shape[1:])
     return head.score_options(_z(arca, premises, joint), zo, premises.lang, drop=drop)
 
@@ -179,7 +185,7 @@ def choice_step(head: LaSRHead, arca: ArcaModel, data: ChoiceData, step: int,
     rows = torch.randperm(len(data.targets[group]), generator=_gen(config.seed, step))[: config.batch_size].tolist()
     scores = choice_scores(head, arca, data, group, rows, config.joint)
     loss = F.cross_entropy(scores, data.targets[group][rows])
-    if config.consistency and config.mu:
+    if _consistency(config, head):
         paths = [scores] + [choice_scores(head, arca, data, group, rows, config.joint, d) for d in ("en", "lrl")]
         loss = loss + config.mu * ConsistencyLoss.logits(paths)
     return loss
@@ -192,7 +198,7 @@ def evaluate_retrieval(head: LaSRHead, arca: ArcaModel, data: RetrievalData) -> 
     out: dict[str, Any] = {}
     for lang in sorted(data.queries):
         q = head(_z(arca, data.queries[lang], False), lang).embedding.numpy()
-        d = head(_z(arca, data.docs[lang], False), lang).embedding.numpy()
+        d = head(_z(arca, data.docs[lang], False), data.docs[lang].lang).embedding.numpy()
         run = search_run(data.query_ids[lang], q, data.doc_ids[lang], d, k=100)
         out[lang] = mean_scores(per_query_scores(data.qrels[lang], run))
     out["mean_ndcg@10"] = sum(v["ndcg@10"] for v in out.values()) / max(len(out), 1)

@@ -41,8 +41,10 @@ class PrecomputedTranslator:
     dropped (the first column that holds it names the candidate); blank translations are rejected.
     """
 
-    def __init__(self, table: Mapping[str, Sequence[str]], *, name: str = "precomputed") -> None:
+    def __init__(self, table: Mapping[str, Sequence[str]], *, name: str = "precomputed",
+                 allow_missing: bool = False) -> None:
         self.name = name
+        self.allow_missing = allow_missing
         self._table: dict[str, list[str]] = {}
         for text, translations in table.items():
             if isinstance(translations, str):
@@ -74,15 +76,16 @@ class PrecomputedTranslator:
     def translate(self, texts: Sequence[str], *, lang: str, k: int = 1) -> list[list[Candidate]]:
         """Up to ``k`` candidates per text, from the table's columns in order.
 
-        Raises ``MissingTranslationError`` when any text is missing from the table.
+        Raises ``MissingTranslationError`` when any text is missing from the table, unless the translator was
+        built with ``allow_missing=True`` (data whose English side is partial): such texts get no candidate.
         """
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         missing = [t for t in texts if _key(t) not in self._table]
-        if missing:
+        if missing and not self.allow_missing:
             raise MissingTranslationError(missing, len(texts))
         out = []
         for text in texts:
-            columns = self._table[_key(text)][:k]
+            columns = self._table.get(_key(text), [])[:k]
             out.append([Candidate(t, self.name if i == 0 else f"{self.name}:{i + 1}") for i, t in enumerate(columns)])
         return out

@@ -1,9 +1,7 @@
-"""Peer methods run beside LiRA (DESIGN.md section 5), as encoders with the ``encode(texts, lang=, role=,
-translations=)`` contract that ``RetrievalEvaluator`` uses for translation-aware methods.
+"""Translate-test (DESIGN.md section 5): encode only the English side with the English encoder.
 
-- ``TranslateTest``: encode only the English side with the English encoder: the translator's first candidate
-  for texts without a given translation (the source text itself where it has none, counted in one warning).
-- ``DualPathUntrained``: ``[g(x) ; h(T(x))]``, the two normalised halves concatenated, no training.
+The translator's first candidate stands in for texts without a given translation (the source text itself
+where it has none, counted in one warning).
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from lira.backbones.base import Role, l2_normalize
+from lira.backbones.base import Role
 from lira.translators.base import Translator
 
 
@@ -46,21 +44,3 @@ class TranslateTest:
         if translations is None:
             translations = first_candidates(self.translator_for(lang), texts, lang)
         return self.en.encode(_fill(texts, translations), role=role)
-
-
-class DualPathUntrained:
-    """``[g(x) ; h(T(x))]`` with both halves L2-normalised, then the whole normalised (no training)."""
-
-    needs_translations = True
-
-    def __init__(self, lr_backbone, en_backbone, translator_for: Callable[[str], Translator | None]) -> None:
-        self.lr, self.en, self.translator_for = lr_backbone, en_backbone, translator_for
-        self.name = f"dual-path({lr_backbone.name}+{en_backbone.name})"
-
-    def encode(self, texts: Sequence[str], *, lang: str, role: Role = "query",
-               translations: Sequence[str | None] | None = None, **_) -> np.ndarray:
-        if translations is None:
-            translations = first_candidates(self.translator_for(lang), texts, lang)
-        x = self.lr.encode(texts, lang=lang, role=role)
-        y = self.en.encode(_fill(texts, translations), role=role)
-        return l2_normalize(np.concatenate([x, y], axis=1))

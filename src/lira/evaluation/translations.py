@@ -1,0 +1,65 @@
+"""The English path a method reads at evaluation time.
+
+``pick_translations`` asks the task's translator for candidates and lets the method choose: a method with a
+``choose(texts, pools, lang=)`` (LiRA: the offline critic scores, Arca's Actor picks) chooses among all of
+them; the other translation-aware peers take the first candidate; methods that read the source only get None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from lira.translators.base import Translator
+
+
+def needs_translations(method: Any) -> bool:
+    """Whether ``method`` reads an English translation (``needs_translations = True``)."""
+    return bool(getattr(method, "needs_translations", False))
+
+
+def pick_translations(method: Any, texts: Sequence[str], *, lang: str, translator: Translator | None,
+                      k: int = 1) -> list[str | None] | None:
+    """One English text per source text (None where there is no candidate), or None when ``method`` reads
+    no translation. ``k`` candidates per text are asked of ``translator`` (noise wrappers add variants)."""
+    if not needs_translations(method):
+        return None
+    if translator is None or not texts:
+        return [None] * len(texts)
+    pools = translator.translate(list(texts), lang=lang, k=k)
+    if hasattr(method, "choose") and any(len(pool) > 1 for pool in pools):
+        return method.choose(list(texts), pools, lang=lang)
+    return [pool[0].text if pool else None for pool in pools]
+
+
+def encode(method: Any, texts: Sequence[str], *, lang: str, translator: Translator | None = None,
+           role: str = "query", english: bool = False) -> Any:
+    """``method.encode`` of ``texts`` with the translations it needs; ``english=True`` marks English texts
+    (language ``eng``, their own translation)."""
+    if english:
+        translations = list(texts) if needs_translations(method) else None
+        return method.encode(list(texts), lang="eng", role=role, translations=translations)
+    translations = pick_translations(method, texts, lang=lang, translator=translator)
+    if translations is None:
+        return method.encode(list(texts), lang=lang, role=role)
+    return method.encode(list(texts), lang=lang, role=role, translations=translations)
+
+
+def encode_by_lang(method: Any, texts: Sequence[str], langs: Sequence[str], *, translator: Translator | None = None,
+                   role: str = "query") -> np.ndarray:
+    """``encode`` of texts in several languages (``langs``, one per text), one call per language, rows in the
+    input order (probes fitted on a task's pooled training data)."""
+    if len(texts) != len(langs):
+        raise ValueError(f"{len(texts)} texts but {len(langs)} language codes")
+    out: np.ndarray | None = None
+    for lang in dict.fromkeys(langs):
+        rows = [i for i, code in enumerate(langs) if code == lang]
+        vectors = np.asarray(encode(method, [texts[i] for i in rows], lang=lang, translator=translator, role=role))
+        if out is None:
+            out = np.zeros((len(texts), vectors.shape[1]), dtype=vectors.dtype)
+        out[rows] = vectors
+    if out is None:
+        raise ValueError("no texts to encode")
+    return out

@@ -1,0 +1,141 @@
+"""The benchmark's tasks on the public data in ``--data-dir`` (``../shared/data``) and the built-in product set.
+
+Training and test data never overlap: XNLI and myXNLI dev are split in two halves by a fixed hash
+(``SPLIT_SEED``) of the row number, so every language has the same rows in each half; the parallel data that
+trains stage 1 and the distillation peer is the SIB-200 *train* split (FLORES-200 dev sentences), while the
+SIB-200 bitext task tests on the SIB-200 *test* split (FLORES-200 devtest sentences), disjoint by
+``index_id`` (checked by ``check_disjoint``). Caps (``max_train``/``max_test``) keep the full run within an
+hour on 2 CPU cores; they take a fixed hashed subset and are printed in the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lira.data import benchmarks
+from lira.data.products import PRODUCT_LANGS, load_products
+from lira.languages import LOW_RESOURCE
+from lira.tasks.spec import Subset, TaskSpec, seeded_halves
+
+SPLIT_SEED = 20251016
+TATOEBA_LANGS = ("tha", "vie", "ind", "zsm", "tgl", "khm", "urd", "ben", "hin", "tam")
+XNLI_LANGS = ("tha", "vie", "hin", "urd")
+
+
+def _row(record: Any) -> str:
+    return str(record.id).rsplit(":", 1)[-1]
+
+
+def _tatoeba(root: Path, subset: str, split: str) -> list[Any]:
+    return benchmarks.tatoeba(root, lang=subset) if split == "test" else []
+
+
+def _sib_bitext(root: Path, subset: str, split: str) -> list[Any]:
+    return benchmarks.sib200_parallel(root, lang=subset, split=split)
+
+
+def _sib_classification(root: Path, subset: str, split: str) -> list[Any]:
+    return benchmarks.sib200(root, lang=subset, split=split)
+
+
+def _thai_sts(root: Path, subset: str, split: str) -> list[Any]:
+    return benchmarks.thai_stsb(root, pairing=subset) if split == "test" else []
+
+
+def _hindi_sts(root: Path, subset: str, split: str) -> list[Any]:
+    return benchmarks.hindi_stsb(root, pairing=subset) if split == "test" else []
+
+
+def _semrel(root: Path, subset: str, split: str) -> list[Any]:
+    return benchmarks.semrel(root, lang=subset, split="dev" if split == "train" else "test")
+
+
+def _xnli(root: Path, subset: str, split: str) -> list[Any]:
+    return seeded_halves(benchmarks.xnli(root, lang=subset), seed=SPLIT_SEED, key=_row)[split]
+
+
+def _myxnli(root: Path, subset: str, split: str) -> list[Any]:
+    return seeded_halves(benchmarks.myxnli(root), seed=SPLIT_SEED, key=_row)[split]
+
+
+def _indonli(root: Path, subset: str, split: str) -> list[Any]:
+    return benchmarks.indonli(root, split="val" if split == "train" else subset)
+
+
+def _xcopa(root: Path, subset: str, split: str) -> list[Any]:
+    return benchmarks.xcopa(root, lang=subset, split="val" if split == "train" else "test")
+
+
+def _products(root: Path, subset: str, split: str) -> list[Any]:
+    return [load_products(subset)]
+
+
+TASKS: tuple[TaskSpec, ...] = (
+    TaskSpec("tatoeba", "bitext", tuple(Subset(c, c) for c in TATOEBA_LANGS), "tatoeba/data/tatoeba/v1/",
+             "test: every pair (no training data; the models are trained on SIB-200 train)", "accuracy", "none",
+             "Artetxe & Schwenk (2019), LASER Tatoeba test set", _tatoeba, max_test=500),
+    TaskSpec("sib200-bitext", "bitext", tuple(Subset(c, c) for c in LOW_RESOURCE), "sib200/data/annotated/",
+             "test: SIB-200 test split (FLORES devtest) against the 204 English sentences; stage 1 and the "
+             "distillation peer train on the SIB-200 train split (FLORES dev), disjoint by index_id",
+             "accuracy", "none", "Adelani et al. (2024), SIB-200; NLLB Team (2022), FLORES-200", _sib_bitext),
+    TaskSpec("sib200", "classification", tuple(Subset(c, c) for c in LOW_RESOURCE), "sib200/data/annotated/",
+             "train: SIB-200 train (701 per language); test: SIB-200 test (204)", "accuracy", "data",
+             "Adelani et al. (2024), SIB-200", _sib_classification),
+    TaskSpec("thai-stsb", "sts", (Subset("th-th", "tha"), Subset("en-th", "tha")), "thai_stsb/, stsb_en_sts17/",
+             "test: STS-B test (1379 pairs), zero-shot cosine", "spearman", "data",
+             "Cer et al. (2017), STS-B; Thai MT from mrpeerat/Thai-Sentence-Vector-Benchmark", _thai_sts),
+    TaskSpec("hindi-stsb", "sts", (Subset("hi-hi", "hin"), Subset("en-hi", "hin")), "stsb_multi_hi/derived/",
+             "test: STS-B test (1374 pairs), zero-shot cosine", "spearman", "data",
+             "Cer et al. (2017), STS-B; Huertas-Garcia et al. (2021), Multilingual-STSB", _hindi_sts),
+    TaskSpec("semrel", "sts", (Subset("ind", "ind"), Subset("hin", "hin")), "semrel2024/Track B/",
+             "test: SemRel 2024 Track B test, zero-shot cosine (dev unused)", "spearman", "none",
+             "Ousidhoum et al. (2024), SemRel2024", _semrel),
+    TaskSpec("xnli", "nli", tuple(Subset(c, c) for c in XNLI_LANGS), "xnli_xtreme/data/xnli/",
+             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test",
+             "accuracy", "data", "Conneau et al. (2018), XNLI (XTREME release)", _xnli, max_train=1000,
+             max_test=1000),
+    TaskSpec("myxnli", "nli", (Subset("mya", "mya"),), "myxnli/output/my/",
+             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test",
+             "accuracy", "data", "myXNLI (akhtet/myXNLI), Burmese XNLI", _myxnli, max_train=1000, max_test=1000),
+    TaskSpec("indonli", "nli", (Subset("test_lay", "ind"), Subset("test_expert", "ind")), "indonli/data/indonli/",
+             "train: val; test: test_lay and test_expert", "accuracy", "none",
+             "Mahendra et al. (2021), IndoNLI", _indonli, max_train=1000, max_test=1000),
+    TaskSpec("xcopa", "choice", (Subset("ind", "ind"), Subset("tam", "tam")), "xcopa/data/, xcopa/data-gmt/",
+             "train: val (100, few-shot); test: test (500); English: Google MT (data-gmt)", "accuracy", "data",
+             "Ponti et al. (2020), XCOPA", _xcopa),
+    TaskSpec("products", "retrieval", tuple(Subset(c, c) for c in PRODUCT_LANGS), "built-in (lira/resources)",
+             "train / test query splits of the built-in product set", "ndcg@10", "lexicon",
+             "LiRA built-in product set (DATASHEET.md)", _products),
+    TaskSpec("mgsm", "math", (Subset("th", "tha"), Subset("bn", "ben")), "mgsm/mgsm/",
+             "test: 250 problems; run with `lira eval mgsm --endpoint URL`", "accuracy", "data",
+             "Shi et al. (2023), MGSM", None, in_benchmark=False,
+             note="needs an LLM endpoint (`lira eval mgsm --endpoint URL`); not part of the CPU benchmark"),
+)
+
+
+def get_task(name: str) -> TaskSpec:
+    """The task called ``name``; ``KeyError`` lists the valid names."""
+    for task in TASKS:
+        if task.name == name:
+            return task
+    raise KeyError(f"unknown task {name!r}; valid: {', '.join(t.name for t in TASKS)}")
+
+
+def check_disjoint(data_dir: str | Path) -> dict[str, int]:
+    """Overlap between the parallel training data (SIB-200 train) and the bitext test sets, per language:
+    shared ``index_id`` with SIB-200 test, and shared English sentences with Tatoeba. Raises ``ValueError`` on
+    any ``index_id`` overlap; returns the counts (Tatoeba overlaps are reported, as the sets are independent)."""
+    counts: dict[str, int] = {}
+    for lang in LOW_RESOURCE:
+        train = benchmarks.sib200_parallel(data_dir, lang=lang, split="train")
+        test_ids = {ex.id for ex in benchmarks.sib200_parallel(data_dir, lang=lang, split="test")}
+        shared = {ex.id for ex in train} & test_ids
+        if shared:
+            raise ValueError(f"SIB-200 {lang}: {len(shared)} index_id(s) in both train and test")
+        counts[f"sib200-bitext/{lang}"] = 0
+        if lang in TATOEBA_LANGS:
+            english = {ex.en.strip().lower() for ex in train}
+            counts[f"tatoeba/{lang}"] = sum(ex.en.strip().lower() in english
+                                            for ex in benchmarks.tatoeba(data_dir, lang=lang))
+    return counts
