@@ -65,6 +65,22 @@ class LiRAModel:
         self._critic: OfflineCritic | None = None
         self._translators: dict[str, Translator | None] = {}
 
+    @property
+    def task(self) -> str | None:
+        """The stage-2 task the head was trained for (``config.task``): the evaluators predict with the head
+        when it matches theirs."""
+        return self.config.task
+
+    def share_backbones(self, lr_backbone: CachedBackbone, en_backbone: CachedBackbone) -> LiRAModel:
+        """Use backbones already loaded elsewhere (many models in one process) instead of loading the
+        config's; they must be the same encoders (their widths are checked against Arca's adaptor)."""
+        adaptor = self.arca.config.adaptor
+        if (lr_backbone.dim, en_backbone.dim) != (adaptor.lr_dim, adaptor.en_dim):
+            raise ValueError(f"backbone widths ({lr_backbone.dim}, {en_backbone.dim}) differ from the adaptor's "
+                             f"inputs ({adaptor.lr_dim}, {adaptor.en_dim})")
+        self._lr, self._en = lr_backbone, en_backbone
+        return self
+
     # -- components, loaded on first use ---------------------------------------------------------------
     @property
     def lr_backbone(self) -> CachedBackbone:

@@ -104,8 +104,9 @@ class BaseBackbone(ABC):
     def _batches(self, n: int, batch_size: int | None, show_progress: bool | None, desc: str):
         size = batch_size or self.batch_size
         starts = range(0, n, size)
-        show = len(starts) > 1 if show_progress is None else show_progress
-        for start in tqdm(starts, desc=desc, unit="batch", disable=not show, leave=False):
+        # default: a bar for more than one batch, on a terminal only (tqdm's disable=None)
+        disable = (True if len(starts) <= 1 else None) if show_progress is None else not show_progress
+        for start in tqdm(starts, desc=desc, unit="batch", disable=disable, leave=False):
             yield start, start + size
 
     def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",

@@ -1,6 +1,6 @@
 """Linear probes that turn a peer's frozen embeddings into task predictions (as MTEB does for classification).
 
-``fit_probe``: scikit-learn ``LogisticRegression`` (L-BFGS, deterministic) on L2-normalised features.
+``fit_probe``: scikit-learn ``LogisticRegression`` (L-BFGS, deterministic) on the features as given.
 ``pair_features``: ``[u, v, |u - v|, u * v]`` for sentence pairs (Conneau et al. 2017, InferSent / SentEval).
 """
 

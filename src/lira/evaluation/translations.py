@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from lira.languages import ENGLISH
 from lira.translators.base import Translator
 
 
@@ -20,15 +21,23 @@ def needs_translations(method: Any) -> bool:
     return bool(getattr(method, "needs_translations", False))
 
 
+def candidates_for(method: Any) -> int:
+    """Candidates per text a method chooses among: a chooser's ``config.candidates`` (LiRA's), else 1."""
+    if not hasattr(method, "choose"):
+        return 1
+    return max(1, int(getattr(getattr(method, "config", None), "candidates", 1) or 1))
+
+
 def pick_translations(method: Any, texts: Sequence[str], *, lang: str, translator: Translator | None,
-                      k: int = 1) -> list[str | None] | None:
+                      k: int | None = None) -> list[str | None] | None:
     """One English text per source text (None where there is no candidate), or None when ``method`` reads
-    no translation. ``k`` candidates per text are asked of ``translator`` (noise wrappers add variants)."""
+    no translation. ``k`` candidates per text are asked of ``translator`` (noise wrappers add variants;
+    default ``candidates_for(method)``)."""
     if not needs_translations(method):
         return None
     if translator is None or not texts:
         return [None] * len(texts)
-    pools = translator.translate(list(texts), lang=lang, k=k)
+    pools = translator.translate(list(texts), lang=lang, k=candidates_for(method) if k is None else k)
     if hasattr(method, "choose") and any(len(pool) > 1 for pool in pools):
         return method.choose(list(texts), pools, lang=lang)
     return [pool[0].text if pool else None for pool in pools]
@@ -39,9 +48,9 @@ def encode(method: Any, texts: Sequence[str], *, lang: str, translator: Translat
     """``method.encode`` of ``texts`` with the translations it needs; ``english=True`` marks English texts
     (language ``eng``, their own translation)."""
     if english:
-        translations = list(texts) if needs_translations(method) else None
-        return method.encode(list(texts), lang="eng", role=role, translations=translations)
-    translations = pick_translations(method, texts, lang=lang, translator=translator)
+        lang, translations = ENGLISH, list(texts) if needs_translations(method) else None
+    else:
+        translations = pick_translations(method, texts, lang=lang, translator=translator)
     if translations is None:
         return method.encode(list(texts), lang=lang, role=role)
     return method.encode(list(texts), lang=lang, role=role, translations=translations)
@@ -50,13 +59,14 @@ def encode(method: Any, texts: Sequence[str], *, lang: str, translator: Translat
 def encode_by_lang(method: Any, texts: Sequence[str], langs: Sequence[str], *, translator: Translator | None = None,
                    role: str = "query") -> np.ndarray:
     """``encode`` of texts in several languages (``langs``, one per text), one call per language, rows in the
-    input order (probes fitted on a task's pooled training data)."""
+    input order (probes fitted on a task's pooled training data); English texts are their own translation."""
     if len(texts) != len(langs):
         raise ValueError(f"{len(texts)} texts but {len(langs)} language codes")
     out: np.ndarray | None = None
     for lang in dict.fromkeys(langs):
         rows = [i for i, code in enumerate(langs) if code == lang]
-        vectors = np.asarray(encode(method, [texts[i] for i in rows], lang=lang, translator=translator, role=role))
+        vectors = np.asarray(encode(method, [texts[i] for i in rows], lang=lang, translator=translator, role=role,
+                                    english=lang == ENGLISH))
         if out is None:
             out = np.zeros((len(texts), vectors.shape[1]), dtype=vectors.dtype)
         out[rows] = vectors

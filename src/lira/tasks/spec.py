@@ -83,6 +83,8 @@ class TaskSpec:
 
 def record_key(record: Any) -> str:
     """A record's stable identity: its ``id`` (or its first text field)."""
+    if isinstance(record, str):
+        return record
     for name in ("id", "text", "premise", "text1"):
         value = getattr(record, name, None)
         if value:

@@ -109,7 +109,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         history.append({"step": 0, **evaluate_arca(model, dev)})
     anchor, contrastive = AnchorLoss(), ContrastiveLoss(model_config.contrastive_temperature)
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, desc="train arca",
-               disable=show_progress is False, leave=False)
+               disable=None if show_progress is None else not show_progress, leave=False)
     for step in bar:
         model.train()
         torch.manual_seed(config.seed * 1_000_003 + step)

@@ -148,7 +148,8 @@ def train_distillation(examples: Sequence[ParallelExample], *, lr_backbone, en_b
     history: list[dict[str, Any]] = []
     window: list[float] = []
     projection.train()
-    bar = tqdm(range(config.steps), desc="train distillation", disable=show_progress is False, leave=False)
+    bar = tqdm(range(config.steps), desc="train distillation",
+               disable=None if show_progress is None else not show_progress, leave=False)
     for step in bar:
         offset = step % per_epoch
         if offset == 0:  # a fresh seeded permutation per epoch, sliced into consecutive batches

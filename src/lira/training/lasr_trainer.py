@@ -284,7 +284,7 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         history.append({"step": 0, **evaluate_task(head, arca, task, dev)})
     modules = _Modules(head, arca, config.joint)
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, desc=f"train lasr ({task})",
-               disable=show_progress is False, leave=False)
+               disable=None if show_progress is None else not show_progress, leave=False)
     for step in bar:
         head.train()
         arca.train(config.joint)

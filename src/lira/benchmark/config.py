@@ -1,0 +1,78 @@
+"""What ``lira benchmark`` runs: seeds, budgets, settings and ablations (``BenchmarkConfig``), and the
+reduced ``--quick`` variant that CI runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
+
+METHODS = ("frozen", "translate-test", "distillation", "dual-path", "lira")
+METHOD_LABELS = {"frozen": "frozen backbone", "translate-test": "translate-test",
+                 "distillation": "knowledge distillation", "dual-path": "dual path (untrained)", "lira": "LiRA"}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A LiRA variant: the full method or one ablation. ``critics`` are Arca's (``ArcaConfig.critics``),
+    ``paths`` the LaSR slots kept (``LaSRConfig.paths``), ``queues`` / ``consistency`` the stage-2 switches."""
+
+    name: str
+    critics: tuple[str, ...] = ("translation", "embedding")
+    paths: str = "dual"
+    queues: bool = True
+    consistency: bool = True
+
+
+FULL = Variant("full")
+ABLATIONS: tuple[Variant, ...] = (
+    Variant("no translation critic", critics=("embedding",)),
+    Variant("no embedding critic", critics=("translation",)),
+    Variant("no translation path", paths="lrl"),
+    Variant("no multilingual path", paths="en"),
+    Variant("no queues", queues=False),
+    Variant("no consistency", consistency=False),
+)
+
+
+@dataclass
+class BenchmarkConfig:
+    """A benchmark run. ``tasks``: task names (default: every task of the CPU benchmark); ``subsets``: at
+    most this many subsets per task (None = all); ``max_test`` / ``max_train``: caps applied on top of each
+    task's own; ``stage1_per_lang``: parallel pairs per language that train stage 1 and the distillation peer
+    (SIB-200 train); ``stage1_langs``: their languages (None = all 14); ``noise_tasks`` / ``few_shot_task`` /
+    ``ablation_tasks``: where the settings run; ``shots``: training examples per language (None = all)."""
+
+    data_dir: Path = Path("../shared/data")
+    out_dir: Path = Path("runs/benchmark")
+    cache_dir: Path | None = None
+    backbone: str = DEFAULT_MULTILINGUAL
+    english: str = DEFAULT_ENGLISH
+    seeds: tuple[int, ...] = (0, 1, 2)
+    tasks: tuple[str, ...] | None = None
+    subsets: int | None = None
+    max_test: int | None = None
+    max_train: int | None = None
+    stage1_per_lang: int = 150
+    stage1_langs: tuple[str, ...] | None = None
+    arca_steps: int = 300
+    lasr_steps: int = 400
+    lasr_lr: float = 1e-4
+    noise_rates: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5)
+    noise_candidates: int = 3
+    noise_tasks: tuple[str, ...] = ("sib200", "products")
+    shots: tuple[int | None, ...] = (8, 32, 128, None)
+    few_shot_task: str = "sib200"
+    ablations: tuple[Variant, ...] = ABLATIONS
+    ablation_tasks: tuple[str, ...] = ("sib200", "sib200-bitext", "thai-stsb")
+    quick: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def quick_config(config: BenchmarkConfig) -> BenchmarkConfig:
+    """``--quick``: every task, method, setting and ablation, on the first subset of each task, 30 test and 48
+    training examples per subset, 2 stage-1 languages with 30 pairs each, short training and one few-shot size
+    (within 5 minutes on 2 cores from an empty feature cache). Its numbers only show that everything runs."""
+    return replace(config, quick=True, subsets=1, max_test=30, max_train=48, stage1_per_lang=30,
+                   stage1_langs=("tha", "ind"), arca_steps=30, lasr_steps=30, shots=(8, None))

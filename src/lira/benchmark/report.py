@@ -1,0 +1,207 @@
+"""The benchmark's outputs: ``results.json`` (every row with its per-item scores, versions, timings, seeds),
+``report.md`` (tables of mean ± standard deviation over seeds, significance, what was skipped and why) and
+the plots (``lira.benchmark.plots``)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lira.benchmark.config import METHOD_LABELS, METHODS
+from lira.benchmark.significance import paired_bootstrap, sign_test
+from lira.data.io import atomic_write, write_json
+from lira.demo import environment
+
+BASELINES = tuple(m for m in METHODS if m != "lira")
+
+
+def cell(values: Sequence[float]) -> str:
+    """``mean ± std`` x100 over seeds (``mean`` alone for one value, ``-`` for none)."""
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{100 * values[0]:.2f}"
+    return f"{100 * statistics.mean(values):.2f} ± {100 * statistics.stdev(values):.2f}"
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def scores(rows: list[dict], **where: Any) -> dict[tuple, list[float]]:
+    """Main scores grouped by (task, subset, method, value, variant), over seeds, for rows matching ``where``."""
+    out: dict[tuple, list[float]] = defaultdict(list)
+    for r in rows:
+        if all(r[k] == v for k, v in where.items()):
+            out[(r["task"], r["subset"], r["method"], r["value"], r["variant"])].append(r["main_score"])
+    return out
+
+
+def seed_means(rows: list[dict], subsets: Sequence[str], **where: Any) -> list[float]:
+    """Per seed (or the single unseeded run), the mean main score over ``subsets``."""
+    by_seed: dict[Any, dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        if all(r[k] == v for k, v in where.items()):
+            by_seed[r["seed"]][r["subset"]] = r["main_score"]
+    return [statistics.mean(v[s] for s in subsets) for v in by_seed.values() if all(s in v for s in subsets)]
+
+
+def mean_items(rows: list[dict]) -> np.ndarray:
+    """Per-item scores averaged over seeds (rows of one task, subset, method and setting)."""
+    return np.mean([np.asarray(r["items"], dtype=float) for r in rows], axis=0)
+
+
+def significance(rows: list[dict]) -> list[dict[str, Any]]:
+    """LiRA against the best baseline of each task subset (main setting), paired bootstrap over test items."""
+    main = [r for r in rows if r["setting"] == "main"]
+    out = []
+    for task, subset in dict.fromkeys((r["task"], r["subset"]) for r in main):
+        here = [r for r in main if r["task"] == task and r["subset"] == subset]
+        lira = [r for r in here if r["method"] == "lira"]
+        base = {m: [r for r in here if r["method"] == m] for m in BASELINES}
+        base = {m: v for m, v in base.items() if v}
+        if not lira or not base:
+            continue
+        best = max(base, key=lambda m: statistics.mean(r["main_score"] for r in base[m]))
+        gold = here[0].get("gold")
+        test = paired_bootstrap(mean_items(lira), mean_items(base[best]), gold=gold)
+        out.append({"task": task, "subset": subset, "baseline": best,
+                    "lira": statistics.mean(r["main_score"] for r in lira),
+                    "baseline_score": statistics.mean(r["main_score"] for r in base[best]), **test})
+    return out
+
+
+def _p(p: float, n_resamples: int = 1000) -> str:
+    return f"< {1 / n_resamples:.3f}" if p == 0 else f"{p:.3f}"
+
+
+def main_tables(bench: Any) -> str:
+    rows = [r for r in bench.rows if r["setting"] == "main"]
+    grouped = scores(rows, setting="main")
+    parts = []
+    for task in bench.tasks:
+        subsets = bench.subsets[task.name]
+        methods = [m for m in METHODS if any(k[0] == task.name and k[2] == m for k in grouped)]
+        body = [[s, *(cell(grouped.get((task.name, s, m, None, "full"), [])) for m in methods)] for s in subsets]
+        body.append(["**mean**", *(cell(seed_means(rows, subsets, task=task.name, method=m)) for m in methods)])
+        parts.append(f"### {task.name} ({task.type}; {task.main_score} x100)\n\n{task.splits}. English path: "
+                     f"{task.translations}. Data: {task.reference}.\n\n"
+                     + table(body, ["subset", *(METHOD_LABELS[m] for m in methods)]))
+    return "\n\n".join(parts)
+
+
+def significance_table(sig: list[dict]) -> str:
+    if not sig:
+        return "(no task with both LiRA and a baseline)"
+    body = [[r["task"], r["subset"], METHOD_LABELS[r["baseline"]], f"{100 * r['lira']:.2f}",
+             f"{100 * r['baseline_score']:.2f}", f"{100 * r['delta']:+.2f}",
+             f"[{100 * r['low']:+.2f}, {100 * r['high']:+.2f}]", _p(r["p"]), str(r["n"])] for r in sig]
+    sign = sign_test([r["delta"] for r in sig])
+    return (table(body, ["task", "subset", "best baseline", "LiRA", "baseline", "delta", "95% CI", "p", "items"])
+            + f"\n\nSign test over the {len(sig)} subsets: LiRA wins {sign['wins']}, loses {sign['losses']}, "
+              f"ties {sign['ties']}; two-sided p = {sign['p']:.3g}.")
+
+
+def setting_table(bench: Any, setting: str, methods: Sequence[str], values: Sequence[Any], label: str) -> str:
+    rows = [r for r in bench.rows if r["setting"] == setting]
+    parts = []
+    for task in dict.fromkeys(r["task"] for r in rows):
+        subsets = bench.subsets[task]
+        body = []
+        for m in methods:
+            cells = [cell(seed_means(rows, subsets, task=task, method=m, value=v)) for v in values]
+            if any(c != "-" for c in cells):
+                body.append([METHOD_LABELS.get(m, m), *cells])
+        parts.append(f"**{task}** (mean over {len(subsets)} subsets)\n\n"
+                     + table(body, ["method", *(label.format(v) for v in values)]))
+    return "\n\n".join(parts) or "(not run)"
+
+
+def ablation_table(bench: Any) -> str:
+    rows = [r for r in bench.rows if r["setting"] in ("main", "ablation") and r["method"] == "lira"]
+    tasks = list(dict.fromkeys(r["task"] for r in rows if r["setting"] == "ablation"))
+    body = []
+    for name in ["full", *(v.name for v in bench.config.ablations)]:
+        cells = []
+        for task in tasks:
+            where = {"task": task, "method": "lira", "setting": "main"} if name == "full" else \
+                {"task": task, "method": "lira", "setting": "ablation", "value": name}
+            cells.append(cell(seed_means(rows, bench.subsets[task], **where)))
+        body.append([name, *cells])
+    return table(body, ["LiRA variant", *tasks]) if tasks else "(not run)"
+
+
+def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int], cache: dict[str, Any]) -> Path:
+    """Write ``results.json``, ``report.md`` and the PNG plots into ``bench.config.out_dir``; returns it."""
+    from lira.benchmark.plots import write_plots
+
+    out = Path(bench.config.out_dir)
+    sig = significance(bench.rows)
+    env = environment()
+    plots = write_plots(bench, out)
+    tasks = [{"name": t.name, "type": t.type, "subsets": bench.subsets[t.name], "data": t.data, "splits": t.splits,
+              "main_score": t.main_score, "translations": t.translations, "reference": t.reference,
+              "max_train": t.max_train, "max_test": t.max_test} for t in bench.tasks]
+    write_json(out / "results.json", {"environment": env, "config": config, "seeds": list(bench.config.seeds),
+                                      "timings_s": bench.timings, "feature_cache": cache, "tasks": tasks,
+                                      "train_test_overlap": disjoint, "skipped": bench.skipped,
+                                      "significance": sig, "rows": bench.rows})
+    from lira.tasks import TASKS
+
+    outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
+    skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
+    c = bench.config
+    report = f"""# LiRA benchmark{' (quick mode: a smoke run, not a measurement)' if c.quick else ''}
+
+Seeds {list(c.seeds)}; scores x100, mean ± standard deviation over seeds (a single number: a method with
+nothing random in that setting, evaluated once). Backbones: `{c.backbone}` (multilingual), `{c.english}`
+(English). Stage 1 and the distillation peer: SIB-200 train, {c.stage1_per_lang} pairs per language,
+{c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family, lr {c.lasr_lr}.
+Wall time {bench.timings.get('total', 0):.0f} s on {env['platform']} (Python {env['python']}, torch
+{env.get('torch')}); feature cache: {cache}.
+
+## Main results
+
+{main_tables(bench)}
+
+## LiRA against the best baseline (paired bootstrap, 1000 resamples)
+
+{significance_table(sig)}
+
+## Noise-amplified English path (mixed MT noise at test time, {c.noise_candidates} candidates per text)
+
+Translate-test and the dual path read the first candidate; LiRA's critics and Actor choose among them.
+
+{setting_table(bench, "noise", ("translate-test", "dual-path", "lira"), c.noise_rates, "noise {}")}
+
+## Few-shot (training examples per language)
+
+{setting_table(bench, "few-shot", METHODS, [s for s in c.shots if s is not None], "{}-shot")}
+
+(All training examples: the main results.)
+
+## Ablations (LiRA without one component; main score x100, mean over subsets)
+
+{ablation_table(bench)}
+
+## Not run, and why
+
+{skipped or '- (everything ran)'}
+{chr(10).join(outside)}
+
+## Train / test separation
+
+SIB-200 train (stage 1, distillation, LaSR) and SIB-200 test share no index_id; English sentences of
+Tatoeba also found in SIB-200 train: {sum(v for k, v in disjoint.items() if k.startswith('tatoeba'))}.
+
+Plots: {', '.join(p.name for p in plots)}.
+"""
+    with atomic_write(out / "report.md") as f:
+        f.write(report)
+    return out

@@ -1,0 +1,244 @@
+"""``lira benchmark``: every method on every task it applies to, in one run, with the noise-amplified,
+few-shot and ablation settings; writes ``results.json``, ``report.md`` and the plots into ``--out``.
+
+Methods (DESIGN.md section 5): the frozen multilingual backbone, translate-test (the English encoder on the
+task's English path), multilingual knowledge distillation (Reimers & Gurevych 2020; ``lira.training.distill``),
+the untrained dual path and LiRA. Methods with no training (frozen, translate-test, dual path) are evaluated
+once where nothing random touches them, and once per seed where the setting draws noise or few-shot samples.
+A method that cannot run on a task is listed with the reason (``skipped``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lira.backbones import load_backbone
+from lira.baselines import DualPathUntrained, TranslateTest
+from lira.benchmark.config import FULL, METHODS, BenchmarkConfig, Variant, quick_config
+from lira.benchmark.models import SeedModels, task_train
+from lira.benchmark.translations import gold_translator, noisy
+from lira.cache import CachedBackbone, FeatureCache
+from lira.evaluation.bitext import BitextEvaluator
+from lira.evaluation.choice import ChoiceEvaluator
+from lira.evaluation.classification import ClassificationEvaluator
+from lira.evaluation.nli import NLIEvaluator
+from lira.evaluation.retrieval import RetrievalEvaluator
+from lira.evaluation.sts import STSEvaluator
+from lira.tasks import TASKS, TaskSpec, check_disjoint, get_task
+from lira.translators.base import Translator
+
+TRAINED = ("distillation", "lira")
+PROBED = ("classification", "nli", "choice")  # task types whose peers are read through a fitted probe
+
+
+def not_applicable(task: TaskSpec, method: str) -> str | None:
+    """Why ``method`` cannot run on ``task`` (None when it can)."""
+    if method in ("translate-test", "dual-path") and task.translations == "none":
+        if task.type == "bitext":
+            return ("the English side is what bitext mining searches for, so a translation of the source would "
+                    "be the answer itself, and no independent MT system ships offline")
+        return "the data has no English side and no offline MT system covers it (pass --translations to `lira eval`)"
+    return None
+
+
+@dataclass
+class Subject:
+    """One scored subset of a task: its evaluator, its test-time translator and the pooled training data."""
+
+    task: TaskSpec
+    subset: str
+    lang: str
+    evaluator: Any
+    translator: Translator | None
+    k: int = 1
+    train: list[Any] = field(default_factory=list)
+
+
+class Benchmark:
+    """One run: holds the shared backbones, the per-seed models and the result rows."""
+
+    def __init__(self, config: BenchmarkConfig) -> None:
+        self.config = config
+        self.rows: list[dict[str, Any]] = []
+        self.skipped: list[dict[str, str]] = []
+        self.timings: dict[str, float] = {}
+        cache = FeatureCache(config.cache_dir)
+        self.lr = CachedBackbone(load_backbone(config.backbone), cache)
+        self.en = CachedBackbone(load_backbone(config.english), cache)
+        self.peers = {"frozen": self.lr, "translate-test": TranslateTest(self.en, lambda lang: None),
+                      "dual-path": DualPathUntrained(self.lr, self.en, lambda lang: None)}
+        self.tasks = [get_task(n) for n in config.tasks] if config.tasks else [t for t in TASKS if t.in_benchmark]
+        self.subsets = {t.name: [s.name for s in t.subsets][: config.subsets] for t in self.tasks}
+        # few-shot, noise and ablation tasks reuse the main models, so they need every subset the run scores
+        self.models: dict[tuple[str, int], SeedModels] = {}
+
+    # -- models ---------------------------------------------------------------------------------------------
+    def seed_models(self, seed: int, variant: Variant = FULL) -> SeedModels:
+        key = (variant.name, seed)
+        if key not in self.models:
+            models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets,
+                                backbones=(self.lr, self.en))
+            if variant.critics == FULL.critics and variant is not FULL:
+                models.arca_dir = self.seed_models(seed).stage1()  # stage 1 is unchanged by this ablation
+            self.models[key] = models
+        return self.models[key]
+
+    def method(self, name: str, seed: int | None, task: str, variant: Variant = FULL, **kw: Any) -> Any:
+        if name in self.peers:
+            return self.peers[name]
+        models = self.seed_models(seed or 0, variant)
+        return models.distillation() if name == "distillation" else models.model(task, **kw)
+
+    # -- data -----------------------------------------------------------------------------------------------
+    def subject(self, task: TaskSpec, subset: str, *, train: list[Any] | None = None) -> Subject:
+        c = self.config
+        lang = task.subset(subset).lang
+        caps = [x for x in (task.max_test, c.max_test) if x is not None]
+        if task.type == "retrieval":
+            from lira.translators.lexicon import LexiconTranslator
+
+            dataset = task.load(c.data_dir, subset, "test")[0]
+            if c.max_test is not None:
+                dataset = _cap_queries(dataset, c.max_test)
+            return Subject(task, subset, lang, RetrievalEvaluator(dataset, split="test"),
+                           LexiconTranslator.for_products(lang), k=2)
+        test = task.load(c.data_dir, subset, "test", cap=min(caps) if caps else None)
+        if train is None:
+            train = task_train(task, c, self.subsets[task.name]) if task.type in PROBED else []
+        translator = gold_translator([*train, *test]) if task.translations == "data" else None
+        evaluator = {"bitext": lambda: BitextEvaluator(test, lang), "sts": lambda: STSEvaluator(test),
+                     "classification": lambda: ClassificationEvaluator(train, test, lang),
+                     "nli": lambda: NLIEvaluator(train, test, lang),
+                     "choice": lambda: ChoiceEvaluator(train, test, lang)}[task.type]()
+        return Subject(task, subset, lang, evaluator, translator, train=train)
+
+    def subjects(self, names: tuple[str, ...] | None = None) -> Iterator[Subject]:
+        for task in self.tasks:
+            if names is None or task.name in names:
+                for subset in self.subsets[task.name]:
+                    yield self.subject(task, subset)
+
+    # -- scoring --------------------------------------------------------------------------------------------
+    def score(self, s: Subject, method: str, seed: int | None, setting: str, *, value: Any = None,
+              translator: Translator | None = None, variant: Variant = FULL, k: int | None = None,
+              model: Any = None) -> dict[str, Any]:
+        obj = model if model is not None else self.method(method, seed, s.task.name, variant)
+        tr = s.translator if translator is None else translator
+        result = s.evaluator(obj, translator=tr, train_translator=s.translator, k=k or s.k)
+        result.pop("per_query", None)
+        row = {"task": s.task.name, "type": s.task.type, "subset": s.subset, "lang": s.lang, "method": method,
+               "seed": seed, "setting": setting, "value": value, "variant": variant.name,
+               "main_metric": s.task.main_score, "main_score": result["main_score"],
+               "metrics": {k: v for k, v in result.items() if isinstance(v, float | int) and k != "main_score"},
+               "items": result.get("items"), "gold": result.get("gold")}
+        self.rows.append(row)
+        return row
+
+    def skip(self, task: str, method: str, setting: str, reason: str) -> None:
+        entry = {"task": task, "method": method, "setting": setting, "reason": reason}
+        if entry not in self.skipped:
+            self.skipped.append(entry)
+
+    def seeds_for(self, method: str, random_setting: bool) -> list[int | None]:
+        return list(self.config.seeds) if method in TRAINED or random_setting else [None]
+
+    # -- settings -------------------------------------------------------------------------------------------
+    def run_main(self) -> None:
+        for s in self.subjects():
+            for method in METHODS:
+                reason = not_applicable(s.task, method)
+                if reason:
+                    self.skip(s.task.name, method, "main", reason)
+                    continue
+                for seed in self.seeds_for(method, False):
+                    self.score(s, method, seed, "main")
+            print(f"  {s.task.name}/{s.subset}: done", flush=True)
+
+    def run_noise(self) -> None:
+        c = self.config
+        for s in self.subjects(c.noise_tasks):
+            if s.translator is None:
+                self.skip(s.task.name, "all", "noise", "the task has no English path to corrupt")
+                continue
+            base = s.translator
+            for rate in c.noise_rates:
+                for method in ("translate-test", "dual-path", "lira"):
+                    for seed in c.seeds:
+                        tr = noisy(base, rate=rate, seed=seed, k=c.noise_candidates)
+                        self.score(s, method, seed, "noise", value=rate, translator=tr, k=1)
+
+    def run_few_shot(self) -> None:
+        c = self.config
+        task = get_task(c.few_shot_task)
+        if task not in self.tasks:
+            return
+        pooled = task_train(task, c, self.subsets[task.name])
+        for shots in c.shots:
+            if shots is None:
+                continue  # "all" is the main setting
+            for seed in c.seeds:
+                sample = _per_language_sample(pooled, shots, seed)
+                for subset in self.subsets[task.name]:
+                    s = self.subject(task, subset, train=sample)
+                    for method in METHODS:
+                        if not_applicable(task, method):
+                            continue
+                        model = self.seed_models(seed).model(task.name, train=sample, tag=f"{shots}-shot") \
+                            if method == "lira" else None
+                        self.score(s, method, seed, "few-shot", value=shots, model=model)
+
+    def run_ablations(self) -> None:
+        c = self.config
+        for variant in c.ablations:
+            for s in self.subjects(c.ablation_tasks):
+                if not variant.queues and s.task.type in ("classification", "nli", "choice"):
+                    self.skip(s.task.name, f"lira ({variant.name})", "ablation",
+                              f"the {s.task.type} objective has no queue (queues serve retrieval and STS)")
+                    continue
+                for seed in c.seeds:
+                    self.score(s, "lira", seed, "ablation", value=variant.name, variant=variant)
+
+
+def _cap_queries(dataset: Any, limit: int) -> Any:
+    from dataclasses import replace
+
+    from lira.tasks import hashed_subset
+
+    keep = {q for q in hashed_subset(sorted(dataset.qrels["test"]), limit)}
+    return replace(dataset, qrels={"test": {q: r for q, r in dataset.qrels["test"].items() if q in keep}})
+
+
+def _per_language_sample(records: list[Any], shots: int, seed: int) -> list[Any]:
+    """``shots`` records per language, drawn with ``random.Random(seed)`` (all where a language has fewer)."""
+    by_lang: dict[str, list[Any]] = {}
+    for r in records:
+        by_lang.setdefault(r.lang, []).append(r)
+    rng = random.Random(seed)
+    return [r for lang in sorted(by_lang) for r in rng.sample(by_lang[lang], min(shots, len(by_lang[lang])))]
+
+
+def run_benchmark(config: BenchmarkConfig) -> Path:
+    """Run the benchmark and write ``results.json``, ``report.md`` and the plots into ``config.out_dir``."""
+    from lira.benchmark.report import write_outputs
+
+    if config.quick:
+        config = quick_config(config)
+    start = time.perf_counter()
+    bench = Benchmark(config)
+    disjoint = check_disjoint(config.data_dir)
+    for name, phase in (("main", bench.run_main), ("noise", bench.run_noise), ("few-shot", bench.run_few_shot),
+                        ("ablations", bench.run_ablations)):
+        t0 = time.perf_counter()
+        print(f"[benchmark] {name}", flush=True)
+        phase()
+        bench.timings[name] = time.perf_counter() - t0
+    bench.timings["total"] = time.perf_counter() - start
+    cache = {"multilingual": {"hits": bench.lr.hits, "encoded": bench.lr.misses},
+             "english": {"hits": bench.en.hits, "encoded": bench.en.misses}}
+    return write_outputs(bench, config={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+                         disjoint=disjoint, cache=cache)

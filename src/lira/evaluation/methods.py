@@ -1,0 +1,143 @@
+"""The methods generic evaluation scores, named or loaded from a folder, and the English they read from files.
+
+``load_method(spec)`` gives an encoder the evaluators accept:
+
+- ``frozen``: the multilingual backbone, no adaptation;
+- ``translate-test``: the English encoder reads the English side only;
+- ``dual-path``: ``[g(x) ; h(T(x))]``, untrained;
+- ``distilled:DIR``: a multilingual knowledge-distillation student (``lira.training.distill``);
+- a folder: a LiRA model (``lira_config.json``) or a distilled student (``distilled_config.json``).
+
+The peers' own ``translator_for`` gives None: the evaluators hand them their English (``translator=``).
+
+``translator_from_file`` reads a parallel file (``text``, ``en``, ``en_2``... or ``translations``) as a
+``PrecomputedTranslator`` that serves no candidate for texts it lacks; ``coverage_warning`` /
+``warn_missing`` count those texts once per evaluation.
+
+Example::
+
+    method = load_method("translate-test")
+    translator = translator_from_file("mt.tsv", lang="tha")
+    result = ClassificationEvaluator(train, test, lang="tha")(method, translator=translator)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL, load_backbone
+from lira.cache import CachedBackbone, FeatureCache
+from lira.data.errors import DataFormatError
+from lira.data.loaders import load_parallel
+from lira.languages import ENGLISH, normalize_code
+from lira.translators.precomputed import PrecomputedTranslator
+
+METHOD_NAMES = ("frozen", "translate-test", "dual-path")
+DISTILLED_PREFIX = "distilled:"
+
+
+def _no_translator(lang: str) -> None:
+    return None
+
+
+def load_method(spec: str, *, backbone: str = DEFAULT_MULTILINGUAL, english: str = DEFAULT_ENGLISH,
+                cache_dir: str | Path | None = None) -> Any:
+    """The method named by ``spec`` (see the module docstring) over the ``backbone`` (multilingual) and
+    ``english`` backbone specs, encoding through the feature cache in ``cache_dir``.
+
+    Raises ``ValueError`` for a name that is neither a baseline nor a model folder, saying what was expected."""
+    from lira.baselines import DistilledStudent, DualPathUntrained, TranslateTest
+
+    cache = FeatureCache(cache_dir)
+
+    def cached(name: str) -> CachedBackbone:
+        return CachedBackbone(load_backbone(name), cache)
+
+    if spec == "frozen":
+        return cached(backbone)
+    if spec == "translate-test":
+        return TranslateTest(cached(english), translator_for=_no_translator)
+    if spec == "dual-path":
+        return DualPathUntrained(cached(backbone), cached(english), translator_for=_no_translator)
+    if spec.startswith(DISTILLED_PREFIX):
+        return DistilledStudent.load(spec[len(DISTILLED_PREFIX):], lr_backbone=cached(backbone))
+    folder = Path(spec)
+    if (folder / "lira_config.json").is_file():
+        from lira.model import LiRAModel
+
+        return LiRAModel.load(folder, cache_dir=cache_dir)
+    if (folder / "distilled_config.json").is_file():
+        return DistilledStudent.load(folder, lr_backbone=cached(backbone))
+    what = "folder has neither" if folder.is_dir() else "is neither a baseline name nor a folder; expected"
+    raise ValueError(f"method {spec!r} {what} a LiRA model (lira_config.json) nor a distilled student "
+                     f"(distilled_config.json); baselines: {', '.join(METHOD_NAMES)}, {DISTILLED_PREFIX}DIR")
+
+
+def method_name(method: Any) -> str:
+    """A short display name: the method's ``name``, else its class name (LiRA models: ``LiRA(<task>)``)."""
+    if hasattr(method, "name"):
+        return str(method.name)
+    if type(method).__name__ == "LiRAModel":
+        task = getattr(method.config, "task", None)
+        return f"LiRA({task})" if task else "LiRA"
+    return type(method).__name__
+
+
+def translator_from_pairs(pairs: Iterable[tuple[str, str | Sequence[str] | None]], *,
+                          name: str = "precomputed") -> PrecomputedTranslator | None:
+    """A ``PrecomputedTranslator`` (``allow_missing=True``) serving ``(text, english)`` pairs, ``english`` one
+    string or a list of candidates, best first; pairs without English are skipped; None when none is left."""
+    table: dict[str, list[str]] = {}
+    for text, english in pairs:
+        candidates = [english] if isinstance(english, str) else list(english or [])
+        candidates = [c for c in candidates if c and c.strip()]
+        if candidates:
+            table.setdefault(text, []).extend(candidates)
+    return PrecomputedTranslator(table, name=name, allow_missing=True) if table else None
+
+
+def load_translation_pairs(path: str | Path, *, lang: str | None = None) -> list[tuple[str, list[str]]]:
+    """``(text, [en, en_2, ...])`` per row of a parallel file (``load_parallel``); with ``lang``, rows of other
+    languages (``lang`` column) are left out. A file without a ``lang`` column needs no ``lang``."""
+    code = normalize_code(lang) if lang else None
+    examples = load_parallel(path, lang=code or ENGLISH)  # the language only filters here
+    return [(ex.text, [ex.en, *ex.translations]) for ex in examples if code is None or ex.lang == code]
+
+
+def translator_from_file(path: str | Path, *, lang: str | None = None) -> PrecomputedTranslator:
+    """The English candidates of a parallel file (``text``, ``en``, ``en_2``... / ``translations``) as a
+    ``PrecomputedTranslator`` with ``allow_missing=True``: texts absent from the file get no candidate."""
+    translator = translator_from_pairs(load_translation_pairs(path, lang=lang))
+    if translator is None:
+        raise DataFormatError(f"no translations{f' for {lang}' if lang else ''}", path=Path(path))
+    return translator
+
+
+def count_missing(translator: PrecomputedTranslator, texts: Iterable[str]) -> tuple[int, int]:
+    """``(missing, total)``: how many distinct ``texts`` have no translation in ``translator``."""
+    distinct = set(texts)
+    return sum(1 for t in distinct if t not in translator), len(distinct)
+
+
+def coverage_warning(translator: PrecomputedTranslator, texts: Iterable[str], *, source: str = "the translations",
+                     lang: str | None = None) -> str | None:
+    """One message counting the ``texts`` without a translation in ``translator``, None when all have one."""
+    missing, total = count_missing(translator, texts)
+    if not missing:
+        return None
+    where = f" ({lang})" if lang else ""
+    return (f"{missing} of {total} text(s){where} have no translation in {source}; methods that read English "
+            "use their fallback for them (the source text or LiRA's stand-in)")
+
+
+def warn_missing(translator: PrecomputedTranslator, texts: Iterable[str], *, source: str = "the translations",
+                 lang: str | None = None) -> int:
+    """Warn once (``UserWarning``) with the count of ``texts`` that ``translator`` lacks; returns that count."""
+    texts = list(texts)
+    message = coverage_warning(translator, texts, source=source, lang=lang)
+    if message:
+        warnings.warn(message, stacklevel=2)
+    return count_missing(translator, texts)[0]

@@ -1,0 +1,140 @@
+"""The benchmark's task catalogue: names and metadata (no data), then every loader on the real data (skipped when
+``../shared/data`` is absent) with the sizes the specs document, and the train/test separation."""
+
+from __future__ import annotations
+
+import pytest
+
+from lira.data import benchmarks
+from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample, RetrievalDataset, \
+    ScoredPair
+from lira.languages import LOW_RESOURCE
+from lira.tasks import TASKS, check_disjoint, get_task
+from lira.tasks.catalogue import SPLIT_SEED, TATOEBA_LANGS, XNLI_LANGS
+from lira.tasks.spec import TASK_TYPES, hashed_subset, seeded_halves
+
+LOADED = [t for t in TASKS if t.loader is not None]
+CASES = [(t.name, s.name) for t in LOADED for s in t.subsets]
+
+# (train, test) records per subset, as the specs' ``splits`` texts and caps document them
+SIZES = {
+    "tatoeba": (0, 500),  # no training data; test capped at 500
+    "sib200-bitext": (701, 204),
+    "sib200": (701, 204),
+    "thai-stsb": (0, 1379),
+    "hindi-stsb": (0, 1374),
+    "xnli": (1000, 1000),  # halves of the 2490 dev rows (about 1245 each), capped at 1000
+    "myxnli": (1000, 1000),
+    "indonli": (1000, 1000),  # val / test_lay / test_expert all above the 1000 cap
+    "xcopa": (100, 500),
+    "products": (1, 1),  # the subset's whole retrieval set; its qrels carry the query splits
+}
+RECORD_TYPES = {"bitext": ParallelExample, "sts": ScoredPair, "nli": NLIExample, "choice": ChoiceExample,
+                "classification": ClassificationExample, "retrieval": RetrievalDataset}
+
+
+def _row(record) -> str:
+    return str(record.id).rsplit(":", 1)[-1]
+
+
+# ------------------------------------------------------------------------------------------- metadata
+
+def test_task_names_are_unique_and_valid():
+    names = [t.name for t in TASKS]
+    assert len(names) == len(set(names))
+    assert all(t.type in TASK_TYPES and t.subsets for t in TASKS)
+    assert get_task("xnli").name == "xnli" and get_task("xnli").langs == list(XNLI_LANGS)
+    assert get_task("sib200").langs == list(LOW_RESOURCE)
+    assert get_task("tatoeba").max_test == 500 and get_task("xnli").max_train == 1000
+
+
+def test_unknown_task_lists_the_valid_names():
+    with pytest.raises(KeyError, match="unknown task 'glue'") as e:
+        get_task("glue")
+    assert "valid: " + ", ".join(t.name for t in TASKS) in str(e.value)
+
+
+def test_mgsm_is_outside_the_benchmark_and_says_why():
+    mgsm = get_task("mgsm")
+    assert not mgsm.in_benchmark and mgsm.loader is None and mgsm.type == "math"
+    assert "LLM endpoint" in mgsm.note and "lira eval mgsm --endpoint URL" in mgsm.note
+    assert [t.name for t in TASKS if not t.in_benchmark] == ["mgsm"]  # every other task runs on CPU
+    with pytest.raises(ValueError, match="task mgsm has no loader"):
+        mgsm.load("anywhere", "th", "test")
+
+
+# ------------------------------------------------------------------------------------------- real data
+
+@pytest.mark.parametrize(("task", "subset"), CASES, ids=[f"{t}/{s}" for t, s in CASES])
+def test_every_task_loads_train_and_test_with_the_documented_sizes(data_dir, task, subset):
+    spec = get_task(task)
+    train, test = spec.load(data_dir, subset, "train"), spec.load(data_dir, subset, "test")
+    expected = SIZES.get(task)
+    if task == "tatoeba" and subset == "tam":
+        expected = (0, 307)  # fewer than the cap
+    if task == "semrel":  # train is the SemRel dev split, test its test split, uncapped
+        expected = (len(benchmarks.semrel(data_dir, lang=subset, split="dev")),
+                    len(benchmarks.semrel(data_dir, lang=subset, split="test")))
+        assert all(n > 0 for n in expected)
+    assert (len(train), len(test)) == expected
+    kind = RECORD_TYPES[spec.type]
+    assert all(isinstance(r, kind) for r in train + test)
+    lang = spec.subset(subset).lang
+    if spec.type == "retrieval":
+        assert test[0].lang == lang and {"train", "test"} <= set(test[0].qrels)
+    elif spec.type == "sts":
+        assert all(lang in (r.lang1, r.lang2) for r in test)
+    else:
+        assert all(r.lang == lang for r in train + test)
+
+
+def test_caps_are_fixed_hashed_subsets(data_dir):
+    full = benchmarks.tatoeba(data_dir, lang="vie")
+    assert len(full) > 500
+    assert get_task("tatoeba").load(data_dir, "vie", "test") == hashed_subset(full, 500)
+    assert len(get_task("tatoeba").load(data_dir, "vie", "test", cap=20)) == 20
+
+
+def test_xnli_halves_are_disjoint_and_share_row_numbers_across_languages(data_dir):
+    xnli = get_task("xnli")
+    halves = {}
+    for lang in XNLI_LANGS:
+        train, test = xnli.loader(data_dir, lang, "train"), xnli.loader(data_dir, lang, "test")
+        assert len(train) + len(test) == 2490
+        rows_train, rows_test = {_row(r) for r in train}, {_row(r) for r in test}
+        assert not rows_train & rows_test  # no row in both halves
+        halves[lang] = (rows_train, rows_test)
+        capped_train, capped_test = xnli.load(data_dir, lang, "train"), xnli.load(data_dir, lang, "test")
+        assert {_row(r) for r in capped_train} <= rows_train and {_row(r) for r in capped_test} <= rows_test
+    first = halves[XNLI_LANGS[0]]
+    assert all(h == first for h in halves.values())  # the same row numbers in every language
+    # the halves are seeded_halves by row number with the catalogue's seed
+    full = benchmarks.xnli(data_dir, lang="tha")
+    assert {_row(r) for r in seeded_halves(full, seed=SPLIT_SEED, key=_row)["test"]} == first[1]
+    mya = get_task("myxnli")
+    train, test = mya.loader(data_dir, "mya", "train"), mya.loader(data_dir, "mya", "test")
+    assert len(train) + len(test) == 2490 and not {_row(r) for r in train} & {_row(r) for r in test}
+
+
+def test_indonli_trains_on_val_and_xcopa_on_val(data_dir):
+    indonli = get_task("indonli")
+    val_ids = {r.id for r in benchmarks.indonli(data_dir, split="val")}
+    train = indonli.load(data_dir, "test_lay", "train")
+    assert {r.id for r in train} <= val_ids
+    assert train == indonli.load(data_dir, "test_expert", "train")  # one training set for both test sets
+    lay = {r.id for r in benchmarks.indonli(data_dir, split="test_lay")}
+    assert {r.id for r in indonli.load(data_dir, "test_lay", "test")} <= lay
+    xcopa = get_task("xcopa")
+    assert xcopa.load(data_dir, "ind", "train") == benchmarks.xcopa(data_dir, lang="ind", split="val")
+    assert xcopa.load(data_dir, "ind", "test") == benchmarks.xcopa(data_dir, lang="ind", split="test")
+
+
+def test_sib200_train_and_test_are_disjoint(data_dir):
+    counts = check_disjoint(data_dir)
+    assert {k: v for k, v in counts.items() if k.startswith("sib200-bitext/")} == {
+        f"sib200-bitext/{lang}": 0 for lang in LOW_RESOURCE}
+    assert {k for k in counts if k.startswith("tatoeba/")} == {f"tatoeba/{lang}" for lang in TATOEBA_LANGS}
+    assert all(isinstance(v, int) and v >= 0 for v in counts.values())
+    bitext = get_task("sib200-bitext")
+    train, test = bitext.load(data_dir, "tha", "train"), bitext.load(data_dir, "tha", "test")
+    assert not {r.id for r in train} & {r.id for r in test}

@@ -1,0 +1,145 @@
+"""TaskSpec validation and loading, and the fixed hashed subsets / halves it builds on."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+
+from lira.data.formats import ClassificationExample, NLIExample, ScoredPair
+from lira.tasks.spec import TASK_TYPES, TRANSLATION_SOURCES, Subset, TaskSpec, hashed_subset, record_key, seeded_halves
+
+
+def spec(**kwargs) -> TaskSpec:
+    base = dict(name="toy", type="classification", subsets=(Subset("a", "tha"), Subset("b", "tha"), Subset("c", "vie")),
+                data="toy/", splits="train: all; test: all", main_score="accuracy", translations="data",
+                reference="none")
+    return TaskSpec(**{**base, **kwargs})
+
+
+def sha(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------- TaskSpec
+
+def test_bad_type_and_translation_source_raise_with_valid_values():
+    with pytest.raises(ValueError, match="task toy: unknown type 'ranking'") as e:
+        spec(type="ranking")
+    assert ", ".join(TASK_TYPES) in str(e.value)
+    with pytest.raises(ValueError, match="unknown translation source 'google'") as e:
+        spec(translations="google")
+    assert ", ".join(TRANSLATION_SOURCES) in str(e.value)
+    for kind in TASK_TYPES:  # every listed type is accepted
+        assert spec(type=kind).type == kind
+
+
+def test_langs_subset_lookup_and_load_errors():
+    task = spec()
+    assert task.langs == ["tha", "vie"]  # distinct, in subset order
+    assert task.subset("c") == Subset("c", "vie")
+    with pytest.raises(KeyError, match="task toy has no subset 'd'; valid: a, b, c"):
+        task.subset("d")
+    with pytest.raises(ValueError, match="task toy has no loader"):
+        task.load("data", "a", "test")
+    loaded = spec(loader=lambda root, subset, split: [f"{subset}-{split}-{i}" for i in range(3)])
+    with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'dev'"):
+        loaded.load("data", "a", "dev")
+
+
+def test_load_passes_subset_and_split_and_applies_caps(tmp_path):
+    calls = []
+
+    def loader(root, subset, split):
+        calls.append((root, subset, split))
+        return [f"{subset}-{split}-{i}" for i in range(10)]
+
+    task = spec(loader=loader, max_train=4, max_test=None)
+    assert task.load(tmp_path, "b", "test") == [f"b-test-{i}" for i in range(10)]  # no test cap
+    assert calls == [(tmp_path, "b", "test")]
+    train = task.load(str(tmp_path), "a", "train")
+    assert calls[-1] == (tmp_path, "a", "train")  # the root is always a Path
+    assert train == hashed_subset([f"a-train-{i}" for i in range(10)], 4) and len(train) == 4
+    assert len(task.load(tmp_path, "a", "train", cap=2)) == 2  # an explicit cap wins over max_train
+    assert len(task.load(tmp_path, "a", "test", cap=20)) == 10
+
+
+# ------------------------------------------------------------------------------------------- record_key
+
+def test_record_key_on_strings_and_records():
+    assert record_key("plain text") == "plain text"
+    assert record_key(ClassificationExample("tha", "ข้อความ", "food", id="sib:7")) == "sib:7"  # the id wins
+    assert record_key(ClassificationExample("tha", "ข้อความ", "food")) == "ข้อความ"
+    assert record_key(NLIExample("vie", "tiền đề", "giả thuyết", "neutral")) == "tiền đề"
+    assert record_key(ScoredPair("một", "hai", 3.0, "vie", "vie")) == "một"
+    assert record_key(ScoredPair("một", "hai", 3.0, "vie", "vie", id="")) == "một"  # an empty id is no id
+    with pytest.raises(ValueError, match="has no id or text"):
+        record_key(object())
+
+
+# ------------------------------------------------------------------------------------------- hashed_subset
+
+def test_hashed_subset_without_or_above_limit_returns_everything():
+    records = ["c", "a", "b"]
+    for limit in (None, 3, 10):
+        out = hashed_subset(records, limit)
+        assert out == records and out is not records  # a copy, order kept
+
+
+def test_hashed_subset_keeps_the_smallest_hashes_in_input_order():
+    records = [f"row {i}" for i in range(20)]
+    out = hashed_subset(records, 5)
+    expected = set(sorted(records, key=sha)[:5])  # hand-computed: the 5 smallest SHA-1 digests
+    assert set(out) == expected and len(out) == 5
+    assert out == [r for r in records if r in expected]  # original order
+    assert hashed_subset(records, 5) == out  # deterministic
+
+
+def test_hashed_subset_does_not_depend_on_input_order():
+    records = [f"row {i}" for i in range(50)]
+    shuffled = records[:]
+    random.Random(3).shuffle(shuffled)
+    a, b = hashed_subset(records, 10), hashed_subset(shuffled, 10)
+    assert set(a) == set(b)
+    assert b == [r for r in shuffled if r in set(a)]  # each keeps its own input order
+
+
+def test_hashed_subset_of_records_uses_their_ids():
+    records = [ClassificationExample("tha", f"text {i}", "x", id=f"id{i}") for i in range(8)]
+    kept = hashed_subset(records, 3)
+    assert {r.id for r in kept} == set(sorted((r.id for r in records), key=sha)[:3])
+
+
+# ------------------------------------------------------------------------------------------- seeded_halves
+
+def test_seeded_halves_are_disjoint_cover_everything_and_are_fixed():
+    records = [f"row {i}" for i in range(400)]
+    halves = seeded_halves(records, seed=7)
+    assert set(halves) == {"train", "test"}
+    assert not set(halves["train"]) & set(halves["test"])
+    assert sorted(halves["train"] + halves["test"]) == sorted(records)
+    assert 150 < len(halves["test"]) < 250  # about half
+    assert seeded_halves(records, seed=7) == halves  # deterministic
+    assert seeded_halves(records, seed=8) != halves  # the seed matters
+    shuffled = records[::-1]
+    assert set(seeded_halves(shuffled, seed=7)["test"]) == set(halves["test"])  # order-independent
+    # hand check of the rule for one record: test iff sha1("7:row 0") mod 10000 < 5000
+    assert ("row 0" in halves["test"]) == (int(sha("7:row 0"), 16) % 10_000 < 5000)
+
+
+def test_seeded_halves_fraction_and_same_key_same_side():
+    records = [f"row {i}" for i in range(30)]
+    assert seeded_halves(records, seed=1, test_fraction=0.0) == {"train": records, "test": []}
+    assert seeded_halves(records, seed=1, test_fraction=1.0) == {"train": [], "test": records}
+    # records with the same key (the same row in two languages) land on the same side
+    tha = [NLIExample("tha", f"th {i}", "h", "neutral", id=f"dev-th.tsv:{i}") for i in range(40)]
+    vie = [NLIExample("vie", f"vi {i}", "h", "neutral", id=f"dev-vi.tsv:{i}") for i in range(40)]
+
+    def row(r):
+        return r.id.rsplit(":", 1)[-1]
+
+    a, b = seeded_halves(tha, seed=5, key=row), seeded_halves(vie, seed=5, key=row)
+    for split in ("train", "test"):
+        assert [row(r) for r in a[split]] == [row(r) for r in b[split]]
+    assert a["test"] and a["train"]
