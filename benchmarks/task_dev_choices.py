@@ -39,7 +39,7 @@ def main() -> None:
     settings = [(1e-4, 400), (1e-3, 400), (1e-3, 1000)]
     for lr, steps in settings:
         config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out / f"lr{lr}-steps{steps}", seeds=(0,),
-                                 tasks=("sib200", "sib200-bitext"), lasr_lr=lr, lasr_steps=steps)
+                                 tasks=("sib200", "sib200-bitext"), lasr_lr=lr, lasr_lr_heads=lr, lasr_steps=steps)
         bench = Benchmark(config)
         bench.tasks = [dev_task("sib200"), dev_task("sib200-bitext")]
         variants = [FULL, Variant("no queues", queues=False)]

@@ -4,11 +4,15 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
+from lira.cache import CachedBackbone
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.model import LiRAConfig, LiRAModel
+from lira.translators.base import Candidate
+from tests.evaluation.test_methods import DIM, WordBackbone, fake_backbones, tiny_lira  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +58,73 @@ def test_unknown_language_and_version(model, tmp_path):
         LiRAModel.load(folder)
     with pytest.raises(FileNotFoundError, match="not a LiRA model folder"):
         LiRAModel.load(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------- cheap models
+# The tests below use ``tiny_lira`` over the bag-of-words ``WordBackbone`` (no neural encoder runs).
+
+def test_share_backbones_checks_widths_and_uses_the_given_backbones(tmp_path, monkeypatch):
+    def refuse(spec):
+        raise AssertionError(f"a shared model loaded its own backbone {spec!r}")
+
+    monkeypatch.setattr("lira.model.load_backbone", refuse)
+    folder = tiny_lira(tmp_path / "m")
+    first = LiRAModel.load(folder, cache_dir=tmp_path / "c1")
+    with pytest.raises(ValueError, match=rf"backbone widths \(8, {DIM}\) differ from the adaptor's inputs "
+                                         rf"\({DIM}, {DIM}\)"):
+        first.share_backbones(CachedBackbone(WordBackbone("narrow", dim=8)), CachedBackbone(WordBackbone("en")))
+    assert first._lr is None and first._en is None  # nothing taken over on a mismatch
+    lr, en = CachedBackbone(WordBackbone("mb")), CachedBackbone(WordBackbone("en"))
+    assert first.share_backbones(lr, en) is first
+    assert first.lr_backbone is lr and first.en_backbone is en
+    texts, english = ["giày đen", "nồi cơm điện"], ["black shoes", "rice cooker"]
+    vectors = first.encode(texts, lang="vie", translations=english)
+    assert vectors.shape == (2, DIM) and (lr.misses, en.misses) == (2, 2)
+    second = LiRAModel.load(folder, cache_dir=tmp_path / "c2").share_backbones(lr, en)  # many models, one pair
+    np.testing.assert_allclose(second.encode(texts, lang="vie", translations=english), vectors, atol=1e-6)
+    assert (lr.hits, en.hits) == (2, 2)  # the second model read the shared backbones' cache
+
+
+@pytest.mark.filterwarnings("ignore:.*have no English translation:UserWarning")
+def test_option_scores_pair_each_option_with_its_premise(fake_backbones, tmp_path):  # noqa: F811
+    model = LiRAModel.load(tiny_lira(tmp_path / "m", task="choice"), cache_dir=tmp_path / "c")
+    premises, translations = ["trời mưa (effect)", "giày đen"], ["it rains (effect)", "black shoes"]
+    options = [["đường ướt", "trời nắng", "cá bơi"], ["giày trắng", "nồi cơm", "ốp lưng"]]
+    option_tr = [["the road is wet", "it is sunny", "fish swim"], ["white shoes", "rice cooker", "phone case"]]
+    scores = model.option_scores(premises, options, lang="vie", translations=translations,
+                                 option_translations=option_tr)
+    assert scores.shape == (2, 3) and scores.dtype == np.float32
+    # hand check of one cell: LaSR's score of premise 0 paired with option 1
+    dp = model.dual_path(premises[:1], lang="vie", translations=translations[:1])
+    do = model.dual_path([options[0][1]], lang="vie", translations=[option_tr[0][1]])
+    with torch.no_grad():
+        direct = float(model.lasr(dp.z, "vie", z2=do.z).score[0])
+    assert scores[0, 1] == pytest.approx(direct, abs=1e-5)
+    with pytest.warns(UserWarning, match="some premises or options have no translation"):
+        assert model.option_scores(premises, options, lang="vie").shape == (2, 3)
+
+
+def test_option_scores_refuse_ragged_options(fake_backbones, tmp_path):  # noqa: F811
+    model = LiRAModel.load(tiny_lira(tmp_path / "m", task="choice"), cache_dir=tmp_path / "c")
+    with pytest.raises(ValueError, match="2 premises need as many option lists, all of the same length"):
+        model.option_scores(["a b", "c d"], [["e", "f"], ["g"]], lang="vie")
+    with pytest.raises(ValueError, match="2 premises need as many option lists"):
+        model.option_scores(["a b", "c d"], [["e", "f"]], lang="vie")
+
+
+def test_choose_picks_among_the_candidates(fake_backbones, tmp_path):  # noqa: F811
+    model = LiRAModel.load(tiny_lira(tmp_path / "m"), cache_dir=tmp_path / "c")
+    first, last = model.arca.actor.net[0], model.arca.actor.net[-1]
+    with torch.no_grad():  # an Actor whose logit is tanh(s'): it prefers the critic's semantic score
+        for layer in (first, last):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        first.weight[0, 0] = last.weight[0, 0] = 1.0
+    # the word encoder gives "nike air max" cosine 1 with the candidate that repeats it (s = 10), 0 with the other
+    good, bad = Candidate("nike air max", "mt"), Candidate("red phone case", "mt")
+    texts = ["nike air max", "nike air max", "nồi cơm", "giày"]
+    pools = [[bad, good], [good, bad], [Candidate("rice cooker", "mt")], []]
+    assert model.choose(texts, pools, lang="vie") == ["nike air max", "nike air max", "rice cooker", None]
+    assert model.choose(["a"], [[]], lang="vie") == [None]
+    with pytest.raises(ValueError, match="2 texts but 1 candidate pools"):
+        model.choose(["a", "b"], [[good]], lang="vie")

@@ -231,7 +231,7 @@ class LiRAModel:
             warnings.warn("some premises or options have no translation; their English slot holds the stand-in",
                           stacklevel=2)
         z_options = do.z.reshape(len(premises), m, *do.z.shape[1:])
-        return self.lasr.score_options(dp.z, z_options, lang).numpy()
+        return self.lasr.score_options(dp, z_options, lang).numpy()
 
     # -- persistence -----------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:

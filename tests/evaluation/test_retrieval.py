@@ -13,5 +13,45 @@ def test_evaluator_scores_a_toy_backbone():
     result = RetrievalEvaluator(ds, split="test")(CountingBackbone())
     assert result["main_score"] == pytest.approx(1.0) and result["recall@1"] == pytest.approx(0.5)
     assert result["n_queries"] == 1 and result["n_docs"] == 3
+    assert result["items"] == [pytest.approx(1.0)]  # the per-query main metric
     with pytest.raises(KeyError, match="no split 'dev'"):
         RetrievalEvaluator(ds, split="dev")(CountingBackbone())
+
+
+def test_translation_aware_encoder_reads_the_translators_first_candidate():
+    from lira.baselines import TranslateTest
+    from lira.translators.precomputed import PrecomputedTranslator
+    from tests.evaluation.test_methods import WordBackbone
+
+    class Recording(TranslateTest):
+        """Translate-test over the word encoder, recording the translations it is given."""
+
+        def __init__(self):
+            super().__init__(WordBackbone("en"), translator_for=lambda lang: None)
+            self.seen = []
+
+        def encode(self, texts, **kwargs):
+            self.seen.append(kwargs.get("translations"))
+            return super().encode(texts, **kwargs)
+
+    ds = RetrievalDataset(name="toy", lang="vie",
+                          corpus={"d1": Document("", "giày da", en="black shoes"),
+                                  "d2": Document("Nồi", "nồi cơm điện", en="rice cooker"),
+                                  "d3": Document("", "ốp lưng", en="red phone case")},
+                          queries={"q1": Query("giày đen"), "q2": Query("nồi cơm")},
+                          qrels={"test": {"q1": {"d1": 1}, "q2": {"d2": 1}}})
+    translator = PrecomputedTranslator({"giày đen": ["black shoes", "red phone case"],
+                                        "nồi cơm": ["rice cooker", "black shoes"]})
+    encoder = Recording()
+    result = RetrievalEvaluator(ds)(encoder, translator=translator, k=2)
+    assert encoder.seen == [["black shoes", "rice cooker"],  # the first of the two candidates of each query
+                            ["black shoes", "rice cooker", "red phone case"]]  # documents: their English side
+    assert result["items"] == [1.0, 1.0] and result["main_score"] == 1.0  # each query finds its own document
+    assert result["n"] == result["n_queries"] == 2
+
+    # the order of the candidates decides: q1's first candidate now names the phone case
+    swapped = PrecomputedTranslator({"giày đen": ["red phone case", "black shoes"], "nồi cơm": ["rice cooker"]})
+    result = RetrievalEvaluator(ds)(Recording(), translator=swapped, k=2)
+    assert result["items"][0] < 1.0 and result["items"][1] == 1.0
+    assert result["main_score"] == pytest.approx(sum(result["items"]) / 2)
+    assert result["items"] == [result["per_query"]["ndcg@10"][q] for q in ("q1", "q2")]

@@ -47,8 +47,11 @@ def test_drop_changes_the_result_and_masks_match_drop():
     masked = head(z, "tha", en_mask=torch.tensor([True, False, True, False]))
     assert torch.allclose(masked.hidden[0::2], no_en.hidden[0::2], atol=1e-5)
     assert torch.allclose(masked.hidden[1::2], full.hidden[1::2], atol=1e-5)
+    # a slot missing from the data (row mask) wins over ``drop``: the English slot stays for those rows
+    lrl_missing = head(z, "tha", drop="en", lrl_mask=torch.ones(4, dtype=torch.bool))
+    assert torch.allclose(lrl_missing.hidden, head(z, "tha", drop="lrl").hidden, atol=1e-5)
     with pytest.raises(ValueError, match="keep at least one slot"):
-        head(z, "tha", drop="en", lrl_mask=torch.ones(4, dtype=torch.bool))
+        head(z, "tha", en_mask=torch.ones(4, dtype=torch.bool), lrl_mask=torch.tensor([False, True, False, False]))
     with pytest.raises(ValueError, match="drop must be"):
         head(z, "tha", drop="both")
 
@@ -147,3 +150,76 @@ def test_load_refuses_other_versions(tmp_path):
     (tmp_path / "lasr_config.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="LaSR config: unknown field"):
         LaSRHead.load(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------- paths, DualPath
+
+def test_paths_setting_is_validated():
+    assert LaSRConfig().paths == "dual"
+    assert LaSRConfig(paths="lrl").paths == "lrl" and LaSRConfig(paths="en").paths == "en"
+    with pytest.raises(ValueError, match="paths must be one of dual, lrl, en, got 'both'"):
+        LaSRConfig(paths="both")
+    with pytest.raises(ValueError, match="paths must be one of"):
+        LaSRConfig.from_dict({"paths": "none"})
+
+
+def test_dual_path_stand_in_rows_drop_their_english_slot():
+    head = small()
+    e_lr, e_en = torch.randn(4, 1, D), torch.randn(4, 1, D)
+    has = torch.tensor([True, False, True, False])
+    dp = compose(e_lr, e_en, has)
+    out = head(dp, "tha")
+    explicit = head(dp.z, "tha", en_mask=~has)  # the same as removing the stand-in rows' English slot by hand
+    assert torch.allclose(out.hidden, explicit.hidden, atol=1e-6)
+    assert torch.allclose(out.embedding, explicit.embedding, atol=1e-6)
+    unmasked = head(dp.z, "tha")  # the plain tensor keeps the stand-in copy in the English slot
+    assert torch.allclose(out.hidden[0::2], unmasked.hidden[0::2], atol=1e-6)  # rows with a translation agree
+    assert not torch.allclose(out.hidden[1::2], unmasked.hidden[1::2])
+    # an explicit en_mask wins over the DualPath's flags
+    assert torch.allclose(head(dp, "tha", en_mask=torch.zeros(4, dtype=torch.bool)).hidden, unmasked.hidden,
+                          atol=1e-6)
+
+
+def test_dual_path_pairs_mask_each_text_by_its_own_flags():
+    head = small()
+    dp1 = compose(torch.randn(2, 1, D), torch.randn(2, 1, D), torch.tensor([True, False]))
+    dp2 = compose(torch.randn(2, 1, D), torch.randn(2, 1, D), torch.tensor([False, True]))
+    out = head(dp1, "tha", z2=dp2)
+    explicit = head(dp1.z, "tha", z2=dp2.z, en_mask=torch.tensor([[False, True], [True, False]]))
+    assert torch.allclose(out.hidden, explicit.hidden, atol=1e-6)
+    assert torch.allclose(out.score, explicit.score, atol=1e-6)
+
+
+def test_drop_lrl_keeps_the_lrl_slot_of_stand_in_rows():
+    head = small()
+    has = torch.tensor([True, False, True])
+    dp = compose(torch.randn(3, 1, D), torch.randn(3, 1, D), has)
+    out = head(dp, "tha", drop="lrl")  # no error: the stand-in row keeps its only real slot
+    english_only, lrl_only = head(dp.z, "tha", drop="lrl"), head(dp.z, "tha", drop="en")
+    assert torch.allclose(out.hidden[has], english_only.hidden[has], atol=1e-6)
+    assert torch.allclose(out.hidden[~has], lrl_only.hidden[~has], atol=1e-6)
+    assert torch.allclose(head(dp.z, "tha", drop="lrl", en_mask=~has).hidden, out.hidden, atol=1e-6)
+
+
+@pytest.mark.parametrize(("paths", "drop", "kept", "changed"), [("lrl", "en", 0, 1), ("en", "lrl", 1, 0)])
+def test_single_path_heads_ignore_the_other_slot(paths, drop, kept, changed):
+    head, dual = small(paths=paths), small()  # same seed: the same weights
+    z = torch.randn(4, 2, 1, D)
+    other = z.clone()
+    other[:, changed] = torch.randn(4, 1, D)  # new content in the slot the head leaves out
+    a, b = head(z, "tha"), head(other, "tha")
+    assert torch.equal(a.hidden, b.hidden) and torch.equal(a.embedding, b.embedding) and torch.equal(a.score, b.score)
+    assert torch.allclose(a.hidden, dual(z, "tha", drop=drop).hidden, atol=1e-6)  # = the dual head with a drop
+    assert not torch.allclose(a.hidden, dual(z, "tha").hidden)
+    moved = z.clone()
+    moved[:, kept] = torch.randn(4, 1, D)
+    assert not torch.allclose(head(moved, "tha").hidden, a.hidden)  # the kept slot still counts
+
+
+def test_single_path_head_keeps_a_masked_rows_only_slot():
+    head = small(paths="lrl")  # English only kept where the LRL slot is missing from the data
+    z = torch.randn(2, 2, 1, D)
+    out = head(z, "tha", lrl_mask=torch.tensor([True, False]))
+    dual = small()
+    assert torch.allclose(out.hidden[0], dual(z, "tha", drop="lrl").hidden[0], atol=1e-6)
+    assert torch.allclose(out.hidden[1], dual(z, "tha", drop="en").hidden[1], atol=1e-6)

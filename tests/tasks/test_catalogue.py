@@ -6,8 +6,14 @@ from __future__ import annotations
 import pytest
 
 from lira.data import benchmarks
-from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample, RetrievalDataset, \
-    ScoredPair
+from lira.data.formats import (
+    ChoiceExample,
+    ClassificationExample,
+    NLIExample,
+    ParallelExample,
+    RetrievalDataset,
+    ScoredPair,
+)
 from lira.languages import LOW_RESOURCE
 from lira.tasks import TASKS, check_disjoint, get_task
 from lira.tasks.catalogue import SPLIT_SEED, TATOEBA_LANGS, XNLI_LANGS

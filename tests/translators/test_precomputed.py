@@ -44,3 +44,18 @@ def test_bad_tables_are_rejected():
         PrecomputedTranslator({"a": "A"})
     with pytest.raises(ValueError, match="k must be"):
         PrecomputedTranslator({"a": ["A"]}).translate(["a"], lang="vie", k=0)
+
+
+def test_allow_missing_gives_no_candidate_for_missing_texts():
+    table = {"a": ["A", "A2"]}
+    lenient = PrecomputedTranslator(table, allow_missing=True)
+    assert lenient.translate(["a", "b", " a "], lang="vie", k=2) == [
+        [Candidate("A", "precomputed"), Candidate("A2", "precomputed:2")], [], [Candidate("A", "precomputed"),
+                                                                                Candidate("A2", "precomputed:2")]]
+    assert lenient.translate(["b", "c"], lang="vie") == [[], []]
+    strict = PrecomputedTranslator(table)  # the default still refuses
+    assert not strict.allow_missing
+    with pytest.raises(MissingTranslationError, match="1 of 2 missing"):
+        strict.translate(["a", "b"], lang="vie")
+    with pytest.raises(ValueError, match="k must be"):  # the k check holds either way
+        lenient.translate(["b"], lang="vie", k=0)

@@ -16,12 +16,13 @@ METHOD_LABELS = {"frozen": "frozen backbone", "translate-test": "translate-test"
 @dataclass(frozen=True)
 class Variant:
     """A LiRA variant: the full method or one ablation. ``critics`` are Arca's (``ArcaConfig.critics``),
-    ``paths`` the LaSR slots kept (``LaSRConfig.paths``), ``queues`` / ``consistency`` the stage-2 switches."""
+    ``paths`` the LaSR slots kept (``LaSRConfig.paths``), ``queues`` the DocQueue of the retrieval-trained heads
+    (None: the full method's setting, ``BenchmarkConfig.doc_queue``), ``consistency`` the stage-2 term."""
 
     name: str
     critics: tuple[str, ...] = ("translation", "embedding")
     paths: str = "dual"
-    queues: bool = True
+    queues: bool | None = None
     consistency: bool = True
 
 
@@ -31,7 +32,9 @@ ABLATIONS: tuple[Variant, ...] = (
     Variant("no embedding critic", critics=("translation",)),
     Variant("no translation path", paths="lrl"),
     Variant("no multilingual path", paths="en"),
-    Variant("no queues", queues=False),
+    # the full method runs without the DocQueue (chosen on SIB-200 and product dev splits), so this ablation
+    # measures the queues by turning them back on
+    Variant("with queues", queues=True),
     Variant("no consistency", consistency=False),
 )
 
@@ -41,8 +44,13 @@ class BenchmarkConfig:
     """A benchmark run. ``tasks``: task names (default: every task of the CPU benchmark); ``subsets``: at
     most this many subsets per task (None = all); ``max_test`` / ``max_train``: caps applied on top of each
     task's own; ``stage1_per_lang``: parallel pairs per language that train stage 1 and the distillation peer
-    (SIB-200 train); ``stage1_langs``: their languages (None = all 14); ``noise_tasks`` / ``few_shot_task`` /
-    ``ablation_tasks``: where the settings run; ``shots``: training examples per language (None = all)."""
+    (SIB-200 train); ``stage1_langs``: their languages (None = all 14); ``lasr_lr`` / ``lasr_lr_heads``: the
+    stage-2 learning rate of the retrieval-trained heads (bitext, products) and of the classification, NLI and
+    choice heads; ``doc_queue``: the DocQueue of the retrieval-trained heads (off; both chosen on dev with
+    ``benchmarks/task_dev_choices.py``, see BENCHMARKS.md); ``noise_tasks`` / ``few_shot_task`` /
+    ``ablation_tasks``: where the settings run (ablations also run on the noise tasks among them at
+    ``ablation_noise``, where the critics and Actor have candidates to choose from); ``shots``: training
+    examples per language (None = all)."""
 
     data_dir: Path = Path("../shared/data")
     out_dir: Path = Path("runs/benchmark")
@@ -59,6 +67,8 @@ class BenchmarkConfig:
     arca_steps: int = 300
     lasr_steps: int = 400
     lasr_lr: float = 1e-4
+    lasr_lr_heads: float = 1e-3
+    doc_queue: bool = False
     noise_rates: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5)
     noise_candidates: int = 3
     noise_tasks: tuple[str, ...] = ("sib200", "products")
@@ -66,6 +76,7 @@ class BenchmarkConfig:
     few_shot_task: str = "sib200"
     ablations: tuple[Variant, ...] = ABLATIONS
     ablation_tasks: tuple[str, ...] = ("sib200", "sib200-bitext", "thai-stsb")
+    ablation_noise: float = 0.3
     quick: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -134,7 +134,8 @@ class SeedModels:
         probe = LiRAModel(model_config, arca, LaSRHead(LaSRConfig()), cache_dir=c.cache_dir).share_backbones(
             *self.backbones)
         task = get_task(task_name)
-        use_queues = v.queues
+        use_queues = c.doc_queue if v.queues is None else v.queues
+        lr = c.lasr_lr
         if FAMILY[task_name] == "embed":
             kind, langs = "retrieval", [*stage1_langs(c), ENGLISH]
             data = lasr_data.bitext_data(probe, parallel_train(c))
@@ -142,12 +143,11 @@ class SeedModels:
         elif task_name == "products":
             kind, langs = "retrieval", list(self.subsets[task_name])
             data = lasr_data.retrieval_data(probe, [load_products(lang) for lang in langs], "train")
-            use_queues = False  # as chosen on the product set's dev split (BENCHMARKS.md)
             described = "retrieval on the product set's train queries"
         else:
             pooled = task_train(task, c, self.subsets[task_name])
             records = train if train is not None else pooled
-            kind, langs = task.type, sorted({r.lang for r in records})
+            kind, langs, lr = task.type, sorted({r.lang for r in records}), c.lasr_lr_heads
             if task.type == "classification":  # every class of the task, even those a few-shot sample lacks
                 data = lasr_data.classification_data(probe, records, classes=sorted({r.label for r in pooled}),
                                                      use_gold=True)
@@ -155,7 +155,7 @@ class SeedModels:
                 data = {"nli": lasr_data.nli_data, "choice": lasr_data.choice_data}[task.type](probe, records,
                                                                                              use_gold=True)
             described = f"{task.type} on {task_name} training data ({len(records)} examples)"
-        train_config = LaSRTrainConfig(steps=c.lasr_steps, lr=c.lasr_lr, seed=self.seed, use_queues=use_queues,
+        train_config = LaSRTrainConfig(steps=c.lasr_steps, lr=lr, seed=self.seed, use_queues=use_queues,
                                        consistency=v.consistency, eval_every=10**9, checkpoint_every=10**9)
         model, _ = fit_lasr(kind, data, None, arca=arca, model=model_config, langs=sorted(set(langs)),
                             head={"paths": v.paths}, train_config=train_config, out_dir=self.folder / family,

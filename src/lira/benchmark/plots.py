@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from lira.benchmark.config import METHOD_LABELS, METHODS  # noqa: E402
-from lira.benchmark.report import seed_means  # noqa: E402
+from lira.benchmark.report import ablation_columns, ablation_scores, seed_means  # noqa: E402
 from lira.data.io import atomic_write  # noqa: E402
 
 
@@ -72,23 +72,23 @@ def _per_language(bench: Any, path: Path) -> Path | None:
 
 
 def _ablations(bench: Any, path: Path) -> Path | None:
-    rows = [r for r in bench.rows if r["method"] == "lira" and r["setting"] in ("main", "ablation")]
-    tasks = list(dict.fromkeys(r["task"] for r in rows if r["setting"] == "ablation"))
-    if not tasks:
+    cols = ablation_columns(bench)
+    if not cols:
         return None
     names = ["full", *(v.name for v in bench.config.ablations)]
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.8), squeeze=False)
-    for ax, task in zip(axes[0], tasks, strict=True):
+    fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3.8), squeeze=False)
+    for ax, (label, task, full) in zip(axes[0], cols, strict=True):
         means, stds = [], []
         for name in names:
-            where = {"setting": "main"} if name == "full" else {"setting": "ablation", "value": name}
-            s = seed_means(rows, bench.subsets[task], task=task, **where)
+            s = ablation_scores(bench, name, task, full)
             means.append(100 * statistics.mean(s) if s else 0.0)
             stds.append(100 * statistics.stdev(s) if len(s) > 1 else 0.0)
         ax.barh(names, means, xerr=stds, color=["tab:green", *["tab:gray"] * (len(names) - 1)])
         ax.invert_yaxis()
-        ax.set_title(task, fontsize=10)
+        ax.set_title(label, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
+    for ax in axes[0][1:]:
+        ax.set_yticklabels([])
     return _save(fig, path)
 
 

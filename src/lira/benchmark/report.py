@@ -123,18 +123,31 @@ def setting_table(bench: Any, setting: str, methods: Sequence[str], values: Sequ
     return "\n\n".join(parts) or "(not run)"
 
 
+def ablation_columns(bench: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(label, task, where-clause of the full method)`` per ablation column: each ablation task, and each
+    ablation task scored again under noise (the full method's row there is its noise-setting row)."""
+    rows = bench.rows
+    cols = [(t, t, {"setting": "main"}) for t in dict.fromkeys(r["task"] for r in rows if r["setting"] == "ablation")]
+    noise = bench.config.ablation_noise
+    cols += [(f"{t} (noise {noise})", t, {"setting": "noise", "value": noise})
+             for t in dict.fromkeys(r["task"] for r in rows if r["setting"] == "ablation-noise")]
+    return cols
+
+
+def ablation_scores(bench: Any, name: str, task: str, full: dict[str, Any]) -> list[float]:
+    """Per-seed means over subsets of one LiRA variant (``full`` or an ablation) in one ablation column."""
+    rows = [r for r in bench.rows if r["method"] == "lira"]
+    if name == "full":
+        return seed_means(rows, bench.subsets[task], task=task, **full)
+    setting = "ablation" if full["setting"] == "main" else "ablation-noise"
+    return seed_means(rows, bench.subsets[task], task=task, setting=setting, value=name)
+
+
 def ablation_table(bench: Any) -> str:
-    rows = [r for r in bench.rows if r["setting"] in ("main", "ablation") and r["method"] == "lira"]
-    tasks = list(dict.fromkeys(r["task"] for r in rows if r["setting"] == "ablation"))
-    body = []
-    for name in ["full", *(v.name for v in bench.config.ablations)]:
-        cells = []
-        for task in tasks:
-            where = {"task": task, "method": "lira", "setting": "main"} if name == "full" else \
-                {"task": task, "method": "lira", "setting": "ablation", "value": name}
-            cells.append(cell(seed_means(rows, bench.subsets[task], **where)))
-        body.append([name, *cells])
-    return table(body, ["LiRA variant", *tasks]) if tasks else "(not run)"
+    cols = ablation_columns(bench)
+    body = [[name, *(cell(ablation_scores(bench, name, task, full)) for _, task, full in cols)]
+            for name in ["full", *(v.name for v in bench.config.ablations)]]
+    return table(body, ["LiRA variant", *(label for label, _, _ in cols)]) if cols else "(not run)"
 
 
 def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int], cache: dict[str, Any]) -> Path:
@@ -162,7 +175,8 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
 Seeds {list(c.seeds)}; scores x100, mean ± standard deviation over seeds (a single number: a method with
 nothing random in that setting, evaluated once). Backbones: `{c.backbone}` (multilingual), `{c.english}`
 (English). Stage 1 and the distillation peer: SIB-200 train, {c.stage1_per_lang} pairs per language,
-{c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family, lr {c.lasr_lr}.
+{c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family, lr {c.lasr_lr} (retrieval-trained
+heads: bitext, products; DocQueue {'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI, choice).
 Wall time {bench.timings.get('total', 0):.0f} s on {env['platform']} (Python {env['python']}, torch
 {env.get('torch')}); feature cache: {cache}.
 

@@ -135,7 +135,9 @@ class Benchmark:
                "seed": seed, "setting": setting, "value": value, "variant": variant.name,
                "main_metric": s.task.main_score, "main_score": result["main_score"],
                "metrics": {k: v for k, v in result.items() if isinstance(v, float | int) and k != "main_score"},
-               "items": result.get("items"), "gold": result.get("gold")}
+               # per-item scores feed the significance tests of the main setting; elsewhere only the score is kept
+               "items": result.get("items") if setting == "main" else None,
+               "gold": result.get("gold") if setting == "main" else None}
         self.rows.append(row)
         return row
 
@@ -196,12 +198,16 @@ class Benchmark:
         c = self.config
         for variant in c.ablations:
             for s in self.subjects(c.ablation_tasks):
-                if not variant.queues and s.task.type in ("classification", "nli", "choice"):
+                if variant.queues is not None and s.task.type in PROBED:
                     self.skip(s.task.name, f"lira ({variant.name})", "ablation",
                               f"the {s.task.type} objective has no queue (queues serve retrieval and STS)")
                     continue
                 for seed in c.seeds:
                     self.score(s, "lira", seed, "ablation", value=variant.name, variant=variant)
+                    if s.task.name in c.noise_tasks and s.translator is not None:
+                        tr = noisy(s.translator, rate=c.ablation_noise, seed=seed, k=c.noise_candidates)
+                        self.score(s, "lira", seed, "ablation-noise", value=variant.name, variant=variant,
+                                   translator=tr, k=1)
 
 
 def _cap_queries(dataset: Any, limit: int) -> Any:

@@ -256,7 +256,7 @@ class LaSRHead(nn.Module):
         Each option is paired with its premise (premise segment 0, option segment 1) and scored by ``score``.
         ``langs_options`` (one per row, or one string) defaults to ``langs``.
         """
-        z_premise = self._check(z_premise, "z_premise")
+        premise, z_premise = z_premise, self._check(z_premise, "z_premise")
         if z_options.ndim != 5:
             raise ValueError(f"z_options must be [n, m, 2, S, d], got {tuple(z_options.shape)}")
         n, m = z_options.shape[:2]
@@ -264,9 +264,13 @@ class LaSRHead(nn.Module):
             raise ValueError(f"z_premise has {z_premise.shape[0]} rows but z_options has {n}")
         premise_langs = self._langs(langs, n, "langs")
         option_langs = premise_langs if langs_options is None else self._langs(langs_options, n, "langs_options")
+        en_mask = None
+        if isinstance(premise, DualPath):  # stand-in premises drop their English slot, as in ``forward``
+            missing = (~premise.has_translation).repeat_interleave(m)
+            en_mask = torch.stack([missing, torch.zeros_like(missing)], dim=1)
         out = self(z_premise.repeat_interleave(m, dim=0), [code for code in premise_langs for _ in range(m)],
                    z2=z_options.reshape(n * m, *z_options.shape[2:]),
-                   langs2=[code for code in option_langs for _ in range(m)], drop=drop)
+                   langs2=[code for code in option_langs for _ in range(m)], drop=drop, en_mask=en_mask)
         return out.score.reshape(n, m)
 
     def save(self, folder: str | Path) -> Path:

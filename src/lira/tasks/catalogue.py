@@ -24,7 +24,13 @@ XNLI_LANGS = ("tha", "vie", "hin", "urd")
 
 
 def _row(record: Any) -> str:
+    """XNLI's row number (``dev-th.tsv:12`` -> ``12``): the same item in every language."""
     return str(record.id).rsplit(":", 1)[-1]
+
+
+def _myxnli_row(record: Any) -> str:
+    """myXNLI's row number on XNLI's scale (its file has a header line, XNLI's does not)."""
+    return str(int(_row(record)) - 1)
 
 
 def _tatoeba(root: Path, subset: str, split: str) -> list[Any]:
@@ -56,7 +62,7 @@ def _xnli(root: Path, subset: str, split: str) -> list[Any]:
 
 
 def _myxnli(root: Path, subset: str, split: str) -> list[Any]:
-    return seeded_halves(benchmarks.myxnli(root), seed=SPLIT_SEED, key=_row)[split]
+    return seeded_halves(benchmarks.myxnli(root), seed=SPLIT_SEED, key=_myxnli_row)[split]
 
 
 def _indonli(root: Path, subset: str, split: str) -> list[Any]:
@@ -94,10 +100,11 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("xnli", "nli", tuple(Subset(c, c) for c in XNLI_LANGS), "xnli_xtreme/data/xnli/",
              f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test",
              "accuracy", "data", "Conneau et al. (2018), XNLI (XTREME release)", _xnli, max_train=1000,
-             max_test=1000),
+             max_test=1000, key=_row),
     TaskSpec("myxnli", "nli", (Subset("mya", "mya"),), "myxnli/output/my/",
              f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test",
-             "accuracy", "data", "myXNLI (akhtet/myXNLI), Burmese XNLI", _myxnli, max_train=1000, max_test=1000),
+             "accuracy", "data", "myXNLI (akhtet/myXNLI), Burmese XNLI", _myxnli, max_train=1000, max_test=1000,
+             key=_myxnli_row),
     TaskSpec("indonli", "nli", (Subset("test_lay", "ind"), Subset("test_expert", "ind")), "indonli/data/indonli/",
              "train: val; test: test_lay and test_expert", "accuracy", "none",
              "Mahendra et al. (2021), IndoNLI", _indonli, max_train=1000, max_test=1000),

@@ -22,6 +22,17 @@ TRANSLATION_SOURCES = ("data", "lexicon", "none")
 Loader = Callable[[Path, str, str], list[Any]]
 
 
+def record_key(record: Any) -> str:
+    """A record's stable identity: its ``id`` (or its first text field)."""
+    if isinstance(record, str):
+        return record
+    for name in ("id", "text", "premise", "text1"):
+        value = getattr(record, name, None)
+        if value:
+            return str(value)
+    raise ValueError(f"record {record!r} has no id or text")
+
+
 @dataclass(frozen=True)
 class Subset:
     """One scored part of a task: ``name`` (e.g. ``tha``, ``en-th``, ``test_lay``) and the language of the
@@ -35,7 +46,8 @@ class Subset:
 class TaskSpec:
     """A benchmark task. ``splits`` says in words which data trains and which tests (shown in the report);
     ``max_train`` / ``max_test`` cap the examples per subset with a fixed hashed subset (None = all);
-    ``in_benchmark`` is False for tasks that need a service (MGSM needs an LLM endpoint)."""
+    ``in_benchmark`` is False for tasks that need a service (MGSM needs an LLM endpoint); ``key`` names a
+    record for caps (XNLI: its row number, so every language keeps the same rows)."""
 
     name: str
     type: str
@@ -50,6 +62,7 @@ class TaskSpec:
     max_test: int | None = None
     in_benchmark: bool = True
     note: str = ""
+    key: Callable[[Any], str] = record_key
 
     def __post_init__(self) -> None:
         if self.type not in TASK_TYPES:
@@ -78,26 +91,15 @@ class TaskSpec:
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         records = self.loader(Path(data_dir), self.subset(subset).name, split)
         limit = cap if cap is not None else (self.max_train if split == "train" else self.max_test)
-        return hashed_subset(records, limit)
+        return hashed_subset(records, limit, key=self.key)
 
 
-def record_key(record: Any) -> str:
-    """A record's stable identity: its ``id`` (or its first text field)."""
-    if isinstance(record, str):
-        return record
-    for name in ("id", "text", "premise", "text1"):
-        value = getattr(record, name, None)
-        if value:
-            return str(value)
-    raise ValueError(f"record {record!r} has no id or text")
-
-
-def hashed_subset(records: Sequence[Any], limit: int | None) -> list[Any]:
+def hashed_subset(records: Sequence[Any], limit: int | None, *, key: Callable[[Any], str] = record_key) -> list[Any]:
     """``records`` unchanged when ``limit`` is None or not smaller; otherwise the ``limit`` records with the
-    smallest SHA-1 of their key, kept in their original order (the same subset on every machine)."""
+    smallest SHA-1 of ``key(record)``, kept in their original order (the same subset on every machine)."""
     if limit is None or len(records) <= limit:
         return list(records)
-    ranked = sorted(range(len(records)), key=lambda i: hashlib.sha1(record_key(records[i]).encode()).hexdigest())
+    ranked = sorted(range(len(records)), key=lambda i: hashlib.sha1(key(records[i]).encode()).hexdigest())
     keep = set(ranked[:limit])
     return [r for i, r in enumerate(records) if i in keep]
 

@@ -1,0 +1,525 @@
+"""``lira eval <task>``: score a saved model or a baseline on data in LiRA's formats (bitext, STS, NLI,
+multiple choice, classification, retrieval), on candidate choice (``arca``) and on MGSM through an LLM endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
+from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts
+from lira.cli_options import fail as _fail
+
+eval_app = typer.Typer(help="Score a model or baseline on data in LiRA's formats.", no_args_is_help=True)
+
+MethodOpt = Annotated[str, typer.Option(
+    "--model", help="What to score: frozen, translate-test, dual-path, distilled:DIR, or a model folder (a LiRA "
+                    "model or a distilled student).")]
+EnglishOpt = Annotated[str, typer.Option(help="English backbone spec (translate-test, dual-path).")]
+TranslationsOpt = Annotated[Path | None, typer.Option(
+    exists=True, dir_okay=False, help="Parallel file (text, en, en_2... or translations) giving the English of "
+                                      "the source texts; default: the data's own English columns.")]
+LangOpt = Annotated[str | None, typer.Option(help="Language of the rows without a lang column.")]
+OutOpt = Annotated[Path | None, typer.Option(help="Write the results as JSON here.")]
+ItemsOpt = Annotated[bool, typer.Option("--items", help="Keep the per-item scores in --out.")]
+TrainOpt = Annotated[Path | None, typer.Option(
+    exists=True, dir_okay=False, help="Training file of the probe (any languages); optional for a LiRA model "
+                                      "trained for the task.")]
+TestOpt = Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Test file (.jsonl, .tsv or .csv).")]
+
+
+def _load_method(spec: str, backbone: str, english: str, cache_dir: Path | None) -> Any:
+    from lira.evaluation.methods import load_method
+
+    try:
+        return load_method(spec, backbone=backbone, english=english, cache_dir=cache_dir)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+
+
+def _code(lang: str | None) -> str | None:
+    from lira.languages import UnknownLanguageError, normalize_code
+
+    try:
+        return normalize_code(lang) if lang else None
+    except UnknownLanguageError as e:
+        _fail(str(e))
+    return None
+
+
+def _warn(message: str) -> None:
+    typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
+
+
+def _by_lang(items: list, key: Callable[[Any], str]) -> dict[str, list]:
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+class _English:
+    """Where a command's English comes from: ``--translations`` (read once), else the data's own columns, else
+    a LiRA model's configured translator; warns about what is missing, once per language."""
+
+    def __init__(self, method: Any, translations: Path | None) -> None:
+        from lira.evaluation.methods import load_translation_pairs
+        from lira.evaluation.translations import needs_translations
+
+        self.method, self.file = method, translations
+        self.reads = needs_translations(method)
+        try:
+            self.file_pairs = load_translation_pairs(translations) if translations else None
+        except ValueError as e:
+            _fail(str(e))
+
+    def source(self) -> str | None:
+        return str(self.file) if self.file else None
+
+    def __call__(self, lang: str, data_pairs: Iterable[tuple[str, Any]], texts: Iterable[str],
+                 aliases: Iterable[tuple[str, str, Callable[[str], str]]] = ()) -> Any:
+        """The translator for one language: ``data_pairs`` are the data's ``(text, english)``, ``texts`` those the
+        evaluation reads, ``aliases`` ``(text, key, rewrite)``: ``text`` is served the file's English of ``key``,
+        rewritten (a choice premise read with its question)."""
+        from lira.evaluation.methods import coverage_warning, method_name, translator_from_pairs
+
+        if not self.reads:
+            return None
+        if self.file_pairs is not None:
+            table = dict(self.file_pairs)
+            extra = [(text, [rewrite(e) for e in table[key]]) for text, key, rewrite in aliases if key in table]
+            translator, source = translator_from_pairs([*self.file_pairs, *extra]), str(self.file)
+        else:
+            translator, source = translator_from_pairs(data_pairs), "the data's English columns"
+        if translator is None and callable(getattr(self.method, "translator", None)):
+            translator = self.method.translator(lang)  # a LiRA model's configured translator (None for "none")
+            if translator is not None:
+                return translator
+        if translator is None:
+            fallback = "LiRA's stand-in fills the English slot" if hasattr(self.method, "choose") else \
+                "the source text stands in"
+            _warn(f"{method_name(self.method)} reads English translations, but there are none for {lang} (no "
+                  f"--translations, no English column in the data, no translator of its own): {fallback}")
+        elif message := coverage_warning(translator, texts, source=source, lang=lang):
+            _warn(message)
+        return translator
+
+
+def _all_row(results: dict[str, dict], pooled: Sequence[str], averaged: Sequence[str], n: str = "n",
+             same: Sequence[str] = ()) -> dict:
+    """``pooled`` metrics weighted by each language's ``n``; ``averaged`` ones the mean over languages; ``same``
+    fields (equal in every language) copied."""
+    total = sum(r[n] for r in results.values())
+    row: dict[str, Any] = {n: total, **{f: next(iter(results.values()))[f] for f in same}}
+    row |= {m: sum(r[m] * r[n] for r in results.values()) / total for m in pooled}
+    row |= {m: float(np.mean([r[m] for r in results.values()])) for m in averaged}
+    return row
+
+
+def _report(task: str, results: dict[str, dict], columns: list[str], *, pooled: Sequence[str] = (),
+            averaged: Sequence[str] = (), n: str = "n", same: Sequence[str] = (), out: Path | None, items: bool,
+            meta: dict) -> None:
+    """Print one markdown row per language (and an ``all`` row over several) and write ``--out``."""
+    from lira.demo import markdown_table
+
+    overall = _all_row(results, pooled, averaged, n, same) if len(results) > 1 and (pooled or averaged) else None
+    rows = [{"lang": k, **v} for k, v in results.items()]
+    if overall:
+        rows.append({"lang": "all", **overall})
+    typer.echo(markdown_table(rows, ["lang", *columns]))
+    if out:
+        from lira.data.io import write_json
+
+        kept = {k: {f: v for f, v in r.items() if items or f not in ("items", "gold", "per_query")}
+                for k, r in results.items()}
+        write_json(out, {"task": task, **meta, "results": kept, **({"all": overall} if overall else {})})
+
+
+def _score(evaluator: Any, method: Any, translator: Any) -> dict[str, Any]:
+    from lira.evaluation.translations import candidates_for
+
+    try:
+        return evaluator(method, translator=translator, k=candidates_for(method))
+    except ValueError as e:  # bad labels, a probe without two classes, ...
+        _fail(str(e))
+    return {}
+
+
+def _meta(model: str, method: Any, english: _English, **data: Path | None) -> dict[str, Any]:
+    from lira.evaluation.methods import method_name
+
+    return {"method": model, "method_name": method_name(method),
+            "translations": english.source() or "data", "data": {k: str(v) if v else None for k, v in data.items()}}
+
+
+def _needs_train(method: Any, task: str, train: Path | None) -> None:
+    from lira.evaluation.methods import method_name
+
+    if train is None and getattr(method, "task", None) != task:
+        _fail(f"--train FILE is required: {method_name(method)} is scored through a probe fitted on training data "
+              f"(only a LiRA model trained for {task} predicts without one)")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    data: Annotated[str, typer.Option(help="A BEIR folder, or 'products' for the built-in product set.")] = "products",
+    lang: Annotated[list[str] | None, typer.Option(help="Language(s); default: all 7 of the product set.")] = None,
+    split: Annotated[str, typer.Option(help="Qrels split to score.")] = "test",
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    out: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
+    cache_dir: CacheDirOpt = None,
+    model: MethodOpt = "frozen",
+    english: EnglishOpt = DEFAULT_ENGLISH,
+    translations: TranslationsOpt = None,
+    items: ItemsOpt = False,
+) -> None:
+    """nDCG@10, Recall@1/10/100 and MRR@10 of a method (default: the frozen --backbone) on a retrieval set.
+    Queries read --translations or their own en field; documents their en field."""
+    from lira.data.loaders import load_beir
+    from lira.data.products import PRODUCT_LANGS, load_products
+    from lira.evaluation.methods import method_name
+    from lira.evaluation.retrieval import RetrievalEvaluator
+    from lira.retrieval.metrics import METRICS
+
+    if data != "products" and not lang:
+        _fail("--lang is required for a BEIR folder")
+    langs = lang or list(PRODUCT_LANGS)
+    encoder = _load_method(model, backbone, english, cache_dir)
+    source = _English(encoder, translations)
+    results = {}
+    for code in langs:
+        dataset = load_products(code) if data == "products" else load_beir(data, lang=code)
+        if split not in dataset.qrels:
+            _fail(f"{dataset.name}: no split {split!r}; available: {', '.join(sorted(dataset.qrels))}")
+        queries, _ = dataset.split(split)
+        translator = source(dataset.lang, [(q.text, q.en) for q in queries.values()],
+                            [q.text for q in queries.values()])
+        results[dataset.lang] = _score(RetrievalEvaluator(dataset, split=split), encoder, translator)
+    _report("retrieval", results, ["n_queries", *METRICS], averaged=METRICS, n="n_queries", out=out, items=items,
+            meta={"data": data, "split": split, "method": model,
+                  "backbone": method_name(encoder) if model == "frozen" else backbone,
+                  "translations": source.source() or "data"})
+
+
+@eval_app.command("bitext")
+def eval_bitext(
+    src: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Source sentences, one per line "
+                                                                               "(.txt) or .jsonl text field.")] = None,
+    tgt: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Their English, line-aligned "
+                                                                               "with --src.")] = None,
+    pairs: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Or one parallel file (text, "
+                                                                                 "en, optional lang).")] = None,
+    lang: LangOpt = None,
+    model: MethodOpt = "frozen",
+    translations: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="Parallel file of machine translations of the source sentences "
+                                          "(default none: the data's English is the target).")] = None,
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    english: EnglishOpt = DEFAULT_ENGLISH,
+    cache_dir: CacheDirOpt = None,
+    out: OutOpt = None,
+    items: ItemsOpt = False,
+) -> None:
+    """Bitext mining: each source sentence's nearest English sentence; accuracy (main) and F1 per language."""
+    from lira.data.formats import ParallelExample
+    from lira.data.loaders import load_parallel
+    from lira.evaluation.bitext import BitextEvaluator
+
+    if (pairs is not None and (src or tgt)) or (pairs is None and (src is None or tgt is None)):
+        _fail("give --src FILE and --tgt FILE (line-aligned), or --pairs FILE")
+    code = _code(lang)
+    if pairs is not None:
+        examples = load_parallel(pairs, lang=code)
+    else:
+        assert src is not None and tgt is not None
+        if code is None:
+            _fail("--lang is required with --src/--tgt")
+        sources, targets = read_texts(src, "text"), read_texts(tgt, "text")
+        if len(sources) != len(targets):
+            _fail(f"{src} has {len(sources)} texts but {tgt} has {len(targets)}; they must be line-aligned")
+        examples = [ParallelExample(lang=str(code), text=s, en=t, id=f"{src.name}:{i}")
+                    for i, (s, t) in enumerate(zip(sources, targets, strict=True), 1)]
+    if not examples:
+        _fail("no sentence pairs")
+    method = _load_method(model, backbone, english, cache_dir)
+    source = _English(method, translations)
+    results = {}
+    for code_, group in _by_lang(examples, lambda ex: ex.lang).items():
+        translator = source(code_, [], [ex.text for ex in group])
+        results[code_] = _score(BitextEvaluator(group, code_), method, translator)
+    _report("bitext", results, ["n", "accuracy", "f1"], pooled=["accuracy"], averaged=["f1"], out=out, items=items,
+            meta=_meta(model, method, source, src=src, tgt=tgt, pairs=pairs))
+
+
+@eval_app.command("sts")
+def eval_sts(
+    data: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Scored pairs (text1, text2, score).")],
+    lang: LangOpt = None,
+    model: MethodOpt = "frozen",
+    translations: TranslationsOpt = None,
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    english: EnglishOpt = DEFAULT_ENGLISH,
+    cache_dir: CacheDirOpt = None,
+    out: OutOpt = None,
+    items: ItemsOpt = False,
+) -> None:
+    """Semantic similarity: Spearman (main) and Pearson of the predicted with the gold scores, per language
+    pairing; the English comes from --translations or the en1/en2 columns."""
+    from lira.data.loaders import load_sts
+    from lira.evaluation.sts import STSEvaluator
+    from lira.languages import ENGLISH
+
+    pairs = load_sts(data, lang=_code(lang))
+    if not pairs:
+        _fail(f"{data}: no pairs")
+    method = _load_method(model, backbone, english, cache_dir)
+    source = _English(method, translations)
+    results = {}
+    for name, group in _by_lang(pairs, lambda p: p.lang1 if p.lang1 == p.lang2 else f"{p.lang1}-{p.lang2}").items():
+        sides = [(p.text1, p.en1, p.lang1) for p in group] + [(p.text2, p.en2, p.lang2) for p in group]
+        sides = [s for s in sides if s[2] != ENGLISH]
+        translator = source(group[0].lang1 if group[0].lang1 != ENGLISH else group[0].lang2,
+                            [(t, e) for t, e, _ in sides], [t for t, _, _ in sides])
+        results[name] = _score(STSEvaluator(group), method, translator)
+    _report("sts", results, ["n", "spearman", "pearson"], averaged=["spearman", "pearson"], out=out, items=items,
+            meta=_meta(model, method, source, data=data))
+
+
+def _eval_probe_task(task: str, loader: Callable[..., list], evaluator: Callable[..., Any],
+                     english_pairs: Callable[[Any], list[tuple[str, Any]]], texts: Callable[[Any], list[str]],
+                     train: Path | None, test: Path, lang: str | None, model: str, translations: Path | None,
+                     backbone: str, english: str, cache_dir: Path | None, out: Path | None, items: bool,
+                     aliases: Callable[[Any], list[tuple[str, str, Callable[[str], str]]]] | None = None) -> None:
+    """NLI, choice and classification: one evaluator per test language, the probe fitted on all of ``train``."""
+    from lira.languages import ENGLISH
+
+    code = _code(lang)
+    test_rows = loader(test, lang=code)
+    train_rows = loader(train, lang=code) if train else []
+    if not test_rows:
+        _fail(f"{test}: no examples")
+    method = _load_method(model, backbone, english, cache_dir)
+    _needs_train(method, task, train)
+    probe = getattr(method, "task", None) != task
+    source = _English(method, translations)
+    results = {}
+    for name, group in _by_lang(test_rows, lambda ex: ex.lang).items():
+        rows = [*group, *(train_rows if probe else [])]
+        foreign = [ex for ex in rows if ex.lang != ENGLISH]  # English rows are their own translation
+        translator = source(name, [p for ex in rows for p in english_pairs(ex)],
+                            [t for ex in foreign for t in texts(ex)],
+                            [a for ex in rows for a in aliases(ex)] if aliases else ())
+        results[name] = _score(evaluator(train_rows, group, name), method, translator)
+    _report(task, results, ["n", "n_train", "accuracy"], pooled=["accuracy"], same=["n_train"], out=out, items=items,
+            meta=_meta(model, method, source, train=train, test=test))
+
+
+@eval_app.command("nli")
+def eval_nli(
+    test: TestOpt,
+    train: TrainOpt = None,
+    lang: LangOpt = None,
+    model: MethodOpt = "frozen",
+    translations: TranslationsOpt = None,
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    english: EnglishOpt = DEFAULT_ENGLISH,
+    cache_dir: CacheDirOpt = None,
+    out: OutOpt = None,
+    items: ItemsOpt = False,
+) -> None:
+    """NLI accuracy per language: a LiRA model trained for NLI predicts with its head, any other method through
+    a logistic-regression probe on (u, v, |u - v|, u * v) fitted on --train."""
+    from lira.data.loaders import load_nli
+    from lira.evaluation.nli import NLIEvaluator
+
+    _eval_probe_task("nli", load_nli, NLIEvaluator,
+                     lambda ex: [(ex.premise, ex.premise_en), (ex.hypothesis, ex.hypothesis_en)],
+                     lambda ex: [ex.premise, ex.hypothesis], train, test, lang, model, translations, backbone,
+                     english, cache_dir, out, items)
+
+
+@eval_app.command("choice")
+def eval_choice(
+    test: TestOpt,
+    train: TrainOpt = None,
+    lang: LangOpt = None,
+    model: MethodOpt = "frozen",
+    translations: TranslationsOpt = None,
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    english: EnglishOpt = DEFAULT_ENGLISH,
+    cache_dir: CacheDirOpt = None,
+    out: OutOpt = None,
+    items: ItemsOpt = False,
+) -> None:
+    """Multiple-choice accuracy per language: a LiRA model trained for choice scores the options with its head,
+    any other method through a probe fitted on --train. The premise is read with its question in brackets."""
+    from lira.data.loaders import load_choice
+    from lira.evaluation.choice import ChoiceEvaluator
+    from lira.training.lasr_data import choice_premise
+
+    def pairs(ex: Any) -> list[tuple[str, Any]]:
+        out = [(choice_premise(ex.premise, ex.question), choice_premise(ex.premise_en, ex.question))]
+        return out + list(zip(ex.choices, ex.choices_en or [None] * len(ex.choices), strict=True))
+
+    def aliases(ex: Any) -> list[tuple[str, str, Callable[[str], str]]]:
+        return [(choice_premise(ex.premise, ex.question), ex.premise,
+                 lambda en, q=ex.question: str(choice_premise(en, q)))] if ex.question else []
+
+    _eval_probe_task("choice", load_choice, ChoiceEvaluator, pairs,
+                     lambda ex: [str(choice_premise(ex.premise, ex.question)), *ex.choices], train, test, lang, model,
+                     translations, backbone, english, cache_dir, out, items, aliases=aliases)
+
+
+@eval_app.command("classify")
+def eval_classify(
+    test: TestOpt,
+    train: TrainOpt = None,
+    lang: LangOpt = None,
+    model: MethodOpt = "frozen",
+    translations: TranslationsOpt = None,
+    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    english: EnglishOpt = DEFAULT_ENGLISH,
+    cache_dir: CacheDirOpt = None,
+    out: OutOpt = None,
+    items: ItemsOpt = False,
+) -> None:
+    """Classification accuracy per language: a LiRA model trained for classification predicts with its head
+    (test labels must be among its classes), any other method through a probe fitted on --train."""
+    from lira.data.loaders import load_classification
+    from lira.evaluation.classification import ClassificationEvaluator
+
+    _eval_probe_task("classification", load_classification, ClassificationEvaluator, lambda ex: [(ex.text, ex.en)],
+                     lambda ex: [ex.text], train, test, lang, model, translations, backbone, english, cache_dir,
+                     out, items)
+
+
+@eval_app.command("arca")
+def eval_arca(
+    config: Annotated[Path, typer.Option(help="YAML run config naming the data and backbones.")],
+    model: Annotated[Path, typer.Option(help="Trained Arca folder (RUN/arca).")],
+    split: Annotated[str, typer.Option(help="Held-out split to score.")] = "test",
+    out: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """Candidate choice on held-out data: the Actor against chance and critic-free choices, with sign tests."""
+    from lira.demo import markdown_table
+    from lira.training.arca_run import evaluate_choice, load_run_config
+
+    result = evaluate_choice(load_run_config(config), model_dir=model, split=split, cache_dir=cache_dir)
+    rows = [{"lang": k, **v, "p vs sim_only": f"{v['actor_vs_sim_only']['p_value']:.2g}",
+             "p vs critic_s_only": f"{v['actor_vs_critic_s_only']['p_value']:.2g}"}
+            for k, v in [*result["per_lang"].items(), ("all", result["overall"])]]
+    typer.echo(markdown_table(rows, ["lang", "n", "actor_accuracy", "sim_only_accuracy", "critic_s_only_accuracy",
+                                     "chance", "p vs sim_only", "p vs critic_s_only", "anchor_gap"]))
+    if out:
+        from lira.data.io import write_json
+
+        write_json(out, result)
+
+
+@eval_app.command("mgsm")
+def eval_mgsm(
+    endpoint: Annotated[str, typer.Option(help="Solver LLM's OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1.")],
+    llm_model: Annotated[str, typer.Option(help="Model name sent to the endpoint.")],
+    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the endpoint's key.")] = None,
+    lang: Annotated[list[str] | None, typer.Option(help="Language(s): th, bn, en; default th and bn.")] = None,
+    model: Annotated[Path | None, typer.Option(help="LiRA model folder (needed by --method lira).")] = None,
+    translator: Annotated[str | None, typer.Option(help="Translator spec giving the English candidates, e.g. "
+                                                        "openai:MODEL@BASE_URL.")] = None,
+    translations: Annotated[Path | None, typer.Option(help="Parallel file of precomputed candidates (text, en, "
+                                                           "en_2, ...).")] = None,
+    method: Annotated[list[str] | None, typer.Option(help="direct, translate-test, lira, gold-english; default "
+                                                          "every method the other options allow.")] = None,
+    candidates: Annotated[int | None, typer.Option(help="English candidates per question (default: the model's, "
+                                                        "else 2).")] = None,
+    data_dir: Annotated[Path, typer.Option(help="The benchmark data folder.")] = Path("../shared/data"),
+    limit: Annotated[int | None, typer.Option(help="Score only the first N problems per language.")] = None,
+    max_tokens: Annotated[int, typer.Option(help="Token budget of each solver reply.")] = 1024,
+    timeout_s: Annotated[float, typer.Option(help="Seconds to wait for one solver reply.")] = 120.0,
+    out: Annotated[Path | None, typer.Option(help="Write the results (with per-item records) as JSON here.")] = None,
+) -> None:
+    """MGSM accuracy (exact numeric match) of an LLM endpoint reading each question directly, its translation
+    (translate-test), Arca's chosen translation (lira) or the gold English question."""
+    from lira.data import benchmarks
+    from lira.data.errors import DataFormatError
+    from lira.demo import markdown_table
+    from lira.evaluation.mgsm import METHODS, MGSMEvaluator
+    from lira.languages import normalize_code
+    from lira.translators.chat import ChatClient, ChatConfig
+    from lira.translators.precomputed import MissingTranslationError
+
+    has_translator = translator is not None or translations is not None
+    usable = {"direct": True, "translate-test": has_translator, "lira": has_translator and model is not None,
+              "gold-english": True}
+    methods = list(dict.fromkeys(method or [m for m in METHODS if usable[m]]))
+    if unknown := [m for m in methods if m not in METHODS]:
+        _fail(f"unknown method {unknown[0]!r}; valid: {', '.join(METHODS)}")
+    if "lira" in methods and model is None:
+        _fail("--method lira needs --model DIR (a LiRA model folder)")
+    if translator is not None and translations is not None:
+        _fail("give --translator or --translations, not both")
+    if not has_translator and {"translate-test", "lira"} & set(methods):
+        _fail("translate-test and lira need English candidates: give --translator SPEC or --translations FILE")
+    if limit is not None and limit < 1:
+        _fail("--limit must be >= 1")
+    lira_model = None
+    if model is not None and "lira" in methods:
+        from lira.model import LiRAModel
+
+        try:
+            lira_model = LiRAModel.load(model)
+        except ValueError as e:  # another format version
+            _fail(str(e))
+    k = candidates or (lira_model.config.candidates if lira_model else 2)
+    try:
+        client = ChatClient(ChatConfig(base_url=endpoint, model=llm_model, api_key_env=api_key_env,
+                                       max_tokens=max_tokens, timeout_s=timeout_s))
+    except ValueError as e:
+        _fail(str(e))
+    results: dict[str, dict] = {}
+    rows = []
+    with client:
+        for code in lang or ["th", "bn"]:
+            name = normalize_code(code)
+            try:
+                problems = benchmarks.mgsm(data_dir, lang=name)[:limit]
+            except DataFormatError:
+                raise
+            except ValueError as e:  # a language MGSM does not cover
+                _fail(str(e))
+            source = None
+            if translations is not None:
+                from lira.data.loaders import load_parallel
+                from lira.translators.precomputed import PrecomputedTranslator
+
+                source = PrecomputedTranslator.from_examples(
+                    [e for e in load_parallel(translations, lang=name) if e.lang == name])
+            elif translator is not None:
+                from lira.translators import load_translator
+
+                source = load_translator(translator, lang=name)
+            evaluator = MGSMEvaluator(problems, client, translator=source, model=lira_model, candidates=k)
+            for m in methods:
+                try:
+                    result = evaluator(m)
+                except MissingTranslationError as e:
+                    _fail(f"{translations}: {e}")
+                results.setdefault(name, {})[m] = result
+                rows.append({"lang": name, "method": m, "n": result["n"], "accuracy": result["accuracy"],
+                             "unparseable": result["n_unparseable"], "failed": result["n_failed"],
+                             "no text": result["n_no_text"]})
+                if result["errors"]:
+                    typer.secho(f"{name} {m}: {result['n_failed']} failed at the endpoint, {result['n_no_text']} "
+                                f"without text; first: {result['errors'][0]}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(markdown_table(rows, ["lang", "method", "n", "accuracy", "unparseable", "failed", "no text"]))
+    if out:
+        from lira.data.io import write_json
+
+        write_json(out, {"benchmark": "mgsm", "solver": llm_model, "endpoint": endpoint, "methods": methods,
+                         "translator": translator or (str(translations) if translations else None),
+                         "model": str(model) if model else None, "candidates": k, "limit": limit,
+                         "results": results})

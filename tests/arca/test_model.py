@@ -1,0 +1,91 @@
+"""ArcaModel's critic switches (``ArcaConfig.critics``): validation, the signals the Actor sees, and loading
+configs saved before the switch existed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from lira.arca.actor import candidate_features
+from lira.arca.adaptor import AdaptorConfig
+from lira.arca.model import CRITICS, ArcaConfig, ArcaModel
+
+N, K = 3, 4
+
+
+def model(critics=CRITICS) -> ArcaModel:
+    torch.manual_seed(0)
+    return ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=6, en_dim=6, dim=6, hidden=8), critics=critics))
+
+
+def inputs(seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    x, y = torch.randn(N, 1, 6, generator=g), torch.randn(N, K, 1, 6, generator=g)
+    scores = 1 + 9 * torch.rand(N, K, 3, generator=g)
+    return x, y, torch.ones(N, K, dtype=torch.bool), scores
+
+
+def test_critics_are_validated():
+    assert ArcaConfig().critics == ("translation", "embedding") == CRITICS
+    assert ArcaConfig(critics=["embedding"]).critics == ("embedding",)  # a list becomes a tuple
+    assert ArcaConfig(critics=()).critics == ()
+    with pytest.raises(ValueError, match=r"unknown critic\(s\) \['llm'\]; valid: translation, embedding"):
+        ArcaConfig(critics=("translation", "llm"))
+    with pytest.raises(ValueError, match="unknown critic"):
+        ArcaConfig.from_dict({"critics": ["sentiment"]})
+
+
+def test_critic_signals_replace_a_left_out_critic_by_a_constant():
+    scores, sim = 1 + 9 * torch.rand(N, K, 3), torch.rand(N, K)
+    s, m = model().critic_signals(scores, sim)
+    assert torch.equal(s, scores) and torch.equal(m, sim)  # both critics: unchanged
+    s, m = model(("embedding",)).critic_signals(scores, sim)
+    assert torch.equal(s, torch.full((N, K, 3), 5.5)) and torch.equal(m, sim)  # no translation critic
+    s, m = model(("translation",)).critic_signals(scores, sim)
+    assert torch.equal(s, scores) and torch.equal(m, torch.zeros(N, K))  # no embedding critic
+    s, m = model(()).critic_signals(scores, sim)
+    assert torch.equal(s, torch.full_like(scores, 5.5)) and torch.equal(m, torch.zeros_like(sim))
+
+
+def test_without_the_translation_critic_the_choice_ignores_critic_scores():
+    x, y, mask, scores = inputs()
+    other = scores.flip(1)  # the same scores on other candidates
+    full = model()
+    assert not torch.allclose(full(x, y, mask, scores).log_pi, full(x, y, mask, other).log_pi)  # they matter
+    ablated = model(("embedding",))
+    a, b = ablated(x, y, mask, scores), ablated(x, y, mask, other)
+    assert torch.equal(a.log_pi, b.log_pi)
+    assert torch.equal(ablated.choose(x, y, mask, scores), ablated.choose(x, y, mask, other))
+    assert not torch.equal(a.sim, torch.zeros(N, K))  # the embedding signal is still there
+    assert torch.allclose(a.log_pi, ablated.actor(candidate_features(torch.full_like(scores, 5.5), a.sim), mask))
+
+
+def test_without_the_embedding_critic_the_choice_ignores_similarity():
+    x, y, mask, scores = inputs()
+    y_other = torch.randn(N, K, 1, 6, generator=torch.Generator().manual_seed(5))  # other candidate vectors
+    full = model()
+    assert not torch.allclose(full(x, y, mask, scores).log_pi, full(x, y_other, mask, scores).log_pi)
+    ablated = model(("translation",))
+    a, b = ablated(x, y, mask, scores), ablated(x, y_other, mask, scores)
+    assert not torch.allclose(a.sim, b.sim)  # ``sim`` itself is still computed and returned
+    assert torch.equal(a.log_pi, b.log_pi)
+    # the Actor reads the critic scores and a similarity of 0 for every candidate
+    assert torch.allclose(a.log_pi, ablated.actor(candidate_features(scores, torch.zeros(N, K)), mask))
+
+
+def test_saved_critics_round_trip_and_old_configs_load_with_both(tmp_path):
+    x, y, mask, scores = inputs()
+    ablated = model(("embedding",))
+    ablated.save(tmp_path / "m")
+    again = ArcaModel.load(tmp_path / "m")
+    assert again.config.critics == ("embedding",)
+    assert torch.equal(again(x, y, mask, scores).log_pi, ablated(x, y, mask, scores).log_pi)
+    path = tmp_path / "m" / "arca_config.json"
+    meta = json.loads(path.read_text())
+    del meta["config"]["critics"]  # a folder written before ``critics`` existed
+    path.write_text(json.dumps(meta))
+    old = ArcaModel.load(tmp_path / "m")
+    assert old.config.critics == ("translation", "embedding")
+    assert not torch.equal(old(x, y, mask, scores).log_pi, old(x, y, mask, scores.flip(1)).log_pi)

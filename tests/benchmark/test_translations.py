@@ -1,0 +1,67 @@
+"""The English path of the benchmark: the data's own English (``gold_pairs`` / ``gold_translator``) and its
+noise-amplified variant (``noisy``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lira.benchmark.translations import gold_pairs, gold_translator, noisy
+from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample, ScoredPair
+from lira.translators.base import Candidate
+
+LONG = "the quick brown fox jumps over the lazy dog near the old river bank today"
+
+
+def test_gold_pairs_for_every_record_type():
+    assert gold_pairs(ScoredPair("một", "hai", 2.5, "vie", "vie", en1="one", en2=None)) == [
+        ("một", "one"), ("hai", None)]
+    assert gold_pairs(NLIExample("tha", "ฝนตก", "ถนนเปียก", "entailment", premise_en="It rains",
+                                 hypothesis_en="The road is wet")) == [("ฝนตก", "It rains"),
+                                                                       ("ถนนเปียก", "The road is wet")]
+    assert gold_pairs(ClassificationExample("ind", "sepak bola", "sports", en="football")) == [
+        ("sepak bola", "football")]
+    assert gold_pairs(ClassificationExample("ind", "sepak bola", "sports")) == [("sepak bola", None)]
+
+
+def test_gold_pairs_of_a_choice_item_read_the_premise_with_its_question():
+    item = ChoiceExample("ind", "Barang itu dikemas.", ("Rapuh.", "Kecil."), 0, question="cause",
+                         premise_en="The item is packed.", choices_en=("Fragile.", "Small."))
+    assert gold_pairs(item) == [("Barang itu dikemas. (cause)", "The item is packed. (cause)"),
+                                ("Rapuh.", "Fragile."), ("Kecil.", "Small.")]
+    bare = ChoiceExample("ind", "Premis.", ("A.", "B.", "C."), 2)  # no question, no English
+    assert gold_pairs(bare) == [("Premis.", None), ("A.", None), ("B.", None), ("C.", None)]
+    with pytest.raises(TypeError, match="no English side for a ParallelExample"):
+        gold_pairs(ParallelExample("tha", "แมว", "cat"))
+
+
+def test_gold_translator_gives_the_english_and_nothing_for_texts_without():
+    records = [ScoredPair("một", "hai", 2.5, "vie", "vie", en1="one", en2=None),
+               ClassificationExample("vie", "một", "x", en="a single one"),  # a second English of the same text
+               NLIExample("vie", "ba", "bốn", "neutral", premise_en="three", hypothesis_en="four")]
+    translator = gold_translator(records)
+    assert translator.name == "data-english" and len(translator) == 3  # "một", "ba", "bốn"
+    out = translator.translate(["một", "hai", "ba", "bốn", "never seen"], lang="vie", k=3)
+    assert out == [[Candidate("one", "data-english")], [], [Candidate("three", "data-english")],
+                   [Candidate("four", "data-english")], []]  # the first English wins; no error for missing texts
+
+
+def test_noisy_gives_k_candidates_and_rate_zero_copies_the_clean_text():
+    base = gold_translator([ClassificationExample("vie", "giày đen", "x", en=LONG)])
+    clean = noisy(base, rate=0.0, seed=0, k=3).translate(["giày đen", "không có"], lang="vie", k=1)
+    assert [c.text for c in clean[0]] == [LONG] * 3
+    assert clean[1] == []  # no English, so nothing to corrupt
+    assert all(c.source == "data-english+noise:mixed@0.0" and c.meta["clean_text"] == LONG for c in clean[0])
+    assert len(noisy(base, rate=0.5, seed=0, k=5).translate(["giày đen"], lang="vie")[0]) == 5
+
+
+def test_noisy_is_seeded():
+    base = gold_translator([ClassificationExample("vie", "giày đen", "x", en=LONG)])
+
+    def texts(seed: int) -> list[str]:
+        return [c.text for c in noisy(base, rate=0.5, seed=seed, k=3).translate(["giày đen"], lang="vie")[0]]
+
+    first = texts(0)
+    assert texts(0) == first  # the same seed gives the same corruptions
+    assert texts(1) != first  # another seed gives others
+    assert all(t != LONG for t in first)  # at rate 0.5 every candidate of this long sentence is corrupted
+    assert len(set(first)) == 3  # the k candidates differ from each other
