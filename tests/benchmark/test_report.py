@@ -135,3 +135,20 @@ def test_ablation_table():
              row("lira", 0, 0.4, setting="ablation-noise", value="no queues")]
     assert ablation_table(bench(data)) == ("| LiRA variant | t | t (noise 0.3) |\n|---|---|---|\n"
                                            "| full | 85.00 ± 7.07 | 50.00 |\n| no queues | 65.00 ± 7.07 | 40.00 |")
+
+
+def test_overview_has_one_row_per_task_with_each_methods_mean():
+    from lira.benchmark.report import overview_table
+
+    text = overview_table(bench(rows()))
+    lines = text.splitlines()
+    assert lines[0].startswith("| task | metric (subsets) | frozen backbone |")
+    assert lines[2].startswith("| t | accuracy (1) | 30.00 | 50.00 |")
+    assert lines[2].endswith("| 85.00 ± 7.07 |")  # LiRA: seeds 0.9 and 0.8 on subset a
+
+
+def test_few_shot_table_can_add_the_main_setting_as_a_last_column():
+    extra = [row("frozen", 0, 0.2, setting="few-shot", value=8), row("frozen", 1, 0.4, setting="few-shot", value=8)]
+    text = setting_table(bench(rows() + extra), "few-shot", ("frozen",), [8], "{}-shot", "all (main)")
+    assert "| method | 8-shot | all (main) |" in text
+    assert "| frozen backbone | 30.00 ± 14.14 | 30.00 |" in text

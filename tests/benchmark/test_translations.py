@@ -65,3 +65,14 @@ def test_noisy_is_seeded():
     assert texts(1) != first  # another seed gives others
     assert all(t != LONG for t in first)  # at rate 0.5 every candidate of this long sentence is corrupted
     assert len(set(first)) == 3  # the k candidates differ from each other
+
+
+def test_noise_depends_on_the_english_text_not_on_the_source():
+    from lira.benchmark.translations import noisy
+    from lira.translators.precomputed import PrecomputedTranslator
+
+    english = "the red running shoes for women are on sale today at the market"
+    base = PrecomputedTranslator({"รองเท้าวิ่ง": [english], "giày chạy": [english]})
+    pools = noisy(base, rate=0.5, seed=3, k=3).translate(["รองเท้าวิ่ง", "giày chạy"], lang="tha")
+    assert [c.text for c in pools[0]] == [c.text for c in pools[1]]
+    assert len({c.text for c in pools[0]}) > 1

@@ -10,7 +10,6 @@ classification on SIB-200, NLI per data set, multiple choice on XCOPA val, retri
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from lira.backbones import load_backbone
 from lira.baselines import DistilledStudent
 from lira.benchmark.config import BenchmarkConfig, Variant
 from lira.cache import CachedBackbone, FeatureCache
-from lira.data import benchmarks
 from lira.data.formats import ParallelExample
 from lira.data.products import load_products
 from lira.languages import ENGLISH, LOW_RESOURCE
@@ -29,7 +27,7 @@ from lira.model import LiRAConfig, LiRAModel
 from lira.tasks import TaskSpec, get_task
 from lira.training import lasr_data
 from lira.training.arca_data import CandidateConfig
-from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, run_arca
+from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, load_examples, run_arca
 from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
@@ -45,18 +43,19 @@ def stage1_langs(config: BenchmarkConfig) -> list[str]:
     return list(config.stage1_langs or LOW_RESOURCE)
 
 
+def stage1_data(config: BenchmarkConfig) -> ArcaDataConfig:
+    """Stage 1's (and distillation's) parallel data: SIB-200 train, ``stage1_per_lang`` pairs per language."""
+    return ArcaDataConfig(source="sib200", langs=stage1_langs(config), data_dir=str(config.data_dir),
+                          max_per_lang=config.stage1_per_lang)
+
+
 def parallel_train(config: BenchmarkConfig) -> list[ParallelExample]:
-    """The parallel training data of stage 1 and distillation: SIB-200 train, a fixed hashed subset of
-    ``stage1_per_lang`` pairs per language (the same subset ``ArcaDataConfig.max_per_lang`` takes)."""
-    out = []
-    for lang in stage1_langs(config):
-        rows = benchmarks.sib200_parallel(config.data_dir, lang=lang, split="train")
-        rows = sorted(rows, key=lambda ex: hashlib.sha1(str(ex.id or ex.text).encode()).hexdigest())
-        out += rows[: config.stage1_per_lang]
-    return out
+    """The parallel pairs stage 1 trains on (the same fixed hashed subset), for distillation and bitext heads."""
+    return load_examples(stage1_data(config), "train")
 
 
-def cap_train(task: TaskSpec, config: BenchmarkConfig, subset: str) -> int | None:
+def cap_train(task: TaskSpec, config: BenchmarkConfig) -> int | None:
+    """The training cap of ``task`` in this run: the smaller of the task's and the run's (None = all)."""
     caps = [c for c in (task.max_train, config.max_train) if c is not None]
     return min(caps) if caps else None
 
@@ -65,7 +64,7 @@ def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str]) -> l
     """The pooled training records of ``subsets`` (each capped), without duplicates (IndoNLI's two test
     subsets share one training split)."""
     records = [r for name in subsets
-               for r in task.load(config.data_dir, name, "train", cap=cap_train(task, config, name))]
+               for r in task.load(config.data_dir, name, "train", cap=cap_train(task, config))]
     return list(dict.fromkeys(records))
 
 
@@ -97,8 +96,7 @@ class SeedModels:
         """Train Arca (stage 1) for this seed and variant, once; returns its folder."""
         if self.arca_dir is None:
             c = self.config
-            run = ArcaRunConfig(data=ArcaDataConfig(source="sib200", langs=stage1_langs(c), data_dir=str(c.data_dir),
-                                                    max_per_lang=c.stage1_per_lang),
+            run = ArcaRunConfig(data=stage1_data(c),
                                 backbones={"multilingual": c.backbone, "english": c.english},
                                 candidates=CandidateConfig(seed=self.seed),
                                 model=ArcaConfig(critics=self.variant.critics),

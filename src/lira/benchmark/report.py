@@ -96,6 +96,17 @@ def main_tables(bench: Any) -> str:
     return "\n\n".join(parts)
 
 
+def overview_table(bench: Any) -> str:
+    """One row per task: each method's mean over the task's subsets (mean ± std over seeds)."""
+    rows = [r for r in bench.rows if r["setting"] == "main"]
+    body = []
+    for task in bench.tasks:
+        subsets = bench.subsets[task.name]
+        body.append([task.name, f"{task.main_score} ({len(subsets)})",
+                     *(cell(seed_means(rows, subsets, task=task.name, method=m)) for m in METHODS)])
+    return table(body, ["task", "metric (subsets)", *(METHOD_LABELS[m] for m in METHODS)])
+
+
 def significance_table(sig: list[dict]) -> str:
     if not sig:
         return "(no task with both LiRA and a baseline)"
@@ -108,18 +119,24 @@ def significance_table(sig: list[dict]) -> str:
               f"ties {sign['ties']}; two-sided p = {sign['p']:.3g}.")
 
 
-def setting_table(bench: Any, setting: str, methods: Sequence[str], values: Sequence[Any], label: str) -> str:
+def setting_table(bench: Any, setting: str, methods: Sequence[str], values: Sequence[Any], label: str,
+                  main_column: str | None = None) -> str:
+    """Per task of ``setting``: methods x values, each cell the mean over subsets (mean ± std over seeds);
+    ``main_column`` adds the main setting's score under that heading."""
     rows = [r for r in bench.rows if r["setting"] == setting]
+    main = [r for r in bench.rows if r["setting"] == "main"]
     parts = []
     for task in dict.fromkeys(r["task"] for r in rows):
         subsets = bench.subsets[task]
         body = []
         for m in methods:
             cells = [cell(seed_means(rows, subsets, task=task, method=m, value=v)) for v in values]
+            if main_column:
+                cells.append(cell(seed_means(main, subsets, task=task, method=m)))
             if any(c != "-" for c in cells):
                 body.append([METHOD_LABELS.get(m, m), *cells])
-        parts.append(f"**{task}** (mean over {len(subsets)} subsets)\n\n"
-                     + table(body, ["method", *(label.format(v) for v in values)]))
+        header = ["method", *(label.format(v) for v in values), *([main_column] if main_column else [])]
+        parts.append(f"**{task}** (mean over {len(subsets)} subsets)\n\n" + table(body, header))
     return "\n\n".join(parts) or "(not run)"
 
 
@@ -178,9 +195,14 @@ nothing random in that setting, evaluated once). Backbones: `{c.backbone}` (mult
 {c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family, lr {c.lasr_lr} (retrieval-trained
 heads: bitext, products; DocQueue {'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI, choice).
 Wall time {bench.timings.get('total', 0):.0f} s on {env['platform']} (Python {env['python']}, torch
-{env.get('torch')}); feature cache: {cache}.
+{env.get('torch')}); per phase (s): {', '.join(f"{k} {v:.0f}" for k, v in bench.timings.items() if k != 'total')};
+feature cache: {cache}.
 
-## Main results
+## Overview (main score x100, mean over each task's subsets)
+
+{overview_table(bench)}
+
+## Main results per task
 
 {main_tables(bench)}
 
@@ -196,11 +218,12 @@ Translate-test and the dual path read the first candidate; LiRA's critics and Ac
 
 ## Few-shot (training examples per language)
 
-{setting_table(bench, "few-shot", METHODS, [s for s in c.shots if s is not None], "{}-shot")}
+{setting_table(bench, "few-shot", METHODS, [s for s in c.shots if s is not None], "{}-shot", "all (main)")}
 
-(All training examples: the main results.)
+## Ablations (main score x100, mean over subsets)
 
-## Ablations (LiRA without one component; main score x100, mean over subsets)
+Each row changes one component of the full method: a critic left out of stage 1, one path removed from
+LaSR, the consistency term off, or the DocQueue turned on (the full method runs without it, as chosen on dev).
 
 {ablation_table(bench)}
 

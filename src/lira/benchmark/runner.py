@@ -74,11 +74,11 @@ class Benchmark:
                       "dual-path": DualPathUntrained(self.lr, self.en, lambda lang: None)}
         self.tasks = [get_task(n) for n in config.tasks] if config.tasks else [t for t in TASKS if t.in_benchmark]
         self.subsets = {t.name: [s.name for s in t.subsets][: config.subsets] for t in self.tasks}
-        # few-shot, noise and ablation tasks reuse the main models, so they need every subset the run scores
         self.models: dict[tuple[str, int], SeedModels] = {}
 
     # -- models ---------------------------------------------------------------------------------------------
     def seed_models(self, seed: int, variant: Variant = FULL) -> SeedModels:
+        """The models of ``seed`` and ``variant`` (an ablation that keeps the critics reuses stage 1)."""
         key = (variant.name, seed)
         if key not in self.models:
             models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets,
@@ -88,11 +88,12 @@ class Benchmark:
             self.models[key] = models
         return self.models[key]
 
-    def method(self, name: str, seed: int | None, task: str, variant: Variant = FULL, **kw: Any) -> Any:
+    def method(self, name: str, seed: int | None, task: str, variant: Variant = FULL) -> Any:
+        """The encoder or model of method ``name`` for ``task`` (trained methods: of ``seed`` and ``variant``)."""
         if name in self.peers:
             return self.peers[name]
         models = self.seed_models(seed or 0, variant)
-        return models.distillation() if name == "distillation" else models.model(task, **kw)
+        return models.distillation() if name == "distillation" else models.model(task)
 
     # -- data -----------------------------------------------------------------------------------------------
     def subject(self, task: TaskSpec, subset: str, *, train: list[Any] | None = None) -> Subject:

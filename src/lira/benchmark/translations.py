@@ -2,8 +2,8 @@
 
 ``data``: the data's own English side (``gold_translator``); ``lexicon``: the built-in product lexicon;
 ``none``: no translation. ``noisy`` wraps a translator so each text gets ``k`` independently corrupted
-candidates (``mixed`` noise at one rate, seeded by the benchmark seed): the peers read the first, LiRA's
-critics and Actor choose among them.
+candidates (``mixed`` noise at one rate, seeded by the benchmark seed and the English text): the peers read
+the first, LiRA's critics and Actor choose among them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ScoredPair
 from lira.training.lasr_data import choice_premise
-from lira.translators.base import Translator
-from lira.translators.noise import NoiseConfig, NoisyTranslator
+from lira.translators.base import Candidate, Translator
+from lira.translators.noise import NoiseConfig, apply_noise, noise_rng
 from lira.translators.precomputed import PrecomputedTranslator
 
 
@@ -43,8 +43,21 @@ def gold_translator(records: Sequence[Any]) -> PrecomputedTranslator:
     return PrecomputedTranslator(table, name="data-english", allow_missing=True)
 
 
-def noisy(base: Translator, *, rate: float, seed: int, k: int) -> NoisyTranslator:
+class SharedNoise:
+    """``k`` noisy variants (one per ``NoiseConfig``) of ``base``'s candidates, each drawn from a generator
+    seeded by the config and the English candidate alone, so an English text shared by many sources (SIB-200's
+    sentence in 14 languages) gets the same corruption, and is encoded once, in every language."""
+
+    def __init__(self, base: Translator, configs: Sequence[NoiseConfig]) -> None:
+        self.base, self.configs = base, tuple(configs)
+        self.name = f"{base.name}+shared-noise"
+
+    def translate(self, texts: Sequence[str], *, lang: str, k: int = 1) -> list[list[Candidate]]:
+        return [[apply_noise(c, config=config, rng=noise_rng(config.seed, config.kind, c.text))
+                 for c in pool for config in self.configs] for pool in self.base.translate(texts, lang=lang, k=k)]
+
+
+def noisy(base: Translator, *, rate: float, seed: int, k: int) -> SharedNoise:
     """``k`` noisy variants (``mixed`` noise at ``rate``) of ``base``'s first candidate per text; rate 0 gives
     ``k`` copies of the clean candidate."""
-    configs = [NoiseConfig("mixed", rate, seed=1000 * seed + j) for j in range(k)]
-    return NoisyTranslator(base, configs, keep_clean=False)
+    return SharedNoise(base, [NoiseConfig("mixed", rate, seed=1000 * seed + j) for j in range(k)])
