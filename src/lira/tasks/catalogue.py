@@ -79,7 +79,8 @@ def _products(root: Path, subset: str, split: str) -> list[Any]:
 
 TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("tatoeba", "bitext", tuple(Subset(c, c) for c in TATOEBA_LANGS), "tatoeba/data/tatoeba/v1/",
-             "test: every pair (no training data; the models are trained on SIB-200 train)", "accuracy", "none",
+             "test: up to 500 pairs per language (a fixed hashed subset; tam has 307); no training data (the "
+             "models are trained on SIB-200 train)", "accuracy", "none",
              "Artetxe & Schwenk (2019), LASER Tatoeba test set", _tatoeba, max_test=500),
     TaskSpec("sib200-bitext", "bitext", tuple(Subset(c, c) for c in LOW_RESOURCE), "sib200/data/annotated/",
              "test: SIB-200 test split (FLORES devtest) against the 204 English sentences; stage 1 and the "
@@ -98,15 +99,17 @@ TASKS: tuple[TaskSpec, ...] = (
              "test: SemRel 2024 Track B test, zero-shot cosine (dev unused)", "spearman", "none",
              "Ousidhoum et al. (2024), SemRel2024", _semrel),
     TaskSpec("xnli", "nli", tuple(Subset(c, c) for c in XNLI_LANGS), "xnli_xtreme/data/xnli/",
-             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test",
+             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test, each "
+             "capped at 1000 rows (the same rows in every language)",
              "accuracy", "data", "Conneau et al. (2018), XNLI (XTREME release)", _xnli, max_train=1000,
              max_test=1000, key=_row),
     TaskSpec("myxnli", "nli", (Subset("mya", "mya"),), "myxnli/output/my/",
-             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test",
-             "accuracy", "data", "myXNLI (akhtet/myXNLI), Burmese XNLI", _myxnli, max_train=1000, max_test=1000,
+             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test, each "
+             "capped at 1000 rows", "accuracy", "data", "myXNLI (akhtet/myXNLI), Burmese XNLI", _myxnli,
+             max_train=1000, max_test=1000,
              key=_myxnli_row),
     TaskSpec("indonli", "nli", (Subset("test_lay", "ind"), Subset("test_expert", "ind")), "indonli/data/indonli/",
-             "train: val; test: test_lay and test_expert", "accuracy", "none",
+             "train: val; test: test_lay and test_expert; each capped at 1000 pairs", "accuracy", "none",
              "Mahendra et al. (2021), IndoNLI", _indonli, max_train=1000, max_test=1000),
     TaskSpec("xcopa", "choice", (Subset("ind", "ind"), Subset("tam", "tam")), "xcopa/data/, xcopa/data-gmt/",
              "train: val (100, few-shot); test: test (500); English: Google MT (data-gmt)", "accuracy", "data",
