@@ -13,8 +13,8 @@ from typing import Any
 
 from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ScoredPair
 from lira.training.lasr_data import choice_premise
-from lira.translators.base import Candidate, Translator
-from lira.translators.noise import NoiseConfig, apply_noise, noise_rng
+from lira.translators.base import Translator
+from lira.translators.noise import NoiseConfig, NoisyTranslator
 from lira.translators.precomputed import PrecomputedTranslator
 
 
@@ -43,21 +43,8 @@ def gold_translator(records: Sequence[Any]) -> PrecomputedTranslator:
     return PrecomputedTranslator(table, name="data-english", allow_missing=True)
 
 
-class SharedNoise:
-    """``k`` noisy variants (one per ``NoiseConfig``) of ``base``'s candidates, each drawn from a generator
-    seeded by the config and the English candidate alone, so an English text shared by many sources (SIB-200's
-    sentence in 14 languages) gets the same corruption, and is encoded once, in every language."""
-
-    def __init__(self, base: Translator, configs: Sequence[NoiseConfig]) -> None:
-        self.base, self.configs = base, tuple(configs)
-        self.name = f"{base.name}+shared-noise"
-
-    def translate(self, texts: Sequence[str], *, lang: str, k: int = 1) -> list[list[Candidate]]:
-        return [[apply_noise(c, config=config, rng=noise_rng(config.seed, config.kind, c.text))
-                 for c in pool for config in self.configs] for pool in self.base.translate(texts, lang=lang, k=k)]
-
-
-def noisy(base: Translator, *, rate: float, seed: int, k: int) -> SharedNoise:
-    """``k`` noisy variants (``mixed`` noise at ``rate``) of ``base``'s first candidate per text; rate 0 gives
-    ``k`` copies of the clean candidate."""
-    return SharedNoise(base, [NoiseConfig("mixed", rate, seed=1000 * seed + j) for j in range(k)])
+def noisy(base: Translator, *, rate: float, seed: int, k: int) -> NoisyTranslator:
+    """``k`` noisy variants (``mixed`` noise at ``rate``) of ``base``'s first candidate per text, the same for
+    every source sharing an English text; rate 0 gives ``k`` copies of the clean candidate."""
+    configs = [NoiseConfig("mixed", rate, seed=1000 * seed + j) for j in range(k)]
+    return NoisyTranslator(base, configs, keep_clean=False, per_source=False)

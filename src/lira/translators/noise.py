@@ -354,17 +354,20 @@ class NoisyTranslator:
     ``out[i]`` is ``[clean candidates..., noisy variants...]`` (noisy ones grouped by clean candidate, configs in
     order), so it may hold up to ``k * (1 + len(configs))`` candidates; with ``keep_clean=False`` the clean
     candidates are left out (noise-amplified evaluation). Each variant's generator is seeded by the config's
-    seed and the source and candidate texts, so results do not depend on batch order.
+    seed and the source and candidate texts, so results do not depend on batch order; with
+    ``per_source=False`` by the candidate text alone, so an English text shared by many sources (one sentence
+    in 14 languages) gets the same corruption for all of them.
     """
 
     def __init__(self, base: Translator, configs: Sequence[NoiseConfig], *, keep_clean: bool = True,
-                 senses: Mapping[str, Sequence[str]] | None = None) -> None:
+                 senses: Mapping[str, Sequence[str]] | None = None, per_source: bool = True) -> None:
         if not configs:
             raise ValueError("NoisyTranslator needs at least one NoiseConfig")
         self.base = base
         self.configs = tuple(configs)
         self.keep_clean = keep_clean
         self.senses = senses
+        self.per_source = per_source
         self.name = f"{base.name}+noise"
 
     def translate(self, texts: Sequence[str], *, lang: str, k: int = 1) -> list[list[Candidate]]:
@@ -375,7 +378,8 @@ class NoisyTranslator:
             row = list(candidates) if self.keep_clean else []
             for candidate in candidates:
                 for config in self.configs:
-                    rng = noise_rng(config.seed, config.kind, text, candidate.text)
+                    keys = (text, candidate.text) if self.per_source else (candidate.text,)
+                    rng = noise_rng(config.seed, config.kind, *keys)
                     row.append(apply_noise(candidate, source_text=text, config=config, rng=rng, senses=self.senses))
             out.append(row)
         return out
