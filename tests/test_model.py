@@ -28,7 +28,7 @@ def test_encode_translates_and_reloads_identically(model, tmp_path):
     chosen = model.translate(texts, lang="vi")
     assert all(isinstance(t, str) and t for t in chosen)
     vectors = model.encode(texts, lang="vie")
-    assert vectors.shape == (2, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert vectors.shape == (2, 768) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     folder = model.save(tmp_path / "m")
     card = (folder / "README.md").read_text()
     assert "## Training data" in card and "vie, tha" in card
@@ -67,7 +67,7 @@ def test_share_backbones_checks_widths_and_uses_the_given_backbones(tmp_path, mo
     def refuse(spec):
         raise AssertionError(f"a shared model loaded its own backbone {spec!r}")
 
-    monkeypatch.setattr("lira.model.load_backbone", refuse)
+    monkeypatch.setattr("lira.backbones.load_backbone", refuse)
     folder = tiny_lira(tmp_path / "m")
     first = LiRAModel.load(folder, cache_dir=tmp_path / "c1")
     with pytest.raises(ValueError, match=rf"backbone widths \(8, {DIM}\) differ from the adaptor's inputs "
@@ -79,7 +79,7 @@ def test_share_backbones_checks_widths_and_uses_the_given_backbones(tmp_path, mo
     assert first.lr_backbone is lr and first.en_backbone is en
     texts, english = ["giày đen", "nồi cơm điện"], ["black shoes", "rice cooker"]
     vectors = first.encode(texts, lang="vie", translations=english)
-    assert vectors.shape == (2, DIM) and (lr.misses, en.misses) == (2, 2)
+    assert vectors.shape == (2, 2 * DIM) and (lr.misses, en.misses) == (2, 2)  # the dual path [E_lr ; E_en]
     second = LiRAModel.load(folder, cache_dir=tmp_path / "c2").share_backbones(lr, en)  # many models, one pair
     np.testing.assert_allclose(second.encode(texts, lang="vie", translations=english), vectors, atol=1e-6)
     assert (lr.hits, en.hits) == (2, 2)  # the second model read the shared backbones' cache

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -164,3 +165,15 @@ class CachedBackbone:
     def encode_tokens(self, texts: Sequence[str], **kwargs) -> tuple[np.ndarray, np.ndarray]:
         """Token states straight from the backbone (not cached)."""
         return self.backbone.encode_tokens(texts, **kwargs)
+
+
+def cached_backbone(spec: str, cache: FeatureCache | None = None) -> Any:
+    """The backbone named by ``spec`` (``lira.backbones.load_backbone``) behind ``cache``; a ``+`` spec becomes
+    a ``ConcatBackbone`` of cached parts, so each part's vectors are cached (and shared) on their own."""
+    from lira.backbones import load_backbone
+    from lira.backbones.concat import ConcatBackbone
+
+    cache = cache or FeatureCache()
+    if "+" in spec and not spec.startswith(("st:", "hf:")):
+        return ConcatBackbone([cached_backbone(part, cache) for part in spec.split("+")])
+    return CachedBackbone(load_backbone(spec), cache)

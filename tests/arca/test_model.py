@@ -16,8 +16,11 @@ N, K = 3, 4
 
 
 def model(critics=CRITICS) -> ArcaModel:
+    """An Arca whose Actor has random weights everywhere (untrained, its last layer is zero: a uniform policy)."""
     torch.manual_seed(0)
-    return ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=6, en_dim=6, dim=6, hidden=8), critics=critics))
+    arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=6, en_dim=6, dim=6, hidden=8), critics=critics))
+    torch.nn.init.normal_(arca.actor.net[-1].weight)
+    return arca
 
 
 def inputs(seed: int = 0):

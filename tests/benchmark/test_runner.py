@@ -58,6 +58,18 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     for row in rows:
         assert 0.0 <= row["main_score"] <= 1.0 or row["main_metric"] == "spearman"
         assert len(row["items"]) > 0
+    # LiRA with nothing trained is the best untrained combination of its parts, item by item: the dual path
+    # with its probe where the task reads English, the frozen backbone where nothing does (bitext, SemRel)
+    score = {(r["task"], r["subset"], r["method"]): r["items"] for r in rows if r["seed"] is None}
+    for (task, subset, method), items in score.items():
+        if method != "lira-step0":
+            continue
+        reference = "dual-path" if (task, subset, "dual-path") in score else "frozen"
+        if get_task(task).type in ("bitext", "sts", "retrieval") or reference == "dual-path":
+            assert items == pytest.approx(score[task, subset, reference], abs=1e-5), (task, reference)
+    selection = [s for s in results["selection"] if s["variant"] == "full" and s["part"] == "lasr"]
+    assert selection and all(s["dev_kept"] >= s["dev_step0"] for s in selection)  # never below the start on dev
+    assert "## Checkpoints kept on dev" in (out / "report.md").read_text()
     settings = {r["setting"] for r in results["rows"]}
     assert settings == {"main", "noise", "few-shot", "ablation", "ablation-noise"}
     assert {r["value"] for r in results["rows"] if r["setting"] == "noise"} == {0.0, 0.1, 0.3, 0.5}

@@ -9,15 +9,20 @@ from lira.data.products import (
     PRODUCT_LANGS,
     SPLITS,
     derive_qrels,
+    heldout_lexicon_terms,
+    heldout_product_lexicon,
+    lexicon_coverage,
     load_catalogue,
     load_product_lexicon,
     load_products,
     load_queries,
     load_titles,
+    matched_terms,
     query_split,
     read_qrels,
 )
 from lira.languages import UnknownLanguageError, get_language, script_share
+from lira.translators.lexicon import LexiconTranslator
 
 
 def test_catalogue():
@@ -81,3 +86,53 @@ def test_dataset_view():
 def test_unknown_product_language():
     with pytest.raises(UnknownLanguageError, match="its languages: vie, tha"):
         load_products("khm")
+
+
+def _texts(lang: str) -> tuple[list[str], list[str]]:
+    """(titles + train + dev query texts, test query texts) of ``lang``."""
+    queries = load_queries(lang)
+    seen = [*load_titles(lang).values(), *(q.text for q in queries if query_split(q.id) != "test")]
+    return seen, [q.text for q in queries if query_split(q.id) == "test"]
+
+
+@pytest.mark.parametrize("lang", PRODUCT_LANGS)
+def test_heldout_lexicon_drops_test_only_terms(lang):
+    lexicon, full = load_product_lexicon(lang), LexiconTranslator.for_products(lang)
+    seen_texts, test_texts = _texts(lang)
+    seen = matched_terms(seen_texts, lexicon, full)
+    test_only = matched_terms(test_texts, lexicon, full) - seen
+    keep = heldout_lexicon_terms(lang, segmenter=LexiconTranslator)
+    assert test_only and not keep & test_only
+    assert keep == seen  # every term a title, train or dev query uses is kept
+    assert heldout_product_lexicon(lang, segmenter=LexiconTranslator) == {t: lexicon[t] for t in keep}
+    # Independent of the segmenter: a kept term occurs in some title or train/dev query (ignoring case and spaces).
+    haystack = "\n".join("".join(t.lower().split()) for t in seen_texts)
+    assert all("".join(term.split()) in haystack for term in keep)
+
+
+@pytest.mark.parametrize("lang", PRODUCT_LANGS)
+def test_heldout_lexicon_coverage(lang):
+    shipped, held_out = LexiconTranslator.for_products(lang), LexiconTranslator.for_products(lang, held_out=True)
+    a, b = lexicon_coverage(lang, "test", lexicon=shipped), lexicon_coverage(lang, "test", lexicon=held_out)
+    assert b.query_share < a.query_share and b.token_share < a.token_share
+    assert b.translated_tokens < a.translated_tokens
+    # Train and dev coverage are exactly unchanged: each term the full lexicon matches there is kept, and stays the
+    # longest match at its position (longer terms did not match before either), so the segmentation is identical.
+    for split in ("train", "dev"):
+        assert lexicon_coverage(lang, split, lexicon=held_out) == lexicon_coverage(lang, split, lexicon=shipped)
+
+
+def test_lexicon_coverage_definitions():
+    empty = LexiconTranslator({}, lang="vie")
+    c = lexicon_coverage("vie", "train", lexicon=empty)
+    assert c.queries == sum(query_split(q.id) == "train" for q in load_queries("vie")) and c.tokens > 0
+    assert c.translated_tokens == c.translated_queries == 0
+    # Without a lexicon, only copies the English gloss has (brand and model names) count as covered.
+    assert 0 < c.covered_tokens < c.tokens and c.covered_queries < c.queries
+    assert c.as_dict()["token_share"] == c.token_share
+    with pytest.raises(ValueError, match="unknown split"):
+        lexicon_coverage("vie", "validation", lexicon=empty)
+    with pytest.raises(ValueError, match="for vie, not tha"):
+        lexicon_coverage("tha", "train", lexicon=empty)
+    with pytest.raises(UnknownLanguageError, match="its languages: vie, tha"):
+        heldout_lexicon_terms("khm", segmenter=LexiconTranslator)

@@ -50,8 +50,7 @@ class WordBackbone(BaseBackbone):
 @pytest.fixture
 def fake_backbones(monkeypatch):
     """Every backbone spec (methods and LiRA models) loads a ``WordBackbone`` named after the spec."""
-    monkeypatch.setattr("lira.evaluation.methods.load_backbone", WordBackbone)
-    monkeypatch.setattr("lira.model.load_backbone", WordBackbone)
+    monkeypatch.setattr("lira.backbones.load_backbone", WordBackbone)
     return WordBackbone
 
 

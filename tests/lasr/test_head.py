@@ -23,7 +23,7 @@ def small(**kwargs) -> LaSRHead:
 def test_default_size_within_budget():
     head = LaSRHead(LaSRConfig(num_classes=3))
     assert head.num_parameters() <= 2_000_000
-    assert head.config.embed_dim == 384 and head.config.languages[-1] == "eng"  # mean residual
+    assert head.config.embed_dim == 768 and head.config.languages[-1] == "eng"  # concat residual: [E_lr ; E_en]
 
 
 def test_output_shapes_single_pair_and_drops():
@@ -110,7 +110,7 @@ def test_bad_shapes_are_refused():
         head(torch.randn(2, 2, 3, D), "tha")
     with pytest.raises(ValueError, match=r"\[n, 2, S, 16\]"):
         head(torch.randn(2, 3, 1, D), "tha")
-    with pytest.raises(ValueError, match="residual_embedding \\(mean\\) needs"):
+    with pytest.raises(ValueError, match="residual_embedding \\(concat\\) needs"):
         LaSRConfig(embed_dim=10)
 
 

@@ -29,11 +29,13 @@ SIZES = {
     "sib200": (701, 204),
     "thai-stsb": (0, 1379),
     "hindi-stsb": (0, 1374),
-    "xnli": (1000, 1000),  # halves of the 2490 dev rows (about 1245 each), capped at 1000
-    "myxnli": (1000, 1000),
-    "indonli": (1000, 1000),  # val / test_lay / test_expert all above the 1000 cap
-    "xcopa": (100, 500),
+    # halves of the 2490 dev rows (1218 train-half rows, 1272 test-half rows); 20% of the train half is dev
+    "xnli": (972, 1000),
+    "myxnli": (972, 1000),
+    "indonli": (1000, 1000),  # val less its 20% dev (1733) / test_lay / test_expert all above the 1000 cap
+    "xcopa": (83, 500),  # val (100) less its 20% dev (17)
     "products": (1, 1),  # the subset's whole retrieval set; its qrels carry the query splits
+    "products-heldout": (1, 1),  # the same sets; only the English path (held-out lexicon) differs
 }
 RECORD_TYPES = {"bitext": ParallelExample, "sts": ScoredPair, "nli": NLIExample, "choice": ChoiceExample,
                 "classification": ClassificationExample, "retrieval": RetrievalDataset}
@@ -106,7 +108,9 @@ def test_xnli_halves_are_disjoint_and_share_row_numbers_across_languages(data_di
     halves = {}
     for lang in XNLI_LANGS:
         train, test = xnli.loader(data_dir, lang, "train"), xnli.loader(data_dir, lang, "test")
-        assert len(train) + len(test) == 2490
+        dev = xnli.loader(data_dir, lang, "dev")
+        assert len(train) + len(dev) + len(test) == 2490 and not {_row(r) for r in dev} & {_row(r) for r in train}
+        assert not {_row(r) for r in dev} & {_row(r) for r in test}  # dev comes from the training half
         rows_train, rows_test = {_row(r) for r in train}, {_row(r) for r in test}
         assert not rows_train & rows_test  # no row in both halves
         halves[lang] = (rows_train, rows_test)
@@ -119,7 +123,8 @@ def test_xnli_halves_are_disjoint_and_share_row_numbers_across_languages(data_di
     assert {_row(r) for r in seeded_halves(full, seed=SPLIT_SEED, key=_row)["test"]} == first[1]
     mya = get_task("myxnli")
     train, test = mya.loader(data_dir, "mya", "train"), mya.loader(data_dir, "mya", "test")
-    assert len(train) + len(test) == 2490 and not {_row(r) for r in train} & {_row(r) for r in test}
+    assert len(train) + len(mya.loader(data_dir, "mya", "dev")) + len(test) == 2490
+    assert not {_row(r) for r in train} & {_row(r) for r in test}
 
 
 def test_indonli_trains_on_val_and_xcopa_on_val(data_dir):
@@ -131,8 +136,12 @@ def test_indonli_trains_on_val_and_xcopa_on_val(data_dir):
     lay = {r.id for r in benchmarks.indonli(data_dir, split="test_lay")}
     assert {r.id for r in indonli.load(data_dir, "test_lay", "test")} <= lay
     xcopa = get_task("xcopa")
-    assert xcopa.load(data_dir, "ind", "train") == benchmarks.xcopa(data_dir, lang="ind", split="val")
+    val = benchmarks.xcopa(data_dir, lang="ind", split="val")
+    train, dev = xcopa.load(data_dir, "ind", "train"), xcopa.load(data_dir, "ind", "dev")
+    assert sorted(train + dev, key=lambda r: r.id) == sorted(val, key=lambda r: r.id) and not set(train) & set(dev)
     assert xcopa.load(data_dir, "ind", "test") == benchmarks.xcopa(data_dir, lang="ind", split="test")
+    # IndoNLI's dev is carved from val too, never from its test sets
+    assert {r.id for r in indonli.load(data_dir, "test_lay", "dev")} <= val_ids - {r.id for r in train}
 
 
 def test_sib200_train_and_test_are_disjoint(data_dir):

@@ -44,8 +44,9 @@ def test_langs_subset_lookup_and_load_errors():
     with pytest.raises(ValueError, match="task toy has no loader"):
         task.load("data", "a", "test")
     loaded = spec(loader=lambda root, subset, split: [f"{subset}-{split}-{i}" for i in range(3)])
-    with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'dev'"):
-        loaded.load("data", "a", "dev")
+    with pytest.raises(ValueError, match="split must be 'train', 'dev' or 'test', got 'valid'"):
+        loaded.load("data", "a", "valid")
+    assert loaded.load("data", "a", "dev") == ["a-dev-0", "a-dev-1", "a-dev-2"]
 
 
 def test_load_passes_subset_and_split_and_applies_caps(tmp_path):

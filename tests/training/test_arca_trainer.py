@@ -12,13 +12,15 @@ from lira.translators.base import Candidate
 
 
 def synthetic(n: int, seed: int) -> ArcaFeatures:
-    """English candidates: gold = a rotation of x plus noise; distractors random. Critic favours gold a bit."""
+    """English candidates: gold = a fixed random linear map of x plus noise (a different space, which the
+    identity-initialised adaptor has to learn to align); distractors random. Critic favours gold a bit."""
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 1, 8, generator=g)
     k = 4
     y = torch.randn(n, k, 1, 6, generator=g)
     gold = torch.randint(0, k, (n,), generator=g)
-    y[torch.arange(n), gold] = x[..., :6] + 0.1 * torch.randn(n, 1, 6, generator=g)
+    mix = torch.randn(8, 6, generator=torch.Generator().manual_seed(99)) / 8 ** 0.5
+    y[torch.arange(n), gold] = x @ mix + 0.1 * torch.randn(n, 1, 6, generator=g)
     scores = 4 + 2 * torch.rand(n, k, 3, generator=g)
     scores[torch.arange(n), gold] += 2.0
     return ArcaFeatures(["vie"] * n, [f"s{i}" for i in range(n)], [[Candidate(f"c{j}", "t")] * k for j in range(n)],
@@ -32,8 +34,14 @@ TRAIN = ArcaTrainConfig(steps=40, batch_size=16, lr=5e-3, eval_every=20, checkpo
 def test_training_closes_the_anchor_gap_and_learns_choices(tmp_path):
     train, dev = synthetic(128, 0), synthetic(64, 1)
     model, history = train_arca(train, dev, model_config=CONFIG, config=TRAIN, out_dir=tmp_path, show_progress=False)
-    assert history[-1]["anchor_gap"] < history[0]["anchor_gap"]
-    assert history[-1]["choice_accuracy"] > history[-1]["chance"]
+    steps, selected = history[:-1], history[-1]["selected"]
+    assert steps[-1]["anchor_gap"] < steps[0]["anchor_gap"]
+    assert steps[-1]["choice_accuracy"] > steps[-1]["chance"]
+    # the kept Actor is the one of the best dev choice accuracy seen
+    best = max(steps, key=lambda h: h["choice_accuracy"])
+    assert selected["actor"]["kept_step"] == best["step"]
+    assert selected["actor"]["dev_kept"] == best["choice_accuracy"]
+    assert evaluate_arca(model, dev)["choice_accuracy"] == pytest.approx(best["choice_accuracy"])
     assert (tmp_path / "arca" / "arca.safetensors").is_file() and (tmp_path / "history.json").is_file()
     assert latest_checkpoint(tmp_path).name == "step-000040"
     assert len(list((tmp_path / "checkpoints").glob("step-*"))) == TRAIN.keep_checkpoints
@@ -48,7 +56,28 @@ def test_resume_is_exact(tmp_path):
                                   resume=True, show_progress=False)
     for (name, a), (_, b) in zip(full.state_dict().items(), resumed.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
-    assert [h["step"] for h in history] == [0, 20, 40]
+    assert [h["step"] for h in history[:-1]] == [0, 20, 40] and "selected" in history[-1]
+
+
+def test_selection_keeps_the_untrained_start_when_training_hurts_dev(tmp_path):
+    """Train pairs whose gold translation is the negated source, dev pairs whose gold equals it: the identity
+    adaptor retrieves every dev pair at step 0, no later step can do better (ties keep the earlier step), so
+    the untrained adaptor is what is saved although training moved the weights."""
+    train, dev = synthetic(128, 0), synthetic(32, 1)
+    config = ArcaConfig(adaptor=AdaptorConfig(lr_dim=8, en_dim=8, dim=8, hidden=16))
+    dev.y_en = torch.cat([dev.y_en, torch.zeros(*dev.y_en.shape[:-1], 2)], -1)
+    train.y_en = torch.cat([train.y_en, torch.zeros(*train.y_en.shape[:-1], 2)], -1)
+    train.y_en[torch.arange(128), train.gold] = -train.x_lr
+    dev.y_en[torch.arange(32), dev.gold] = dev.x_lr
+    model, history = train_arca(train, dev, model_config=config, config=TRAIN, out_dir=tmp_path, show_progress=False)
+    kept = history[-1]["selected"]["adaptor"]
+    assert kept["kept_step"] == 0 and kept["dev_step0"] == 1.0
+    assert history[-2]["anchor_gap"] > history[0]["anchor_gap"]  # training moved the paths apart
+    x = torch.randn(5, 1, 8)
+    last = ArcaModel.load(latest_checkpoint(tmp_path) / "model")
+    assert not torch.allclose(last.embed_lr(x), x)
+    assert torch.equal(model.embed_lr(x), x)  # the untrained (identity) adaptor is what was saved
+    assert torch.equal(ArcaModel.load(tmp_path / "arca").embed_lr(x), x)
 
 
 def test_resume_without_checkpoint(tmp_path):

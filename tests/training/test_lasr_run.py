@@ -48,7 +48,7 @@ def test_train_lasr_cli_on_products(arca_dir, tmp_path):
     card = (out / "model" / "README.md").read_text()
     assert "retrieval on products" in card and "dev mean_ndcg@10" in card
     model = LiRAModel.load(out / "model", cache_dir=tmp_path / "cache")
-    assert model.encode(["giày chạy bộ"], lang="vie").shape == (1, 384)
+    assert model.encode(["giày chạy bộ"], lang="vie").shape == (1, 768)  # the dual path [E_lr ; E_en]
 
 
 def test_every_task_type_reads_user_files(arca_dir, tmp_path):

@@ -45,7 +45,12 @@ def test_retrieval_trains_and_evaluates(tmp_path):
     head, arca = models()
     head, _, history = train_lasr("retrieval", retrieval(0), retrieval(0), head=head, arca=arca, config=CONFIG,
                                   out_dir=tmp_path, show_progress=False)
-    assert [h["step"] for h in history] == [0, 3, 6] and 0 <= history[-1]["mean_ndcg@10"] <= 1
+    assert [h["step"] for h in history[:-1]] == [0, 3, 6] and 0 <= history[-2]["mean_ndcg@10"] <= 1
+    kept = history[-1]["selected"]["lasr"]
+    best = max(history[:-1], key=lambda h: h["mean_ndcg@10"])  # ties keep the earlier step, as max does
+    assert kept["metric"] == "mean_ndcg@10" and kept["kept_step"] == best["step"]
+    assert kept["dev_step0"] == history[0]["mean_ndcg@10"]
+    assert evaluate_task(head, arca, "retrieval", retrieval(0))["mean_ndcg@10"] == pytest.approx(best["mean_ndcg@10"])
     assert (tmp_path / "checkpoints" / "step-000006" / "extra.safetensors").is_file()
 
 
@@ -74,7 +79,7 @@ def test_pair_tasks(task, tmp_path):
     _, _, history = train_lasr(task, data, data, head=head, arca=arca, config=CONFIG, out_dir=tmp_path,
                                show_progress=False)
     metric = "pearson" if task == "sts" else "accuracy"
-    assert metric in history[-1] and -1 <= history[-1][metric] <= 1
+    assert metric in history[-2] and -1 <= history[-2][metric] <= 1 and "selected" in history[-1]
 
 
 def test_choice_task(tmp_path):
@@ -82,7 +87,7 @@ def test_choice_task(tmp_path):
     data = ChoiceData([texts(6, 1)], [texts(12, 2)], [2], [torch.tensor([0, 1, 0, 1, 1, 0])])
     _, _, history = train_lasr("choice", data, data, head=head, arca=arca, config=CONFIG, out_dir=tmp_path,
                                show_progress=False)
-    assert 0 <= evaluate_task(head, arca, "choice", data)["accuracy"] <= 1 and len(history) == 3
+    assert 0 <= evaluate_task(head, arca, "choice", data)["accuracy"] <= 1 and len(history) == 4
 
 
 def test_nan_stops_training(tmp_path):

@@ -1,7 +1,8 @@
 import pytest
 
 from lira.data.lexicon import LexiconEntry
-from lira.data.products import PRODUCT_LANGS, load_queries
+from lira.data.products import PRODUCT_LANGS, load_queries, query_split
+from lira.languages import UnknownLanguageError
 from lira.translators import Translator, load_translator
 from lira.translators.lexicon import LexiconTranslator, Tokenizer
 
@@ -117,3 +118,31 @@ def test_product_lexicon_translates_real_queries(lang):
         words_total += sum(any(ch.isalpha() for ch in s) for s, _ in t.segment(q.text))
         missed += sum(u.lower() not in q.en.lower() for u in cands[0].untranslated)
     assert missed <= 0.05 * words_total, f"{missed} of {words_total} words untranslated"
+
+
+def test_heldout_product_translator():
+    t = load_translator("lexicon-heldout", lang="tha")
+    shipped = LexiconTranslator.for_products("tha")
+    assert isinstance(t, LexiconTranslator) and t.name == "lexicon:products-heldout-tha" != shipped.name
+    assert 0 < len(t) < len(shipped)
+    queries = load_queries("tha")
+    train = [q.text for q in queries if query_split(q.id) == "train"]
+    def texts(translator):
+        return [[(c.text, c.untranslated) for c in cands] for cands in translator.translate(train, lang="tha", k=4)]
+
+    assert texts(t) == texts(shipped)  # train queries translate exactly as before (their terms are all kept)
+    # Some test query uses a word only the shipped lexicon knows.
+    test = [q.text for q in queries if query_split(q.id) == "test"]
+    assert any(len(a[0].untranslated) > len(b[0].untranslated)
+               for a, b in zip(t.translate(test, lang="tha"), shipped.translate(test, lang="tha"), strict=True))
+
+
+def test_heldout_spec_errors():
+    with pytest.raises(UnknownLanguageError, match="its languages: vie, tha, ind, zsm, tgl, urd, ben"):
+        load_translator("lexicon-heldout", lang="khm")
+    with pytest.raises(ValueError, match="needs a language"):
+        load_translator("lexicon-heldout")
+    with pytest.raises(ValueError, match="valid specs: lexicon, lexicon-heldout"):
+        load_translator("lexicon-heldout:x.tsv", lang="tha")
+    with pytest.raises(UnknownLanguageError, match="its languages"):
+        LexiconTranslator.for_products("lao", held_out=True)

@@ -66,5 +66,6 @@ def test_load_translator_openai_spec(chat_server, monkeypatch):  # noqa: F811
 
 @pytest.mark.parametrize("spec", ["openai:model", "google", "hf:", "precomputed"])
 def test_unknown_specs_list_the_valid_ones(spec):
-    with pytest.raises(ValueError, match="valid specs: lexicon, lexicon:PATH.tsv, openai:MODEL@BASE_URL, hf:PATH"):
+    valid = "valid specs: lexicon, lexicon-heldout, lexicon:PATH.tsv, openai:MODEL@BASE_URL, hf:PATH"
+    with pytest.raises(ValueError, match=valid):
         load_translator(spec, lang="vie")

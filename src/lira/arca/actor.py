@@ -5,6 +5,8 @@ Features per candidate ``c_k = [s_k, e_k, p_k, sim_k]`` (the critic scores resca
 ``pi(k | c_1..K) = softmax_k(g_phi(c_k))`` over the valid candidates only (``mask``), so K may vary
 per example. Reward ``R_k = 0.1 (alpha s_k + beta e_k + gamma p_k) + delta sim_k`` on the raw [1, 10]
 scores; ``L_RL = -log pi(a) (R_a - b)`` with ``b`` a running mean of rewards (Williams 1992).
+The last layer starts at zero, so the untrained policy is uniform and its greedy choice is the first
+candidate, the one a single-translation peer reads (DESIGN.md section 7).
 """
 
 from __future__ import annotations
@@ -56,7 +58,10 @@ class Actor(nn.Module):
         for _ in range(max(config.layers - 1, 0)):
             layers += [nn.Linear(width, config.hidden), nn.Tanh()]
             width = config.hidden
-        layers.append(nn.Linear(width, 1))
+        last = nn.Linear(width, 1)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        layers.append(last)
         self.net = nn.Sequential(*layers)
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

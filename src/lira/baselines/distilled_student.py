@@ -47,7 +47,7 @@ class DistilledStudent:
             raise ValueError(f"the projection reads {projection.config.lr_dim}-d features but backbone "
                              f"{lr_backbone.name!r} gives {lr_backbone.dim}-d vectors")
         self.lr, self.projection, self.teacher = lr_backbone, projection, teacher
-        self.dim = projection.config.dim
+        self.dim = projection.config.out_dim
         self.name = f"distilled({lr_backbone.name}->{teacher})"
 
     def project(self, features: torch.Tensor) -> torch.Tensor:

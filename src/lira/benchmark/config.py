@@ -8,9 +8,17 @@ from pathlib import Path
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 
-METHODS = ("frozen", "translate-test", "distillation", "dual-path", "lira")
+METHODS = ("frozen", "translate-test", "distillation", "dual-path", "lira-step0", "lira")
+PEERS = ("frozen", "translate-test", "distillation", "dual-path")  # what LiRA is compared against
 METHOD_LABELS = {"frozen": "frozen backbone", "translate-test": "translate-test",
-                 "distillation": "knowledge distillation", "dual-path": "dual path (untrained)", "lira": "LiRA"}
+                 "distillation": "knowledge distillation", "dual-path": "dual path (untrained)",
+                 "lira-step0": "LiRA at step 0", "lira": "LiRA"}
+# The English anchor space of each task family (``lira.backbones.ENGLISH_SPACES``: e5, minilm, both), chosen on
+# the families' dev splits by ``benchmarks/anchor_dev_choices.py`` (the table is in BENCHMARKS.md). The embedding
+# family is e5 by construction: its queries have no English, and only e5's own space lets step 0 be the frozen
+# backbone.
+ENGLISH_SPACES = {"embed": "e5", "sib200": "e5", "xnli": "e5", "myxnli": "e5", "indonli": "e5", "xcopa": "e5",
+                  "products": "e5"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,10 @@ class BenchmarkConfig:
     ``benchmarks/task_dev_choices.py``, see BENCHMARKS.md); ``noise_tasks`` / ``few_shot_task`` /
     ``ablation_tasks``: where the settings run (ablations also run on the noise tasks among them at
     ``ablation_noise``, where the critics and Actor have candidates to choose from); ``shots``: training
-    examples per language (None = all)."""
+    examples per language (None = all); ``english_spaces``: the English anchor space per task family (peers of
+    the family read the same English encoder; ``english`` serves families not listed); ``stage1_sources``: the
+    parallel data of stage 1 and distillation (``stage1_per_lang`` caps each language of each source, None =
+    all); ``eval_every``: steps between dev evaluations that select the kept checkpoint (step 0 included)."""
 
     data_dir: Path = Path("../shared/data")
     out_dir: Path = Path("runs/benchmark")
@@ -62,10 +73,13 @@ class BenchmarkConfig:
     subsets: int | None = None
     max_test: int | None = None
     max_train: int | None = None
-    stage1_per_lang: int = 150
+    stage1_per_lang: int | None = None
     stage1_langs: tuple[str, ...] | None = None
+    stage1_sources: tuple[str, ...] = ("sib200", "nusax", "products")
+    english_spaces: dict[str, str] = field(default_factory=lambda: dict(ENGLISH_SPACES))
     arca_steps: int = 300
     lasr_steps: int = 400
+    eval_every: int = 50
     lasr_lr: float = 1e-4
     lasr_lr_heads: float = 1e-3
     doc_queue: bool = False
@@ -86,4 +100,4 @@ def quick_config(config: BenchmarkConfig) -> BenchmarkConfig:
     training examples per subset, 2 stage-1 languages with 30 pairs each, short training and one few-shot size
     (within 5 minutes on 2 cores from an empty feature cache). Its numbers only show that everything runs."""
     return replace(config, quick=True, subsets=1, max_test=30, max_train=48, stage1_per_lang=30,
-                   stage1_langs=("tha", "ind"), arca_steps=30, lasr_steps=30, shots=(8, None))
+                   stage1_langs=("tha", "ind"), arca_steps=30, lasr_steps=30, eval_every=15, shots=(8, None))

@@ -1,26 +1,29 @@
 """The trained methods of one benchmark seed: stage 1 (Arca), the distillation peer, and the LiRA models of
-each task family, for the full method or an ablation (``Variant``).
+each task family, for the full method or an ablation (``Variant``); also LiRA at step 0 (nothing trained).
 
-Stage 1 and the distillation peer train on the same parallel data with the same number of steps and batch
-size: SIB-200 *train* (FLORES-200 dev sentences), ``stage1_per_lang`` pairs per language. Stage 2 trains one
-LaSR head per task family on that task's training split (``TaskSpec.load(..., "train")``, all subsets
-pooled): bitext retrieval on the same parallel data for the embedding tasks (bitext mining, STS),
-classification on SIB-200, NLI per data set, multiple choice on XCOPA val, retrieval on the product set.
+Every family reads English through its own anchor space (``BenchmarkConfig.english_spaces``, chosen on dev
+with ``benchmarks/anchor_dev_choices.py``); the peers of that family read the same English encoder. Stage 1
+and the distillation peer train on the same parallel data with the same steps, batch size and English
+encoder: all the parallel training data the project has (``stage1_data``). Stage 2 trains one LaSR head per
+task family on that task's training split (all subsets pooled) and keeps the step with the best score on the
+family's dev split, step 0 included: bitext retrieval on the parallel data for the embedding tasks (bitext
+mining, STS; dev: SIB-200 dev pairs), classification on SIB-200, NLI per data set, multiple choice on XCOPA
+val, retrieval on the product set.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
-from lira.backbones import load_backbone
+from lira.backbones import english_spec
 from lira.baselines import DistilledStudent
 from lira.benchmark.config import BenchmarkConfig, Variant
-from lira.cache import CachedBackbone, FeatureCache
 from lira.data.formats import ParallelExample
-from lira.data.products import load_products
 from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.model import LiRAConfig, LiRAModel
@@ -32,11 +35,18 @@ from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
 from lira.training.lasr_trainer import LaSRTrainConfig
+from lira.translators.noise import NoiseConfig
 
 # Which LiRA model serves which task: embedding tasks share the bitext-trained head.
 FAMILY = {"tatoeba": "embed", "sib200-bitext": "embed", "thai-stsb": "embed", "hindi-stsb": "embed",
           "semrel": "embed", "sib200": "sib200", "xnli": "xnli", "myxnli": "myxnli", "indonli": "indonli",
-          "xcopa": "xcopa", "products": "products"}
+          "xcopa": "xcopa", "products": "products", "products-heldout": "products"}
+# Stage-1 candidate pools in the benchmark: the gold translation, one variant with mixed MT noise (the kind the
+# noise setting tests with) and, for the product languages, the lexicon's candidates; three at most. The pools
+# are data, the same for every seed (noise seed 0); the seed varies the training. The offline critic reads
+# through the same cached multilingual vectors as Arca (role ``query``), so each text is encoded once.
+STAGE1_NOISE = (NoiseConfig("mixed", 0.3),)
+STAGE1_CRITIC = {"role": "query"}
 
 
 def stage1_langs(config: BenchmarkConfig) -> list[str]:
@@ -44,14 +54,23 @@ def stage1_langs(config: BenchmarkConfig) -> list[str]:
 
 
 def stage1_data(config: BenchmarkConfig) -> ArcaDataConfig:
-    """Stage 1's (and distillation's) parallel data: SIB-200 train, ``stage1_per_lang`` pairs per language."""
-    return ArcaDataConfig(source="sib200", langs=stage1_langs(config), data_dir=str(config.data_dir),
-                          max_per_lang=config.stage1_per_lang)
+    """Stage 1's (and distillation's) parallel data, ``config.stage1_sources`` joined by ``+`` (default: SIB-200
+    train, NusaX MT train and the product set's train titles, queries and lexicon terms), at most
+    ``stage1_per_lang`` pairs per language and source (None = all)."""
+    return ArcaDataConfig(source="+".join(config.stage1_sources), langs=stage1_langs(config),
+                          data_dir=str(config.data_dir), max_per_lang=config.stage1_per_lang)
 
 
 def parallel_train(config: BenchmarkConfig) -> list[ParallelExample]:
-    """The parallel pairs stage 1 trains on (the same fixed hashed subset), for distillation and bitext heads."""
+    """The parallel pairs stage 1 trains on, for distillation and the bitext heads."""
     return load_examples(stage1_data(config), "train")
+
+
+def parallel_dev(config: BenchmarkConfig) -> list[ParallelExample]:
+    """SIB-200 dev pairs of the stage-1 languages: the dev split that selects the bitext heads."""
+    data = ArcaDataConfig(source="sib200", langs=stage1_langs(config), data_dir=str(config.data_dir),
+                          max_per_lang=config.max_train)
+    return load_examples(data, "dev")
 
 
 def cap_train(task: TaskSpec, config: BenchmarkConfig) -> int | None:
@@ -60,103 +79,135 @@ def cap_train(task: TaskSpec, config: BenchmarkConfig) -> int | None:
     return min(caps) if caps else None
 
 
-def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str]) -> list[Any]:
-    """The pooled training records of ``subsets`` (each capped), without duplicates (IndoNLI's two test
-    subsets share one training split)."""
+def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str], split: str = "train") -> list[Any]:
+    """The pooled records of ``split`` (train or dev) of ``subsets`` (each capped), without duplicates
+    (IndoNLI's two test subsets share one training split)."""
     records = [r for name in subsets
-               for r in task.load(config.data_dir, name, "train", cap=cap_train(task, config))]
+               for r in task.load(config.data_dir, name, split, cap=cap_train(task, config))]
     return list(dict.fromkeys(records))
+
+
+def english_for(config: BenchmarkConfig, task_name: str) -> str:
+    """The backbone spec of the English anchor space of ``task_name``'s family."""
+    return english_spec(config.english_spaces.get(FAMILY[task_name], config.english))
 
 
 @dataclass
 class SeedModels:
-    """Everything trained for one seed and variant; LiRA models are trained on first use."""
+    """Everything trained for one seed and variant; models are trained on first use. ``encoder(spec)`` gives
+    the shared cached backbone of a spec."""
 
     config: BenchmarkConfig
     seed: int
     variant: Variant
     run_dir: Path
     subsets: dict[str, list[str]]
-    arca_dir: Path | None = None
-    student: DistilledStudent | None = None
+    encoder: Callable[[str], Any]
+    arca_dirs: dict[str, Path] = field(default_factory=dict)
+    students: dict[str, DistilledStudent] = field(default_factory=dict)
     lira: dict[str, LiRAModel] = field(default_factory=dict)
-    backbones: tuple[CachedBackbone, CachedBackbone] | None = None
-
-    def __post_init__(self) -> None:
-        if self.backbones is None:
-            cache = FeatureCache(self.config.cache_dir)
-            self.backbones = (CachedBackbone(load_backbone(self.config.backbone), cache),
-                              CachedBackbone(load_backbone(self.config.english), cache))
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
         return self.run_dir / "models" / self.variant.name.replace(" ", "-") / f"seed-{self.seed}"
 
-    def stage1(self) -> Path:
-        """Train Arca (stage 1) for this seed and variant, once; returns its folder."""
-        if self.arca_dir is None:
+    def stage1(self, english: str) -> Path:
+        """Train Arca (stage 1) for this seed, variant and English encoder, once; returns its folder."""
+        if english not in self.arca_dirs:
             c = self.config
-            run = ArcaRunConfig(data=stage1_data(c),
-                                backbones={"multilingual": c.backbone, "english": c.english},
-                                candidates=CandidateConfig(seed=self.seed),
+            out = self.folder / f"arca-{english.replace('+', '-')}"
+            run = ArcaRunConfig(data=stage1_data(c), backbones={"multilingual": c.backbone, "english": english},
+                                candidates=CandidateConfig(seed=0, noise=list(STAGE1_NOISE), max_candidates=3),
+                                critic=dict(STAGE1_CRITIC),
                                 model=ArcaConfig(critics=self.variant.critics),
-                                train=ArcaTrainConfig(steps=c.arca_steps, seed=self.seed))
-            run_arca(run, self.folder / "arca", cache_dir=c.cache_dir)
-            self.arca_dir = self.folder / "arca" / "arca"
-        return self.arca_dir
+                                train=ArcaTrainConfig(steps=c.arca_steps, seed=self.seed, eval_every=c.eval_every,
+                                                      checkpoint_every=10**9))
+            summary = run_arca(run, out, cache_dir=c.cache_dir)
+            self.kept[f"arca {english}"] = summary["selected"]
+            self.arca_dirs[english] = out / "arca"
+        return self.arca_dirs[english]
 
-    def distillation(self) -> DistilledStudent:
-        """The distillation peer: same parallel data, steps and batch size as stage 1."""
-        if self.student is None:
+    def distillation(self, english: str) -> DistilledStudent:
+        """The distillation peer: same parallel data, steps, batch size and English encoder as stage 1."""
+        if english not in self.students:
             c = self.config
-            lr, en = self.backbones
-            self.student, _ = train_distillation(parallel_train(c), lr_backbone=lr, en_backbone=en,
-                                                 config=DistillConfig(steps=c.arca_steps,
-                                                                      batch_size=ArcaTrainConfig.batch_size,
-                                                                      seed=self.seed), show_progress=False)
-        return self.student
+            self.students[english], _ = train_distillation(
+                parallel_train(c), lr_backbone=self.encoder(c.backbone), en_backbone=self.encoder(english),
+                config=DistillConfig(steps=c.arca_steps, batch_size=ArcaTrainConfig.batch_size, seed=self.seed),
+                show_progress=False)
+        return self.students[english]
 
-    def model(self, task_name: str, *, train: list[Any] | None = None, tag: str = "") -> LiRAModel:
+    def model(self, task_name: str, *, train: list[Any] | None = None, tag: str = "",
+              step0: bool = False) -> LiRAModel:
         """The LiRA model for ``task_name``'s family (trained on first use; ``train`` overrides the task's
-        training records, e.g. few-shot subsets, and ``tag`` names that model)."""
-        family = FAMILY[task_name] + (f"-{tag}" if tag else "")
+        training records, e.g. few-shot subsets, and ``tag`` names that model). ``step0``: LiRA with nothing
+        trained, neither stage (the untrained Arca, the head at its starting point)."""
+        family = FAMILY[task_name] + (f"-{tag}" if tag else "") + ("-step0" if step0 else "")
         if family not in self.lira:
-            self.lira[family] = self._train(task_name, family, train)
+            self.lira[family] = self._train(task_name, family, train, step0)
         return self.lira[family]
 
-    def _train(self, task_name: str, family: str, train: list[Any] | None) -> LiRAModel:
+    def _arca(self, english: str, step0: bool) -> ArcaModel:
+        if not step0:
+            return ArcaModel.load(self.stage1(english))
+        lr, en = self.encoder(self.config.backbone), self.encoder(english)
+        return ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=lr.dim, en_dim=en.dim), lr_backbone=lr.name,
+                                    en_backbone=en.name, critics=self.variant.critics)).eval()
+
+    def _train(self, task_name: str, family: str, train: list[Any] | None, step0: bool) -> LiRAModel:
         c, v = self.config, self.variant
-        arca = ArcaModel.load(self.stage1())
-        translator = "lexicon" if task_name == "products" else "none"
-        model_config = LiRAConfig(lr_backbone=c.backbone, en_backbone=c.english, translator=translator)
-        probe = LiRAModel(model_config, arca, LaSRHead(LaSRConfig()), cache_dir=c.cache_dir).share_backbones(
-            *self.backbones)
+        english = english_for(c, task_name)
+        arca = self._arca(english, step0)
         task = get_task(task_name)
+        translator = task.translations if task.translations in ("lexicon", "lexicon-heldout") else "none"
+        model_config = LiRAConfig(lr_backbone=c.backbone, en_backbone=english, translator=translator,
+                                  critic_role=STAGE1_CRITIC["role"])
+        lr_encoder, en_encoder = self.encoder(c.backbone), self.encoder(english)
+        probe = LiRAModel(model_config, arca, LaSRHead(LaSRConfig(dim=arca.config.adaptor.out_dim)),
+                          cache_dir=c.cache_dir).share_backbones(lr_encoder, en_encoder)
         use_queues = c.doc_queue if v.queues is None else v.queues
         lr = c.lasr_lr
         if FAMILY[task_name] == "embed":
             kind, langs = "retrieval", [*stage1_langs(c), ENGLISH]
             data = lasr_data.bitext_data(probe, parallel_train(c))
-            described = f"bitext retrieval on SIB-200 train ({c.stage1_per_lang} pairs per language)"
-        elif task_name == "products":
+            dev = lasr_data.bitext_data(probe, parallel_dev(c))
+            described = "bitext retrieval on the stage-1 parallel data (dev: SIB-200 dev pairs)"
+        elif task.type == "retrieval":
+            from lira.data.products import load_products
+
             kind, langs = "retrieval", list(self.subsets[task_name])
-            data = lasr_data.retrieval_data(probe, [load_products(lang) for lang in langs], "train")
-            described = "retrieval on the product set's train queries"
+            datasets = [load_products(lang) for lang in langs]
+            data = lasr_data.retrieval_data(probe, datasets, "train")
+            dev = lasr_data.retrieval_data(probe, datasets, "dev")
+            described = "retrieval on the product set's train queries (dev: its dev queries)"
         else:
             pooled = task_train(task, c, self.subsets[task_name])
             records = train if train is not None else pooled
+            dev_records = task_train(task, c, self.subsets[task_name], "dev")
             kind, langs, lr = task.type, sorted({r.lang for r in records}), c.lasr_lr_heads
+            build: Callable[..., Any]
             if task.type == "classification":  # every class of the task, even those a few-shot sample lacks
-                data = lasr_data.classification_data(probe, records, classes=sorted({r.label for r in pooled}),
-                                                     use_gold=True)
+                classes = sorted({r.label for r in pooled})
+
+                def build(recs: list[Any]) -> Any:
+                    return lasr_data.classification_data(probe, recs, classes=classes, use_gold=True)
             else:
-                data = {"nli": lasr_data.nli_data, "choice": lasr_data.choice_data}[task.type](probe, records,
-                                                                                             use_gold=True)
-            described = f"{task.type} on {task_name} training data ({len(records)} examples)"
-        train_config = LaSRTrainConfig(steps=c.lasr_steps, lr=lr, seed=self.seed, use_queues=use_queues,
-                                       consistency=v.consistency, eval_every=10**9, checkpoint_every=10**9)
-        model, _ = fit_lasr(kind, data, None, arca=arca, model=model_config, langs=sorted(set(langs)),
-                            head={"paths": v.paths}, train_config=train_config, out_dir=self.folder / family,
-                            training_data=[f"stage 1: SIB-200 train, {c.stage1_per_lang} pairs per language",
-                                           f"stage 2: {described}"], cache_dir=c.cache_dir, show_progress=False)
-        return model.share_backbones(*self.backbones)
+                maker = {"nli": lasr_data.nli_data, "choice": lasr_data.choice_data}[task.type]
+
+                def build(recs: list[Any]) -> Any:
+                    return maker(probe, recs, use_gold=True)
+            data = build(records)
+            dev = build(dev_records) if dev_records else None
+            described = (f"{task.type} on {task_name} training data ({len(records)} examples; dev: "
+                         f"{len(dev_records)} examples)")
+        steps = 0 if step0 else c.lasr_steps
+        train_config = LaSRTrainConfig(steps=steps, lr=lr, seed=self.seed, use_queues=use_queues,
+                                       consistency=v.consistency, eval_every=c.eval_every, checkpoint_every=10**9)
+        stage1 = "none (step 0)" if step0 else f"stage-1 parallel data ({'+'.join(c.stage1_sources)})"
+        model, summary = fit_lasr(kind, data, dev, arca=arca, model=model_config, langs=sorted(set(langs)),
+                                  head={"paths": v.paths}, train_config=train_config, out_dir=self.folder / family,
+                                  training_data=[f"stage 1: {stage1}", f"stage 2: {described}"],
+                                  cache_dir=c.cache_dir, show_progress=False)
+        self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {})}
+        return model.share_backbones(lr_encoder, en_encoder)

@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from lira.benchmark.config import METHOD_LABELS, METHODS
+from lira.benchmark.config import METHOD_LABELS, METHODS, PEERS
 from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.data.io import atomic_write, write_json
 from lira.demo import environment
 
-BASELINES = tuple(m for m in METHODS if m != "lira")
+BASELINES = PEERS
 
 
 def cell(values: Sequence[float]) -> str:
@@ -167,6 +167,33 @@ def ablation_table(bench: Any) -> str:
     return table(body, ["LiRA variant", *(label for label, _, _ in cols)]) if cols else "(not run)"
 
 
+def selection_rows(bench: Any) -> list[dict[str, Any]]:
+    """Per trained model (variant, seed, family or stage-1 run): its English anchor and the checkpoint
+    selection on dev (``kept_step``, ``dev_step0``, ``dev_kept``, ``metric``)."""
+    out = []
+    for (variant, seed), models in sorted(bench.models.items(), key=lambda kv: (kv[0][0] != "full", kv[0])):
+        for name, kept in models.kept.items():
+            parts = kept.items() if name.startswith("arca") else [("lasr", kept)]
+            for part, info in parts:
+                out.append({"variant": variant, "seed": seed, "model": name, "part": part, **info})
+    return out
+
+
+def selection_table(bench: Any) -> str:
+    """The full method's kept checkpoints: per model, English anchor, dev metric at step 0 and at the kept step."""
+    rows = [r for r in selection_rows(bench) if r["variant"] == "full" and r.get("kept_step") is not None]
+    if not rows:
+        return "(no model was selected on a dev split)"
+    body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
+             r.get("english", r["model"].removeprefix("arca ")), r["metric"], f"{100 * r['dev_step0']:.2f}",
+             str(r["kept_step"]), f"{100 * r['dev_kept']:.2f}"] for r in rows]
+    kept0 = sum(r["kept_step"] == 0 for r in rows)
+    note = (f"\n\nStep 0 was kept (training did not improve dev) in {kept0} of {len(rows)} selections."
+            if kept0 else "")
+    return table(body, ["model", "seed", "English anchor", "dev metric", "dev at step 0", "kept step",
+                        "dev at kept step"]) + note
+
+
 def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int], cache: dict[str, Any]) -> Path:
     """Write ``results.json``, ``report.md`` and the PNG plots into ``bench.config.out_dir``; returns it."""
     from lira.benchmark.plots import write_plots
@@ -181,7 +208,8 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     write_json(out / "results.json", {"environment": env, "config": config, "seeds": list(bench.config.seeds),
                                       "timings_s": bench.timings, "feature_cache": cache, "tasks": tasks,
                                       "train_test_overlap": disjoint, "skipped": bench.skipped,
-                                      "significance": sig, "rows": bench.rows})
+                                      "significance": sig, "selection": selection_rows(bench),
+                                      "rows": bench.rows})
     from lira.tasks import TASKS
 
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
@@ -190,10 +218,14 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     report = f"""# LiRA benchmark{' (quick mode: a smoke run, not a measurement)' if c.quick else ''}
 
 Seeds {list(c.seeds)}; scores x100, mean ± standard deviation over seeds (a single number: a method with
-nothing random in that setting, evaluated once). Backbones: `{c.backbone}` (multilingual), `{c.english}`
-(English). Stage 1 and the distillation peer: SIB-200 train, {c.stage1_per_lang} pairs per language,
-{c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family, lr {c.lasr_lr} (retrieval-trained
-heads: bitext, products; DocQueue {'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI, choice).
+nothing random in that setting, evaluated once). Multilingual backbone `{c.backbone}`; English anchor space per
+task family (every method of the family reads English with it): {', '.join(f"{k} {v}" for k, v in
+c.english_spaces.items())}. Stage 1 and the distillation peer: {' + '.join(c.stage1_sources)} train data,
+{c.stage1_per_lang or 'all'} pairs per language and source, {c.arca_steps} steps; stage 2 (LaSR):
+{c.lasr_steps} steps per task family, lr {c.lasr_lr} (retrieval-trained heads: bitext, products; DocQueue
+{'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI, choice). Every trained model keeps
+the step with the best dev score (evaluated every {c.eval_every} steps), step 0 included; "LiRA at step 0" is
+LiRA with nothing trained in either stage.
 Wall time {bench.timings.get('total', 0):.0f} s on {env['platform']} (Python {env['python']}, torch
 {env.get('torch')}); per phase (s): {', '.join(f"{k} {v:.0f}" for k, v in bench.timings.items() if k != 'total')};
 feature cache: {cache}.
@@ -205,6 +237,10 @@ feature cache: {cache}.
 ## Main results per task
 
 {main_tables(bench)}
+
+## Checkpoints kept on dev (full method)
+
+{selection_table(bench)}
 
 ## LiRA against the best baseline (paired bootstrap, 1000 resamples)
 

@@ -3,8 +3,11 @@ few-shot and ablation settings; writes ``results.json``, ``report.md`` and the p
 
 Methods (DESIGN.md section 5): the frozen multilingual backbone, translate-test (the English encoder on the
 task's English path), multilingual knowledge distillation (Reimers & Gurevych 2020; ``lira.training.distill``),
-the untrained dual path and LiRA. Methods with no training (frozen, translate-test, dual path) are evaluated
-once where nothing random touches them, and once per seed where the setting draws noise or few-shot samples.
+the untrained dual path, LiRA at step 0 (nothing trained: it must equal the best untrained combination of its
+parts) and LiRA. Every method of a task family reads English with the family's anchor space
+(``BenchmarkConfig.english_spaces``). Methods with no training (frozen, translate-test, dual path, LiRA at step 0)
+are evaluated once where nothing random touches them, and once per seed where the setting draws noise or
+few-shot samples.
 A method that cannot run on a task is listed with the reason (``skipped``).
 """
 
@@ -17,12 +20,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lira.backbones import load_backbone
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.benchmark.config import FULL, METHODS, BenchmarkConfig, Variant, quick_config
-from lira.benchmark.models import SeedModels, task_train
+from lira.benchmark.models import SeedModels, english_for, task_train
 from lira.benchmark.translations import gold_translator, noisy
-from lira.cache import CachedBackbone, FeatureCache
+from lira.cache import FeatureCache, cached_backbone
 from lira.evaluation.bitext import BitextEvaluator
 from lira.evaluation.choice import ChoiceEvaluator
 from lira.evaluation.classification import ClassificationEvaluator
@@ -67,33 +69,51 @@ class Benchmark:
         self.rows: list[dict[str, Any]] = []
         self.skipped: list[dict[str, str]] = []
         self.timings: dict[str, float] = {}
-        cache = FeatureCache(config.cache_dir)
-        self.lr = CachedBackbone(load_backbone(config.backbone), cache)
-        self.en = CachedBackbone(load_backbone(config.english), cache)
-        self.peers = {"frozen": self.lr, "translate-test": TranslateTest(self.en, lambda lang: None),
-                      "dual-path": DualPathUntrained(self.lr, self.en, lambda lang: None)}
+        self.cache = FeatureCache(config.cache_dir)
+        self.encoders: dict[str, Any] = {}
+        self.lr = self.encoder(config.backbone)
+        self.peers: dict[tuple[str, str], Any] = {}
         self.tasks = [get_task(n) for n in config.tasks] if config.tasks else [t for t in TASKS if t.in_benchmark]
         self.subsets = {t.name: [s.name for s in t.subsets][: config.subsets] for t in self.tasks}
         self.models: dict[tuple[str, int], SeedModels] = {}
+        self.eval_split = "test"  # the split the subjects score (dev for the dev-choice scripts)
 
     # -- models ---------------------------------------------------------------------------------------------
+    def encoder(self, spec: str) -> Any:
+        """The shared cached backbone of ``spec`` (one per spec and run)."""
+        if spec not in self.encoders:
+            self.encoders[spec] = cached_backbone(spec, self.cache)
+        return self.encoders[spec]
+
+    def peer(self, name: str, english: str) -> Any:
+        """An untrained peer (frozen, translate-test, dual path) reading English with ``english``."""
+        if (name, english) not in self.peers:
+            en = self.encoder(english)
+            self.peers[name, english] = {"frozen": lambda: self.lr,
+                                         "translate-test": lambda: TranslateTest(en, lambda lang: None),
+                                         "dual-path": lambda: DualPathUntrained(self.lr, en, lambda lang: None),
+                                         }[name]()
+        return self.peers[name, english]
+
     def seed_models(self, seed: int, variant: Variant = FULL) -> SeedModels:
         """The models of ``seed`` and ``variant`` (an ablation that keeps the critics reuses stage 1)."""
         key = (variant.name, seed)
         if key not in self.models:
-            models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets,
-                                backbones=(self.lr, self.en))
+            models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets, self.encoder)
             if variant.critics == FULL.critics and variant is not FULL:
-                models.arca_dir = self.seed_models(seed).stage1()  # stage 1 is unchanged by this ablation
+                models.arca_dirs = self.seed_models(seed).arca_dirs  # stage 1 is unchanged by this ablation
             self.models[key] = models
         return self.models[key]
 
     def method(self, name: str, seed: int | None, task: str, variant: Variant = FULL) -> Any:
         """The encoder or model of method ``name`` for ``task`` (trained methods: of ``seed`` and ``variant``)."""
-        if name in self.peers:
-            return self.peers[name]
+        english = english_for(self.config, task)
+        if name in ("frozen", "translate-test", "dual-path"):
+            return self.peer(name, english)
+        if name == "lira-step0":
+            return self.seed_models(0, variant).model(task, step0=True)
         models = self.seed_models(seed or 0, variant)
-        return models.distillation() if name == "distillation" else models.model(task)
+        return models.distillation(english) if name == "distillation" else models.model(task)
 
     # -- data -----------------------------------------------------------------------------------------------
     def subject(self, task: TaskSpec, subset: str, *, train: list[Any] | None = None) -> Subject:
@@ -105,9 +125,10 @@ class Benchmark:
 
             dataset = task.load(c.data_dir, subset, "test")[0]
             if c.max_test is not None:
-                dataset = _cap_queries(dataset, c.max_test)
-            return Subject(task, subset, lang, RetrievalEvaluator(dataset, split="test"),
-                           LexiconTranslator.for_products(lang), k=2)
+                dataset = _cap_queries(dataset, c.max_test, self.eval_split)
+            held_out = task.translations == "lexicon-heldout"
+            return Subject(task, subset, lang, RetrievalEvaluator(dataset, split=self.eval_split),
+                           LexiconTranslator.for_products(lang, held_out=held_out), k=2)
         test = task.load(c.data_dir, subset, "test", cap=min(caps) if caps else None)
         if train is None:
             train = task_train(task, c, self.subsets[task.name]) if task.type in PROBED else []
@@ -189,7 +210,7 @@ class Benchmark:
                 for subset in self.subsets[task.name]:
                     s = self.subject(task, subset, train=sample)
                     for method in METHODS:
-                        if not_applicable(task, method):
+                        if not_applicable(task, method) or method == "lira-step0":
                             continue
                         model = self.seed_models(seed).model(task.name, train=sample, tag=f"{shots}-shot") \
                             if method == "lira" else None
@@ -211,13 +232,14 @@ class Benchmark:
                                    translator=tr, k=1)
 
 
-def _cap_queries(dataset: Any, limit: int) -> Any:
+def _cap_queries(dataset: Any, limit: int, split: str = "test") -> Any:
     from dataclasses import replace
 
     from lira.tasks import hashed_subset
 
-    keep = {q for q in hashed_subset(sorted(dataset.qrels["test"]), limit)}
-    return replace(dataset, qrels={"test": {q: r for q, r in dataset.qrels["test"].items() if q in keep}})
+    keep = {q for q in hashed_subset(sorted(dataset.qrels[split]), limit)}
+    kept = {q: r for q, r in dataset.qrels[split].items() if q in keep}
+    return replace(dataset, qrels={**dataset.qrels, split: kept})
 
 
 def _per_language_sample(records: list[Any], shots: int, seed: int) -> list[Any]:
@@ -245,7 +267,6 @@ def run_benchmark(config: BenchmarkConfig) -> Path:
         phase()
         bench.timings[name] = time.perf_counter() - t0
     bench.timings["total"] = time.perf_counter() - start
-    cache = {"multilingual": {"hits": bench.lr.hits, "encoded": bench.lr.misses},
-             "english": {"hits": bench.en.hits, "encoded": bench.en.misses}}
+    cache = {spec: {"hits": e.hits, "encoded": e.misses} for spec, e in bench.encoders.items() if "+" not in spec}
     return write_outputs(bench, config={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
                          disjoint=disjoint, cache=cache)

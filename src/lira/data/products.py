@@ -14,10 +14,14 @@ assigned by a hash of the query id: 40% train, 20% dev, 40% test.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Protocol
 
 from lira.data.errors import DataFormatError
 from lira.data.formats import Document, Query, RetrievalDataset
@@ -170,3 +174,137 @@ def load_products(lang: str, *, root: Path | None = None) -> RetrievalDataset:
     qrels = {split: load_qrels((root or resource_dir()) / "qrels" / lang / f"{split}.tsv", queries=queries,
                                corpus=corpus) for split in SPLITS}
     return RetrievalDataset(name=f"lira-products-{lang}", lang=lang, corpus=corpus, queries=queries, qrels=qrels)
+
+
+class Segmenter(Protocol):
+    """Splits ``lang`` text into lexicon matches, as ``LexiconTranslator.segment`` does: ``[(span, senses)]``,
+    with ``senses == ()`` for a copied token and ``("",)`` for a Thai/Lao repetition mark dropped."""
+
+    lang: str
+
+    def segment(self, text: str) -> list[tuple[str, tuple[str, ...]]]: ...
+
+
+class SegmenterFactory(Protocol):
+    """Builds a ``Segmenter`` over a lexicon, e.g. the ``LexiconTranslator`` class itself."""
+
+    def __call__(self, lexicon: dict[str, list[LexiconEntry]], *, lang: str) -> Segmenter: ...
+
+
+def _matched_key(surface: str, senses: tuple[str, ...]) -> str | None:
+    """The lexicon key a segment matched (its lowercased span), or None for a copied token or a dropped mark."""
+    return surface.lower() if any(senses) else None
+
+
+def matched_terms(texts: Iterable[str], lexicon: dict[str, list[LexiconEntry]], segmenter: Segmenter) -> frozenset[str]:
+    """The terms of ``lexicon`` that ``segmenter`` (built over that same lexicon) matches in ``texts``.
+
+    A term is matched when greedy longest matching (``segment``) picks a span equal to it once both are
+    tokenised and lowercased the translator's way; a term that only occurs inside a longer matched term is
+    not matched. Terms the segmenter cannot use (no tokens) are never matched.
+    """
+    used = {key for text in texts for surface, senses in segmenter.segment(text)
+            if (key := _matched_key(surface, senses)) is not None}
+    out = set()
+    for term in lexicon:
+        pieces = segmenter.segment(term)  # a usable term segments into exactly itself (it is the longest match)
+        if len(pieces) == 1 and _matched_key(*pieces[0]) in used:
+            out.add(term)
+    return frozenset(out)
+
+
+def heldout_lexicon_terms(lang: str, *, segmenter: SegmenterFactory, root: Path | None = None) -> frozenset[str]:
+    """The terms of the product lexicon of ``lang`` that the held-out lexicon keeps.
+
+    A term is kept iff ``matched_terms`` finds it, with ``segmenter`` built over the full shipped lexicon
+    (pass ``LexiconTranslator``), in the local titles of ``lang`` or in its ``train`` and ``dev`` queries
+    (``query_split``). So every term matched only in test queries ("test-only terms") is removed, and so is
+    every term no title or query matches. Translating titles, train or dev queries with the held-out lexicon
+    gives exactly the same segments as with the full one (each kept match is still the longest available),
+    while test queries lose the words only they use: a stand-in for real shoppers' unseen words.
+    """
+    lang = _check_lang(lang)
+    lexicon = load_product_lexicon(lang, root)
+    texts = [*load_titles(lang, root).values(),
+             *(q.text for q in load_queries(lang, root) if query_split(q.id) in ("train", "dev"))]
+    return matched_terms(texts, lexicon, segmenter(lexicon, lang=lang))
+
+
+def heldout_product_lexicon(lang: str, *, segmenter: SegmenterFactory,
+                            root: Path | None = None) -> dict[str, list[LexiconEntry]]:
+    """The held-out product lexicon of ``lang``: the shipped one restricted to ``heldout_lexicon_terms``."""
+    keep = heldout_lexicon_terms(lang, segmenter=segmenter, root=root)
+    return {term: senses for term, senses in load_product_lexicon(lang, root).items() if term in keep}
+
+
+@dataclass(frozen=True)
+class LexiconCoverage:
+    """How much of one split's queries a lexicon covers (see ``lexicon_coverage`` for the definitions)."""
+
+    lang: str
+    split: str
+    queries: int
+    covered_queries: int
+    translated_queries: int
+    tokens: int
+    covered_tokens: int
+    translated_tokens: int
+
+    @property
+    def query_share(self) -> float:
+        """Share of queries whose every word token is covered."""
+        return self.covered_queries / self.queries if self.queries else 0.0
+
+    @property
+    def token_share(self) -> float:
+        """Share of word tokens covered."""
+        return self.covered_tokens / self.tokens if self.tokens else 0.0
+
+    def as_dict(self) -> dict[str, str | int | float]:
+        """The counts and the shares, for JSON."""
+        shares = {"query_share": self.query_share, "token_share": self.token_share,
+                  "translated_query_share": self.translated_queries / self.queries if self.queries else 0.0,
+                  "translated_token_share": self.translated_tokens / self.tokens if self.tokens else 0.0}
+        return {**{f: getattr(self, f) for f in self.__dataclass_fields__}, **shares}
+
+
+def _is_word(span: str) -> bool:
+    # The translator's rule for what it flags when untranslated: a letter or a mark (lira.translators.lexicon).
+    return any(unicodedata.category(c)[0] in "LM" for c in span)
+
+
+def _in_gloss(span: str, en: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(span.lower())}(?!\w)", en.lower()) is not None
+
+
+def lexicon_coverage(lang: str, split: str, *, lexicon: Segmenter, root: Path | None = None) -> LexiconCoverage:
+    """How well ``lexicon`` (a ``LexiconTranslator`` of ``lang``) covers the queries of ``split``.
+
+    A word token is a segment of ``lexicon.segment(text)`` holding a letter or combining mark: exactly what
+    the translator lists in ``Candidate.untranslated`` when it has no sense for it. A matched multi-word term
+    counts as one token; digits, punctuation and a dropped Thai/Lao repetition mark do not count. A token is
+    *translated* when the lexicon has a sense for it, and *covered* when it is translated or its copy is
+    already right: it occurs as a whole word in the query's English gloss (brand and model names, English
+    words of code-mixed queries). A query is covered (translated) when all its word tokens are.
+    """
+    lang = _check_lang(lang)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
+    if lexicon.lang != lang:
+        raise ValueError(f"the lexicon is for {lexicon.lang}, not {lang}")
+    queries = covered_queries = translated_queries = tokens = covered_tokens = translated_tokens = 0
+    for q in load_queries(lang, root):
+        if query_split(q.id) != split:
+            continue
+        words = [(surface, any(senses)) for surface, senses in lexicon.segment(q.text)
+                 if _is_word(surface) and senses != ("",)]
+        covered = [ok or _in_gloss(surface, q.en) for surface, ok in words]
+        translated = [ok for _, ok in words]
+        queries += 1
+        covered_queries += all(covered)
+        translated_queries += all(translated)
+        tokens += len(words)
+        covered_tokens += sum(covered)
+        translated_tokens += sum(translated)
+    return LexiconCoverage(lang, split, queries, covered_queries, translated_queries, tokens, covered_tokens,
+                           translated_tokens)

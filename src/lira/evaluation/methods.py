@@ -28,8 +28,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL, load_backbone
-from lira.cache import CachedBackbone, FeatureCache
+from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
+from lira.cache import FeatureCache, cached_backbone
 from lira.data.errors import DataFormatError
 from lira.data.loaders import load_parallel
 from lira.languages import ENGLISH, normalize_code
@@ -53,8 +53,8 @@ def load_method(spec: str, *, backbone: str = DEFAULT_MULTILINGUAL, english: str
 
     cache = FeatureCache(cache_dir)
 
-    def cached(name: str) -> CachedBackbone:
-        return CachedBackbone(load_backbone(name), cache)
+    def cached(name: str) -> Any:
+        return cached_backbone(name, cache)
 
     if spec == "frozen":
         return cached(backbone)

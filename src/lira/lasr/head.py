@@ -8,10 +8,16 @@ Tokens for one text: ``[LANG; E_lr bins 1..S; E_en bins 1..S]``. Each bin ``z[:,
 Outputs come from ``hidden``: the masked mean of the final (layer-normed) states over the tokens kept.
 ``embedding = normalize(base + P hidden)`` with ``P`` zero-initialised and ``base`` built from the mean of
 each slot's bins (over both texts of a pair), each slot weighted by a learned gate (equal at start):
-``residual_mode="mean"`` (default, better on the product set's dev split) averages them; ``"concat"`` joins
-the two normalised slot means, the dual path ``[E_lr ; E_en]`` (so ``embed_dim = 2 dim``). An untrained head
+``residual_mode="concat"`` (default) joins the two normalised slot means, the untrained dual path
+``[E_lr ; E_en]`` (so ``embed_dim = 2 dim``: LiRA starts exactly at that peer, DESIGN.md section 7); ``"mean"``
+averages them. An untrained head
 thus returns its inputs' dual-path combination, a sensible retrieval embedding from the start
 (``residual_embedding=False``: ``normalize(P hidden)``).
+A linear path (``probe="single"``: the text's untrained dual-path vector ``l2n([l2n(E_lr); l2n(E_en)])``;
+``probe="pair"``: ``[u, v, |u - v|, u * v]`` of both texts' dual-path vectors) adds to the logits (or, with no
+classes, to the score). ``lira.training.lasr_run.fit_lasr`` sets it to the logistic-regression probe's solution
+and the classifier and scorer on the Transformer start at zero, so an untrained head predicts exactly what the
+probe on the untrained dual path predicts; the Transformer only adds a correction (DESIGN.md section 7).
 Slots can be removed per call (``drop="en"`` / ``"lrl"``, the single-path variants that consistency
 regularisation compares) or per row (``en_mask`` / ``lrl_mask``, True = removed, e.g. ``~has_translation``).
 Layer sizes are ours: the paper does not publish them.
@@ -22,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -31,11 +38,13 @@ from lira.arca.composition import DualPath
 from lira.config_fields import check_fields
 from lira.languages import LANGUAGES, get_language
 from lira.lasr.language_embedding import LanguageEmbedding
+from lira.lasr.linear_probe import linear_from_probe, pair_features
 from lira.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
 DROPS = (None, "en", "lrl")
 PATHS = ("dual", "lrl", "en")
+PROBES = ("none", "single", "pair")
 _LANG, _LRL, _EN = 0, 1, 2  # rows of the slot embedding
 
 
@@ -47,7 +56,8 @@ class LaSRConfig:
     ``residual_embedding``: add the input mean to the embedding (needs ``embed_dim == dim``);
     ``families`` / ``language_dropout``: see ``LanguageEmbedding`` (``unseen_dropout``); ``paths``: ``"dual"``,
     or ``"lrl"`` / ``"en"`` to keep one slot only in every call (the ablations without the translation path or
-    without the multilingual path)."""
+    without the multilingual path); ``probe``: the linear path on the dual-path features (``PROBES``: none,
+    single, pair; see the module docstring)."""
 
     dim: int = 384
     width: int = 128
@@ -60,12 +70,15 @@ class LaSRConfig:
     embed_dim: int | None = None
     languages: list[str] = field(default_factory=lambda: [lang.code for lang in LANGUAGES])
     residual_embedding: bool = True
-    residual_mode: str = "mean"
+    residual_mode: str = "concat"
     families: bool = True
     language_dropout: float = 0.1
     paths: str = "dual"
+    probe: str = "none"
 
     def __post_init__(self) -> None:
+        if self.probe not in PROBES:
+            raise ValueError(f"probe must be one of {', '.join(PROBES)}, got {self.probe!r}")
         if self.paths not in PATHS:
             raise ValueError(f"paths must be one of {', '.join(PATHS)}, got {self.paths!r}")
         if self.residual_mode not in ("concat", "mean"):
@@ -101,12 +114,14 @@ class LaSRConfig:
 @dataclass
 class LaSROutput:
     """``embedding [n, embed_dim]`` (unit norm), ``logits [n, num_classes]`` (None without classes),
-    ``score [n]`` (regression / option score) and the pooled state ``hidden [n, width]``."""
+    ``score [n]`` (regression / option score), the pooled state ``hidden [n, width]`` and ``features``, what the
+    linear path reads (None without one)."""
 
     embedding: torch.Tensor
     logits: torch.Tensor | None
     score: torch.Tensor
     hidden: torch.Tensor
+    features: torch.Tensor | None = None
 
 
 def _row_mask(mask: torch.Tensor | None, n: int, text: int, device: torch.device) -> torch.Tensor:
@@ -147,6 +162,14 @@ class LaSRHead(nn.Module):
         self.head_dropout = nn.Dropout(c.dropout)
         self.classifier = nn.Linear(c.width, c.num_classes) if c.num_classes else None
         self.scorer = nn.Linear(c.width, 1)
+        self.probe: nn.Linear | None = None
+        if c.probe != "none":
+            width = 2 * c.dim * (4 if c.probe == "pair" else 1)
+            self.probe = nn.Linear(width, c.num_classes or 1)
+            for layer in (self.probe, self.classifier, self.scorer):
+                if layer is not None:
+                    nn.init.zeros_(layer.weight)
+                    nn.init.zeros_(layer.bias)
 
     def num_parameters(self) -> int:
         """Number of trainable parameters."""
@@ -201,6 +224,14 @@ class LaSRHead(nn.Module):
             return (gate * F.normalize(means, dim=-1)).flatten(1)
         return (gate * means).sum(1) / 2
 
+    @staticmethod
+    def dual_vector(sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+        """The untrained dual-path vector ``l2n([l2n(mean E_lr); l2n(mean E_en)])`` ``[n, 2 d]`` from one text's
+        per-slot sums ``[n, 2, d]`` and counts ``[n, 2]`` (a removed slot takes the other slot's mean)."""
+        means = sums / counts.clamp(min=1)[..., None]
+        means = torch.where((counts == 0)[..., None], means.flip(1), means)
+        return F.normalize(F.normalize(means, dim=-1).flatten(1), dim=-1)
+
     def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
                 z2: torch.Tensor | DualPath | None = None, langs2: Sequence[str] | str | None = None,
                 drop: str | None = None, en_mask: torch.Tensor | None = None,
@@ -244,16 +275,41 @@ class LaSRHead(nn.Module):
         if self.config.residual_embedding:
             embedding = embedding + self._base(sum(p[2] for p in parts), sum(p[3] for p in parts))
         pooled = self.head_dropout(hidden)
-        return LaSROutput(embedding=F.normalize(embedding, dim=-1),
-                          logits=None if self.classifier is None else self.classifier(pooled),
-                          score=self.scorer(pooled).squeeze(-1), hidden=hidden)
+        logits = None if self.classifier is None else self.classifier(pooled)
+        score = self.scorer(pooled).squeeze(-1)
+        features = None
+        if self.probe is not None:
+            vectors = [self.dual_vector(p[2], p[3]) for p in parts]
+            if self.config.probe == "pair":
+                if len(vectors) != 2:
+                    raise ValueError("this head's linear path reads pairs (probe='pair'); give z2")
+                features = pair_features(vectors[0], vectors[1])
+            else:
+                features = vectors[0]
+            linear = self.probe(features)
+            if logits is not None:
+                logits = logits + linear
+            else:
+                score = score + linear.squeeze(-1)
+        return LaSROutput(embedding=F.normalize(embedding, dim=-1), logits=logits, score=score, hidden=hidden,
+                          features=features)
 
     def score_options(self, z_premise: torch.Tensor | DualPath, z_options: torch.Tensor,
                       langs: Sequence[str] | str, *, langs_options: Sequence[str] | str | None = None,
                       drop: str | None = None) -> torch.Tensor:
-        """Multiple choice: ``z_premise [n, 2, S, d]``, ``z_options [n, m, 2, S, d]`` -> scores ``[n, m]``.
+        """Multiple choice: ``z_premise [n, 2, S, d]``, ``z_options [n, m, 2, S, d]`` -> scores ``[n, m]``
+        (``option_outputs``' scores)."""
+        n, m = z_options.shape[:2]
+        out = self.option_outputs(z_premise, z_options, langs, langs_options=langs_options, drop=drop)
+        return out.score.reshape(n, m)
 
-        Each option is paired with its premise (premise segment 0, option segment 1) and scored by ``score``.
+    def option_outputs(self, z_premise: torch.Tensor | DualPath, z_options: torch.Tensor,
+                       langs: Sequence[str] | str, *, langs_options: Sequence[str] | str | None = None,
+                       drop: str | None = None) -> LaSROutput:
+        """Multiple choice: ``z_premise [n, 2, S, d]``, ``z_options [n, m, 2, S, d]`` -> ``LaSROutput``.
+
+        The head's outputs for each option paired with its premise (premise segment 0, option segment 1),
+        ``n * m`` rows in row-major order; ``score`` is the option's score.
         ``langs_options`` (one per row, or one string) defaults to ``langs``.
         """
         premise, z_premise = z_premise, self._check(z_premise, "z_premise")
@@ -271,7 +327,20 @@ class LaSRHead(nn.Module):
         out = self(z_premise.repeat_interleave(m, dim=0), [code for code in premise_langs for _ in range(m)],
                    z2=z_options.reshape(n * m, *z_options.shape[2:]),
                    langs2=[code for code in option_langs for _ in range(m)], drop=drop, en_mask=en_mask)
-        return out.score.reshape(n, m)
+        return out
+
+    @torch.no_grad()
+    def set_probe(self, probe: Any) -> None:
+        """Load a fitted scikit-learn logistic regression (``lira.lasr.linear_probe.fit_logistic`` on this head's
+        ``features``, labels = class indices, or 0/1 for option scores) into the linear path."""
+        if self.probe is None:
+            raise ValueError("this head has no linear path (probe='none')")
+        weight, bias = linear_from_probe(probe, self.probe.out_features)
+        if weight.shape != self.probe.weight.shape:
+            raise ValueError(f"the probe reads {weight.shape[1]} features but the linear path takes "
+                             f"{self.probe.in_features}")
+        self.probe.weight.copy_(weight)
+        self.probe.bias.copy_(bias)
 
     def save(self, folder: str | Path) -> Path:
         """Write ``lasr.safetensors`` and ``lasr_config.json`` (atomically) into ``folder``."""

@@ -33,8 +33,21 @@ def _myxnli_row(record: Any) -> str:
     return str(int(_row(record)) - 1)
 
 
+DEV_SEED = SPLIT_SEED + 1
+DEV_FRACTION = 0.2
+
+
+def _carve_dev(records: list[Any], split: str, key: Any = None) -> list[Any]:
+    """``train`` / ``dev`` from one training split: a fixed hash of ``(DEV_SEED, key)`` sends ``DEV_FRACTION`` of
+    the records to dev (never touching the test split); any other ``split`` gives ``records`` unchanged."""
+    if split not in ("train", "dev"):
+        return records
+    halves = seeded_halves(records, seed=DEV_SEED, test_fraction=DEV_FRACTION, **({"key": key} if key else {}))
+    return halves["train" if split == "train" else "test"]
+
+
 def _tatoeba(root: Path, subset: str, split: str) -> list[Any]:
-    return benchmarks.tatoeba(root, lang=subset) if split == "test" else []
+    return benchmarks.tatoeba(root, lang=subset) if split == "test" else []  # no train or dev split
 
 
 def _sib_bitext(root: Path, subset: str, split: str) -> list[Any]:
@@ -54,23 +67,29 @@ def _hindi_sts(root: Path, subset: str, split: str) -> list[Any]:
 
 
 def _semrel(root: Path, subset: str, split: str) -> list[Any]:
-    return benchmarks.semrel(root, lang=subset, split="dev" if split == "train" else "test")
+    return benchmarks.semrel(root, lang=subset, split="dev" if split == "train" else "test") if split != "dev" else []
 
 
 def _xnli(root: Path, subset: str, split: str) -> list[Any]:
-    return seeded_halves(benchmarks.xnli(root, lang=subset), seed=SPLIT_SEED, key=_row)[split]
+    halves = seeded_halves(benchmarks.xnli(root, lang=subset), seed=SPLIT_SEED, key=_row)
+    return halves["test"] if split == "test" else _carve_dev(halves["train"], split, _row)
 
 
 def _myxnli(root: Path, subset: str, split: str) -> list[Any]:
-    return seeded_halves(benchmarks.myxnli(root), seed=SPLIT_SEED, key=_myxnli_row)[split]
+    halves = seeded_halves(benchmarks.myxnli(root), seed=SPLIT_SEED, key=_myxnli_row)
+    return halves["test"] if split == "test" else _carve_dev(halves["train"], split, _myxnli_row)
 
 
 def _indonli(root: Path, subset: str, split: str) -> list[Any]:
-    return benchmarks.indonli(root, split="val" if split == "train" else subset)
+    if split == "test":
+        return benchmarks.indonli(root, split=subset)
+    return _carve_dev(benchmarks.indonli(root, split="val"), split)
 
 
 def _xcopa(root: Path, subset: str, split: str) -> list[Any]:
-    return benchmarks.xcopa(root, lang=subset, split="val" if split == "train" else "test")
+    if split == "test":
+        return benchmarks.xcopa(root, lang=subset, split="test")
+    return _carve_dev(benchmarks.xcopa(root, lang=subset, split="val"), split)
 
 
 def _products(root: Path, subset: str, split: str) -> list[Any]:
@@ -87,7 +106,8 @@ TASKS: tuple[TaskSpec, ...] = (
              "distillation peer train on the SIB-200 train split (FLORES dev), disjoint by index_id",
              "accuracy", "none", "Adelani et al. (2024), SIB-200; NLLB Team (2022), FLORES-200", _sib_bitext),
     TaskSpec("sib200", "classification", tuple(Subset(c, c) for c in LOW_RESOURCE), "sib200/data/annotated/",
-             "train: SIB-200 train (701 per language); test: SIB-200 test (204)", "accuracy", "data",
+             "train: SIB-200 train (701 per language); dev: SIB-200 dev (99); test: SIB-200 test (204)",
+             "accuracy", "data",
              "Adelani et al. (2024), SIB-200", _sib_classification),
     TaskSpec("thai-stsb", "sts", (Subset("th-th", "tha"), Subset("en-th", "tha")), "thai_stsb/, stsb_en_sts17/",
              "test: STS-B test (1379 pairs), zero-shot cosine", "spearman", "data",
@@ -99,24 +119,31 @@ TASKS: tuple[TaskSpec, ...] = (
              "test: SemRel 2024 Track B test, zero-shot cosine (dev unused)", "spearman", "none",
              "Ousidhoum et al. (2024), SemRel2024", _semrel),
     TaskSpec("xnli", "nli", tuple(Subset(c, c) for c in XNLI_LANGS), "xnli_xtreme/data/xnli/",
-             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test, each "
-             "capped at 1000 rows (the same rows in every language)",
+             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test; 20% of "
+             f"the train half is dev (seed {DEV_SEED}); each capped at 1000 rows (the same rows in every language)",
              "accuracy", "data", "Conneau et al. (2018), XNLI (XTREME release)", _xnli, max_train=1000,
              max_test=1000, key=_row),
     TaskSpec("myxnli", "nli", (Subset("mya", "mya"),), "myxnli/output/my/",
-             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test, each "
-             "capped at 1000 rows", "accuracy", "data", "myXNLI (akhtet/myXNLI), Burmese XNLI", _myxnli,
+             f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_SEED}): train / test; 20% of "
+             f"the train half is dev (seed {DEV_SEED}); each capped at 1000 rows", "accuracy", "data",
+             "myXNLI (akhtet/myXNLI), Burmese XNLI", _myxnli,
              max_train=1000, max_test=1000,
              key=_myxnli_row),
     TaskSpec("indonli", "nli", (Subset("test_lay", "ind"), Subset("test_expert", "ind")), "indonli/data/indonli/",
-             "train: val; test: test_lay and test_expert; each capped at 1000 pairs", "accuracy", "none",
+             f"train: val less 20% for dev (hash, seed {DEV_SEED}); test: test_lay and test_expert; each capped at "
+             "1000 pairs", "accuracy", "none",
              "Mahendra et al. (2021), IndoNLI", _indonli, max_train=1000, max_test=1000),
     TaskSpec("xcopa", "choice", (Subset("ind", "ind"), Subset("tam", "tam")), "xcopa/data/, xcopa/data-gmt/",
-             "train: val (100, few-shot); test: test (500); English: Google MT (data-gmt)", "accuracy", "data",
+             f"train: val (100, few-shot) less 20% for dev (hash, seed {DEV_SEED}); test: test (500); English: "
+             "Google MT (data-gmt)", "accuracy", "data",
              "Ponti et al. (2020), XCOPA", _xcopa),
     TaskSpec("products", "retrieval", tuple(Subset(c, c) for c in PRODUCT_LANGS), "built-in (lira/resources)",
-             "train / test query splits of the built-in product set", "ndcg@10", "lexicon",
+             "train / dev / test query splits of the built-in product set", "ndcg@10", "lexicon",
              "LiRA built-in product set (DATASHEET.md)", _products),
+    TaskSpec("products-heldout", "retrieval", tuple(Subset(c, c) for c in PRODUCT_LANGS), "built-in (lira/resources)",
+             "as products, but the English path comes from the held-out lexicon: every lexicon term used only by "
+             "test queries removed (`python benchmarks/lexicon_coverage.py` gives its coverage per split)",
+             "ndcg@10", "lexicon-heldout", "LiRA built-in product set (DATASHEET.md)", _products),
     TaskSpec("mgsm", "math", (Subset("th", "tha"), Subset("bn", "ben")), "mgsm/mgsm/",
              "test: 250 problems; run with `lira eval mgsm --endpoint URL`", "accuracy", "data",
              "Shi et al. (2023), MGSM", None, in_benchmark=False,

@@ -16,8 +16,9 @@ from typing import Any
 
 TASK_TYPES = ("bitext", "sts", "nli", "choice", "classification", "retrieval", "math")
 # Where a task's English path comes from at test time: the data's own English side ("data"), the built-in
-# product lexicon ("lexicon"), or nothing ("none": no independent translation exists offline).
-TRANSLATION_SOURCES = ("data", "lexicon", "none")
+# product lexicon ("lexicon") or its held-out version without the test-only terms ("lexicon-heldout"), or
+# nothing ("none": no independent translation exists offline).
+TRANSLATION_SOURCES = ("data", "lexicon", "lexicon-heldout", "none")
 
 Loader = Callable[[Path, str, str], list[Any]]
 
@@ -83,14 +84,15 @@ class TaskSpec:
         raise KeyError(f"task {self.name} has no subset {name!r}; valid: {', '.join(s.name for s in self.subsets)}")
 
     def load(self, data_dir: str | Path, subset: str, split: str, *, cap: int | None = None) -> list[Any]:
-        """Records of ``subset`` for ``split`` (``train`` or ``test``), capped to ``cap`` (default the spec's
-        ``max_train``/``max_test``) by a fixed hash of their ids."""
+        """Records of ``subset`` for ``split`` (``train``, ``dev`` or ``test``; a task without a dev split gives
+        none), capped to ``cap`` (default the spec's ``max_train``/``max_test``; dev takes ``max_train``) by a
+        fixed hash of their ids."""
         if self.loader is None:
             raise ValueError(f"task {self.name} has no loader")
-        if split not in ("train", "test"):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        if split not in ("train", "dev", "test"):
+            raise ValueError(f"split must be 'train', 'dev' or 'test', got {split!r}")
         records = self.loader(Path(data_dir), self.subset(subset).name, split)
-        limit = cap if cap is not None else (self.max_train if split == "train" else self.max_test)
+        limit = cap if cap is not None else (self.max_test if split == "test" else self.max_train)
         return hashed_subset(records, limit, key=self.key)
 
 

@@ -3,7 +3,7 @@
 Config (YAML; every field optional)::
 
     data:
-      source: products          # products | nusax | sib200 | tsv
+      source: products          # products | nusax | sib200 | tsv, or several joined by + (sib200+nusax+products)
       langs: [vie, tha]         # default: all languages of the source
       path: null                # for tsv: a parallel file (text, en, lang)
       data_dir: ../shared/data  # for nusax and sib200
@@ -37,8 +37,7 @@ from lira.arca.diagnostics import DiagnosticsConfig, DiagnosticsInput, Stability
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
 from lira.arca.translation_critic import TranslationCritic
-from lira.backbones import load_backbone
-from lira.cache import CachedBackbone, FeatureCache
+from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.config_fields import check_fields
 from lira.data.formats import ParallelExample
 from lira.data.loaders import load_parallel
@@ -136,8 +135,22 @@ def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
     """Parallel examples of ``split`` (``train`` or ``dev``) for the configured source and languages."""
     from lira.data import benchmarks
 
+    if "+" in config.source:  # several sources: each keeps the configured languages it has
+        from dataclasses import replace
+
+        out = []
+        for part in config.source.split("+"):
+            own = {"products": PRODUCT_LANGS, "nusax": ("ind",)}.get(part)
+            langs = config.langs
+            if own is not None and langs is not None:
+                langs = [lang for lang in (normalize_code(code) for code in langs) if lang in own]
+                if not langs:
+                    continue
+            out += load_examples(replace(config, source=part, langs=langs), split)
+        return out
     if config.source not in SOURCES:
-        raise ValueError(f"unknown data source {config.source!r}; valid: {', '.join(SOURCES)}")
+        raise ValueError(f"unknown data source {config.source!r}; valid: {', '.join(SOURCES)}, or several "
+                         "joined by +")
     if config.source == "products":
         langs = [normalize_code(lang) for lang in config.langs or PRODUCT_LANGS]
         per_lang = {lang: product_parallel(lang, split, lexicon_pairs=config.lexicon_pairs) for lang in langs}
@@ -171,7 +184,7 @@ def build_translators(specs: list[str], langs: set[str]) -> dict[str, list[Trans
 
     out: dict[str, list[Translator]] = {lang: [] for lang in langs}
     for spec in specs:
-        missing = sorted(lang for lang in langs if spec == "lexicon" and lang not in PRODUCT_LANGS)
+        missing = sorted(lang for lang in langs if spec in ("lexicon", "lexicon-heldout") and lang not in PRODUCT_LANGS)
         if missing:
             warnings.warn(f"no built-in lexicon for {', '.join(missing)}; their pools use gold + noise only",
                           stacklevel=2)
@@ -202,15 +215,15 @@ class ArcaInputs:
     """The frozen backbones and the features of one split, as both training and diagnostics need them."""
 
     lr: CachedBackbone
-    en: CachedBackbone
+    en: Any
     features: ArcaFeatures
 
 
 def arca_inputs(config: ArcaRunConfig, split: str, *, cache_dir: str | Path | None = None) -> ArcaInputs:
     """Backbones (through the feature cache), offline critic and candidate features of ``split``."""
     cache = FeatureCache(cache_dir)
-    lr = CachedBackbone(load_backbone(config.backbones["multilingual"]), cache)
-    en = CachedBackbone(load_backbone(config.backbones["english"]), cache)
+    lr = cached_backbone(config.backbones["multilingual"], cache)
+    en = cached_backbone(config.backbones["english"], cache)
     critic = build_critic(config.critic, lr)
     examples = load_examples(config.data, split)
     translators = build_translators(config.translators, {ex.lang for ex in examples})
@@ -229,7 +242,8 @@ def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False
     _, history = train_arca(train.features, dev.features, model_config=config.model, config=config.train,
                             out_dir=out_dir, resume=resume)
     return {"train_examples": len(train.features), "dev_examples": len(dev.features),
-            "before": history[0], "after": history[-1], "out_dir": str(out_dir)}
+            "before": history[0], "after": [h for h in history if "step" in h][-1],
+            "selected": history[-1]["selected"], "out_dir": str(out_dir)}
 
 
 def diagnose_arca(config: ArcaRunConfig, *, model_dir: str | Path | None = None, split: str = "dev",

@@ -7,6 +7,11 @@ last term keeps the English anchor space in place. Every source of
 randomness is derived from ``(seed, epoch)`` or ``(seed, step)``, so a run resumed from a checkpoint
 gives the same weights as an uninterrupted one. A NaN or Inf loss stops training with a clear error
 and leaves the last good checkpoint in place.
+
+Checkpoint selection (``lira.training.selection``): the saved model keeps the adaptor of the step with the
+best dev ``retrieval_accuracy`` (each dev source finds its own gold translation among its language's dev
+translations by the adapted cosine) and the Actor of the step with the best dev ``choice_accuracy``, step 0
+included for both; the two are selected separately because they serve different ends.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from lira.training.checkpoint import (
     save_checkpoint,
     stop_non_finite,
 )
+from lira.training.selection import BestWeights
 
 
 @dataclass
@@ -58,7 +64,8 @@ def _batch_index(n: int, step: int, batch_size: int, seed: int) -> torch.Tensor:
 @torch.no_grad()
 def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, torch.Tensor]:
     """Per-example results where the gold translation is in the pool: ``gap`` (``1 - cos(E_lr, E_en(gold))``),
-    and whether each way of choosing picks gold: ``actor`` (greedy policy), ``sim_only`` (highest adapted
+    ``retrieved`` (the source's nearest gold translation among its language's is its own), and whether each way
+    of choosing picks gold: ``actor`` (greedy policy), ``sim_only`` (highest adapted
     cosine: the embedding critic alone, no translation critic), ``critic_s_only`` (highest semantic-fidelity
     score, no Actor); ``chance`` is 1/K."""
     model.eval()
@@ -68,18 +75,27 @@ def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, to
     gold_en = out.e_en[torch.arange(len(f)), f.gold]
     sim = out.sim.masked_fill(~f.mask, float("-inf"))
     s = f.scores[..., 0].masked_fill(~f.mask, float("-inf"))
+    retrieved = torch.zeros(len(f), dtype=torch.bool)
+    for lang in sorted(set(f.langs)):
+        rows = torch.tensor([i for i, code in enumerate(f.langs) if code == lang])
+        q = torch.nn.functional.normalize(out.e_lr[rows].flatten(1), dim=-1)
+        d = torch.nn.functional.normalize(gold_en[rows].flatten(1), dim=-1)
+        retrieved[rows] = (q @ d.T).argmax(-1) == torch.arange(len(rows))
     return {"gap": 1 - flat_cosine(out.e_lr, gold_en), "actor": out.log_pi.argmax(-1) == f.gold,
+            "retrieved": retrieved,
             "sim_only": sim.argmax(-1) == f.gold, "critic_s_only": s.argmax(-1) == f.gold,
             "chance": 1.0 / f.mask.sum(-1).float()}
 
 
 def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
-    """Means of ``choice_correctness``: ``anchor_gap``, ``choice_accuracy`` (Actor), ``sim_only_accuracy``,
+    """Means of ``choice_correctness``: ``anchor_gap``, ``retrieval_accuracy``, ``choice_accuracy`` (Actor),
+    ``sim_only_accuracy``,
     ``critic_s_only_accuracy``, ``chance`` and ``n``; empty when no example has its gold translation."""
     if not bool((features.gold >= 0).any()):
         return {}
     r = choice_correctness(model, features)
-    return {"anchor_gap": float(r["gap"].mean()), "choice_accuracy": float(r["actor"].float().mean()),
+    return {"anchor_gap": float(r["gap"].mean()), "retrieval_accuracy": float(r["retrieved"].float().mean()),
+            "choice_accuracy": float(r["actor"].float().mean()),
             "sim_only_accuracy": float(r["sim_only"].float().mean()),
             "critic_s_only_accuracy": float(r["critic_s_only"].float().mean()),
             "chance": float(r["chance"].mean()), "n": len(r["gap"])}
@@ -88,7 +104,8 @@ def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
 def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: ArcaConfig,
                config: ArcaTrainConfig, out_dir: str | Path, resume: bool = False,
                show_progress: bool | None = None) -> tuple[ArcaModel, list[dict[str, Any]]]:
-    """Train and return the model and its dev history; writes checkpoints, ``arca/`` and ``history.json``."""
+    """Train and return the dev-selected model and its dev history; writes checkpoints, ``best/``, ``arca/`` and
+    ``history.json`` (whose last entry, ``{"selected": ...}``, says which steps were kept)."""
     out_dir = Path(out_dir)
     torch.manual_seed(config.seed)
     model = ArcaModel(model_config)
@@ -105,8 +122,16 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         load_optimizer_state(checkpoint, optimizer)
         state = load_trainer_state(checkpoint)
         start, baseline.value, history = state["step"], state["baseline"], state["history"]
+    keepers = [BestWeights(out_dir, "adaptor", {"adaptor": model.adaptor}, "retrieval_accuracy"),
+               BestWeights(out_dir, "actor", {"actor": model.actor}, "choice_accuracy")]
+    if checkpoint is not None:
+        for keeper in keepers:
+            keeper.resume()
+        history = [h for h in history if "selected" not in h]
     if dev is not None and start == 0:
         history.append({"step": 0, **evaluate_arca(model, dev)})
+        for keeper in keepers:
+            keeper.update(0, history[-1])
     anchor, contrastive = AnchorLoss(), ContrastiveLoss(model_config.contrastive_temperature)
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, desc="train arca",
                disable=None if show_progress is None else not show_progress, leave=False)
@@ -127,7 +152,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         loss = loss_rl + model_config.eta * loss_anchor
         if model_config.contrastive_weight:
             loss = loss + model_config.contrastive_weight * contrastive(out.e_lr, chosen)
-        if model_config.preserve_weight and model_config.adaptor.en_dim == model_config.adaptor.dim:
+        if model_config.preserve_weight and model_config.adaptor.en_dim == model_config.adaptor.out_dim:
             loss = loss + model_config.preserve_weight * anchor(chosen, batch.y_en[rows, actions])
         if not torch.isfinite(loss):
             stop_non_finite(f"non-finite loss {float(loss)} at step {step + 1}", out_dir)
@@ -138,9 +163,15 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         done = step + 1
         if dev is not None and (done % config.eval_every == 0 or done == config.steps):
             history.append({"step": done, **evaluate_arca(model, dev)})
+            for keeper in keepers:
+                keeper.update(done, history[-1])
         if done % config.checkpoint_every == 0 or done == config.steps:
             save_checkpoint(out_dir, done, model, optimizer, {"baseline": baseline.value, "history": history},
                             keep=config.keep_checkpoints)
+    for keeper in keepers:
+        keeper.restore()
+    history.append({"selected": {k.name: k.summary() for k in keepers}})
+    model.eval()
     model.save(out_dir / "arca")
     write_json(out_dir / "history.json", history)
     return model, history

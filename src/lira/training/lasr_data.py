@@ -94,7 +94,7 @@ def bitext_data(model: LiRAModel, examples: Sequence[ParallelExample]) -> Retrie
         x, y, has = model.raw_features([ex.text for ex in rows], lang=lang, translations=[None] * len(rows))
         out.queries[lang] = Texts(lang, x, y, has)
         out.query_ids[lang] = query_ids
-        x, y, has = model.raw_features(english, lang=ENGLISH, translations=english, role="passage")
+        x, y, has = model.raw_features(english, lang=ENGLISH, translations=english)  # read as the evaluators do
         out.docs[lang], out.doc_ids[lang] = Texts(ENGLISH, x, y, has), doc_ids
         out.qrels[lang] = {q: {doc_of[ex.en]: 1} for q, ex in zip(query_ids, rows, strict=True)}
     return out

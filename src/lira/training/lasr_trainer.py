@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
@@ -24,7 +25,7 @@ from lira.data.io import write_json
 from lira.lasr.consistency_loss import ConsistencyLoss
 from lira.lasr.corr_queue import CorrLoss, CorrQueue
 from lira.lasr.doc_queue import DocQueue, DocQueueLoss
-from lira.lasr.head import LaSRHead
+from lira.lasr.head import LaSRHead, LaSROutput
 from lira.retrieval.metrics import mean_scores, per_query_scores
 from lira.retrieval.search import search_run
 from lira.training.checkpoint import (
@@ -36,6 +37,7 @@ from lira.training.checkpoint import (
     stop_non_finite,
 )
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
+from lira.training.selection import BestWeights
 
 
 @dataclass
@@ -167,15 +169,46 @@ def pair_step(head: LaSRHead, arca: ArcaModel, data: PairData, step: int, config
     return loss
 
 
-def choice_scores(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: int, rows: list[int],
-                  joint: bool, drop: str | None = None) -> torch.Tensor:
-    """Option scores ``[n, m]`` for rows of one group."""
+def _option_outputs(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: int, rows: list[int],
+                    joint: bool, drop: str | None = None) -> LaSROutput:
+    """The head's outputs for every option of ``rows`` of one group with its premise (``n * m`` rows)."""
     m = data.n_options[group]
     premises = data.premises[group].rows(rows)
     option_rows = [i * m + j for i in rows for j in range(m)]
     zo = _z(arca, data.options[group].rows(option_rows), joint).z
     zo = zo.reshape(len(rows), m, *zo.shape[1:])
-    return head.score_options(_z(arca, premises, joint), zo, premises.lang, drop=drop)
+    return head.option_outputs(_z(arca, premises, joint), zo, premises.lang, drop=drop)
+
+
+def choice_scores(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: int, rows: list[int],
+                  joint: bool, drop: str | None = None) -> torch.Tensor:
+    """Option scores ``[n, m]`` for rows of one group."""
+    out = _option_outputs(head, arca, data, group, rows, joint, drop)
+    return out.score.reshape(len(rows), data.n_options[group])
+
+
+@torch.no_grad()
+def probe_training_set(head: LaSRHead, arca: ArcaModel, task: str, data: Any) -> tuple[np.ndarray, np.ndarray]:
+    """What the head's linear path reads for every training example, with its label: ``(features [n, D],
+    labels [n])``; class indices for classification and NLI, 1 for the right option and 0 for the others for
+    multiple choice (one row per option)."""
+    head.eval()
+    features, labels = [], []
+    if task == "choice":
+        for group in range(len(data.premises)):
+            rows = list(range(len(data.targets[group])))
+            out = _option_outputs(head, arca, data, group, rows, False)
+            m = data.n_options[group]
+            features.append(out.features)
+            labels.append((torch.arange(m)[None, :] == data.targets[group][:, None]).long().flatten())
+    else:
+        for group in range(len(data.first)):
+            rows = list(range(len(data.targets[group])))
+            features.append(_pair_forward(head, arca, data, group, rows, False).features)
+            labels.append(data.targets[group])
+    if any(f is None for f in features):
+        raise ValueError("this head has no linear path (probe='none')")
+    return torch.cat(features).numpy(), torch.cat(labels).numpy()
 
 
 def choice_step(head: LaSRHead, arca: ArcaModel, data: ChoiceData, step: int,
@@ -236,8 +269,13 @@ def evaluate_choice(head: LaSRHead, arca: ArcaModel, data: ChoiceData) -> dict[s
     return {"accuracy": correct / max(total, 1)}
 
 
+# The dev metric that selects the kept checkpoint, per task.
+PRIMARY = {"retrieval": "mean_ndcg@10", "sts": "spearman", "nli": "accuracy", "classification": "accuracy",
+           "choice": "accuracy"}
+
+
 def evaluate_task(head: LaSRHead, arca: ArcaModel, task: str, data: Any) -> dict[str, Any]:
-    """The task's dev metrics."""
+    """The task's dev metrics (``PRIMARY[task]`` among them)."""
     if task == "retrieval":
         return evaluate_retrieval(head, arca, data)
     if task == "choice":
@@ -248,7 +286,11 @@ def evaluate_task(head: LaSRHead, arca: ArcaModel, task: str, data: Any) -> dict
 def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: ArcaModel,
                config: LaSRTrainConfig, out_dir: str | Path, resume: bool = False,
                show_progress: bool | None = None) -> tuple[LaSRHead, ArcaModel, list[dict[str, Any]]]:
-    """Train on ``train`` (task data from ``lira.training.lasr_data``) and return head, Arca and dev history."""
+    """Train on ``train`` (task data from ``lira.training.lasr_data``) and return head, Arca and dev history.
+
+    With ``dev``, the returned (and checkpointed ``best/``) weights are those of the best dev ``PRIMARY[task]``
+    score seen, step 0 included (``lira.training.selection``); the history's last entry, ``{"selected": ...}``,
+    says which step was kept."""
     out_dir = Path(out_dir)
     torch.manual_seed(config.seed)
     checkpoint = latest_checkpoint(out_dir) if resume else None
@@ -270,10 +312,12 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
     corr_loss = CorrLoss(alpha=config.corr_alpha, temperature=config.temperature, queue=corr_queue)
     history: list[dict[str, Any]] = []
     start = 0
+    keeper = BestWeights(out_dir, "lasr", {"head": head, **({"arca": arca} if config.joint else {})}, PRIMARY[task])
     if checkpoint is not None:
         load_optimizer_state(checkpoint, optimizer)
         state = load_trainer_state(checkpoint)
-        start, history = state["step"], state["history"]
+        start, history = state["step"], [h for h in state["history"] if "selected" not in h]
+        keeper.resume()
         queues = load_extra_tensors(checkpoint)
         for lang, queue in doc_queues.items():
             if f"doc_emb.{lang}" in queues:
@@ -282,6 +326,7 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
             corr_queue.load_state_dict({"pred": queues["corr_pred"], "gold": queues["corr_gold"]})
     elif dev is not None:
         history.append({"step": 0, **evaluate_task(head, arca, task, dev)})
+        keeper.update(0, history[-1])
     modules = _Modules(head, arca, config.joint)
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, desc=f"train lasr ({task})",
                disable=None if show_progress is None else not show_progress, leave=False)
@@ -304,6 +349,7 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         done = step + 1
         if dev is not None and (done % config.eval_every == 0 or done == config.steps):
             history.append({"step": done, **evaluate_task(head, arca, task, dev)})
+            keeper.update(done, history[-1])
         if done % config.checkpoint_every == 0 or done == config.steps:
             doc_states = {lang: queue.state_dict() for lang, queue in doc_queues.items()}
             tensors = {f"doc_emb.{lang}": s["emb"].contiguous() for lang, s in doc_states.items()}
@@ -313,6 +359,9 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
             queue_ids = {lang: s["ids"] for lang, s in doc_states.items()}
             save_checkpoint(out_dir, done, modules, optimizer, {"history": history, "doc_queue_ids": queue_ids},
                             keep=config.keep_checkpoints, extra_tensors=tensors)
+    keeper.restore()
+    head.eval()
+    history.append({"selected": {"lasr": keeper.summary()}})
     write_json(out_dir / "history.json", history)
     return head, arca, history
 

@@ -1,0 +1,83 @@
+"""The English anchor space of each task family, chosen on dev splits only (DESIGN.md section 7).
+
+For each English space (``e5``: multilingual-e5 reading the English, ``minilm``: all-MiniLM-L6-v2, ``both``:
+the two side by side) and each task family of ``lira benchmark``, scores LiRA at step 0 (nothing trained: for
+tasks that read English it is the untrained dual path with its probe, for the embedding family the bitext
+embedding) and, beside it, the untrained dual path and translate-test, on the family's dev split:
+SIB-200 dev (bitext, classification), 20% of the XNLI / myXNLI training half, 20% of XCOPA val, the product
+set's dev queries. IndoNLI has no English path, so its space only changes nothing and it follows the embedding
+family. Prints a Markdown table (x100) and the space with the best LiRA-at-step-0 dev score per family, and
+writes them as JSON. Usage::
+
+    python benchmarks/anchor_dev_choices.py --data-dir ../shared/data --out runs/anchor-dev [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from lira.backbones import ENGLISH_SPACES
+from lira.benchmark.config import BenchmarkConfig
+from lira.benchmark.models import FAMILY
+from lira.benchmark.runner import Benchmark, not_applicable
+from lira.tasks import TaskSpec, get_task
+
+TASKS = ("sib200-bitext", "sib200", "xnli", "myxnli", "xcopa", "products")
+METHODS = ("translate-test", "dual-path", "lira-step0")
+
+
+def dev_view(task: TaskSpec) -> TaskSpec:
+    """``task`` whose "test" split is its dev split (capped like its training split)."""
+    loader = task.loader
+    assert loader is not None
+    return replace(task, max_test=task.max_train,
+                   loader=lambda root, subset, split: loader(root, subset, "dev" if split == "test" else split))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("runs/anchor-dev"))
+    parser.add_argument("--quick", action="store_true", help="first subset of each task, 30 dev items")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    scores: dict[str, dict[str, dict[str, float]]] = {}
+    for space in ENGLISH_SPACES:
+        config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out / space, seeds=(0,), tasks=TASKS,
+                                 english_spaces={family: space for family in set(FAMILY.values())},
+                                 **({"subsets": 1, "max_test": 30, "max_train": 48} if args.quick else {}))
+        bench = Benchmark(config)
+        bench.tasks = [dev_view(get_task(name)) for name in TASKS]
+        bench.eval_split = "dev"
+        for s in bench.subjects():
+            for method in METHODS:
+                if not not_applicable(s.task, method):
+                    bench.score(s, method, None, "dev")
+            print(f"{space} {s.task.name}/{s.subset} done", flush=True)
+        for row in bench.rows:
+            cell = scores.setdefault(FAMILY[row["task"]], {}).setdefault(row["method"], {})
+            cell.setdefault(space, []).append(row["main_score"])  # type: ignore[attr-defined]
+    table = {family: {method: {space: statistics.mean(v) for space, v in by_space.items()}  # type: ignore[arg-type]
+                      for method, by_space in methods.items()} for family, methods in scores.items()}
+    chosen = {family: max(methods["lira-step0"], key=lambda sp: methods["lira-step0"][sp])
+              for family, methods in table.items()}
+    chosen["indonli"] = chosen.get("embed", "e5")
+    lines = ["| family | method | " + " | ".join(ENGLISH_SPACES) + " |", "|---|---|" + "---|" * len(ENGLISH_SPACES)]
+    for family, methods in table.items():
+        for method, by_space in methods.items():
+            lines.append(f"| {family} | {method} | " + " | ".join(
+                f"{100 * by_space[sp]:.2f}" if sp in by_space else "-" for sp in ENGLISH_SPACES) + " |")
+    print("\n".join(lines))
+    print("chosen (best LiRA at step 0 on dev):", chosen)
+    print(f"wall time {time.perf_counter() - start:.0f} s")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "anchor_dev_choices.json").write_text(json.dumps({"dev": table, "chosen": chosen}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

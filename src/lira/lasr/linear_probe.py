@@ -1,0 +1,58 @@
+"""The linear probe LiRA's heads start from: logistic regression on the untrained dual-path features.
+
+``pair_features``: ``[u, v, |u - v|, u * v]`` for sentence pairs (Conneau et al. 2017, InferSent / SentEval),
+in NumPy or torch. ``fit_logistic``: scikit-learn ``LogisticRegression`` (L-BFGS, C = 1, deterministic), the
+one recipe both the evaluators' probes on frozen peers and the LaSR head's linear path use, so a head
+initialised from it reproduces the peer's probe (DESIGN.md section 7). ``linear_from_probe`` turns a fitted
+probe into the weights of a ``torch.nn.Linear`` with one output per class (or one score for two classes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+
+
+def pair_features(u: Any, v: Any) -> Any:
+    """``[u, v, |u - v|, u * v]`` for ``u, v [n, d]`` (NumPy arrays or torch tensors) -> ``[n, 4 d]``."""
+    if isinstance(u, torch.Tensor):
+        return torch.cat([u, v, (u - v).abs(), u * v], dim=-1)
+    return np.concatenate([u, v, np.abs(u - v), u * v], axis=1)
+
+
+def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000) -> LogisticRegression:
+    """A logistic-regression probe on ``features [n, d]`` and integer or string ``labels [n]`` (two classes at
+    least; raises ``ValueError`` otherwise)."""
+    labels = np.asarray(labels)
+    if len(set(labels.tolist())) < 2:
+        raise ValueError("a probe needs training examples of at least two classes")
+    return LogisticRegression(max_iter=max_iter).fit(np.ascontiguousarray(features), labels)
+
+
+def linear_from_probe(probe: LogisticRegression, outputs: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(weight [outputs, d], bias [outputs])`` reproducing ``probe`` fitted on integer labels.
+
+    ``outputs == 1``: the binary decision value ``w . x + b`` (the log-odds of class 1). Otherwise one logit per
+    class index ``0..outputs-1``, so that the softmax equals ``predict_proba``; a class absent from the probe's
+    training data gets weight 0 and a bias of -30 (never predicted, as the probe never predicts it)."""
+    coef = torch.as_tensor(probe.coef_, dtype=torch.float32)
+    intercept = torch.as_tensor(probe.intercept_, dtype=torch.float32)
+    classes = [int(c) for c in probe.classes_]
+    if outputs == 1:
+        if coef.shape[0] != 1:
+            raise ValueError(f"a one-output linear path needs a binary probe, got {len(classes)} classes")
+        return coef, intercept
+    weight = torch.zeros(outputs, coef.shape[1])
+    bias = torch.full((outputs,), -30.0)
+    if coef.shape[0] == 1:  # binary probe: logits [0, s] give softmax [1 - sigmoid(s), sigmoid(s)]
+        rows = [(classes[0], torch.zeros_like(coef[0]), torch.tensor(0.0)), (classes[1], coef[0], intercept[0])]
+    else:
+        rows = [(c, coef[j], intercept[j]) for j, c in enumerate(classes)]
+    for c, w, b in rows:
+        if not 0 <= c < outputs:
+            raise ValueError(f"probe class {c} is outside 0..{outputs - 1}")
+        weight[c], bias[c] = w, b
+    return weight, bias

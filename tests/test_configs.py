@@ -1,0 +1,46 @@
+"""Every shipped config in configs/ parses with its loader (so none can rot) and names the command that uses it."""
+
+from pathlib import Path
+
+import pytest
+
+from lira.training.arca_run import load_run_config
+from lira.training.distill_run import load_distill_config
+from lira.training.lasr_run import load_lasr_config
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+LOADERS = {"arca": load_run_config, "lasr": load_lasr_config, "distill": load_distill_config}
+
+
+def test_the_benchmark_families_have_configs():
+    names = {path.name for path in CONFIGS.glob("*.yaml")}
+    assert {"arca-products.yaml", "lasr-products.yaml", "arca-sib200.yaml", "distill-sib200.yaml",
+            "lasr-bitext.yaml", "lasr-classification.yaml", "lasr-nli.yaml", "lasr-choice.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda path: path.name)
+def test_config_parses_and_names_its_command(path):
+    stage = path.name.split("-", 1)[0]
+    assert stage in LOADERS, f"{path.name}: name it <{'|'.join(LOADERS)}>-<what>.yaml so a loader checks it"
+    LOADERS[stage](path)
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith(f"# lira train {stage} --config configs/{path.name} --out "), first
+
+
+def test_benchmark_configs_read_the_real_data(data_dir):
+    from lira.data import benchmarks
+    from lira.languages import LOW_RESOURCE
+    from lira.training.arca_run import load_examples
+
+    for name, loader in (("arca-sib200.yaml", load_run_config), ("distill-sib200.yaml", load_distill_config)):
+        data = loader(CONFIGS / name).data
+        data.data_dir = str(data_dir)
+        with pytest.warns(UserWarning, match="a fixed subset"):  # 150 of SIB-200 train's 701 per language
+            train = load_examples(data, "train")
+        assert {ex.lang for ex in train} == set(LOW_RESOURCE) and len(train) == 150 * 14, name
+        assert {ex.lang for ex in load_examples(data, "dev")} == set(LOW_RESOURCE), name
+    # IndoNLI and XCOPA train on val and have no dev split: their configs must not select on a test split
+    nli = load_lasr_config(CONFIGS / "lasr-nli.yaml").data
+    assert nli.dev_split is None and benchmarks.indonli(data_dir, split="val")
+    choice = load_lasr_config(CONFIGS / "lasr-choice.yaml").data
+    assert choice.dev_split is None and all(benchmarks.xcopa(data_dir, lang=lang, split="val") for lang in choice.langs)

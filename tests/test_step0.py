@@ -1,0 +1,133 @@
+"""LiRA with nothing trained reproduces the best untrained combination of its parts (DESIGN.md section 7).
+
+With zero training steps in both stages: the bitext embedding equals the frozen multilingual backbone's (the
+English anchor read by the same encoder), and the classification, NLI and choice heads predict exactly what a
+logistic-regression probe on the untrained dual path predicts. A deterministic bag-of-words encoder stands in
+for the real backbones (two different "spaces" of different widths), so nothing here runs a neural encoder.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from lira.arca.adaptor import AdaptorConfig
+from lira.arca.model import ArcaConfig, ArcaModel
+from lira.baselines import DualPathUntrained
+from lira.benchmark.translations import gold_translator as gold_translator_for
+from lira.cache import CachedBackbone, FeatureCache
+from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample
+from lira.evaluation.bitext import BitextEvaluator
+from lira.evaluation.choice import ChoiceEvaluator
+from lira.evaluation.classification import ClassificationEvaluator
+from lira.evaluation.nli import NLIEvaluator
+from lira.lasr.head import LaSRConfig, LaSRHead
+from lira.model import LiRAConfig, LiRAModel
+from lira.training import lasr_data
+from lira.training.lasr_run import fit_lasr
+from lira.training.lasr_trainer import LaSRTrainConfig
+
+from .evaluation.test_methods import WordBackbone
+
+WORDS = "red blue green shoe phone rice cooker cheap black white big small fast slow old new".split()
+
+
+def sentence(rng: random.Random, n: int = 5) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+@pytest.fixture
+def encoders(tmp_path):
+    cache = FeatureCache(tmp_path / "cache")
+    return CachedBackbone(WordBackbone("lr", 48), cache), CachedBackbone(WordBackbone("en", 32), cache)
+
+
+def step0(task: str, data_fn, train, lr, en, tmp_path, **kwargs) -> LiRAModel:
+    """LiRA with an untrained Arca and a head after 0 steps (its linear path set to the probe's solution)."""
+    arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=lr.dim, en_dim=en.dim, hidden=16)))
+    config = LiRAConfig(lr_backbone=lr.name, en_backbone=en.name, translator="none")
+    probe = LiRAModel(config, arca, LaSRHead(LaSRConfig(dim=lr.dim)), cache_dir=tmp_path).share_backbones(lr, en)
+    model, _ = fit_lasr(task, data_fn(probe, train, use_gold=True, **kwargs), None, arca=arca, model=config,
+                        langs=["vie"], head={"width": 16, "heads": 2, "ff": 32}, out_dir=tmp_path / task,
+                        train_config=LaSRTrainConfig(steps=0), show_progress=False)
+    return model.share_backbones(lr, en)
+
+
+def english(text: str) -> str:
+    """A toy "translation": the same words reversed and prefixed, so the English encoder sees other tokens."""
+    return " ".join(f"en{w}" for w in reversed(text.split()))
+
+
+def test_classification_step0_is_the_dual_path_probe(encoders, tmp_path):
+    lr, en = encoders
+    rng = random.Random(0)
+    make = [ClassificationExample("vie", s, "shoes" if "shoe" in s else ("kitchen" if "rice" in s else "other"),
+                                  en=english(s)) for s in (sentence(rng) for _ in range(160))]
+    train, test = make[:120], make[120:]
+    model = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path,
+                  classes=sorted({r.label for r in make}))
+    tr = gold_translator_for(make)
+    evaluator = ClassificationEvaluator(train, test, "vie")
+    peer = evaluator(DualPathUntrained(lr, en, lambda lang: None), translator=tr)
+    ours = evaluator(model, translator=tr)
+    assert ours["items"] == peer["items"]
+    assert 0.4 < peer["main_score"] < 1.0  # a non-trivial probe, so the equality is informative
+
+
+def test_nli_step0_is_the_dual_path_probe(encoders, tmp_path):
+    lr, en = encoders
+    rng = random.Random(1)
+    labels = ("entailment", "neutral", "contradiction")
+    make = []
+    for i in range(200):
+        p = sentence(rng)
+        h = {0: p, 1: p + " " + sentence(rng, 2), 2: sentence(rng)}[i % 3]
+        make.append(NLIExample("vie", p, h, labels[i % 3], premise_en=english(p), hypothesis_en=english(h)))
+    train, test = make[:150], make[150:]
+    model = step0("nli", lasr_data.nli_data, train, lr, en, tmp_path)
+    tr = gold_translator_for(make)
+    evaluator = NLIEvaluator(train, test, "vie")
+    peer = evaluator(DualPathUntrained(lr, en, lambda lang: None), translator=tr)
+    ours = evaluator(model, translator=tr)
+    assert ours["items"] == peer["items"]
+    assert peer["main_score"] > 0.4
+
+
+def test_choice_step0_is_the_dual_path_probe(encoders, tmp_path):
+    lr, en = encoders
+    rng = random.Random(2)
+    make = []
+    for i in range(120):
+        p = sentence(rng)
+        right, wrong = " ".join(p.split()[:3]), sentence(rng, 3)
+        choices = (right, wrong) if i % 2 else (wrong, right)
+        make.append(ChoiceExample("vie", p, choices, 0 if choices[0] == right else 1, premise_en=english(p),
+                                  choices_en=tuple(english(c) for c in choices)))
+    train, test = make[:80], make[80:]
+    model = step0("choice", lasr_data.choice_data, train, lr, en, tmp_path)
+    tr = gold_translator_for(make)
+    evaluator = ChoiceEvaluator(train, test, "vie")
+    peer = evaluator(DualPathUntrained(lr, en, lambda lang: None), translator=tr)
+    ours = evaluator(model, translator=tr)
+    assert ours["items"] == peer["items"]
+    assert peer["main_score"] > 0.6
+
+
+def test_bitext_step0_is_the_frozen_backbone(tmp_path):
+    """The embedding family reads English with the multilingual encoder (anchor space e5): at step 0 LiRA's
+    bitext similarities are the frozen backbone's."""
+    lr = CachedBackbone(WordBackbone("lr", 512), FeatureCache(tmp_path / "cache"))
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(300)]  # a large vocabulary, so nearest neighbours are rarely tied
+    sources = [" ".join(rng.sample(vocab, 6)) for _ in range(60)]
+    pairs = [ParallelExample("vie", s, " ".join(s.split()[:3] + rng.sample(vocab, 3))) for s in sources]
+    model = step0("retrieval", lambda probe, train, use_gold: lasr_data.bitext_data(probe, train), pairs, lr, lr,
+                  tmp_path)
+    src = model.encode([p.text for p in pairs], lang="vie", translations=[None] * len(pairs))
+    tgt = model.encode([p.en for p in pairs], lang="eng", translations=[p.en for p in pairs])
+    x, y = lr.encode([p.text for p in pairs], lang="vie", role="query"), lr.encode([p.en for p in pairs], role="query")
+    np.testing.assert_allclose(src @ tgt.T, x @ y.T, atol=1e-6)
+    evaluator = BitextEvaluator(pairs, "vie")
+    assert evaluator(model)["items"] == evaluator(lr)["items"]
