@@ -14,8 +14,9 @@ LOADERS = {"arca": load_run_config, "lasr": load_lasr_config, "distill": load_di
 
 def test_the_benchmark_families_have_configs():
     names = {path.name for path in CONFIGS.glob("*.yaml")}
-    assert {"arca-products.yaml", "lasr-products.yaml", "arca-sib200.yaml", "distill-sib200.yaml",
-            "lasr-bitext.yaml", "lasr-classification.yaml", "lasr-nli.yaml", "lasr-choice.yaml"} <= names
+    assert {"arca-products.yaml", "lasr-products.yaml", "arca-e5.yaml", "arca-both.yaml", "distill-e5.yaml",
+            "distill-both.yaml", "lasr-bitext.yaml", "lasr-classification.yaml", "lasr-nli.yaml",
+            "lasr-choice.yaml"} <= names
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda path: path.name)
@@ -32,15 +33,15 @@ def test_benchmark_configs_read_the_real_data(data_dir):
     from lira.languages import LOW_RESOURCE
     from lira.training.arca_run import load_examples
 
-    for name, loader in (("arca-sib200.yaml", load_run_config), ("distill-sib200.yaml", load_distill_config)):
+    for name, loader in (("arca-e5.yaml", load_run_config), ("distill-both.yaml", load_distill_config)):
         data = loader(CONFIGS / name).data
         data.data_dir = str(data_dir)
-        with pytest.warns(UserWarning, match="a fixed subset"):  # 150 of SIB-200 train's 701 per language
-            train = load_examples(data, "train")
-        assert {ex.lang for ex in train} == set(LOW_RESOURCE) and len(train) == 150 * 14, name
+        train = load_examples(data, "train")  # all of SIB-200 train (701 per language), NusaX MT, product pairs
+        assert {ex.lang for ex in train} == set(LOW_RESOURCE), name
+        assert sum(ex.lang == "khm" for ex in train) == 701 and sum(ex.lang == "ind" for ex in train) > 701 + 500
         assert {ex.lang for ex in load_examples(data, "dev")} == set(LOW_RESOURCE), name
-    # IndoNLI and XCOPA train on val and have no dev split: their configs must not select on a test split
+    # IndoNLI and XCOPA select on a dev part carved from val, never on a test split
     nli = load_lasr_config(CONFIGS / "lasr-nli.yaml").data
-    assert nli.dev_split is None and benchmarks.indonli(data_dir, split="val")
+    assert nli.dev_split == "dev" and benchmarks.indonli(data_dir, split="val")
     choice = load_lasr_config(CONFIGS / "lasr-choice.yaml").data
-    assert choice.dev_split is None and all(benchmarks.xcopa(data_dir, lang=lang, split="val") for lang in choice.langs)
+    assert choice.dev_split == "dev" and all(benchmarks.xcopa(data_dir, lang=lang, split="val") for lang in choice.langs)

@@ -140,7 +140,7 @@ def train_lasr_cmd(
 
 @train_app.command("distill")
 def train_distill_cmd(
-    config: Annotated[Path, typer.Option(help="YAML run config (see configs/distill-sib200.yaml).")],
+    config: Annotated[Path, typer.Option(help="YAML run config (see configs/distill-e5.yaml).")],
     out: Annotated[Path, typer.Option(help="Run folder: student/, history.json and summary.json.")] = Path(
         "runs/distill"),
     resume: Annotated[bool, typer.Option(help="Reuse a finished run in --out with the same config; there are no "

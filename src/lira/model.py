@@ -23,6 +23,7 @@ from lira import __version__
 from lira.arca.composition import DualPath
 from lira.arca.model import ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
+from lira.backbones import english_spec
 from lira.backbones.base import Role, validate_texts
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.data.io import atomic_write, write_json
@@ -93,7 +94,7 @@ class LiRAModel:
     @property
     def en_backbone(self) -> Any:
         if self._en is None:
-            self._en = cached_backbone(self.config.en_backbone, self._cache)
+            self._en = cached_backbone(english_spec(self.config.en_backbone), self._cache)
         return self._en
 
     @property

@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
+
+
+def dual_path_vector(e_lr: torch.Tensor, e_en: torch.Tensor) -> torch.Tensor:
+    """The untrained dual-path vector ``l2n([l2n(e_lr) ; l2n(e_en)])`` for ``e_lr [n, d1]``, ``e_en [n, d2]``:
+    ``[n, d1 + d2]``. One definition for the dual-path peer and LiRA's heads (``LaSRHead.dual_vector``), so that
+    LiRA at step 0 and the peer compute the same numbers."""
+    return F.normalize(torch.cat([F.normalize(e_lr, dim=-1), F.normalize(e_en, dim=-1)], dim=-1), dim=-1)
 
 
 @dataclass

@@ -1,13 +1,15 @@
 """The untrained dual path (DESIGN.md section 5): ``[g(x) ; h(T(x))]``, the two normalised halves
-concatenated, no training."""
+concatenated, no training (``lira.arca.composition.dual_path_vector``, the function LiRA's heads start from)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import torch
 
-from lira.backbones.base import Role, l2_normalize
+from lira.arca.composition import dual_path_vector
+from lira.backbones.base import Role
 from lira.baselines.translate_test import _fill, first_candidates
 from lira.translators.base import Translator
 
@@ -27,4 +29,4 @@ class DualPathUntrained:
             translations = first_candidates(self.translator_for(lang), texts, lang)
         x = self.lr.encode(texts, lang=lang, role=role)
         y = self.en.encode(_fill(texts, translations), role=role)
-        return l2_normalize(np.concatenate([x, y], axis=1))
+        return dual_path_vector(torch.from_numpy(np.asarray(x)), torch.from_numpy(np.asarray(y))).numpy()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
+from lira.backbones import ENGLISH_SPACES as SPACE_NAMES
 
 METHODS = ("frozen", "translate-test", "distillation", "dual-path", "lira-step0", "lira")
 PEERS = ("frozen", "translate-test", "distillation", "dual-path")  # what LiRA is compared against
@@ -17,8 +18,8 @@ METHOD_LABELS = {"frozen": "frozen backbone", "translate-test": "translate-test"
 # the families' dev splits by ``benchmarks/anchor_dev_choices.py`` (the table is in BENCHMARKS.md). The embedding
 # family is e5 by construction: its queries have no English, and only e5's own space lets step 0 be the frozen
 # backbone.
-ENGLISH_SPACES = {"embed": "e5", "sib200": "e5", "xnli": "e5", "myxnli": "e5", "indonli": "e5", "xcopa": "e5",
-                  "products": "e5"}
+ENGLISH_SPACES = {"embed": "e5", "sib200": "both", "xnli": "e5", "myxnli": "both", "indonli": "e5", "xcopa": "e5",
+                  "products": "both"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,14 @@ class BenchmarkConfig:
     ablation_noise: float = 0.3
     quick: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.english_spaces) - set(ENGLISH_SPACES))
+        if unknown:
+            raise ValueError(f"english_spaces: unknown task famil(ies) {unknown}; valid: {', '.join(ENGLISH_SPACES)}")
+        bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
+        if bad:
+            raise ValueError(f"english_spaces: unknown English anchor space(s) {bad}; valid: {', '.join(SPACE_NAMES)}")
 
 
 def quick_config(config: BenchmarkConfig) -> BenchmarkConfig:

@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lira.arca.composition import DualPath
+from lira.arca.composition import DualPath, dual_path_vector
 from lira.config_fields import check_fields
 from lira.languages import LANGUAGES, get_language
 from lira.lasr.language_embedding import LanguageEmbedding
@@ -165,7 +165,8 @@ class LaSRHead(nn.Module):
         self.probe: nn.Linear | None = None
         if c.probe != "none":
             width = 2 * c.dim * (4 if c.probe == "pair" else 1)
-            self.probe = nn.Linear(width, c.num_classes or 1)
+            # float64, like scikit-learn's own predictions, so near-ties resolve as the probe resolves them
+            self.probe = nn.Linear(width, c.num_classes or 1, dtype=torch.float64)
             for layer in (self.probe, self.classifier, self.scorer):
                 if layer is not None:
                     nn.init.zeros_(layer.weight)
@@ -230,7 +231,7 @@ class LaSRHead(nn.Module):
         per-slot sums ``[n, 2, d]`` and counts ``[n, 2]`` (a removed slot takes the other slot's mean)."""
         means = sums / counts.clamp(min=1)[..., None]
         means = torch.where((counts == 0)[..., None], means.flip(1), means)
-        return F.normalize(F.normalize(means, dim=-1).flatten(1), dim=-1)
+        return dual_path_vector(means[:, 0].contiguous(), means[:, 1].contiguous())
 
     def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
                 z2: torch.Tensor | DualPath | None = None, langs2: Sequence[str] | str | None = None,
@@ -286,11 +287,11 @@ class LaSRHead(nn.Module):
                 features = pair_features(vectors[0], vectors[1])
             else:
                 features = vectors[0]
-            linear = self.probe(features)
+            linear = self.probe(features.double())
             if logits is not None:
-                logits = logits + linear
+                logits = logits.double() + linear
             else:
-                score = score + linear.squeeze(-1)
+                score = score.double() + linear.squeeze(-1)
         return LaSROutput(embedding=F.normalize(embedding, dim=-1), logits=logits, score=score, hidden=hidden,
                           features=features)
 
@@ -330,12 +331,13 @@ class LaSRHead(nn.Module):
         return out
 
     @torch.no_grad()
-    def set_probe(self, probe: Any) -> None:
+    def set_probe(self, probe: Any, classes: Sequence[Any] | None = None) -> None:
         """Load a fitted scikit-learn logistic regression (``lira.lasr.linear_probe.fit_logistic`` on this head's
-        ``features``, labels = class indices, or 0/1 for option scores) into the linear path."""
+        ``features``; labels = class indices, or the names in ``classes`` in logit order, or 0/1 for option
+        scores) into the linear path."""
         if self.probe is None:
             raise ValueError("this head has no linear path (probe='none')")
-        weight, bias = linear_from_probe(probe, self.probe.out_features)
+        weight, bias = linear_from_probe(probe, self.probe.out_features, classes)
         if weight.shape != self.probe.weight.shape:
             raise ValueError(f"the probe reads {weight.shape[1]} features but the linear path takes "
                              f"{self.probe.in_features}")

@@ -9,6 +9,8 @@ probe into the weights of a ``torch.nn.Linear`` with one output per class (or on
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,32 +27,42 @@ def pair_features(u: Any, v: Any) -> Any:
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000) -> LogisticRegression:
     """A logistic-regression probe on ``features [n, d]`` and integer or string ``labels [n]`` (two classes at
-    least; raises ``ValueError`` otherwise)."""
+    least; raises ``ValueError`` otherwise). The rows are put in a canonical order (by a hash of each row and
+    its label) first, so the fit does not depend on the order the examples came in (a LaSR head groups them by
+    language, an evaluator does not)."""
     labels = np.asarray(labels)
     if len(set(labels.tolist())) < 2:
         raise ValueError("a probe needs training examples of at least two classes")
-    return LogisticRegression(max_iter=max_iter).fit(np.ascontiguousarray(features), labels)
+    features = np.ascontiguousarray(features)
+    keys = [hashlib.blake2b(row.tobytes() + repr(label).encode(), digest_size=16).digest()
+            for row, label in zip(features, labels.tolist(), strict=True)]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return LogisticRegression(max_iter=max_iter).fit(features[order], labels[order])
 
 
-def linear_from_probe(probe: LogisticRegression, outputs: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(weight [outputs, d], bias [outputs])`` reproducing ``probe`` fitted on integer labels.
+def linear_from_probe(probe: LogisticRegression, outputs: int,
+                      classes: Sequence[Any] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(weight [outputs, d], bias [outputs])`` reproducing ``probe``, fitted on integer labels (output = label)
+    or on the names in ``classes`` (output = the name's index there).
 
     ``outputs == 1``: the binary decision value ``w . x + b`` (the log-odds of class 1). Otherwise one logit per
     class index ``0..outputs-1``, so that the softmax equals ``predict_proba``; a class absent from the probe's
     training data gets weight 0 and a bias of -30 (never predicted, as the probe never predicts it)."""
-    coef = torch.as_tensor(probe.coef_, dtype=torch.float32)
-    intercept = torch.as_tensor(probe.intercept_, dtype=torch.float32)
-    classes = [int(c) for c in probe.classes_]
+    coef = torch.as_tensor(probe.coef_, dtype=torch.float64)
+    intercept = torch.as_tensor(probe.intercept_, dtype=torch.float64)
+    names = list(classes) if classes is not None else None
+    index = [names.index(c) if names is not None else int(c) for c in probe.classes_.tolist()]
     if outputs == 1:
         if coef.shape[0] != 1:
-            raise ValueError(f"a one-output linear path needs a binary probe, got {len(classes)} classes")
+            raise ValueError(f"a one-output linear path needs a binary probe, got {len(index)} classes")
         return coef, intercept
-    weight = torch.zeros(outputs, coef.shape[1])
-    bias = torch.full((outputs,), -30.0)
+    weight = torch.zeros(outputs, coef.shape[1], dtype=torch.float64)
+    bias = torch.full((outputs,), -30.0, dtype=torch.float64)
     if coef.shape[0] == 1:  # binary probe: logits [0, s] give softmax [1 - sigmoid(s), sigmoid(s)]
-        rows = [(classes[0], torch.zeros_like(coef[0]), torch.tensor(0.0)), (classes[1], coef[0], intercept[0])]
+        rows = [(index[0], torch.zeros_like(coef[0]), torch.tensor(0.0, dtype=torch.float64)),
+                (index[1], coef[0], intercept[0])]
     else:
-        rows = [(c, coef[j], intercept[j]) for j, c in enumerate(classes)]
+        rows = [(c, coef[j], intercept[j]) for j, c in enumerate(index)]
     for c, w, b in rows:
         if not 0 <= c < outputs:
             raise ValueError(f"probe class {c} is outside 0..{outputs - 1}")

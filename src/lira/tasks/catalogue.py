@@ -37,7 +37,7 @@ DEV_SEED = SPLIT_SEED + 1
 DEV_FRACTION = 0.2
 
 
-def _carve_dev(records: list[Any], split: str, key: Any = None) -> list[Any]:
+def carve_dev(records: list[Any], split: str, key: Any = None) -> list[Any]:
     """``train`` / ``dev`` from one training split: a fixed hash of ``(DEV_SEED, key)`` sends ``DEV_FRACTION`` of
     the records to dev (never touching the test split); any other ``split`` gives ``records`` unchanged."""
     if split not in ("train", "dev"):
@@ -72,24 +72,24 @@ def _semrel(root: Path, subset: str, split: str) -> list[Any]:
 
 def _xnli(root: Path, subset: str, split: str) -> list[Any]:
     halves = seeded_halves(benchmarks.xnli(root, lang=subset), seed=SPLIT_SEED, key=_row)
-    return halves["test"] if split == "test" else _carve_dev(halves["train"], split, _row)
+    return halves["test"] if split == "test" else carve_dev(halves["train"], split, _row)
 
 
 def _myxnli(root: Path, subset: str, split: str) -> list[Any]:
     halves = seeded_halves(benchmarks.myxnli(root), seed=SPLIT_SEED, key=_myxnli_row)
-    return halves["test"] if split == "test" else _carve_dev(halves["train"], split, _myxnli_row)
+    return halves["test"] if split == "test" else carve_dev(halves["train"], split, _myxnli_row)
 
 
 def _indonli(root: Path, subset: str, split: str) -> list[Any]:
     if split == "test":
         return benchmarks.indonli(root, split=subset)
-    return _carve_dev(benchmarks.indonli(root, split="val"), split)
+    return carve_dev(benchmarks.indonli(root, split="val"), split)
 
 
 def _xcopa(root: Path, subset: str, split: str) -> list[Any]:
     if split == "test":
         return benchmarks.xcopa(root, lang=subset, split="test")
-    return _carve_dev(benchmarks.xcopa(root, lang=subset, split="val"), split)
+    return carve_dev(benchmarks.xcopa(root, lang=subset, split="val"), split)
 
 
 def _products(root: Path, subset: str, split: str) -> list[Any]:

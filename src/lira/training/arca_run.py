@@ -37,6 +37,7 @@ from lira.arca.diagnostics import DiagnosticsConfig, DiagnosticsInput, Stability
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
 from lira.arca.translation_critic import TranslationCritic
+from lira.backbones import english_spec
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.config_fields import check_fields
 from lira.data.formats import ParallelExample
@@ -223,7 +224,7 @@ def arca_inputs(config: ArcaRunConfig, split: str, *, cache_dir: str | Path | No
     """Backbones (through the feature cache), offline critic and candidate features of ``split``."""
     cache = FeatureCache(cache_dir)
     lr = cached_backbone(config.backbones["multilingual"], cache)
-    en = cached_backbone(config.backbones["english"], cache)
+    en = cached_backbone(english_spec(config.backbones["english"]), cache)
     critic = build_critic(config.critic, lr)
     examples = load_examples(config.data, split)
     translators = build_translators(config.translators, {ex.lang for ex in examples})

@@ -6,7 +6,8 @@ Config (YAML)::
     arca: runs/arca-products/arca   # a trained Arca folder (stage 1), frozen unless train.joint
     data:
       source: products           # retrieval: products | beir; classification: sib200 | file;
-                                 # nli: indonli | file; sts: file; choice: xcopa | file; bitext: sib200 | tsv
+                                 # nli: indonli | file; sts: file; choice: xcopa | file;
+                                 # bitext: sib200[+nusax+products] | tsv
       langs: null                # default: every language of the source
       path: null                 # beir: the folder; file, tsv: {train: PATH, dev: PATH}
       data_dir: ../shared/data
@@ -25,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import yaml
 
@@ -39,7 +41,7 @@ from lira.training import lasr_data
 from lira.training.lasr_trainer import LaSRTrainConfig, probe_training_set, train_lasr
 
 SOURCES = {"retrieval": ("products", "beir"), "classification": ("sib200", "file"), "nli": ("indonli", "file"),
-           "sts": ("file",), "choice": ("xcopa", "file"), "bitext": ("sib200", "tsv")}
+           "sts": ("file",), "choice": ("xcopa", "file"), "bitext": ("sib200", "sib200+nusax+products", "tsv")}
 # The trainer's loss per task where it differs from the task's name: bitext trains as retrieval (source text ->
 # its English side among the language's English sentences; ``lasr_data.bitext_data``).
 TRAINER_KIND = {"bitext": "retrieval"}
@@ -86,8 +88,8 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
     if config.data.source not in SOURCES[config.task]:
         raise ValueError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "
                          f"valid: {', '.join(SOURCES[config.task])}")
-    if config.data.max_per_lang is not None and (config.task, config.data.source) != ("bitext", "sib200"):
-        raise ValueError(f"{path} data: max_per_lang applies to task bitext on source sib200 only")
+    if config.data.max_per_lang is not None and (config.task != "bitext" or config.data.source == "tsv"):
+        raise ValueError(f"{path} data: max_per_lang applies to task bitext on the stage-1 sources only")
     if "model" in raw:
         config.model = LiRAConfig(**check_fields(LiRAConfig, raw["model"], f"{path} model"))
     if "train" in raw:
@@ -104,6 +106,7 @@ def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None) -> tup
     """Task features of ``split`` and, for classification, the label set; also the languages covered.
     ``split`` None (``dev_split: null``) gives ``(None, [])``: training without a dev set."""
     from lira.data import benchmarks, loaders
+    from lira.tasks.catalogue import carve_dev
 
     if split is None:
         return None, []
@@ -118,8 +121,8 @@ def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None) -> tup
         from lira.languages import ENGLISH, LOW_RESOURCE
         from lira.training.arca_run import ArcaDataConfig, load_examples
 
-        if data.source == "sib200":
-            pairs = load_examples(ArcaDataConfig(source="sib200", langs=_langs(data, LOW_RESOURCE),
+        if data.source != "tsv":
+            pairs = load_examples(ArcaDataConfig(source=data.source, langs=_langs(data, LOW_RESOURCE),
                                                  data_dir=data.data_dir, max_per_lang=data.max_per_lang), split)
         else:
             if not isinstance(data.path, dict) or split not in data.path:
@@ -137,11 +140,13 @@ def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None) -> tup
     elif task == "classification":
         examples = [ex for lang in _langs(data, ("tha", "vie", "ind")) for ex in
                     benchmarks.sib200(data.data_dir, lang=lang, split=split)]
-    elif task == "nli":
-        examples = benchmarks.indonli(data.data_dir, split="val" if split == data.train_split else split)
-    else:
+    elif task == "nli":  # train / dev: IndoNLI val less / its 20% dev (as the benchmark's task); else that split
+        examples = carve_dev(benchmarks.indonli(data.data_dir, split="val"), split) if split in ("train", "dev") \
+            else benchmarks.indonli(data.data_dir, split=split)
+    else:  # train / dev: XCOPA val less / its 20% dev (as the benchmark's task); else that split
         examples = [ex for lang in _langs(data, ("ind", "tam")) for ex in
-                    benchmarks.xcopa(data.data_dir, lang=lang, split="val" if split == data.train_split else split)]
+                    (carve_dev(benchmarks.xcopa(data.data_dir, lang=lang, split="val"), split)
+                     if split in ("train", "dev") else benchmarks.xcopa(data.data_dir, lang=lang, split=split))]
     langs = sorted({getattr(ex, "lang", None) or ex.lang1 for ex in examples})
     if task == "sts":
         return lasr_data.sts_data(model, examples, use_gold=gold), langs
@@ -174,7 +179,10 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     start = LaSRHead(head_config)
     if start.probe is not None and not resume:
         features, labels = probe_training_set(start, arca, task, train)
-        start.set_probe(fit_logistic(features, labels))
+        if classes:  # fit on the class names, as the evaluators' probes do, so both fits are the same
+            start.set_probe(fit_logistic(features, np.array(classes)[labels]), classes)
+        else:
+            start.set_probe(fit_logistic(features, labels))
     lasr, arca, history = train_lasr(task, train, dev, head=start, arca=arca, config=train_config,
                                      out_dir=out_dir, resume=resume, show_progress=show_progress)
     steps = [h for h in history if "step" in h]

@@ -1,0 +1,59 @@
+"""The probe LaSR's linear path starts from: ``linear_from_probe`` reproduces scikit-learn's probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lira.lasr.head import LaSRConfig, LaSRHead
+from lira.lasr.linear_probe import fit_logistic, linear_from_probe, pair_features
+
+
+def data(classes: int, n: int = 90, d: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % classes
+    x = (rng.normal(size=(n, d)) + y[:, None] * 0.8).astype(np.float32)
+    return x, y
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_softmax_of_the_linear_map_is_predict_proba(classes):
+    x, y = data(classes)
+    probe = fit_logistic(x, y)
+    weight, bias = linear_from_probe(probe, classes)
+    probs = torch.softmax(torch.from_numpy(x).double() @ weight.T + bias, -1).numpy()
+    np.testing.assert_allclose(probs, probe.predict_proba(x), atol=1e-5)
+
+
+def test_one_output_is_the_binary_decision_value_and_missing_classes_are_never_predicted():
+    x, y = data(2)
+    probe = fit_logistic(x, y)
+    weight, bias = linear_from_probe(probe, 1)
+    np.testing.assert_allclose((torch.from_numpy(x).double() @ weight.T + bias).squeeze(-1).numpy(),
+                               probe.decision_function(x), atol=1e-4)
+    weight, bias = linear_from_probe(fit_logistic(x, y * 2), 3)  # classes 0 and 2 of 3
+    assert bias[1] == -30.0 and torch.all(weight[1] == 0)
+    with pytest.raises(ValueError, match="binary probe"):
+        linear_from_probe(fit_logistic(*data(3)), 1)
+    with pytest.raises(ValueError, match="at least two classes"):
+        fit_logistic(x, np.zeros(len(x)))
+
+
+def test_pair_features_agree_in_numpy_and_torch():
+    u, v = np.random.default_rng(1).normal(size=(2, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(pair_features(torch.from_numpy(u), torch.from_numpy(v)).numpy(), pair_features(u, v))
+
+
+def test_head_predicts_the_probe_at_start():
+    head = LaSRHead(LaSRConfig(dim=4, width=8, heads=2, ff=16, num_classes=3, probe="single")).eval()
+    z = torch.randn(30, 2, 1, 4)
+    features = head(z, "tha").features
+    probe = fit_logistic(features.detach().numpy(), np.arange(30) % 3)
+    head.set_probe(probe)
+    probs = torch.softmax(head(z, "tha").logits, -1).detach().numpy()
+    np.testing.assert_allclose(probs, probe.predict_proba(features.detach().numpy()), atol=1e-5)
+    with pytest.raises(ValueError, match="no linear path"):
+        LaSRHead(LaSRConfig(dim=4, width=8, heads=2, ff=16, num_classes=3)).set_probe(probe)
+    with pytest.raises(ValueError, match="probe must be one of"):
+        LaSRConfig(probe="deep")

@@ -1,0 +1,30 @@
+"""``BestWeights``: the best dev score seen is kept, step 0 included, ties keep the earlier step, and a resumed
+run remembers it."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lira.training.selection import BestWeights
+
+
+def test_keeps_the_best_step_and_restores_it(tmp_path):
+    module = nn.Linear(2, 1)
+    keeper = BestWeights(tmp_path, "head", {"head": module}, "accuracy")
+    start = {k: v.clone() for k, v in module.state_dict().items()}
+    assert keeper.update(0, {"accuracy": 0.5})
+    nn.init.ones_(module.weight)
+    assert not keeper.update(10, {"accuracy": 0.5})  # a tie keeps the earlier step
+    assert not keeper.update(20, {"loss": 1.0})  # no dev metric: nothing to compare
+    keeper.restore()
+    assert torch.equal(module.weight, start["weight"])
+    assert keeper.summary() == {"metric": "accuracy", "kept_step": 0, "dev_step0": 0.5, "dev_kept": 0.5}
+    nn.init.zeros_(module.weight)
+    assert keeper.update(30, {"accuracy": 0.7})
+    resumed = BestWeights(tmp_path, "head", {"head": module}, "accuracy")
+    resumed.resume()
+    nn.init.ones_(module.weight)
+    resumed.restore()
+    assert torch.equal(module.weight, torch.zeros_like(module.weight)) and resumed.summary()["kept_step"] == 30
+    assert resumed.summary()["dev_step0"] == 0.5
