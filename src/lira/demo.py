@@ -2,10 +2,13 @@
 
 For each seed it trains Arca (stage 1) and LaSR (stage 2) on the product set's training split, then scores
 on the test split, per language, nDCG@10 of: the frozen multilingual backbone, translate-test (the offline
-lexicon translator + the English encoder), the untrained dual path ``[g(x); h(T(x))]`` and LiRA (mean and
-standard deviation over the seeds). Features go through the feature cache, so reruns are fast. It prints a
-table and writes ``<out_dir>/<timestamp>/report.md`` and ``results.json``. ``train=False`` scores the
-frozen backbone only.
+lexicon translator + the English encoder), the untrained dual path ``[g(x); h(T(x))]``, LiRA at step 0
+(nothing trained: it equals the dual path, the best untrained combination of its parts) and LiRA (mean and
+standard deviation over the seeds; each stage keeps its best step on the product set's dev split). The English
+encoder is the anchor space chosen for the product set on dev (``benchmarks/anchor_dev_choices.py``: ``both``,
+multilingual-e5 and MiniLM reading the English side by side). Features go through the feature cache, so
+reruns are fast. It prints a table and writes ``<out_dir>/<timestamp>/report.md`` and ``results.json``.
+``train=False`` scores the frozen backbone only.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from lira import __version__
-from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL, load_backbone
+from lira.backbones import DEFAULT_MULTILINGUAL, english_spec, load_backbone
 from lira.baselines import DualPathUntrained, TranslateTest
-from lira.cache import CachedBackbone, FeatureCache
+from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.data.io import atomic_write, write_json
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.evaluation.retrieval import RetrievalEvaluator
@@ -39,7 +42,7 @@ class DemoConfig:
     split (BENCHMARKS.md)."""
 
     backbone: str = DEFAULT_MULTILINGUAL
-    english: str = DEFAULT_ENGLISH
+    english: str = "both"
     split: str = "test"
     langs: Sequence[str] = field(default_factory=lambda: PRODUCT_LANGS)
     out_dir: Path = Path("runs")
@@ -97,6 +100,20 @@ def _train_lira(config: DemoConfig, seed: int, run_dir: Path):
     return LiRAModel.load(summary["model"], cache_dir=config.cache_dir)
 
 
+def _untrained_lira(config: DemoConfig, frozen: Any, english: Any) -> Any:
+    """LiRA with nothing trained: the identity adaptor, the uniform Actor, the head at its start."""
+    from lira.arca.adaptor import AdaptorConfig
+    from lira.arca.model import ArcaConfig, ArcaModel
+    from lira.lasr.head import LaSRConfig, LaSRHead
+    from lira.model import LiRAConfig, LiRAModel
+
+    arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=frozen.dim, en_dim=english.dim)))
+    head = LaSRHead(LaSRConfig(dim=arca.config.adaptor.out_dim, languages=list(config.langs)))
+    model = LiRAModel(LiRAConfig(lr_backbone=config.backbone, en_backbone=config.english, task="retrieval"),
+                      arca, head, cache_dir=config.cache_dir)
+    return model.share_backbones(frozen, english)
+
+
 def run_demo(config: DemoConfig) -> Path:
     """Run the demo; returns the run folder holding ``report.md`` and ``results.json``."""
     from lira.translators.lexicon import LexiconTranslator
@@ -128,9 +145,10 @@ def run_demo(config: DemoConfig) -> Path:
     evaluate("frozen backbone", frozen)
     if config.train:
         lexicons = {lang: LexiconTranslator.for_products(lang) for lang in datasets}
-        english = CachedBackbone(load_backbone(config.english), cache)
+        english = cached_backbone(english_spec(config.english), cache)
         evaluate("translate-test", TranslateTest(english, lexicons.get))
         evaluate("dual path (untrained)", DualPathUntrained(frozen, english, lexicons.get))
+        evaluate("LiRA at step 0", _untrained_lira(config, frozen, english))
         for seed in config.seeds:
             evaluate("LiRA", _train_lira(config, seed, run_dir))
     seconds = time.perf_counter() - start

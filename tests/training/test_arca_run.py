@@ -98,3 +98,14 @@ def test_llm_judge_critic_from_config_falls_back_offline(chat_server, tmp_path):
     with pytest.warns(UserWarning, match="1 item"):
         scores = critic.score(["giày"], [[Candidate("shoes", "gold")]], lang="vie")
     assert scores[0][0].valid is False and scores[0][0].reason.startswith("fallback")
+
+
+def test_product_pairs_never_hold_a_test_only_lexicon_term():
+    from lira.data.products import heldout_lexicon_terms
+    from lira.training.arca_run import product_parallel
+    from lira.translators.lexicon import LexiconTranslator
+
+    keep = heldout_lexicon_terms("urd", segmenter=LexiconTranslator)
+    for split in ("train", "dev"):
+        terms = {ex.text for ex in product_parallel("urd", split) if str(ex.id).startswith("lexicon:")}
+        assert terms and terms <= keep

