@@ -18,25 +18,16 @@ import argparse
 import json
 import statistics
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from lira.backbones import ENGLISH_SPACES
 from lira.benchmark.config import BenchmarkConfig
 from lira.benchmark.models import FAMILY
 from lira.benchmark.runner import Benchmark, not_applicable
-from lira.tasks import TaskSpec, get_task
+from lira.tasks import get_task
 
 TASKS = ("sib200-bitext", "sib200", "xnli", "myxnli", "xcopa", "products")
 METHODS = ("translate-test", "dual-path", "lira-step0")
-
-
-def dev_view(task: TaskSpec) -> TaskSpec:
-    """``task`` whose "test" split is its dev split (capped like its training split)."""
-    loader = task.loader
-    assert loader is not None
-    return replace(task, max_test=task.max_train,
-                   loader=lambda root, subset, split: loader(root, subset, "dev" if split == "test" else split))
 
 
 def main() -> None:
@@ -52,7 +43,7 @@ def main() -> None:
                                  english_spaces={family: space for family in set(FAMILY.values())},
                                  **({"subsets": 1, "max_test": 30, "max_train": 48} if args.quick else {}))
         bench = Benchmark(config)
-        bench.tasks = [dev_view(get_task(name)) for name in TASKS]
+        bench.tasks = [get_task(name).dev_view() for name in TASKS]
         bench.eval_split = "dev"
         for s in bench.subjects():
             for method in METHODS:

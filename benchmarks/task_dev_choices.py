@@ -1,64 +1,59 @@
-"""Stage-2 settings for the benchmark's task families, chosen on SIB-200 *dev* (never on test).
+"""Stage-2 learning rates of the benchmark's task families, chosen on dev splits only (never on test).
 
-Trains LiRA (seed 0) on SIB-200 train exactly as ``lira benchmark`` does, for a few LaSR learning rates and
-step counts (and the DocQueue on or off for the bitext-trained embedding head), and scores topic
-classification and bitext mining on the SIB-200 dev split (99 sentences per language, 14 languages), beside
-the frozen backbone. Usage::
+Trains LiRA (seed 0) exactly as ``lira benchmark`` does, with the LaSR learning rate of every head set to each
+value of ``--lr``, and reports per task family the dev score at step 0 (nothing trained), the dev score of the
+kept step (the best seen on dev, step 0 included) and that step: SIB-200 dev (bitext: the embedding family;
+classification), 20% of the XNLI / myXNLI training half, 20% of IndoNLI and XCOPA val, the product set's dev
+queries. Usage::
 
-    python benchmarks/task_dev_choices.py --data-dir ../shared/data --out runs/task-dev
+    python benchmarks/task_dev_choices.py --data-dir ../shared/data --out runs/task-dev [--lr 1e-4 1e-3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
-from dataclasses import replace
+import time
 from pathlib import Path
 
-from lira.benchmark.config import FULL, BenchmarkConfig, Variant
+from lira.benchmark.config import BenchmarkConfig
+from lira.benchmark.models import FAMILY
 from lira.benchmark.runner import Benchmark
-from lira.data import benchmarks
 from lira.tasks import get_task
 
-
-def dev_task(name: str):
-    """The task with its test split replaced by SIB-200 dev."""
-    task = get_task(name)
-    load = benchmarks.sib200 if task.type == "classification" else benchmarks.sib200_parallel
-    return replace(task, loader=lambda root, subset, split: load(root, lang=subset,
-                                                                   split="train" if split == "train" else "dev"))
+TASKS = ("sib200-bitext", "sib200", "xnli", "myxnli", "indonli", "xcopa", "products")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("runs/task-dev"))
+    parser.add_argument("--lr", type=float, nargs="+", default=[1e-4, 1e-3])
     args = parser.parse_args()
-    results = {}
-    settings = [(1e-4, 400), (1e-3, 400), (1e-3, 1000)]
-    for lr, steps in settings:
-        config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out / f"lr{lr}-steps{steps}", seeds=(0,),
-                                 tasks=("sib200", "sib200-bitext"), lasr_lr=lr, lasr_lr_heads=lr, lasr_steps=steps)
+    start = time.perf_counter()
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for lr in args.lr:
+        config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out / f"lr{lr}", seeds=(0,), tasks=TASKS,
+                                 lasr_lr=lr, lasr_lr_heads=lr)
         bench = Benchmark(config)
-        bench.tasks = [dev_task("sib200"), dev_task("sib200-bitext")]
-        variants = [FULL, Variant("no queues", queues=False)]
-        for s in bench.subjects():
-            if lr == settings[0][0] and steps == settings[0][1]:
-                bench.score(s, "frozen", None, "dev")
-            for variant in variants:
-                if variant.queues or s.task.type == "bitext":
-                    bench.score(s, "lira", 0, "dev", variant=variant)
-        for row in bench.rows:
-            key = f"{row['task']} {row['method']} {row['variant']} lr={lr} steps={steps}" \
-                if row["method"] == "lira" else f"{row['task']} frozen"
-            results.setdefault(key, []).append(row["main_score"])
-        print({k: round(100 * statistics.mean(v), 2) for k, v in results.items()}, flush=True)
-    summary = {k: 100 * statistics.mean(v) for k, v in results.items()}
+        bench.tasks = [get_task(name).dev_view() for name in TASKS]
+        models = bench.seed_models(0)
+        for name in TASKS:
+            models.model(name)  # trains the family's head, selecting its step on the family's dev split
+            kept = models.kept[FAMILY[name]]
+            table.setdefault(FAMILY[name], {})[f"lr {lr}"] = kept
+            print(f"lr {lr} {FAMILY[name]}: dev {kept['metric']} step 0 {100 * kept['dev_step0']:.2f}, kept step "
+                  f"{kept['kept_step']} {100 * kept['dev_kept']:.2f}", flush=True)
+    lines = ["| family | dev metric | step 0 | " + " | ".join(f"lr {lr}: kept (step)" for lr in args.lr) + " |",
+             "|---|---|---|" + "---|" * len(args.lr)]
+    for family, by_lr in table.items():
+        first = next(iter(by_lr.values()))
+        cells = [f"{100 * by_lr[f'lr {lr}']['dev_kept']:.2f} ({by_lr[f'lr {lr}']['kept_step']})" for lr in args.lr]
+        lines.append(f"| {family} | {first['metric']} | {100 * first['dev_step0']:.2f} | " + " | ".join(cells) + " |")
+    print("\n".join(lines))
+    print(f"wall time {time.perf_counter() - start:.0f} s")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "dev_choices.json").write_text(json.dumps(summary, indent=2))
-    for k, v in summary.items():
-        print(f"{k}: {v:.2f}")
+    (args.out / "task_dev_choices.json").write_text(json.dumps(table, indent=2))
 
 
 if __name__ == "__main__":

@@ -55,7 +55,8 @@ def load_backbone(spec: str) -> BaseBackbone:
                 raise ValueError(f"unknown option {key!r} in backbone spec {spec!r}")
             options[key] = int(value) if key in ("max_length", "batch_size") else value
         return HFBackbone(path, **options)  # type: ignore[arg-type]
-    raise ValueError(f"unknown backbone spec {spec!r}; valid: {', '.join(SPECS)}")
+    raise ValueError(f"unknown backbone spec {spec!r}; valid: {', '.join(SPECS)} (English anchor spaces, where an "
+                     f"English encoder is asked for: {', '.join(ENGLISH_SPACES)})")
 
 
 __all__ = ["Backbone", "BaseBackbone", "Role", "l2_normalize", "validate_texts", "load_backbone",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,15 @@ class TaskSpec:
             if s.name == name:
                 return s
         raise KeyError(f"task {self.name} has no subset {name!r}; valid: {', '.join(s.name for s in self.subsets)}")
+
+    def dev_view(self) -> TaskSpec:
+        """This task with its dev split in the place of its test split (capped like its training split): what
+        the dev-choice scripts score, so that nothing is chosen on a test split."""
+        loader = self.loader
+        if loader is None:
+            raise ValueError(f"task {self.name} has no loader")
+        return replace(self, max_test=self.max_train,
+                       loader=lambda root, subset, split: loader(root, subset, "dev" if split == "test" else split))
 
     def load(self, data_dir: str | Path, subset: str, split: str, *, cap: int | None = None) -> list[Any]:
         """Records of ``subset`` for ``split`` (``train``, ``dev`` or ``test``; a task without a dev split gives
