@@ -142,10 +142,25 @@ class SeedModels:
               step0: bool = False) -> LiRAModel:
         """The LiRA model for ``task_name``'s family (trained on first use; ``train`` overrides the task's
         training records, e.g. few-shot subsets, and ``tag`` names that model). ``step0``: LiRA with nothing
-        trained, neither stage (the untrained Arca, the head at its starting point)."""
-        family = FAMILY[task_name] + (f"-{tag}" if tag else "") + ("-step0" if step0 else "")
+        trained, neither stage (the untrained Arca, the head at its starting point).
+
+        The trained model is the better on the family's dev split of two candidates: LiRA after both stages
+        (stage 2 keeps its best dev step) and LiRA at step 0; a tie keeps step 0. So stage 1 is kept only
+        where the family's dev split says it helps (its own selection looks at bitext retrieval only)."""
+        family = FAMILY[task_name] + (f"-{tag}" if tag else "")
+        if step0:
+            if family + "-step0" not in self.lira:
+                self.lira[family + "-step0"] = self._train(task_name, family + "-step0", train, True)
+            return self.lira[family + "-step0"]
         if family not in self.lira:
-            self.lira[family] = self._train(task_name, family, train, step0)
+            trained = self._train(task_name, family, train, False)
+            untrained = self.model(task_name, train=train, tag=tag, step0=True)
+            kept, start = self.kept[family], self.kept[family + "-step0"]
+            kept["dev_untrained"] = start.get("dev_kept")
+            use_start = start.get("dev_kept") is not None and kept.get("dev_kept") is not None and \
+                start["dev_kept"] >= kept["dev_kept"]
+            kept["kept_model"] = "step 0 (untrained)" if use_start else "trained"
+            self.lira[family] = untrained if use_start else trained
         return self.lira[family]
 
     def _arca(self, english: str, step0: bool) -> ArcaModel:

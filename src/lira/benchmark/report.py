@@ -180,18 +180,25 @@ def selection_rows(bench: Any) -> list[dict[str, Any]]:
 
 
 def selection_table(bench: Any) -> str:
-    """The full method's kept checkpoints: per model, English anchor, dev metric at step 0 and at the kept step."""
-    rows = [r for r in selection_rows(bench) if r["variant"] == "full" and r.get("kept_step") is not None]
+    """The full method's kept checkpoints: per stage-1 run (adaptor, Actor) and per task family (the LaSR head:
+    dev of LiRA at step 0, after stage 1, at the kept stage-2 step, and which model the family keeps)."""
+    rows = [r for r in selection_rows(bench) if r["variant"] == "full" and r.get("kept_step") is not None
+            and not r["model"].endswith("-step0")]
     if not rows:
         return "(no model was selected on a dev split)"
+
+    def pct(value: Any) -> str:
+        return "-" if value is None else f"{100 * value:.2f}"
+
     body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
-             r.get("english", r["model"].removeprefix("arca ")), r["metric"], f"{100 * r['dev_step0']:.2f}",
-             str(r["kept_step"]), f"{100 * r['dev_kept']:.2f}"] for r in rows]
-    kept0 = sum(r["kept_step"] == 0 for r in rows)
-    note = (f"\n\nStep 0 was kept (training did not improve dev) in {kept0} of {len(rows)} selections."
-            if kept0 else "")
-    return table(body, ["model", "seed", "English anchor", "dev metric", "dev at step 0", "kept step",
-                        "dev at kept step"]) + note
+             r.get("english", r["model"].removeprefix("arca ")), r["metric"], pct(r.get("dev_untrained")),
+             pct(r["dev_step0"]), str(r["kept_step"]), pct(r["dev_kept"]), r.get("kept_model", "-")]
+            for r in rows]
+    kept0 = sum(r.get("kept_model", "").startswith("step 0") or r["kept_step"] == 0 for r in rows)
+    note = (f"\n\nTraining did not improve dev (step 0 kept) in {kept0} of {len(rows)} selections." if kept0 else "")
+    return table(body, ["model", "seed", "English anchor", "dev metric", "dev, LiRA at step 0",
+                        "dev at stage-2 step 0 (after stage 1)", "kept stage-2 step", "dev at kept step",
+                        "kept model"]) + note
 
 
 def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int], cache: dict[str, Any]) -> Path:
@@ -239,6 +246,10 @@ feature cache: {cache}.
 {main_tables(bench)}
 
 ## Checkpoints kept on dev (full method)
+
+Stage 1 keeps the adaptor of its best dev bitext retrieval and the Actor of its best dev candidate choice (step 0
+included); each family's LaSR head keeps its best dev step, and the family then keeps the better on its dev split
+of that model and LiRA at step 0 (nothing trained).
 
 {selection_table(bench)}
 
