@@ -99,7 +99,7 @@ def _products(root: Path, subset: str, split: str) -> list[Any]:
 TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("tatoeba", "bitext", tuple(Subset(c, c) for c in TATOEBA_LANGS), "tatoeba/data/tatoeba/v1/",
              "test: up to 500 pairs per language (a fixed hashed subset; tam has 307); no training data (the "
-             "models are trained on SIB-200 train)", "accuracy", "none",
+             "models are trained on the stage-1 parallel data)", "accuracy", "none",
              "Artetxe & Schwenk (2019), LASER Tatoeba test set", _tatoeba, max_test=500),
     TaskSpec("sib200-bitext", "bitext", tuple(Subset(c, c) for c in LOW_RESOURCE), "sib200/data/annotated/",
              "test: SIB-200 test split (FLORES devtest) against the 204 English sentences; stage 1 and the "
