@@ -65,7 +65,8 @@ def test_demo_trains_lira_beside_the_peers(tmp_path):
                         arca_steps=4, lasr_steps=4, max_per_lang=12)
     run_dir = run_demo(config)
     scores = json.loads((run_dir / "results.json").read_text())["scores"]
-    assert set(scores) == {"frozen backbone", "translate-test", "dual path (untrained)", "LiRA"}
+    assert set(scores) == {"frozen backbone", "translate-test", "dual path (untrained)", "LiRA at step 0", "LiRA"}
+    assert scores["LiRA at step 0"] == scores["dual path (untrained)"]  # nothing trained: LiRA starts at its parts
     assert len(scores["LiRA"]["vie"]) == 2 and all(0 < v <= 1 for v in scores["LiRA"]["vie"])
     assert (run_dir / "seed-1" / "lasr" / "model" / "README.md").is_file()
     assert " ± " in (run_dir / "report.md").read_text()
