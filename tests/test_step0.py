@@ -55,6 +55,15 @@ def step0(task: str, data_fn, train, lr, en, tmp_path, **kwargs) -> LiRAModel:
     return model.share_backbones(lr, en)
 
 
+def assert_same_items(evaluator, model: LiRAModel, records, lr, en) -> dict:
+    """Score LiRA at step 0 and the dual-path peer with ``evaluator`` on the records' gold English; assert the
+    same per-item results and return the peer's."""
+    translator = gold_translator_for(records)
+    peer = evaluator(DualPathUntrained(lr, en, lambda lang: None), translator=translator)
+    assert evaluator(model, translator=translator)["items"] == peer["items"]
+    return peer
+
+
 def english(text: str) -> str:
     """A toy "translation": the same words reversed and prefixed, so the English encoder sees other tokens."""
     return " ".join(f"en{w}" for w in reversed(text.split()))
@@ -68,11 +77,7 @@ def test_classification_step0_is_the_dual_path_probe(encoders, tmp_path):
     train, test = make[:120], make[120:]
     model = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path,
                   classes=sorted({r.label for r in make}))
-    tr = gold_translator_for(make)
-    evaluator = ClassificationEvaluator(train, test, "vie")
-    peer = evaluator(DualPathUntrained(lr, en, lambda lang: None), translator=tr)
-    ours = evaluator(model, translator=tr)
-    assert ours["items"] == peer["items"]
+    peer = assert_same_items(ClassificationEvaluator(train, test, "vie"), model, make, lr, en)
     assert 0.4 < peer["main_score"] < 1.0  # a non-trivial probe, so the equality is informative
 
 
@@ -87,12 +92,8 @@ def test_nli_step0_is_the_dual_path_probe(encoders, tmp_path):
         make.append(NLIExample("vie", p, h, labels[i % 3], premise_en=english(p), hypothesis_en=english(h)))
     train, test = make[:150], make[150:]
     model = step0("nli", lasr_data.nli_data, train, lr, en, tmp_path)
-    tr = gold_translator_for(make)
-    evaluator = NLIEvaluator(train, test, "vie")
-    peer = evaluator(DualPathUntrained(lr, en, lambda lang: None), translator=tr)
-    ours = evaluator(model, translator=tr)
-    assert ours["items"] == peer["items"]
-    assert peer["main_score"] > 0.4
+    peer = assert_same_items(NLIEvaluator(train, test, "vie"), model, make, lr, en)
+    assert peer["main_score"] > 0.4  # a non-trivial probe, so the equality is informative
 
 
 def test_choice_step0_is_the_dual_path_probe(encoders, tmp_path):
@@ -107,12 +108,8 @@ def test_choice_step0_is_the_dual_path_probe(encoders, tmp_path):
                                   choices_en=tuple(english(c) for c in choices)))
     train, test = make[:80], make[80:]
     model = step0("choice", lasr_data.choice_data, train, lr, en, tmp_path)
-    tr = gold_translator_for(make)
-    evaluator = ChoiceEvaluator(train, test, "vie")
-    peer = evaluator(DualPathUntrained(lr, en, lambda lang: None), translator=tr)
-    ours = evaluator(model, translator=tr)
-    assert ours["items"] == peer["items"]
-    assert peer["main_score"] > 0.6
+    peer = assert_same_items(ChoiceEvaluator(train, test, "vie"), model, make, lr, en)
+    assert peer["main_score"] > 0.6  # a non-trivial probe, so the equality is informative
 
 
 def test_bitext_step0_is_the_frozen_backbone(tmp_path):
