@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from lira.backbones import ENGLISH_SPACES
+from lira.benchmark.config import ENGLISH_SPACES as FAMILY_SPACES
 from lira.benchmark.config import BenchmarkConfig
 from lira.benchmark.models import FAMILY
 from lira.benchmark.runner import Benchmark, not_applicable
@@ -40,7 +41,7 @@ def main() -> None:
     scores: dict[str, dict[str, dict[str, float]]] = {}
     for space in ENGLISH_SPACES:
         config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out / space, seeds=(0,), tasks=TASKS,
-                                 english_spaces={family: space for family in set(FAMILY.values())},
+                                 english_spaces=dict.fromkeys(FAMILY_SPACES, space),
                                  **({"subsets": 1, "max_test": 30, "max_train": 48} if args.quick else {}))
         bench = Benchmark(config)
         bench.tasks = [get_task(name).dev_view() for name in TASKS]

@@ -64,9 +64,16 @@ def test_demo_trains_lira_beside_the_peers(tmp_path):
     config = DemoConfig(langs=("vie",), out_dir=tmp_path, cache_dir=tmp_path / "cache", seeds=(0, 1),
                         arca_steps=4, lasr_steps=4, max_per_lang=12)
     run_dir = run_demo(config)
-    scores = json.loads((run_dir / "results.json").read_text())["scores"]
+    results = json.loads((run_dir / "results.json").read_text())
+    scores = results["scores"]
     assert set(scores) == {"frozen backbone", "translate-test", "dual path (untrained)", "LiRA at step 0", "LiRA"}
-    assert scores["LiRA at step 0"] == scores["dual path (untrained)"]  # nothing trained: LiRA starts at its parts
+    # nothing trained: LiRA starts at its parts, combined with the English weight chosen on dev
+    peer = {0.0: "frozen backbone", 0.5: "dual path (untrained)", 1.0: "translate-test"}
+    weight = results["english_weight_step0"]
+    assert weight in (0.0, 0.25, 0.5, 0.75, 1.0) and f"English half of the dual path {weight}" in (
+        run_dir / "report.md").read_text()
+    if weight in peer:
+        assert scores["LiRA at step 0"] == pytest.approx(scores[peer[weight]], abs=1e-6)
     assert len(scores["LiRA"]["vie"]) == 2 and all(0 < v <= 1 for v in scores["LiRA"]["vie"])
     assert (run_dir / "seed-1" / "lasr" / "model" / "README.md").is_file()
     assert " ± " in (run_dir / "report.md").read_text()
@@ -84,3 +91,20 @@ def test_eval_retrieval_on_a_beir_folder(tmp_path):
     result = runner.invoke(app, ["eval", "retrieval", "--data", str(folder), "--lang", "vi", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["results"]["vie"]["ndcg@10"] == pytest.approx(1.0)
+
+
+def test_read_texts_keeps_lines_exact_and_reads_tsv_headers(tmp_path):
+    import typer
+
+    from lira.cli_options import read_texts
+
+    src = tmp_path / "texts.txt"
+    src.write_text("one\u2028still one\r\ntwo\x0bstill two\n", encoding="utf-8")
+    assert read_texts(src, "text") == ["one\u2028still one", "two\x0bstill two"]  # split on \n only
+    table = tmp_path / "texts.tsv"
+    table.write_text("id\ttext\n1\tgiày đen\n2\tnồi cơm\n", encoding="utf-8")
+    assert read_texts(table, "text") == ["giày đen", "nồi cơm"]  # the header is not a text
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(typer.Exit):
+        read_texts(empty, "text")

@@ -128,3 +128,12 @@ def test_choose_picks_among_the_candidates(fake_backbones, tmp_path):  # noqa: F
     assert model.choose(["a"], [[]], lang="vie") == [None]
     with pytest.raises(ValueError, match="2 texts but 1 candidate pools"):
         model.choose(["a", "b"], [[good]], lang="vie")
+
+
+def test_with_english_weight_moves_between_the_two_paths(model):
+    texts, english = ["giày chạy bộ nike màu đen", "nồi cơm điện"], ["black nike running shoes", "rice cooker"]
+    halves = {w: model.with_english_weight(w).encode(texts, lang="vie", translations=english) for w in (0, 0.5, 1)}
+    half = halves[0.5].shape[1] // 2
+    assert np.allclose(halves[0][:, half:], 0) and np.allclose(halves[1][:, :half], 0)
+    np.testing.assert_array_equal(halves[0.5], model.encode(texts, lang="vie", translations=english))
+    assert model.lasr.config.english_weight == 0.5  # the original is unchanged

@@ -15,7 +15,7 @@ import pytest
 
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
-from lira.baselines import DualPathUntrained
+from lira.baselines import DualPathUntrained, TranslateTest
 from lira.benchmark.translations import gold_translator as gold_translator_for
 from lira.cache import CachedBackbone, FeatureCache
 from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample
@@ -44,14 +44,18 @@ def encoders(tmp_path):
     return CachedBackbone(WordBackbone("lr", 48), cache), CachedBackbone(WordBackbone("en", 32), cache)
 
 
-def step0(task: str, data_fn, train, lr, en, tmp_path, **kwargs) -> LiRAModel:
-    """LiRA with an untrained Arca and a head after 0 steps (its linear path set to the probe's solution)."""
+def step0(task: str, data_fn, train, lr, en, tmp_path, dev=None, weights=(0.5, 0.0, 0.25, 0.75, 1.0),
+          **kwargs) -> LiRAModel:
+    """LiRA with an untrained Arca and a head after 0 steps (its linear path set to the probe's solution; with
+    ``dev``, the dual path's English weight chosen on it among ``weights``)."""
     arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=lr.dim, en_dim=en.dim, hidden=16)))
     config = LiRAConfig(lr_backbone=lr.name, en_backbone=en.name, translator="none")
     probe = LiRAModel(config, arca, LaSRHead(LaSRConfig(dim=lr.dim)), cache_dir=tmp_path).share_backbones(lr, en)
-    model, _ = fit_lasr(task, data_fn(probe, train, use_gold=True, **kwargs), None, arca=arca, model=config,
-                        langs=["vie"], head={"width": 16, "heads": 2, "ff": 32}, out_dir=tmp_path / task,
-                        train_config=LaSRTrainConfig(steps=0), show_progress=False)
+    model, _ = fit_lasr(task, data_fn(probe, train, use_gold=True, **kwargs),
+                        None if dev is None else data_fn(probe, dev, use_gold=True, **kwargs), arca=arca,
+                        model=config, langs=["vie"], head={"width": 16, "heads": 2, "ff": 32},
+                        out_dir=tmp_path / task, train_config=LaSRTrainConfig(steps=0, english_weights=list(weights)),
+                        show_progress=False)
     return model.share_backbones(lr, en)
 
 
@@ -128,3 +132,31 @@ def test_bitext_step0_is_the_frozen_backbone(tmp_path):
     np.testing.assert_allclose(src @ tgt.T, x @ y.T, atol=1e-6)
     evaluator = BitextEvaluator(pairs, "vie")
     assert evaluator(model)["items"] == evaluator(lr)["items"]
+
+
+def test_english_weight_is_chosen_on_dev_and_its_ends_are_the_single_path_peers(encoders, tmp_path):
+    """Where only the English side carries the label, the dev split moves the weight towards English (the
+    first best of the tried weights), and at the weights 1 and 0 LiRA at step 0 predicts exactly what
+    translate-test's and the frozen backbone's probes predict."""
+    lr, en = encoders
+    rng = random.Random(4)
+    make = []
+    for i in range(240):
+        topic = WORDS[i % 3]
+        en_text = english(f"{topic} {sentence(rng, 3)}")
+        make.append(ClassificationExample("vie", sentence(rng), topic, en=en_text))  # the LRL side is noise
+    train, dev, test = make[:120], make[120:180], make[180:]
+    classes = sorted({r.label for r in make})
+    model = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path / "dev", dev=dev,
+                  classes=classes)
+    metrics = model.config.metrics
+    dev_scores = {w: metrics[f"dev accuracy at step 0, English weight {w}"] for w in (0.5, 0.0, 0.25, 0.75, 1.0)}
+    chosen = model.lasr.config.english_weight
+    assert metrics["English weight (chosen on dev)"] == chosen == max(dev_scores, key=dev_scores.__getitem__)
+    assert chosen > 0.5 and dev_scores[chosen] > dev_scores[0.5] > dev_scores[0.0]
+    translator = gold_translator_for(make)
+    evaluator = ClassificationEvaluator(train, test, "vie")
+    for weight, peer in ((1.0, TranslateTest(en, lambda lang: None)), (0.0, lr)):
+        model = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path / str(weight),
+                      weights=(weight,), classes=classes)
+        assert evaluator(model, translator=translator)["items"] == evaluator(peer, translator=translator)["items"]

@@ -100,18 +100,24 @@ def _train_lira(config: DemoConfig, seed: int, run_dir: Path):
     return LiRAModel.load(summary["model"], cache_dir=config.cache_dir)
 
 
-def _untrained_lira(config: DemoConfig, frozen: Any, english: Any) -> Any:
-    """LiRA with nothing trained: the identity adaptor, the uniform Actor, the head at its start."""
+def _untrained_lira(config: DemoConfig, frozen: Any, english: Any, datasets: list[Any]) -> Any:
+    """LiRA with nothing trained: the identity adaptor, the uniform Actor, the head at its start, with the
+    dual path's English weight chosen on the product set's dev queries (as training starts)."""
     from lira.arca.adaptor import AdaptorConfig
     from lira.arca.model import ArcaConfig, ArcaModel
     from lira.lasr.head import LaSRConfig, LaSRHead
     from lira.model import LiRAConfig, LiRAModel
+    from lira.training.lasr_data import retrieval_data
+    from lira.training.lasr_run import choose_english_weight
+    from lira.training.lasr_trainer import ENGLISH_WEIGHTS
 
     arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=frozen.dim, en_dim=english.dim)))
-    head = LaSRHead(LaSRConfig(dim=arca.config.adaptor.out_dim, languages=list(config.langs)))
+    head_config = LaSRConfig(dim=arca.config.adaptor.out_dim, languages=list(config.langs))
     model = LiRAModel(LiRAConfig(lr_backbone=config.backbone, en_backbone=config.english, task="retrieval"),
-                      arca, head, cache_dir=config.cache_dir)
-    return model.share_backbones(frozen, english)
+                      arca, LaSRHead(head_config), cache_dir=config.cache_dir).share_backbones(frozen, english)
+    dev = retrieval_data(model, datasets, "dev")
+    head, _ = choose_english_weight(head_config, arca, "retrieval", None, dev, list(ENGLISH_WEIGHTS), seed=0)
+    return LiRAModel(model.config, arca, head, cache_dir=config.cache_dir).share_backbones(frozen, english)
 
 
 def run_demo(config: DemoConfig) -> Path:
@@ -126,6 +132,7 @@ def run_demo(config: DemoConfig) -> Path:
     scores: dict[str, dict[str, list[float]]] = {}
     details: dict[str, dict[str, Any]] = {}
     styles: dict[str, dict[str, float]] = {}
+    step0_weight: float | None = None
 
     def evaluate(method: str, encoder: Any) -> None:
         for lang, dataset in datasets.items():
@@ -148,7 +155,9 @@ def run_demo(config: DemoConfig) -> Path:
         english = cached_backbone(english_spec(config.english), cache)
         evaluate("translate-test", TranslateTest(english, lexicons.get))
         evaluate("dual path (untrained)", DualPathUntrained(frozen, english, lexicons.get))
-        evaluate("LiRA at step 0", _untrained_lira(config, frozen, english))
+        untrained = _untrained_lira(config, frozen, english, list(datasets.values()))
+        step0_weight = untrained.lasr.config.english_weight
+        evaluate("LiRA at step 0", untrained)
         for seed in config.seeds:
             evaluate("LiRA", _train_lira(config, seed, run_dir))
     seconds = time.perf_counter() - start
@@ -174,12 +183,17 @@ def run_demo(config: DemoConfig) -> Path:
     write_json(run_dir / "results.json", {
         "task": "lira-products", "split": config.split, "metric": "ndcg@10", "scores": scores, "details": details,
         "frozen_by_style_ndcg@10": styles, "seeds": list(config.seeds) if config.train else [],
+        "english_weight_step0": step0_weight,
         "cache": {"hits": frozen.hits, "encoded": frozen.misses},
         "config": {k: str(v) for k, v in config.__dict__.items()}, "seconds": seconds, "environment": env})
     report = (f"# LiRA demo: the built-in product set ({config.split} split)\n\n"
               f"nDCG@10 x100 per language; LiRA is the mean ± standard deviation over seeds "
               f"{list(config.seeds) if config.train else '(not trained)'}. Backbones: `{config.backbone}` "
-              f"(multilingual), `{config.english}` (English); translations from the built-in product lexicon.\n\n"
+              f"(multilingual), `{config.english}` (English); translations from the built-in product lexicon."
+              + ("" if step0_weight is None else
+                 f" LiRA at step 0 (nothing trained) weighs the English half of the dual path {step0_weight}, "
+                 "chosen on the dev queries (0.5: the plain dual path).")
+              + "\n\n"
               f"{table}\n\n## Frozen backbone: nDCG@10 by query style\n\n{style_table}\n\n"
               f"{cache_line} Wall time {seconds:.1f} s on {env['platform']} (Python {env['python']}).\n")
     with atomic_write(run_dir / "report.md") as f:

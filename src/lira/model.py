@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,17 @@ class LiRAModel:
         self._lr, self._en = lr_backbone, en_backbone
         return self
 
+    def with_english_weight(self, weight: float) -> LiRAModel:
+        """A copy whose head weighs the dual path's English half by ``weight`` (``LaSRConfig.english_weight``;
+        0.5 = equal halves, 0 = the multilingual path alone, 1 = the English path alone); same Arca, head
+        weights, cache and backbones."""
+        head = LaSRHead(replace(self.lasr.config, english_weight=weight))
+        head.load_state_dict(self.lasr.state_dict())
+        copy = LiRAModel(self.config, self.arca, head)
+        copy._cache, copy._lr, copy._en, copy._critic = self._cache, self._lr, self._en, self._critic
+        copy._translators = self._translators
+        return copy
+
     # -- components, loaded on first use ---------------------------------------------------------------
     @property
     def lr_backbone(self) -> CachedBackbone:
@@ -111,7 +122,8 @@ class LiRAModel:
 
         if lang not in self._translators:
             spec = self.config.translator
-            unavailable = spec == "none" or (spec in ("lexicon", "lexicon-heldout") and lang not in PRODUCT_LANGS)
+            product_lexicon = spec in ("lexicon", "lexicon-heldout", "lexicon-train")
+            unavailable = spec == "none" or (product_lexicon and lang not in PRODUCT_LANGS)
             self._translators[lang] = None if unavailable else load_translator(spec, lang=lang)
         return self._translators[lang]
 

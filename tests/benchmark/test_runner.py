@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lira.benchmark.config import METHODS, BenchmarkConfig, quick_config
+from lira.benchmark.models import FAMILY, beats_start
 from lira.benchmark.runner import _per_language_sample, not_applicable
 from lira.cli import app
 from lira.tasks import TASKS, get_task
@@ -58,15 +59,23 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     for row in rows:
         assert 0.0 <= row["main_score"] <= 1.0 or row["main_metric"] == "spearman"
         assert len(row["items"]) > 0
-    # LiRA with nothing trained is the best untrained combination of its parts, item by item: the dual path
-    # with its probe where the task reads English, the frozen backbone where nothing does (bitext, SemRel)
+    # LiRA with nothing trained is the untrained combination of its parts chosen on dev, item by item: with
+    # the English weight 0, 0.5 or 1 it is the frozen backbone, the dual path or translate-test (each with its
+    # probe); where nothing reads English (bitext, SemRel), the frozen backbone
     score = {(r["task"], r["subset"], r["method"]): r["items"] for r in rows if r["seed"] is None}
+    weights = {s["model"].removesuffix("-step0"): s.get("english_weight", 0.5) for s in results["selection"]
+               if s["variant"] == "full" and s["model"].endswith("-step0")}
+    compared = 0
     for (task, subset, method), items in score.items():
         if method != "lira-step0":
             continue
-        reference = "dual-path" if (task, subset, "dual-path") in score else "frozen"
-        if get_task(task).type in ("bitext", "sts", "retrieval") or reference == "dual-path":
+        reads_english = (task, subset, "dual-path") in score
+        reference = {0.0: "frozen", 0.5: "dual-path", 1.0: "translate-test"}.get(
+            weights[FAMILY[task]]) if reads_english else "frozen"
+        if reference is not None:
             assert items == pytest.approx(score[task, subset, reference], abs=1e-5), (task, reference)
+            compared += 1
+    assert compared > 0
     selection = [s for s in results["selection"] if s["variant"] == "full" and s["part"] == "lasr"]
     assert selection and all(s["dev_kept"] >= s["dev_step0"] for s in selection)  # never below the start on dev
     assert "## Checkpoints kept on dev" in (out / "report.md").read_text()
@@ -92,3 +101,10 @@ def test_benchmark_refuses_a_missing_data_folder(tmp_path):
 def test_every_benchmark_task_has_a_loader_and_a_main_score(name):
     task = get_task(name)
     assert task.loader is not None and task.main_score
+
+
+def test_a_trained_family_must_beat_step0_by_one_standard_error():
+    start = {"dev_kept": 0.60, "dev_step0_se": 0.05}
+    assert not beats_start({"dev_kept": 0.64}, start)  # better, within the standard error: step 0 stays
+    assert beats_start({"dev_kept": 0.66}, start)
+    assert not beats_start({"dev_kept": None}, start) and not beats_start({"dev_kept": 0.9}, {"dev_kept": None})

@@ -378,3 +378,13 @@ def test_mgsm_misaligned_and_missing_files(tmp_path):
         benchmarks.mgsm(tmp_path, lang="th")
     with pytest.raises(ValueError, match="tha, ben, eng"):
         benchmarks.mgsm(tmp_path, lang="vie")
+
+
+def test_thai_stsb_dev_is_aligned_with_english_dev(data_dir):
+    rows = benchmarks.thai_stsb(data_dir, pairing="th-th", split="dev")
+    assert len(rows) == 1499  # the English dev file's first row has no Thai row; scores are checked row by row
+    assert (rows[0].score, rows[0].en1) == (4.75, "A young child is riding a horse.")
+    cross = benchmarks.thai_stsb(data_dir, pairing="en-th", split="dev")
+    assert [(r.text1, r.text2, r.score) for r in cross[:3]] == [(r.en1, r.text2, r.score) for r in rows[:3]]
+    with pytest.raises(ValueError, match="Thai STS-B split"):
+        benchmarks.thai_stsb(data_dir, split="train")

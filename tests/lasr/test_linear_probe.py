@@ -57,3 +57,13 @@ def test_head_predicts_the_probe_at_start():
         LaSRHead(LaSRConfig(dim=4, width=8, heads=2, ff=16, num_classes=3)).set_probe(probe)
     with pytest.raises(ValueError, match="probe must be one of"):
         LaSRConfig(probe="deep")
+
+
+def test_all_zero_columns_never_change_the_probe():
+    """A padded half (or a dual-path half of weight 0) is left out of the fit: same predictions, weight 0."""
+    x, y = data(3)
+    padded = np.concatenate([x[:, :3], np.zeros((len(x), 4), np.float32), x[:, 3:]], axis=1)
+    plain, wide = fit_logistic(x, y), fit_logistic(padded, y)
+    assert wide.coef_.shape == (3, 10) and np.all(wide.coef_[:, 3:7] == 0)
+    np.testing.assert_array_equal(wide.coef_[:, [0, 1, 2, 7, 8, 9]], plain.coef_)
+    np.testing.assert_array_equal(wide.predict(padded), plain.predict(x))

@@ -68,6 +68,16 @@ def test_every_task_type_reads_user_files(arca_dir, tmp_path):
         assert langs == ["vie"], task
         if task == "classification":
             assert data.classes == ["kitchen", "shoes"]
+            # a dev file lacking a training class is indexed by the model's (training) classes
+            dev_path = tmp_path / "dev.jsonl"
+            dev_path.write_text(json.dumps({"text": "giày đen", "label": "shoes"}) + "\n", encoding="utf-8")
+            dev_config = LaSRRunConfig(task=task, data=LaSRDataConfig(source="file", langs=["vie"],
+                                                                      path={"dev": str(dev_path)}))
+            dev, _ = task_data(model, dev_config, "dev", data.classes)
+            assert dev.classes == data.classes and dev.targets[0].tolist() == [1]
+            dev_path.write_text(json.dumps({"text": "giày đen", "label": "toys"}) + "\n", encoding="utf-8")
+            with pytest.raises(ValueError, match=r"labels \['toys'\] are not among the model's classes"):
+                task_data(model, dev_config, "dev", data.classes)
         if task == "choice":
             assert data.n_options == [2] and data.options[0].x.shape[0] == 4
 

@@ -1,5 +1,5 @@
-"""``BestWeights``: the best dev score seen is kept, step 0 included, ties keep the earlier step, and a resumed
-run remembers it."""
+"""``BestWeights``: the best dev score seen is kept, step 0 included, ties keep the earlier step, a trained step
+must beat step 0 by its standard error (one-SE rule), and a resumed run remembers it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def test_keeps_the_best_step_and_restores_it(tmp_path):
     assert not keeper.update(20, {"loss": 1.0})  # no dev metric: nothing to compare
     keeper.restore()
     assert torch.equal(module.weight, start["weight"])
-    assert keeper.summary() == {"metric": "accuracy", "kept_step": 0, "dev_step0": 0.5, "dev_kept": 0.5}
+    assert keeper.summary() == {"metric": "accuracy", "kept_step": 0, "dev_step0": 0.5, "dev_step0_se": 0.0,
+                                "dev_kept": 0.5}
     nn.init.zeros_(module.weight)
     assert keeper.update(30, {"accuracy": 0.7})
     resumed = BestWeights(tmp_path, "head", {"head": module}, "accuracy")
@@ -28,3 +29,15 @@ def test_keeps_the_best_step_and_restores_it(tmp_path):
     resumed.restore()
     assert torch.equal(module.weight, torch.zeros_like(module.weight)) and resumed.summary()["kept_step"] == 30
     assert resumed.summary()["dev_step0"] == 0.5
+
+
+def test_one_standard_error_rule(tmp_path):
+    module = nn.Linear(2, 1)
+    keeper = BestWeights(tmp_path, "head", {"head": module}, "accuracy")
+    keeper.update(0, {"accuracy": 0.5, "accuracy_se": 0.1})
+    assert not keeper.update(10, {"accuracy": 0.58})  # better, but within step 0's standard error
+    assert keeper.update(20, {"accuracy": 0.65}) and keeper.summary()["dev_step0_se"] == 0.1
+    assert not keeper.update(30, {"accuracy": 0.62})  # later steps still compete on the score
+    plain = BestWeights(tmp_path / "plain", "head", {"head": module}, "accuracy", one_se=False)
+    plain.update(0, {"accuracy": 0.5, "accuracy_se": 0.1})
+    assert plain.update(10, {"accuracy": 0.58}) and plain.summary()["dev_step0_se"] == 0.0

@@ -146,3 +146,19 @@ def test_heldout_spec_errors():
         load_translator("lexicon-heldout:x.tsv", lang="tha")
     with pytest.raises(UnknownLanguageError, match="its languages"):
         LexiconTranslator.for_products("lao", held_out=True)
+
+
+def test_train_only_product_translator_hides_dev_only_words():
+    """``lexicon-train`` drops the dev-only terms too: dev queries meet unknown words, as test queries do
+    under the held-out lexicon (the dev split that selects models for that setting)."""
+    t, heldout = load_translator("lexicon-train", lang="tha"), load_translator("lexicon-heldout", lang="tha")
+    assert t.name == "lexicon:products-train-tha" and 0 < len(t) < len(heldout)
+    queries = load_queries("tha")
+    train = [q.text for q in queries if query_split(q.id) == "train"]
+    dev = [q.text for q in queries if query_split(q.id) == "dev"]
+    def first(translator, texts):
+        return [cands[0].text for cands in translator.translate(texts, lang="tha")]
+
+    assert first(t, train) == first(heldout, train)
+    assert any(len(a[0].untranslated) > len(b[0].untranslated)
+               for a, b in zip(t.translate(dev, lang="tha"), heldout.translate(dev, lang="tha"), strict=True))

@@ -12,11 +12,20 @@ import torch
 import torch.nn.functional as F
 
 
-def dual_path_vector(e_lr: torch.Tensor, e_en: torch.Tensor) -> torch.Tensor:
-    """The untrained dual-path vector ``l2n([l2n(e_lr) ; l2n(e_en)])`` for ``e_lr [n, d1]``, ``e_en [n, d2]``:
-    ``[n, d1 + d2]``. One definition for the dual-path peer and LiRA's heads (``LaSRHead.dual_vector``), so that
-    LiRA at step 0 and the peer compute the same numbers."""
-    return F.normalize(torch.cat([F.normalize(e_lr, dim=-1), F.normalize(e_en, dim=-1)], dim=-1), dim=-1)
+def dual_path_vector(e_lr: torch.Tensor, e_en: torch.Tensor, english_weight: float = 0.5) -> torch.Tensor:
+    """The untrained dual-path vector ``l2n([(1 - w) l2n(e_lr) ; w l2n(e_en)])`` for ``e_lr [n, d1]``,
+    ``e_en [n, d2]``: ``[n, d1 + d2]``. ``w = english_weight`` in [0, 1]: 0.5 is the plain dual path (both halves
+    equal), 0 the multilingual vector alone (the frozen backbone's cosines), 1 the English vector alone
+    (translate-test's). One definition for the dual-path peer and LiRA's heads (``LaSRHead.dual_vector``), so
+    that LiRA at step 0 and the peer compute the same numbers."""
+    if not 0.0 <= english_weight <= 1.0:
+        raise ValueError(f"english_weight must be in [0, 1], got {english_weight}")
+    # in float64, so that zero padding (an adaptor wider than one input) cannot change a rounding of the
+    # float32 result: the norms' sums then differ from the peer's only far below float32's precision
+    lr, en = F.normalize(e_lr.double(), dim=-1), F.normalize(e_en.double(), dim=-1)
+    if english_weight != 0.5:  # 0.5 scales both halves alike: nothing to do
+        lr, en = (1.0 - english_weight) * lr, english_weight * en
+    return F.normalize(torch.cat([lr, en], dim=-1), dim=-1).to(e_lr.dtype)
 
 
 @dataclass

@@ -14,7 +14,7 @@ val, retrieval on the product set.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,9 @@ from lira.arca.model import ArcaConfig, ArcaModel
 from lira.backbones import english_spec
 from lira.baselines import DistilledStudent
 from lira.benchmark.config import BenchmarkConfig, Variant
+from lira.benchmark.translations import gold_translator
 from lira.data.formats import ParallelExample
+from lira.evaluation.sts import STSEvaluator
 from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.model import LiRAConfig, LiRAModel
@@ -34,13 +36,20 @@ from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, load_examples,
 from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
-from lira.training.lasr_trainer import LaSRTrainConfig
+from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig, spearman_se
 from lira.translators.noise import NoiseConfig
 
-# Which LiRA model serves which task: embedding tasks share the bitext-trained head.
-FAMILY = {"tatoeba": "embed", "sib200-bitext": "embed", "thai-stsb": "embed", "hindi-stsb": "embed",
+# Which LiRA model serves which task: embedding tasks share the bitext-trained head. The STS tasks with an
+# English path ("sts") use that head too, with the dual path's English weight and the choice between trained
+# and untrained made on Thai STS-B dev; the held-out product setting has its own head, chosen on dev queries
+# translated by a lexicon that lacks their dev-only words (``lexicon-train``), as test queries lack theirs.
+FAMILY = {"tatoeba": "embed", "sib200-bitext": "embed", "thai-stsb": "sts", "hindi-stsb": "sts",
           "semrel": "embed", "sib200": "sib200", "xnli": "xnli", "myxnli": "myxnli", "indonli": "indonli",
-          "xcopa": "xcopa", "products": "products", "products-heldout": "products"}
+          "xcopa": "xcopa", "products": "products", "products-heldout": "products-heldout"}
+# Families that read English in another family's anchor space (and, for "sts", use its head).
+SPACE_OF = {"sts": "embed", "products-heldout": "products"}
+# The dev split of the "sts" family: both pairings of Thai STS-B dev.
+STS_DEV = ("thai-stsb", ("th-th", "en-th"))
 # Stage-1 candidate pools in the benchmark: the gold translation, one variant with mixed MT noise (the kind the
 # noise setting tests with) and, for the product languages, the lexicon's candidates; three at most. The pools
 # are data, the same for every seed (noise seed 0); the seed varies the training. The offline critic reads
@@ -89,7 +98,16 @@ def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str], spli
 
 def english_for(config: BenchmarkConfig, task_name: str) -> str:
     """The backbone spec of the English anchor space of ``task_name``'s family."""
-    return english_spec(config.english_spaces.get(FAMILY[task_name], config.english))
+    family = FAMILY[task_name]
+    return english_spec(config.english_spaces.get(SPACE_OF.get(family, family), config.english))
+
+
+def beats_start(trained: dict[str, Any], start: dict[str, Any]) -> bool:
+    """Whether a trained model's dev score (``dev_kept``) beats the untrained one's by more than the latter's
+    standard error (``dev_step0_se``): the one-standard-error rule of ``lira.training.selection``."""
+    if trained.get("dev_kept") is None or start.get("dev_kept") is None:
+        return False
+    return trained["dev_kept"] > start["dev_kept"] + (start.get("dev_step0_se") or 0.0)
 
 
 @dataclass
@@ -107,6 +125,8 @@ class SeedModels:
     students: dict[str, DistilledStudent] = field(default_factory=dict)
     lira: dict[str, LiRAModel] = field(default_factory=dict)
     kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # family -> the English weight the full method chose on dev (ablations of the same seed reuse it)
+    english_weights: dict[str, float] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -145,9 +165,12 @@ class SeedModels:
         trained, neither stage (the untrained Arca, the head at its starting point).
 
         The trained model is the better on the family's dev split of two candidates: LiRA after both stages
-        (stage 2 keeps its best dev step) and LiRA at step 0; a tie keeps step 0. So stage 1 is kept only
-        where the family's dev split says it helps (its own selection looks at bitext retrieval only)."""
+        (stage 2 keeps its best dev step) and LiRA at step 0, which stays unless the trained one beats it by
+        more than one standard error (``beats_start``). So stage 1 is kept only where the family's dev split
+        says it helps (its own selection looks at bitext retrieval only)."""
         family = FAMILY[task_name] + (f"-{tag}" if tag else "")
+        if FAMILY[task_name] == "sts":
+            return self._sts(family, step0)
         if step0:
             if family + "-step0" not in self.lira:
                 self.lira[family + "-step0"] = self._train(task_name, family + "-step0", train, True)
@@ -157,11 +180,49 @@ class SeedModels:
             untrained = self.model(task_name, train=train, tag=tag, step0=True)
             kept, start = self.kept[family], self.kept[family + "-step0"]
             kept["dev_untrained"] = start.get("dev_kept")
-            use_start = start.get("dev_kept") is not None and kept.get("dev_kept") is not None and \
-                start["dev_kept"] >= kept["dev_kept"]
+            use_start = start.get("dev_kept") is not None and not beats_start(kept, start)
             kept["kept_model"] = "step 0 (untrained)" if use_start else "trained"
             self.lira[family] = untrained if use_start else trained
         return self.lira[family]
+
+    def _sts(self, family: str, step0: bool) -> LiRAModel:
+        """The "sts" family: the embedding family's model (trained, or at step 0) with the dual path's English
+        weight chosen on Thai STS-B dev (mean Spearman of both pairings; the plain dual path stays unless another
+        weight beats it by one standard error); the trained one is kept only if it beats step 0 there by one
+        standard error."""
+        key = family + ("-step0" if step0 else "")
+        if key not in self.lira:
+            base = self.model("tatoeba", step0=step0)
+            task, pairings = get_task(STS_DEV[0]), STS_DEV[1]
+            dev = [task.load(self.config.data_dir, p, "dev", cap=self.config.max_test) for p in pairings]
+            translator = gold_translator([r for pairs in dev for r in pairs])
+            scores, models = {}, {}
+            for w in ENGLISH_WEIGHTS:
+                models[w] = base.with_english_weight(w)
+                scores[w] = [STSEvaluator(pairs)(models[w], translator=translator)["spearman"] for pairs in dev]
+            best, first = max(ENGLISH_WEIGHTS, key=lambda w: sum(scores[w])), ENGLISH_WEIGHTS[0]
+            # the plain dual path stays unless beaten by one standard error (a correlation has no per-item
+            # scores to pair, so the margin is the standard error of the first weight's Spearman)
+            margin = sum(spearman_se(r, len(p)) for r, p in zip(scores[first], dev, strict=True)) / len(dev)
+            if not (sum(scores[best]) - sum(scores[first])) / len(dev) > margin:
+                best = first
+            embed = self.kept["embed" + family[len("sts"):] + ("-step0" if step0 else "")]
+            self.kept[key] = {"english": embed["english"], "metric": "spearman", "english_weight": best,
+                              "kept_step": embed.get("kept_step"), "dev_kept": sum(scores[best]) / len(dev),
+                              "dev_step0": sum(scores[best]) / len(dev),  # nothing trained on this dev split
+                              "dev_step0_se": sum(spearman_se(r, len(p)) for r, p in
+                                                  zip(scores[best], dev, strict=True)) / len(dev),
+                              "dev_by_english_weight": {str(w): sum(s) / len(dev) for w, s in scores.items()}}
+            self.lira[key] = models[best]
+            if not step0:
+                start = self.model(STS_DEV[0], step0=True)
+                kept = self.kept[key]
+                kept["dev_untrained"] = self.kept[family + "-step0"]["dev_kept"]
+                use_start = not beats_start(kept, self.kept[family + "-step0"])
+                kept["kept_model"] = "step 0 (untrained)" if use_start else "trained"
+                if use_start:
+                    self.lira[key] = start
+        return self.lira[key]
 
     def _arca(self, english: str, step0: bool) -> ArcaModel:
         if not step0:
@@ -194,8 +255,13 @@ class SeedModels:
             kind, langs = "retrieval", list(self.subsets[task_name])
             datasets = [load_products(lang) for lang in langs]
             data = lasr_data.retrieval_data(probe, datasets, "train")
-            dev = lasr_data.retrieval_data(probe, datasets, "dev")
-            described = "retrieval on the product set's train queries (dev: its dev queries)"
+            dev_probe = probe
+            if translator == "lexicon-heldout":  # dev queries lose their dev-only words, as test queries do
+                dev_probe = LiRAModel(replace(model_config, translator="lexicon-train"), arca, probe.lasr,
+                                      cache_dir=c.cache_dir).share_backbones(lr_encoder, en_encoder)
+            dev = lasr_data.retrieval_data(dev_probe, datasets, "dev")
+            described = ("retrieval on the product set's train queries (dev: its dev queries"
+                         + (", translated without their dev-only lexicon terms)" if dev_probe is not probe else ")"))
         else:
             pooled = task_train(task, c, self.subsets[task_name])
             records = train if train is not None else pooled
@@ -217,12 +283,18 @@ class SeedModels:
             described = (f"{task.type} on {task_name} training data ({len(records)} examples; dev: "
                          f"{len(dev_records)} examples)")
         steps = 0 if step0 else c.lasr_steps
+        weights = [self.english_weights[family]] if family in self.english_weights else list(ENGLISH_WEIGHTS)
         train_config = LaSRTrainConfig(steps=steps, lr=lr, seed=self.seed, use_queues=use_queues,
+                                       english_weights=weights,
                                        consistency=v.consistency, eval_every=c.eval_every, checkpoint_every=10**9)
         stage1 = "none (step 0)" if step0 else f"stage-1 parallel data ({'+'.join(c.stage1_sources)})"
         model, summary = fit_lasr(kind, data, dev, arca=arca, model=model_config, langs=sorted(set(langs)),
                                   head={"paths": v.paths}, train_config=train_config, out_dir=self.folder / family,
                                   training_data=[f"stage 1: {stage1}", f"stage 2: {described}"],
                                   cache_dir=c.cache_dir, show_progress=False)
-        self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {})}
+        weight = summary["english_weight"].get("english_weight", weights[0])
+        if v.name == "full":
+            self.english_weights[family] = weight
+        self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),
+                             "english_weight": weight}
         return model.share_backbones(lr_encoder, en_encoder)

@@ -191,12 +191,13 @@ def selection_table(bench: Any) -> str:
         return "-" if value is None else f"{100 * value:.2f}"
 
     body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
-             r.get("english", r["model"].removeprefix("arca ")), r["metric"], pct(r.get("dev_untrained")),
-             pct(r["dev_step0"]), str(r["kept_step"]), pct(r["dev_kept"]), r.get("kept_model", "-")]
+             r.get("english", r["model"].removeprefix("arca ")), str(r.get("english_weight", "-")), r["metric"],
+             pct(r.get("dev_untrained")), pct(r.get("dev_step0")), str(r["kept_step"]), pct(r["dev_kept"]),
+             r.get("kept_model", "-")]
             for r in rows]
     kept0 = sum(r.get("kept_model", "").startswith("step 0") or r["kept_step"] == 0 for r in rows)
     note = (f"\n\nTraining did not improve dev (step 0 kept) in {kept0} of {len(rows)} selections." if kept0 else "")
-    return table(body, ["model", "seed", "English anchor", "dev metric", "dev, LiRA at step 0",
+    return table(body, ["model", "seed", "English anchor", "English weight", "dev metric", "dev, LiRA at step 0",
                         "dev at stage-2 step 0 (after stage 1)", "kept stage-2 step", "dev at kept step",
                         "kept model"]) + note
 
@@ -248,8 +249,12 @@ feature cache: {cache}.
 ## Checkpoints kept on dev (full method)
 
 Stage 1 keeps the adaptor of its best dev bitext retrieval and the Actor of its best dev candidate choice (step 0
-included); each family's LaSR head keeps its best dev step, and the family then keeps the better on its dev split
-of that model and LiRA at step 0 (nothing trained).
+included). Each family's LaSR head first takes the weight of the dual path's English half that scores best on dev
+at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone), then keeps its
+best dev step; a trained step replaces step 0 only when it beats it by more than one standard error of the dev
+score. The family then keeps LiRA at step 0 (nothing trained) unless the trained model beats it on dev by that
+margin too. The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained
+choice made on Thai STS-B dev.
 
 {selection_table(bench)}
 

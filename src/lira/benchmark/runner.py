@@ -102,6 +102,8 @@ class Benchmark:
             models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets, self.encoder)
             if variant.critics == FULL.critics and variant is not FULL:
                 models.arca_dirs = self.seed_models(seed).arca_dirs  # stage 1 is unchanged by this ablation
+            if variant is not FULL:  # the English weight is a choice of the full method, made on dev
+                models.english_weights = self.seed_models(seed).english_weights
             self.models[key] = models
         return self.models[key]
 

@@ -331,9 +331,10 @@ def xcopa(data_dir: str | Path, *, lang: str, split: str) -> list[ChoiceExample]
 
 # ----------------------------------------------------------------------------------------------- STS
 
-def _stsb_english_test(root: Path) -> tuple[Path, list[tuple[int, str, str, float]]]:
-    """``(line, s1, s2, score)`` of the English STS-B test; some rows carry two extra source columns."""
-    path = _file(root, "stsb_en_sts17/data/stsbenchmark/sts-test.csv", "English STS-B")
+def _stsb_english(root: Path, split: str = "test") -> tuple[Path, list[tuple[int, str, str, float]]]:
+    """``(line, s1, s2, score)`` of the English STS-B ``split`` (test or dev); some rows carry two extra source
+    columns."""
+    path = _file(root, f"stsb_en_sts17/data/stsbenchmark/sts-{split}.csv", "English STS-B")
     names = ("genre", "file", "year", "id", "score", "s1", "s2")
     lines = read_text(path).split("\n")
     out = []
@@ -351,18 +352,22 @@ def _stsb_english_test(root: Path) -> tuple[Path, list[tuple[int, str, str, floa
     return path, out
 
 
-def thai_stsb(data_dir: str | Path, *, pairing: str = "th-th") -> list[ScoredPair]:
-    """Thai STS-B test from ``thai_stsb/data/stsbenchmark/sts-test_th.csv`` (s1, s2, score 0-5; no header).
+def thai_stsb(data_dir: str | Path, *, pairing: str = "th-th", split: str = "test") -> list[ScoredPair]:
+    """Thai STS-B ``split`` from ``thai_stsb/data/stsbenchmark/sts-{split}_th.csv`` (s1, s2, score 0-5; no header).
 
-    ``pairing`` "th-th": both sides Thai, ``en1``/``en2`` from the English STS-B test row in the same
-    position (``stsb_en_sts17/data/stsbenchmark/sts-test.csv``; counts and scores are checked to agree);
-    "en-th": ``text1`` = English s1, ``text2`` = Thai s2. Returns 1379 ``ScoredPair``.
+    ``pairing`` "th-th": both sides Thai, ``en1``/``en2`` from the English STS-B row in the same position
+    (``stsb_en_sts17/data/stsbenchmark/sts-{split}.csv``; counts and scores are checked to agree); "en-th":
+    ``text1`` = English s1, ``text2`` = Thai s2. Test: 1379 ``ScoredPair``. Dev: 1499; the Thai dev file lacks
+    the English dev file's first row, so Thai row i is English row i + 1 (all 1499 scores agree; checked).
     Thai-Sentence-Vector-Benchmark (mrpeerat), MT of STS-B (Cer et al., 2017); no licence stated (STS-B CC BY-SA 4.0).
     """
     _pick(pairing, ("th-th", "en-th"), "Thai STS-B pairing")
+    _pick(split, ("test", "dev"), "Thai STS-B split")
     root = _root(data_dir)
-    path = _file(root, "thai_stsb/data/stsbenchmark/sts-test_th.csv", "Thai STS-B")
-    epath, english = _stsb_english_test(root)
+    path = _file(root, f"thai_stsb/data/stsbenchmark/sts-{split}_th.csv", "Thai STS-B")
+    epath, english = _stsb_english(root, split)
+    if split == "dev":
+        english = english[1:]
     rows = list(iter_delimited(path, delimiter=",", fieldnames=("s1", "s2", "score")))
     if len(rows) != len(english):
         raise DataFormatError(f"{len(rows)} rows but {epath} has {len(english)}; the test files must align",

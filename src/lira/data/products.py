@@ -213,12 +213,14 @@ def matched_terms(texts: Iterable[str], lexicon: dict[str, list[LexiconEntry]], 
     return frozenset(out)
 
 
-def heldout_lexicon_terms(lang: str, *, segmenter: SegmenterFactory, root: Path | None = None) -> frozenset[str]:
+def heldout_lexicon_terms(lang: str, *, segmenter: SegmenterFactory, root: Path | None = None,
+                          splits: tuple[str, ...] = ("train", "dev")) -> frozenset[str]:
     """The terms of the product lexicon of ``lang`` that the held-out lexicon keeps.
 
     A term is kept iff ``matched_terms`` finds it, with ``segmenter`` built over the full shipped lexicon
     (pass ``LexiconTranslator``), in the local titles of ``lang`` or in its ``train`` and ``dev`` queries
-    (``query_split``). So every term matched only in test queries ("test-only terms") is removed, and so is
+    (``query_split``; ``splits`` names the query splits that count, train and dev by default). So every term
+    matched only in test queries ("test-only terms") is removed, and so is
     every term no title or query matches. Translating titles, train or dev queries with the held-out lexicon
     gives exactly the same segments as with the full one (each kept match is still the longest available),
     while test queries lose the words only they use: a stand-in for real shoppers' unseen words.
@@ -226,14 +228,14 @@ def heldout_lexicon_terms(lang: str, *, segmenter: SegmenterFactory, root: Path 
     lang = _check_lang(lang)
     lexicon = load_product_lexicon(lang, root)
     texts = [*load_titles(lang, root).values(),
-             *(q.text for q in load_queries(lang, root) if query_split(q.id) in ("train", "dev"))]
+             *(q.text for q in load_queries(lang, root) if query_split(q.id) in splits)]
     return matched_terms(texts, lexicon, segmenter(lexicon, lang=lang))
 
 
-def heldout_product_lexicon(lang: str, *, segmenter: SegmenterFactory,
-                            root: Path | None = None) -> dict[str, list[LexiconEntry]]:
+def heldout_product_lexicon(lang: str, *, segmenter: SegmenterFactory, root: Path | None = None,
+                            splits: tuple[str, ...] = ("train", "dev")) -> dict[str, list[LexiconEntry]]:
     """The held-out product lexicon of ``lang``: the shipped one restricted to ``heldout_lexicon_terms``."""
-    keep = heldout_lexicon_terms(lang, segmenter=segmenter, root=root)
+    keep = heldout_lexicon_terms(lang, segmenter=segmenter, root=root, splits=splits)
     return {term: senses for term, senses in load_product_lexicon(lang, root).items() if term in keep}
 
 

@@ -9,11 +9,12 @@ Outputs come from ``hidden``: the masked mean of the final (layer-normed) states
 ``embedding = normalize(base + P hidden)`` with ``P`` zero-initialised and ``base`` built from the mean of
 each slot's bins (over both texts of a pair), each slot weighted by a learned gate (equal at start):
 ``residual_mode="concat"`` (default) joins the two normalised slot means, the untrained dual path
-``[E_lr ; E_en]`` (so ``embed_dim = 2 dim``: LiRA starts exactly at that peer, DESIGN.md section 7); ``"mean"``
-averages them. An untrained head
+``[E_lr ; E_en]`` (so ``embed_dim = 2 dim``: LiRA starts exactly at that peer, DESIGN.md section 7), the two
+halves weighted ``1 - w`` and ``w`` with ``w = english_weight`` (0.5: the plain dual path; 0: the multilingual
+path alone; 1: the English path alone; chosen on dev by ``fit_lasr``); ``"mean"`` averages them. An untrained head
 thus returns its inputs' dual-path combination, a sensible retrieval embedding from the start
 (``residual_embedding=False``: ``normalize(P hidden)``).
-A linear path (``probe="single"``: the text's untrained dual-path vector ``l2n([l2n(E_lr); l2n(E_en)])``;
+A linear path (``probe="single"``: the text's untrained dual-path vector ``l2n([(1-w) l2n(E_lr); w l2n(E_en)])``;
 ``probe="pair"``: ``[u, v, |u - v|, u * v]`` of both texts' dual-path vectors) adds to the logits (or, with no
 classes, to the score). ``lira.training.lasr_run.fit_lasr`` sets it to the logistic-regression probe's solution
 and the classifier and scorer on the Transformer start at zero, so an untrained head predicts exactly what the
@@ -57,7 +58,8 @@ class LaSRConfig:
     ``families`` / ``language_dropout``: see ``LanguageEmbedding`` (``unseen_dropout``); ``paths``: ``"dual"``,
     or ``"lrl"`` / ``"en"`` to keep one slot only in every call (the ablations without the translation path or
     without the multilingual path); ``probe``: the linear path on the dual-path features (``PROBES``: none,
-    single, pair; see the module docstring)."""
+    single, pair; see the module docstring); ``english_weight``: the English half's weight ``w`` in the dual path
+    (0.5 = equal halves)."""
 
     dim: int = 384
     width: int = 128
@@ -75,8 +77,11 @@ class LaSRConfig:
     language_dropout: float = 0.1
     paths: str = "dual"
     probe: str = "none"
+    english_weight: float = 0.5
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.english_weight <= 1.0:
+            raise ValueError(f"english_weight must be in [0, 1], got {self.english_weight}")
         if self.probe not in PROBES:
             raise ValueError(f"probe must be one of {', '.join(PROBES)}, got {self.probe!r}")
         if self.paths not in PATHS:
@@ -222,16 +227,19 @@ class LaSRHead(nn.Module):
         means = torch.where(missing[..., None], means.flip(1), means)
         gate = 2 * torch.softmax(self.slot_gate, 0)[None, :, None]
         if self.config.residual_mode == "concat":
+            w = self.config.english_weight
+            if w != 0.5:  # the fixed weights of the dual path (l2n(E_lr), l2n(E_en)): 2 (1 - w) and 2 w
+                gate = gate * torch.tensor([2 * (1 - w), 2 * w], dtype=gate.dtype, device=gate.device)[None, :, None]
             return (gate * F.normalize(means, dim=-1)).flatten(1)
         return (gate * means).sum(1) / 2
 
-    @staticmethod
-    def dual_vector(sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
-        """The untrained dual-path vector ``l2n([l2n(mean E_lr); l2n(mean E_en)])`` ``[n, 2 d]`` from one text's
-        per-slot sums ``[n, 2, d]`` and counts ``[n, 2]`` (a removed slot takes the other slot's mean)."""
+    def dual_vector(self, sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+        """The untrained dual-path vector ``l2n([(1 - w) l2n(mean E_lr); w l2n(mean E_en)])`` ``[n, 2 d]``
+        (``w = config.english_weight``) from one text's per-slot sums ``[n, 2, d]`` and counts ``[n, 2]`` (a
+        removed slot takes the other slot's mean)."""
         means = sums / counts.clamp(min=1)[..., None]
         means = torch.where((counts == 0)[..., None], means.flip(1), means)
-        return dual_path_vector(means[:, 0].contiguous(), means[:, 1].contiguous())
+        return dual_path_vector(means[:, 0].contiguous(), means[:, 1].contiguous(), self.config.english_weight)
 
     def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
                 z2: torch.Tensor | DualPath | None = None, langs2: Sequence[str] | str | None = None,

@@ -29,15 +29,23 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 10
     """A logistic-regression probe on ``features [n, d]`` and integer or string ``labels [n]`` (two classes at
     least; raises ``ValueError`` otherwise). The rows are put in a canonical order (by a hash of each row and
     its label) first, so the fit does not depend on the order the examples came in (a LaSR head groups them by
-    language, an evaluator does not)."""
+    language, an evaluator does not). Columns that are zero in every row (a padded half, a dual-path half of
+    weight 0) are left out of the fit and get weight 0, so padding never changes the probe."""
     labels = np.asarray(labels)
     if len(set(labels.tolist())) < 2:
         raise ValueError("a probe needs training examples of at least two classes")
-    features = np.ascontiguousarray(features)
+    width = features.shape[1]
+    used = np.flatnonzero(np.any(features != 0, axis=0))
+    features = np.ascontiguousarray(features[:, used]) if len(used) < width else np.ascontiguousarray(features)
     keys = [hashlib.blake2b(row.tobytes() + repr(label).encode(), digest_size=16).digest()
             for row, label in zip(features, labels.tolist(), strict=True)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    return LogisticRegression(max_iter=max_iter).fit(features[order], labels[order])
+    probe = LogisticRegression(max_iter=max_iter).fit(features[order], labels[order])
+    if len(used) < width:  # back to the full width: a column that is zero in every row gets weight 0
+        coef = np.zeros((probe.coef_.shape[0], width), dtype=probe.coef_.dtype)
+        coef[:, used] = probe.coef_
+        probe.coef_, probe.n_features_in_ = coef, width
+    return probe
 
 
 def linear_from_probe(probe: LogisticRegression, outputs: int,

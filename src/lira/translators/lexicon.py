@@ -143,18 +143,23 @@ class LexiconTranslator:
         return cls(load_lexicon(path), lang=lang, name=name or f"lexicon:{Path(path).stem}")
 
     @classmethod
-    def for_products(cls, lang: str, *, held_out: bool = False) -> LexiconTranslator:
+    def for_products(cls, lang: str, *, held_out: bool = False,
+                     known_splits: tuple[str, ...] = ("train", "dev")) -> LexiconTranslator:
         """The built-in product-domain lexicon of ``lang`` (one of ``PRODUCT_LANGS``): ``lexicon:products-<lang>``.
 
         ``held_out=True`` keeps only the terms that the local titles or the train and dev queries use
         (``lira.data.products.heldout_lexicon_terms``), so test queries meet words the lexicon lacks, as real
-        shoppers' queries do; named ``lexicon:products-heldout-<lang>``.
+        shoppers' queries do; named ``lexicon:products-heldout-<lang>``. ``known_splits=("train",)`` also drops
+        the dev-only terms (``lexicon:products-train-<lang>``): dev queries then meet unknown words as test
+        queries do under the held-out lexicon, so choices for that setting can be made on dev.
         """
         from lira.data.products import heldout_product_lexicon, load_product_lexicon
 
         code = get_language(lang).code
         if held_out:
-            return cls(heldout_product_lexicon(code, segmenter=cls), lang=code, name=f"lexicon:products-heldout-{code}")
+            tag = "heldout" if tuple(known_splits) == ("train", "dev") else "-".join(known_splits)
+            return cls(heldout_product_lexicon(code, segmenter=cls, splits=known_splits), lang=code,
+                       name=f"lexicon:products-{tag}-{code}")
         return cls(load_product_lexicon(code), lang=code, name=f"lexicon:products-{code}")
 
     def __len__(self) -> int:
