@@ -4,6 +4,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 from lira.cache import CachedBackbone, FeatureCache
 from tests.backbones.test_base import CountingBackbone
@@ -80,3 +81,20 @@ def test_clear(tmp_path):
     assert cache.clear("m") > 0
     assert [i.backbone for i in cache.info()] == ["other"]
     assert cache.clear() > 0 and cache.info() == []
+
+
+def test_a_warm_cache_checks_languages_like_a_cold_one(tmp_path):
+    import warnings
+
+    from lira.languages import UnknownLanguageError
+
+    backbone = CachedBackbone(CountingBackbone(), FeatureCache(tmp_path))
+    backbone.encode(["สวัสดีครับ"], lang="tha")  # now cached
+    with pytest.raises(UnknownLanguageError):
+        backbone.encode(["สวัสดีครับ"], lang="klingon")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backbone.encode(["สวัสดีครับ"], lang="urd")
+    assert any("mostly written in another script" in str(w.message) for w in caught)
+    with pytest.raises(ValueError, match="unknown role"):
+        backbone.encode(["สวัสดีครับ"], role="title")

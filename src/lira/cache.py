@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from lira.backbones.base import BaseBackbone, Role, validate_texts
+from lira.backbones.base import ROLES, BaseBackbone, Role, validate_texts
 from lira.data.io import atomic_write
+from lira.languages import check_script, normalize_code
 
 
 def default_cache_dir() -> Path:
@@ -145,14 +146,19 @@ class CachedBackbone:
 
     def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
                batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
-        """Same contract as ``Backbone.encode``; only texts not in the cache reach the backbone."""
+        """Same contract as ``Backbone.encode``; only texts not in the cache reach the backbone. The role,
+        the language code and the script check run on every text first, so a warm cache gives the same errors
+        and warnings as a cold one."""
         texts = validate_texts(texts)
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
+        if lang is not None:
+            check_script(texts, normalize_code(lang))
         found = self.cache.get(self.name, role, "pooled", texts)
         todo = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
         fresh: dict[str, np.ndarray] = {}
-        if todo:
-            vectors = self.backbone.encode(todo, lang=lang, role=role, batch_size=batch_size,
-                                           show_progress=show_progress)
+        if todo:  # checked above: the backbone need not check the language again
+            vectors = self.backbone.encode(todo, role=role, batch_size=batch_size, show_progress=show_progress)
             self.cache.put(self.name, role, "pooled", todo, vectors)
             fresh = dict(zip(todo, vectors, strict=True))
         self.misses += len(todo)

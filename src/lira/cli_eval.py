@@ -523,3 +523,6 @@ def eval_mgsm(
                          "translator": translator or (str(translations) if translations else None),
                          "model": str(model) if model else None, "candidates": k, "limit": limit,
                          "results": results})
+    lost = [f"{r['lang']} {r['method']}" for r in rows if r["n"] and r["failed"] + r["no text"] >= r["n"]]
+    if lost:  # an accuracy of 0 here measures the endpoint, not the method
+        _fail(f"every item failed at the endpoint for {', '.join(lost)}; check --endpoint and --llm-model")

@@ -21,13 +21,24 @@ def fail(message: str) -> None:
 
 
 def read_texts(path: Path, field: str) -> list[str]:
-    """Texts of a ``.jsonl`` file (``field``) or a text file (one per line; an empty line is an error)."""
-    from lira.data.io import iter_jsonl, read_text, require
+    """Texts of a ``.jsonl`` file (``field``), a ``.tsv``/``.csv`` file with a header (column ``field``) or a text
+    file (one per line, lines split on ``\n`` only, so U+2028, U+2029, ``\v`` and ``\f`` stay inside a text; a
+    trailing ``\r`` is dropped). An empty line or an empty input is an error."""
+    from lira.data.io import iter_delimited, iter_jsonl, read_text, require
 
     if path.suffix == ".jsonl":
-        return [require(r, field, path=path, line=n) for n, r in iter_jsonl(path)]
-    lines = read_text(path).splitlines()
-    blank = [n for n, line in enumerate(lines, 1) if not line.strip()]
-    if blank:
-        fail(f"{path}:{blank[0]}: empty line ({len(blank)} in all); one text per line, none empty")
-    return lines
+        texts = [require(r, field, path=path, line=n) for n, r in iter_jsonl(path)]
+    elif path.suffix in (".tsv", ".csv"):
+        texts = [require(r, field, path=path, line=n)
+                 for n, r in iter_delimited(path, delimiter="\t" if path.suffix == ".tsv" else ",")]
+    else:
+        texts = read_text(path).split("\n")
+        if texts and texts[-1] == "":
+            texts.pop()  # the newline that ends the last line
+        texts = [line.removesuffix("\r") for line in texts]
+        blank = [n for n, line in enumerate(texts, 1) if not line.strip()]
+        if blank:
+            fail(f"{path}:{blank[0]}: empty line ({len(blank)} in all); one text per line, none empty")
+    if not texts:
+        fail(f"{path}: no texts; give one text per line (or a `{field}` field per row)")
+    return texts

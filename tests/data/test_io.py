@@ -33,3 +33,16 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
     write_jsonl(target, [{"a": "é"}])
     assert list(iter_jsonl(target)) == [(1, {"a": "é"})]
+
+
+def test_atomic_write_respects_the_umask(tmp_path):
+    import os
+
+    from lira.data.io import write_json
+
+    old = os.umask(0o022)
+    try:
+        write_json(tmp_path / "a.json", {"x": 1})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644

@@ -89,3 +89,22 @@ def test_beir_unknown_document_is_located(tmp_path):
     (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td9\t1\n")
     with pytest.raises(DataFormatError, match=r"test.tsv:2 field 'corpus-id': unknown document id 'd9'"):
         load_beir(folder, lang="vi")
+
+
+@pytest.mark.parametrize(("loader", "row", "message"), [
+    ("load_choice", {"premise": "p", "choices": ["a", "b"], "label": 1.7}, "must be an integer, got 1.7"),
+    ("load_choice", {"premise": "p", "choices": ["a", "b"], "label": True}, "must be an integer"),
+    ("load_sts", {"text1": "a", "text2": "b", "score": "nan"}, "must be a finite number"),
+    ("load_sts", {"text1": "a", "text2": "b", "score": "inf"}, "must be a finite number"),
+    ("load_classification", {"text": "a", "label": ""}, "must be a non-empty class label"),
+])
+def test_numbers_and_labels_are_never_changed_silently(tmp_path, loader, row, message):
+    import json
+
+    from lira.data import loaders
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=message) as error:
+        getattr(loaders, loader)(path, lang="vie")
+    assert "rows.jsonl:1 field" in str(error.value)

@@ -248,6 +248,14 @@ def test_cli_mgsm_table_and_json(chat_server, tmp_path):  # noqa: F811
     assert limited.exit_code == 0 and "| tha | gold-english | 1 | 100.00 |" in limited.output
 
 
+def test_cli_mgsm_fails_when_every_item_failed_at_the_endpoint(chat_server, tmp_path):  # noqa: F811
+    chat_server.set_handler(lambda request: 400)  # a client error: no retries, every item fails
+    args = ["eval", "mgsm", "--endpoint", chat_server.url, "--llm-model", "solver", "--lang", "th",
+            "--data-dir", str(_data_folder(tmp_path / "data")), "--method", "direct"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "every item failed at the endpoint for tha direct" in result.output
+
+
 def test_cli_mgsm_lira_needs_model_and_candidates(chat_server, tmp_path):  # noqa: F811
     base = ["eval", "mgsm", "--endpoint", chat_server.url, "--llm-model", "solver", "--data-dir", str(tmp_path)]
     result = runner.invoke(app, [*base, "--method", "lira", "--translator", "lexicon"])

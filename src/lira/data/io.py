@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -82,7 +83,8 @@ def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = Tr
 
 
 def require(record: Mapping[str, Any], field: str, *, path: str | Path, line: int, kind: type = str) -> Any:
-    """``record[field]`` checked to be present, of ``kind`` and (for strings) not blank."""
+    """``record[field]`` checked to be present, of ``kind`` and (for strings) not blank; a ``float`` must be
+    finite, an ``int`` a whole number (``"3"``, ``3`` or ``3.0``, never ``1.7`` or ``true``)."""
     if field not in record or record[field] is None:
         raise DataFormatError("missing", path=path, line=line, field=field)
     value = record[field]
@@ -92,14 +94,20 @@ def require(record: Mapping[str, Any], field: str, *, path: str | Path, line: in
         return value
     if kind is float:
         try:
-            return float(value)
+            number = float(value)
         except (TypeError, ValueError):
             raise DataFormatError(f"must be a number, got {value!r}", path=path, line=line, field=field) from None
+        if isinstance(value, bool) or not math.isfinite(number):
+            raise DataFormatError(f"must be a finite number, got {value!r}", path=path, line=line, field=field)
+        return number
     if kind is int:
         try:
-            return int(value)
+            number = float(value)
         except (TypeError, ValueError):
-            raise DataFormatError(f"must be an integer, got {value!r}", path=path, line=line, field=field) from None
+            number = math.nan
+        if isinstance(value, bool) or not math.isfinite(number) or number != int(number):
+            raise DataFormatError(f"must be an integer, got {value!r}", path=path, line=line, field=field)
+        return int(number)
     if not isinstance(value, kind):
         raise DataFormatError(f"must be {kind.__name__}", path=path, line=line, field=field)
     return value
@@ -107,11 +115,15 @@ def require(record: Mapping[str, Any], field: str, *, path: str | Path, line: in
 
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync and rename it over ``path``."""
+    """Open a temporary file beside ``path``; on success fsync and rename it over ``path``. The file gets the
+    mode a plain ``open`` would give it (0666 less the umask), not ``mkstemp``'s private 0600."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as f:
             yield f
             f.flush()

@@ -157,11 +157,19 @@ def load_choice(path: str | Path, *, lang: str | None = None) -> list[ChoiceExam
     return out
 
 
+def _label(record: dict[str, Any], path: Path, line: int) -> str:
+    """A class label as text; an empty or blank label is an error, never a class named ""."""
+    label = str(require(record, "label", path=path, line=line, kind=object))
+    if not label.strip():
+        raise DataFormatError("must be a non-empty class label", path=path, line=line, field="label")
+    return label
+
+
 def load_classification(path: str | Path, *, lang: str | None = None) -> list[ClassificationExample]:
-    """Texts with class labels and an optional English ``en``."""
+    """Texts with class labels (a string or a number; never empty) and an optional English ``en``."""
     path = Path(path)
     return [ClassificationExample(lang=_lang(r, "lang", lang, path, n), text=require(r, "text", path=path, line=n),
-                                  label=str(require(r, "label", path=path, line=n, kind=object)),
+                                  label=_label(r, path, n),
                                   en=_optional(r, "en", path, n), id=str(r.get("id") or f"{path.name}:{n}"))
             for n, r in iter_records(path)]
 
