@@ -98,3 +98,44 @@ def test_a_warm_cache_checks_languages_like_a_cold_one(tmp_path):
     assert any("mostly written in another script" in str(w.message) for w in caught)
     with pytest.raises(ValueError, match="unknown role"):
         backbone.encode(["สวัสดีครับ"], role="title")
+
+
+def _one_shard(tmp_path):
+    cache = FeatureCache(tmp_path)
+    cache.put("toy", "text", "pooled", ["a", "b"], np.ones((2, 3), np.float32))
+    cache.put("toy", "text", "pooled", ["c"], np.full((1, 3), 2.0, np.float32))
+    folder = tmp_path / "features" / "toy" / "text-pooled"
+    shard = next(p for p in folder.glob("*.npy") if np.load(p).shape[0] == 2)
+    return folder, shard
+
+
+def test_a_shard_overwritten_in_place_is_set_aside_never_nan(tmp_path):
+    folder, shard = _one_shard(tmp_path)
+    array = np.load(shard)
+    array[:] = np.nan
+    with open(shard, "r+b") as f:  # same size, other bytes
+        np.save(f, array)
+    cache = FeatureCache(tmp_path)
+    with pytest.warns(UserWarning, match=r"shard .* is damaged \(checksum mismatch\)"):
+        found = cache.get("toy", "text", "pooled", ["a", "c"])
+    assert found[0] is None and np.array_equal(found[1], [2.0, 2.0, 2.0])  # unrelated entries still served
+    assert (folder / (shard.name + ".bad")).is_file() and not shard.exists()
+
+
+def test_empty_shard_and_orphans_never_break_the_cache(tmp_path):
+    from typer.testing import CliRunner
+
+    from lira.cli import app
+
+    folder, shard = _one_shard(tmp_path)
+    shard.write_bytes(b"")
+    (folder / ".x.npy.1234.tmp").write_bytes(b"partial")
+    runner = CliRunner()
+    result = runner.invoke(app, ["cache", "verify", "--cache-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "damaged:" in result.output and "unreadable" in result.output
+    assert FeatureCache(tmp_path).get("toy", "text", "pooled", ["c"])[0] is not None
+    result = runner.invoke(app, ["cache", "gc", "--cache-dir", str(tmp_path)])
+    assert result.exit_code == 0 and "removed 3 file(s)" in result.output  # the .tmp and both .bad files
+    assert runner.invoke(app, ["cache", "verify", "--cache-dir", str(tmp_path)]).exit_code == 0
+    with pytest.raises(ValueError, match="non-finite"):
+        FeatureCache(tmp_path).put("toy", "text", "pooled", ["d"], np.full((1, 3), np.inf, np.float32))

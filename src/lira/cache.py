@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,13 +53,25 @@ class NamespaceInfo:
     bytes: int
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 class FeatureCache:
-    """Sharded, append-only store of float32 vectors keyed by ``cache_key``."""
+    """Sharded, append-only store of float32 vectors keyed by ``cache_key``.
+
+    Each shard ``<stem>.npy`` has a ``<stem>.keys.json`` with its keys and the SHA-256 of the ``.npy`` bytes,
+    checked when the shard is first read (shards written before the checksum existed are checked for finite
+    values only). A shard that fails (unreadable, wrong size, wrong checksum, a non-finite value) is moved
+    aside as ``<stem>.npy.bad`` with one warning naming it; its texts count as absent and are encoded again.
+    It never returns NaN and never breaks unrelated entries."""
 
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self._index: dict[Path, dict[str, tuple[Path, int]]] = {}
-        self._arrays: dict[Path, np.ndarray] = {}
+        self._arrays: dict[Path, np.ndarray | None] = {}
+        self._checksums: dict[Path, str | None] = {}
+        self.damaged: list[tuple[Path, str]] = []  # shards moved aside by this instance, with the reason
 
     def _dir(self, name: str, role: str, pooling: str) -> Path:
         return self.root / "features" / _safe(name) / f"{_safe(role)}-{_safe(pooling)}"
@@ -69,30 +82,94 @@ class FeatureCache:
             for keys_file in sorted(folder.glob("*.keys.json")):
                 shard = keys_file.with_name(keys_file.name.removesuffix(".keys.json") + ".npy")
                 try:
-                    keys = json.loads(keys_file.read_text(encoding="utf-8"))["keys"]
+                    meta = json.loads(keys_file.read_text(encoding="utf-8"))
+                    keys = meta["keys"]
                     rows = np.load(shard, mmap_mode="r").shape[0]
-                except (OSError, ValueError, KeyError):
-                    continue  # unreadable shard: treated as absent, so its texts are encoded again
-                if rows != len(keys):
+                except Exception as e:  # noqa: BLE001 - any damage: the shard is set aside, never fatal
+                    self._quarantine(shard, f"unreadable ({type(e).__name__}: {e})")
                     continue
+                if rows != len(keys):
+                    self._quarantine(shard, f"{rows} rows for {len(keys)} keys")
+                    continue
+                self._checksums[shard] = meta.get("sha256")
                 for row, key in enumerate(keys):
                     index[key] = (shard, row)
             self._index[folder] = index
         return self._index[folder]
 
-    def _array(self, shard: Path) -> np.ndarray:
+    def _quarantine(self, shard: Path, why: str) -> None:
+        """Move a damaged shard (and its keys) aside as ``*.bad``, with one warning naming it."""
+        for path in (shard, shard.with_name(shard.name.removesuffix(".npy") + ".keys.json")):
+            if path.exists():
+                os.replace(path, path.with_name(path.name + ".bad"))
+        self._arrays[shard] = None
+        self.damaged.append((shard, why))
+        for index in self._index.values():
+            for key in [k for k, (s, _) in index.items() if s == shard]:
+                del index[key]
+        warnings.warn(f"feature cache: shard {shard} is damaged ({why}); moved aside as {shard.name}.bad, its "
+                      "texts will be encoded again", stacklevel=4)
+
+    def _check(self, shard: Path) -> str | None:
+        """Why ``shard`` cannot be used (None when it is intact)."""
+        expected = self._checksums.get(shard)
+        try:
+            if expected is not None and _sha256(shard) != expected:
+                return "checksum mismatch"
+            array = np.load(shard, mmap_mode="r")
+        except Exception as e:  # noqa: BLE001
+            return f"unreadable ({type(e).__name__}: {e})"
+        if not np.isfinite(array).all():
+            return "non-finite values"
+        return None
+
+    def _array(self, shard: Path) -> np.ndarray | None:
         if shard not in self._arrays:
-            self._arrays[shard] = np.load(shard, mmap_mode="r")
+            why = self._check(shard)
+            if why is not None:
+                self._quarantine(shard, why)
+            else:
+                self._arrays[shard] = np.load(shard, mmap_mode="r")
         return self._arrays[shard]
 
     def get(self, name: str, role: str, pooling: str, texts: Sequence[str]) -> list[np.ndarray | None]:
-        """Cached vectors for ``texts`` (``None`` where absent)."""
+        """Cached vectors for ``texts`` (``None`` where absent or in a damaged shard)."""
         index = self._load_index(self._dir(name, role, pooling))
         out: list[np.ndarray | None] = []
         for text in texts:
             hit = index.get(cache_key(name, role, pooling, text))
-            out.append(None if hit is None else np.asarray(self._array(hit[0])[hit[1]]))
+            array = None if hit is None else self._array(hit[0])
+            out.append(None if array is None or hit is None else np.asarray(array[hit[1]]))
         return out
+
+    def verify(self) -> list[tuple[Path, str]]:
+        """Check every shard (moving damaged ones aside); returns ``(shard, why)`` for each damaged one."""
+        start = len(self.damaged)
+        self._index.clear()
+        self._arrays.clear()
+        for folder in sorted((self.root / "features").glob("*/*")):
+            for shard in sorted({s for s, _ in self._load_index(folder).values()}):
+                self._array(shard)
+        return self.damaged[start:]
+
+    def gc(self) -> list[Path]:
+        """Delete leftovers: temporary files of interrupted writes, shards without keys (or keys without a
+        shard) and quarantined ``*.bad`` files; returns the paths removed."""
+        removed = []
+        for folder in sorted((self.root / "features").glob("*/*")):
+            stems_npy = {p.name.removesuffix(".npy") for p in folder.glob("*.npy")}
+            stems_keys = {p.name.removesuffix(".keys.json") for p in folder.glob("*.keys.json")}
+            for path in sorted(folder.iterdir()):
+                stem = path.name.removesuffix(".npy").removesuffix(".keys.json")
+                orphan = (path.suffix == ".tmp" or path.name.endswith(".bad")
+                          or (path.name.endswith(".npy") and stem not in stems_keys)
+                          or (path.name.endswith(".keys.json") and stem not in stems_npy))
+                if orphan and path.is_file():
+                    path.unlink()
+                    removed.append(path)
+        self._index.clear()
+        self._arrays.clear()
+        return removed
 
     def put(self, name: str, role: str, pooling: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Store ``vectors[i]`` for ``texts[i]`` as one new shard (atomic)."""
@@ -103,10 +180,15 @@ class FeatureCache:
         folder = self._dir(name, role, pooling)
         stem = uuid.uuid4().hex
         keys = [cache_key(name, role, pooling, t) for t in texts]
+        array = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name}: {int((~np.isfinite(array).all(axis=1)).sum())} vector(s) with non-finite "
+                             "values; nothing was cached")
         with atomic_write(folder / f"{stem}.npy", "wb") as f:
-            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32))
+            np.save(f, array)
         with atomic_write(folder / f"{stem}.keys.json") as f:
-            json.dump({"backbone": name, "role": role, "pooling": pooling, "keys": keys}, f)
+            json.dump({"backbone": name, "role": role, "pooling": pooling, "keys": keys,
+                       "sha256": _sha256(folder / f"{stem}.npy")}, f)
         index = self._load_index(folder)
         for row, key in enumerate(keys):
             index[key] = (folder / f"{stem}.npy", row)

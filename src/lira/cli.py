@@ -191,6 +191,36 @@ def cache_info(cache_dir: CacheDirOpt = None) -> None:
         typer.echo("  (empty)")
 
 
+@cache_app.command("verify")
+def cache_verify(cache_dir: CacheDirOpt = None) -> None:
+    """Check every shard's checksum and values; damaged shards are moved aside (their texts are encoded
+    again when next needed). Exits 1 when some were damaged."""
+    import warnings
+
+    from lira.cache import FeatureCache
+
+    cache = FeatureCache(cache_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bad = cache.verify()
+    for shard, why in bad:
+        typer.echo(f"damaged: {shard} ({why}); moved aside as {shard.name}.bad")
+    typer.echo(f"cache: {cache.root}: {len(bad)} damaged shard(s)")
+    if bad:
+        raise typer.Exit(code=1)
+
+
+@cache_app.command("gc")
+def cache_gc(cache_dir: CacheDirOpt = None) -> None:
+    """Delete leftovers: temporary files of interrupted writes, half-written shards and damaged shards moved
+    aside by `lira cache verify`."""
+    from lira.cache import FeatureCache
+
+    cache = FeatureCache(cache_dir)
+    removed = cache.gc()
+    typer.echo(f"cache: {cache.root}: removed {len(removed)} file(s)")
+
+
 @cache_app.command("clear")
 def cache_clear(
     backbone: Annotated[str | None, typer.Option(help="Clear only this backbone name (see `lira cache info`).")] = None,
