@@ -239,8 +239,11 @@ class CachedBackbone:
         found = self.cache.get(self.name, role, "pooled", texts)
         todo = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
         fresh: dict[str, np.ndarray] = {}
-        if todo:  # checked above: the backbone need not check the language again
-            vectors = self.backbone.encode(todo, role=role, batch_size=batch_size, show_progress=show_progress)
+        if todo:
+            with warnings.catch_warnings():  # the script was checked above, on every text: warn once
+                warnings.filterwarnings("ignore", message=r".* mostly written in another script")
+                vectors = self.backbone.encode(todo, lang=lang, role=role, batch_size=batch_size,
+                                               show_progress=show_progress)
             self.cache.put(self.name, role, "pooled", todo, vectors)
             fresh = dict(zip(todo, vectors, strict=True))
         self.misses += len(todo)

@@ -106,18 +106,24 @@ def _echo_summary(summary: dict, model: Path) -> None:
     typer.echo(f"model: {model}")
 
 
+ResumeOpt = Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out (same config only).")]
+OverwriteOpt = Annotated[bool, typer.Option(help="Start again in an --out that holds a run (its checkpoints are "
+                                                 "deleted first).")]
+
+
 @train_app.command("arca")
 def train_arca_cmd(
     config: Annotated[Path, typer.Option(help="YAML run config (see configs/arca-products.yaml).")],
     out: Annotated[Path, typer.Option(help="Run folder: checkpoints/, arca/ and history.json.")] = Path("runs/arca"),
-    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out.")] = False,
+    resume: ResumeOpt = False,
+    overwrite: OverwriteOpt = False,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Stage 1: train Arca's shared adaptor and actor (critics and backbones frozen)."""
     from lira.data.io import write_json
     from lira.training.arca_run import load_run_config, run_arca
 
-    summary = run_arca(load_run_config(config), out, resume=resume, cache_dir=cache_dir)
+    summary = run_arca(load_run_config(config), out, resume=resume, overwrite=overwrite, cache_dir=cache_dir)
     write_json(out / "summary.json", summary)
     _echo_summary(summary, out / "arca")
 
@@ -126,14 +132,15 @@ def train_arca_cmd(
 def train_lasr_cmd(
     config: Annotated[Path, typer.Option(help="YAML run config (see configs/lasr-products.yaml).")],
     out: Annotated[Path, typer.Option(help="Run folder: checkpoints/, model/ and history.json.")] = Path("runs/lasr"),
-    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out.")] = False,
+    resume: ResumeOpt = False,
+    overwrite: OverwriteOpt = False,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Stage 2: train the LaSR head on one task (Arca frozen unless train.joint) and save a LiRA model."""
     from lira.data.io import write_json
     from lira.training.lasr_run import load_lasr_config, run_lasr
 
-    summary = run_lasr(load_lasr_config(config), out, resume=resume, cache_dir=cache_dir)
+    summary = run_lasr(load_lasr_config(config), out, resume=resume, overwrite=overwrite, cache_dir=cache_dir)
     write_json(out / "summary.json", summary)
     _echo_summary(summary, Path(summary["model"]))
 
@@ -241,10 +248,11 @@ def main() -> None:
     """Entry point of the ``lira`` script; data and language errors become one-line messages."""
     from lira.data.errors import DataFormatError
     from lira.languages import UnknownLanguageError
+    from lira.training.run_folder import RunFolderError
 
     try:
         app()
-    except (DataFormatError, UnknownLanguageError, FileNotFoundError) as e:
+    except (DataFormatError, UnknownLanguageError, FileNotFoundError, RunFolderError) as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         raise SystemExit(2) from None
 

@@ -143,7 +143,7 @@ class SeedModels:
                                 model=ArcaConfig(critics=self.variant.critics),
                                 train=ArcaTrainConfig(steps=c.arca_steps, seed=self.seed, eval_every=c.eval_every,
                                                       checkpoint_every=10**9))
-            summary = run_arca(run, out, cache_dir=c.cache_dir)
+            summary = run_arca(run, out, overwrite=True, cache_dir=c.cache_dir)  # the benchmark owns its folders
             self.kept[f"arca {english}"] = summary["selected"]
             self.arca_dirs[english] = out / "arca"
         return self.arca_dirs[english]

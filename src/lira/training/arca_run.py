@@ -54,6 +54,7 @@ from lira.data.products import (
 from lira.languages import LOW_RESOURCE, normalize_code
 from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
 from lira.training.arca_trainer import ArcaTrainConfig, choice_correctness, train_arca
+from lira.training.run_folder import claim_run_folder
 from lira.translators.base import Translator
 from lira.translators.noise import NoiseConfig
 
@@ -238,9 +239,11 @@ def arca_inputs(config: ArcaRunConfig, split: str, *, cache_dir: str | Path | No
                                              translators=translators, config=config.candidates))
 
 
-def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False,
+def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False, overwrite: bool = False,
              cache_dir: str | Path | None = None) -> dict[str, Any]:
-    """Build features, train, and return a summary (first and last dev metrics)."""
+    """Build features, train, and return a summary (first and last dev metrics). ``out_dir`` must be new or
+    empty unless ``resume`` (same config) or ``overwrite`` (``lira.training.run_folder``)."""
+    claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
     train, dev = (arca_inputs(config, split, cache_dir=cache_dir) for split in ("train", "dev"))
     config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
                                             "en_dim": train.en.dim})

@@ -2,17 +2,20 @@
 
 ``<out>/checkpoints/step-000050/`` holds ``model/`` (the model's own ``save`` folder),
 ``optimizer.safetensors`` and ``trainer_state.json``. A checkpoint folder is written under a temporary
-name and renamed when complete, so ``latest_checkpoint`` never returns a partial one. No pickles.
+name and renamed when complete, so ``latest_checkpoint`` never returns a partial one; one damaged afterwards
+(a truncated file) is reported by path and skipped for the newest intact one. No pickles.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from lira.data.io import write_json
@@ -77,10 +80,43 @@ def save_checkpoint(out_dir: str | Path, step: int, model: Any, optimizer: torch
     return final
 
 
+def checkpoint_problem(folder: Path) -> str | None:
+    """Why the checkpoint ``folder`` cannot be loaded (a missing, truncated or unparsable file), or None."""
+    try:
+        for name in ("trainer_state.json", "optimizer.json"):
+            json.loads((folder / name).read_text(encoding="utf-8"))
+        tensors = [folder / "optimizer.safetensors", folder / "extra.safetensors",
+                   *sorted((folder / "model").rglob("*.safetensors"))]
+        if len(tensors) < 3:
+            return f"no model weights under {folder / 'model'}"
+        for path in tensors:
+            with safe_open(str(path), framework="pt") as f:
+                for key in f.keys():  # reads every tensor: a truncated file fails here
+                    f.get_tensor(key)
+        for path in (folder / "model").rglob("*.json"):
+            json.loads(path.read_text(encoding="utf-8"))
+    except Exception as e:  # noqa: BLE001 - any damage makes the checkpoint unusable
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
 def latest_checkpoint(out_dir: str | Path) -> Path | None:
-    """The newest complete checkpoint folder under ``out_dir``, or None."""
+    """The newest intact checkpoint folder under ``out_dir``, or None; damaged newer ones are named in a
+    warning and skipped. Raises ``ValueError`` when checkpoints exist but none is intact."""
     found = sorted((Path(out_dir) / "checkpoints").glob("step-*"))
-    return found[-1] if found else None
+    damaged = []
+    for folder in reversed(found):
+        problem = checkpoint_problem(folder)
+        if problem is None:
+            if damaged:
+                warnings.warn(f"checkpoint {damaged[0][0]} is damaged ({damaged[0][1]}); resuming from the newest "
+                              f"intact one, {folder}", stacklevel=2)
+            return folder
+        damaged.append((folder, problem))
+    if damaged:
+        raise ValueError(f"every checkpoint under {Path(out_dir) / 'checkpoints'} is damaged; newest: "
+                         f"{damaged[0][0]} ({damaged[0][1]})")
+    return None
 
 
 def load_optimizer_state(folder: Path, optimizer: torch.optim.Optimizer) -> None:

@@ -48,6 +48,7 @@ from lira.training.lasr_trainer import (
     probe_training_set,
     train_lasr,
 )
+from lira.training.run_folder import claim_run_folder
 
 SOURCES = {"retrieval": ("products", "beir"), "classification": ("sib200", "file"), "nli": ("indonli", "file"),
            "sts": ("file",), "choice": ("xcopa", "file"), "bitext": ("sib200", "sib200+nusax+products", "tsv")}
@@ -253,12 +254,15 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
                   "selected": {"lasr": selected} if selected else {}, "english_weight": english}
 
 
-def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False,
+def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False, overwrite: bool = False,
              cache_dir: str | Path | None = None, show_progress: bool | None = None) -> dict[str, Any]:
-    """Train stage 2 and save the ``LiRAModel`` to ``out_dir/model``; returns first and last dev metrics."""
+    """Train stage 2 and save the ``LiRAModel`` to ``out_dir/model``; returns first and last dev metrics.
+    ``out_dir`` must be new or empty unless ``resume`` (same config) or ``overwrite``
+    (``lira.training.run_folder``)."""
     out_dir = Path(out_dir)
     if not config.arca:
         raise ValueError("stage 2 needs `arca:`, the folder of a trained Arca (run `lira train arca` first)")
+    claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
     arca = ArcaModel.load(config.arca)
     probe = LiRAModel(config.model, arca, LaSRHead(LaSRConfig()), cache_dir=cache_dir)
     train, langs = task_data(probe, config, config.data.train_split)
