@@ -68,8 +68,9 @@ def demo(
 
 @app.command()
 def benchmark(
-    data_dir: Annotated[Path, typer.Option(help="The public benchmark data (see ../shared/data/README.md).")] = Path(
-        "../shared/data"),
+    data_dir: Annotated[Path | None, typer.Option(
+        help="The public benchmark data (default: $LIRA_DATA_DIR, else shared/data beside the checkout, else "
+             "../shared/data).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for results.json, report.md and the plots.")] = Path(
         "runs/benchmark"),
     quick: Annotated[bool, typer.Option(help="A smoke run of every task, method and setting on small subsets "
@@ -82,9 +83,11 @@ def benchmark(
     significance tests and plots."""
     from lira.benchmark.config import BenchmarkConfig
     from lira.benchmark.runner import run_benchmark
+    from lira.data.io import default_data_dir
 
+    data_dir = data_dir or default_data_dir()
     if not data_dir.is_dir():
-        _fail(f"data folder not found: {data_dir} (pass --data-dir)")
+        _fail(f"data folder not found: {data_dir} (pass --data-dir or set LIRA_DATA_DIR)")
     config = BenchmarkConfig(data_dir=data_dir, out_dir=out, cache_dir=cache_dir, seeds=tuple(range(seeds)),
                              tasks=tuple(task) if task else None, quick=quick)
     folder = run_benchmark(config)

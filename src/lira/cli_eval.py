@@ -436,7 +436,8 @@ def eval_mgsm(
                                                           "every method the other options allow.")] = None,
     candidates: Annotated[int | None, typer.Option(help="English candidates per question (default: the model's, "
                                                         "else 2).")] = None,
-    data_dir: Annotated[Path, typer.Option(help="The benchmark data folder.")] = Path("../shared/data"),
+    data_dir: Annotated[Path | None, typer.Option(
+        help="The benchmark data folder (default: $LIRA_DATA_DIR, else shared/data beside the checkout).")] = None,
     limit: Annotated[int | None, typer.Option(help="Score only the first N problems per language.")] = None,
     max_tokens: Annotated[int, typer.Option(help="Token budget of each solver reply.")] = 1024,
     timeout_s: Annotated[float, typer.Option(help="Seconds to wait for one solver reply.")] = 120.0,
@@ -446,6 +447,7 @@ def eval_mgsm(
     (translate-test), Arca's chosen translation (lira) or the gold English question."""
     from lira.data import benchmarks
     from lira.data.errors import DataFormatError
+    from lira.data.io import default_data_dir
     from lira.demo import markdown_table
     from lira.evaluation.mgsm import METHODS, MGSMEvaluator
     from lira.languages import normalize_code
@@ -486,7 +488,7 @@ def eval_mgsm(
         for code in lang or ["th", "bn"]:
             name = normalize_code(code)
             try:
-                problems = benchmarks.mgsm(data_dir, lang=name)[:limit]
+                problems = benchmarks.mgsm(data_dir or default_data_dir(), lang=name)[:limit]
             except DataFormatError:
                 raise
             except ValueError as e:  # a language MGSM does not cover

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from lira.data.errors import DataFormatError
@@ -46,3 +48,13 @@ def test_atomic_write_respects_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_default_data_dir_follows_the_environment_then_the_checkout(monkeypatch, tmp_path):
+    from lira.data.io import default_data_dir
+
+    monkeypatch.setenv("LIRA_DATA_DIR", str(tmp_path))
+    assert default_data_dir() == tmp_path
+    monkeypatch.delenv("LIRA_DATA_DIR")
+    found = default_data_dir()
+    assert found == Path("../shared/data") or (found.is_dir() and found.parts[-2:] == ("shared", "data"))

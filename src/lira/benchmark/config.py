@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 from lira.backbones import ENGLISH_SPACES as SPACE_NAMES
+from lira.data.io import default_data_dir
 
 METHODS = ("frozen", "translate-test", "distillation", "dual-path", "lira-step0", "lira")
 PEERS = ("frozen", "translate-test", "distillation", "dual-path")  # what LiRA is compared against
@@ -64,7 +65,7 @@ class BenchmarkConfig:
     parallel data of stage 1 and distillation (``stage1_per_lang`` caps each language of each source, None =
     all); ``eval_every``: steps between dev evaluations that select the kept checkpoint (step 0 included)."""
 
-    data_dir: Path = Path("../shared/data")
+    data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("runs/benchmark")
     cache_dir: Path | None = None
     backbone: str = DEFAULT_MULTILINGUAL

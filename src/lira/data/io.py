@@ -113,6 +113,20 @@ def require(record: Mapping[str, Any], field: str, *, path: str | Path, line: in
     return value
 
 
+def default_data_dir() -> Path:
+    """Where the public benchmark data is by default: ``$LIRA_DATA_DIR``; else ``shared/data`` beside the
+    repository checkout this package runs from (an editable install); else ``../shared/data`` from the current
+    folder."""
+    env = os.environ.get("LIRA_DATA_DIR")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[3]  # src/lira/data/io.py -> the checkout
+    beside = repo.parent / "shared" / "data"
+    if (repo / "pyproject.toml").is_file() and beside.is_dir():
+        return beside
+    return Path("../shared/data")
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success fsync and rename it over ``path``. The file gets the

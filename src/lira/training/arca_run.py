@@ -41,6 +41,7 @@ from lira.backbones import english_spec
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.config_fields import check_fields
 from lira.data.formats import ParallelExample
+from lira.data.io import default_data_dir
 from lira.data.loaders import load_parallel
 from lira.data.products import (
     PRODUCT_LANGS,
@@ -68,7 +69,7 @@ class ArcaDataConfig:
     source: str = "products"
     langs: list[str] | None = None
     path: str | None = None
-    data_dir: str = "../shared/data"
+    data_dir: str = field(default_factory=lambda: str(default_data_dir()))
     max_per_lang: int | None = None
     dev_fraction: float = 0.2
     lexicon_pairs: bool = True

@@ -34,6 +34,7 @@ import yaml
 
 from lira.arca.model import ArcaModel
 from lira.config_fields import check_fields
+from lira.data.io import default_data_dir
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.languages import normalize_code
 from lira.lasr.head import LaSRConfig, LaSRHead
@@ -66,7 +67,7 @@ class LaSRDataConfig:
     source: str = "products"
     langs: list[str] | None = None
     path: Any = None
-    data_dir: str = "../shared/data"
+    data_dir: str = field(default_factory=lambda: str(default_data_dir()))
     train_split: str = "train"
     dev_split: str | None = "dev"  # None: no dev set (no dev history, no checkpoint selection)
     max_per_lang: int | None = None  # bitext on sib200 only: a fixed hashed subset of pairs per language and split
