@@ -64,8 +64,22 @@ def test_load_translator_openai_spec(chat_server, monkeypatch):  # noqa: F811
     assert headers["authorization"] == "Bearer sk-lira"
 
 
+def test_endpoint_spec_options_and_default_disk_cache(chat_server, tmp_path):  # noqa: F811
+    spec = f"openai:m@{chat_server.url}?timeout=2.5&retries=0"
+    first = load_translator(spec)
+    assert (first.client.config.timeout_s, first.client.config.max_retries) == (2.5, 0)
+    first.translate(["mèo"], lang="vie")
+    load_translator(spec).translate(["mèo"], lang="vie")  # a second identical run is served from the disk cache
+    assert len(chat_server.requests) == 1
+    assert load_translator(f"openai:m@{chat_server.url}?cache=none").client.config.cache_dir is None
+    with pytest.raises(ValueError, match=r"unknown option 'colour'; valid: timeout, retries, cache"):
+        load_translator(f"openai:m@{chat_server.url}?colour=red")
+    with pytest.raises(ValueError, match="translator spec .*could not convert"):
+        load_translator(f"openai:m@{chat_server.url}?timeout=soon")
+
+
 @pytest.mark.parametrize("spec", ["openai:model", "google", "hf:", "precomputed"])
 def test_unknown_specs_list_the_valid_ones(spec):
-    valid = "valid specs: lexicon, lexicon-heldout, lexicon:PATH.tsv, openai:MODEL@BASE_URL, hf:PATH"
+    valid = r"valid specs: lexicon, lexicon-heldout, lexicon-train, lexicon:PATH.tsv, openai:MODEL@BASE_URL\["
     with pytest.raises(ValueError, match=valid):
         load_translator(spec, lang="vie")

@@ -10,8 +10,35 @@ from lira.translators.base import Candidate, Translator
 __all__ = ["Candidate", "Translator", "TRANSLATOR_SPECS", "load_translator"]
 
 TRANSLATOR_SPECS: tuple[str, ...] = ("lexicon", "lexicon-heldout", "lexicon-train", "lexicon:PATH.tsv",
-                                     "openai:MODEL@BASE_URL", "hf:PATH")
+                                     "openai:MODEL@BASE_URL[?timeout=S&retries=N&cache=DIR|none]", "hf:PATH")
 API_KEY_ENV = "LIRA_API_KEY"
+
+
+ENDPOINT_OPTIONS = ("timeout", "retries", "cache")
+
+
+def endpoint_options(query: str, spec: str) -> dict[str, object]:
+    """``ChatConfig`` fields from an endpoint spec's ``?timeout=S&retries=N&cache=DIR|none`` (all optional). The
+    disk cache of answers is on by default, under the feature cache (``$LIRA_CACHE_DIR/translations``), so a
+    second identical run sends no request; ``cache=none`` turns it off."""
+    from urllib.parse import parse_qsl
+
+    from lira.cache import default_cache_dir
+
+    options: dict[str, object] = {"cache_dir": default_cache_dir() / "translations"}
+    for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
+        try:
+            if key == "timeout":
+                options["timeout_s"] = float(value)
+            elif key == "retries":
+                options["max_retries"] = int(value)
+            elif key == "cache":
+                options["cache_dir"] = None if value == "none" else Path(value)
+            else:
+                raise ValueError(f"unknown option {key!r}; valid: {', '.join(ENDPOINT_OPTIONS)}")
+        except ValueError as e:
+            raise ValueError(f"translator spec {spec!r}: {e}") from None
+    return options
 
 
 def load_translator(spec: str, *, lang: str | None = None) -> Translator:
@@ -21,8 +48,8 @@ def load_translator(spec: str, *, lang: str | None = None) -> Translator:
     only test queries use, ``LexiconTranslator.for_products(lang, held_out=True)``), ``lexicon-train`` (only
     the terms of the titles and train queries: what the dev queries look like to a held-out lexicon, for dev
     selection in that setting), ``lexicon:PATH.tsv`` (a
-    lexicon TSV for ``lang``), ``openai:MODEL@BASE_URL`` (an OpenAI-compatible endpoint; key from
-    ``$LIRA_API_KEY`` when set) or ``hf:PATH`` (a local seq2seq model folder). Anything else raises
+    lexicon TSV for ``lang``), ``openai:MODEL@BASE_URL[?timeout=S&retries=N&cache=DIR|none]`` (an
+    OpenAI-compatible endpoint; key from ``$LIRA_API_KEY`` when set; ``endpoint_options``) or ``hf:PATH`` (a local seq2seq model folder). Anything else raises
     ``ValueError`` listing these.
     """
     kind, _, arg = spec.partition(":")
@@ -41,9 +68,11 @@ def load_translator(spec: str, *, lang: str | None = None) -> Translator:
         from lira.translators.openai import OpenAITranslator
 
         model, _, base_url = arg.rpartition("@")
+        base_url, _, query = base_url.partition("?")
         if model and base_url:
             key_env = API_KEY_ENV if os.environ.get(API_KEY_ENV) else None
-            return OpenAITranslator(ChatClient(ChatConfig(base_url=base_url, model=model, api_key_env=key_env)))
+            return OpenAITranslator(ChatClient(ChatConfig(base_url=base_url, model=model, api_key_env=key_env,
+                                                          **endpoint_options(query, spec))))
     if kind == "hf" and arg:
         from lira.translators.hf_seq2seq import Seq2SeqTranslator
 
