@@ -108,3 +108,17 @@ def test_read_texts_keeps_lines_exact_and_reads_tsv_headers(tmp_path):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(typer.Exit):
         read_texts(empty, "text")
+
+
+def test_an_endpoint_that_is_down_is_one_error_line(monkeypatch, capsys):
+    import lira.cli
+    from lira.translators.chat import EndpointError
+
+    def down() -> None:
+        raise EndpointError("http://127.0.0.1:9/v1/chat/completions: 1 attempt(s) failed; last: connection refused")
+
+    monkeypatch.setattr(lira.cli, "app", down)
+    with pytest.raises(SystemExit) as stop:
+        lira.cli.main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and "error: http://127.0.0.1:9" in err

@@ -252,10 +252,11 @@ def main() -> None:
     from lira.data.errors import DataFormatError
     from lira.languages import UnknownLanguageError
     from lira.training.run_folder import RunFolderError
+    from lira.translators.chat import EndpointError
 
     try:
         app()
-    except (DataFormatError, UnknownLanguageError, FileNotFoundError, RunFolderError) as e:
+    except (DataFormatError, UnknownLanguageError, FileNotFoundError, RunFolderError, EndpointError) as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         raise SystemExit(2) from None
 
