@@ -47,10 +47,10 @@ def load_translator(spec: str, *, lang: str | None = None) -> Translator:
     ``lexicon`` (the built-in product lexicon of ``lang``), ``lexicon-heldout`` (that lexicon without the terms
     only test queries use, ``LexiconTranslator.for_products(lang, held_out=True)``), ``lexicon-train`` (only
     the terms of the titles and train queries: what the dev queries look like to a held-out lexicon, for dev
-    selection in that setting), ``lexicon:PATH.tsv`` (a
-    lexicon TSV for ``lang``), ``openai:MODEL@BASE_URL[?timeout=S&retries=N&cache=DIR|none]`` (an
-    OpenAI-compatible endpoint; key from ``$LIRA_API_KEY`` when set; ``endpoint_options``) or ``hf:PATH`` (a local seq2seq model folder). Anything else raises
-    ``ValueError`` listing these.
+    selection in that setting), ``lexicon:PATH.tsv`` (a lexicon TSV for ``lang``),
+    ``openai:MODEL@BASE_URL[?timeout=S&retries=N&cache=DIR|none]`` (an OpenAI-compatible endpoint; key from
+    ``$LIRA_API_KEY`` when set; ``endpoint_options``) or ``hf:PATH`` (a local seq2seq model folder). Anything
+    else raises ``ValueError`` listing these.
     """
     kind, _, arg = spec.partition(":")
     if kind == "lexicon" or spec in ("lexicon-heldout", "lexicon-train"):
