@@ -122,3 +122,14 @@ def test_an_endpoint_that_is_down_is_one_error_line(monkeypatch, capsys):
         lira.cli.main()
     err = capsys.readouterr().err
     assert stop.value.code == 2 and err.count("\n") == 1 and "error: http://127.0.0.1:9" in err
+
+
+def test_an_unwritable_out_is_refused_before_any_work(tmp_path):
+    src = tmp_path / "texts.txt"
+    src.write_text("ok\n", encoding="utf-8")
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["encode", str(src), "--out", str(blocked / "v.npy")])
+    assert result.exit_code == 2 and f"cannot write to {blocked}" in result.output
+    result = runner.invoke(app, ["train", "lasr", "--config", str(src), "--out", str(blocked / "run")])
+    assert result.exit_code == 2 and "cannot write to" in result.output

@@ -10,7 +10,7 @@ import typer
 
 from lira.backbones import DEFAULT_MULTILINGUAL
 from lira.cli_eval import eval_app
-from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts
+from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts, writable_file, writable_folder
 from lira.cli_options import fail as _fail
 
 app = typer.Typer(help="LiRA: anchor low-resource languages to the English semantic space.",
@@ -25,7 +25,8 @@ app.add_typer(train_app, name="train")
 @app.command()
 def encode(
     input: Annotated[Path, typer.Argument(help="A .txt file (one text per line) or .jsonl file.")],
-    out: Annotated[Path, typer.Option(help="Output .npy file of float32 [n, dim] embeddings.")],
+    out: Annotated[Path, typer.Option(help="Output .npy file of float32 [n, dim] embeddings.",
+                                      callback=writable_file)],
     lang: Annotated[str | None, typer.Option(help="Language code of the texts (checked against their script).")] = None,
     role: Annotated[str, typer.Option(help="query, passage or text.")] = "text",
     field: Annotated[str, typer.Option(help="JSONL field holding the text.")] = "text",
@@ -50,7 +51,8 @@ def encode(
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path, typer.Option(help="Runs are written to OUT_DIR/<timestamp>/.")] = Path("runs"),
+    out_dir: Annotated[Path, typer.Option(help="Runs are written to OUT_DIR/<timestamp>/.",
+                                          callback=writable_folder)] = Path("runs"),
     split: Annotated[str, typer.Option(help="Product-set split to evaluate on.")] = "test",
     backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
     cache_dir: CacheDirOpt = None,
@@ -71,8 +73,8 @@ def benchmark(
     data_dir: Annotated[Path | None, typer.Option(
         help="The public benchmark data (default: $LIRA_DATA_DIR, else shared/data beside the checkout, else "
              "../shared/data).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for results.json, report.md and the plots.")] = Path(
-        "runs/benchmark"),
+    out: Annotated[Path, typer.Option(help="Folder for results.json, report.md and the plots.",
+                                      callback=writable_folder)] = Path("runs/benchmark"),
     quick: Annotated[bool, typer.Option(help="A smoke run of every task, method and setting on small subsets "
                                              "(about 5 minutes).")] = False,
     seeds: Annotated[int, typer.Option(help="Number of training seeds (0, 1, ...); at least 3 for the report.")] = 3,
@@ -117,7 +119,8 @@ OverwriteOpt = Annotated[bool, typer.Option(help="Start again in an --out that h
 @train_app.command("arca")
 def train_arca_cmd(
     config: Annotated[Path, typer.Option(help="YAML run config (see configs/arca-products.yaml).")],
-    out: Annotated[Path, typer.Option(help="Run folder: checkpoints/, arca/ and history.json.")] = Path("runs/arca"),
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoints/, arca/ and history.json.",
+                                      callback=writable_folder)] = Path("runs/arca"),
     resume: ResumeOpt = False,
     overwrite: OverwriteOpt = False,
     cache_dir: CacheDirOpt = None,
@@ -134,7 +137,8 @@ def train_arca_cmd(
 @train_app.command("lasr")
 def train_lasr_cmd(
     config: Annotated[Path, typer.Option(help="YAML run config (see configs/lasr-products.yaml).")],
-    out: Annotated[Path, typer.Option(help="Run folder: checkpoints/, model/ and history.json.")] = Path("runs/lasr"),
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoints/, model/ and history.json.",
+                                      callback=writable_folder)] = Path("runs/lasr"),
     resume: ResumeOpt = False,
     overwrite: OverwriteOpt = False,
     cache_dir: CacheDirOpt = None,
@@ -151,8 +155,8 @@ def train_lasr_cmd(
 @train_app.command("distill")
 def train_distill_cmd(
     config: Annotated[Path, typer.Option(help="YAML run config (see configs/distill-e5.yaml).")],
-    out: Annotated[Path, typer.Option(help="Run folder: student/, history.json and summary.json.")] = Path(
-        "runs/distill"),
+    out: Annotated[Path, typer.Option(help="Run folder: student/, history.json and summary.json.",
+                                      callback=writable_folder)] = Path("runs/distill"),
     resume: Annotated[bool, typer.Option(help="Reuse a finished run in --out with the same config; there are no "
                                               "mid-run checkpoints, so otherwise it trains again (same "
                                               "weights).")] = False,

@@ -11,7 +11,7 @@ import numpy as np
 import typer
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
-from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts
+from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts, writable_file
 from lira.cli_options import fail as _fail
 
 eval_app = typer.Typer(help="Score a model or baseline on data in LiRA's formats.", no_args_is_help=True)
@@ -24,7 +24,7 @@ TranslationsOpt = Annotated[Path | None, typer.Option(
     exists=True, dir_okay=False, help="Parallel file (text, en, en_2... or translations) giving the English of "
                                       "the source texts; default: the data's own English columns.")]
 LangOpt = Annotated[str | None, typer.Option(help="Language of the rows without a lang column.")]
-OutOpt = Annotated[Path | None, typer.Option(help="Write the results as JSON here.")]
+OutOpt = Annotated[Path | None, typer.Option(help="Write the results as JSON here.", callback=writable_file)]
 ItemsOpt = Annotated[bool, typer.Option("--items", help="Keep the per-item scores in --out.")]
 TrainOpt = Annotated[Path | None, typer.Option(
     exists=True, dir_okay=False, help="Training file of the probe (any languages); optional for a LiRA model "
@@ -170,7 +170,7 @@ def eval_retrieval(
     lang: Annotated[list[str] | None, typer.Option(help="Language(s); default: all 7 of the product set.")] = None,
     split: Annotated[str, typer.Option(help="Qrels split to score.")] = "test",
     backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
-    out: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
+    out: OutOpt = None,
     cache_dir: CacheDirOpt = None,
     model: MethodOpt = "frozen",
     english: EnglishOpt = DEFAULT_ENGLISH,
@@ -402,7 +402,7 @@ def eval_arca(
     config: Annotated[Path, typer.Option(help="YAML run config naming the data and backbones.")],
     model: Annotated[Path, typer.Option(help="Trained Arca folder (RUN/arca).")],
     split: Annotated[str, typer.Option(help="Held-out split to score.")] = "test",
-    out: Annotated[Path | None, typer.Option(help="Write the results as JSON here.")] = None,
+    out: OutOpt = None,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Candidate choice on held-out data: the Actor against chance and critic-free choices, with sign tests."""
@@ -441,7 +441,8 @@ def eval_mgsm(
     limit: Annotated[int | None, typer.Option(help="Score only the first N problems per language.")] = None,
     max_tokens: Annotated[int, typer.Option(help="Token budget of each solver reply.")] = 1024,
     timeout_s: Annotated[float, typer.Option(help="Seconds to wait for one solver reply.")] = 120.0,
-    out: Annotated[Path | None, typer.Option(help="Write the results (with per-item records) as JSON here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the results (with per-item records) as JSON here.",
+                                             callback=writable_file)] = None,
 ) -> None:
     """MGSM accuracy (exact numeric match) of an LLM endpoint reading each question directly, its translation
     (translate-test), Arca's chosen translation (lira) or the gold English question."""

@@ -20,6 +20,28 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def writable_file(path: Path | None) -> Path | None:
+    """Typer callback of an output file option: its folder is created and must accept a new file, checked
+    before any work starts (a one-line error otherwise)."""
+    if path is not None:
+        writable_folder(path.parent)
+    return path
+
+
+def writable_folder(path: Path | None) -> Path | None:
+    """Typer callback of an output folder option: created if needed, and it must accept a new file."""
+    import tempfile
+
+    if path is not None:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=path):
+                pass
+        except OSError as e:
+            fail(f"cannot write to {path}: {e.strerror or e}")
+    return path
+
+
 def read_texts(path: Path, field: str) -> list[str]:
     """Texts of a ``.jsonl`` file (``field``), a ``.tsv``/``.csv`` file with a header (column ``field``) or a text
     file (one per line, lines split on ``\n`` only, so U+2028, U+2029, ``\v`` and ``\f`` stay inside a text; a
