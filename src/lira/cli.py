@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,16 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(cache_app, name="cache")
 train_app = typer.Typer(help="Train LiRA's stages from a YAML config.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
+
+
+@app.callback()
+def _options(verbose: Annotated[bool, typer.Option(
+        "--verbose", help="Show third-party progress bars and messages (Hugging Face model loading).")] = False,
+) -> None:
+    """Process-wide settings, before any third-party library is imported."""
+    if not verbose:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # also read by transformers at import
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 @app.command()
