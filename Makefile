@@ -6,7 +6,7 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-.PHONY: install install-dev demo test lint
+.PHONY: install install-dev demo test test-fast lint
 install: $(PY)
 	$(PY) -m pip install --quiet -e .
 
@@ -19,6 +19,10 @@ demo: install
 test: install-dev
 	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(PY) -m pytest
+
+# the unit tests only: no test marked slow (training, the quick benchmark, the demo) or data (../shared/data)
+test-fast: install-dev
+	$(PY) -m pytest -m "not slow and not data"
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests scripts benchmarks

@@ -59,3 +59,10 @@ def data_dir() -> Path:
     if not folder.is_dir():
         pytest.skip(f"real data folder not found at {folder} (set LIRA_DATA_DIR)")
     return folder
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that read the real benchmark folder (the ``data_dir`` fixture) carry the ``data`` marker."""
+    for item in items:
+        if "data_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.data)
