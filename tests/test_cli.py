@@ -47,6 +47,7 @@ def test_bad_input_gives_one_line_errors(tmp_path):
     assert proc.returncode == 2 and "unknown language code 'xx'" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_frozen_demo_report_and_cache(tmp_path):
     run_dir = run_demo(DemoConfig(langs=("vie", "th"), out_dir=tmp_path, cache_dir=tmp_path / "cache", train=False))
     results = json.loads((run_dir / "results.json").read_text())
@@ -60,6 +61,7 @@ def test_frozen_demo_report_and_cache(tmp_path):
     assert results["cache"]["encoded"] > 0 and cached["cache"]["encoded"] == 0 and cached["cache"]["hits"] > 0
 
 
+@pytest.mark.slow
 def test_demo_trains_lira_beside_the_peers(tmp_path):
     config = DemoConfig(langs=("vie",), out_dir=tmp_path, cache_dir=tmp_path / "cache", seeds=(0, 1),
                         arca_steps=4, lasr_steps=4, max_per_lang=12)

@@ -39,6 +39,7 @@ def test_quick_config_keeps_every_setting_small():
     assert quick.ablations == BenchmarkConfig().ablations and quick.noise_rates == (0.0, 0.1, 0.3, 0.5)
 
 
+@pytest.mark.slow
 def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     out = tmp_path / "bench"
     result = CliRunner().invoke(app, ["benchmark", "--quick", "--data-dir", str(data_dir), "--out", str(out)])

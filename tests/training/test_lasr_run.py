@@ -35,6 +35,7 @@ def test_config_errors(tmp_path):
         load_lasr_config(path)
 
 
+@pytest.mark.slow
 def test_train_lasr_cli_on_products(arca_dir, tmp_path):
     config = tmp_path / "tiny.yaml"
     config.write_text(f"task: retrieval\narca: {arca_dir}\ndata: {{source: products, langs: [vie]}}\n"
@@ -82,6 +83,7 @@ def test_every_task_type_reads_user_files(arca_dir, tmp_path):
             assert data.n_options == [2] and data.options[0].x.shape[0] == 4
 
 
+@pytest.mark.slow
 def test_same_seed_same_model(arca_dir, tmp_path):
     config = tmp_path / "tiny.yaml"
     config.write_text(f"task: retrieval\narca: {arca_dir}\ndata: {{source: products, langs: [vie]}}\n"
