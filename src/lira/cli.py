@@ -112,6 +112,10 @@ def _echo_summary(summary: dict, model: Path) -> None:
         metrics = summary[when]
         values = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
         typer.echo(f"{when:6s} step {metrics.get('step', 0):4d}: {values}")
+    if english := summary.get("english_weight"):
+        table = ", ".join(f"{w}: {s:.4f}" for w, s in english["dev"].items())
+        typer.echo(f"English weight of the dual path, chosen on dev: {english['english_weight']} "
+                   f"(dev {english['metric']} at step 0 per weight: {table})")
     for name, kept in summary.get("selected", {}).items():
         if kept.get("kept_step") is None:
             continue

@@ -45,7 +45,7 @@ def test_train_lasr_cli_on_products(arca_dir, tmp_path):
     result = runner.invoke(app, ["train", "lasr", "--config", str(config), "--out", str(out),
                                  "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
-    assert "mean_ndcg@10" in result.output
+    assert "mean_ndcg@10" in result.output and "English weight of the dual path, chosen on dev:" in result.output
     card = (out / "model" / "README.md").read_text()
     assert "retrieval on products" in card and "dev mean_ndcg@10" in card
     model = LiRAModel.load(out / "model", cache_dir=tmp_path / "cache")
