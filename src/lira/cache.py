@@ -225,6 +225,7 @@ class CachedBackbone:
         self.cache = cache or FeatureCache()
         self.name, self.dim = backbone.name, backbone.dim
         self.hits = self.misses = 0
+        self._script_ok: set[tuple[str, str]] = set()  # (language, text) that passed the script check
 
     def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
                batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
@@ -235,7 +236,10 @@ class CachedBackbone:
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
         if lang is not None:
-            check_script(texts, normalize_code(lang))
+            code = normalize_code(lang)
+            if any((code, t) not in self._script_ok for t in texts):  # once per passing text: cache hits are hot
+                bad = {texts[i] for i in check_script(texts, code)}
+                self._script_ok.update((code, t) for t in texts if t not in bad)
         found = self.cache.get(self.name, role, "pooled", texts)
         todo = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
         fresh: dict[str, np.ndarray] = {}

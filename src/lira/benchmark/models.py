@@ -178,12 +178,17 @@ class SeedModels:
         if family not in self.lira:
             trained = self._train(task_name, family, train, False)
             untrained = self.model(task_name, train=train, tag=tag, step0=True)
-            kept, start = self.kept[family], self.kept[family + "-step0"]
-            kept["dev_untrained"] = start.get("dev_kept")
-            use_start = start.get("dev_kept") is not None and not beats_start(kept, start)
-            kept["kept_model"] = "step 0 (untrained)" if use_start else "trained"
-            self.lira[family] = untrained if use_start else trained
+            self.lira[family] = trained if self._keeps_trained(family) else untrained
         return self.lira[family]
+
+    def _keeps_trained(self, family: str) -> bool:
+        """Whether ``family`` keeps its trained model over LiRA at step 0 (``beats_start`` on their dev
+        scores); records the decision in ``kept[family]``."""
+        kept, start = self.kept[family], self.kept[family + "-step0"]
+        kept["dev_untrained"] = start.get("dev_kept")
+        trained = start.get("dev_kept") is None or beats_start(kept, start)
+        kept["kept_model"] = "trained" if trained else "step 0 (untrained)"
+        return trained
 
     def _sts(self, family: str, step0: bool) -> LiRAModel:
         """The "sts" family: the embedding family's model (trained, or at step 0) with the dual path's English
@@ -200,27 +205,23 @@ class SeedModels:
             for w in ENGLISH_WEIGHTS:
                 models[w] = base.with_english_weight(w)
                 scores[w] = [STSEvaluator(pairs)(models[w], translator=translator)["spearman"] for pairs in dev]
-            best, first = max(ENGLISH_WEIGHTS, key=lambda w: sum(scores[w])), ENGLISH_WEIGHTS[0]
+            mean = {w: sum(s) / len(dev) for w, s in scores.items()}
+            se = {w: sum(spearman_se(r, len(p)) for r, p in zip(s, dev, strict=True)) / len(dev)
+                  for w, s in scores.items()}
+            best, first = max(ENGLISH_WEIGHTS, key=mean.__getitem__), ENGLISH_WEIGHTS[0]
             # the plain dual path stays unless beaten by one standard error (a correlation has no per-item
             # scores to pair, so the margin is the standard error of the first weight's Spearman)
-            margin = sum(spearman_se(r, len(p)) for r, p in zip(scores[first], dev, strict=True)) / len(dev)
-            if not (sum(scores[best]) - sum(scores[first])) / len(dev) > margin:
+            if not mean[best] - mean[first] > se[first]:
                 best = first
             embed = self.kept["embed" + family[len("sts"):] + ("-step0" if step0 else "")]
             self.kept[key] = {"english": embed["english"], "metric": "spearman", "english_weight": best,
-                              "kept_step": embed.get("kept_step"), "dev_kept": sum(scores[best]) / len(dev),
-                              "dev_step0": sum(scores[best]) / len(dev),  # nothing trained on this dev split
-                              "dev_step0_se": sum(spearman_se(r, len(p)) for r, p in
-                                                  zip(scores[best], dev, strict=True)) / len(dev),
-                              "dev_by_english_weight": {str(w): sum(s) / len(dev) for w, s in scores.items()}}
+                              "kept_step": embed.get("kept_step"), "dev_kept": mean[best],
+                              "dev_step0": mean[best],  # nothing trained on this dev split
+                              "dev_step0_se": se[best], "dev_by_english_weight": {str(w): v for w, v in mean.items()}}
             self.lira[key] = models[best]
             if not step0:
-                start = self.model(STS_DEV[0], step0=True)
-                kept = self.kept[key]
-                kept["dev_untrained"] = self.kept[family + "-step0"]["dev_kept"]
-                use_start = not beats_start(kept, self.kept[family + "-step0"])
-                kept["kept_model"] = "step 0 (untrained)" if use_start else "trained"
-                if use_start:
+                start = self.model(STS_DEV[0], step0=True)  # its dev score is what the trained one must beat
+                if not self._keeps_trained(family):
                     self.lira[key] = start
         return self.lira[key]
 
