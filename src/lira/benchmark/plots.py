@@ -12,8 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from lira.benchmark.aggregate import ablation_columns, ablation_scores, seed_means  # noqa: E402
 from lira.benchmark.config import METHOD_LABELS, METHODS  # noqa: E402
-from lira.benchmark.report import ablation_columns, ablation_scores, seed_means  # noqa: E402
 from lira.data.io import atomic_write  # noqa: E402
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from lira.benchmark.aggregate import ablation_columns, ablation_scores, seed_means
 from lira.benchmark.config import METHOD_LABELS, METHODS, PEERS
 from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.data.io import atomic_write, write_json
-from lira.demo import environment
+from lira.environment import environment
 
 BASELINES = PEERS
 
@@ -43,13 +44,6 @@ def scores(rows: list[dict], **where: Any) -> dict[tuple, list[float]]:
     return out
 
 
-def seed_means(rows: list[dict], subsets: Sequence[str], **where: Any) -> list[float]:
-    """Per seed (or the single unseeded run), the mean main score over ``subsets``."""
-    by_seed: dict[Any, dict[str, float]] = defaultdict(dict)
-    for r in rows:
-        if all(r[k] == v for k, v in where.items()):
-            by_seed[r["seed"]][r["subset"]] = r["main_score"]
-    return [statistics.mean(v[s] for s in subsets) for v in by_seed.values() if all(s in v for s in subsets)]
 
 
 def mean_items(rows: list[dict]) -> np.ndarray:
@@ -140,24 +134,8 @@ def setting_table(bench: Any, setting: str, methods: Sequence[str], values: Sequ
     return "\n\n".join(parts) or "(not run)"
 
 
-def ablation_columns(bench: Any) -> list[tuple[str, str, dict[str, Any]]]:
-    """``(label, task, where-clause of the full method)`` per ablation column: each ablation task, and each
-    ablation task scored again under noise (the full method's row there is its noise-setting row)."""
-    rows = bench.rows
-    cols = [(t, t, {"setting": "main"}) for t in dict.fromkeys(r["task"] for r in rows if r["setting"] == "ablation")]
-    noise = bench.config.ablation_noise
-    cols += [(f"{t} (noise {noise})", t, {"setting": "noise", "value": noise})
-             for t in dict.fromkeys(r["task"] for r in rows if r["setting"] == "ablation-noise")]
-    return cols
 
 
-def ablation_scores(bench: Any, name: str, task: str, full: dict[str, Any]) -> list[float]:
-    """Per-seed means over subsets of one LiRA variant (``full`` or an ablation) in one ablation column."""
-    rows = [r for r in bench.rows if r["method"] == "lira"]
-    if name == "full":
-        return seed_means(rows, bench.subsets[task], task=task, **full)
-    setting = "ablation" if full["setting"] == "main" else "ablation-noise"
-    return seed_means(rows, bench.subsets[task], task=task, setting=setting, value=name)
 
 
 def ablation_table(bench: Any) -> str:
