@@ -18,6 +18,7 @@ demo: install
 
 test: install-dev
 	$(VENV)/bin/ruff check src tests scripts benchmarks
+	$(VENV)/bin/mypy src
 	$(PY) -m pytest
 
 # the unit tests only: no test marked slow (training, the quick benchmark, the demo) or data (../shared/data)
@@ -26,3 +27,4 @@ test-fast: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests scripts benchmarks
+	$(VENV)/bin/mypy src

@@ -139,3 +139,56 @@ def test_empty_shard_and_orphans_never_break_the_cache(tmp_path):
     assert runner.invoke(app, ["cache", "verify", "--cache-dir", str(tmp_path)]).exit_code == 0
     with pytest.raises(ValueError, match="non-finite"):
         FeatureCache(tmp_path).put("toy", "text", "pooled", ["d"], np.full((1, 3), np.inf, np.float32))
+
+
+SLOW_ENCODER = """
+import sys, time
+import numpy as np
+from lira.backbones.base import BaseBackbone
+from lira.cache import CachedBackbone, FeatureCache
+
+class Slow(BaseBackbone):
+    name, dim, batch_size = "slow-toy", 3, 5
+
+    def _encode_batch(self, texts, role):
+        time.sleep(0.05)
+        return np.array([[len(t), sum(c in "aeiou" for c in t), 1.0] for t in texts])
+
+texts = [f"text number {i}" for i in range(400)]
+CachedBackbone(Slow(), FeatureCache(sys.argv[1]), chunk_size=20).encode(texts)
+"""
+
+
+def test_kill_9_during_a_long_encode_keeps_finished_chunks(tmp_path):
+    import signal
+    import time
+
+    from tests.backbones.test_base import CountingBackbone
+
+    cache_dir = tmp_path / "cache"
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_ENCODER, str(cache_dir)], env={**os.environ})
+    folder = cache_dir / "features" / "slow-toy" / "text-pooled"
+    deadline = time.monotonic() + 60
+    while len(list(folder.glob("*.keys.json"))) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL  # killed mid-way, not finished
+    cache = FeatureCache(cache_dir)
+    assert cache.verify() == []  # every shard on disk is whole
+    texts = [f"text number {i}" for i in range(400)]
+    kept = [t for t, v in zip(texts, cache.get("slow-toy", "text", "pooled", texts), strict=True) if v is not None]
+    assert 60 <= len(kept) < 400 and len(kept) % 20 == 0  # whole chunks only
+
+    class Counting(CountingBackbone):
+        name = "slow-toy"
+
+        def _count_too_long(self, texts, role):
+            return 0
+
+    rerun = Counting()
+    encoder = CachedBackbone(rerun, cache, chunk_size=20)
+    vectors = encoder.encode(texts)
+    encoded = [t for batch in rerun.batches for t in batch]
+    assert sorted(encoded) == sorted(set(texts) - set(kept)) and encoder.hits == len(kept)
+    fresh = CachedBackbone(Counting(), FeatureCache(tmp_path / "fresh")).encode(texts)
+    np.testing.assert_array_equal(vectors, fresh)

@@ -110,6 +110,8 @@ def test_read_texts_keeps_lines_exact_and_reads_tsv_headers(tmp_path):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(typer.Exit):
         read_texts(empty, "text")
+    with pytest.warns(UserWarning, match="holds no texts"):
+        assert read_texts(empty, "text", allow_empty=True) == []
 
 
 def test_an_endpoint_that_is_down_is_one_error_line(monkeypatch, capsys):

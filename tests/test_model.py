@@ -1,6 +1,7 @@
 """LiRAModel with the real embedded backbones: translation, encoding, save/reload, refusal of other versions."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -137,3 +138,96 @@ def test_with_english_weight_moves_between_the_two_paths(model):
     assert np.allclose(halves[0][:, half:], 0) and np.allclose(halves[1][:, :half], 0)
     np.testing.assert_array_equal(halves[0.5], model.encode(texts, lang="vie", translations=english))
     assert model.lasr.config.english_weight == 0.5  # the original is unchanged
+
+
+class _Recording(WordBackbone):
+    """``WordBackbone`` that records each (text, role) it encodes."""
+
+    def __init__(self, spec):
+        super().__init__(spec)
+        self.seen = []
+
+    def _encode_batch(self, texts, role):
+        self.seen += [(t, role) for t in texts]
+        return super()._encode_batch(texts, role)
+
+
+class _Dictionary:
+    """Toy translator: two candidates per text, none for texts holding "xx"."""
+
+    name = "dict"
+
+    def translate(self, texts, *, lang, k=1):
+        return [[] if "xx" in t else [Candidate(f"en {t}", "a"), Candidate(f"english {t.split()[0]}", "b")][:k]
+                for t in texts]
+
+
+def _counted_model(tmp_path, critic_role="text"):
+    torch.manual_seed(0)
+    arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=DIM, en_dim=DIM, dim=DIM, hidden=32)))
+    head = LaSRHead(LaSRConfig(dim=DIM, width=16, heads=2, ff=32, layers=1, languages=["vie"]))
+    model = LiRAModel(LiRAConfig(languages=["vie"], translator="dict", critic_role=critic_role), arca, head,
+                      cache_dir=tmp_path / "cache")
+    lr, en = _Recording("lr"), _Recording("en")
+    model.share_backbones(CachedBackbone(lr, model._cache), CachedBackbone(en, model._cache))
+    model._translators["vie"] = _Dictionary()
+    return model, lr, en
+
+
+TEXTS = ["giày chạy bộ", "nồi cơm điện", "giày chạy bộ", "ốp lưng", "áo xx", "sạc nhanh", "nồi cơm điện"]
+
+
+@pytest.mark.parametrize("critic_role", ["text", "query"])
+def test_encode_reads_each_distinct_text_once_per_backbone_and_role(tmp_path, critic_role):
+    model, lr, en = _counted_model(tmp_path, critic_role)
+    with pytest.warns(UserWarning, match=r"1 of 7 text\(s\) have no English translation"):
+        vectors = model.encode(TEXTS, lang="vie")
+    assert vectors.shape == (7, 2 * DIM)
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    sources = set(TEXTS)
+    pools = model.translator("vie").translate(sorted(sources), lang="vie", k=2)
+    candidates = {c.text for pool in pools for c in pool}
+    anchors = {*model.critic.probe.config.positive, *model.critic.probe.config.negative}
+    expected_lr = {(t, "query") for t in sources} | {(t, critic_role) for t in anchors}
+    expected_lr |= {(t, critic_role) for t in (sources - {"áo xx"}) | candidates}
+    assert sorted(lr.seen) == sorted(expected_lr)  # each once: nothing re-encoded
+    assert sorted(en.seen) == sorted((t, "query") for t in candidates)
+    # the same vectors as the step-by-step path: the Actor's choice, then the features of that choice
+    chosen = model.choose(TEXTS, model.translator("vie").translate(TEXTS, lang="vie", k=2), lang="vie")
+    with pytest.warns(UserWarning, match="1 of 7"):
+        np.testing.assert_allclose(model.encode(TEXTS, lang="vie", translations=chosen), vectors, atol=1e-6)
+
+
+def test_encode_streams_in_chunks_with_the_same_result(tmp_path):
+    model, lr, _ = _counted_model(tmp_path)
+    with pytest.warns(UserWarning, match=r"1 of 7 text"):  # one warning with the count over every chunk
+        whole = model.encode(TEXTS, lang="vie")
+    again, _, _ = _counted_model(tmp_path / "other")
+    with pytest.warns(UserWarning, match=r"1 of 7 text"):
+        chunked = again.encode(TEXTS, lang="vie", chunk_size=2)
+    np.testing.assert_allclose(chunked, whole, atol=1e-6)
+
+
+def test_encode_of_nothing_has_the_right_width(tmp_path):
+    model, lr, en = _counted_model(tmp_path)
+    out = model.encode([], lang="vie")
+    assert out.shape == (0, 2 * DIM) and out.dtype == np.float32
+    assert lr.seen == [] and en.seen == []
+
+
+def test_chunk_warnings_come_once_with_the_counts_over_all_chunks(tmp_path):
+    model, lr, en = _counted_model(tmp_path)
+    lr.max_tokens = 3
+    lr._count_too_long = lambda texts, role: sum(len(t.split()) > 3 for t in texts)
+    texts = ["giày chạy bộ nam", "nồi cơm", "ốp lưng điện thoại", "sạc", "áo xx", "quần jean xanh đậm"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.encode(texts, lang="vie", chunk_size=2)
+    messages = [str(w.message) for w in caught]
+    too_long = [m for m in messages if "exceed" in m]
+    long_seen = sum(len(t.split()) > 3 for t, _ in lr.seen)
+    assert too_long == [f"fake-lr: {long_seen} of {len(lr.seen)} text(s) exceed the backbone's maximum of 3 tokens "
+                        "and were truncated to 3 tokens"]
+    assert [m for m in messages if "no English translation" in m] == [
+        "1 of 6 text(s) have no English translation; their English slot holds the LRL stand-in (flagged in "
+        "has_translation)"]

@@ -16,7 +16,7 @@ import re
 import shutil
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,8 +190,9 @@ class FeatureCache:
             json.dump({"backbone": name, "role": role, "pooling": pooling, "keys": keys,
                        "sha256": _sha256(folder / f"{stem}.npy")}, f)
         index = self._load_index(folder)
+        shard = folder / f"{stem}.npy"  # one path object per shard, not per row: the index stays small
         for row, key in enumerate(keys):
-            index[key] = (folder / f"{stem}.npy", row)
+            index[key] = (shard, row)
 
     def info(self) -> list[NamespaceInfo]:
         """One ``NamespaceInfo`` per namespace on disk."""
@@ -218,20 +219,27 @@ class FeatureCache:
 
 
 class CachedBackbone:
-    """A backbone whose ``encode`` is served from a ``FeatureCache``; counts ``hits`` and ``misses``."""
+    """A backbone whose ``encode`` is served from a ``FeatureCache``; counts ``hits`` and ``misses``.
 
-    def __init__(self, backbone: BaseBackbone, cache: FeatureCache | None = None) -> None:
+    Misses are encoded once each (duplicates share one pass) and stored every ``chunk_size`` texts as one shard,
+    so a process killed during a long encode keeps every finished chunk, and a rerun encodes only the rest."""
+
+    chunk_size = 1024
+
+    def __init__(self, backbone: BaseBackbone, cache: FeatureCache | None = None, *,
+                 chunk_size: int | None = None) -> None:
         self.backbone = backbone
         self.cache = cache or FeatureCache()
         self.name, self.dim = backbone.name, backbone.dim
         self.hits = self.misses = 0
+        if chunk_size is not None:
+            if chunk_size < 1:
+                raise ValueError(f"chunk_size must be >= 1, not {chunk_size}")
+            self.chunk_size = chunk_size
         self._script_ok: set[tuple[str, str]] = set()  # (language, text) that passed the script check
 
-    def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
-               batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
-        """Same contract as ``Backbone.encode``; only texts not in the cache reach the backbone. The role,
-        the language code and the script check run on every text first, so a warm cache gives the same errors
-        and warnings as a cold one."""
+    def _check(self, texts: Sequence[str], lang: str | None, role: str) -> list[str]:
+        """Texts as a list after the checks ``encode`` makes on every text, cached or not."""
         texts = validate_texts(texts)
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
@@ -240,21 +248,60 @@ class CachedBackbone:
             if any((code, t) not in self._script_ok for t in texts):  # once per passing text: cache hits are hot
                 bad = {texts[i] for i in check_script(texts, code)}
                 self._script_ok.update((code, t) for t in texts if t not in bad)
-        found = self.cache.get(self.name, role, "pooled", texts)
-        todo = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
-        fresh: dict[str, np.ndarray] = {}
-        if todo:
-            with warnings.catch_warnings():  # the script was checked above, on every text: warn once
-                warnings.filterwarnings("ignore", message=r".* mostly written in another script")
-                vectors = self.backbone.encode(todo, lang=lang, role=role, batch_size=batch_size,
-                                               show_progress=show_progress)
-            self.cache.put(self.name, role, "pooled", todo, vectors)
-            fresh = dict(zip(todo, vectors, strict=True))
+        return texts
+
+    def _encode_missing(self, todo: list[str], lang: str | None, role: Role, batch_size: int | None,
+                        show_progress: bool | None) -> Iterator[tuple[list[int], np.ndarray]]:
+        """Encode ``todo`` (distinct texts), storing each chunk as a shard before yielding it."""
+        chunks = getattr(self.backbone, "encode_chunks", None)
+        with warnings.catch_warnings():  # the script was checked on every text already: warn once
+            warnings.filterwarnings("ignore", message=r".* mostly written in another script")
+            if chunks is None:  # any other Backbone: one pass, one shard
+                parts: Iterator[tuple[list[int], np.ndarray]] = iter([(list(range(len(todo))), self.backbone.encode(
+                    todo, lang=lang, role=role, batch_size=batch_size, show_progress=show_progress))])
+            else:
+                parts = chunks(todo, lang=lang, role=role, batch_size=batch_size, chunk_size=self.chunk_size,
+                               show_progress=show_progress)
+            for rows, vectors in parts:
+                self.cache.put(self.name, role, "pooled", [todo[i] for i in rows], vectors)
+                yield rows, np.asarray(vectors, dtype=np.float32)
+
+    def encode_chunks(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
+                      batch_size: int | None = None, chunk_size: int | None = None,
+                      show_progress: bool | None = None) -> Iterator[tuple[list[int], np.ndarray]]:
+        """``(indices, vectors)`` pairs covering ``texts``: cached rows first (read ``chunk_size`` texts at a
+        time), then the misses as the backbone encodes them (each stored before it is yielded; a text given
+        twice is encoded once). Memory holds one chunk of vectors, not all of them."""
+        texts = self._check(texts, lang, role)
+        size = chunk_size or max(len(texts), 1)
+        missing: dict[str, list[int]] = {}
+        for start in range(0, len(texts), size):
+            found = self.cache.get(self.name, role, "pooled", texts[start:start + size])
+            rows = [start + j for j, v in enumerate(found) if v is not None]
+            for j, v in enumerate(found):
+                if v is None:
+                    missing.setdefault(texts[start + j], []).append(start + j)
+            self.hits += len(rows)
+            if rows:
+                yield rows, np.stack([v for v in found if v is not None]).astype(np.float32, copy=False)
+        todo = list(missing)
         self.misses += len(todo)
-        self.hits += len(texts) - sum(v is None for v in found)
+        if not todo:
+            return
+        for rows, vectors in self._encode_missing(todo, lang, role, batch_size, show_progress):
+            repeats = [len(missing[todo[r]]) for r in rows]
+            yield [i for r in rows for i in missing[todo[r]]], np.repeat(vectors, repeats, axis=0)
+
+    def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
+               batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
+        """Same contract as ``Backbone.encode``; only texts not in the cache reach the backbone. The role,
+        the language code and the script check run on every text first, so a warm cache gives the same errors
+        and warnings as a cold one."""
+        texts = validate_texts(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for i, (text, vec) in enumerate(zip(texts, found, strict=True)):
-            out[i] = vec if vec is not None else fresh[text]
+        for rows, vectors in self.encode_chunks(texts, lang=lang, role=role, batch_size=batch_size,
+                                                show_progress=show_progress):
+            out[rows] = vectors
         return out
 
     def encode_tokens(self, texts: Sequence[str], **kwargs) -> tuple[np.ndarray, np.ndarray]:

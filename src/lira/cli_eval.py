@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -14,6 +14,9 @@ from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts, writable_file
 from lira.cli_options import fail as _fail
 
+if TYPE_CHECKING:
+    from lira.translators.base import Translator
+
 eval_app = typer.Typer(help="Score a model or baseline on data in LiRA's formats.", no_args_is_help=True)
 
 MethodOpt = Annotated[str, typer.Option(
@@ -21,15 +24,40 @@ MethodOpt = Annotated[str, typer.Option(
                     "model or a distilled student).")]
 EnglishOpt = Annotated[str, typer.Option(help="English backbone spec (translate-test, dual-path).")]
 TranslationsOpt = Annotated[Path | None, typer.Option(
-    exists=True, dir_okay=False, help="Parallel file (text, en, en_2... or translations) giving the English of "
-                                      "the source texts; default: the data's own English columns.")]
+    exists=True, help="Parallel file (text, en, en_2... or translations) giving the English of the source texts, "
+                      "or a Hugging Face dataset folder (save_to_disk); default: the data's own English columns.")]
 LangOpt = Annotated[str | None, typer.Option(help="Language of the rows without a lang column.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Write the results as JSON here.", callback=writable_file)]
 ItemsOpt = Annotated[bool, typer.Option("--items", help="Keep the per-item scores in --out.")]
 TrainOpt = Annotated[Path | None, typer.Option(
-    exists=True, dir_okay=False, help="Training file of the probe (any languages); optional for a LiRA model "
-                                      "trained for the task.")]
-TestOpt = Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Test file (.jsonl, .tsv or .csv).")]
+    exists=True, help="Training file of the probe (any languages), or a Hugging Face dataset folder (its train "
+                      "split); optional for a LiRA model trained for the task.")]
+TestOpt = Annotated[Path, typer.Option(exists=True, help="Test file (.jsonl, .tsv or .csv), or a Hugging Face "
+                                                         "dataset folder (save_to_disk; its test split).")]
+ColumnOpt = Annotated[list[str] | None, typer.Option(
+    "--column", help="FIELD=COLUMN: read LiRA's field (text, en, label, premise...) from another column; "
+                     "repeatable, for files and dataset folders.")]
+
+
+def _columns(columns: list[str] | None) -> dict[str, str]:
+    from lira.data.hf_datasets import parse_columns
+
+    try:
+        return parse_columns(columns)
+    except ValueError as e:
+        _fail(str(e))
+    return {}
+
+
+def _input(path: Path, columns: list[str] | None, prefer: str) -> Any:
+    """A data option's value as a loader input: the file, or a dataset folder (a DatasetDict's ``prefer`` split,
+    else its only one), read with the ``--column`` mapping."""
+    from lira.data.hf_datasets import dataset_source, is_dataset_folder, with_columns
+
+    mapping = _columns(columns)
+    if is_dataset_folder(path):
+        return dataset_source(path, prefer=(prefer,), columns=mapping)
+    return with_columns(path, mapping) if mapping else path
 
 
 def _load_method(spec: str, backbone: str, english: str, cache_dir: Path | None) -> Any:
@@ -176,9 +204,11 @@ def eval_retrieval(
     english: EnglishOpt = DEFAULT_ENGLISH,
     translations: TranslationsOpt = None,
     items: ItemsOpt = False,
+    column: ColumnOpt = None,
 ) -> None:
-    """nDCG@10, Recall@1/10/100 and MRR@10 of a method (default: the frozen --backbone) on a retrieval set.
-    Queries read --translations or their own en field; documents their en field."""
+    """nDCG@10, Recall@1/10/100 and MRR@10 of a method (default: the frozen --backbone) on a retrieval set (a
+    BEIR folder, or a Hugging Face DatasetDict folder with splits corpus, queries and qrels splits). Queries read
+    --translations or their own en field; documents their en field."""
     from lira.data.loaders import load_beir
     from lira.data.products import PRODUCT_LANGS, load_products
     from lira.evaluation.methods import method_name
@@ -187,12 +217,14 @@ def eval_retrieval(
 
     if data != "products" and not lang:
         _fail("--lang is required for a BEIR folder")
+    if data == "products" and column:
+        _fail("--column maps the columns of a BEIR folder or dataset, not of the built-in product set")
     langs = lang or list(PRODUCT_LANGS)
     encoder = _load_method(model, backbone, english, cache_dir)
     source = _English(encoder, translations)
     results = {}
     for code in langs:
-        dataset = load_products(code) if data == "products" else load_beir(data, lang=code)
+        dataset = load_products(code) if data == "products" else load_beir(data, lang=code, columns=_columns(column))
         if split not in dataset.qrels:
             _fail(f"{dataset.name}: no split {split!r}; available: {', '.join(sorted(dataset.qrels))}")
         queries, _ = dataset.split(split)
@@ -211,8 +243,8 @@ def eval_bitext(
                                                                                "(.txt) or .jsonl text field.")] = None,
     tgt: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Their English, line-aligned "
                                                                                "with --src.")] = None,
-    pairs: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Or one parallel file (text, "
-                                                                                 "en, optional lang).")] = None,
+    pairs: Annotated[Path | None, typer.Option(exists=True, help="Or one parallel file (text, en, optional lang), "
+                                                                 "or a Hugging Face dataset folder.")] = None,
     lang: LangOpt = None,
     model: MethodOpt = "frozen",
     translations: Annotated[Path | None, typer.Option(
@@ -223,6 +255,7 @@ def eval_bitext(
     cache_dir: CacheDirOpt = None,
     out: OutOpt = None,
     items: ItemsOpt = False,
+    column: ColumnOpt = None,
 ) -> None:
     """Bitext mining: each source sentence's nearest English sentence; accuracy (main) and F1 per language."""
     from lira.data.formats import ParallelExample
@@ -233,7 +266,7 @@ def eval_bitext(
         _fail("give --src FILE and --tgt FILE (line-aligned), or --pairs FILE")
     code = _code(lang)
     if pairs is not None:
-        examples = load_parallel(pairs, lang=code)
+        examples = load_parallel(_input(pairs, column, "test"), lang=code)
     else:
         assert src is not None and tgt is not None
         if code is None:
@@ -245,6 +278,10 @@ def eval_bitext(
                     for i, (s, t) in enumerate(zip(sources, targets, strict=True), 1)]
     if not examples:
         _fail("no sentence pairs")
+    if model in ("translate-test", "dual-path") and translations is None:
+        _fail(f"--model {model} reads an English translation of each source sentence, and bitext mining has none "
+              "(the data's English is the target); give --translations FILE with machine translations of the "
+              "sources, or use --model frozen or a LiRA model folder")
     method = _load_method(model, backbone, english, cache_dir)
     source = _English(method, translations)
     results = {}
@@ -257,7 +294,8 @@ def eval_bitext(
 
 @eval_app.command("sts")
 def eval_sts(
-    data: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Scored pairs (text1, text2, score).")],
+    data: Annotated[Path, typer.Option(exists=True, help="Scored pairs (text1, text2, score): a file or a Hugging "
+                                                         "Face dataset folder (its test split).")],
     lang: LangOpt = None,
     model: MethodOpt = "frozen",
     translations: TranslationsOpt = None,
@@ -266,6 +304,7 @@ def eval_sts(
     cache_dir: CacheDirOpt = None,
     out: OutOpt = None,
     items: ItemsOpt = False,
+    column: ColumnOpt = None,
 ) -> None:
     """Semantic similarity: Spearman (main) and Pearson of the predicted with the gold scores, per language
     pairing; the English comes from --translations or the en1/en2 columns."""
@@ -273,7 +312,7 @@ def eval_sts(
     from lira.evaluation.sts import STSEvaluator
     from lira.languages import ENGLISH
 
-    pairs = load_sts(data, lang=_code(lang))
+    pairs = load_sts(_input(data, column, "test"), lang=_code(lang))
     if not pairs:
         _fail(f"{data}: no pairs")
     method = _load_method(model, backbone, english, cache_dir)
@@ -293,13 +332,14 @@ def _eval_probe_task(task: str, loader: Callable[..., list], evaluator: Callable
                      english_pairs: Callable[[Any], list[tuple[str, Any]]], texts: Callable[[Any], list[str]],
                      train: Path | None, test: Path, lang: str | None, model: str, translations: Path | None,
                      backbone: str, english: str, cache_dir: Path | None, out: Path | None, items: bool,
-                     aliases: Callable[[Any], list[tuple[str, str, Callable[[str], str]]]] | None = None) -> None:
+                     aliases: Callable[[Any], list[tuple[str, str, Callable[[str], str]]]] | None = None,
+                     column: list[str] | None = None) -> None:
     """NLI, choice and classification: one evaluator per test language, the probe fitted on all of ``train``."""
     from lira.languages import ENGLISH
 
     code = _code(lang)
-    test_rows = loader(test, lang=code)
-    train_rows = loader(train, lang=code) if train else []
+    test_rows = loader(_input(test, column, "test"), lang=code)
+    train_rows = loader(_input(train, column, "train"), lang=code) if train else []
     if not test_rows:
         _fail(f"{test}: no examples")
     method = _load_method(model, backbone, english, cache_dir)
@@ -330,6 +370,7 @@ def eval_nli(
     cache_dir: CacheDirOpt = None,
     out: OutOpt = None,
     items: ItemsOpt = False,
+    column: ColumnOpt = None,
 ) -> None:
     """NLI accuracy per language: a LiRA model trained for NLI predicts with its head, any other method through
     a logistic-regression probe on (u, v, |u - v|, u * v) fitted on --train."""
@@ -339,7 +380,7 @@ def eval_nli(
     _eval_probe_task("nli", load_nli, NLIEvaluator,
                      lambda ex: [(ex.premise, ex.premise_en), (ex.hypothesis, ex.hypothesis_en)],
                      lambda ex: [ex.premise, ex.hypothesis], train, test, lang, model, translations, backbone,
-                     english, cache_dir, out, items)
+                     english, cache_dir, out, items, column=column)
 
 
 @eval_app.command("choice")
@@ -354,6 +395,7 @@ def eval_choice(
     cache_dir: CacheDirOpt = None,
     out: OutOpt = None,
     items: ItemsOpt = False,
+    column: ColumnOpt = None,
 ) -> None:
     """Multiple-choice accuracy per language: a LiRA model trained for choice scores the options with its head,
     any other method through a probe fitted on --train. The premise is read with its question in brackets."""
@@ -366,12 +408,14 @@ def eval_choice(
         return out + list(zip(ex.choices, ex.choices_en or [None] * len(ex.choices), strict=True))
 
     def aliases(ex: Any) -> list[tuple[str, str, Callable[[str], str]]]:
-        return [(choice_premise(ex.premise, ex.question), ex.premise,
-                 lambda en, q=ex.question: str(choice_premise(en, q)))] if ex.question else []
+        question: str | None = ex.question
+        if not question:
+            return []
+        return [(choice_premise(ex.premise, question), ex.premise, lambda en: str(choice_premise(en, question)))]
 
     _eval_probe_task("choice", load_choice, ChoiceEvaluator, pairs,
                      lambda ex: [str(choice_premise(ex.premise, ex.question)), *ex.choices], train, test, lang, model,
-                     translations, backbone, english, cache_dir, out, items, aliases=aliases)
+                     translations, backbone, english, cache_dir, out, items, aliases=aliases, column=column)
 
 
 @eval_app.command("classify")
@@ -386,15 +430,21 @@ def eval_classify(
     cache_dir: CacheDirOpt = None,
     out: OutOpt = None,
     items: ItemsOpt = False,
+    column: ColumnOpt = None,
+    allow_unknown_labels: Annotated[bool, typer.Option(
+        help="Score test labels the model never saw as wrong, with a counted warning, instead of an error.")] = False,
 ) -> None:
     """Classification accuracy per language: a LiRA model trained for classification predicts with its head
     (test labels must be among its classes), any other method through a probe fitted on --train."""
+    from functools import partial
+
     from lira.data.loaders import load_classification
     from lira.evaluation.classification import ClassificationEvaluator
 
-    _eval_probe_task("classification", load_classification, ClassificationEvaluator, lambda ex: [(ex.text, ex.en)],
+    evaluator = partial(ClassificationEvaluator, allow_unknown_labels=allow_unknown_labels)
+    _eval_probe_task("classification", load_classification, evaluator, lambda ex: [(ex.text, ex.en)],
                      lambda ex: [ex.text], train, test, lang, model, translations, backbone, english, cache_dir,
-                     out, items)
+                     out, items, column=column)
 
 
 @eval_app.command("arca")
@@ -494,7 +544,7 @@ def eval_mgsm(
                 raise
             except ValueError as e:  # a language MGSM does not cover
                 _fail(str(e))
-            source = None
+            source: Translator | None = None
             if translations is not None:
                 from lira.data.loaders import load_parallel
                 from lira.translators.precomputed import PrecomputedTranslator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -42,10 +43,11 @@ def writable_folder(path: Path | None) -> Path | None:
     return path
 
 
-def read_texts(path: Path, field: str) -> list[str]:
+def read_texts(path: Path, field: str, *, allow_empty: bool = False) -> list[str]:
     """Texts of a ``.jsonl`` file (``field``), a ``.tsv``/``.csv`` file with a header (column ``field``) or a text
     file (one per line, lines split on ``\n`` only, so U+2028, U+2029, ``\v`` and ``\f`` stay inside a text; a
-    trailing ``\r`` is dropped). An empty line or an empty input is an error."""
+    trailing ``\r`` is dropped). An empty line is an error; so is an empty input, unless ``allow_empty`` (then a
+    warning and no texts)."""
     from lira.data.io import iter_delimited, iter_jsonl, read_text, require
 
     if path.suffix == ".jsonl":
@@ -62,5 +64,7 @@ def read_texts(path: Path, field: str) -> list[str]:
         if blank:
             fail(f"{path}:{blank[0]}: empty line ({len(blank)} in all); one text per line, none empty")
     if not texts:
-        fail(f"{path}: no texts; give one text per line (or a `{field}` field per row)")
+        if not allow_empty:
+            fail(f"{path}: no texts; give one text per line (or a `{field}` field per row), or pass --allow-empty")
+        warnings.warn(f"{path} holds no texts", stacklevel=2)
     return texts

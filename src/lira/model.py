@@ -10,6 +10,7 @@ stand-in (``E_lr`` in the English slot) and one warning counts them. ``save``/``
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from lira import __version__
 from lira.arca.composition import DualPath
@@ -26,12 +28,14 @@ from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english
 from lira.backbones import english_spec
 from lira.backbones.base import Role, validate_texts
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
+from lira.config_fields import parse_fields
 from lira.data.io import atomic_write, write_json
-from lira.languages import normalize_code
+from lira.languages import check_script, normalize_code
 from lira.lasr.head import LaSRHead, LaSROutput
 from lira.translators.base import Candidate, Translator
 
 FORMAT_VERSION = 1
+ENCODE_CHUNK = 1024  # texts per pass of the whole pipeline in LiRAModel.encode
 
 
 @dataclass
@@ -51,7 +55,7 @@ class LiRAConfig:
     metrics: dict[str, Any] = field(default_factory=dict)
     task: str | None = None
     classes: list[str] = field(default_factory=list)
-    critic_role: str = "text"
+    critic_role: Role = "text"
 
 
 class LiRAModel:
@@ -140,32 +144,60 @@ class LiRAModel:
     def choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *, lang: str) -> list[str | None]:
         """The candidate Arca's Actor picks per text from ``pools`` (one list of candidates per text; None where
         a pool is empty), scored by the offline Translation Critic."""
-        lang = normalize_code(lang)
+        return self._choose(texts, pools, lang=normalize_code(lang))[0]
+
+    def _choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *,
+                lang: str) -> tuple[list[str | None], torch.Tensor, torch.Tensor]:
+        """``choose``, plus what it encoded on the way: the texts' multilingual ``query`` vectors ``[n, d_g]`` and
+        the chosen candidates' English ``query`` vectors ``[n, d_h]`` (zeros where nothing was chosen). Each
+        distinct text goes through each backbone once per role; the critic scores from those vectors."""
         if len(pools) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(pools)} candidate pools")
         chosen: list[str | None] = [None] * len(texts)
+        x_all = torch.from_numpy(self.lr_backbone.encode(list(texts), lang=lang, role="query"))
+        y_chosen = torch.zeros(len(texts), self.en_backbone.dim)
         rows = [i for i, pool in enumerate(pools) if pool]
         if not rows:
-            return chosen
+            return chosen, x_all, y_chosen
         k = max(len(pools[i]) for i in rows)
         scores = torch.ones(len(rows), k, 3)
         mask = torch.zeros(len(rows), k, dtype=torch.bool)
         y = torch.zeros(len(rows), k, 1, self.en_backbone.dim)
-        critic = self.critic.score([texts[i] for i in rows], [list(pools[i]) for i in rows], lang=lang)
-        flat = [c.text for i in rows for c in pools[i]]
-        vectors = torch.from_numpy(self.en_backbone.encode(flat, role="query"))
-        x = torch.from_numpy(self.lr_backbone.encode([texts[i] for i in rows], lang=lang, role="query"))[:, None]
-        at = 0
+        distinct = list(dict.fromkeys(c.text for i in rows for c in pools[i]))
+        where = {t: j for j, t in enumerate(distinct)}
+        vectors = torch.from_numpy(self.en_backbone.encode(distinct, role="query"))
+        critic = self._critic_scores([texts[i] for i in rows], [list(pools[i]) for i in rows], x_all[rows],
+                                     distinct, vectors, lang=lang)
+        x = x_all[rows][:, None]
         for r, i in enumerate(rows):
             n = len(pools[i])
             scores[r, :n] = torch.tensor([[s.s, s.e, s.p] for s in critic[r]])
             mask[r, :n] = True
-            y[r, :n, 0] = vectors[at:at + n]
-            at += n
+            y[r, :n, 0] = vectors[[where[c.text] for c in pools[i]]]
         picks = self.arca.choose(x, y, mask, scores)
         for r, i in enumerate(rows):
             chosen[i] = pools[i][int(picks[r])].text
-        return chosen
+            y_chosen[i] = y[r, int(picks[r]), 0]
+        return chosen, x_all, y_chosen
+
+    def _critic_scores(self, sources: list[str], pools: list[list[Candidate]], x_query: torch.Tensor,
+                       distinct: list[str], en_query: torch.Tensor, *, lang: str) -> list[list[Any]]:
+        """The offline critic's scores, reusing vectors already encoded in the critic's role: the sources'
+        ``query`` vectors, and the candidates' English ones when the English backbone is the critic's."""
+        critic, role = self.critic, self.critic.config.role
+        src = (x_query.numpy() if role == "query"
+               else self.lr_backbone.encode(sources, lang=lang, role=role))
+        flat = [c.text for pool in pools for c in pool if c.text.strip()]
+        if role == "query" and self.en_backbone.name == self.lr_backbone.name and critic.config.candidate_lang is None:
+            where = {t: j for j, t in enumerate(distinct)}
+            cand = en_query.numpy()[[where[t] for t in flat]]
+        else:
+            unique = list(dict.fromkeys(flat))
+            encoded = (self.lr_backbone.encode(unique, lang=critic.config.candidate_lang, role=role) if unique
+                       else np.zeros((0, src.shape[1]), dtype=np.float32))
+            where = {t: j for j, t in enumerate(unique)}
+            cand = encoded[[where[t] for t in flat]] if flat else encoded
+        return critic.score_embeddings(sources, pools, src, cand, lang=lang)
 
     @torch.no_grad()
     def raw_features(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
@@ -173,21 +205,35 @@ class LiRAModel:
         """Frozen backbone features ``x [n, 1, d_g]``, ``y [n, 1, d_h]`` (zeros where there is no translation)
         and ``has_translation [n]``; one warning counts the texts without a translation."""
         texts = validate_texts(texts)
-        lang = normalize_code(lang)
-        if translations is None:
-            translations = self.translate(texts, lang=lang)
-        elif len(translations) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(translations)} translations: give one per text "
-                             "(None where there is none)")
-        x = torch.from_numpy(self.lr_backbone.encode(texts, lang=lang, role=role))[:, None]
-        has = torch.tensor([t is not None and bool(t.strip()) for t in translations], dtype=torch.bool)
-        y = torch.zeros(len(texts), 1, self.en_backbone.dim)
-        rows = [i for i, ok in enumerate(has.tolist()) if ok]
-        if rows:
-            y[rows, 0] = torch.from_numpy(self.en_backbone.encode([translations[i] for i in rows], role=role))
+        x, y, has = self._features(texts, lang=normalize_code(lang), translations=translations, role=role)
         if not bool(has.all()):
             warnings.warn(f"{int((~has).sum())} of {len(texts)} text(s) have no English translation; their English "
                           "slot holds the LRL stand-in (flagged in has_translation)", stacklevel=2)
+        return x, y, has
+
+    def _features(self, texts: list[str], *, lang: str, translations: Sequence[str | None] | None,
+                  role: Role) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``raw_features`` without its warning. With the translator, the vectors its choice encoded are
+        reused when ``role`` is ``query`` (the role the choice reads), so no text is looked up twice."""
+        if translations is not None and len(translations) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(translations)} translations: give one per text "
+                             "(None where there is none)")
+        y = torch.zeros(len(texts), 1, self.en_backbone.dim)
+        translator = self.translator(lang) if translations is None else None
+        if translations is None and translator is not None:
+            pools = translator.translate(list(texts), lang=lang, k=self.config.candidates)
+            translations, x_query, y_chosen = self._choose(texts, pools, lang=lang)
+            if role == "query":
+                has = torch.tensor([t is not None and bool(t.strip()) for t in translations], dtype=torch.bool)
+                y[has, 0] = y_chosen[has]
+                return x_query[:, None], y, has
+        elif translations is None:
+            translations = [None] * len(texts)
+        x = torch.from_numpy(self.lr_backbone.encode(texts, lang=lang, role=role))[:, None]
+        has = torch.tensor([t is not None and bool(t.strip()) for t in translations], dtype=torch.bool)
+        rows = [i for i, ok in enumerate(has.tolist()) if ok]
+        if rows:
+            y[rows, 0] = torch.from_numpy(self.en_backbone.encode([translations[i] for i in rows], role=role))
         return x, y, has
 
     @torch.no_grad()
@@ -214,10 +260,50 @@ class LiRAModel:
         return self.lasr(dp.z, lang, z2=dp2.z, langs2=lang,
                          en_mask=torch.stack([~dp.has_translation, ~dp2.has_translation], 1))
 
+    @torch.no_grad()
     def encode(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
-               role: Role = "query", **_: Any) -> np.ndarray:
-        """L2-normalised LiRA embeddings ``[n, embed_dim]`` (float32; d, or 2 d with the concat residual)."""
-        return self.forward_head(texts, lang=lang, translations=translations, role=role).embedding.numpy()
+               role: Role = "query", chunk_size: int | None = None, show_progress: bool | None = None,
+               **_: Any) -> np.ndarray:
+        """L2-normalised LiRA embeddings ``[n, embed_dim]`` (float32; d, or 2 d with the concat residual).
+
+        Texts go through the whole pipeline ``chunk_size`` at a time (default ``ENCODE_CHUNK``; each chunk's
+        features are cached before the next starts), with a progress bar over texts (on a terminal by
+        default); the warnings come once, with counts over all texts."""
+        texts = validate_texts(texts)
+        lang = normalize_code(lang)
+        if translations is not None and len(translations) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(translations)} translations: give one per text "
+                             "(None where there is none)")
+        if lang not in self.lasr.config.languages:
+            warnings.warn(f"{lang} was not seen in training; LaSR uses its shared fallback and family embedding",
+                          stacklevel=3)
+        check_script(texts, lang)  # once over all texts; the chunks' own checks are not repeated
+        size = chunk_size or ENCODE_CHUNK
+        parts: list[np.ndarray] = []
+        missing = 0
+        disable = None if show_progress is None else not show_progress  # tqdm: a terminal only
+        with warnings.catch_warnings(record=True) as caught, tqdm(total=len(texts), desc="LiRA encode", unit="text",
+                                                                   disable=disable, leave=False) as bar:
+            warnings.simplefilter("always")
+            for start in range(0, len(texts), size):
+                chunk = texts[start:start + size]
+                given = None if translations is None else translations[start:start + size]
+                x, y, has = self._features(chunk, lang=lang, translations=given, role=role)
+                missing += int((~has).sum())
+                dp = self.arca.dual_path(x, y, has)
+                parts.append(self.lasr(dp.z, lang, en_mask=~dp.has_translation).embedding.numpy())
+                bar.update(len(chunk))
+        for message, category in merge_counted_warnings(caught):
+            warnings.warn(message, category, stacklevel=3)
+        if missing:
+            warnings.warn(f"{missing} of {len(texts)} text(s) have no English translation; their English "
+                          "slot holds the LRL stand-in (flagged in has_translation)", stacklevel=3)
+        if not parts:  # no texts: the head's output width, read off one zero row (LaSR needs a row)
+            adaptor = self.arca.config.adaptor
+            dp = self.arca.dual_path(torch.zeros(1, 1, adaptor.lr_dim), torch.zeros(1, 1, adaptor.en_dim),
+                                     torch.ones(1, dtype=torch.bool))
+            return self.lasr(dp.z, lang, en_mask=~dp.has_translation).embedding.numpy()[:0]
+        return np.concatenate(parts)
 
     def predict(self, texts: Sequence[str], *, lang: str, texts2: Sequence[str] | None = None,
                 translations: Sequence[str | None] | None = None,
@@ -272,8 +358,32 @@ class LiRAModel:
         if meta.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{folder} was written by LiRA {meta.get('lira_version', '?')} in format version "
                              f"{meta.get('format_version')}; this LiRA {__version__} reads version {FORMAT_VERSION}")
-        return cls(LiRAConfig(**meta["config"]), ArcaModel.load(folder / "arca"), LaSRHead.load(folder / "lasr"),
+        config = parse_fields(LiRAConfig, meta.get("config"), str(path))
+        return cls(config, ArcaModel.load(folder / "arca"), LaSRHead.load(folder / "lasr"),
                    cache_dir=cache_dir)
+
+
+_COUNTED = re.compile(r"^(?P<head>.*?)(?P<n>\d+) of (?P<m>\d+) (?P<tail>text\(s\).*)$", re.S)
+
+
+def merge_counted_warnings(caught: list[warnings.WarningMessage]) -> list[tuple[str, type[Warning]]]:
+    """The warnings of several chunks as one each: ``"N of M text(s) ..."`` messages that differ only in their
+    counts are summed (the too-long count over every chunk); script warnings are dropped (checked once over all
+    texts before); other messages are kept once."""
+    merged: dict[tuple[str, str, type[Warning]], list[int]] = {}
+    plain: dict[tuple[str, type[Warning]], None] = {}
+    for record in caught:
+        message = str(record.message)
+        if "mostly written in another script" in message:
+            continue
+        match = _COUNTED.match(message)
+        if match is None:
+            plain[(message, record.category)] = None
+            continue
+        counts = merged.setdefault((match["head"], match["tail"], record.category), [0, 0])
+        counts[0] += int(match["n"])
+        counts[1] += int(match["m"])
+    return [(f"{head}{n} of {m} {tail}", category) for (head, tail, category), (n, m) in merged.items()] + list(plain)
 
 
 def model_card(config: LiRAConfig, lasr: LaSRHead) -> str:

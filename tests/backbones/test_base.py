@@ -32,13 +32,46 @@ def test_rejects_single_string():
         validate_texts("hello")
 
 
-def test_batches_normalises_and_keeps_order():
+def test_batches_sorted_by_length_normalises_and_keeps_order():
     model = CountingBackbone()
     out = model.encode(["ab", "abc", "a", "e"])
-    assert model.batches == [["ab", "abc"], ["a", "e"]]
+    assert model.batches == [["a", "e"], ["ab", "abc"]]  # by length, ties in input order
     assert out.dtype == np.float32 and out.shape == (4, 3)
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-6)
     np.testing.assert_allclose(out[0], l2_normalize(np.array([[2, 1, 1.0]]))[0], rtol=1e-6)
+    np.testing.assert_allclose(out[1], l2_normalize(np.array([[3, 1, 1.0]]))[0], rtol=1e-6)
+
+
+def test_batch_composition_is_fixed_by_the_input():
+    texts = ["abcd", "ab", "abc", "a", "ab c", "abcde", "e"]
+    first, second = CountingBackbone(), CountingBackbone()
+    first.encode(texts)
+    second.encode(list(reversed(texts)))
+    assert first.batches == [["a", "e"], ["ab", "abc"], ["abcd", "ab c"], ["abcde"]]
+    assert sorted(map(sorted, second.batches)) == sorted(map(sorted, first.batches))
+
+
+def test_chunks_cover_the_texts_with_the_same_batches():
+    texts = ["abcd", "ab", "abc", "a", "ab c", "abcde", "e"]
+    whole, streamed = CountingBackbone(), CountingBackbone()
+    expected = whole.encode(texts)
+    chunks = list(streamed.encode_chunks(texts, chunk_size=3))
+    assert [len(rows) for rows, _ in chunks] == [4, 3]  # whole batches of 2, at least 3 texts a chunk
+    assert streamed.batches == whole.batches
+    got = np.empty_like(expected)
+    for rows, vectors in chunks:
+        got[rows] = vectors
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="chunk_size must be >= 1"):
+        list(streamed.encode_chunks(texts, chunk_size=0))
+
+
+def test_empty_input_gives_an_empty_array_of_the_right_width():
+    model = CountingBackbone()
+    out = model.encode([])
+    assert out.shape == (0, 3) and out.dtype == np.float32 and model.batches == []
+    tokens, mask = model.encode_tokens([])
+    assert tokens.shape[0] == 0 and mask.shape[0] == 0
 
 
 def test_one_warning_counts_too_long_texts():

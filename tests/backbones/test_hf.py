@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from lira.backbones import load_backbone
+from lira.backbones.base import BATCH_TOLERANCE
 from lira.backbones.hf import HFBackbone
 
 
@@ -21,6 +22,33 @@ def test_batching_does_not_change_results(tiny_bert_dir):
     model = HFBackbone(tiny_bert_dir)
     texts = ["hello world", "red shoes", "rice cooker cheap", "phone case"]
     np.testing.assert_allclose(model.encode(texts, batch_size=1), model.encode(texts, batch_size=4), atol=1e-5)
+
+
+TEXTS = ["hello", "red shoes cheap nike black the a phone case", "rice cooker", "a b c d e f g h i j k",
+         "the world", "cheap black phone case", "nike", "hello world red shoes"]
+
+
+@pytest.mark.parametrize("fixture,pooling", [("tiny_bert_dir", "mean"), ("tiny_bert_dir", "cls"),
+                                             ("tiny_llama_dir", "last"), ("tiny_llama_dir", "mean")])
+def test_vectors_do_not_depend_on_batch_mates(fixture, pooling, request):
+    model = HFBackbone(request.getfixturevalue(fixture), pooling=pooling)
+    assert model.batch_size > 1 and model.tokenizer.padding_side == "right"
+    alone = np.vstack([model.encode([t]) for t in TEXTS])  # no padding
+    together = model.encode(TEXTS, batch_size=len(TEXTS))  # every short text padded to the longest
+    order = np.random.default_rng(0).permutation(len(TEXTS))
+    shuffled = np.empty_like(together)
+    shuffled[order] = model.encode([TEXTS[i] for i in order], batch_size=3)
+    for other in (together, shuffled):
+        assert (1 - (alone * other).sum(1)).max() <= BATCH_TOLERANCE
+
+
+def test_batches_are_length_sorted(tiny_bert_dir):
+    model = HFBackbone(tiny_bert_dir, batch_size=2)
+    seen = []
+    real = model._forward
+    model._forward = lambda texts, role: (seen.append(list(texts)), real(texts, role))[1]
+    model.encode(["a b c d e", "a", "a b c", "a b"])
+    assert seen == [["a", "a b"], ["a b c", "a b c d e"]]
 
 
 def test_decoder_last_token_pooling(tiny_llama_dir):

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from lira.backbones import load_backbone
+from lira.backbones.base import BATCH_TOLERANCE
 from lira.backbones.sbert import SentenceTransformerBackbone
 
 
@@ -24,9 +25,18 @@ def test_local_folder_built_from_tiny_bert(tiny_bert_dir, tmp_path):
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_vectors_do_not_depend_on_batch_company():
+    from lira.data.products import load_catalogue
+
     model = load_backbone("minilm")
-    texts = ["black running shoes nike size 42 for men", "rice cooker", "a"]
-    together = model.encode(texts)
-    alone = np.vstack([model.encode([t]) for t in texts])
-    np.testing.assert_array_equal(together, alone)
+    texts = [p.title for p in load_catalogue()][:120] + ["a", "rice cooker"]
+    alone = np.vstack([model.encode([t]) for t in texts])  # no padding at all (the earlier encoder's way)
+    default = model.encode(texts)  # length-sorted batches of 32
+    mixed = model.encode(texts, batch_size=len(texts))  # one padded batch: short texts beside the longest
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(texts))
+    shuffled = np.empty_like(default)
+    shuffled[order] = model.encode([texts[i] for i in order], batch_size=7)  # other mates
+    for other in (default, mixed, shuffled):
+        assert (1 - (alone * other).sum(1)).max() <= BATCH_TOLERANCE

@@ -70,8 +70,19 @@ def test_a_head_trained_for_classification_predicts():
                                                                                           allow_missing=True))
     assert result["items"] == [1.0, 1.0, 0.0] and result["accuracy"] == pytest.approx(2 / 3)
     assert head.seen == (["a", "b", "c"], "tha", [None, None, "C"])
-    with pytest.raises(ValueError, match=r"labels \['music'\] are not among the model's classes"):
-        ClassificationEvaluator([], [*test, ClassificationExample("tha", "a", "music")], "tha")(head)
+    music = [*test, ClassificationExample("tha", "a", "music")]
+    with pytest.raises(ValueError, match=r"1 of 4 test example\(s\) \(tha\) have labels \['music'\] that are not "
+                                         r"among the model's classes"):
+        ClassificationEvaluator([], music, "tha")(head)
+    with pytest.warns(UserWarning, match="they count as wrong"):
+        allowed = ClassificationEvaluator([], music, "tha", allow_unknown_labels=True)(head)
+    assert allowed["items"] == [1.0, 1.0, 0.0, 0.0] and allowed["n"] == 4
+
+
+def test_a_test_label_absent_from_the_probe_training_set_is_an_error():
+    with pytest.raises(ValueError, match=r"have labels \['z'\] that are not among the training labels"):
+        ClassificationEvaluator(data("tha"), [*data("tha")[:2], ClassificationExample("tha", "q", "z")],
+                                "tha")(Lookup(vector))
 
 
 def test_a_probe_needs_training_examples():

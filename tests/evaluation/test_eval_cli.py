@@ -76,8 +76,9 @@ def test_bitext_line_files_frozen_and_translate_test(fake_backbones, tmp_path): 
     assert "| vie | 4 | 100.00 | 100.00 |" in output
     assert "3 of 4 text(s) (vie) have no translation in" in output  # counted once
     assert saved(out)["results"]["vie"]["items"] == [1.0] * 4 and saved(out)["translations"] == str(mt)
-    output = invoke("bitext", "--src", src, "--tgt", tgt, "--lang", "vie", "--model", "translate-test")
-    assert "reads English translations, but there are none for vie" in output
+    for peer in ("translate-test", "dual-path"):  # without machine translations there is no English to read
+        output = invoke("bitext", "--src", src, "--tgt", tgt, "--lang", "vie", "--model", peer, code=2)
+        assert f"--model {peer} reads an English translation of each source sentence" in output
 
 
 def test_bitext_pairs_by_language_and_lira(fake_backbones, models, tmp_path):  # noqa: F811
@@ -261,7 +262,10 @@ def test_classify_probe_head_and_unknown_labels(fake_backbones, models, tmp_path
 
     music = jsonl(tmp_path / "music.jsonl", [{"text": "nhạc", "label": "music", "lang": "vi"}])
     output = invoke("classify", "--test", music, "--model", models["classification"], code=2)
-    assert "labels ['music'] are not among the model's classes ['food', 'sports']" in output
+    assert "1 of 1 test example(s) (vie) have labels ['music'] that are not among the model's classes " \
+           "['food', 'sports']; allow them with --allow-unknown-labels" in output
+    output = invoke("classify", "--test", music, "--model", models["classification"], "--allow-unknown-labels")
+    assert "| vie | 1 | 0 | 0.00 |" in output and "they count as wrong" in output
     # a LiRA model without a classification head is read through a probe like any encoder
     output = invoke("classify", "--train", train, "--test", test, "--model", models[None])
     assert "| vie | 2 | 4 |" in output

@@ -148,7 +148,7 @@ def test_load_refuses_other_versions(tmp_path):
         LaSRHead.load(tmp_path)
     meta["format_version"], meta["config"]["colour"] = FORMAT_VERSION, "red"
     (tmp_path / "lasr_config.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match="LaSR config: unknown field"):
+    with pytest.raises(ValueError, match=r"lasr_config.json: unknown field\(s\) \['colour'\]"):
         LaSRHead.load(tmp_path)
 
 

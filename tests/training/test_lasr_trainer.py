@@ -8,7 +8,7 @@ from lira.arca.model import ArcaConfig, ArcaModel
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.training.checkpoint import NonFiniteLossError
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
-from lira.training.lasr_trainer import LaSRTrainConfig, evaluate_task, train_lasr
+from lira.training.lasr_trainer import LaSRTrainConfig, evaluate_task, paired_se, train_lasr
 
 D = 8
 
@@ -100,3 +100,14 @@ def test_nan_stops_training(tmp_path):
     with pytest.raises(NonFiniteLossError, match="none \\(no checkpoint"):
         train_lasr("retrieval", data, None, head=head, arca=arca, config=CONFIG, out_dir=tmp_path,
                    show_progress=False)
+
+
+def test_paired_se_of_lists_and_of_language_groups():
+    a, b = [1.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.0]
+    d = torch.tensor(a) - torch.tensor(b)
+    expected = (d.var(unbiased=True).item() / len(d)) ** 0.5
+    assert paired_se(a, b) == pytest.approx(expected)
+    # a mean over languages of per-language means: the groups' variances add, divided by the number of groups
+    assert paired_se({"tha": a, "vie": a}, {"tha": b, "vie": b}) == pytest.approx((2 * expected ** 2) ** 0.5 / 2)
+    with pytest.raises(TypeError, match="must both be lists or both"):
+        paired_se(a, {"tha": b})

@@ -42,10 +42,10 @@ class Adaptor(nn.Module):
         super().__init__()
         self.config = config
         dim = config.out_dim
-        self.inputs = nn.ModuleDict({p: nn.Linear(d, dim, bias=False)
-                                     for p, d in (("lr", config.lr_dim), ("en", config.en_dim))})
-        for layer in self.inputs.values():
+        inputs = {p: nn.Linear(d, dim, bias=False) for p, d in (("lr", config.lr_dim), ("en", config.en_dim))}
+        for layer in inputs.values():
             nn.init.eye_(layer.weight)
+        self.inputs = nn.ModuleDict(inputs)
         blocks: list[nn.Module] = []
         width = dim
         for _ in range(max(config.layers - 1, 0)):

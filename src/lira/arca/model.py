@@ -17,7 +17,7 @@ from lira.arca.actor import Actor, ActorConfig, RewardWeights, candidate_feature
 from lira.arca.adaptor import Adaptor, AdaptorConfig
 from lira.arca.anchor_loss import flat_cosine
 from lira.arca.composition import DualPath, compose
-from lira.config_fields import check_fields
+from lira.config_fields import check_fields, parse_fields
 from lira.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
@@ -55,13 +55,14 @@ class ArcaConfig:
             raise ValueError(f"unknown critic(s) {unknown}; valid: {', '.join(CRITICS)}")
 
     @classmethod
-    def from_dict(cls, raw: dict) -> ArcaConfig:
-        """Build from plain dicts (JSON/YAML); unknown fields raise ``ValueError``."""
-        raw = dict(check_fields(cls, raw, "Arca config"))
+    def from_dict(cls, raw: dict, where: str = "Arca config") -> ArcaConfig:
+        """Build from plain dicts (JSON/YAML); unknown fields and wrong types raise ``ConfigError`` naming
+        ``where`` and the field."""
+        raw = dict(check_fields(cls, raw, where))
         for key, kind in (("adaptor", AdaptorConfig), ("actor", ActorConfig), ("reward", RewardWeights)):
             if isinstance(raw.get(key), dict):
-                raw[key] = kind(**check_fields(kind, raw[key], f"Arca config {key}"))
-        return cls(**raw)
+                raw[key] = parse_fields(kind, raw[key], f"{where} {key}")
+        return parse_fields(cls, raw, where)
 
 
 @dataclass
@@ -128,6 +129,6 @@ class ArcaModel(nn.Module):
     def load(cls, folder: str | Path) -> ArcaModel:
         """Read a folder written by ``save``; refuses other format versions with the reason."""
         config, state = load_weights(folder, "arca", FORMAT_VERSION, "Arca")
-        model = cls(ArcaConfig.from_dict(config))
+        model = cls(ArcaConfig.from_dict(config, where=str(Path(folder) / "arca_config.json")))
         model.load_state_dict(state)
         return model

@@ -47,7 +47,7 @@ import numpy as np
 
 from lira.arca.sentiment_probe import SentimentProbe, SentimentProbeConfig
 from lira.arca.translation_critic import SCORE_MAX, SCORE_MIN, CriticScores
-from lira.backbones.base import Backbone
+from lira.backbones.base import Backbone, Role
 from lira.languages import get_language, script_share
 from lira.translators.base import Candidate
 
@@ -68,7 +68,7 @@ class OfflineCriticConfig:
 
     cos_lo: float = 0.79
     cos_hi: float = 0.95
-    role: str = "text"
+    role: Role = "text"
     candidate_lang: str | None = None
     sentiment_temperature: float = 50.0
     expected_ratio: Mapping[str, float] = field(default_factory=lambda: dict(EXPECTED_RATIO))
@@ -202,26 +202,44 @@ class OfflineCritic:
 
     def score(self, sources: Sequence[str], candidates: Sequence[Sequence[Candidate]], *,
               lang: str) -> list[list[CriticScores]]:
-        """Scores for ``candidates[i][j]`` of ``sources[i]``; blank candidates get (1, 1, 1), ``valid=False``."""
+        """Scores for ``candidates[i][j]`` of ``sources[i]``; blank candidates get (1, 1, 1), ``valid=False``.
+        Each side is encoded in one call (``config.role``); see ``score_embeddings``."""
         if len(sources) != len(candidates):
             raise ValueError(f"{len(sources)} sources but {len(candidates)} candidate lists")
+        if not sources:
+            return []
+        cfg = self.config
+        src_emb = self.backbone.encode(list(sources), lang=lang, role=cfg.role)
+        flat = [c.text for row in candidates for c in row if c.text.strip()]
+        cand_emb = (self.backbone.encode(flat, lang=cfg.candidate_lang, role=cfg.role) if flat
+                    else np.zeros((0, src_emb.shape[1]), dtype=np.float32))
+        return self.score_embeddings(sources, candidates, src_emb, cand_emb, lang=lang)
+
+    def score_embeddings(self, sources: Sequence[str], candidates: Sequence[Sequence[Candidate]],
+                         source_vectors: np.ndarray, candidate_vectors: np.ndarray, *,
+                         lang: str) -> list[list[CriticScores]]:
+        """``score`` from vectors computed elsewhere (once per unique text, e.g. by stage 1): ``source_vectors
+        [len(sources), d]`` and ``candidate_vectors`` with one row per non-blank candidate in reading order, both
+        from ``self.backbone`` in ``config.role`` (candidates with ``config.candidate_lang``)."""
+        if len(sources) != len(candidates):
+            raise ValueError(f"{len(sources)} sources but {len(candidates)} candidate lists")
+        n_flat = sum(1 for row in candidates for c in row if c.text.strip())
+        if len(source_vectors) != len(sources) or len(candidate_vectors) != n_flat:
+            raise ValueError(f"{len(source_vectors)} source and {len(candidate_vectors)} candidate vectors for "
+                             f"{len(sources)} sources and {n_flat} non-blank candidates")
         cfg = self.config
         out: list[list[CriticScores]] = [[] for _ in sources]
         if not sources:
             return out
-        src_emb = self.backbone.encode(list(sources), lang=lang, role=cfg.role)
-        src_pol = self.probe.polarity_from_embeddings(src_emb)
-        flat = [(i, c) for i, row in enumerate(candidates) for c in row if c.text.strip()]
-        cand_emb = (self.backbone.encode([c.text for _, c in flat], lang=cfg.candidate_lang, role=cfg.role)
-                    if flat else np.zeros((0, src_emb.shape[1]), dtype=np.float32))
-        cand_pol = self.probe.polarity_from_embeddings(cand_emb) if flat else np.zeros(0)
+        src_pol = self.probe.polarity_from_embeddings(source_vectors)
+        cand_pol = self.probe.polarity_from_embeddings(candidate_vectors) if n_flat else np.zeros(0)
         position = 0
         for i, row in enumerate(candidates):
             for candidate in row:
                 if not candidate.text.strip():
                     out[i].append(CriticScores(SCORE_MIN, SCORE_MIN, SCORE_MIN, "empty candidate", valid=False))
                     continue
-                cos = float(src_emb[i] @ cand_emb[position])
+                cos = float(source_vectors[i] @ candidate_vectors[position])
                 factors = self.pragmatic_factors(sources[i], candidate, lang=lang)
                 pol_x, pol_y = float(src_pol[i]), float(cand_pol[position])
                 position += 1

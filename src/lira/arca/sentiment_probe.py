@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lira.backbones.base import Backbone, l2_normalize
+from lira.backbones.base import Backbone, Role, l2_normalize
 
 POSITIVE_ANCHORS: tuple[str, ...] = (
     "excellent product, highly recommended",
@@ -78,7 +78,7 @@ class SentimentProbeConfig:
     """``temperature``: slope of the sigmoid on the cosine margin; ``role``: backbone role for all texts."""
 
     temperature: float = 50.0
-    role: str = "text"
+    role: Role = "text"
     positive: tuple[str, ...] = POSITIVE_ANCHORS
     negative: tuple[str, ...] = NEGATIVE_ANCHORS
 

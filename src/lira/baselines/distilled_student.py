@@ -26,7 +26,7 @@ import torch
 
 from lira.arca.adaptor import Adaptor, AdaptorConfig
 from lira.backbones.base import Role, l2_normalize
-from lira.config_fields import check_fields
+from lira.config_fields import parse_fields
 from lira.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
@@ -83,7 +83,7 @@ class DistilledStudent:
         if config.get("lr_backbone") != lr_backbone.name:
             raise ValueError(f"{folder}: the student was trained on {config.get('lr_backbone')!r} features, "
                              f"but lr_backbone is {lr_backbone.name!r}")
-        adaptor = AdaptorConfig(**check_fields(AdaptorConfig, config["adaptor"], "distilled student adaptor"))
+        adaptor = parse_fields(AdaptorConfig, config["adaptor"], f"{folder}: distilled student adaptor")
         projection = Adaptor(adaptor)
         projection.load_state_dict(state)
         projection.eval()

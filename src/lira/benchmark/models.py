@@ -21,6 +21,7 @@ from typing import Any
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.backbones import english_spec
+from lira.backbones.base import Role
 from lira.baselines import DistilledStudent
 from lira.benchmark.config import BenchmarkConfig, Variant
 from lira.benchmark.translations import gold_translator
@@ -56,7 +57,7 @@ STS_DEV = ("thai-stsb", ("th-th", "en-th"))
 # are data, the same for every seed (noise seed 0); the seed varies the training. The offline critic reads
 # through the same cached multilingual vectors as Arca (role ``query``), so each text is encoded once.
 STAGE1_NOISE = (NoiseConfig("mixed", 0.3),)
-STAGE1_CRITIC = {"role": "query"}
+STAGE1_CRITIC: dict[str, Role] = {"role": "query"}
 
 
 def stage1_langs(config: BenchmarkConfig) -> list[str]:
@@ -250,6 +251,8 @@ class SeedModels:
                           cache_dir=c.cache_dir).share_backbones(lr_encoder, en_encoder)
         use_queues = c.doc_queue if v.queues is None else v.queues
         lr = c.lasr_lr
+        data: Any  # the task's LaSR features (lira.training.lasr_data), as fit_lasr takes them
+        dev: Any
         if FAMILY[task_name] == "embed":
             kind, langs = "retrieval", [*stage1_langs(c), ENGLISH]
             data = lasr_data.bitext_data(probe, parallel_train(c))
@@ -280,7 +283,8 @@ class SeedModels:
                 def build(recs: list[Any]) -> Any:
                     return lasr_data.classification_data(probe, recs, classes=classes, use_gold=True)
             else:
-                maker = {"nli": lasr_data.nli_data, "choice": lasr_data.choice_data}[task.type]
+                makers: dict[str, Callable[..., Any]] = {"nli": lasr_data.nli_data, "choice": lasr_data.choice_data}
+                maker = makers[task.type]
 
                 def build(recs: list[Any]) -> Any:
                     return maker(probe, recs, use_gold=True)

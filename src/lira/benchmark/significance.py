@@ -13,29 +13,30 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import binomtest, bootstrap, spearmanr
 
 
-def paired_bootstrap(a: Sequence[float], b: Sequence[float], *, gold: Sequence[float] | None = None,
+def paired_bootstrap(a: npt.ArrayLike, b: npt.ArrayLike, *, gold: npt.ArrayLike | None = None,
                      n_resamples: int = 1000, seed: int = 0) -> dict[str, float]:
     """``statistic(a) - statistic(b)`` over the same items, where the statistic is the mean of per-item
     scores, or the Spearman correlation with ``gold`` when given. Returns ``delta``, ``low``/``high`` (95%
     percentile interval) and ``p``."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
-        raise ValueError(f"need two equally long 1-d item lists (got {a.shape} and {b.shape})")
+    va, vb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if va.shape != vb.shape or va.ndim != 1 or len(va) < 2:
+        raise ValueError(f"need two equally long 1-d item lists (got {va.shape} and {vb.shape})")
     rng = np.random.default_rng(seed)
     if gold is None:
-        data: tuple[np.ndarray, ...] = (a, b)
-        delta = float(a.mean() - b.mean())
+        data: tuple[np.ndarray, ...] = (va, vb)
+        delta = float(va.mean() - vb.mean())
 
         def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
             return x.mean(axis=axis) - y.mean(axis=axis)
         vectorized = True
     else:
         g = np.asarray(gold, dtype=float)
-        data = (a, b, g)
-        delta = float(spearmanr(a, g)[0] - spearmanr(b, g)[0])
+        data = (va, vb, g)
+        delta = float(spearmanr(va, g)[0] - spearmanr(vb, g)[0])
 
         def statistic(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:  # type: ignore[misc]
             return float(spearmanr(x, z)[0] - spearmanr(y, z)[0])
@@ -45,7 +46,7 @@ def paired_bootstrap(a: Sequence[float], b: Sequence[float], *, gold: Sequence[f
     dist = np.asarray(result.bootstrap_distribution)
     p = min(1.0, 2 * min(float((dist <= 0).mean()), float((dist >= 0).mean())))
     return {"delta": delta, "low": float(result.confidence_interval.low),
-            "high": float(result.confidence_interval.high), "p": p, "n": int(len(a))}
+            "high": float(result.confidence_interval.high), "p": p, "n": int(len(va))}
 
 
 def sign_test(deltas: Sequence[float]) -> dict[str, Any]:

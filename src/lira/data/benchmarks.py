@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import re
 import warnings
+from collections.abc import Collection
 from pathlib import Path
 
 from lira.data.errors import DataFormatError
@@ -83,7 +84,7 @@ def _pick(value: str, allowed: tuple[str, ...], what: str) -> str:
     return value
 
 
-def _lang(lang: str, supported: tuple[str, ...] | dict[str, object], what: str) -> str:
+def _lang(lang: str, supported: Collection[str], what: str) -> str:
     code = normalize_code(lang)
     if code not in supported:
         raise ValueError(f"{what} has no data for {code!r} here; available: {', '.join(supported)}")

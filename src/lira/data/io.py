@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from lira.data.errors import DataFormatError
 
@@ -54,7 +54,7 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = True,
                    fieldnames: Sequence[str] | None = None,
-                   quoting: int = csv.QUOTE_MINIMAL) -> Iterator[tuple[int, dict[str, str]]]:
+                   quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line_number, row)`` of a TSV/CSV file as dicts keyed by the header or ``fieldnames``.
 
     The text is parsed as one stream, so quoted fields keep their newlines; ``line_number`` is the
@@ -82,9 +82,11 @@ def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = Tr
         raise DataFormatError(f"malformed CSV ({e})", path=path, line=start) from None
 
 
-def require(record: Mapping[str, Any], field: str, *, path: str | Path, line: int, kind: type = str) -> Any:
+def require(record: Mapping[str, Any], field: str, *, path: str | Path | object, line: int,
+            kind: type = str) -> Any:
     """``record[field]`` checked to be present, of ``kind`` and (for strings) not blank; a ``float`` must be
-    finite, an ``int`` a whole number (``"3"``, ``3`` or ``3.0``, never ``1.7`` or ``true``)."""
+    finite, an ``int`` a whole number (``"3"``, ``3`` or ``3.0``, never ``1.7`` or ``true``). ``path`` is
+    whatever ``DataFormatError`` locates (a file, or a dataset source)."""
     if field not in record or record[field] is None:
         raise DataFormatError("missing", path=path, line=line, field=field)
     value = record[field]

@@ -10,12 +10,16 @@ Tabular formats are read from ``.jsonl`` or ``.tsv`` (header row) files; field n
 - retrieval: a BEIR folder with ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``
 
 A ``lang`` column overrides the ``lang`` argument row by row; one of them is required.
+
+Every loader also takes a Hugging Face ``datasets.Dataset``, a ``DatasetDict`` or a ``save_to_disk`` folder
+with the same field names as columns, and ``lira.data.hf_datasets.with_columns(data, {field: column})`` for
+other column names (``lira.data.hf_datasets``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ from lira.data.formats import (
     RetrievalDataset,
     ScoredPair,
 )
+from lira.data.hf_datasets import DatasetSource, MappedFile, Required, as_source, beir_sources, is_beir_dataset
 from lira.data.io import atomic_write, iter_delimited, iter_jsonl, require, write_jsonl
 from lira.languages import UnknownLanguageError, normalize_code
 
@@ -38,9 +43,17 @@ _NLI_ALIASES = {"e": "entailment", "n": "neutral", "c": "contradiction", "0": "e
                 "2": "contradiction", "contradictory": "contradiction"}
 
 
-def iter_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Rows of a ``.jsonl`` or ``.tsv``/``.csv`` file as ``(line, dict)``."""
-    path = Path(path)
+def iter_records(path: str | Path | Any, required: Required = ()) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of a ``.jsonl`` or ``.tsv``/``.csv`` file as ``(line, dict)``, or of a Hugging Face dataset as
+    ``(row, dict)`` (``lira.data.hf_datasets``; its ``required`` columns are checked up front and for nulls)."""
+    source = as_source(path)
+    if isinstance(source, DatasetSource):
+        yield from source.rows(required)
+        return
+    if isinstance(source, MappedFile):
+        yield from source.remap(iter_records(source.path))
+        return
+    path = source
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):
         yield from iter_jsonl(path)
@@ -62,17 +75,17 @@ def _lang(record: dict[str, Any], key: str, default: str | None, path: Path, lin
         raise DataFormatError(str(e), path=path, line=line, field=key) from None
 
 
-def _optional(record: dict[str, Any], field: str, path: Path, line: int) -> str | None:
+def _optional(record: dict[str, Any], field: str, path: str | Path | object, line: int) -> str | None:
     if record.get(field) in (None, ""):
         return None
     return require(record, field, path=path, line=line)
 
 
-def load_parallel(path: str | Path, *, lang: str | None = None) -> list[ParallelExample]:
+def load_parallel(path: str | Path | Any, *, lang: str | None = None) -> list[ParallelExample]:
     """Parallel sentences ``text`` (in ``lang``) with English ``en`` and optional extra ``translations``."""
-    path = Path(path)
+    path = as_source(path)
     out = []
-    for n, r in iter_records(path):
+    for n, r in iter_records(path, ("text", "en")):
         extra = r.get("translations") or [r[k] for k in sorted(r) if k.startswith("en_") and r[k]]
         if isinstance(extra, str):
             extra = [extra]
@@ -84,11 +97,11 @@ def load_parallel(path: str | Path, *, lang: str | None = None) -> list[Parallel
     return out
 
 
-def load_sts(path: str | Path, *, lang: str | None = None) -> list[ScoredPair]:
+def load_sts(path: str | Path | Any, *, lang: str | None = None) -> list[ScoredPair]:
     """Scored sentence pairs; ``lang1``/``lang2`` default to ``lang`` (column or argument)."""
-    path = Path(path)
+    path = as_source(path)
     out = []
-    for n, r in iter_records(path):
+    for n, r in iter_records(path, ("text1", "text2", "score")):
         base = r.get("lang") or lang
         out.append(ScoredPair(
             text1=require(r, "text1", path=path, line=n), text2=require(r, "text2", path=path, line=n),
@@ -109,16 +122,16 @@ def nli_label(value: Any, *, path: str | Path, line: int) -> str:
     return label
 
 
-def load_nli(path: str | Path, *, lang: str | None = None) -> list[NLIExample]:
+def load_nli(path: str | Path | Any, *, lang: str | None = None) -> list[NLIExample]:
     """NLI pairs with optional ``premise_en``/``hypothesis_en``."""
-    path = Path(path)
+    path = as_source(path)
     return [NLIExample(lang=_lang(r, "lang", lang, path, n), premise=require(r, "premise", path=path, line=n),
                        hypothesis=require(r, "hypothesis", path=path, line=n),
                        label=nli_label(require(r, "label", path=path, line=n, kind=object), path=path, line=n),
                        premise_en=_optional(r, "premise_en", path, n),
                        hypothesis_en=_optional(r, "hypothesis_en", path, n),
                        id=str(r.get("id") or f"{path.name}:{n}"))
-            for n, r in iter_records(path)]
+            for n, r in iter_records(path, ("premise", "hypothesis", "label"))]
 
 
 def _choices(r: dict[str, Any], key: str, path: Path, n: int) -> tuple[str, ...] | None:
@@ -136,11 +149,11 @@ def _choices(r: dict[str, Any], key: str, path: Path, n: int) -> tuple[str, ...]
     return tuple(require(r, k, path=path, line=n) for k in sorted(numbered, key=lambda k: int(k[len(prefix):])))
 
 
-def load_choice(path: str | Path, *, lang: str | None = None) -> list[ChoiceExample]:
+def load_choice(path: str | Path | Any, *, lang: str | None = None) -> list[ChoiceExample]:
     """Multiple-choice items (XCOPA-like); ``label`` is the 0-based index of the right choice."""
-    path = Path(path)
+    path = as_source(path)
     out = []
-    for n, r in iter_records(path):
+    for n, r in iter_records(path, ("premise", ("choices", "choice1"), "label")):
         choices = _choices(r, "choices", path, n)
         if choices is None:
             raise DataFormatError("missing (give choices or choice1, choice2, ...)", path=path, line=n, field="choices")
@@ -165,24 +178,32 @@ def _label(record: dict[str, Any], path: Path, line: int) -> str:
     return label
 
 
-def load_classification(path: str | Path, *, lang: str | None = None) -> list[ClassificationExample]:
+def load_classification(path: str | Path | Any, *, lang: str | None = None) -> list[ClassificationExample]:
     """Texts with class labels (a string or a number; never empty) and an optional English ``en``."""
-    path = Path(path)
+    path = as_source(path)
     return [ClassificationExample(lang=_lang(r, "lang", lang, path, n), text=require(r, "text", path=path, line=n),
                                   label=_label(r, path, n),
                                   en=_optional(r, "en", path, n), id=str(r.get("id") or f"{path.name}:{n}"))
-            for n, r in iter_records(path)]
+            for n, r in iter_records(path, ("text", "label"))]
 
 
-def load_qrels(path: str | Path, *, queries: Collection[str] | None = None,
+def _id(record: dict[str, Any], field: str, path: Any, line: int) -> str:
+    """An id as text: a non-blank string, or a number (integer id columns of a dataset) written as text."""
+    value = require(record, field, path=path, line=line, kind=object)
+    return require(record, field, path=path, line=line) if isinstance(value, str) else str(value)
+
+
+def load_qrels(path: str | Path | Any, *, queries: Collection[str] | None = None,
                corpus: Collection[str] | None = None) -> dict[str, dict[str, int]]:
     """A BEIR qrels TSV (``query-id``, ``corpus-id``, ``score`` >= 0) as ``{qid: {doc_id: grade}}``; ids outside
-    ``queries`` or ``corpus`` (when given) raise ``DataFormatError`` naming the line."""
-    path = Path(path)
+    ``queries`` or ``corpus`` (when given) raise ``DataFormatError`` naming the line. Also a dataset source with
+    those columns (``lira.data.hf_datasets``)."""
+    path = as_source(path)
     qrels: dict[str, dict[str, int]] = {}
-    for n, r in iter_delimited(path, delimiter="\t"):
-        qid = require(r, "query-id", path=path, line=n)
-        doc_id = require(r, "corpus-id", path=path, line=n)
+    rows = iter_delimited(path, delimiter="\t") if isinstance(path, Path) else \
+        iter_records(path, ("query-id", "corpus-id", "score"))
+    for n, r in rows:
+        qid, doc_id = _id(r, "query-id", path, n), _id(r, "corpus-id", path, n)
         grade = require(r, "score", path=path, line=n, kind=int)
         if queries is not None and qid not in queries:
             raise DataFormatError(f"unknown query id {qid!r}", path=path, line=n, field="query-id")
@@ -194,18 +215,33 @@ def load_qrels(path: str | Path, *, queries: Collection[str] | None = None,
     return qrels
 
 
-def load_beir(folder: str | Path, *, lang: str, name: str | None = None) -> RetrievalDataset:
+def load_beir(folder: str | Path | Any, *, lang: str, name: str | None = None,
+              columns: Mapping[str, str] | None = None) -> RetrievalDataset:
     """A BEIR folder: ``corpus.jsonl`` (``_id``, ``title``, ``text``), ``queries.jsonl`` (``_id``, ``text``) and
     ``qrels/<split>.tsv`` (``query-id``, ``corpus-id``, ``score``; graded, integers >= 0).
 
     Optional fields ``en`` (English side) on documents and queries are kept. Qrels naming an unknown
-    query or document raise ``DataFormatError``.
+    query or document raise ``DataFormatError``. Also a ``DatasetDict`` (or its ``save_to_disk`` folder) with
+    splits ``corpus``, ``queries`` and one per qrels split (``lira.data.hf_datasets.beir_sources``). ``columns``
+    maps field names to other column names in every part (``{"_id": "id"}``).
     """
-    folder = Path(folder)
     lang = normalize_code(lang)
+    cpath: Path | DatasetSource | MappedFile
+    qpath: Path | DatasetSource | MappedFile
+    qrel_sources: Mapping[str, DatasetSource | MappedFile] | None
+    if is_beir_dataset(folder):
+        cpath, qpath, qrel_sources = beir_sources(folder, columns)
+        name = name or (Path(folder).name if isinstance(folder, str | Path) else "dataset")
+    else:
+        folder = Path(folder)
+        cpath, qpath, qrel_sources = folder / "corpus.jsonl", folder / "queries.jsonl", None
+        if columns:
+            cpath = MappedFile(folder / "corpus.jsonl", columns, strict=False)
+            qpath = MappedFile(folder / "queries.jsonl", columns, strict=False)
+            qrel_sources = {p.stem: MappedFile(p, columns, strict=False)
+                            for p in sorted((folder / "qrels").glob("*.tsv"))} or None
     corpus: dict[str, Document] = {}
-    cpath = folder / "corpus.jsonl"
-    for n, r in iter_jsonl(cpath):
+    for n, r in iter_records(cpath, ("_id",)):
         doc_id = str(require(r, "_id", path=cpath, line=n, kind=object))
         if doc_id in corpus:
             raise DataFormatError(f"duplicate document id {doc_id!r}", path=cpath, line=n, field="_id")
@@ -214,14 +250,17 @@ def load_beir(folder: str | Path, *, lang: str, name: str | None = None) -> Retr
             raise DataFormatError("document has neither title nor text", path=cpath, line=n, field="text")
         corpus[doc_id] = Document(title=title, text=text, en=_optional(r, "en", cpath, n))
     queries: dict[str, Query] = {}
-    qpath = folder / "queries.jsonl"
-    for n, r in iter_jsonl(qpath):
+    for n, r in iter_records(qpath, ("_id", "text")):
         qid = str(require(r, "_id", path=qpath, line=n, kind=object))
         if qid in queries:
             raise DataFormatError(f"duplicate query id {qid!r}", path=qpath, line=n, field="_id")
         meta = {k: str(v) for k, v in (r.get("metadata") or {}).items()}
         queries[qid] = Query(text=require(r, "text", path=qpath, line=n), en=_optional(r, "en", qpath, n), meta=meta)
     qrels: dict[str, dict[str, dict[str, int]]] = {}
+    if qrel_sources is not None:
+        qrels = {split: load_qrels(source, queries=queries, corpus=corpus) for split, source in qrel_sources.items()}
+        return RetrievalDataset(name=str(name), lang=lang, corpus=corpus, queries=queries, qrels=qrels)
+    folder = Path(folder)
     qrels_dir = folder / "qrels"
     if not qrels_dir.is_dir():
         raise DataFormatError("missing qrels/ folder with <split>.tsv files", path=qrels_dir)

@@ -8,6 +8,7 @@ other method is read through a logistic-regression probe fitted on its embedding
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,11 +24,25 @@ from lira.translators.base import Translator
 @dataclass
 class ClassificationEvaluator:
     """Scores a method on ``test`` examples of one language; ``train`` (any languages) fits the probe of
-    untrained methods."""
+    untrained methods. A test label the method never saw (not among a LiRA model's classes, or absent from the
+    probe's training examples) is an error; with ``allow_unknown_labels`` it is a counted warning instead, and
+    those examples count as wrong (nothing can predict them)."""
 
     train: Sequence[ClassificationExample]
     test: Sequence[ClassificationExample]
     lang: str
+    allow_unknown_labels: bool = False
+
+    def _check_labels(self, known: Sequence[str], whose: str) -> None:
+        unknown = sorted({ex.label for ex in self.test} - set(known))
+        if not unknown:
+            return
+        count = sum(ex.label in unknown for ex in self.test)
+        message = (f"{count} of {len(self.test)} test example(s) ({self.lang}) have labels {unknown} that are not "
+                   f"among {whose} {sorted(known)}")
+        if not self.allow_unknown_labels:
+            raise ValueError(f"{message}; allow them with --allow-unknown-labels (they then count as wrong)")
+        warnings.warn(f"{message}; they count as wrong", stacklevel=2)
 
     def __call__(self, method: Any, *, translator: Translator | None = None,
                  train_translator: Translator | None = None, **_: Any) -> dict[str, Any]:
@@ -38,15 +53,14 @@ class ClassificationEvaluator:
         texts = [ex.text for ex in self.test]
         if getattr(method, "task", None) == "classification":
             classes = list(method.config.classes)
-            unknown = sorted({ex.label for ex in self.test} - set(classes))
-            if unknown:
-                raise ValueError(f"labels {unknown} are not among the model's classes {classes}")
+            self._check_labels(classes, "the model's classes")
             translations = pick_translations(method, texts, lang=self.lang, translator=translator)
             probs = method.predict(texts, lang=self.lang, translations=translations)["probs"]
             pred = [classes[i] for i in np.argmax(probs, axis=1)]
         else:
             if not self.train:
                 raise ValueError(f"{getattr(method, 'name', method)} needs training examples for its probe")
+            self._check_labels(sorted({ex.label for ex in self.train}), "the training labels")
             x_train = encode_by_lang(method, [ex.text for ex in self.train], [ex.lang for ex in self.train],
                                      translator=train_translator or translator)
             probe = fit_probe(np.asarray(x_train), np.array([ex.label for ex in self.train]))

@@ -185,7 +185,8 @@ class MGSMEvaluator:
             [[{"role": "user", "content": self.prompt.format(question=texts[i][0])}] for i in asks],
             return_exceptions=True, progress=progress)
         reply_of: dict[int, list[str] | EndpointError] = dict(zip(asks, replies, strict=True))
-        records, errors = [], []
+        records: list[dict[str, Any]] = []
+        errors: list[str] = []
         counts = {"n_correct": 0, "n_unparseable": 0, "n_failed": 0, "n_no_text": 0}
         for i, (p, (text, prompt_lang, why)) in enumerate(zip(self.problems, texts, strict=True)):
             record: dict[str, Any] = {"id": p.id or str(i), "lang": p.lang, "prompt_lang": prompt_lang, "text": text,

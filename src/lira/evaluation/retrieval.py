@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from lira.backbones.base import Backbone
 from lira.data.formats import RetrievalDataset
 from lira.evaluation.translations import pick_translations
 from lira.retrieval.metrics import mean_scores, per_query_scores
@@ -21,9 +20,10 @@ from lira.translators.base import Translator
 class RetrievalEvaluator:
     """Scores an encoder on ``dataset``'s ``split``; ``top_k`` documents are retrieved per query.
 
-    Encoders with ``needs_translations = True`` (LiRA, translate-test, dual path) translate the queries
-    themselves, or read the candidates of ``translator`` (``k`` per query; LiRA's Actor chooses among them, the
-    peers take the first), and get each document's English side (``Document.en``) as its translation.
+    ``encoder`` is a backbone, or a method with the same ``encode``. Encoders with ``needs_translations = True``
+    (LiRA, translate-test, dual path) translate the queries themselves, or read the candidates of ``translator``
+    (``k`` per query; LiRA's Actor chooses among them, the peers take the first), and get each document's English
+    side (``Document.en``) as its translation.
 
     Calling it returns ``{"main_score": nDCG@10, "ndcg@10": ..., "recall@1": ..., "recall@10": ...,
     "recall@100": ..., "mrr@10": ..., "n_queries", "n_docs", "seconds", "per_query": {metric: {qid: v}}}``.
@@ -34,7 +34,7 @@ class RetrievalEvaluator:
     top_k: int = 100
     main_metric: str = "ndcg@10"
 
-    def __call__(self, encoder: Backbone, *, translator: Translator | None = None, k: int = 1,
+    def __call__(self, encoder: Any, *, translator: Translator | None = None, k: int = 1,
                  show_progress: bool | None = None, **_: Any) -> dict[str, Any]:
         start = time.perf_counter()
         queries, qrels = self.dataset.split(self.split)

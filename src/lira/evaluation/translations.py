@@ -47,6 +47,7 @@ def encode(method: Any, texts: Sequence[str], *, lang: str, translator: Translat
            role: str = "query", english: bool = False) -> Any:
     """``method.encode`` of ``texts`` with the translations it needs; ``english=True`` marks English texts
     (language ``eng``, their own translation)."""
+    translations: list[str | None] | None
     if english:
         lang, translations = ENGLISH, list(texts) if needs_translations(method) else None
     else:

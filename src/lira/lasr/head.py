@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lira.arca.composition import DualPath, dual_path_vector
-from lira.config_fields import check_fields
+from lira.config_fields import parse_fields
 from lira.languages import LANGUAGES, get_language
 from lira.lasr.language_embedding import LanguageEmbedding
 from lira.lasr.linear_probe import linear_from_probe, pair_features
@@ -111,9 +111,10 @@ class LaSRConfig:
                              f"(got {self.embed_dim}); set residual_embedding=False or embed_dim={width}")
 
     @classmethod
-    def from_dict(cls, raw: dict) -> LaSRConfig:
-        """Build from a plain dict (JSON/YAML); unknown fields raise ``ValueError``."""
-        return cls(**check_fields(cls, raw, "LaSR config"))
+    def from_dict(cls, raw: dict, where: str = "LaSR config") -> LaSRConfig:
+        """Build from a plain dict (JSON/YAML); unknown fields and wrong types raise ``ConfigError`` naming
+        ``where`` and the field."""
+        return parse_fields(cls, raw, where)
 
 
 @dataclass
@@ -155,10 +156,11 @@ class LaSRHead(nn.Module):
         self.position = nn.Parameter(torch.randn(c.max_bins, c.width) * 0.02)
         self.segment = nn.Parameter(torch.randn(2, c.width) * 0.02)
         self.input_dropout = nn.Dropout(c.dropout)
-        layer = nn.TransformerEncoderLayer(c.width, c.heads, c.ff, c.dropout, activation="gelu",
-                                           batch_first=True, norm_first=True)
-        self.encoder = nn.TransformerEncoder(layer, c.layers, norm=nn.LayerNorm(c.width),
+        encoder_layer = nn.TransformerEncoderLayer(c.width, c.heads, c.ff, c.dropout, activation="gelu",
+                                                   batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(encoder_layer, c.layers, norm=nn.LayerNorm(c.width),
                                              enable_nested_tensor=False)
+        assert c.embed_dim is not None  # LaSRConfig.__post_init__ fills it in
         self.embed_proj = nn.Linear(c.width, c.embed_dim)
         self.slot_gate = nn.Parameter(torch.zeros(2))  # softmax weights of the LRL and English slots in ``base``
         if c.residual_embedding:
@@ -282,7 +284,8 @@ class LaSRHead(nn.Module):
         hidden = states.sum(dim=1) / (~padding).sum(dim=1, keepdim=True).to(states.dtype)
         embedding = self.embed_proj(hidden)
         if self.config.residual_embedding:
-            embedding = embedding + self._base(sum(p[2] for p in parts), sum(p[3] for p in parts))
+            embedding = embedding + self._base(sum((p[2] for p in parts[1:]), parts[0][2]),
+                                               sum((p[3] for p in parts[1:]), parts[0][3]))
         pooled = self.head_dropout(hidden)
         logits = None if self.classifier is None else self.classifier(pooled)
         score = self.scorer(pooled).squeeze(-1)
@@ -360,6 +363,6 @@ class LaSRHead(nn.Module):
     def load(cls, folder: str | Path) -> LaSRHead:
         """Read a folder written by ``save``; refuses other format versions with the reason."""
         config, state = load_weights(folder, "lasr", FORMAT_VERSION, "LaSR")
-        model = cls(LaSRConfig.from_dict(config))
+        model = cls(LaSRConfig.from_dict(config, where=str(Path(folder) / "lasr_config.json")))
         model.load_state_dict(state)
         return model

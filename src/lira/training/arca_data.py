@@ -6,17 +6,24 @@ and noisy variants of the gold translation (``lira.translators.noise``); duplica
 pool is capped at ``max_candidates`` (one warning counts capped pools) and shuffled with a seeded
 generator, recording where the gold one went. Backbone features go through the feature cache; critic
 scores are computed once, since neither depends on trainable parameters.
+
+Cost is linear in unique texts: each distinct source and candidate goes through each backbone once per role
+(one call per backbone and role over the distinct texts; sources per language, for their script check), and
+the offline critic scores from those vectors (``OfflineCritic.score_embeddings``): when its role is the
+features' (``query``) it reuses the sources' feature vectors, and when it reads with the same backbone and role
+as the English features it reuses the candidates' too.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from lira.arca.offline_critic import OfflineCritic
 from lira.arca.pooling import s_bin_pool
 from lira.arca.translation_critic import TranslationCritic
 from lira.backbones.base import Backbone
@@ -68,7 +75,7 @@ class ArcaFeatures:
                             self.mask[index], self.scores[index], self.gold[index])
 
 
-def candidate_pools(examples: Sequence[ParallelExample], translators: dict[str, Sequence[Translator]],
+def candidate_pools(examples: Sequence[ParallelExample], translators: Mapping[str, Sequence[Translator]],
                     config: CandidateConfig) -> tuple[list[list[Candidate]], list[int]]:
     """Pools and gold indices (-1 where the gold translation is not in the pool)."""
     translated: dict[int, list[list[Candidate]]] = {i: [] for i in range(len(examples))}
@@ -110,8 +117,41 @@ def _pooled(backbone: Backbone, texts: list[str], lang: str | None, bins: int) -
     return s_bin_pool(torch.from_numpy(tokens), torch.from_numpy(mask), bins).numpy()
 
 
+def _same(a: Backbone, b: Backbone) -> bool:
+    """Whether two backbones give the same vectors (the same object, or the same name: the cache's identity)."""
+    return a is b or getattr(a, "name", None) == getattr(b, "name", object())
+
+
+def _offline_scores(critic: OfflineCritic, examples: Sequence[ParallelExample], pools: list[list[Candidate]],
+                    by_lang: dict[str, list[int]], sources: dict[str, list[str]], scores: np.ndarray, *,
+                    lr_backbone: Backbone, x: np.ndarray, en_backbone: Backbone, en_vectors: np.ndarray,
+                    en_row: dict[str, int], bins: int) -> None:
+    """Fill ``scores`` with the offline critic's, from one encode per distinct text (see the module docstring)."""
+    cfg = critic.config
+    flat_all = [c.text for pool in pools for c in pool if c.text.strip()]
+    if _same(critic.backbone, en_backbone) and cfg.role == "query" and bins == 1 and cfg.candidate_lang is None:
+        cand_vectors, cand_row = en_vectors[:, 0], en_row  # the English features' own vectors
+    else:
+        distinct = list(dict.fromkeys(flat_all))
+        cand_vectors = (critic.backbone.encode(distinct, lang=cfg.candidate_lang, role=cfg.role) if distinct
+                        else np.zeros((0, x.shape[-1]), dtype=np.float32))
+        cand_row = {text: j for j, text in enumerate(distinct)}
+    for lang, rows in by_lang.items():
+        if _same(critic.backbone, lr_backbone) and cfg.role == "query" and bins == 1:
+            src = x[rows, 0]  # the features' own vectors: same backbone, same role
+        else:
+            vectors = critic.backbone.encode(sources[lang], lang=lang, role=cfg.role)
+            where = {text: j for j, text in enumerate(sources[lang])}
+            src = vectors[[where[examples[i].text] for i in rows]]
+        flat = [c.text for i in rows for c in pools[i] if c.text.strip()]
+        cand = cand_vectors[[cand_row[t] for t in flat]] if flat else np.zeros((0, src.shape[1]), dtype=np.float32)
+        out = critic.score_embeddings([examples[i].text for i in rows], [pools[i] for i in rows], src, cand, lang=lang)
+        for i, row_scores in zip(rows, out, strict=True):
+            scores[i, : len(row_scores)] = [[s.s, s.e, s.p] for s in row_scores]
+
+
 def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone, en_backbone: Backbone,
-                   critic: TranslationCritic, translators: dict[str, Sequence[Translator]],
+                   critic: TranslationCritic, translators: Mapping[str, Sequence[Translator]],
                    config: CandidateConfig) -> ArcaFeatures:
     """Pools, backbone features and critic scores for ``examples`` (see ``ArcaFeatures``).
 
@@ -128,20 +168,29 @@ def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone
     by_lang: dict[str, list[int]] = {}
     for i, ex in enumerate(examples):
         by_lang.setdefault(ex.lang, []).append(i)
+    sources: dict[str, list[str]] = {}
     for lang, rows in by_lang.items():
-        sources = [examples[i].text for i in rows]
-        x[rows] = _pooled(lr_backbone, sources, lang, bins)
-        for i, row_scores in zip(rows, critic.score(sources, [pools[i] for i in rows], lang=lang), strict=True):
-            scores[i, : len(row_scores)] = [[s.s, s.e, s.p] for s in row_scores]
-    flat = [c.text for pool in pools for c in pool]
-    vectors = _pooled(en_backbone, flat, None, bins)  # no script check: noisy candidates code-mix on purpose
+        sources[lang] = list(dict.fromkeys(examples[i].text for i in rows))
+        pooled = _pooled(lr_backbone, sources[lang], lang, bins)
+        where = {text: j for j, text in enumerate(sources[lang])}
+        x[rows] = pooled[[where[examples[i].text] for i in rows]]
+    unique = list(dict.fromkeys(c.text for pool in pools for c in pool))
+    # no script check: noisy candidates code-mix on purpose
+    en_vectors = _pooled(en_backbone, unique, None, bins)
+    en_row = {text: j for j, text in enumerate(unique)}
+    if isinstance(critic, OfflineCritic):
+        _offline_scores(critic, examples, pools, by_lang, sources, scores, lr_backbone=lr_backbone, x=x,
+                        en_backbone=en_backbone, en_vectors=en_vectors, en_row=en_row, bins=bins)
+    else:
+        for lang, rows in by_lang.items():
+            out = critic.score([examples[i].text for i in rows], [pools[i] for i in rows], lang=lang)
+            for i, row_scores in zip(rows, out, strict=True):
+                scores[i, : len(row_scores)] = [[s.s, s.e, s.p] for s in row_scores]
     y = np.zeros((n, k, bins, en_backbone.dim), dtype=np.float32)
     mask = np.zeros((n, k), dtype=bool)
-    row = 0
     for i, pool in enumerate(pools):
-        y[i, : len(pool)] = vectors[row: row + len(pool)]
+        y[i, : len(pool)] = en_vectors[[en_row[c.text] for c in pool]]
         mask[i, : len(pool)] = True
-        row += len(pool)
     return ArcaFeatures(langs=[ex.lang for ex in examples], sources=[ex.text for ex in examples], candidates=pools,
                         x_lr=torch.from_numpy(x), y_en=torch.from_numpy(y),
                         mask=torch.from_numpy(mask), scores=torch.from_numpy(scores),

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import yaml
 
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.diagnostics import DiagnosticsConfig, DiagnosticsInput, StabilityReport, diagnose, one_token_edits
@@ -38,8 +37,9 @@ from lira.arca.model import ArcaConfig, ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
 from lira.arca.translation_critic import TranslationCritic
 from lira.backbones import english_spec
+from lira.backbones.concat import ConcatBackbone
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
-from lira.config_fields import check_fields
+from lira.config_fields import check_fields, parse_fields, read_yaml
 from lira.data.formats import ParallelExample
 from lira.data.io import default_data_dir
 from lira.data.loaders import load_parallel
@@ -91,11 +91,10 @@ class ArcaRunConfig:
 def load_run_config(path: str | Path) -> ArcaRunConfig:
     """Parse a YAML run config; unknown keys raise ``ValueError`` naming the file and section."""
     path = Path(path)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    check_fields(ArcaRunConfig, raw, str(path))
+    raw = check_fields(ArcaRunConfig, read_yaml(path), str(path))
     config = ArcaRunConfig()
     if "data" in raw:
-        config.data = ArcaDataConfig(**check_fields(ArcaDataConfig, raw["data"], f"{path} data"))
+        config.data = parse_fields(ArcaDataConfig, raw["data"], f"{path} data")
     if "backbones" in raw:
         config.backbones = {**config.backbones, **raw["backbones"]}
     if "translators" in raw:
@@ -103,17 +102,18 @@ def load_run_config(path: str | Path) -> ArcaRunConfig:
     if "candidates" in raw:
         cands = dict(check_fields(CandidateConfig, raw["candidates"], f"{path} candidates"))
         if "noise" in cands:
-            cands["noise"] = [NoiseConfig(**n) for n in cands["noise"] or []]
-        config.candidates = CandidateConfig(**cands)
+            cands["noise"] = [parse_fields(NoiseConfig, n, f"{path} candidates.noise[{i}]")
+                              for i, n in enumerate(cands["noise"] or [])]
+        config.candidates = parse_fields(CandidateConfig, cands, f"{path} candidates")
     if "critic" in raw:
         critic = dict(raw["critic"] or {})
         check_fields(OfflineCriticConfig, {k: v for k, v in critic.items() if k not in ("spelling", "llm")},
                 f"{path} critic")
         config.critic = critic
     if "model" in raw:
-        config.model = ArcaConfig.from_dict(raw["model"])
+        config.model = ArcaConfig.from_dict(raw["model"], where=f"{path} model")
     if "train" in raw:
-        config.train = ArcaTrainConfig(**check_fields(ArcaTrainConfig, raw["train"], f"{path} train"))
+        config.train = parse_fields(ArcaTrainConfig, raw["train"], f"{path} train")
     return config
 
 
@@ -228,11 +228,25 @@ class ArcaInputs:
     features: ArcaFeatures
 
 
-def arca_inputs(config: ArcaRunConfig, split: str, *, cache_dir: str | Path | None = None) -> ArcaInputs:
-    """Backbones (through the feature cache), offline critic and candidate features of ``split``."""
+def run_backbones(config: ArcaRunConfig, *, cache_dir: str | Path | None = None) -> tuple[CachedBackbone, Any]:
+    """The multilingual and English backbones of a run, through one feature cache, each encoder loaded once:
+    an English space that holds the multilingual spec (``e5``, ``both``) reuses the multilingual backbone."""
     cache = FeatureCache(cache_dir)
-    lr = cached_backbone(config.backbones["multilingual"], cache)
-    en = cached_backbone(english_spec(config.backbones["english"]), cache)
+    lr_spec, en_spec = config.backbones["multilingual"], english_spec(config.backbones["english"])
+    lr = cached_backbone(lr_spec, cache)
+    if en_spec == lr_spec:
+        return lr, lr
+    if "+" in en_spec and not en_spec.startswith(("st:", "hf:")):
+        return lr, ConcatBackbone([lr if part == lr_spec else cached_backbone(part, cache)
+                                   for part in en_spec.split("+")])
+    return lr, cached_backbone(en_spec, cache)
+
+
+def arca_inputs(config: ArcaRunConfig, split: str, *, cache_dir: str | Path | None = None,
+                backbones: tuple[CachedBackbone, Any] | None = None) -> ArcaInputs:
+    """Backbones (through the feature cache; ``backbones`` from ``run_backbones`` to share them between
+    splits), offline critic and candidate features of ``split``."""
+    lr, en = backbones or run_backbones(config, cache_dir=cache_dir)
     critic = build_critic(config.critic, lr)
     examples = load_examples(config.data, split)
     translators = build_translators(config.translators, {ex.lang for ex in examples})
@@ -245,7 +259,8 @@ def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False
     """Build features, train, and return a summary (first and last dev metrics). ``out_dir`` must be new or
     empty unless ``resume`` (same config) or ``overwrite`` (``lira.training.run_folder``)."""
     claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
-    train, dev = (arca_inputs(config, split, cache_dir=cache_dir) for split in ("train", "dev"))
+    backbones = run_backbones(config, cache_dir=cache_dir)  # loaded once, shared by both splits
+    train, dev = (arca_inputs(config, split, backbones=backbones) for split in ("train", "dev"))
     config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
                                             "en_dim": train.en.dim})
     config.model.lr_backbone, config.model.en_backbone = train.lr.name, train.en.name

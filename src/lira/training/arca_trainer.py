@@ -29,6 +29,7 @@ from lira.arca.anchor_loss import AnchorLoss, flat_cosine
 from lira.arca.contrastive_loss import ContrastiveLoss
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.data.io import write_json
+from lira.training import distributed
 from lira.training.arca_data import ArcaFeatures
 from lira.training.checkpoint import (
     latest_checkpoint,
@@ -139,7 +140,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         model.train()
         torch.manual_seed(config.seed * 1_000_003 + step)
         batch = train.subset(_batch_index(len(train), step, config.batch_size, config.seed))
-        out = model(batch.x_lr, batch.y_en, batch.mask, batch.scores)
+        out = distributed.data_parallel(model)(batch.x_lr, batch.y_en, batch.mask, batch.scores)  # rows split by rank
         if not (torch.isfinite(out.e_lr).all() and torch.isfinite(out.sim).all()):
             stop_non_finite(f"non-finite embeddings at step {step + 1}", out_dir)
         actions = torch.distributions.Categorical(logits=out.log_pi).sample()
@@ -158,6 +159,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
             stop_non_finite(f"non-finite loss {float(loss)} at step {step + 1}", out_dir)
         optimizer.zero_grad()
         loss.backward()
+        distributed.sync_gradients(model.parameters(), loss)  # averaged over ranks under accelerate launch
         optimizer.step()
         bar.set_postfix(loss=f"{loss.item():.4f}", anchor=f"{loss_anchor.item():.4f}")
         done = step + 1

@@ -104,7 +104,7 @@ def latest_checkpoint(out_dir: str | Path) -> Path | None:
     """The newest intact checkpoint folder under ``out_dir``, or None; damaged newer ones are named in a
     warning and skipped. Raises ``ValueError`` when checkpoints exist but none is intact."""
     found = sorted((Path(out_dir) / "checkpoints").glob("step-*"))
-    damaged = []
+    damaged: list[tuple[Path, str]] = []
     for folder in reversed(found):
         problem = checkpoint_problem(folder)
         if problem is None:

@@ -28,12 +28,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lira.backbones import english_spec
 from lira.backbones.base import ROLES
 from lira.cache import FeatureCache, cached_backbone
-from lira.config_fields import check_fields
+from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.io import write_json
 from lira.training.arca_run import ArcaDataConfig, load_examples
 from lira.training.distill import DistillConfig, train_distillation
@@ -54,25 +52,21 @@ def load_distill_config(path: str | Path) -> DistillRunConfig:
     """Parse a YAML run config; unknown keys (and values ``DistillConfig`` refuses) raise ``ValueError`` naming
     the file and section."""
     path = Path(path)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    check_fields(DistillRunConfig, raw, str(path))
+    raw = check_fields(DistillRunConfig, read_yaml(path), str(path))
     config = DistillRunConfig()
     if "data" in raw:
-        config.data = ArcaDataConfig(**check_fields(ArcaDataConfig, raw["data"] or {}, f"{path} data"))
+        config.data = parse_fields(ArcaDataConfig, raw["data"] or {}, f"{path} data")
     if "backbones" in raw:
         backbones = raw["backbones"] or {}
         unknown = sorted(set(backbones) - set(BACKBONE_KEYS)) if isinstance(backbones, dict) else backbones
         if unknown:
-            raise ValueError(f"{path} backbones: unknown field(s) {unknown}; valid: {list(BACKBONE_KEYS)}")
+            raise ConfigError(f"{path} backbones: unknown field(s) {unknown}; valid: {list(BACKBONE_KEYS)}")
         config.backbones = {**config.backbones, **backbones}
     if "train" in raw:
         train = check_fields(DistillConfig, raw["train"] or {}, f"{path} train")
         if train.get("role", "query") not in ROLES:
-            raise ValueError(f"{path} train: unknown role {train['role']!r}; valid: {', '.join(ROLES)}")
-        try:
-            config.train = DistillConfig(**train)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{path} train: {e}") from None
+            raise ConfigError(f"{path} train: unknown role {train['role']!r}; valid: {', '.join(ROLES)}")
+        config.train = parse_fields(DistillConfig, train, f"{path} train")
     return config
 
 

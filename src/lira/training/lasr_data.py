@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import torch
 
@@ -168,6 +169,10 @@ class ChoiceData:
     targets: list[torch.Tensor]
 
 
+@overload
+def choice_premise(premise: str, question: str | None) -> str: ...
+@overload
+def choice_premise(premise: str | None, question: str | None) -> str | None: ...
 def choice_premise(premise: str | None, question: str | None) -> str | None:
     """The text a choice item's options are scored against: the premise, then its question in brackets."""
     if premise is None or not question:

@@ -25,16 +25,16 @@ Config (YAML)::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import yaml
 
 from lira.arca.model import ArcaModel
-from lira.config_fields import check_fields
+from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.io import default_data_dir
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.languages import normalize_code
@@ -91,22 +91,22 @@ class LaSRRunConfig:
 def load_lasr_config(path: str | Path) -> LaSRRunConfig:
     """Parse a stage-2 YAML config; unknown keys and sources raise ``ValueError`` naming the file."""
     path = Path(path)
-    raw = check_fields(LaSRRunConfig, yaml.safe_load(path.read_text(encoding="utf-8")) or {}, str(path))
+    raw = check_fields(LaSRRunConfig, read_yaml(path), str(path))
     config = LaSRRunConfig(task=raw.get("task", "retrieval"), arca=raw.get("arca"),
                            use_gold=bool(raw.get("use_gold", False)), head=dict(raw.get("head") or {}))
     if config.task not in SOURCES:
-        raise ValueError(f"{path}: unknown task {config.task!r}; valid: {', '.join(SOURCES)}")
+        raise ConfigError(f"{path}: unknown task {config.task!r}; valid: {', '.join(SOURCES)}")
     if "data" in raw:
-        config.data = LaSRDataConfig(**check_fields(LaSRDataConfig, raw["data"], f"{path} data"))
+        config.data = parse_fields(LaSRDataConfig, raw["data"], f"{path} data")
     if config.data.source not in SOURCES[config.task]:
-        raise ValueError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "
+        raise ConfigError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "
                          f"valid: {', '.join(SOURCES[config.task])}")
     if config.data.max_per_lang is not None and (config.task != "bitext" or config.data.source == "tsv"):
-        raise ValueError(f"{path} data: max_per_lang applies to task bitext on the stage-1 sources only")
+        raise ConfigError(f"{path} data: max_per_lang applies to task bitext on the stage-1 sources only")
     if "model" in raw:
-        config.model = LiRAConfig(**check_fields(LiRAConfig, raw["model"], f"{path} model"))
+        config.model = parse_fields(LiRAConfig, raw["model"], f"{path} model")
     if "train" in raw:
-        config.train = LaSRTrainConfig(**check_fields(LaSRTrainConfig, raw["train"], f"{path} train"))
+        config.train = parse_fields(LaSRTrainConfig, raw["train"], f"{path} train")
     check_fields(LaSRConfig, config.head, f"{path} head")
     return config
 
@@ -146,11 +146,14 @@ def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None,
                                  f"got {data.path!r}")
             pairs = loaders.load_parallel(data.path[split], lang=data.langs[0] if data.langs else None)
         return lasr_data.bitext_data(model, pairs), sorted({ex.lang for ex in pairs} | {ENGLISH})
+    examples: Any  # a list of the task's records (ScoredPair, NLIExample, ClassificationExample, ChoiceExample)
     if data.source == "file":
         if not isinstance(data.path, dict) or split not in data.path:
             raise ValueError(f"data.path must map {data.train_split!r}/{data.dev_split!r} to files, got {data.path!r}")
-        loader = {"sts": loaders.load_sts, "nli": loaders.load_nli, "classification": loaders.load_classification,
-                  "choice": loaders.load_choice}[task]
+        by_task: dict[str, Callable[..., list[Any]]] = {
+            "sts": loaders.load_sts, "nli": loaders.load_nli, "classification": loaders.load_classification,
+            "choice": loaders.load_choice}
+        loader = by_task[task]
         lang = data.langs[0] if data.langs else None
         examples = loader(data.path[split], lang=lang)
     elif task == "classification":
@@ -203,7 +206,9 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
         scores[w], items[w] = float(result[metric]), result.get("items")
     best, first = max(weights, key=scores.__getitem__), weights[0]
     looks = max(len(weights) - 1, 1)
-    margin = 0.0 if items[first] is None else selection_margin(paired_se(items[best], items[first]), looks)
+    best_items, first_items = items[best], items[first]
+    margin = 0.0 if first_items is None or best_items is None else \
+        selection_margin(paired_se(best_items, first_items), looks)
     if not scores[best] - scores[first] > margin:
         best = first
     return heads[best], {"metric": metric, "dev": {str(w): s for w, s in scores.items()}, "english_weight": best,

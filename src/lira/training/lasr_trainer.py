@@ -28,6 +28,7 @@ from lira.lasr.doc_queue import DocQueue, DocQueueLoss
 from lira.lasr.head import LaSRHead, LaSROutput
 from lira.retrieval.metrics import mean_scores, per_query_scores
 from lira.retrieval.search import search_run
+from lira.training import distributed
 from lira.training.checkpoint import (
     latest_checkpoint,
     load_extra_tensors,
@@ -109,7 +110,8 @@ def _gen(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + step)
 
 
-def _consistency_embeddings(head: LaSRHead, z: torch.Tensor, lang: str, dual: torch.Tensor) -> torch.Tensor:
+def _consistency_embeddings(head: LaSRHead, z: torch.Tensor | DualPath, lang: str,
+                            dual: torch.Tensor) -> torch.Tensor:
     lrl = head(z, lang, drop="en").embedding
     en = head(z, lang, drop="lrl").embedding
     return ConsistencyLoss.cosine([dual, lrl, en])
@@ -219,9 +221,10 @@ def probe_training_set(head: LaSRHead, arca: ArcaModel, task: str, data: Any) ->
             rows = list(range(len(data.targets[group])))
             features.append(_pair_forward(head, arca, data, group, rows, False).features)
             labels.append(data.targets[group])
-    if any(f is None for f in features):
+    present = [f for f in features if f is not None]
+    if len(present) < len(features):
         raise ValueError("this head has no linear path (probe='none')")
-    return torch.cat(features).numpy(), torch.cat(labels).numpy()
+    return torch.cat(present).numpy(), torch.cat(labels).numpy()
 
 
 def choice_step(head: LaSRHead, arca: ArcaModel, data: ChoiceData, step: int,
@@ -268,7 +271,13 @@ def accuracy_se(accuracy: float, n: int) -> float:
 def paired_se(a: list[float] | dict[str, list[float]], b: list[float] | dict[str, list[float]]) -> float:
     """The standard error of the difference of two dev scores measured on the same items: per-item scores
     ``a`` and ``b`` (lists, or ``{lang: list}`` for a mean over languages of per-language means)."""
-    groups = [(a, b)] if isinstance(a, list) else [(a[k], b[k]) for k in sorted(a)]  # type: ignore[index]
+    if isinstance(a, list) and isinstance(b, list):
+        groups = [(a, b)]
+    elif isinstance(a, dict) and isinstance(b, dict):
+        groups = [(a[k], b[k]) for k in sorted(a)]
+    else:
+        raise TypeError(f"a and b must both be lists or both {{lang: list}} dicts, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
     variance = 0.0
     for x, y in groups:
         d = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
@@ -301,8 +310,8 @@ def evaluate_pairs(head: LaSRHead, arca: ArcaModel, data: PairData, task: str, i
         return {"pearson": float(pearsonr(pred, gold)[0]), "spearman": rho, "spearman_se": spearman_se(rho, len(gold))}
     correct = (pred == gold).float()
     accuracy = float(correct.mean())
-    out: dict[str, Any] = {"accuracy": accuracy, "accuracy_se": accuracy_se(accuracy, len(gold))}
-    return {**out, "items": correct.tolist()} if items else out
+    result: dict[str, Any] = {"accuracy": accuracy, "accuracy_se": accuracy_se(accuracy, len(gold))}
+    return {**result, "items": correct.tolist()} if items else result
 
 
 @torch.no_grad()
@@ -386,16 +395,18 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         head.train()
         arca.train(config.joint)
         torch.manual_seed(config.seed * 1_000_003 + step)
+        step_head = distributed.data_parallel(head)  # the head's rows split by rank under accelerate launch
         if task == "retrieval":
-            loss = retrieval_step(head, arca, train, step, config, doc_loss, doc_queues)
+            loss = retrieval_step(step_head, arca, train, step, config, doc_loss, doc_queues)
         elif task == "choice":
-            loss = choice_step(head, arca, train, step, config)
+            loss = choice_step(step_head, arca, train, step, config)
         else:
-            loss = pair_step(head, arca, train, step, config, task, corr_loss if config.use_queues else None)
+            loss = pair_step(step_head, arca, train, step, config, task, corr_loss if config.use_queues else None)
         if not torch.isfinite(loss):
             stop_non_finite(f"non-finite loss {loss.item()} at step {step + 1}", out_dir)
         optimizer.zero_grad()
         loss.backward()
+        distributed.sync_gradients(params, loss)  # averaged over ranks under accelerate launch
         optimizer.step()
         bar.set_postfix(loss=f"{loss.item():.4f}")
         done = step + 1

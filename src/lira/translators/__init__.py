@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypedDict
 
 from lira.translators.base import Candidate, Translator
 
@@ -17,7 +18,15 @@ API_KEY_ENV = "LIRA_API_KEY"
 ENDPOINT_OPTIONS = ("timeout", "retries", "cache")
 
 
-def endpoint_options(query: str, spec: str) -> dict[str, object]:
+class EndpointOptions(TypedDict, total=False):
+    """The ``ChatConfig`` fields an endpoint spec's query sets (``endpoint_options``)."""
+
+    timeout_s: float
+    max_retries: int
+    cache_dir: Path | None
+
+
+def endpoint_options(query: str, spec: str) -> EndpointOptions:
     """``ChatConfig`` fields from an endpoint spec's ``?timeout=S&retries=N&cache=DIR|none`` (all optional). The
     disk cache of answers is on by default, under the feature cache (``$LIRA_CACHE_DIR/translations``), so a
     second identical run sends no request; ``cache=none`` turns it off."""
@@ -25,7 +34,7 @@ def endpoint_options(query: str, spec: str) -> dict[str, object]:
 
     from lira.cache import default_cache_dir
 
-    options: dict[str, object] = {"cache_dir": default_cache_dir() / "translations"}
+    options: EndpointOptions = {"cache_dir": default_cache_dir() / "translations"}
     for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
         try:
             if key == "timeout":

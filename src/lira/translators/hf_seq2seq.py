@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lira.languages import get_language
 from lira.translators.base import Candidate
@@ -56,7 +56,8 @@ class Seq2SeqTranslator:
     def _token_id(self, token: str) -> int | None:
         """The id of ``token`` when the vocabulary holds it (not mapped to unknown)."""
         try:
-            ids = self.tokenizer.convert_tokens_to_ids([token])
+            # a list of tokens gives a list of ids (the stub's return type is the union of both call forms)
+            ids = cast(list[int | None], self.tokenizer.convert_tokens_to_ids([token]))
         except (KeyError, ValueError, TypeError):
             return None
         tid = ids[0] if ids else None

@@ -248,11 +248,11 @@ def sense_tokens(tokens: Sequence[str], rate: float, rng: np.random.Generator,
     """Replace longest-match occurrences of ``senses`` keys by a random alternative with probability ``rate``."""
     rate = check_rate(rate)
     table: dict[tuple[str, ...], list[str]] = {}
-    for key, alts in (BUILTIN_SENSES if senses is None else senses).items():
-        words = tuple(key.lower().split())
-        options = [a for a in dict.fromkeys(a.strip() for a in alts) if a and a.lower() != key.lower().strip()]
-        if words and options:
-            bucket = table.setdefault(words, [])
+    for sense, alts in (BUILTIN_SENSES if senses is None else senses).items():
+        phrase = tuple(sense.lower().split())
+        options = [a for a in dict.fromkeys(a.strip() for a in alts) if a and a.lower() != sense.lower().strip()]
+        if phrase and options:
+            bucket = table.setdefault(phrase, [])
             bucket.extend(o for o in options if o not in bucket)
     longest = max((len(k) for k in table), default=0)
     parts = [_split_punct(t) for t in tokens]

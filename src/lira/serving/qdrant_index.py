@@ -1,0 +1,144 @@
+"""The Qdrant backend, through ``qdrant-client``: one collection per index version, point id = row, dot product
+on L2-normalised vectors (so scores equal faiss' cosine).
+
+Without a URL the collection lives in the version folder in qdrant-client's embedded local mode
+(``QdrantClient(path=...)``: one process at a time, exact search in memory; its storage pickles points, so only
+open index folders you trust). With ``url`` (a Qdrant server or cluster, e.g. ``http://qdrant:6333``; API key
+from ``$QDRANT_API_KEY`` when set) the same code writes the collection ``lira-<version>`` to that server and the
+index folder keeps only the metadata and documents.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FOLDER = "qdrant"
+API_KEY_ENV = "QDRANT_API_KEY"
+
+
+@dataclass(frozen=True)
+class QdrantConfig:
+    """``url`` of a Qdrant server (None: embedded local mode in the index folder), upload ``batch_size``."""
+
+    url: str | None = None
+    batch_size: int = 1024
+
+
+def _client(folder: Path, url: str | None) -> Any:
+    from qdrant_client import QdrantClient
+
+    if url:
+        return QdrantClient(url=url, api_key=os.environ.get(API_KEY_ENV) or None)
+    return QdrantClient(path=str(folder / FOLDER), force_disable_check_same_thread=True)
+
+
+def _relax_local_durability(client: Any, name: str) -> bool:
+    """qdrant-client's local mode commits (and so syncs) its sqlite file once per point, about 50 points a second
+    on a busy disk. A build needs none of those syncs: the whole version folder is fsynced before it is published
+    (``lira.serving.index.publish``), and a build killed earlier is never read. So the collection's connection
+    runs with ``synchronous = OFF`` while it is written (private attributes of qdrant-client; left as they are,
+    only slower, when absent). Returns whether it was relaxed."""
+    import sqlite3
+
+    try:
+        connection = client._client.collections[name].storage.storage
+        connection.execute("PRAGMA synchronous = OFF")
+        return True
+    except (AttributeError, KeyError, TypeError, sqlite3.Error):
+        return False
+
+
+def collection_name(version: str) -> str:
+    """The collection of one index version."""
+    return f"lira-{version}"
+
+
+def write_qdrant(folder: Path, vectors: np.ndarray, config: QdrantConfig, *, version: str,
+                 progress: Callable[[int], None] = lambda n: None) -> dict[str, Any]:
+    """Create the collection of ``version`` and upload ``vectors`` (ids 0..n-1); returns ``meta.json``'s
+    parameters."""
+    from qdrant_client import models
+
+    name = collection_name(version)
+    client = _client(folder, config.url)
+    try:
+        if client.collection_exists(name):
+            client.delete_collection(name)
+        client.create_collection(name, vectors_config=models.VectorParams(size=int(vectors.shape[1]),
+                                                                          distance=models.Distance.DOT))
+        if not config.url:
+            _relax_local_durability(client, name)
+        for start in range(0, len(vectors), config.batch_size):
+            chunk = np.asarray(vectors[start:start + config.batch_size], dtype=np.float32)
+            client.upsert(name, points=models.Batch(ids=list(range(start, start + len(chunk))),
+                                                    vectors=chunk.tolist()), wait=True)
+            progress(len(chunk))
+        stored = client.count(name, exact=True).count
+        if stored != len(vectors):
+            raise RuntimeError(f"qdrant collection {name} holds {stored} points, expected {len(vectors)}")
+    finally:
+        client.close()
+    return {"name": "qdrant", "kind": "server" if config.url else "local", "url": config.url, "collection": name,
+            "folder": None if config.url else FOLDER}
+
+
+def drop_qdrant(params: dict[str, Any]) -> None:
+    """Delete a server-side collection of a removed version (local collections go with their folder)."""
+    if params.get("url"):
+        client = _client(Path("."), params["url"])
+        try:
+            if client.collection_exists(params["collection"]):
+                client.delete_collection(params["collection"])
+        finally:
+            client.close()
+
+
+class QdrantSearcher:
+    """Searches one version's collection; ``count`` and ``dim`` are checked against ``meta.json`` on open."""
+
+    def __init__(self, folder: Path, params: dict[str, Any], *, count: int) -> None:
+        self.client = _client(folder, params.get("url"))
+        self.name = params["collection"]
+        try:
+            if not self.client.collection_exists(self.name):
+                raise FileNotFoundError(f"qdrant collection {self.name} not found "
+                                        f"({params.get('url') or folder / FOLDER})")
+            info = self.client.get_collection(self.name)
+            self.dim = int(info.config.params.vectors.size)
+            self.count = int(self.client.count(self.name, exact=True).count)
+        except Exception:
+            self.client.close()
+            raise
+        if self.count != count:
+            self.client.close()
+            raise ValueError(f"qdrant collection {self.name} holds {self.count} points, the index records {count}")
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores [nq, k'], rows [nq, k'])`` with ``k' = min(k, count)``, rows -1 where fewer came back."""
+        k = min(k, self.count)
+        scores = np.zeros((len(queries), k), dtype=np.float32)
+        rows = np.full((len(queries), k), -1, dtype=np.int64)
+        for i, vector in enumerate(np.asarray(queries, dtype=np.float32)):
+            points = self.client.query_points(self.name, query=vector.tolist(), limit=k, with_payload=False).points
+            for j, point in enumerate(points[:k]):
+                scores[i, j], rows[i, j] = point.score, int(point.id)
+        return scores, rows
+
+    def vectors(self) -> np.ndarray:
+        """Every stored vector, in row order."""
+        out = np.zeros((self.count, self.dim), dtype=np.float32)
+        for start in range(0, self.count, 1024):
+            ids = list(range(start, min(self.count, start + 1024)))
+            for point in self.client.retrieve(self.name, ids=ids, with_vectors=True, with_payload=False):
+                out[int(point.id)] = point.vector
+        return out
+
+    def close(self) -> None:
+        """Close the client (releases the local folder's lock)."""
+        self.client.close()

@@ -1,0 +1,176 @@
+"""The English a method reads for a query: asked of its translator once (then cached), chosen by Arca with
+the critic's scores for a LiRA model, the first candidate for a baseline.
+
+A translator that raises (endpoint down) or does not answer within ``timeout_s`` (slow) is not waited for: the
+query goes on without a translation (LiRA: the flagged stand-in in the English slot, ``E_lr``; translate-test
+and dual-path: the source text stands in), the result says so (``fallback``, ``reason``) and the
+``lira_translation_fallbacks_total`` metric counts it. Fallbacks are not cached, so the next request asks again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from lira.evaluation.translations import candidates_for, needs_translations
+from lira.languages import ENGLISH
+from lira.serving.metrics import ServiceMetrics
+from lira.translators.base import Candidate, Translator
+
+PRODUCT_LEXICONS = ("lexicon", "lexicon-heldout", "lexicon-train")
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    """One English candidate, where it came from, and its critic scores (LiRA only; None for baselines)."""
+
+    text: str
+    source: str
+    critic: dict[str, float] | None = None
+    chosen: bool = False
+
+
+@dataclass(frozen=True)
+class EnglishChoice:
+    """The English read for one query: ``text`` (None when none was read), ``used`` (``translation``,
+    ``stand-in``, ``source text``, ``the query (English)`` or ``not read``), the translator's name, the
+    candidates with critic scores, whether the translator failed (``fallback``, ``reason``) and whether it came
+    from the cache."""
+
+    text: str | None
+    used: str
+    translator: str | None
+    candidates: tuple[CandidateView, ...] = ()
+    fallback: bool = False
+    reason: str | None = None
+    cached: bool = False
+
+    @property
+    def critic(self) -> dict[str, float] | None:
+        """The chosen candidate's critic scores."""
+        return next((c.critic for c in self.candidates if c.chosen), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the JSON response."""
+        return {**asdict(self), "candidates": [asdict(c) for c in self.candidates], "critic": self.critic}
+
+
+def _is_lira(method: Any) -> bool:
+    return callable(getattr(method, "choose", None)) and hasattr(method, "critic")
+
+
+class TranslationService:
+    """``english(query, lang)`` for one method; ``translator_spec`` overrides a LiRA model's own translator and
+    is what baselines read (None: LiRA's own, and none for baselines). ``lock`` serialises model computation
+    (the critic and Actor) with the encoder's."""
+
+    def __init__(self, method: Any, *, translator_spec: str | None, timeout_s: float = 2.0,
+                 cache_size: int = 10_000, metrics: ServiceMetrics | None = None, workers: int = 4,
+                 lock: AbstractContextManager | None = None) -> None:
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {timeout_s}")
+        self.method, self.spec, self.timeout_s = method, translator_spec, timeout_s
+        self.cache_size, self.metrics = cache_size, metrics
+        self.lock = lock or nullcontext()
+        self._cache: OrderedDict[tuple[str, str], EnglishChoice] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._translators: dict[str, Translator | None] = {}
+        self._load_errors: dict[str, str] = {}
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lira-translate")
+
+    def close(self) -> None:
+        """Stop the worker threads (a translator call still running is not waited for)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def translator(self, lang: str) -> Translator | None:
+        """The translator of ``lang`` (None where there is none); loaded once per language."""
+        if lang not in self._translators:
+            from lira.data.products import PRODUCT_LANGS
+            from lira.translators import load_translator
+
+            try:
+                if self.spec is None:
+                    own = getattr(self.method, "translator", None)
+                    found = own(lang) if _is_lira(self.method) and callable(own) else None
+                elif self.spec in PRODUCT_LEXICONS and lang not in PRODUCT_LANGS:
+                    found = None
+                else:
+                    found = load_translator(self.spec, lang=lang)
+            except (ValueError, OSError) as e:
+                self._load_errors[lang] = str(e)
+                found = None
+            self._translators[lang] = found
+        return self._translators[lang]
+
+    def _fallback_kind(self) -> str:
+        return "stand-in" if _is_lira(self.method) else "source text"
+
+    def _count(self, result: str) -> None:
+        if self.metrics is not None:
+            self.metrics.translation_cache.labels(result).inc()
+
+    def english(self, query: str, lang: str) -> EnglishChoice:
+        """The English the method reads for ``query`` in ``lang`` (see the module docstring)."""
+        if not needs_translations(self.method):
+            return EnglishChoice(None, "not read", None)
+        if lang == ENGLISH:  # an English query is its own English side
+            return EnglishChoice(query, "the query (English)", None)
+        key = (lang, query)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+        if hit is not None:
+            self._count("hit")
+            return replace(hit, cached=True)
+        self._count("miss")
+        choice = self._translate(query, lang)
+        if not choice.fallback:
+            with self._cache_lock:
+                self._cache[key] = choice
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return choice
+
+    def _translate(self, query: str, lang: str) -> EnglishChoice:
+        translator = self.translator(lang)
+        if translator is None:
+            why = self._load_errors.get(lang) or f"no translator for {lang}"
+            return EnglishChoice(None, self._fallback_kind(), None, reason=why)
+        future = self._pool.submit(translator.translate, [query], lang=lang, k=candidates_for(self.method))
+        try:
+            pools = future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            future.cancel()
+            return self._failed(translator, "timeout", f"translator {translator.name} gave no answer within "
+                                                       f"{self.timeout_s:g} s")
+        except Exception as e:  # noqa: BLE001 - any translator failure falls back, with its message
+            message = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+            return self._failed(translator, "error", f"translator {translator.name} failed: {message}")
+        pool: list[Candidate] = list(pools[0]) if pools else []
+        if not pool:
+            return EnglishChoice(None, self._fallback_kind(), translator.name, reason="the translator gave no "
+                                                                                      "candidate")
+        return self._choose(query, lang, translator.name, pool)
+
+    def _failed(self, translator: Translator, kind: str, reason: str) -> EnglishChoice:
+        if self.metrics is not None:
+            self.metrics.fallbacks.labels(kind).inc()
+        return EnglishChoice(None, self._fallback_kind(), translator.name, fallback=True, reason=reason)
+
+    def _choose(self, query: str, lang: str, name: str, pool: list[Candidate]) -> EnglishChoice:
+        if not _is_lira(self.method):  # the baselines read the first candidate
+            views = tuple(CandidateView(c.text, c.source, None, i == 0) for i, c in enumerate(pool))
+            return EnglishChoice(pool[0].text, "translation", name, views)
+        with self.lock:
+            scores = self.method.critic.score([query], [pool], lang=lang)[0]
+            chosen = self.method.choose([query], [pool], lang=lang)[0]
+        pick = next((i for i, c in enumerate(pool) if c.text == chosen), 0)
+        views = tuple(CandidateView(c.text, c.source, {"s": round(s.s, 3), "e": round(s.e, 3), "p": round(s.p, 3)},
+                                    i == pick) for i, (c, s) in enumerate(zip(pool, scores, strict=True)))
+        return EnglishChoice(pool[pick].text, "translation", name, views)

@@ -1,0 +1,310 @@
+"""Data-parallel training across the processes ``accelerate launch`` starts (Hugging Face Accelerate).
+
+``accelerate launch --num_processes N -m lira train arca|lasr --config C --out DIR`` runs the same command in N
+processes (on one machine or several). Every rank builds the same data and draws the same global batch each step
+(LiRA's trainers seed their sampling by step); the row-wise forward passes (``data_parallel``: Arca's paths and
+Actor, the LaSR head) are split by rows across the ranks, and their outputs gathered back with their gradients,
+so each rank computes the loss of the whole global batch exactly as one process would; ``sync_gradients``
+averages the gradients (an all-reduce) before the optimizer step. The loss, the parameters and the gradients are
+then those of a single process with the same global batch, up to float summation order, and identical on every
+rank. Dropout draws its masks per rank, so with dropout > 0 the runs are equally valid but not bitwise comparable.
+
+Rank 0 alone writes the run folder (checkpoints, kept weights, model, summaries): the other ranks write theirs to a
+private temporary folder (a copy of the run folder when resuming) deleted at the end (``rank_run_folder``).
+Before training, every rank's config must equal rank 0's (``check_same_config``; the fields that differ are
+named), and each split forward checks that every rank holds the same batch. Collectives time out after
+``$LIRA_DIST_TIMEOUT`` seconds (default 600), so a lost rank ends the run with an error, never a hang.
+
+A single process (no ``WORLD_SIZE`` > 1 in the environment) runs exactly as before: ``data_parallel`` returns
+the module itself and ``sync_gradients`` does nothing.
+
+Reference: Li et al. 2020, "PyTorch Distributed: Experiences on Accelerating Data Parallel Training" (VLDB).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from lira.training.run_folder import RECORD, RunFolderError, canonical, config_hash, differences
+
+DEFAULT_TIMEOUT_S = 600.0
+LOSS_TOLERANCE = 1e-5  # relative: every rank computes the same global loss
+
+
+class DistributedError(RunFolderError):
+    """Ranks of one run that disagree (config, data or state); the message names what differs."""
+
+
+def world_size() -> int:
+    """How many processes train together (1 without a distributed launch)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_world_size()
+    return 1
+
+
+def rank() -> int:
+    """This process's rank (0 without a distributed launch)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank()
+    return 0
+
+
+def is_main_process() -> bool:
+    """Whether this process writes files (rank 0)."""
+    return rank() == 0
+
+
+def launched() -> bool:
+    """Whether this process was started as one of several (``accelerate launch``, ``torchrun``: ``WORLD_SIZE``)."""
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:
+        return False
+
+
+def init(timeout_s: float | None = None) -> int:
+    """Join the process group of a distributed launch (Accelerate's ``PartialState``, gloo: LiRA's trainers hold
+    their tensors on the CPU); returns the world size. Does nothing for a single process."""
+    if not launched() or world_size() > 1:
+        return world_size()
+    from accelerate import PartialState
+
+    seconds = timeout_s if timeout_s is not None else float(os.environ.get("LIRA_DIST_TIMEOUT", DEFAULT_TIMEOUT_S))
+    PartialState(cpu=True, backend="gloo", timeout=timedelta(seconds=seconds))
+    return world_size()
+
+
+def check_same_config(config: dict[str, Any], what: str = "config") -> None:
+    """Raise ``DistributedError`` on every rank when some rank's ``config`` differs from rank 0's, naming the
+    rank and the fields."""
+    if world_size() == 1:
+        return
+    mine = (config_hash(config), canonical(config))
+    gathered: list[Any] = [None] * world_size()
+    torch.distributed.all_gather_object(gathered, mine)
+    reference = gathered[0]
+    for r, (digest, other) in enumerate(gathered):
+        if digest != reference[0]:
+            raise DistributedError(f"accelerate launch: rank {r}'s {what} differs from rank 0's; fields that differ "
+                                   f"(rank 0 -> rank {r}): {'; '.join(differences(reference[1], other))}")
+
+
+def barrier() -> None:
+    """Wait for every rank (no-op for a single process)."""
+    if world_size() > 1:
+        torch.distributed.barrier()
+
+
+@contextmanager
+def rank_run_folder(out_dir: str | Path, *, resume: bool) -> Iterator[Path]:
+    """The folder this rank writes its run to: ``out_dir`` on rank 0; elsewhere a private temporary folder (with a
+    copy of ``out_dir``'s record, checkpoints and kept weights when resuming), deleted afterwards."""
+    out_dir = Path(out_dir)
+    if is_main_process():
+        yield out_dir
+        return
+    scratch = Path(tempfile.mkdtemp(prefix=f"lira-rank{rank()}-"))
+    try:
+        if resume:
+            if not (out_dir / RECORD).is_file():
+                raise DistributedError(f"--resume on rank {rank()}: {out_dir / RECORD} is not readable here; every "
+                                       "rank reads the run folder to resume (a folder shared by the nodes)")
+            shutil.copy2(out_dir / RECORD, scratch / RECORD)
+            for name in ("checkpoints", "best"):
+                if (out_dir / name).is_dir():
+                    shutil.copytree(out_dir / name, scratch / name)
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclasses.dataclass
+class RankRun:
+    """This rank's part of a ``lira train`` run: the ``folder`` it writes, whether it is the writing rank
+    (``is_main``), and the ``overwrite`` flag to pass on (rank 0 has already claimed the run folder)."""
+
+    folder: Path
+    is_main: bool
+    overwrite: bool
+
+
+def _broadcast_text(text: str | None) -> str | None:
+    box: list[Any] = [text]
+    torch.distributed.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+@contextmanager
+def distributed_run(out_dir: str | Path, config: dict[str, Any], *, resume: bool,
+                    overwrite: bool) -> Iterator[RankRun]:
+    """What ``lira train`` runs inside: join the launch, check that every rank has rank 0's config, let rank 0
+    claim the run folder (``lira.training.run_folder``; its refusal ends every rank) and give this rank its
+    ``RankRun``. A single process gets ``RankRun(out_dir, True, overwrite)`` and nothing else happens."""
+    if not launched():
+        yield RankRun(Path(out_dir), True, overwrite)
+        return
+    init()
+    check_same_config(config)
+    problem = None
+    if is_main_process():
+        from lira.training.run_folder import claim_run_folder
+
+        try:
+            claim_run_folder(out_dir, config, resume=resume, overwrite=overwrite)
+        except RunFolderError as e:
+            problem = str(e)
+    problem = _broadcast_text(problem)
+    if problem:
+        raise RunFolderError(problem)
+    with rank_run_folder(out_dir, resume=resume) as folder:
+        barrier()  # the copies exist before rank 0 writes anything new
+        # rank 0 claimed its folder above (the run may now replace what it recorded); the scratch folders are new
+        yield RankRun(folder, is_main_process(), overwrite=not resume)
+        barrier()
+
+
+# -- the split forward ------------------------------------------------------------------------------------------
+
+def _shard(n: int) -> tuple[int, int, list[int]]:
+    world, me = world_size(), rank()
+    counts = [n // world + (1 if r < n % world else 0) for r in range(world)]
+    lo = sum(counts[:me])
+    return lo, lo + counts[me], counts
+
+
+class _GatherRows(torch.autograd.Function):
+    """All ranks' rows of a tensor, in rank order; the backward pass sums the gradients of every rank (each
+    computed the same loss) and keeps this rank's rows."""
+
+    @staticmethod
+    def forward(ctx: Any, local: torch.Tensor, counts: list[int]) -> torch.Tensor:
+        ctx.counts = counts
+        size = max(counts)
+        padded = local.new_zeros((size, *local.shape[1:]))
+        padded[: local.shape[0]] = local
+        parts = [torch.empty_like(padded) for _ in counts]
+        torch.distributed.all_gather(parts, padded.contiguous())
+        return torch.cat([p[:c] for p, c in zip(parts, counts, strict=True)])
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        grad = grad.contiguous().clone()
+        torch.distributed.all_reduce(grad)
+        lo = sum(ctx.counts[: rank()])
+        return grad[lo: lo + ctx.counts[rank()]], None
+
+
+def gather_rows(local: torch.Tensor, counts: list[int]) -> torch.Tensor:
+    """Concatenate every rank's ``local`` rows (``counts[r]`` rows on rank ``r``), differentiably."""
+    return _GatherRows.apply(local, counts)
+
+
+def _rows(value: Any) -> int | None:
+    if torch.is_tensor(value) and value.ndim:
+        return int(value.shape[0])
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and hasattr(value, "z"):
+        return int(value.z.shape[0])  # a DualPath
+    return None
+
+
+def _slice(value: Any, n: int, lo: int, hi: int) -> Any:
+    if torch.is_tensor(value) and value.ndim and value.shape[0] == n:
+        return value[lo:hi]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and _rows(value) == n:
+        return dataclasses.replace(value, **{f.name: _slice(getattr(value, f.name), n, lo, hi)
+                                             for f in dataclasses.fields(value)})
+    if isinstance(value, list | tuple) and len(value) == n and not isinstance(value, str):
+        return type(value)(value[lo:hi])
+    return value
+
+
+def _gather(value: Any, counts: list[int]) -> Any:
+    if torch.is_tensor(value):
+        return gather_rows(value, counts)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _gather(getattr(value, f.name), counts)
+                                             for f in dataclasses.fields(value)})
+    if isinstance(value, tuple):
+        return tuple(_gather(v, counts) for v in value)
+    return value
+
+
+def _fingerprint(values: Iterable[Any]) -> torch.Tensor:
+    """Sums and sums of squares (float64) of the tensors in ``values`` (DualPaths, lists of them included)."""
+    out: list[torch.Tensor] = []
+    for value in values:
+        if torch.is_tensor(value):
+            v = value.detach().double()
+            out += [v.sum(), (v * v).sum()]
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out.append(_fingerprint(getattr(value, f.name) for f in dataclasses.fields(value)).sum())
+    return torch.stack(out) if out else torch.zeros(1, dtype=torch.float64)
+
+
+def _same_everywhere(local: torch.Tensor, what: str) -> None:
+    parts = [torch.empty_like(local) for _ in range(world_size())]
+    torch.distributed.all_gather(parts, local.contiguous())
+    for r, other in enumerate(parts):
+        if not torch.allclose(other, parts[0], rtol=LOSS_TOLERANCE, atol=1e-9):
+            raise DistributedError(f"{what} differs between rank 0 and rank {r}; every rank must read the same data, "
+                                   "backbones and code (same files and LiRA version on every node)")
+
+
+class RowParallel:
+    """Calls ``module`` on this rank's rows of its per-row arguments and gathers every rank's outputs (see the
+    module docstring); any other attribute is the module's."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        n = next((r for r in map(_rows, [*args, *kwargs.values()]) if r is not None), None)
+        if n is None or n < world_size():  # too few rows to split: every rank computes all (gradients averaged)
+            return self.module(*args, **kwargs)
+        _same_everywhere(_fingerprint([*args, *kwargs.values()]), "the training batch")
+        lo, hi, counts = _shard(n)
+        out = self.module(*(_slice(a, n, lo, hi) for a in args), **{k: _slice(v, n, lo, hi) for k, v in kwargs.items()})
+        return _gather(out, counts)
+
+    def option_outputs(self, *args: Any, **kwargs: Any) -> Any:
+        """LaSR's multiple-choice outputs, its inner forward split like any call."""
+        return type(self.module).option_outputs(self, *args, **kwargs)
+
+
+def data_parallel(module: Any) -> Any:
+    """``module`` itself for a single process, else a ``RowParallel`` over it."""
+    return module if world_size() == 1 else RowParallel(module)
+
+
+def sync_gradients(parameters: Iterable[torch.nn.Parameter], loss: torch.Tensor | None = None) -> None:
+    """Average the gradients of ``parameters`` over the ranks (one all-reduce), after checking that every rank
+    computed the same ``loss`` and holds the same parameters; no-op for a single process."""
+    if world_size() == 1:
+        return
+    params = [p for p in parameters if p.requires_grad]
+    state = [float(loss.detach()) if loss is not None else 0.0]
+    state += [float(p.detach().double().sum()) for p in params]
+    _same_everywhere(torch.tensor(state, dtype=torch.float64), "the loss or the parameters")
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    flat = torch.cat([g.reshape(-1).double() for g in grads])
+    torch.distributed.all_reduce(flat)
+    flat /= world_size()
+    at = 0
+    for g in grads:
+        g.copy_(flat[at: at + g.numel()].view_as(g).to(g.dtype))
+        at += g.numel()

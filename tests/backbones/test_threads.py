@@ -1,0 +1,42 @@
+import os
+
+import pytest
+import torch
+
+from lira.backbones.threads import available_cpus, num_threads, use_torch_threads
+
+
+def test_default_is_every_usable_cpu(monkeypatch):
+    monkeypatch.delenv("LIRA_NUM_THREADS", raising=False)
+    assert num_threads() == available_cpus() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("bad", ["0", "-2", "two", "1.5"])
+def test_bad_setting_names_the_variable(monkeypatch, bad):
+    monkeypatch.setenv("LIRA_NUM_THREADS", bad)
+    with pytest.raises(ValueError, match=f"LIRA_NUM_THREADS='{bad}'.*positive number"):
+        num_threads()
+
+
+def test_torch_threads_follow_the_setting(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("LIRA_NUM_THREADS", "1")
+        assert use_torch_threads() == 1 and torch.get_num_threads() == 1
+        assert use_torch_threads(2) == 2 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+
+def test_cli_threads_option_sets_the_variable(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from lira.cli import app
+
+    monkeypatch.setenv("LIRA_NUM_THREADS", "2")
+    result = CliRunner().invoke(app, ["--threads", "1", "cache", "info", "--cache-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert os.environ["LIRA_NUM_THREADS"] == "1" and num_threads() == 1
+    bad = CliRunner().invoke(app, ["--threads", "0", "cache", "info", "--cache-dir", str(tmp_path)])
+    assert bad.exit_code == 2

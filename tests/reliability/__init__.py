@@ -1,0 +1,18 @@
+"""Bad input and faults (issue 10), in one place to read. This folder holds the tests that are about
+reliability alone; the others sit beside the module they test:
+
+1. Runs that cannot mix: ``test_run_folder.py``.
+2. Labels and metrics: ``tests/evaluation/test_classification.py`` (unknown test labels),
+   ``tests/training/test_lasr_run.py`` (dev labels indexed by the model's classes),
+   ``tests/data/test_loaders.py`` (finite numbers, whole-number labels, empty labels).
+3. Validation independent of the cache: ``tests/test_cache.py::test_a_warm_cache_checks_languages_like_a_cold_one``.
+4. Exact input: ``tests/test_cli.py::test_read_texts_keeps_lines_exact_and_reads_tsv_headers`` (and
+   ``--allow-empty``), over-long texts in ``tests/backbones/test_hf.py``.
+5. A cache that verifies itself: ``tests/test_cache.py`` (checksums, quarantine, orphans, kill -9).
+6. One error style: ``test_error_style.py``, ``test_config_schema.py`` (one typed schema for configs and model
+   folders), ``tests/test_cli.py`` (unwritable output paths checked first).
+7. Endpoints: ``tests/translators/test_chat.py`` (spec options, disk cache), ``tests/test_cli.py`` (an endpoint
+   that is down), ``tests/evaluation/test_mgsm.py`` (every item failed exits non-zero),
+   ``tests/evaluation/test_eval_cli.py`` (bitext refuses a peer that has no English to read).
+8. Files: ``tests/data/test_io.py`` (umask, default data folder).
+"""

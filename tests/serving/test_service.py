@@ -1,0 +1,66 @@
+"""``SearchService``: search with the index's own model, language from the script, limits, and refusal of a model
+that does not match the index."""
+
+from __future__ import annotations
+
+import pytest
+
+from lira.serving.build import build_index
+from lira.serving.schemas import Limits, RequestError
+from lira.serving.service import SearchService
+from tests.evaluation.test_methods import tiny_lira
+
+
+def test_search_reads_the_translation_and_ranks(service):
+    out = service.search("giày chạy đỏ", k=3)
+    assert out["lang"] == "vie" and out["lang_source"].startswith("detected")
+    assert out["results"][0]["id"] == "d2" and [r["rank"] for r in out["results"]] == [1, 2, 3]
+    assert out["results"][0]["score"] >= out["results"][1]["score"] >= out["results"][2]["score"]
+    assert out["english"]["text"] == "shoes running red" and out["english"]["used"] == "translation"
+    assert set(out["timings_ms"]) == {"translation", "encoding", "search", "total"}
+    assert out["index"]["documents"] == 6 and out["model"] == "dual-path"
+    assert service.search("giày chạy đỏ", lang="vi", k=1)["english"]["cached"] is True
+
+
+def test_language_is_checked_or_asked_for(service):
+    with pytest.raises(RequestError, match="cannot tell the query's language") as ambiguous:
+        service.search("murah")  # Indonesian and Malay share the word
+    assert ambiguous.value.status == 422 and {"ind", "zsm"} <= set(ambiguous.value.extra["candidates"])
+    with pytest.raises(RequestError, match="written in Thai script, but lang 'urd'"):
+        service.search("รองเท้าวิ่ง", lang="ur")
+    with pytest.raises(RequestError, match="unknown language code 'xx'"):
+        service.search("giày", lang="xx")
+    assert service.search("รองเท้าวิ่ง")["lang"] == "tha"
+
+
+def test_limits(index_dir, tmp_path):
+    small = SearchService(index_dir, limits=Limits(max_query_chars=10, max_k=5, max_batch=2, default_k=5),
+                          cache_dir=tmp_path / "c")
+    try:
+        with pytest.raises(RequestError, match="12 characters long; the limit is 10"):
+            small.search("giày chạy đỏ")
+        with pytest.raises(RequestError, match="k must be between 1 and 5, got 6"):
+            small.search("giày", k=6)
+        with pytest.raises(RequestError, match="3 texts; the limit is 2"):
+            small.encode(["giày", "đen", "đỏ"])
+        with pytest.raises(RequestError, match="several languages"):
+            small.encode(["giày", "รองเท้า"])
+        out = small.encode(["giày", "giày đen"], role="passage")
+        assert out["lang"] == "vie" and out["dim"] == 1024 and len(out["vectors"]) == 2
+        assert [e["text"] for e in out["english"]] == ["shoes", "shoes black"]
+    finally:
+        small.close()
+    with pytest.raises(ValueError, match="default_k .* exceeds max_k"):
+        Limits(max_k=5)
+
+
+def test_a_model_that_does_not_match_is_refused(index_dir, build_config, tmp_path):
+    with pytest.raises(ValueError, match=r"built with 'dual-path'.*not 'frozen'"):
+        SearchService(index_dir, model="frozen")
+    folder = tiny_lira(tmp_path / "model")
+    lira_index = build_index(build_config(model=str(folder), out=tmp_path / "lira-index")).path.parents[1]
+    weights = next(folder.rglob("lasr.safetensors"))
+    data = weights.read_bytes()
+    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+    with pytest.raises(ValueError, match="has changed since the index was built"):
+        SearchService(lira_index)
