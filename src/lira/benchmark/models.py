@@ -38,7 +38,6 @@ from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig, spearman_se
-from lira.training.selection import selection_margin
 from lira.translators.noise import NoiseConfig
 
 # Which LiRA model serves which task: embedding tasks share the bitext-trained head. The STS tasks with an
@@ -105,13 +104,11 @@ def english_for(config: BenchmarkConfig, task_name: str) -> str:
 
 
 def beats_start(trained: dict[str, Any], start: dict[str, Any]) -> bool:
-    """Whether a trained model's dev score (``dev_kept``, the best of its ``looks`` dev evaluations) beats the
-    untrained one's by more than ``selection_margin`` of the latter's standard error (``dev_step0_se``): the
-    one-standard-error rule of ``lira.training.selection``, corrected for the number of looks."""
+    """Whether a trained model's dev score (``dev_kept``) beats the untrained one's by more than the latter's
+    standard error (``dev_step0_se``): the one-standard-error rule of ``lira.training.selection``."""
     if trained.get("dev_kept") is None or start.get("dev_kept") is None:
         return False
-    margin = selection_margin(start.get("dev_step0_se") or 0.0, int(trained.get("looks") or 1))
-    return trained["dev_kept"] > start["dev_kept"] + margin
+    return trained["dev_kept"] > start["dev_kept"] + (start.get("dev_step0_se") or 0.0)
 
 
 @dataclass
@@ -170,9 +167,8 @@ class SeedModels:
 
         The trained model is the better on the family's dev split of two candidates: LiRA after both stages
         (stage 2 keeps its best dev step) and LiRA at step 0, which stays unless the trained one beats it by
-        more than one standard error, corrected for the number of dev evaluations (``beats_start``). So stage 1
-        is kept only where the family's dev split says it helps (its own selection looks at bitext retrieval
-        only)."""
+        more than one standard error (``beats_start``). So stage 1 is kept only where the family's dev split
+        says it helps (its own selection looks at bitext retrieval only)."""
         family = FAMILY[task_name] + (f"-{tag}" if tag else "")
         if FAMILY[task_name] == "sts":
             return self._sts(family, step0)
@@ -198,7 +194,7 @@ class SeedModels:
     def _sts(self, family: str, step0: bool) -> LiRAModel:
         """The "sts" family: the embedding family's model (trained, or at step 0) with the dual path's English
         weight chosen on Thai STS-B dev (mean Spearman of both pairings; the plain dual path stays unless another
-        weight beats it by ``selection_margin``); the trained one is kept only if it beats step 0 there by one
+        weight beats it by one standard error); the trained one is kept only if it beats step 0 there by one
         standard error."""
         key = family + ("-step0" if step0 else "")
         if key not in self.lira:
@@ -214,10 +210,9 @@ class SeedModels:
             se = {w: sum(spearman_se(r, len(p)) for r, p in zip(s, dev, strict=True)) / len(dev)
                   for w, s in scores.items()}
             best, first = max(ENGLISH_WEIGHTS, key=mean.__getitem__), ENGLISH_WEIGHTS[0]
-            # the plain dual path stays unless beaten by selection_margin of its standard error, the other weights
-            # counted as looks (a correlation has no per-item scores to pair, so the margin is in units of the
-            # standard error of the first weight's Spearman)
-            if not mean[best] - mean[first] > selection_margin(se[first], len(ENGLISH_WEIGHTS) - 1):
+            # the plain dual path stays unless beaten by one standard error (a correlation has no per-item
+            # scores to pair, so the margin is the standard error of the first weight's Spearman)
+            if not mean[best] - mean[first] > se[first]:
                 best = first
             embed = self.kept["embed" + family[len("sts"):] + ("-step0" if step0 else "")]
             self.kept[key] = {"english": embed["english"], "metric": "spearman", "english_weight": best,

@@ -229,11 +229,9 @@ feature cache: {cache}.
 Stage 1 keeps the adaptor of its best dev bitext retrieval and the Actor of its best dev candidate choice (step 0
 included). Each family's LaSR head first takes the weight of the dual path's English half that scores best on dev
 at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone), then keeps its
-best dev step. Every such choice keeps the default (weight 0.5, step 0) unless the best alternative beats it by more
-than one standard error of the dev score, Bonferroni-corrected for the number of alternatives looked at (about 1.75
-standard errors for the best of 4 weights, 2.06 for the best of 8 dev evaluations). The family then keeps LiRA at
-step 0 (nothing trained) unless the trained model beats it on dev by that margin too.
-The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained
+best dev step; a trained step replaces step 0 only when it beats it by more than one standard error of the dev
+score. The family then keeps LiRA at step 0 (nothing trained) unless the trained model beats it on dev by that
+margin too. The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained
 choice made on Thai STS-B dev.
 
 {selection_table(bench)}

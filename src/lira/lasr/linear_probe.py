@@ -27,21 +27,18 @@ def pair_features(u: Any, v: Any) -> Any:
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000) -> LogisticRegression:
     """A logistic-regression probe on ``features [n, d]`` and integer or string ``labels [n]`` (two classes at
-    least; raises ``ValueError`` otherwise). The rows are put in a canonical order (by a hash of each row,
-    rounded to 4 decimals, and its label) first, so the fit does not depend on the order the examples came in (a
-    LaSR head groups them by language, an evaluator does not), nor on last-bit differences between two
-    computations of the same features (a padded half changes the float rounding of a norm). Columns that are
-    zero in every row (a padded half, a dual-path half of weight 0) are left out of the fit and get
-    weight 0, so padding never changes the probe."""
+    least; raises ``ValueError`` otherwise). The rows are put in a canonical order (by a hash of each row and
+    its label) first, so the fit does not depend on the order the examples came in (a LaSR head groups them by
+    language, an evaluator does not). Columns that are zero in every row (a padded half, a dual-path half of
+    weight 0) are left out of the fit and get weight 0, so padding never changes the probe."""
     labels = np.asarray(labels)
     if len(set(labels.tolist())) < 2:
         raise ValueError("a probe needs training examples of at least two classes")
     width = features.shape[1]
     used = np.flatnonzero(np.any(features != 0, axis=0))
     features = np.ascontiguousarray(features[:, used]) if len(used) < width else np.ascontiguousarray(features)
-    rounded = np.round(features.astype(np.float64), 4) + 0.0  # + 0.0 turns -0.0 into 0.0
     keys = [hashlib.blake2b(row.tobytes() + repr(label).encode(), digest_size=16).digest()
-            for row, label in zip(rounded, labels.tolist(), strict=True)]
+            for row, label in zip(features, labels.tolist(), strict=True)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     probe = LogisticRegression(max_iter=max_iter).fit(features[order], labels[order])
     if len(used) < width:  # back to the full width: a column that is zero in every row gets weight 0

@@ -19,8 +19,7 @@ Config (YAML)::
     head: {width: 128, layers: 2, heads: 4}      # LaSRConfig fields
     train: {steps: 300, batch_size: 32, lr: 0.001, seed: 0, mu: 0.1}   # LaSRTrainConfig fields, also
                                  # english_weights (tried on dev at step 0; default [0.5, 0, 0.25, 0.75, 1])
-                                 # and one_se (a trained step must beat step 0 by one standard
-                                 # error, Bonferroni-corrected for the number of dev evaluations)
+                                 # and one_se (a trained step must beat step 0 by one standard error)
 """
 
 from __future__ import annotations
@@ -51,7 +50,6 @@ from lira.training.lasr_trainer import (
     train_lasr,
 )
 from lira.training.run_folder import claim_run_folder
-from lira.training.selection import selection_margin
 
 SOURCES = {"retrieval": ("products", "beir"), "classification": ("sib200", "file"), "nli": ("indonli", "file"),
            "sts": ("file",), "choice": ("xcopa", "file"), "bitext": ("sib200", "sib200+nusax+products", "tsv")}
@@ -195,20 +193,17 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
     """The starting head whose dual-path English weight (``LaSRConfig.english_weight``, each of ``weights``)
     scores best on ``dev`` (``PRIMARY[task]``; a tie keeps the earlier weight), and ``{"metric", "dev": {weight:
     score}, "english_weight", "margin"}``: the best untrained combination of the two paths, chosen on dev. The
-    first weight (the plain dual path, 0.5, by default) stays unless the best beats it by more than
-    ``selection_margin`` of the standard error of their paired per-item difference, counting the other weights
-    as looks (``margin``; the one-standard-error rule of ``lira.training.selection`` for paired scores, corrected
-    for picking the best of several), so a small dev split does not move it on noise."""
+    first weight (the plain dual path, 0.5, by default) stays unless the best beats it by more than the standard
+    error of their paired per-item difference (``margin``; the one-standard-error rule of
+    ``lira.training.selection`` for paired scores), so a small dev split does not move it on noise."""
     metric, scores, heads, items = PRIMARY[task], {}, {}, {}
     for w in weights:
         heads[w] = start_head(replace(config, english_weight=w), arca, task, train, seed)
         result = evaluate_task(heads[w], arca, task, dev, items=True)
         scores[w], items[w] = float(result[metric]), result.get("items")
     best, first = max(weights, key=scores.__getitem__), weights[0]
-    looks = max(len(weights) - 1, 1)
     best_items, first_items = items[best], items[first]
-    margin = 0.0 if first_items is None or best_items is None else \
-        selection_margin(paired_se(best_items, first_items), looks)
+    margin = 0.0 if first_items is None or best_items is None else paired_se(best_items, first_items)
     if not scores[best] - scores[first] > margin:
         best = first
     return heads[best], {"metric": metric, "dev": {str(w): s for w, s in scores.items()}, "english_weight": best,

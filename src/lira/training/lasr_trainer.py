@@ -38,7 +38,7 @@ from lira.training.checkpoint import (
     stop_non_finite,
 )
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
-from lira.training.selection import BestWeights, dev_looks
+from lira.training.selection import BestWeights
 
 # The English half's weights in the dual path (``LaSRConfig.english_weight``) that ``fit_lasr`` tries on dev at
 # step 0, the plain dual path first (a tie keeps it): 0 is the multilingual path alone, 1 the English alone.
@@ -50,9 +50,8 @@ class LaSRTrainConfig:
     (1e-3 overfits its few hundred training queries within a few epochs). ``use_queues`` turns the FIFO queues
     on (the method's default); on the product set's dev split retrieval was better without the DocQueue
     (BENCHMARKS.md), so the shipped product configs turn it off. ``one_se``: the one-standard-error rule of
-    checkpoint selection, corrected for the number of dev evaluations (``lira.training.selection``).
-    ``english_weights``: the dual path's English weights tried on dev before training (one value: that weight,
-    no search)."""
+    checkpoint selection (``lira.training.selection``). ``english_weights``: the dual path's English weights
+    tried on dev before training (one value: that weight, no search)."""
 
     steps: int = 400
     batch_size: int = 32
@@ -373,7 +372,7 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
     history: list[dict[str, Any]] = []
     start = 0
     keeper = BestWeights(out_dir, "lasr", {"head": head, **({"arca": arca} if config.joint else {})}, PRIMARY[task],
-                         one_se=config.one_se, looks=dev_looks(config.steps, config.eval_every))
+                         one_se=config.one_se)
     if checkpoint is not None:
         load_optimizer_state(checkpoint, optimizer)
         state = load_trainer_state(checkpoint)

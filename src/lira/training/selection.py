@@ -4,12 +4,8 @@ step 0 (the untrained starting point) included, so training can only move a mode
 ``BestWeights`` tracks one group of modules under one dev metric; ties keep the earlier step. With the one-
 standard-error rule (Breiman et al. 1984, *Classification and Regression Trees*; Hastie, Tibshirani & Friedman
 2009, *The Elements of Statistical Learning*, section 7.10), a trained step replaces step 0 only when it beats
-step 0's dev score by more than a margin in units of that score's standard error (``<metric>_se`` in the
-step-0 metrics, e.g. 7 points of accuracy on 40 dev items): on a small dev split a lucky step does not
-displace the starting point. The margin counts how many trained steps were looked at (``selection_margin``):
-one standard error for a single comparison, and the Bonferroni-corrected equivalent for the best of ``looks``
-comparisons, since the best of eight noisy dev scores beats step 0 by one standard error far more often than
-one score does (Dunn 1961, *Multiple comparisons among means*).
+step 0's dev score by more than that score's standard error (``<metric>_se`` in the step-0 metrics, e.g. 7
+points of accuracy on 40 dev items): on a small dev split a lucky step does not displace the starting point.
 The kept weights are written (safetensors + JSON, atomically) to ``<out>/best/<name>.*`` whenever they change,
 so a resumed run keeps selecting among all the steps it has seen.
 """
@@ -30,33 +26,14 @@ from lira.data.io import atomic_write, write_json
 
 log = logging.getLogger(__name__)
 
-# the one-sided level of the one-standard-error rule: P(Z > 1) for a standard normal Z
-ONE_SE_LEVEL = 0.15865525393145707
-
-
-def selection_margin(se: float, looks: int = 1) -> float:
-    """The margin by which the best of ``looks`` candidates must beat the default's dev score, for a score (or
-    paired difference) with standard error ``se``: ``z * se`` with ``z`` the standard normal quantile of
-    ``1 - ONE_SE_LEVEL / looks`` (Bonferroni). One look gives exactly one standard error; eight about 2.06."""
-    from scipy.stats import norm
-
-    if looks < 1:
-        raise ValueError(f"looks must be at least 1, got {looks}")
-    return float(norm.isf(ONE_SE_LEVEL / looks)) * se if se else 0.0
-
-
-def dev_looks(steps: int, eval_every: int) -> int:
-    """How many trained steps a run of ``steps`` evaluates on dev, every ``eval_every`` and at the end."""
-    return max(-(-steps // max(eval_every, 1)), 1)
-
 
 class BestWeights:
     """The best-on-dev weights of ``modules`` (``{prefix: module}``) under dev metric ``metric``."""
 
     def __init__(self, out_dir: str | Path, name: str, modules: dict[str, nn.Module], metric: str, *,
-                 one_se: bool = True, looks: int = 1) -> None:
+                 one_se: bool = True) -> None:
         self.folder = Path(out_dir) / "best"
-        self.name, self.modules, self.metric, self.one_se, self.looks = name, modules, metric, one_se, max(looks, 1)
+        self.name, self.modules, self.metric, self.one_se = name, modules, metric, one_se
         self.step: int | None = None
         self.score: float | None = None
         self.step0: float | None = None
@@ -77,7 +54,7 @@ class BestWeights:
             self.step0_se = float(metrics.get(f"{self.metric}_se", 0.0)) if self.one_se else 0.0
         if self.score is not None and not score > self.score:
             return False
-        if step > 0 and self.step0 is not None and not score > self.step0 + self.margin:
+        if step > 0 and self.step0 is not None and not score > self.step0 + self.step0_se:
             return False
         self.step, self.score, self._state = step, score, self._snapshot()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -85,11 +62,6 @@ class BestWeights:
             f.write(safetensors_bytes(self._state))
         write_json(self.folder / f"{self.name}.json", self.summary())
         return True
-
-    @property
-    def margin(self) -> float:
-        """What a trained step must beat step 0's dev score by: ``selection_margin(step0_se, looks)``."""
-        return selection_margin(self.step0_se, self.looks)
 
     def resume(self) -> None:
         """Reload the kept weights and scores written by an earlier, interrupted run (if any)."""
@@ -113,7 +85,7 @@ class BestWeights:
                      self.name, self.metric, self.score)
 
     def summary(self) -> dict[str, Any]:
-        """``{"metric", "kept_step", "dev_step0", "dev_step0_se", "looks", "dev_margin", "dev_kept"}``
-        (``dev_margin``: what a trained step had to beat step 0 by, 0 without the one-standard-error rule)."""
+        """``{"metric", "kept_step", "dev_step0", "dev_step0_se", "dev_kept"}`` (``dev_step0_se``: the margin a
+        trained step had to beat, 0 without the one-standard-error rule)."""
         return {"metric": self.metric, "kept_step": self.step, "dev_step0": self.step0,
-                "dev_step0_se": self.step0_se, "looks": self.looks, "dev_margin": self.margin, "dev_kept": self.score}
+                "dev_step0_se": self.step0_se, "dev_kept": self.score}
