@@ -135,17 +135,19 @@ def test_bitext_step0_is_the_frozen_backbone(tmp_path):
 
 
 def test_english_weight_is_chosen_on_dev_and_its_ends_are_the_single_path_peers(encoders, tmp_path):
-    """Where only the English side carries the label, the dev split moves the weight towards English (the
-    first best of the tried weights), and at the weights 1 and 0 LiRA at step 0 predicts exactly what
-    translate-test's and the frozen backbone's probes predict."""
+    """Where the LRL side misleads after the training split, the dev split moves the weight towards English by
+    more than the selection margin (the first best of the tried weights), and at the weights 1 and 0 LiRA at
+    step 0 predicts exactly what translate-test's and the frozen backbone's probes predict."""
     lr, en = encoders
-    rng = random.Random(4)
+    rng = random.Random(6)
     make = []
-    for i in range(240):
+    for i in range(360):
         topic = WORDS[i % 3]
         en_text = english(f"{topic} {sentence(rng, 3)}")
-        make.append(ClassificationExample("vie", sentence(rng), topic, en=en_text))  # the LRL side is noise
-    train, dev, test = make[:120], make[120:180], make[180:]
+        # the LRL side names the topic in the training split and misleads after it (another topic's word)
+        shown = topic if i < 120 else WORDS[(i + 1) % 3]
+        make.append(ClassificationExample("vie", f"{shown} {sentence(rng, 3)}", topic, en=en_text))
+    train, dev, test = make[:120], make[120:300], make[300:]
     classes = sorted({r.label for r in make})
     model = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path / "dev", dev=dev,
                   classes=classes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lira.benchmark.translations import gold_pairs, gold_translator, noisy
+from lira.benchmark.translations import first_english, gold_pairs, gold_translator, noisy
 from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample, ScoredPair
 from lira.translators.base import Candidate
 
@@ -43,6 +43,30 @@ def test_gold_translator_gives_the_english_and_nothing_for_texts_without():
     out = translator.translate(["một", "hai", "ba", "bốn", "never seen"], lang="vie", k=3)
     assert out == [[Candidate("one", "data-english")], [], [Candidate("three", "data-english")],
                    [Candidate("four", "data-english")], []]  # the first English wins; no error for missing texts
+
+
+def test_first_english_gives_every_record_the_english_the_translator_gives():
+    """A text with two translations reads the first in every record (what the peers' translator gives it),
+    so LiRA's head is fitted on the same features as a peer's probe."""
+    records = [ClassificationExample("urd", "ایک", "x", en="one"),
+               ClassificationExample("urd", "ایک", "y", en="a single one"),
+               ClassificationExample("urd", "دو", "x"),
+               NLIExample("urd", "ایک", "دو", "neutral", premise_en="one thing", hypothesis_en=None),
+               ScoredPair("ایک", "تین", 1.0, "urd", "urd", en1="uno", en2="three"),
+               ChoiceExample("urd", "p", ("ایک", "تین"), 0, question="cause", premise_en="P",
+                             choices_en=("just one", "three")),
+               ChoiceExample("urd", "p", ("دو", "تین"), 1, question="cause", premise_en="P again",
+                             choices_en=("two", "three"))]
+    out = first_english(records)
+    translator = gold_translator(records)
+    for record in out:
+        for text, english in gold_pairs(record):
+            candidates = translator.translate([text], lang="urd", k=1)[0]
+            assert english == (candidates[0].text if candidates else None)
+    assert [type(r) for r in out] == [type(r) for r in records] and out[1].label == "y" and out[1].en == "one"
+    assert out[6].premise_en == "P" and out[6].choices_en == ("two", "three")
+    with pytest.raises(TypeError, match="ParallelExample"):
+        first_english([ParallelExample("tha", "แมว", "cat")])
 
 
 def test_noisy_gives_k_candidates_and_rate_zero_copies_the_clean_text():

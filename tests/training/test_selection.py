@@ -3,10 +3,11 @@ must beat step 0 by its standard error (one-SE rule), and a resumed run remember
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
-from lira.training.selection import BestWeights
+from lira.training.selection import BestWeights, dev_looks, selection_margin
 
 
 def test_keeps_the_best_step_and_restores_it(tmp_path):
@@ -41,3 +42,13 @@ def test_one_standard_error_rule(tmp_path):
     plain = BestWeights(tmp_path / "plain", "head", {"head": module}, "accuracy", one_se=False)
     plain.update(0, {"accuracy": 0.5, "accuracy_se": 0.1})
     assert plain.update(10, {"accuracy": 0.58}) and plain.summary()["dev_step0_se"] == 0.0
+
+
+def test_the_margin_grows_with_the_number_of_looks():
+    assert selection_margin(0.1) == pytest.approx(0.1)  # one look: exactly one standard error
+    assert selection_margin(0.1, 4) == pytest.approx(0.1755, abs=1e-4)  # Bonferroni: z at 1 - 0.1587 / 4
+    assert selection_margin(0.1, 8) == pytest.approx(0.2057, abs=1e-4)
+    assert selection_margin(0.0, 8) == 0.0
+    with pytest.raises(ValueError, match="looks"):
+        selection_margin(0.1, 0)
+    assert dev_looks(400, 50) == 8 and dev_looks(410, 50) == 9 and dev_looks(0, 50) == 1

@@ -24,7 +24,7 @@ from lira.backbones import english_spec
 from lira.backbones.base import Role
 from lira.baselines import DistilledStudent
 from lira.benchmark.config import BenchmarkConfig, Variant
-from lira.benchmark.translations import gold_translator
+from lira.benchmark.translations import first_english, gold_translator
 from lira.data.formats import ParallelExample
 from lira.evaluation.sts import STSEvaluator
 from lira.languages import ENGLISH, LOW_RESOURCE
@@ -37,7 +37,8 @@ from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, load_examples,
 from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
-from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig, spearman_se
+from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig, evaluate_task, paired_se, spearman_se
+from lira.training.selection import dev_looks, selection_margin
 from lira.translators.noise import NoiseConfig
 
 # Which LiRA model serves which task: embedding tasks share the bitext-trained head. The STS tasks with an
@@ -103,12 +104,11 @@ def english_for(config: BenchmarkConfig, task_name: str) -> str:
     return english_spec(config.english_spaces.get(SPACE_OF.get(family, family), config.english))
 
 
-def beats_start(trained: dict[str, Any], start: dict[str, Any]) -> bool:
-    """Whether a trained model's dev score (``dev_kept``) beats the untrained one's by more than the latter's
-    standard error (``dev_step0_se``): the one-standard-error rule of ``lira.training.selection``."""
+def beats_start(trained: dict[str, Any], start: dict[str, Any], margin: float) -> bool:
+    """Whether a trained model's dev score (``dev_kept``) beats the untrained one's by more than ``margin``."""
     if trained.get("dev_kept") is None or start.get("dev_kept") is None:
         return False
-    return trained["dev_kept"] > start["dev_kept"] + (start.get("dev_step0_se") or 0.0)
+    return bool(trained["dev_kept"] > start["dev_kept"] + margin)
 
 
 @dataclass
@@ -128,6 +128,8 @@ class SeedModels:
     kept: dict[str, dict[str, Any]] = field(default_factory=dict)
     # family -> the English weight the full method chose on dev (ablations of the same seed reuse it)
     english_weights: dict[str, float] = field(default_factory=dict)
+    # family -> the kept model's per-item dev scores (what the trained/untrained choice pairs)
+    dev_items: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -167,7 +169,7 @@ class SeedModels:
 
         The trained model is the better on the family's dev split of two candidates: LiRA after both stages
         (stage 2 keeps its best dev step) and LiRA at step 0, which stays unless the trained one beats it by
-        more than one standard error (``beats_start``). So stage 1 is kept only where the family's dev split
+        more than the selection margin (``_keeps_trained``). So stage 1 is kept only where the family's dev split
         says it helps (its own selection looks at bitext retrieval only)."""
         family = FAMILY[task_name] + (f"-{tag}" if tag else "")
         if FAMILY[task_name] == "sts":
@@ -183,19 +185,25 @@ class SeedModels:
         return self.lira[family]
 
     def _keeps_trained(self, family: str) -> bool:
-        """Whether ``family`` keeps its trained model over LiRA at step 0 (``beats_start`` on their dev
-        scores); records the decision in ``kept[family]``."""
+        """Whether ``family`` keeps its trained model over LiRA at step 0; records the decision in
+        ``kept[family]``. The trained model was the best of its dev evaluations (``dev_looks``), so it must beat
+        step 0 by ``selection_margin`` of the standard error of their paired per-item dev difference (both score
+        the same dev items), Bonferroni-corrected for those looks; without per-item scores (STS), of step 0's
+        own standard error."""
         kept, start = self.kept[family], self.kept[family + "-step0"]
         kept["dev_untrained"] = start.get("dev_kept")
-        trained = start.get("dev_kept") is None or beats_start(kept, start)
+        a, b = self.dev_items.get(family), self.dev_items.get(family + "-step0")
+        se = paired_se(a, b) if a is not None and b is not None else start.get("dev_step0_se") or 0.0
+        kept["dev_margin"] = selection_margin(se, dev_looks(self.config.lasr_steps, self.config.eval_every))
+        trained = start.get("dev_kept") is None or beats_start(kept, start, kept["dev_margin"])
         kept["kept_model"] = "trained" if trained else "step 0 (untrained)"
         return trained
 
     def _sts(self, family: str, step0: bool) -> LiRAModel:
         """The "sts" family: the embedding family's model (trained, or at step 0) with the dual path's English
         weight chosen on Thai STS-B dev (mean Spearman of both pairings; the plain dual path stays unless another
-        weight beats it by one standard error); the trained one is kept only if it beats step 0 there by one
-        standard error."""
+        weight beats it by ``selection_margin``, the other weights counted as looks); the trained one is kept only
+        if it beats step 0 there by the margin of ``_keeps_trained``."""
         key = family + ("-step0" if step0 else "")
         if key not in self.lira:
             base = self.model("tatoeba", step0=step0)
@@ -210,9 +218,9 @@ class SeedModels:
             se = {w: sum(spearman_se(r, len(p)) for r, p in zip(s, dev, strict=True)) / len(dev)
                   for w, s in scores.items()}
             best, first = max(ENGLISH_WEIGHTS, key=mean.__getitem__), ENGLISH_WEIGHTS[0]
-            # the plain dual path stays unless beaten by one standard error (a correlation has no per-item
-            # scores to pair, so the margin is the standard error of the first weight's Spearman)
-            if not mean[best] - mean[first] > se[first]:
+            # the plain dual path stays unless the best of the other weights beats it by selection_margin (a
+            # correlation has no per-item scores to pair: in units of the first weight's Spearman standard error)
+            if not mean[best] - mean[first] > selection_margin(se[first], len(ENGLISH_WEIGHTS) - 1):
                 best = first
             embed = self.kept["embed" + family[len("sts"):] + ("-step0" if step0 else "")]
             self.kept[key] = {"english": embed["english"], "metric": "spearman", "english_weight": best,
@@ -270,6 +278,8 @@ class SeedModels:
             pooled = task_train(task, c, self.subsets[task_name])
             records = train if train is not None else pooled
             dev_records = task_train(task, c, self.subsets[task_name], "dev")
+            if task.translations == "data":  # each text reads the English the peers' translator gives it
+                records, dev_records = first_english(records), first_english(dev_records)
             kind, langs, lr = task.type, sorted({r.lang for r in records}), c.lasr_lr_heads
             build: Callable[..., Any]
             if task.type == "classification":  # every class of the task, even those a few-shot sample lacks
@@ -298,6 +308,8 @@ class SeedModels:
                                   training_data=[f"stage 1: {stage1}", f"stage 2: {described}"],
                                   cache_dir=c.cache_dir, show_progress=False)
         weight = summary["english_weight"].get("english_weight", weights[0])
+        if dev is not None:
+            self.dev_items[family] = evaluate_task(model.lasr, model.arca, kind, dev, items=True).get("items")
         if v.name == "full":
             self.english_weights[family] = weight
         self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),

@@ -17,6 +17,8 @@ from lira.benchmark.config import METHOD_LABELS, METHODS, PEERS
 from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.data.io import atomic_write, write_json
 from lira.environment import environment
+from lira.training.lasr_trainer import ENGLISH_WEIGHTS
+from lira.training.selection import dev_looks, selection_margin
 
 BASELINES = PEERS
 
@@ -171,13 +173,13 @@ def selection_table(bench: Any) -> str:
     body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
              r.get("english", r["model"].removeprefix("arca ")), str(r.get("english_weight", "-")), r["metric"],
              pct(r.get("dev_untrained")), pct(r.get("dev_step0")), str(r["kept_step"]), pct(r["dev_kept"]),
-             r.get("kept_model", "-")]
+             pct(r.get("dev_margin")), r.get("kept_model", "-")]
             for r in rows]
     kept0 = sum(r.get("kept_model", "").startswith("step 0") or r["kept_step"] == 0 for r in rows)
     note = (f"\n\nTraining did not improve dev (step 0 kept) in {kept0} of {len(rows)} selections." if kept0 else "")
     return table(body, ["model", "seed", "English anchor", "English weight", "dev metric", "dev, LiRA at step 0",
                         "dev at stage-2 step 0 (after stage 1)", "kept stage-2 step", "dev at kept step",
-                        "kept model"]) + note
+                        "margin", "kept model"]) + note
 
 
 def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int], cache: dict[str, Any]) -> Path:
@@ -201,6 +203,7 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
     skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
     c = bench.config
+    looks, weights = dev_looks(c.lasr_steps, c.eval_every), len(ENGLISH_WEIGHTS) - 1
     report = f"""# LiRA benchmark{' (quick mode: a smoke run, not a measurement)' if c.quick else ''}
 
 Seeds {list(c.seeds)}; scores x100, mean ± standard deviation over seeds (a single number: a method with
@@ -228,11 +231,15 @@ feature cache: {cache}.
 
 Stage 1 keeps the adaptor of its best dev bitext retrieval and the Actor of its best dev candidate choice (step 0
 included). Each family's LaSR head first takes the weight of the dual path's English half that scores best on dev
-at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone), then keeps its
-best dev step; a trained step replaces step 0 only when it beats it by more than one standard error of the dev
-score. The family then keeps LiRA at step 0 (nothing trained) unless the trained model beats it on dev by that
-margin too. The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained
-choice made on Thai STS-B dev.
+at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone); the plain
+dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error margin for
+{weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
+difference). It then keeps its best dev step; a trained step replaces step 0 only when it beats it by more than
+one standard error of the dev score. The family then keeps LiRA at step 0 (nothing trained) unless the trained
+model, the best of its {looks} dev evaluations, beats it by the corrected margin for {looks} looks
+({selection_margin(1.0, looks):.2f} standard errors of their paired per-item dev difference; "margin" below).
+The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained choice
+made on Thai STS-B dev.
 
 {selection_table(bench)}
 

@@ -9,6 +9,7 @@ the first, LiRA's critics and Actor choose among them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ScoredPair
@@ -33,14 +34,50 @@ def gold_pairs(record: Any) -> list[tuple[str, str | None]]:
     raise TypeError(f"no English side for a {type(record).__name__}")
 
 
-def gold_translator(records: Sequence[Any]) -> PrecomputedTranslator:
-    """The data's English side as a translator (texts without English get no candidate)."""
-    table: dict[str, list[str]] = {}
+def first_english_table(records: Sequence[Any]) -> dict[str, str]:
+    """``{source text: the first English the records give it}`` (texts without English are left out)."""
+    table: dict[str, str] = {}
     for record in records:
         for text, english in gold_pairs(record):
             if english:
-                table.setdefault(text, [english])
-    return PrecomputedTranslator(table, name="data-english", allow_missing=True)
+                table.setdefault(text, english)
+    return table
+
+
+def gold_translator(records: Sequence[Any]) -> PrecomputedTranslator:
+    """The data's English side as a translator: each text gets the first English the records give it (a text
+    without English gets no candidate)."""
+    return PrecomputedTranslator({text: [english] for text, english in first_english_table(records).items()},
+                                 name="data-english", allow_missing=True)
+
+
+def first_english(records: Sequence[Any]) -> list[Any]:
+    """``records`` with every text's English replaced by the one ``gold_translator(records)`` gives that text.
+    A source text that occurs twice with two translations (SIB-200 has such sentences) then reads the same English
+    in each record, as it does through the translator the peers read, so LiRA's head and a peer's probe are
+    fitted on the same features."""
+    table = first_english_table(records)
+    premises: dict[tuple[str, str | None], str] = {}
+    for record in records:
+        if isinstance(record, ChoiceExample) and record.premise_en:
+            premises.setdefault((record.premise, record.question), record.premise_en)
+    out = []
+    for r in records:
+        if isinstance(r, ClassificationExample):
+            r = replace(r, en=table.get(r.text, r.en))
+        elif isinstance(r, NLIExample):
+            r = replace(r, premise_en=table.get(r.premise, r.premise_en),
+                        hypothesis_en=table.get(r.hypothesis, r.hypothesis_en))
+        elif isinstance(r, ScoredPair):
+            r = replace(r, en1=table.get(r.text1, r.en1), en2=table.get(r.text2, r.en2))
+        elif isinstance(r, ChoiceExample):
+            choices_en = None if r.choices_en is None else tuple(
+                table.get(c, e) for c, e in zip(r.choices, r.choices_en, strict=True))
+            r = replace(r, premise_en=premises.get((r.premise, r.question), r.premise_en), choices_en=choices_en)
+        else:
+            raise TypeError(f"no English side for a {type(r).__name__}")
+        out.append(r)
+    return out
 
 
 def noisy(base: Translator, *, rate: float, seed: int, k: int) -> NoisyTranslator:

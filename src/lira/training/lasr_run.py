@@ -50,6 +50,7 @@ from lira.training.lasr_trainer import (
     train_lasr,
 )
 from lira.training.run_folder import claim_run_folder
+from lira.training.selection import selection_margin
 
 SOURCES = {"retrieval": ("products", "beir"), "classification": ("sib200", "file"), "nli": ("indonli", "file"),
            "sts": ("file",), "choice": ("xcopa", "file"), "bitext": ("sib200", "sib200+nusax+products", "tsv")}
@@ -193,9 +194,10 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
     """The starting head whose dual-path English weight (``LaSRConfig.english_weight``, each of ``weights``)
     scores best on ``dev`` (``PRIMARY[task]``; a tie keeps the earlier weight), and ``{"metric", "dev": {weight:
     score}, "english_weight", "margin"}``: the best untrained combination of the two paths, chosen on dev. The
-    first weight (the plain dual path, 0.5, by default) stays unless the best beats it by more than the standard
-    error of their paired per-item difference (``margin``; the one-standard-error rule of
-    ``lira.training.selection`` for paired scores), so a small dev split does not move it on noise."""
+    first weight (the plain dual path, 0.5, by default) stays unless the best beats it by more than
+    ``selection_margin`` of the standard error of their paired per-item difference, the other weights counted as
+    looks (``margin``; the one-standard-error rule of ``lira.training.selection`` for paired scores, corrected for
+    picking the best of several), so a small dev split does not move it on noise."""
     metric, scores, heads, items = PRIMARY[task], {}, {}, {}
     for w in weights:
         heads[w] = start_head(replace(config, english_weight=w), arca, task, train, seed)
@@ -203,7 +205,9 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
         scores[w], items[w] = float(result[metric]), result.get("items")
     best, first = max(weights, key=scores.__getitem__), weights[0]
     best_items, first_items = items[best], items[first]
-    margin = 0.0 if first_items is None or best_items is None else paired_se(best_items, first_items)
+    looks = max(len(weights) - 1, 1)
+    margin = 0.0 if first_items is None or best_items is None else selection_margin(
+        paired_se(best_items, first_items), looks)
     if not scores[best] - scores[first] > margin:
         best = first
     return heads[best], {"metric": metric, "dev": {str(w): s for w, s in scores.items()}, "english_weight": best,

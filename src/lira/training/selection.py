@@ -8,6 +8,12 @@ step 0's dev score by more than that score's standard error (``<metric>_se`` in 
 points of accuracy on 40 dev items): on a small dev split a lucky step does not displace the starting point.
 The kept weights are written (safetensors + JSON, atomically) to ``<out>/best/<name>.*`` whenever they change,
 so a resumed run keeps selecting among all the steps it has seen.
+
+``selection_margin`` extends the rule to a choice of the best of several alternatives over a default (an
+English weight among five, a trained model that was the best of its dev evaluations): the best must beat the
+default by the Bonferroni-corrected equivalent of one standard error (Dunn 1961, *Multiple comparisons among
+means*), since the best of several noisy dev scores beats the default by one standard error far more often than
+a single score does.
 """
 
 from __future__ import annotations
@@ -25,6 +31,26 @@ from torch import nn
 from lira.data.io import atomic_write, write_json
 
 log = logging.getLogger(__name__)
+
+# the one-sided level of the one-standard-error rule: P(Z > 1) for a standard normal Z
+ONE_SE_LEVEL = 0.15865525393145707
+
+
+def selection_margin(se: float, looks: int = 1) -> float:
+    """The margin by which the best of ``looks`` alternatives must beat the default's dev score, for a score (or
+    paired difference) with standard error ``se``: ``z * se`` with ``z`` the standard normal quantile of
+    ``1 - ONE_SE_LEVEL / looks`` (Bonferroni). One look gives exactly one standard error, 4 about 1.75, 8 about
+    2.06."""
+    from scipy.stats import norm
+
+    if looks < 1:
+        raise ValueError(f"looks must be at least 1, got {looks}")
+    return float(norm.isf(ONE_SE_LEVEL / looks)) * se if se else 0.0
+
+
+def dev_looks(steps: int, eval_every: int) -> int:
+    """How many trained steps a run of ``steps`` evaluates on dev: every ``eval_every`` and at the end."""
+    return max(-(-steps // max(eval_every, 1)), 1)
 
 
 class BestWeights:
