@@ -23,7 +23,6 @@ from pathlib import Path
 from lira.backbones import ENGLISH_SPACES
 from lira.benchmark.config import ENGLISH_SPACES as FAMILY_SPACES
 from lira.benchmark.config import BenchmarkConfig
-from lira.benchmark.models import FAMILY
 from lira.benchmark.runner import Benchmark, not_applicable
 from lira.tasks import get_task
 
@@ -52,7 +51,7 @@ def main() -> None:
                     bench.score(s, method, None, "dev")
             print(f"{space} {s.task.name}/{s.subset} done", flush=True)
         for row in bench.rows:
-            cell = scores.setdefault(FAMILY[row["task"]], {}).setdefault(row["method"], {})
+            cell = scores.setdefault(get_task(row["task"]).family, {}).setdefault(row["method"], {})
             cell.setdefault(space, []).append(row["main_score"])  # type: ignore[attr-defined]
     table = {family: {method: {space: statistics.mean(v) for space, v in by_space.items()}  # type: ignore[arg-type]
                       for method, by_space in methods.items()} for family, methods in scores.items()}

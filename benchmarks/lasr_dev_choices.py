@@ -14,9 +14,9 @@ from dataclasses import replace
 
 from lira.baselines import TranslateTest
 from lira.cache import CachedBackbone
-from lira.data.io import write_json
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.evaluation.retrieval import RetrievalEvaluator
+from lira.io import write_json
 from lira.training.lasr_run import load_lasr_config, run_lasr
 from lira.translators.lexicon import LexiconTranslator
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from lira.data.io import write_json
 from lira.data.products import PRODUCT_LANGS, SPLITS, lexicon_coverage
+from lira.io import write_json
 from lira.translators.lexicon import LexiconTranslator
 
 

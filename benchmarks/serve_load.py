@@ -46,8 +46,8 @@ import httpx
 import numpy as np
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
-from lira.data.io import write_json
 from lira.data.products import PRODUCT_LANGS, load_products
+from lira.io import write_json
 from lira.serving.build import BuildConfig, build_index, write_version
 from lira.serving.corpus import Corpus, IndexDoc, docs_sha256
 from lira.serving.identity import identity_from_dict

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from lira.benchmark.config import BenchmarkConfig
-from lira.benchmark.models import FAMILY
 from lira.benchmark.runner import Benchmark
 from lira.tasks import get_task
 
@@ -40,9 +39,10 @@ def main() -> None:
         models = bench.seed_models(0)
         for name in TASKS:
             models.model(name)  # trains the family's head, selecting its step on the family's dev split
-            kept = models.kept[FAMILY[name]]
-            table.setdefault(FAMILY[name], {})[f"lr {lr}"] = kept
-            print(f"lr {lr} {FAMILY[name]}: dev {kept['metric']} step 0 {100 * kept['dev_step0']:.2f}, kept step "
+            family = get_task(name).family
+            kept = models.kept[family]
+            table.setdefault(family, {})[f"lr {lr}"] = kept
+            print(f"lr {lr} {family}: dev {kept['metric']} step 0 {100 * kept['dev_step0']:.2f}, kept step "
                   f"{kept['kept_step']} {100 * kept['dev_kept']:.2f}", flush=True)
     lines = ["| family | dev metric | step 0 | " + " | ".join(f"lr {lr}: kept (step)" for lr in args.lr) + " |",
              "|---|---|---|" + "---|" * len(args.lr)]

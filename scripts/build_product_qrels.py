@@ -6,7 +6,6 @@ The test suite checks that the shipped qrels equal what this script derives.
 
 from __future__ import annotations
 
-from lira.data.io import atomic_write
 from lira.data.products import (
     PRODUCT_LANGS,
     SPLITS,
@@ -16,6 +15,7 @@ from lira.data.products import (
     query_split,
     resource_dir,
 )
+from lira.io import atomic_write
 
 
 def main() -> None:

@@ -231,3 +231,14 @@ def test_chunk_warnings_come_once_with_the_counts_over_all_chunks(tmp_path):
     assert [m for m in messages if "no English translation" in m] == [
         "1 of 6 text(s) have no English translation; their English slot holds the LRL stand-in (flagged in "
         "has_translation)"]
+
+
+@pytest.mark.parametrize(("spec", "lang", "found"), [("lexicon", "vie", "lexicon:products-vie"),
+                                                     ("lexicon", "hin", None), ("lexicon-heldout", "mya", None),
+                                                     ("none", "vie", None)])
+def test_the_translator_is_none_where_it_does_not_cover_the_language(tmp_path, spec, lang, found):
+    arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=DIM, en_dim=DIM, dim=DIM, hidden=32)))
+    head = LaSRHead(LaSRConfig(dim=DIM, width=16, heads=2, ff=32, layers=1, languages=["vie"]))
+    model = LiRAModel(LiRAConfig(languages=["vie"], translator=spec), arca, head, cache_dir=tmp_path / "cache")
+    translator = model.translator(lang)
+    assert (translator.name if translator is not None else None) == found

@@ -24,13 +24,9 @@ from typing import Any
 import numpy as np
 
 from lira.backbones.base import ROLES, BaseBackbone, Role, validate_texts
-from lira.data.io import atomic_write
+from lira.environment import default_cache_dir
+from lira.io import atomic_write
 from lira.languages import check_script, normalize_code
-
-
-def default_cache_dir() -> Path:
-    """``$LIRA_CACHE_DIR`` or ``~/.cache/lira``."""
-    return Path(os.environ.get("LIRA_CACHE_DIR") or Path.home() / ".cache" / "lira")
 
 
 def cache_key(name: str, role: str, pooling: str, text: str) -> str:

@@ -158,7 +158,7 @@ def train_arca_cmd(
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Stage 1: train Arca's shared adaptor and actor (critics and backbones frozen)."""
-    from lira.data.io import write_json
+    from lira.io import write_json
     from lira.training.arca_run import load_run_config, run_arca
     from lira.training.distributed import distributed_run
 
@@ -180,7 +180,7 @@ def train_lasr_cmd(
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Stage 2: train the LaSR head on one task (Arca frozen unless train.joint) and save a LiRA model."""
-    from lira.data.io import write_json
+    from lira.io import write_json
     from lira.training.distributed import distributed_run
     from lira.training.lasr_run import load_lasr_config, run_lasr
 
@@ -204,7 +204,7 @@ def train_distill_cmd(
 ) -> None:
     """The multilingual knowledge-distillation peer (Reimers & Gurevych 2020): a projection from the frozen
     multilingual backbone into the English teacher's space, trained on parallel data; saves the student."""
-    from lira.data.io import write_json
+    from lira.io import write_json
     from lira.training.distill_run import load_distill_config, run_distill
 
     summary = run_distill(load_distill_config(config), out, resume=resume, cache_dir=cache_dir)
@@ -221,7 +221,7 @@ def diagnose(
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Stability diagnostics: eps1, eps2, C, L_loc, the bound and the observed deviation."""
-    from lira.data.io import write_json
+    from lira.io import write_json
     from lira.training.arca_run import diagnose_arca, load_run_config
 
     report = diagnose_arca(load_run_config(config), model_dir=model, split=split, cache_dir=cache_dir)
@@ -298,7 +298,7 @@ def main() -> None:
     from lira.data.errors import DataFormatError
     from lira.languages import UnknownLanguageError
     from lira.training.run_folder import RunFolderError
-    from lira.translators.chat import EndpointError
+    from lira.translators.base import EndpointError
 
     try:
         app()

@@ -160,7 +160,7 @@ def _report(task: str, results: dict[str, dict], columns: list[str], *, pooled: 
         rows.append({"lang": "all", **overall})
     typer.echo(markdown_table(rows, ["lang", *columns]))
     if out:
-        from lira.data.io import write_json
+        from lira.io import write_json
 
         kept = {k: {f: v for f, v in r.items() if items or f not in ("items", "gold", "per_query")}
                 for k, r in results.items()}
@@ -466,7 +466,7 @@ def eval_arca(
     typer.echo(markdown_table(rows, ["lang", "n", "actor_accuracy", "sim_only_accuracy", "critic_s_only_accuracy",
                                      "chance", "p vs sim_only", "p vs critic_s_only", "anchor_gap"]))
     if out:
-        from lira.data.io import write_json
+        from lira.io import write_json
 
         write_json(out, result)
 
@@ -570,7 +570,7 @@ def eval_mgsm(
                                 f"without text; first: {result['errors'][0]}", fg=typer.colors.YELLOW, err=True)
     typer.echo(markdown_table(rows, ["lang", "method", "n", "accuracy", "unparseable", "failed", "no text"]))
     if out:
-        from lira.data.io import write_json
+        from lira.io import write_json
 
         write_json(out, {"benchmark": "mgsm", "solver": llm_model, "endpoint": endpoint, "methods": methods,
                          "translator": translator or (str(translations) if translations else None),

@@ -14,6 +14,7 @@ reruns are fast. It prints a table and writes ``<out_dir>/<timestamp>/report.md`
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import statistics
 import time
 from collections.abc import Sequence
@@ -24,12 +25,14 @@ from typing import Any
 from lira.backbones import DEFAULT_MULTILINGUAL, english_spec, load_backbone
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
-from lira.data.io import atomic_write, write_json
 from lira.data.products import PRODUCT_LANGS, load_products
 from lira.environment import environment
 from lira.evaluation.retrieval import RetrievalEvaluator
+from lira.io import atomic_write, write_json
 from lira.languages import get_language
 from lira.retrieval.metrics import mean_scores
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -134,7 +137,7 @@ def run_demo(config: DemoConfig) -> Path:
                     styles.setdefault(style, {})[lang] = mean_scores(
                         {"ndcg@10": {i: per_query["ndcg@10"][i] for i in ids}})["ndcg@10"]
         mean = sum(v[-1] for v in scores[method].values()) / len(datasets)
-        print(f"{method}: mean nDCG@10 {100 * mean:.2f}", flush=True)
+        _log.info("%s: mean nDCG@10 %.2f", method, 100 * mean)
 
     evaluate("frozen backbone", frozen)
     if config.train:
@@ -185,5 +188,5 @@ def run_demo(config: DemoConfig) -> Path:
               f"{cache_line} Wall time {seconds:.1f} s on {env['platform']} (Python {env['python']}).\n")
     with atomic_write(run_dir / "report.md") as f:
         f.write(report)
-    print(f"\n{table}\n\n{cache_line}\n{seconds:.1f} s; report: {run_dir / 'report.md'}")
+    _log.info("demo done in %.1f s; report: %s\n\n%s\n\n%s", seconds, run_dir / "report.md", table, cache_line)
     return run_dir

@@ -23,13 +23,14 @@ from tqdm.auto import tqdm
 
 from lira import __version__
 from lira.arca.composition import DualPath
+from lira.arca.features import candidate_tensors, encode_features
 from lira.arca.model import ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
 from lira.backbones import english_spec
 from lira.backbones.base import Role, validate_texts
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.config_fields import parse_fields
-from lira.data.io import atomic_write, write_json
+from lira.io import atomic_write, write_json
 from lira.languages import check_script, normalize_code
 from lira.lasr.head import LaSRHead, LaSROutput
 from lira.translators.base import Candidate, Translator
@@ -120,14 +121,13 @@ class LiRAModel:
         return self._critic
 
     def translator(self, lang: str) -> Translator | None:
-        """The configured translator for ``lang`` (None for ``none``, or ``lexicon`` outside the product set)."""
-        from lira.data.products import PRODUCT_LANGS
-        from lira.translators import load_translator
+        """The configured translator for ``lang`` (None for ``none``, or where the translator does not cover
+        ``lang``: ``lira.translators.covers``)."""
+        from lira.translators import covers, load_translator
 
         if lang not in self._translators:
             spec = self.config.translator
-            product_lexicon = spec in ("lexicon", "lexicon-heldout", "lexicon-train")
-            unavailable = spec == "none" or (product_lexicon and lang not in PRODUCT_LANGS)
+            unavailable = spec == "none" or not covers(spec, lang)
             self._translators[lang] = None if unavailable else load_translator(spec, lang=lang)
         return self._translators[lang]
 
@@ -146,49 +146,67 @@ class LiRAModel:
         a pool is empty), scored by the offline Translation Critic."""
         return self._choose(texts, pools, lang=normalize_code(lang))[0]
 
+    @torch.no_grad()
+    def arca_inputs(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *,
+                    lang: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """What Arca's Actor reads to choose among non-empty ``pools`` (one per text): ``x [n, S, d_g]``,
+        ``y [n, K, S, d_h]``, ``mask [n, K]`` and critic ``scores [n, K, 3]``, S = ``arca.config.bins``,
+        built by ``lira.arca.features`` as stage-1 training builds them."""
+        lang = normalize_code(lang)
+        if len(pools) != len(texts) or not all(pools):
+            raise ValueError(f"{len(texts)} texts need as many non-empty candidate pools, got {len(pools)}")
+        x = torch.from_numpy(encode_features(self.lr_backbone, list(texts), lang=lang, bins=self.arca.config.bins))
+        return (x, *self._candidate_inputs(list(texts), pools, x, lang=lang))
+
+    def _candidate_inputs(self, texts: list[str], pools: Sequence[Sequence[Candidate]], x: torch.Tensor, *,
+                          lang: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``y``, ``mask`` and ``scores`` of ``arca_inputs`` for the texts' features ``x [n, S, d_g]``; each
+        distinct candidate goes through the English backbone once, and the critic reuses the 1-bin vectors."""
+        bins = self.arca.config.bins
+        cands = candidate_tensors(self.en_backbone, pools, bins=bins)
+        y, mask = torch.from_numpy(cands.y), torch.from_numpy(cands.mask)
+        critic = self._critic_scores(texts, [list(pool) for pool in pools], x[:, 0] if bins == 1 else None,
+                                     cands.texts, torch.from_numpy(cands.vectors[:, 0]) if bins == 1 else None,
+                                     lang=lang)
+        scores = torch.ones(len(pools), y.shape[1], 3)
+        for r, row_scores in enumerate(critic):
+            scores[r, : len(row_scores)] = torch.tensor([[s.s, s.e, s.p] for s in row_scores])
+        return y, mask, scores
+
     def _choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *,
                 lang: str) -> tuple[list[str | None], torch.Tensor, torch.Tensor]:
-        """``choose``, plus what it encoded on the way: the texts' multilingual ``query`` vectors ``[n, d_g]`` and
-        the chosen candidates' English ``query`` vectors ``[n, d_h]`` (zeros where nothing was chosen). Each
-        distinct text goes through each backbone once per role; the critic scores from those vectors."""
+        """``choose``, plus what it encoded on the way: the texts' multilingual ``query`` features ``[n, S, d_g]``
+        and the chosen candidates' English ``query`` features ``[n, S, d_h]`` (zeros where nothing was chosen),
+        S = ``arca.config.bins``. Each distinct text goes through each backbone once per role; the critic scores
+        from those vectors."""
         if len(pools) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(pools)} candidate pools")
+        bins = self.arca.config.bins
         chosen: list[str | None] = [None] * len(texts)
-        x_all = torch.from_numpy(self.lr_backbone.encode(list(texts), lang=lang, role="query"))
-        y_chosen = torch.zeros(len(texts), self.en_backbone.dim)
+        x_all = torch.from_numpy(encode_features(self.lr_backbone, list(texts), lang=lang, bins=bins))
+        y_chosen = torch.zeros(len(texts), bins, self.en_backbone.dim)
         rows = [i for i, pool in enumerate(pools) if pool]
         if not rows:
             return chosen, x_all, y_chosen
-        k = max(len(pools[i]) for i in rows)
-        scores = torch.ones(len(rows), k, 3)
-        mask = torch.zeros(len(rows), k, dtype=torch.bool)
-        y = torch.zeros(len(rows), k, 1, self.en_backbone.dim)
-        distinct = list(dict.fromkeys(c.text for i in rows for c in pools[i]))
-        where = {t: j for j, t in enumerate(distinct)}
-        vectors = torch.from_numpy(self.en_backbone.encode(distinct, role="query"))
-        critic = self._critic_scores([texts[i] for i in rows], [list(pools[i]) for i in rows], x_all[rows],
-                                     distinct, vectors, lang=lang)
-        x = x_all[rows][:, None]
-        for r, i in enumerate(rows):
-            n = len(pools[i])
-            scores[r, :n] = torch.tensor([[s.s, s.e, s.p] for s in critic[r]])
-            mask[r, :n] = True
-            y[r, :n, 0] = vectors[[where[c.text] for c in pools[i]]]
+        x = x_all[rows]
+        y, mask, scores = self._candidate_inputs([texts[i] for i in rows], [pools[i] for i in rows], x, lang=lang)
         picks = self.arca.choose(x, y, mask, scores)
         for r, i in enumerate(rows):
             chosen[i] = pools[i][int(picks[r])].text
-            y_chosen[i] = y[r, int(picks[r]), 0]
+            y_chosen[i] = y[r, int(picks[r])]
         return chosen, x_all, y_chosen
 
-    def _critic_scores(self, sources: list[str], pools: list[list[Candidate]], x_query: torch.Tensor,
-                       distinct: list[str], en_query: torch.Tensor, *, lang: str) -> list[list[Any]]:
+    def _critic_scores(self, sources: list[str], pools: list[list[Candidate]], x_query: torch.Tensor | None,
+                       distinct: list[str], en_query: torch.Tensor | None, *, lang: str) -> list[list[Any]]:
         """The offline critic's scores, reusing vectors already encoded in the critic's role: the sources'
-        ``query`` vectors, and the candidates' English ones when the English backbone is the critic's."""
+        ``query`` vectors, and the candidates' English ones when the English backbone is the critic's (None: not
+        encoded as pooled vectors, as with S > 1 bins)."""
         critic, role = self.critic, self.critic.config.role
-        src = (x_query.numpy() if role == "query"
+        src = (x_query.numpy() if role == "query" and x_query is not None
                else self.lr_backbone.encode(sources, lang=lang, role=role))
         flat = [c.text for pool in pools for c in pool if c.text.strip()]
-        if role == "query" and self.en_backbone.name == self.lr_backbone.name and critic.config.candidate_lang is None:
+        if (role == "query" and en_query is not None and self.en_backbone.name == self.lr_backbone.name
+                and critic.config.candidate_lang is None):
             where = {t: j for j, t in enumerate(distinct)}
             cand = en_query.numpy()[[where[t] for t in flat]]
         else:
@@ -202,8 +220,9 @@ class LiRAModel:
     @torch.no_grad()
     def raw_features(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
                      role: Role = "query") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Frozen backbone features ``x [n, 1, d_g]``, ``y [n, 1, d_h]`` (zeros where there is no translation)
-        and ``has_translation [n]``; one warning counts the texts without a translation."""
+        """Frozen backbone features ``x [n, S, d_g]``, ``y [n, S, d_h]`` (zeros where there is no translation)
+        and ``has_translation [n]``, S = ``arca.config.bins`` (``lira.arca.features``, as stage 1 was trained);
+        one warning counts the texts without a translation."""
         texts = validate_texts(texts)
         x, y, has = self._features(texts, lang=normalize_code(lang), translations=translations, role=role)
         if not bool(has.all()):
@@ -218,22 +237,24 @@ class LiRAModel:
         if translations is not None and len(translations) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(translations)} translations: give one per text "
                              "(None where there is none)")
-        y = torch.zeros(len(texts), 1, self.en_backbone.dim)
+        bins = self.arca.config.bins
+        y = torch.zeros(len(texts), bins, self.en_backbone.dim)
         translator = self.translator(lang) if translations is None else None
         if translations is None and translator is not None:
             pools = translator.translate(list(texts), lang=lang, k=self.config.candidates)
             translations, x_query, y_chosen = self._choose(texts, pools, lang=lang)
             if role == "query":
                 has = torch.tensor([t is not None and bool(t.strip()) for t in translations], dtype=torch.bool)
-                y[has, 0] = y_chosen[has]
-                return x_query[:, None], y, has
+                y[has] = y_chosen[has]
+                return x_query, y, has
         elif translations is None:
             translations = [None] * len(texts)
-        x = torch.from_numpy(self.lr_backbone.encode(texts, lang=lang, role=role))[:, None]
+        x = torch.from_numpy(encode_features(self.lr_backbone, texts, lang=lang, role=role, bins=bins))
         has = torch.tensor([t is not None and bool(t.strip()) for t in translations], dtype=torch.bool)
         rows = [i for i, ok in enumerate(has.tolist()) if ok]
         if rows:
-            y[rows, 0] = torch.from_numpy(self.en_backbone.encode([translations[i] for i in rows], role=role))
+            english = [str(translations[i]) for i in rows]
+            y[rows] = torch.from_numpy(encode_features(self.en_backbone, english, role=role, bins=bins))
         return x, y, has
 
     @torch.no_grad()
@@ -337,19 +358,21 @@ class LiRAModel:
 
     # -- persistence -----------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
-        """Write the model folder: JSON config, safetensors weights and a model card."""
+        """Write the model folder: JSON config (with the ``bins`` its features are pooled to), safetensors
+        weights and a model card."""
         folder = Path(folder)
         self.arca.save(folder / "arca")
         self.lasr.save(folder / "lasr")
         write_json(folder / "lira_config.json", {"format_version": FORMAT_VERSION, "lira_version": __version__,
-                                                 "config": asdict(self.config)})
+                                                 "bins": self.arca.config.bins, "config": asdict(self.config)})
         with atomic_write(folder / "README.md") as f:
             f.write(model_card(self.config, self.lasr))
         return folder
 
     @classmethod
     def load(cls, folder: str | Path, *, cache_dir: str | Path | None = None) -> LiRAModel:
-        """Load a folder written by ``save``; a folder of another format version is refused with the reason."""
+        """Load a folder written by ``save``; a folder of another format version, or whose parts disagree on the
+        number of bins its features are pooled to (``check_bins``), is refused with the reason."""
         folder = Path(folder)
         path = folder / "lira_config.json"
         if not path.is_file():
@@ -359,8 +382,24 @@ class LiRAModel:
             raise ValueError(f"{folder} was written by LiRA {meta.get('lira_version', '?')} in format version "
                              f"{meta.get('format_version')}; this LiRA {__version__} reads version {FORMAT_VERSION}")
         config = parse_fields(LiRAConfig, meta.get("config"), str(path))
-        return cls(config, ArcaModel.load(folder / "arca"), LaSRHead.load(folder / "lasr"),
-                   cache_dir=cache_dir)
+        arca, lasr = ArcaModel.load(folder / "arca"), LaSRHead.load(folder / "lasr")
+        check_bins(folder, meta.get("bins", 1), arca, lasr)
+        return cls(config, arca, lasr, cache_dir=cache_dir)
+
+
+def check_bins(folder: Path, recorded: Any, arca: ArcaModel, lasr: LaSRHead) -> None:
+    """Refuse a model folder whose parts disagree on S, the bins its features are pooled to: the ``bins``
+    recorded in ``lira_config.json`` (absent in folders written before it was recorded, when inference always
+    pooled to 1 bin), Arca's ``bins`` (``arca/arca_config.json``, what stage 1 was trained on) and the most the
+    LaSR head reads (``lasr`` ``max_bins``)."""
+    bins = arca.config.bins
+    if recorded != bins:
+        raise ValueError(f"{folder}: lira_config.json records bins={recorded} but arca/arca_config.json has "
+                         f"bins={bins}; the head was trained on features of another pooling than Arca's, so the "
+                         "model cannot be served as it was trained (train stage 2 again on this Arca)")
+    if bins > lasr.config.max_bins:
+        raise ValueError(f"{folder}: Arca pools features into bins={bins} but the LaSR head reads at most "
+                         f"max_bins={lasr.config.max_bins}")
 
 
 _COUNTED = re.compile(r"^(?P<head>.*?)(?P<n>\d+) of (?P<m>\d+) (?P<tail>text\(s\).*)$", re.S)

@@ -5,7 +5,7 @@ Any encoder with ``encode(texts, lang=, role=) -> [n, dim]`` and ``dim`` works (
 ``ConcatBackbone``): it is called on ``chunk_size`` texts at a time. An encoder with ``encode_chunks`` (a
 backbone, a ``CachedBackbone``, which also stores each chunk in the feature cache as it is done) streams its
 own length-sorted chunks, whose rows are written in place, so its one too-long warning counts every text. The file
-is written to a temporary name and renamed when complete (``lira.data.io.atomic_write``): an interrupted run
+is written to a temporary name and renamed when complete (``lira.io.atomic_write``): an interrupted run
 leaves no partial ``.npy``.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from lira.data.io import atomic_write
+from lira.io import atomic_write
 
 DEFAULT_CHUNK = 1024  # texts per chunk: the transient memory is a few chunks of vectors
 

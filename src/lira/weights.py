@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
-from lira.data.io import atomic_write, write_json
+from lira.io import atomic_write, write_json
 
 
 def save_weights(folder: str | Path, stem: str, state: dict[str, torch.Tensor], config: dict[str, Any],

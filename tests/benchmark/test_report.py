@@ -22,6 +22,7 @@ from lira.benchmark.report import (
     significance_table,
     table,
 )
+from lira.data.formats import ClassificationExample
 from lira.tasks.spec import Subset, TaskSpec
 
 LIRA_ITEMS = {0: [1.0] * 27 + [0.0] * 3, 1: [1.0] * 24 + [0.0] * 6}  # accuracies 0.9 and 0.8 per seed
@@ -43,8 +44,9 @@ def rows() -> list[dict]:
 
 
 def bench(all_rows: list[dict]) -> SimpleNamespace:
-    task = TaskSpec("t", "classification", (Subset("a", "tha"),), "t/", "train: x; test: y", "accuracy", "data",
-                    "ref")
+    task = TaskSpec(name="t", type="classification", family="t", record_type=ClassificationExample,
+                    subsets=(Subset("a", "tha"),), data="t/", splits="train: x; test: y", main_score="accuracy",
+                    translations="data", reference="ref")
     return SimpleNamespace(rows=all_rows, tasks=[task], subsets={"t": ["a"]},
                            config=SimpleNamespace(ablations=(Variant("no queues", queues=False),), ablation_noise=0.3))
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lira.benchmark.config import METHODS, BenchmarkConfig, quick_config
-from lira.benchmark.models import FAMILY, beats_start
+from lira.benchmark.models import beats_start
 from lira.benchmark.runner import _per_language_sample, not_applicable
 from lira.cli import app
 from lira.tasks import TASKS, get_task
@@ -72,7 +72,7 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
             continue
         reads_english = (task, subset, "dual-path") in score
         reference = {0.0: "frozen", 0.5: "dual-path", 1.0: "translate-test"}.get(
-            weights[FAMILY[task]]) if reads_english else "frozen"
+            weights[get_task(task).family]) if reads_english else "frozen"
         if reference is not None:
             assert items == pytest.approx(score[task, subset, reference], abs=1e-5), (task, reference)
             compared += 1

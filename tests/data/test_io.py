@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from lira.data.errors import DataFormatError
-from lira.data.io import atomic_write, iter_delimited, iter_jsonl, read_text, write_jsonl
+from lira.data.io import iter_delimited, iter_jsonl, read_text
 
 
 def test_invalid_utf8_names_file_and_line(tmp_path):
@@ -25,29 +25,6 @@ def test_tsv_field_count(tmp_path):
     path.write_text("a\tb\n1\t2\n3\n")
     with pytest.raises(DataFormatError, match=r"x.tsv:3: expected 2 fields"):
         list(iter_delimited(path))
-
-
-def test_atomic_write_leaves_nothing_on_failure(tmp_path):
-    target = tmp_path / "out.jsonl"
-    with pytest.raises(RuntimeError), atomic_write(target) as f:
-        f.write("partial")
-        raise RuntimeError("boom")
-    assert list(tmp_path.iterdir()) == []
-    write_jsonl(target, [{"a": "é"}])
-    assert list(iter_jsonl(target)) == [(1, {"a": "é"})]
-
-
-def test_atomic_write_respects_the_umask(tmp_path):
-    import os
-
-    from lira.data.io import write_json
-
-    old = os.umask(0o022)
-    try:
-        write_json(tmp_path / "a.json", {"x": 1})
-    finally:
-        os.umask(old)
-    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
 
 
 def test_default_data_dir_follows_the_environment_then_the_checkout(monkeypatch, tmp_path):

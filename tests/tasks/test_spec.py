@@ -8,13 +8,26 @@ import random
 import pytest
 
 from lira.data.formats import ClassificationExample, NLIExample, ScoredPair
-from lira.tasks.spec import TASK_TYPES, TRANSLATION_SOURCES, Subset, TaskSpec, hashed_subset, record_key, seeded_halves
+from lira.tasks.spec import (
+    RECORD_TYPES,
+    TASK_TYPES,
+    TRANSLATION_SOURCES,
+    Subset,
+    TaskSpec,
+    carve_dev,
+    hashed_subset,
+    record_key,
+    seeded_halves,
+)
 
 
 def spec(**kwargs) -> TaskSpec:
-    base = dict(name="toy", type="classification", subsets=(Subset("a", "tha"), Subset("b", "tha"), Subset("c", "vie")),
-                data="toy/", splits="train: all; test: all", main_score="accuracy", translations="data",
-                reference="none")
+    base = dict(name="toy", type="classification", family="toy", record_type=ClassificationExample,
+                subsets=(Subset("a", "tha"), Subset("b", "tha"), Subset("c", "vie")), data="toy/",
+                splits="train: all; test: all", main_score="accuracy", translations="data", reference="none")
+    kind = kwargs.get("type")
+    if kind is not None and "record_type" not in kwargs:
+        base["record_type"] = RECORD_TYPES.get(kind, ClassificationExample)
     return TaskSpec(**{**base, **kwargs})
 
 
@@ -33,6 +46,31 @@ def test_bad_type_and_translation_source_raise_with_valid_values():
     assert ", ".join(TRANSLATION_SOURCES) in str(e.value)
     for kind in TASK_TYPES:  # every listed type is accepted
         assert spec(type=kind).type == kind
+
+
+def test_fields_are_keyword_only():
+    with pytest.raises(TypeError):
+        TaskSpec("toy", "classification")  # type: ignore[misc]
+
+
+def test_record_type_and_family_must_fit_the_type():
+    with pytest.raises(ValueError, match="task toy: a classification task reads ClassificationExample records, "
+                                         "not NLIExample"):
+        spec(record_type=NLIExample)
+    with pytest.raises(ValueError, match="family 'embed' serves bitext and sts tasks only, not classification"):
+        spec(family="embed")
+    with pytest.raises(ValueError, match="task toy: no family"):
+        spec(family="")
+    assert spec(type="sts", family="embed").family == "embed" and not spec(type="sts", family="embed").trains_head
+    assert spec().trains_head and not spec().reads_lexicon
+    assert spec(type="retrieval", translations="lexicon-heldout").reads_lexicon
+
+
+def test_subset_language_is_iso_639_3_plus_script():
+    assert Subset("th-th", "tha").script == "Thai" and Subset("th-th", "tha").tag == "tha_Thai"
+    assert Subset("a", "hin").lang == "hin" and Subset("a", "hin").tag == "hin_Deva"
+    assert Subset("a", "tha", "Latn").tag == "tha_Latn"  # an explicit script wins (a romanised set)
+    assert Subset("a", "tha") == Subset("a", "tha", "Thai")
 
 
 def test_langs_subset_lookup_and_load_errors():
@@ -144,3 +182,11 @@ def test_seeded_halves_fraction_and_same_key_same_side():
     for split in ("train", "test"):
         assert [row(r) for r in a[split]] == [row(r) for r in b[split]]
     assert a["test"] and a["train"]
+
+
+def test_carve_dev_takes_a_fixed_fifth_of_a_training_split_for_dev():
+    records = [f"row {i}" for i in range(500)]
+    train, dev = carve_dev(records, "train"), carve_dev(records, "dev")
+    assert sorted(train + dev) == sorted(records) and not set(train) & set(dev)
+    assert 60 < len(dev) < 140  # about 20%
+    assert carve_dev(records, "test") is records  # any other split is left alone

@@ -7,7 +7,8 @@ from typer.testing import CliRunner
 
 from lira.cli import app
 from lira.data.products import query_split
-from lira.training.arca_run import ArcaDataConfig, load_examples, load_run_config, product_parallel
+from lira.tasks.products import product_parallel
+from lira.training.arca_run import ArcaDataConfig, load_examples, load_run_config
 from tests.chat_server import chat_server  # noqa: F401
 
 runner = CliRunner()
@@ -27,6 +28,17 @@ def test_config_parsing_and_errors(tmp_path):
         load_run_config(path)
     path.write_text("candidates: {noise: [{kind: shout, rate: 0.2}]}\n")
     with pytest.raises(ValueError, match="unknown noise kind 'shout'"):
+        load_run_config(path)
+
+
+def test_config_refuses_arca_bins_other_than_the_candidates(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("candidates: {bins: 2}\nmodel: {bins: 2}\n")
+    assert load_run_config(path).model.bins == 2
+    path.write_text("candidates: {bins: 2}\nmodel: {eta: 2.0}\n")  # given once: run_arca copies it to the model
+    assert load_run_config(path).candidates.bins == 2
+    path.write_text("candidates: {bins: 1}\nmodel: {bins: 3}\n")
+    with pytest.raises(ValueError, match=r"c.yaml: model.bins=3 but candidates.bins=1"):
         load_run_config(path)
 
 
@@ -102,7 +114,6 @@ def test_llm_judge_critic_from_config_falls_back_offline(chat_server, tmp_path):
 
 def test_product_pairs_never_hold_a_test_only_lexicon_term():
     from lira.data.products import heldout_lexicon_terms
-    from lira.training.arca_run import product_parallel
     from lira.translators.lexicon import LexiconTranslator
 
     keep = heldout_lexicon_terms("urd", segmenter=LexiconTranslator)

@@ -28,7 +28,10 @@ def test_bitext_config_checks(tmp_path):
     assert load_lasr_config(path).data.path == {"train": "a.tsv", "dev": "b.tsv"}
     path.write_text("task: bitext\ndata: {source: sib200, max_per_lang: 150}\n")
     assert load_lasr_config(path).data.max_per_lang == 150
-    for text, message in [("task: bitext\ndata: {source: products}\n", "does not serve task bitext"),
+    path.write_text("task: bitext\ndata: {source: products+nusax}\n")  # any stage-1 sources of lira.tasks
+    assert load_lasr_config(path).data.source == "products+nusax"
+    for text, message in [("task: bitext\ndata: {source: sib200+web}\n", "does not serve task bitext"),
+                          ("task: bitext\ndata: {source: indonli}\n", "does not serve task bitext"),
                           ("task: bitext\ndata: {source: tsv, max_per_lang: 5}\n", "max_per_lang applies to"),
                           ("task: classification\ndata: {source: sib200, max_per_lang: 5}\n", "max_per_lang")]:
         path.write_text(text)

@@ -162,3 +162,17 @@ def test_train_only_product_translator_hides_dev_only_words():
     assert first(t, train) == first(heldout, train)
     assert any(len(a[0].untranslated) > len(b[0].untranslated)
                for a, b in zip(t.translate(dev, lang="tha"), heldout.translate(dev, lang="tha"), strict=True))
+
+
+def test_the_product_lexicon_declares_its_languages_from_its_files():
+    from lira.translators import available_languages, covers
+    from lira.translators.lexicon import product_lexicon_dir, product_lexicon_languages
+
+    assert set(product_lexicon_languages()) == set(PRODUCT_LANGS)
+    assert product_lexicon_languages() == tuple(sorted(p.stem for p in product_lexicon_dir().glob("*.tsv")))
+    for spec in ("lexicon", "lexicon-heldout", "lexicon-train"):
+        assert available_languages(spec) == product_lexicon_languages()
+        assert covers(spec, "tha") and not covers(spec, "hin")
+    for spec in ("lexicon:my.tsv", "openai:m@http://localhost:1", "hf:/a/model"):
+        assert available_languages(spec) is None and covers(spec, "hin")
+    assert LexiconTranslator.for_products("vie").languages == ("vie",)

@@ -97,9 +97,13 @@ class BenchmarkConfig:
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.english_spaces) - set(ENGLISH_SPACES))
+        from lira.tasks import catalogue
+
+        # the families of ENGLISH_SPACES and those a registered task trains a head of its own for
+        families = dict.fromkeys([*ENGLISH_SPACES, *(t.family for t in catalogue.TASKS if t.trains_head)])
+        unknown = sorted(set(self.english_spaces) - set(families))
         if unknown:
-            raise ValueError(f"english_spaces: unknown task famil(ies) {unknown}; valid: {', '.join(ENGLISH_SPACES)}")
+            raise ValueError(f"english_spaces: unknown task famil(ies) {unknown}; valid: {', '.join(families)}")
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
         if bad:
             raise ValueError(f"english_spaces: unknown English anchor space(s) {bad}; valid: {', '.join(SPACE_NAMES)}")

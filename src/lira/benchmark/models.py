@@ -41,13 +41,11 @@ from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig, evaluat
 from lira.training.selection import dev_looks, selection_margin
 from lira.translators.noise import NoiseConfig
 
-# Which LiRA model serves which task: embedding tasks share the bitext-trained head. The STS tasks with an
-# English path ("sts") use that head too, with the dual path's English weight and the choice between trained
-# and untrained made on Thai STS-B dev; the held-out product setting has its own head, chosen on dev queries
-# translated by a lexicon that lacks their dev-only words (``lexicon-train``), as test queries lack theirs.
-FAMILY = {"tatoeba": "embed", "sib200-bitext": "embed", "thai-stsb": "sts", "hindi-stsb": "sts",
-          "semrel": "embed", "sib200": "sib200", "xnli": "xnli", "myxnli": "myxnli", "indonli": "indonli",
-          "xcopa": "xcopa", "products": "products", "products-heldout": "products-heldout"}
+# Which LiRA model serves which task is the task's ``TaskSpec.family``: embedding tasks ("embed") share the
+# bitext-trained head. The STS tasks with an English path ("sts") use that head too, with the dual path's English
+# weight and the choice between trained and untrained made on Thai STS-B dev; a task whose English comes from the
+# held-out lexicon has its own head, chosen on dev queries translated by a lexicon that lacks their dev-only words
+# (``lexicon-train``), as test queries lack theirs.
 # Families that read English in another family's anchor space (and, for "sts", use its head).
 SPACE_OF = {"sts": "embed", "products-heldout": "products"}
 # The dev split of the "sts" family: both pairings of Thai STS-B dev.
@@ -100,7 +98,7 @@ def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str], spli
 
 def english_for(config: BenchmarkConfig, task_name: str) -> str:
     """The backbone spec of the English anchor space of ``task_name``'s family."""
-    family = FAMILY[task_name]
+    family = get_task(task_name).family
     return english_spec(config.english_spaces.get(SPACE_OF.get(family, family), config.english))
 
 
@@ -171,8 +169,9 @@ class SeedModels:
         (stage 2 keeps its best dev step) and LiRA at step 0, which stays unless the trained one beats it by
         more than the selection margin (``_keeps_trained``). So stage 1 is kept only where the family's dev split
         says it helps (its own selection looks at bitext retrieval only)."""
-        family = FAMILY[task_name] + (f"-{tag}" if tag else "")
-        if FAMILY[task_name] == "sts":
+        base = get_task(task_name).family
+        family = base + (f"-{tag}" if tag else "")
+        if base == "sts":
             return self._sts(family, step0)
         if step0:
             if family + "-step0" not in self.lira:
@@ -246,7 +245,7 @@ class SeedModels:
         english = english_for(c, task_name)
         arca = self._arca(english, step0)
         task = get_task(task_name)
-        translator = task.translations if task.translations in ("lexicon", "lexicon-heldout") else "none"
+        translator = task.translations if task.reads_lexicon else "none"
         model_config = LiRAConfig(lr_backbone=c.backbone, en_backbone=english, translator=translator,
                                   critic_role=STAGE1_CRITIC["role"])
         lr_encoder, en_encoder = self.encoder(c.backbone), self.encoder(english)
@@ -256,16 +255,14 @@ class SeedModels:
         lr = c.lasr_lr
         data: Any  # the task's LaSR features (lira.training.lasr_data), as fit_lasr takes them
         dev: Any
-        if FAMILY[task_name] == "embed":
+        if task.family == "embed":
             kind, langs = "retrieval", [*stage1_langs(c), ENGLISH]
             data = lasr_data.bitext_data(probe, parallel_train(c))
             dev = lasr_data.bitext_data(probe, parallel_dev(c))
             described = "bitext retrieval on the stage-1 parallel data (dev: SIB-200 dev pairs)"
-        elif task.type == "retrieval":
-            from lira.data.products import load_products
-
-            kind, langs = "retrieval", list(self.subsets[task_name])
-            datasets = [load_products(lang) for lang in langs]
+        elif task.type == "retrieval":  # each subset's whole retrieval set; its qrels carry the query splits
+            kind, langs = "retrieval", [task.subset(name).lang for name in self.subsets[task_name]]
+            datasets = [d for name in self.subsets[task_name] for d in task.load(c.data_dir, name, "train")]
             data = lasr_data.retrieval_data(probe, datasets, "train")
             dev_probe = probe
             if translator == "lexicon-heldout":  # dev queries lose their dev-only words, as test queries do

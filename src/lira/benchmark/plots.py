@@ -7,14 +7,17 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+try:
+    import matplotlib
+except ImportError as e:  # an optional extra: the core install does not plot
+    raise ImportError("the benchmark's plots need matplotlib: pip install 'lira[bench]'") from e
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from lira.benchmark.aggregate import ablation_columns, ablation_scores, seed_means  # noqa: E402
 from lira.benchmark.config import METHOD_LABELS, METHODS  # noqa: E402
-from lira.data.io import atomic_write  # noqa: E402
+from lira.io import atomic_write  # noqa: E402
 
 
 def _save(fig: Any, path: Path) -> Path:

@@ -15,8 +15,8 @@ import numpy as np
 from lira.benchmark.aggregate import ablation_columns, ablation_scores, seed_means
 from lira.benchmark.config import METHOD_LABELS, METHODS, PEERS
 from lira.benchmark.significance import paired_bootstrap, sign_test
-from lira.data.io import atomic_write, write_json
 from lira.environment import environment
+from lira.io import atomic_write, write_json
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS
 from lira.training.selection import dev_looks, selection_margin
 

@@ -13,6 +13,7 @@ A method that cannot run on a task is listed with the reason (``skipped``).
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Iterator
@@ -34,6 +35,8 @@ from lira.evaluation.sts import STSEvaluator
 from lira.tasks import TASKS, TaskSpec, check_disjoint, get_task
 from lira.translators.base import Translator
 
+_log = logging.getLogger(__name__)
+
 TRAINED = ("distillation", "lira")
 PROBED = ("classification", "nli", "choice")  # task types whose peers are read through a fitted probe
 
@@ -46,6 +49,16 @@ def not_applicable(task: TaskSpec, method: str) -> str | None:
                     "be the answer itself, and no independent MT system ships offline")
         return "the data has no English side and no offline MT system covers it (pass --translations to `lira eval`)"
     return None
+
+
+def lexicon_translator(task: TaskSpec, lang: str) -> Translator | None:
+    """The test-time translator of a task whose English path is the built-in product lexicon (``translations``
+    lexicon or lexicon-heldout: without the terms only test queries use); None for any other task."""
+    if not task.reads_lexicon:
+        return None
+    from lira.translators.lexicon import LexiconTranslator
+
+    return LexiconTranslator.for_products(lang, held_out=task.translations == "lexicon-heldout")
 
 
 @dataclass
@@ -122,19 +135,16 @@ class Benchmark:
         c = self.config
         lang = task.subset(subset).lang
         caps = [x for x in (task.max_test, c.max_test) if x is not None]
-        if task.type == "retrieval":
-            from lira.translators.lexicon import LexiconTranslator
-
+        if task.type == "retrieval":  # one retrieval set per subset; its qrels carry the query splits
             dataset = task.load(c.data_dir, subset, "test")[0]
             if c.max_test is not None:
                 dataset = _cap_queries(dataset, c.max_test, self.eval_split)
-            held_out = task.translations == "lexicon-heldout"
             return Subject(task, subset, lang, RetrievalEvaluator(dataset, split=self.eval_split),
-                           LexiconTranslator.for_products(lang, held_out=held_out), k=2)
+                           lexicon_translator(task, lang), k=2)
         test = task.load(c.data_dir, subset, "test", cap=min(caps) if caps else None)
         if train is None:
             train = task_train(task, c, self.subsets[task.name]) if task.type in PROBED else []
-        translator = gold_translator([*train, *test]) if task.translations == "data" else None
+        translator = gold_translator([*train, *test]) if task.translations == "data" else lexicon_translator(task, lang)
         # a few-shot sample may lack a class: a probe cannot predict it, and its test items count as wrong
         evaluator = {"bitext": lambda: BitextEvaluator(test, lang), "sts": lambda: STSEvaluator(test),
                      "classification": lambda: ClassificationEvaluator(train, test, lang, allow_unknown_labels=True),
@@ -184,7 +194,7 @@ class Benchmark:
                     continue
                 for seed in self.seeds_for(method, False):
                     self.score(s, method, seed, "main")
-            print(f"  {s.task.name}/{s.subset}: done", flush=True)
+            _log.info("%s/%s: done", s.task.name, s.subset)
 
     def run_noise(self) -> None:
         c = self.config
@@ -266,7 +276,7 @@ def run_benchmark(config: BenchmarkConfig) -> Path:
     for name, phase in (("main", bench.run_main), ("noise", bench.run_noise), ("few-shot", bench.run_few_shot),
                         ("ablations", bench.run_ablations)):
         t0 = time.perf_counter()
-        print(f"[benchmark] {name}", flush=True)
+        _log.info("benchmark: %s", name)
         phase()
         bench.timings[name] = time.perf_counter() - t0
     bench.timings["total"] = time.perf_counter() - start

@@ -1,8 +1,7 @@
-"""Strict readers for JSONL, TSV and CSV files, and atomic writers.
+"""Strict readers for JSONL, TSV and CSV data files, and where the benchmark data lives.
 
 Readers decode UTF-8 strictly, yield ``(line_number, record)`` and raise ``DataFormatError`` naming
-the file, line and field for anything malformed. Writers write to a temporary file in the same
-folder and rename it, so a killed process never leaves a partial file behind.
+the file, line and field for anything malformed. The atomic writers are generic and live in ``lira.io``.
 """
 
 from __future__ import annotations
@@ -12,11 +11,9 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 from lira.data.errors import DataFormatError
 
@@ -127,38 +124,3 @@ def default_data_dir() -> Path:
     if (repo / "pyproject.toml").is_file() and beside.is_dir():
         return beside
     return Path("../shared/data")
-
-
-@contextmanager
-def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync and rename it over ``path``. The file gets the
-    mode a plain ``open`` would give it (0666 less the umask), not ``mkstemp``'s private 0600."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_jsonl(path: str | Path, records: Sequence[Mapping[str, Any]]) -> None:
-    """Write ``records`` as UTF-8 JSONL, atomically."""
-    with atomic_write(path) as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-def write_json(path: str | Path, obj: Any) -> None:
-    """Write ``obj`` as indented UTF-8 JSON, atomically."""
-    with atomic_write(path) as f:
-        json.dump(obj, f, ensure_ascii=False, indent=2)
-        f.write("\n")

@@ -36,7 +36,8 @@ from lira.data.formats import (
     ScoredPair,
 )
 from lira.data.hf_datasets import DatasetSource, MappedFile, Required, as_source, beir_sources, is_beir_dataset
-from lira.data.io import atomic_write, iter_delimited, iter_jsonl, require, write_jsonl
+from lira.data.io import iter_delimited, iter_jsonl, require
+from lira.io import atomic_write, write_jsonl
 from lira.languages import UnknownLanguageError, normalize_code
 
 _NLI_ALIASES = {"e": "entailment", "n": "neutral", "c": "contradiction", "0": "entailment", "1": "neutral",

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from lira.backbones import load_backbone
-from lira.data.io import write_json
+from lira.io import write_json
 from lira.languages import normalize_code
 from lira.model import LiRAModel
 

@@ -21,8 +21,8 @@ from tqdm import tqdm
 
 from lira import __version__
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
-from lira.data.io import atomic_write, write_json
 from lira.evaluation.translations import needs_translations
+from lira.io import atomic_write, write_json
 from lira.serving.corpus import Corpus, IndexDoc, load_corpus
 from lira.serving.faiss_index import FaissConfig, write_faiss
 from lira.serving.identity import ModelIdentity, identity_from_dict, model_identity, resolve_spec

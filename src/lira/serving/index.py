@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from lira.data.io import atomic_write
+from lira.io import atomic_write
 from lira.serving.corpus import IndexDoc, read_docs
 from lira.serving.identity import ModelIdentity, identity_from_dict
 

@@ -22,8 +22,6 @@ from lira.languages import ENGLISH
 from lira.serving.metrics import ServiceMetrics
 from lira.translators.base import Candidate, Translator
 
-PRODUCT_LEXICONS = ("lexicon", "lexicon-heldout", "lexicon-train")
-
 
 @dataclass(frozen=True)
 class CandidateView:
@@ -90,14 +88,13 @@ class TranslationService:
     def translator(self, lang: str) -> Translator | None:
         """The translator of ``lang`` (None where there is none); loaded once per language."""
         if lang not in self._translators:
-            from lira.data.products import PRODUCT_LANGS
-            from lira.translators import load_translator
+            from lira.translators import covers, load_translator
 
             try:
                 if self.spec is None:
                     own = getattr(self.method, "translator", None)
                     found = own(lang) if _is_lira(self.method) and callable(own) else None
-                elif self.spec in PRODUCT_LEXICONS and lang not in PRODUCT_LANGS:
+                elif not covers(self.spec, lang):
                     found = None
                 else:
                     found = load_translator(self.spec, lang=lang)

@@ -1,6 +1,11 @@
-"""Declarative benchmark tasks: ``TaskSpec`` metadata and the catalogue of tasks on the public data."""
+"""Declarative benchmark tasks: ``TaskSpec`` metadata, one module per dataset, collected into ``TASKS``.
 
-from lira.tasks.catalogue import TASKS, check_disjoint, get_task
-from lira.tasks.spec import Subset, TaskSpec, hashed_subset, seeded_halves
+Adding a dataset is one new module here that defines ``TASKS`` (its ``TaskSpec``s with their loaders) and,
+optionally, ``PARALLEL`` (its pairs as a stage-1 source); ``lira.tasks.catalogue`` finds it.
+"""
 
-__all__ = ["TASKS", "Subset", "TaskSpec", "check_disjoint", "get_task", "hashed_subset", "seeded_halves"]
+from lira.tasks.catalogue import PARALLEL, TASKS, check_disjoint, get_parallel, get_task
+from lira.tasks.spec import ParallelSpec, Subset, TaskSpec, hashed_subset, seeded_halves
+
+__all__ = ["PARALLEL", "TASKS", "ParallelSpec", "Subset", "TaskSpec", "check_disjoint", "get_parallel", "get_task",
+           "hashed_subset", "seeded_halves"]

@@ -1,26 +1,59 @@
 """Declarative task metadata (MTEB style): what a benchmark task is, separate from the evaluators that score it.
 
-A ``TaskSpec`` names the task, its type, its subsets (a language, or a language pairing or test set), the
-data files under ``--data-dir``, the splits used for training and testing, the main score, where the English
-path's translations come from and the published reference of the data. ``load(data_dir, subset, split)``
-returns the records of ``lira.data.formats`` for that subset and split (``train`` or ``test``).
+A ``TaskSpec`` names the task, its type, the LiRA model family that serves it, the record type its loader
+returns, its subsets (a language, or a language pairing or test set, each with its ISO 639-3 code and ISO
+15924 script), the data files under ``--data-dir``, the splits used for training and testing, the main score,
+where the English path's translations come from and the published reference of the data.
+``load(data_dir, subset, split)`` returns the records of ``lira.data.formats`` for that subset and split.
+A ``ParallelSpec`` is a dataset's parallel pairs (a text with its English) as a stage-1 training source.
+Each dataset declares its specs in one file of ``lira.tasks`` (``lira.tasks.catalogue`` collects them).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lira.data.formats import (
+    ChoiceExample,
+    ClassificationExample,
+    MathProblem,
+    NLIExample,
+    ParallelExample,
+    RetrievalDataset,
+    ScoredPair,
+)
+from lira.languages import get_language
+
 TASK_TYPES = ("bitext", "sts", "nli", "choice", "classification", "retrieval", "math")
+# The record type (``lira.data.formats``) the evaluators of each task type read.
+RECORD_TYPES: dict[str, type] = {"bitext": ParallelExample, "sts": ScoredPair, "nli": NLIExample,
+                                 "choice": ChoiceExample, "classification": ClassificationExample,
+                                 "retrieval": RetrievalDataset, "math": MathProblem}
 # Where a task's English path comes from at test time: the data's own English side ("data"), the built-in
 # product lexicon ("lexicon") or its held-out version without the test-only terms ("lexicon-heldout"), or
 # nothing ("none": no independent translation exists offline).
 TRANSLATION_SOURCES = ("data", "lexicon", "lexicon-heldout", "none")
+LEXICON_SOURCES = ("lexicon", "lexicon-heldout")
+# Model families shared by several tasks: "embed" (one head trained for bitext retrieval on the stage-1 parallel
+# data, for the tasks scored by cosine alone) and "sts" (that head with the dual path's English weight chosen on
+# Thai STS-B dev). Any other family is a head of its own, trained on its tasks' training split (by convention
+# named after its task).
+SHARED_FAMILIES = ("embed", "sts")
+SHARED_FAMILY_TYPES = ("bitext", "sts")
+
+# The fixed seeds of the splits the tasks carve: halves of a dev-only set (XNLI, myXNLI) and, from a training
+# split, its dev part (``carve_dev``).
+SPLIT_SEED = 20251016
+DEV_SEED = SPLIT_SEED + 1
+DEV_FRACTION = 0.2
 
 Loader = Callable[[Path, str, str], list[Any]]
+RecordType = type  # a class of lira.data.formats (``type`` is also a TaskSpec field)
+ParallelLoader = Callable[..., list[ParallelExample]]
 
 
 def record_key(record: Any) -> str:
@@ -36,22 +69,49 @@ def record_key(record: Any) -> str:
 
 @dataclass(frozen=True)
 class Subset:
-    """One scored part of a task: ``name`` (e.g. ``tha``, ``en-th``, ``test_lay``) and the language of the
-    texts that carry the low-resource side (ISO 639-3)."""
+    """One scored part of a task: ``name`` (e.g. ``tha``, ``en-th``, ``test_lay``), the language of the texts
+    that carry the low-resource side (``lang``, ISO 639-3, as the rest of LiRA reads it) and its ISO 15924
+    ``script`` (default: the language's script in ``lira.languages``)."""
 
     name: str
     lang: str
+    script: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.script:
+            object.__setattr__(self, "script", get_language(self.lang).script)
+
+    @property
+    def tag(self) -> str:
+        """The language as ISO 639-3 plus script, e.g. ``tha_Thai``."""
+        return f"{self.lang}_{self.script}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class ParallelSpec:
+    """A dataset's parallel pairs as a stage-1 training source: ``source`` is the name configs give
+    (``data.source``), ``langs`` its languages (ISO 639-3), ``load(data_dir, lang, split, **options)`` its pairs
+    of ``split`` (``train`` or ``dev``) for ``lang`` (``options``: ``lexicon_pairs``, read by the product set)."""
+
+    source: str
+    langs: tuple[str, ...]
+    load: ParallelLoader
+    reference: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskSpec:
-    """A benchmark task. ``splits`` says in words which data trains and which tests (shown in the report);
-    ``max_train`` / ``max_test`` cap the examples per subset with a fixed hashed subset (None = all);
-    ``in_benchmark`` is False for tasks that need a service (MGSM needs an LLM endpoint); ``key`` names a
-    record for caps (XNLI: its row number, so every language keeps the same rows)."""
+    """A benchmark task. ``family`` names the LiRA model that serves it (``SHARED_FAMILIES`` or a head of its
+    own); ``record_type`` is what ``load`` returns (``RECORD_TYPES[type]``); ``splits`` says in words which data
+    trains and which tests (shown in the report); ``max_train`` / ``max_test`` cap the examples per subset with a
+    fixed hashed subset (None = all); ``in_benchmark`` is False for tasks that need a service (MGSM needs an LLM
+    endpoint); ``key`` names a record for caps (XNLI: its row number, so every language keeps the same rows);
+    ``parallel`` is the dataset's parallel pairs as a stage-1 source, if it has any."""
 
     name: str
     type: str
+    family: str
+    record_type: RecordType
     subsets: tuple[Subset, ...]
     data: str
     splits: str
@@ -64,6 +124,7 @@ class TaskSpec:
     in_benchmark: bool = True
     note: str = ""
     key: Callable[[Any], str] = record_key
+    parallel: ParallelSpec | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.type not in TASK_TYPES:
@@ -71,6 +132,26 @@ class TaskSpec:
         if self.translations not in TRANSLATION_SOURCES:
             raise ValueError(f"task {self.name}: unknown translation source {self.translations!r}; "
                              f"valid: {', '.join(TRANSLATION_SOURCES)}")
+        if self.record_type is not RECORD_TYPES[self.type]:
+            raise ValueError(f"task {self.name}: a {self.type} task reads {RECORD_TYPES[self.type].__name__} "
+                             f"records, not {getattr(self.record_type, '__name__', self.record_type)}")
+        if not self.family:
+            raise ValueError(f"task {self.name}: no family (the LiRA model that serves it)")
+        if self.family in SHARED_FAMILIES and self.type not in SHARED_FAMILY_TYPES:
+            raise ValueError(f"task {self.name}: family {self.family!r} serves {' and '.join(SHARED_FAMILY_TYPES)} "
+                             f"tasks only, not {self.type}")
+        if not self.subsets:
+            raise ValueError(f"task {self.name}: no subsets")
+
+    @property
+    def trains_head(self) -> bool:
+        """Whether the task's family is a head of its own, trained on the task's training split."""
+        return self.family not in SHARED_FAMILIES
+
+    @property
+    def reads_lexicon(self) -> bool:
+        """Whether the task's English path is the built-in product lexicon (full or held-out)."""
+        return self.translations in LEXICON_SOURCES
 
     @property
     def langs(self) -> list[str]:
@@ -124,3 +205,12 @@ def seeded_halves(records: Sequence[Any], *, seed: int, test_fraction: float = 0
         h = int(hashlib.sha1(f"{seed}:{key(r)}".encode()).hexdigest(), 16) % 10_000
         out["test" if h < test_fraction * 10_000 else "train"].append(r)
     return out
+
+
+def carve_dev(records: list[Any], split: str, key: Callable[[Any], str] | None = None) -> list[Any]:
+    """``train`` / ``dev`` from one training split: a fixed hash of ``(DEV_SEED, key)`` sends ``DEV_FRACTION`` of
+    the records to dev (never touching the test split); any other ``split`` gives ``records`` unchanged."""
+    if split not in ("train", "dev"):
+        return records
+    halves = seeded_halves(records, seed=DEV_SEED, test_fraction=DEV_FRACTION, **({"key": key} if key else {}))
+    return halves["train" if split == "train" else "test"]

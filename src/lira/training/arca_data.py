@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from lira.arca.features import candidate_tensors, encode_features
 from lira.arca.offline_critic import OfflineCritic
-from lira.arca.pooling import s_bin_pool
 from lira.arca.translation_critic import TranslationCritic
 from lira.backbones.base import Backbone
 from lira.data.formats import ParallelExample
@@ -109,14 +109,6 @@ def candidate_pools(examples: Sequence[ParallelExample], translators: Mapping[st
     return pools, golds
 
 
-def _pooled(backbone: Backbone, texts: list[str], lang: str | None, bins: int) -> np.ndarray:
-    """``[n, bins, d]``: pooled vectors for one bin, else S-bin pooled token states."""
-    if bins == 1:
-        return backbone.encode(texts, lang=lang, role="query")[:, None]
-    tokens, mask = backbone.encode_tokens(texts, lang=lang, role="query")
-    return s_bin_pool(torch.from_numpy(tokens), torch.from_numpy(mask), bins).numpy()
-
-
 def _same(a: Backbone, b: Backbone) -> bool:
     """Whether two backbones give the same vectors (the same object, or the same name: the cache's identity)."""
     return a is b or getattr(a, "name", None) == getattr(b, "name", object())
@@ -155,8 +147,9 @@ def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone
                    config: CandidateConfig) -> ArcaFeatures:
     """Pools, backbone features and critic scores for ``examples`` (see ``ArcaFeatures``).
 
-    With ``config.bins == 1`` the backbones' pooled vectors are used (through the feature cache); with
-    S > 1 their token states are S-bin pooled (``encode_tokens``; pooled-only backbones repeat their vector).
+    Texts become tensors through ``lira.arca.features`` (the path ``LiRAModel`` serves with): with
+    ``config.bins == 1`` the backbones' pooled vectors (through the feature cache); with S > 1 their token
+    states, S-bin pooled (pooled-only backbones repeat their vector).
     """
     if not examples:
         raise ValueError("no examples to build Arca features from")
@@ -171,13 +164,11 @@ def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone
     sources: dict[str, list[str]] = {}
     for lang, rows in by_lang.items():
         sources[lang] = list(dict.fromkeys(examples[i].text for i in rows))
-        pooled = _pooled(lr_backbone, sources[lang], lang, bins)
+        pooled = encode_features(lr_backbone, sources[lang], lang=lang, bins=bins)
         where = {text: j for j, text in enumerate(sources[lang])}
         x[rows] = pooled[[where[examples[i].text] for i in rows]]
-    unique = list(dict.fromkeys(c.text for pool in pools for c in pool))
-    # no script check: noisy candidates code-mix on purpose
-    en_vectors = _pooled(en_backbone, unique, None, bins)
-    en_row = {text: j for j, text in enumerate(unique)}
+    candidates = candidate_tensors(en_backbone, pools, bins=bins)  # each distinct candidate encoded once
+    en_vectors, en_row = candidates.vectors, candidates.row
     if isinstance(critic, OfflineCritic):
         _offline_scores(critic, examples, pools, by_lang, sources, scores, lr_backbone=lr_backbone, x=x,
                         en_backbone=en_backbone, en_vectors=en_vectors, en_row=en_row, bins=bins)
@@ -186,12 +177,7 @@ def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone
             out = critic.score([examples[i].text for i in rows], [pools[i] for i in rows], lang=lang)
             for i, row_scores in zip(rows, out, strict=True):
                 scores[i, : len(row_scores)] = [[s.s, s.e, s.p] for s in row_scores]
-    y = np.zeros((n, k, bins, en_backbone.dim), dtype=np.float32)
-    mask = np.zeros((n, k), dtype=bool)
-    for i, pool in enumerate(pools):
-        y[i, : len(pool)] = en_vectors[[en_row[c.text] for c in pool]]
-        mask[i, : len(pool)] = True
     return ArcaFeatures(langs=[ex.lang for ex in examples], sources=[ex.text for ex in examples], candidates=pools,
-                        x_lr=torch.from_numpy(x), y_en=torch.from_numpy(y),
-                        mask=torch.from_numpy(mask), scores=torch.from_numpy(scores),
+                        x_lr=torch.from_numpy(x), y_en=torch.from_numpy(candidates.y),
+                        mask=torch.from_numpy(candidates.mask), scores=torch.from_numpy(scores),
                         gold=torch.tensor(golds, dtype=torch.long))

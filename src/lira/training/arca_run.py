@@ -3,7 +3,8 @@
 Config (YAML; every field optional)::
 
     data:
-      source: products          # products | nusax | sib200 | tsv, or several joined by + (sib200+nusax+products)
+      source: products          # a stage-1 source of lira.tasks (sib200 | nusax | products) or tsv (your
+                                # file), or several joined by + (sib200+nusax+products)
       langs: [vie, tha]         # default: all languages of the source
       path: null                # for tsv: a parallel file (text, en, lang)
       data_dir: ../shared/data  # for nusax and sib200
@@ -43,23 +44,18 @@ from lira.config_fields import check_fields, parse_fields, read_yaml
 from lira.data.formats import ParallelExample
 from lira.data.io import default_data_dir
 from lira.data.loaders import load_parallel
-from lira.data.products import (
-    PRODUCT_LANGS,
-    heldout_lexicon_terms,
-    load_catalogue,
-    load_product_lexicon,
-    load_queries,
-    load_titles,
-    query_split,
-)
-from lira.languages import LOW_RESOURCE, normalize_code
+from lira.data.products import PRODUCT_LANGS
+from lira.languages import normalize_code
+from lira.tasks import PARALLEL
 from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
 from lira.training.arca_trainer import ArcaTrainConfig, choice_correctness, train_arca
 from lira.training.run_folder import claim_run_folder
 from lira.translators.base import Translator
 from lira.translators.noise import NoiseConfig
 
-SOURCES = ("products", "nusax", "sib200", "tsv")
+# Stage-1 data sources: the parallel sources of the task registry (``lira.tasks.PARALLEL``, declared by the dataset
+# files of ``lira.tasks``) and "tsv", your own parallel file (``data.path``), which is no registered dataset.
+SOURCES = (*PARALLEL, "tsv")
 
 
 @dataclass
@@ -112,6 +108,9 @@ def load_run_config(path: str | Path) -> ArcaRunConfig:
         config.critic = critic
     if "model" in raw:
         config.model = ArcaConfig.from_dict(raw["model"], where=f"{path} model")
+        if "bins" in (raw["model"] or {}) and config.model.bins != config.candidates.bins:
+            raise ValueError(f"{path}: model.bins={config.model.bins} but candidates.bins={config.candidates.bins}; "
+                             "Arca is trained on the candidates' features, so give bins once, under candidates")
     if "train" in raw:
         config.train = parse_fields(ArcaTrainConfig, raw["train"], f"{path} train")
     return config
@@ -121,37 +120,18 @@ def _hash_split(key: str, dev_fraction: float) -> str:
     return "dev" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 1000 < dev_fraction * 1000 else "train"
 
 
-def product_parallel(lang: str, split: str, *, lexicon_pairs: bool = True) -> list[ParallelExample]:
-    """Product-set parallel pairs of ``split``: local titles with their English titles (split by a hash of the
-    product id, like queries), shopper queries with their English glosses and, with ``lexicon_pairs``, lexicon
-    terms with their first sense (split by a hash of the term), only those of the held-out lexicon
-    (``heldout_lexicon_terms``): a term that only test queries use never reaches training."""
-    english = {p.id: p.title for p in load_catalogue()}
-    out = [ParallelExample(lang, title, english[pid], id=pid) for pid, title in load_titles(lang).items()
-           if query_split(pid) == split]
-    out += [ParallelExample(lang, q.text, q.en, id=q.id) for q in load_queries(lang) if query_split(q.id) == split]
-    if lexicon_pairs:
-        from lira.translators.lexicon import LexiconTranslator
-
-        keep = heldout_lexicon_terms(lang, segmenter=LexiconTranslator)
-        out += [ParallelExample(lang, senses[0].term, senses[0].translation, id=f"lexicon:{term}")
-                for term, senses in load_product_lexicon(lang).items()
-                if term in keep and query_split(f"lexicon:{term}") == split]
-    return out
-
-
 def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
-    """Parallel examples of ``split`` (``train`` or ``dev``) for the configured source and languages."""
-    from lira.data import benchmarks
-
+    """Parallel examples of ``split`` (``train`` or ``dev``) for the configured source and languages: a stage-1
+    source of the task registry (``lira.tasks.PARALLEL``: sib200, nusax, products), several joined by ``+`` (each
+    keeps the configured languages it has), or ``tsv`` (your parallel file, ``data.path``)."""
     if "+" in config.source:  # several sources: each keeps the configured languages it has
         from dataclasses import replace
 
         out = []
         for part in config.source.split("+"):
-            own = {"products": PRODUCT_LANGS, "nusax": ("ind",)}.get(part)
             langs = config.langs
-            if own is not None and langs is not None:
+            if part in PARALLEL and langs is not None:
+                own = PARALLEL[part].langs
                 langs = [lang for lang in (normalize_code(code) for code in langs) if lang in own]
                 if not langs:
                     continue
@@ -160,19 +140,15 @@ def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
     if config.source not in SOURCES:
         raise ValueError(f"unknown data source {config.source!r}; valid: {', '.join(SOURCES)}, or several "
                          "joined by +")
-    if config.source == "products":
-        langs = [normalize_code(lang) for lang in config.langs or PRODUCT_LANGS]
-        per_lang = {lang: product_parallel(lang, split, lexicon_pairs=config.lexicon_pairs) for lang in langs}
-    elif config.source == "nusax":
-        per_lang = {"ind": benchmarks.nusax_mt(config.data_dir, split="train" if split == "train" else "valid")}
-    elif config.source == "sib200":
-        langs = [normalize_code(lang) for lang in config.langs or LOW_RESOURCE]
-        per_lang = {lang: benchmarks.sib200_parallel(config.data_dir, lang=lang, split=split) for lang in langs}
+    per_lang: dict[str, list[ParallelExample]] = {}
+    if config.source in PARALLEL:
+        source = PARALLEL[config.source]
+        for lang in (normalize_code(code) for code in config.langs or source.langs):
+            per_lang[lang] = source.load(config.data_dir, lang, split, lexicon_pairs=config.lexicon_pairs)
     else:
         if not config.path:
             raise ValueError("data.source tsv needs data.path")
         rows = [ex for ex in load_parallel(config.path) if _hash_split(ex.text, config.dev_fraction) == split]
-        per_lang = {}
         for ex in rows:
             per_lang.setdefault(ex.lang, []).append(ex)
     out = []

@@ -28,7 +28,7 @@ from lira.arca.actor import RunningBaseline, reinforce_loss, reward
 from lira.arca.anchor_loss import AnchorLoss, flat_cosine
 from lira.arca.contrastive_loss import ContrastiveLoss
 from lira.arca.model import ArcaConfig, ArcaModel
-from lira.data.io import write_json
+from lira.io import write_json
 from lira.training import distributed
 from lira.training.arca_data import ArcaFeatures
 from lira.training.checkpoint import (

@@ -18,7 +18,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from lira.data.io import write_json
+from lira.io import write_json
 
 
 class NonFiniteLossError(RuntimeError):

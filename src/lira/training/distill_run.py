@@ -32,7 +32,7 @@ from lira.backbones import english_spec
 from lira.backbones.base import ROLES
 from lira.cache import FeatureCache, cached_backbone
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
-from lira.data.io import write_json
+from lira.io import write_json
 from lira.training.arca_run import ArcaDataConfig, load_examples
 from lira.training.distill import DistillConfig, train_distillation
 

@@ -5,9 +5,10 @@ Config (YAML)::
     task: retrieval              # retrieval | sts | nli | classification | choice | bitext
     arca: runs/arca-products/arca   # a trained Arca folder (stage 1), frozen unless train.joint
     data:
-      source: products           # retrieval: products | beir; classification: sib200 | file;
-                                 # nli: indonli | file; sts: file; choice: xcopa | file;
-                                 # bitext: sib200[+nusax+products] | tsv
+      source: products           # a dataset of lira.tasks whose type is the task and that trains a head of its
+                                 # own (retrieval: products; classification: sib200; nli: xnli | myxnli | indonli;
+                                 # choice: xcopa), bitext: a stage-1 source (sib200[+nusax+products]); or your
+                                 # data: file (sts, nli, classification, choice), tsv (bitext), beir (retrieval)
       langs: null                # default: every language of the source
       path: null                 # beir: the folder; file, tsv: {train: PATH, dev: PATH}
       data_dir: ../shared/data
@@ -35,11 +36,11 @@ import torch
 from lira.arca.model import ArcaModel
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.io import default_data_dir
-from lira.data.products import PRODUCT_LANGS, load_products
 from lira.languages import normalize_code
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.lasr.linear_probe import fit_logistic
 from lira.model import LiRAConfig, LiRAModel
+from lira.tasks import PARALLEL, TASKS, get_task
 from lira.training import lasr_data
 from lira.training.lasr_trainer import (
     PRIMARY,
@@ -52,8 +53,28 @@ from lira.training.lasr_trainer import (
 from lira.training.run_folder import claim_run_folder
 from lira.training.selection import selection_margin
 
-SOURCES = {"retrieval": ("products", "beir"), "classification": ("sib200", "file"), "nli": ("indonli", "file"),
-           "sts": ("file",), "choice": ("xcopa", "file"), "bitext": ("sib200", "sib200+nusax+products", "tsv")}
+# The data sources of each stage-2 task that are no registered dataset: "file" (``data.path`` maps each split to a
+# record file, read by ``lira.data.loaders``), "tsv" (a parallel file per split) and "beir" (a BEIR folder).
+OWN_SOURCES: dict[str, tuple[str, ...]] = {"retrieval": ("beir",), "classification": ("file",), "nli": ("file",),
+                                           "sts": ("file",), "choice": ("file",), "bitext": ("tsv",)}
+
+
+def dataset_sources(task: str) -> tuple[str, ...]:
+    """The registered datasets (``lira.tasks``) that train a stage-2 head for ``task``: the tasks of that type with a
+    head of their own (``TaskSpec.trains_head``); for bitext, the stage-1 parallel sources (also joined by +)."""
+    if task == "bitext":
+        return tuple(PARALLEL)
+    return tuple(t.name for t in TASKS if t.type == task and t.trains_head and t.loader is not None)
+
+
+SOURCES = {task: (*dataset_sources(task), *own) for task, own in OWN_SOURCES.items()}
+
+
+def serves(task: str, source: str) -> bool:
+    """Whether ``source`` is a data source of ``task`` (``SOURCES``; bitext also takes stage-1 sources joined by +)."""
+    if source in SOURCES.get(task, ()):
+        return True
+    return task == "bitext" and "+" in source and all(part in PARALLEL for part in source.split("+"))
 # The trainer's loss per task where it differs from the task's name: bitext trains as retrieval (source text ->
 # its English side among the language's English sentences; ``lasr_data.bitext_data``).
 TRAINER_KIND = {"bitext": "retrieval"}
@@ -97,9 +118,10 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
         raise ConfigError(f"{path}: unknown task {config.task!r}; valid: {', '.join(SOURCES)}")
     if "data" in raw:
         config.data = parse_fields(LaSRDataConfig, raw["data"], f"{path} data")
-    if config.data.source not in SOURCES[config.task]:
+    if not serves(config.task, config.data.source):
+        joined = ", or several of the first joined by +" if config.task == "bitext" else ""
         raise ConfigError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "
-                         f"valid: {', '.join(SOURCES[config.task])}")
+                          f"valid: {', '.join(SOURCES[config.task])}{joined}")
     if config.data.max_per_lang is not None and (config.task != "bitext" or config.data.source == "tsv"):
         raise ConfigError(f"{path} data: max_per_lang applies to task bitext on the stage-1 sources only")
     if "model" in raw:
@@ -114,23 +136,47 @@ def _langs(config: LaSRDataConfig, default: tuple[str, ...]) -> list[str]:
     return [normalize_code(lang) for lang in config.langs or default]
 
 
+def registered_records(config: LaSRDataConfig, split: str) -> list[Any]:
+    """The records of ``split`` (train, dev or test) of the registered dataset ``config.source`` (a task of
+    ``lira.tasks``), uncapped, for the subsets of ``config.langs`` in their order (default: all), without
+    duplicates (IndoNLI's two test subsets share one training split)."""
+    task = get_task(config.source)
+    if split not in ("train", "dev", "test") or task.loader is None:
+        raise ValueError(f"{task.name}: split must be train, dev or test, got {split!r}")
+    if config.langs:
+        subsets = [s for lang in _langs(config, ()) for s in task.subsets if s.lang == lang]
+        missing = sorted(set(_langs(config, ())) - {s.lang for s in subsets})
+        if missing:
+            raise ValueError(f"{task.name} has no data for {', '.join(missing)}; available: {', '.join(task.langs)}")
+    else:
+        subsets = list(task.subsets)
+    root = Path(config.data_dir)
+    out: list[Any] = []
+    seen: set[Any] = set()
+    for r in (r for s in subsets for r in task.loader(root, s.name, split)):
+        key = r if type(r).__hash__ is not None else id(r)  # a retrieval set is mutable: never a duplicate
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
 def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None,
               classes: list[str] | None = None) -> tuple[Any, list[str]]:
     """Task features of ``split`` and, for classification, the label set; also the languages covered.
     ``split`` None (``dev_split: null``) gives ``(None, [])``: training without a dev set. ``classes``: the
     label order of the model (the training split's), so dev labels index the same classes; a dev label outside
     it is an error."""
-    from lira.data import benchmarks, loaders
-    from lira.tasks.catalogue import carve_dev
+    from lira.data import loaders
 
     if split is None:
         return None, []
     data, task, gold = config.data, config.task, config.use_gold
     if task == "retrieval":
-        if data.source == "products":
-            datasets = [load_products(lang) for lang in _langs(data, PRODUCT_LANGS)]
-        else:
+        if data.source == "beir":
             datasets = [loaders.load_beir(data.path, lang=lang) for lang in _langs(data, ())]
+        else:
+            datasets = registered_records(data, split)
         return lasr_data.retrieval_data(model, datasets, split, use_gold=gold), [d.lang for d in datasets]
     if task == "bitext":  # parallel pairs; on sib200 the same hashed subset as stage 1 for the same max_per_lang
         from lira.languages import ENGLISH, LOW_RESOURCE
@@ -155,16 +201,9 @@ def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None,
         loader = by_task[task]
         lang = data.langs[0] if data.langs else None
         examples = loader(data.path[split], lang=lang)
-    elif task == "classification":
-        examples = [ex for lang in _langs(data, ("tha", "vie", "ind")) for ex in
-                    benchmarks.sib200(data.data_dir, lang=lang, split=split)]
-    elif task == "nli":  # train / dev: IndoNLI val less / its 20% dev (as the benchmark's task); else that split
-        examples = carve_dev(benchmarks.indonli(data.data_dir, split="val"), split) if split in ("train", "dev") \
-            else benchmarks.indonli(data.data_dir, split=split)
-    else:  # train / dev: XCOPA val less / its 20% dev (as the benchmark's task); else that split
-        examples = [ex for lang in _langs(data, ("ind", "tam")) for ex in
-                    (carve_dev(benchmarks.xcopa(data.data_dir, lang=lang, split="val"), split)
-                     if split in ("train", "dev") else benchmarks.xcopa(data.data_dir, lang=lang, split=split))]
+    else:  # a registered dataset: its uncapped split, as its TaskSpec's loader gives it (IndoNLI, XCOPA: train / dev
+        # are their val less / its 20% dev, as in the benchmark)
+        examples = registered_records(data, split)
     langs = sorted({getattr(ex, "lang", None) or ex.lang1 for ex in examples})
     if task == "sts":
         return lasr_data.sts_data(model, examples, use_gold=gold), langs

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from lira.arca.composition import DualPath, compose
 from lira.arca.model import ArcaModel
-from lira.data.io import write_json
+from lira.io import write_json
 from lira.lasr.consistency_loss import ConsistencyLoss
 from lira.lasr.corr_queue import CorrLoss, CorrQueue
 from lira.lasr.doc_queue import DocQueue, DocQueueLoss

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from lira.data.io import write_json
+from lira.io import write_json
 
 RECORD = "run_config.json"
 

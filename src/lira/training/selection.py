@@ -28,7 +28,7 @@ from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
-from lira.data.io import atomic_write, write_json
+from lira.io import atomic_write, write_json
 
 log = logging.getLogger(__name__)
 

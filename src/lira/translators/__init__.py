@@ -8,8 +8,10 @@ from typing import TypedDict
 
 from lira.translators.base import Candidate, Translator
 
-__all__ = ["Candidate", "Translator", "TRANSLATOR_SPECS", "load_translator"]
+__all__ = ["Candidate", "Translator", "TRANSLATOR_SPECS", "PRODUCT_LEXICON_SPECS", "available_languages", "covers",
+           "load_translator"]
 
+PRODUCT_LEXICON_SPECS: tuple[str, ...] = ("lexicon", "lexicon-heldout", "lexicon-train")
 TRANSLATOR_SPECS: tuple[str, ...] = ("lexicon", "lexicon-heldout", "lexicon-train", "lexicon:PATH.tsv",
                                      "openai:MODEL@BASE_URL[?timeout=S&retries=N&cache=DIR|none]", "hf:PATH")
 API_KEY_ENV = "LIRA_API_KEY"
@@ -32,7 +34,7 @@ def endpoint_options(query: str, spec: str) -> EndpointOptions:
     second identical run sends no request; ``cache=none`` turns it off."""
     from urllib.parse import parse_qsl
 
-    from lira.cache import default_cache_dir
+    from lira.environment import default_cache_dir
 
     options: EndpointOptions = {"cache_dir": default_cache_dir() / "translations"}
     for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
@@ -48,6 +50,23 @@ def endpoint_options(query: str, spec: str) -> EndpointOptions:
         except ValueError as e:
             raise ValueError(f"translator spec {spec!r}: {e}") from None
     return options
+
+
+def available_languages(spec: str) -> tuple[str, ...] | None:
+    """The languages the translator of ``spec`` covers, as it declares them from its own resources: the built-in
+    product lexicons (``PRODUCT_LEXICON_SPECS``) cover the languages they ship a lexicon file for. None when
+    the translator takes any language (an endpoint, a model or a lexicon file you give)."""
+    if spec in PRODUCT_LEXICON_SPECS:
+        from lira.translators.lexicon import product_lexicon_languages
+
+        return product_lexicon_languages()
+    return None
+
+
+def covers(spec: str, lang: str) -> bool:
+    """Whether the translator of ``spec`` covers ``lang`` (an ISO 639-3 code); see ``available_languages``."""
+    langs = available_languages(spec)
+    return langs is None or lang in langs
 
 
 def load_translator(spec: str, *, lang: str | None = None) -> Translator:

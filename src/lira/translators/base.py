@@ -31,3 +31,14 @@ class Translator(Protocol):
     def translate(self, texts: Sequence[str], *, lang: str, k: int = 1) -> list[list[Candidate]]:
         """``out[i]`` holds between 1 and ``k`` candidates for ``texts[i]``, best first."""
         ...
+
+
+class EndpointError(RuntimeError):
+    """A chat request failed for good; ``url``, ``attempts``, ``cause`` and ``status`` (or None) say how.
+
+    Defined here, not in ``lira.translators.chat``, so the CLI can catch it without the ``[llm]`` extra."""
+
+    def __init__(self, message: str, *, url: str = "", attempts: int = 0, cause: str = "",
+                 status: int | None = None) -> None:
+        self.url, self.attempts, self.cause, self.status = url, attempts, cause, status
+        super().__init__(message)

@@ -23,21 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+try:
+    import httpx
+except ImportError as e:  # an optional extra: only the LLM endpoint path needs it
+    raise ImportError("LLM endpoints (openai: translators, the LLM judge, MGSM) need httpx: "
+                      "pip install 'lira[llm]'") from e
 
-from lira.data.io import atomic_write
+from lira.io import atomic_write
+from lira.translators.base import EndpointError
 
 Message = Mapping[str, str]
 MAX_RETRY_AFTER_S = 60.0
-
-
-class EndpointError(RuntimeError):
-    """A chat request failed for good; ``url``, ``attempts``, ``cause`` and ``status`` (or None) say how."""
-
-    def __init__(self, message: str, *, url: str = "", attempts: int = 0, cause: str = "",
-                 status: int | None = None) -> None:
-        self.url, self.attempts, self.cause, self.status = url, attempts, cause, status
-        super().__init__(message)
 
 
 class _Retryable(Exception):

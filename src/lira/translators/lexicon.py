@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from lira.data.lexicon import LexiconEntry, load_lexicon
@@ -43,6 +45,17 @@ UNSPACED_SCRIPTS: frozenset[str] = frozenset({"Thai", "Laoo", "Khmr", "Mymr"})
 REPEAT_MARKS: frozenset[str] = frozenset({"\u0e46", "\u0ec6"})
 _CLOSING = re.compile(r" ([,.;:!?%)\]}])")
 _OPENING = re.compile(r"([(\[{]) ")
+
+
+def product_lexicon_dir() -> Path:
+    """The built-in product-domain lexicons: one ``<ISO 639-3 code>.tsv`` per language."""
+    return Path(str(files("lira") / "resources" / "products" / "lexicon"))
+
+
+@cache
+def product_lexicon_languages() -> tuple[str, ...]:
+    """The languages the built-in product lexicon covers (sorted codes): one per lexicon file it ships."""
+    return tuple(sorted(p.stem for p in product_lexicon_dir().glob("*.tsv")))
 
 
 def _is_punct(char: str) -> bool:
@@ -117,11 +130,12 @@ class LexiconTranslator:
     """Translates ``lang`` text word by word with a bilingual lexicon, longest match first.
 
     ``lexicon`` maps lowercased terms to their senses, as ``lira.data.lexicon.load_lexicon`` returns.
-    Candidates are named ``name`` (default ``lexicon:custom``).
+    Candidates are named ``name`` (default ``lexicon:custom``); ``languages`` is ``(lang,)``.
     """
 
     def __init__(self, lexicon: dict[str, list[LexiconEntry]], *, lang: str, name: str = "lexicon:custom") -> None:
         self.lang = get_language(lang).code
+        self.languages: tuple[str, ...] = (self.lang,)
         self.name = name
         self.tokenize = Tokenizer(self.lang)
         self._terms: dict[str, tuple[str, ...]] = {}
@@ -145,7 +159,8 @@ class LexiconTranslator:
     @classmethod
     def for_products(cls, lang: str, *, held_out: bool = False,
                      known_splits: tuple[str, ...] = ("train", "dev")) -> LexiconTranslator:
-        """The built-in product-domain lexicon of ``lang`` (one of ``PRODUCT_LANGS``): ``lexicon:products-<lang>``.
+        """The built-in product-domain lexicon of ``lang`` (see ``product_lexicon_languages``):
+        ``lexicon:products-<lang>``.
 
         ``held_out=True`` keeps only the terms that the local titles or the train and dev queries use
         (``lira.data.products.heldout_lexicon_terms``), so test queries meet words the lexicon lacks, as real

@@ -1,0 +1,32 @@
+"""myXNLI: Burmese XNLI with the English pair in the same row, split as XNLI (halves by row number)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lira.data import benchmarks
+from lira.data.formats import NLIExample
+from lira.tasks.spec import SPLIT_SEED, Subset, TaskSpec, carve_dev, seeded_halves
+from lira.tasks.xnli import HALVES
+from lira.tasks.xnli import row as xnli_row
+
+
+def row(record: Any) -> str:
+    """myXNLI's row number on XNLI's scale (its file has a header line, XNLI's does not)."""
+    return str(int(xnli_row(record)) - 1)
+
+
+def load(root: Path, subset: str, split: str) -> list[NLIExample]:
+    """The half of ``split`` (the dev part carved from the training half); one subset, ``mya``."""
+    halves = seeded_halves(benchmarks.myxnli(root), seed=SPLIT_SEED, key=row)
+    return halves["test"] if split == "test" else carve_dev(halves["train"], split, row)
+
+
+MYXNLI = TaskSpec(
+    name="myxnli", type="nli", family="myxnli", record_type=NLIExample, subsets=(Subset("mya", "mya"),),
+    data="myxnli/output/my/", splits=f"{HALVES}; each capped at 1000 rows", main_score="accuracy",
+    translations="data", reference="myXNLI (akhtet/myXNLI), Burmese XNLI", loader=load, max_train=1000,
+    max_test=1000, key=row)
+
+TASKS = (MYXNLI,)
