@@ -3,9 +3,13 @@ multiple choice, classification, retrieval), on candidate choice (``arca``) and 
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import numpy as np
 import typer
@@ -15,6 +19,7 @@ from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts, writable_file
 from lira.cli_options import fail as _fail
 
 if TYPE_CHECKING:
+    from lira.evaluation.base import Evaluator
     from lira.translators.base import Translator
 
 eval_app = typer.Typer(help="Score a model or baseline on data in LiRA's formats.", no_args_is_help=True)
@@ -192,27 +197,72 @@ def _needs_train(method: Any, task: str, train: Path | None) -> None:
               f"(only a LiRA model trained for {task} predicts without one)")
 
 
-@eval_app.command("retrieval")
-def eval_retrieval(
-    data: Annotated[str, typer.Option(help="A BEIR folder, or 'products' for the built-in product set.")] = "products",
-    lang: Annotated[list[str] | None, typer.Option(help="Language(s); default: all 7 of the product set.")] = None,
-    split: Annotated[str, typer.Option(help="Qrels split to score.")] = "test",
-    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
-    out: OutOpt = None,
-    cache_dir: CacheDirOpt = None,
-    model: MethodOpt = "frozen",
-    english: EnglishOpt = DEFAULT_ENGLISH,
-    translations: TranslationsOpt = None,
-    items: ItemsOpt = False,
-    column: ColumnOpt = None,
-) -> None:
+# ------------------------------------------------------------------------ the commands of each task type
+# One ``EvalType`` per task type (``TaskSpec.type``) whose data a user can bring in a file: the command's name,
+# its evaluator and record loader, its options (names of the shared ``OPTIONS`` or options of its own, in the
+# order ``--help`` lists them) and the function that runs it. The loop below makes one ``lira eval`` command of
+# each, so a new task type is one entry. MGSM (an LLM endpoint, the benchmark's own data) and ``arca`` (a
+# training run's held-out data) read no user file and stay hand-written below.
+
+@dataclass(frozen=True)
+class Opt:
+    """One command option: its parameter ``name``, its typer ``annotation`` and its ``default`` (none: required)."""
+
+    name: str
+    annotation: Any
+    default: Any = inspect.Parameter.empty
+
+
+OPTIONS: dict[str, Opt] = {o.name: o for o in (
+    Opt("test", TestOpt), Opt("train", TrainOpt, None), Opt("lang", LangOpt, None),
+    Opt("model", MethodOpt, "frozen"), Opt("translations", TranslationsOpt, None),
+    Opt("backbone", BackboneOpt, DEFAULT_MULTILINGUAL), Opt("english", EnglishOpt, DEFAULT_ENGLISH),
+    Opt("cache_dir", CacheDirOpt, None), Opt("out", OutOpt, None), Opt("items", ItemsOpt, False),
+    Opt("column", ColumnOpt, None))}
+# The options every file-reading command takes after its data options, in this order.
+SHARED = ("lang", "model", "translations", "backbone", "english", "cache_dir", "out", "items", "column")
+PROBE_DATA = ("test", "train")
+
+
+def _ref(path: str) -> Any:
+    """The object ``module:name`` names, imported when a command runs (so that ``lira --help`` stays fast)."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvalType:
+    """The ``lira eval`` command of one task type: ``command`` (its name), ``evaluator`` and ``loader``
+    (``module:name`` of its ``lira.evaluation`` class and of the ``lira.data.loaders`` function that reads a user's
+    file), ``options`` (names in ``OPTIONS`` or an ``Opt`` of its own) and ``run(entry, **options)``."""
+
+    task_type: str
+    command: str
+    evaluator: str
+    loader: str
+    options: tuple[str | Opt, ...]
+    run: Callable[..., None]
+
+    def evaluator_class(self) -> Callable[..., Evaluator]:
+        """The evaluator class, called with the data it scores."""
+        return cast("Callable[..., Evaluator]", _ref(self.evaluator))
+
+    def load(self, *args: Any, **kwargs: Any) -> Any:
+        """The records (or dataset) of a user's data, read by ``loader``."""
+        return _ref(self.loader)(*args, **kwargs)
+
+    def parameters(self) -> list[Opt]:
+        return [OPTIONS[o] if isinstance(o, str) else o for o in self.options]
+
+
+def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split: str, backbone: str,
+                   out: Path | None, cache_dir: Path | None, model: str, english: str, translations: Path | None,
+                   items: bool, column: list[str] | None) -> None:
     """nDCG@10, Recall@1/10/100 and MRR@10 of a method (default: the frozen --backbone) on a retrieval set (a
     BEIR folder, or a Hugging Face DatasetDict folder with splits corpus, queries and qrels splits). Queries read
     --translations or their own en field; documents their en field."""
-    from lira.data.loaders import load_beir
     from lira.data.products import PRODUCT_LANGS, load_products
     from lira.evaluation.methods import method_name
-    from lira.evaluation.retrieval import RetrievalEvaluator
     from lira.retrieval.metrics import METRICS
 
     if data != "products" and not lang:
@@ -224,49 +274,30 @@ def eval_retrieval(
     source = _English(encoder, translations)
     results = {}
     for code in langs:
-        dataset = load_products(code) if data == "products" else load_beir(data, lang=code, columns=_columns(column))
+        dataset = load_products(code) if data == "products" else entry.load(data, lang=code, columns=_columns(column))
         if split not in dataset.qrels:
             _fail(f"{dataset.name}: no split {split!r}; available: {', '.join(sorted(dataset.qrels))}")
         queries, _ = dataset.split(split)
         translator = source(dataset.lang, [(q.text, q.en) for q in queries.values()],
                             [q.text for q in queries.values()])
-        results[dataset.lang] = _score(RetrievalEvaluator(dataset, split=split), encoder, translator)
+        results[dataset.lang] = _score(entry.evaluator_class()(dataset, split=split), encoder, translator)
     _report("retrieval", results, ["n_queries", *METRICS], averaged=METRICS, n="n_queries", out=out, items=items,
             meta={"data": data, "split": split, "method": model,
                   "backbone": method_name(encoder) if model == "frozen" else backbone,
                   "translations": source.source() or "data"})
 
 
-@eval_app.command("bitext")
-def eval_bitext(
-    src: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Source sentences, one per line "
-                                                                               "(.txt) or .jsonl text field.")] = None,
-    tgt: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Their English, line-aligned "
-                                                                               "with --src.")] = None,
-    pairs: Annotated[Path | None, typer.Option(exists=True, help="Or one parallel file (text, en, optional lang), "
-                                                                 "or a Hugging Face dataset folder.")] = None,
-    lang: LangOpt = None,
-    model: MethodOpt = "frozen",
-    translations: Annotated[Path | None, typer.Option(
-        exists=True, dir_okay=False, help="Parallel file of machine translations of the source sentences "
-                                          "(default none: the data's English is the target).")] = None,
-    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
-    english: EnglishOpt = DEFAULT_ENGLISH,
-    cache_dir: CacheDirOpt = None,
-    out: OutOpt = None,
-    items: ItemsOpt = False,
-    column: ColumnOpt = None,
-) -> None:
+def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: Path | None, lang: str | None,
+                model: str, translations: Path | None, backbone: str, english: str, cache_dir: Path | None,
+                out: Path | None, items: bool, column: list[str] | None) -> None:
     """Bitext mining: each source sentence's nearest English sentence; accuracy (main) and F1 per language."""
     from lira.data.formats import ParallelExample
-    from lira.data.loaders import load_parallel
-    from lira.evaluation.bitext import BitextEvaluator
 
     if (pairs is not None and (src or tgt)) or (pairs is None and (src is None or tgt is None)):
         _fail("give --src FILE and --tgt FILE (line-aligned), or --pairs FILE")
     code = _code(lang)
     if pairs is not None:
-        examples = load_parallel(_input(pairs, column, "test"), lang=code)
+        examples = entry.load(_input(pairs, column, "test"), lang=code)
     else:
         assert src is not None and tgt is not None
         if code is None:
@@ -287,32 +318,19 @@ def eval_bitext(
     results = {}
     for code_, group in _by_lang(examples, lambda ex: ex.lang).items():
         translator = source(code_, [], [ex.text for ex in group])
-        results[code_] = _score(BitextEvaluator(group, code_), method, translator)
+        results[code_] = _score(entry.evaluator_class()(group, code_), method, translator)
     _report("bitext", results, ["n", "accuracy", "f1"], pooled=["accuracy"], averaged=["f1"], out=out, items=items,
             meta=_meta(model, method, source, src=src, tgt=tgt, pairs=pairs))
 
 
-@eval_app.command("sts")
-def eval_sts(
-    data: Annotated[Path, typer.Option(exists=True, help="Scored pairs (text1, text2, score): a file or a Hugging "
-                                                         "Face dataset folder (its test split).")],
-    lang: LangOpt = None,
-    model: MethodOpt = "frozen",
-    translations: TranslationsOpt = None,
-    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
-    english: EnglishOpt = DEFAULT_ENGLISH,
-    cache_dir: CacheDirOpt = None,
-    out: OutOpt = None,
-    items: ItemsOpt = False,
-    column: ColumnOpt = None,
-) -> None:
+def _run_sts(entry: EvalType, *, data: Path, lang: str | None, model: str, translations: Path | None,
+             backbone: str, english: str, cache_dir: Path | None, out: Path | None, items: bool,
+             column: list[str] | None) -> None:
     """Semantic similarity: Spearman (main) and Pearson of the predicted with the gold scores, per language
     pairing; the English comes from --translations or the en1/en2 columns."""
-    from lira.data.loaders import load_sts
-    from lira.evaluation.sts import STSEvaluator
     from lira.languages import ENGLISH
 
-    pairs = load_sts(_input(data, column, "test"), lang=_code(lang))
+    pairs = entry.load(_input(data, column, "test"), lang=_code(lang))
     if not pairs:
         _fail(f"{data}: no pairs")
     method = _load_method(model, backbone, english, cache_dir)
@@ -323,12 +341,12 @@ def eval_sts(
         sides = [s for s in sides if s[2] != ENGLISH]
         translator = source(group[0].lang1 if group[0].lang1 != ENGLISH else group[0].lang2,
                             [(t, e) for t, e, _ in sides], [t for t, _, _ in sides])
-        results[name] = _score(STSEvaluator(group), method, translator)
+        results[name] = _score(entry.evaluator_class()(group), method, translator)
     _report("sts", results, ["n", "spearman", "pearson"], averaged=["spearman", "pearson"], out=out, items=items,
             meta=_meta(model, method, source, data=data))
 
 
-def _eval_probe_task(task: str, loader: Callable[..., list], evaluator: Callable[..., Any],
+def _eval_probe_task(entry: EvalType, evaluator: Callable[..., Any],
                      english_pairs: Callable[[Any], list[tuple[str, Any]]], texts: Callable[[Any], list[str]],
                      train: Path | None, test: Path, lang: str | None, model: str, translations: Path | None,
                      backbone: str, english: str, cache_dir: Path | None, out: Path | None, items: bool,
@@ -337,9 +355,10 @@ def _eval_probe_task(task: str, loader: Callable[..., list], evaluator: Callable
     """NLI, choice and classification: one evaluator per test language, the probe fitted on all of ``train``."""
     from lira.languages import ENGLISH
 
+    task = entry.task_type
     code = _code(lang)
-    test_rows = loader(_input(test, column, "test"), lang=code)
-    train_rows = loader(_input(train, column, "train"), lang=code) if train else []
+    test_rows = entry.load(_input(test, column, "test"), lang=code)
+    train_rows = entry.load(_input(train, column, "train"), lang=code) if train else []
     if not test_rows:
         _fail(f"{test}: no examples")
     method = _load_method(model, backbone, english, cache_dir)
@@ -358,49 +377,22 @@ def _eval_probe_task(task: str, loader: Callable[..., list], evaluator: Callable
             meta=_meta(model, method, source, train=train, test=test))
 
 
-@eval_app.command("nli")
-def eval_nli(
-    test: TestOpt,
-    train: TrainOpt = None,
-    lang: LangOpt = None,
-    model: MethodOpt = "frozen",
-    translations: TranslationsOpt = None,
-    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
-    english: EnglishOpt = DEFAULT_ENGLISH,
-    cache_dir: CacheDirOpt = None,
-    out: OutOpt = None,
-    items: ItemsOpt = False,
-    column: ColumnOpt = None,
-) -> None:
+def _run_nli(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
+             translations: Path | None, backbone: str, english: str, cache_dir: Path | None, out: Path | None,
+             items: bool, column: list[str] | None) -> None:
     """NLI accuracy per language: a LiRA model trained for NLI predicts with its head, any other method through
     a logistic-regression probe on (u, v, |u - v|, u * v) fitted on --train."""
-    from lira.data.loaders import load_nli
-    from lira.evaluation.nli import NLIEvaluator
-
-    _eval_probe_task("nli", load_nli, NLIEvaluator,
+    _eval_probe_task(entry, entry.evaluator_class(),
                      lambda ex: [(ex.premise, ex.premise_en), (ex.hypothesis, ex.hypothesis_en)],
                      lambda ex: [ex.premise, ex.hypothesis], train, test, lang, model, translations, backbone,
                      english, cache_dir, out, items, column=column)
 
 
-@eval_app.command("choice")
-def eval_choice(
-    test: TestOpt,
-    train: TrainOpt = None,
-    lang: LangOpt = None,
-    model: MethodOpt = "frozen",
-    translations: TranslationsOpt = None,
-    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
-    english: EnglishOpt = DEFAULT_ENGLISH,
-    cache_dir: CacheDirOpt = None,
-    out: OutOpt = None,
-    items: ItemsOpt = False,
-    column: ColumnOpt = None,
-) -> None:
+def _run_choice(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
+                translations: Path | None, backbone: str, english: str, cache_dir: Path | None, out: Path | None,
+                items: bool, column: list[str] | None) -> None:
     """Multiple-choice accuracy per language: a LiRA model trained for choice scores the options with its head,
     any other method through a probe fitted on --train. The premise is read with its question in brackets."""
-    from lira.data.loaders import load_choice
-    from lira.evaluation.choice import ChoiceEvaluator
     from lira.training.lasr_data import choice_premise
 
     def pairs(ex: Any) -> list[tuple[str, Any]]:
@@ -413,38 +405,83 @@ def eval_choice(
             return []
         return [(choice_premise(ex.premise, question), ex.premise, lambda en: str(choice_premise(en, question)))]
 
-    _eval_probe_task("choice", load_choice, ChoiceEvaluator, pairs,
+    _eval_probe_task(entry, entry.evaluator_class(), pairs,
                      lambda ex: [str(choice_premise(ex.premise, ex.question)), *ex.choices], train, test, lang, model,
                      translations, backbone, english, cache_dir, out, items, aliases=aliases, column=column)
 
 
-@eval_app.command("classify")
-def eval_classify(
-    test: TestOpt,
-    train: TrainOpt = None,
-    lang: LangOpt = None,
-    model: MethodOpt = "frozen",
-    translations: TranslationsOpt = None,
-    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
-    english: EnglishOpt = DEFAULT_ENGLISH,
-    cache_dir: CacheDirOpt = None,
-    out: OutOpt = None,
-    items: ItemsOpt = False,
-    column: ColumnOpt = None,
-    allow_unknown_labels: Annotated[bool, typer.Option(
-        help="Score test labels the model never saw as wrong, with a counted warning, instead of an error.")] = False,
-) -> None:
+def _run_classify(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
+                  translations: Path | None, backbone: str, english: str, cache_dir: Path | None, out: Path | None,
+                  items: bool, column: list[str] | None, allow_unknown_labels: bool) -> None:
     """Classification accuracy per language: a LiRA model trained for classification predicts with its head
     (test labels must be among its classes), any other method through a probe fitted on --train."""
-    from functools import partial
+    evaluator = partial(entry.evaluator_class(), allow_unknown_labels=allow_unknown_labels)
+    _eval_probe_task(entry, evaluator, lambda ex: [(ex.text, ex.en)], lambda ex: [ex.text], train, test, lang, model,
+                     translations, backbone, english, cache_dir, out, items, column=column)
 
-    from lira.data.loaders import load_classification
-    from lira.evaluation.classification import ClassificationEvaluator
 
-    evaluator = partial(ClassificationEvaluator, allow_unknown_labels=allow_unknown_labels)
-    _eval_probe_task("classification", load_classification, evaluator, lambda ex: [(ex.text, ex.en)],
-                     lambda ex: [ex.text], train, test, lang, model, translations, backbone, english, cache_dir,
-                     out, items, column=column)
+EVAL_TYPES: dict[str, EvalType] = {e.task_type: e for e in (
+    EvalType(task_type="retrieval", command="retrieval", evaluator="lira.evaluation.retrieval:RetrievalEvaluator",
+             loader="lira.data.loaders:load_beir", run=_run_retrieval, options=(
+                 Opt("data", Annotated[str, typer.Option(
+                     help="A BEIR folder, or 'products' for the built-in product set.")], "products"),
+                 Opt("lang", Annotated[list[str] | None, typer.Option(
+                     help="Language(s); default: all 7 of the product set.")], None),
+                 Opt("split", Annotated[str, typer.Option(help="Qrels split to score.")], "test"),
+                 "backbone", "out", "cache_dir", "model", "english", "translations", "items", "column")),
+    EvalType(task_type="bitext", command="bitext", evaluator="lira.evaluation.bitext:BitextEvaluator",
+             loader="lira.data.loaders:load_parallel", run=_run_bitext, options=(
+                 Opt("src", Annotated[Path | None, typer.Option(
+                     exists=True, dir_okay=False, help="Source sentences, one per line (.txt) or .jsonl text "
+                                                       "field.")], None),
+                 Opt("tgt", Annotated[Path | None, typer.Option(
+                     exists=True, dir_okay=False, help="Their English, line-aligned with --src.")], None),
+                 Opt("pairs", Annotated[Path | None, typer.Option(
+                     exists=True, help="Or one parallel file (text, en, optional lang), or a Hugging Face dataset "
+                                       "folder.")], None),
+                 "lang", "model",
+                 Opt("translations", Annotated[Path | None, typer.Option(
+                     exists=True, dir_okay=False, help="Parallel file of machine translations of the source "
+                                                       "sentences (default none: the data's English is the "
+                                                       "target).")], None),
+                 *SHARED[3:])),
+    EvalType(task_type="sts", command="sts", evaluator="lira.evaluation.sts:STSEvaluator",
+             loader="lira.data.loaders:load_sts", run=_run_sts, options=(
+                 Opt("data", Annotated[Path, typer.Option(
+                     exists=True, help="Scored pairs (text1, text2, score): a file or a Hugging Face dataset folder "
+                                       "(its test split).")]),
+                 *SHARED)),
+    EvalType(task_type="nli", command="nli", evaluator="lira.evaluation.nli:NLIEvaluator",
+             loader="lira.data.loaders:load_nli", run=_run_nli, options=(*PROBE_DATA, *SHARED)),
+    EvalType(task_type="choice", command="choice", evaluator="lira.evaluation.choice:ChoiceEvaluator",
+             loader="lira.data.loaders:load_choice", run=_run_choice, options=(*PROBE_DATA, *SHARED)),
+    EvalType(task_type="classification", command="classify",
+             evaluator="lira.evaluation.classification:ClassificationEvaluator",
+             loader="lira.data.loaders:load_classification", run=_run_classify, options=(
+                 *PROBE_DATA, *SHARED,
+                 Opt("allow_unknown_labels", Annotated[bool, typer.Option(
+                     help="Score test labels the model never saw as wrong, with a counted warning, instead of an "
+                          "error.")], False))),
+)}
+
+
+def _command(entry: EvalType) -> Callable[..., None]:
+    """The typer command of ``entry``: a function whose signature lists ``entry``'s options and whose docstring
+    (the command's help) is its ``run``'s."""
+
+    def command(**options: Any) -> None:
+        entry.run(entry, **options)
+
+    command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, annotation=o.annotation, default=o.default)
+         for o in entry.parameters()])
+    command.__doc__ = entry.run.__doc__
+    command.__name__ = command.__qualname__ = f"eval_{entry.command}"
+    return command
+
+
+for _entry in EVAL_TYPES.values():
+    eval_app.command(_entry.command)(_command(_entry))
 
 
 @eval_app.command("arca")
@@ -579,3 +616,20 @@ def eval_mgsm(
     lost = [f"{r['lang']} {r['method']}" for r in rows if r["n"] and r["failed"] + r["no text"] >= r["n"]]
     if lost:  # an accuracy of 0 here measures the endpoint, not the method
         _fail(f"every item failed at the endpoint for {', '.join(lost)}; check --endpoint and --llm-model")
+
+
+# The task types whose command is hand-written above, by command name.
+HAND_WRITTEN = {"math": "mgsm"}
+
+
+@eval_app.command("list")
+def eval_list() -> None:
+    """The task registry: each task's type, family, subsets, main score and the lira eval command of its type."""
+    from lira.demo import markdown_table
+    from lira.tasks import TASKS
+
+    commands = {t: e.command for t, e in EVAL_TYPES.items()} | HAND_WRITTEN
+    rows = [{"task": t.name, "type": t.type, "family": t.family, "subsets": ", ".join(s.name for s in t.subsets),
+             "main score": t.main_score, "command": f"lira eval {commands[t.type]}" if t.type in commands else "-"}
+            for t in TASKS]
+    typer.echo(markdown_table(rows, ["task", "type", "family", "subsets", "main score", "command"]))

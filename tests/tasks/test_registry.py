@@ -4,15 +4,17 @@ family lookup and the training sources; every registered spec is well formed."""
 from __future__ import annotations
 
 import sys
+import types
+from dataclasses import replace
 
 import pytest
 
 import lira.tasks
 from lira.benchmark.config import ENGLISH_SPACES, BenchmarkConfig
-from lira.benchmark.models import SPACE_OF, english_for
+from lira.benchmark.models import english_for
 from lira.data.formats import ClassificationExample
 from lira.tasks import PARALLEL, TASKS, catalogue, get_parallel, get_task
-from lira.tasks.spec import RECORD_TYPES, SHARED_FAMILIES, ParallelSpec, TaskSpec
+from lira.tasks.spec import RECORD_TYPES, SHARED_FAMILIES, Disjoint, ParallelSpec, TaskSpec
 from lira.training import arca_run, lasr_run
 
 TINY = '''
@@ -67,6 +69,36 @@ def test_a_name_declared_twice_is_refused(tiny_dataset):
         catalogue.collect([module, module])
 
 
+def test_registry_declares_the_sts_dev_split_disjointness_and_anchor_spaces():
+    sts = catalogue.family_dev("sts")
+    assert (sts.name, sts.dev_subsets) == ("thai-stsb", ("th-th", "en-th"))
+    assert [t.name for t in TASKS if t.dev_subsets] == ["thai-stsb"]
+    with pytest.raises(KeyError, match="no task declares the dev subsets of family 'embed'"):
+        catalogue.family_dev("embed")
+    declared = {t.name: (t.disjoint_from.source, t.disjoint_from.by) for t in TASKS if t.disjoint_from}
+    assert declared == {"tatoeba": ("sib200", "english"), "sib200-bitext": ("sib200", "id")}
+    spaces = {t.family: t.space_family for t in TASKS if t.space_family != t.family}
+    assert spaces == {"sts": "embed", "products-heldout": "products"}
+
+
+def test_inconsistent_declarations_are_refused(tiny_dataset):
+    module = sys.modules["lira.tasks.tiny_topics"]
+    tiny = module.TASKS[0]
+    clash = types.SimpleNamespace(TASKS=(replace(tiny, name="tiny-2", anchor_family="xnli"),), __name__="other")
+    with pytest.raises(ValueError, match="tasks 'tiny-topics' and 'tiny-2' of family 'tiny-topics' read English in "
+                                         "different families' anchor spaces \\('tiny-topics', 'xnli'\\)"):
+        catalogue.collect([module, clash])
+    stray = types.SimpleNamespace(TASKS=(replace(tiny, disjoint_from=Disjoint(source="web", by="id")),),
+                                  __name__="stray")
+    with pytest.raises(ValueError, match="task 'tiny-topics' is disjoint from an unknown parallel source 'web'"):
+        catalogue.collect([stray])
+    sts = catalogue.family_dev("sts")
+    twice = types.SimpleNamespace(TASKS=(sts, replace(sts, name="thai-stsb-2")), __name__="twice")
+    with pytest.raises(ValueError, match="tasks 'thai-stsb' and 'thai-stsb-2' both declare the dev subsets of "
+                                         "family 'sts'"):
+        catalogue.collect([twice])
+
+
 def test_unknown_names_list_the_valid_ones():
     with pytest.raises(KeyError, match="unknown task 'glue'; valid: tatoeba, sib200-bitext"):
         get_task("glue")
@@ -84,7 +116,7 @@ def test_every_spec_is_well_formed(task: TaskSpec):
     assert task.main_score and task.splits and task.reference and task.data
     if task.in_benchmark:  # every family the benchmark trains reads English in a chosen anchor space
         assert task.loader is not None
-        assert SPACE_OF.get(task.family, task.family) in ENGLISH_SPACES
+        assert task.space_family in ENGLISH_SPACES
         english_for(BenchmarkConfig(), task.name)
     if task.reads_lexicon:
         assert task.type == "retrieval"

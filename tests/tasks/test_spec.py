@@ -9,9 +9,11 @@ import pytest
 
 from lira.data.formats import ClassificationExample, NLIExample, ScoredPair
 from lira.tasks.spec import (
+    OVERLAP_KEYS,
     RECORD_TYPES,
     TASK_TYPES,
     TRANSLATION_SOURCES,
+    Disjoint,
     Subset,
     TaskSpec,
     carve_dev,
@@ -64,6 +66,18 @@ def test_record_type_and_family_must_fit_the_type():
     assert spec(type="sts", family="embed").family == "embed" and not spec(type="sts", family="embed").trains_head
     assert spec().trains_head and not spec().reads_lexicon
     assert spec(type="retrieval", translations="lexicon-heldout").reads_lexicon
+
+
+def test_dev_subsets_disjointness_and_anchor_family_are_checked():
+    with pytest.raises(ValueError, match="task toy: dev subset\\(s\\) z are not among its subsets"):
+        spec(type="sts", family="sts", dev_subsets=("a", "z"))
+    with pytest.raises(ValueError, match="dev subsets select a shared family \\(embed, sts\\), not 'toy'"):
+        spec(dev_subsets=("a",))
+    assert spec(type="sts", family="sts", dev_subsets=("a", "b")).dev_subsets == ("a", "b")
+    with pytest.raises(ValueError, match="disjoint from sib200: unknown key 'title'") as e:
+        Disjoint(source="sib200", by="title")
+    assert ", ".join(OVERLAP_KEYS) in str(e.value)
+    assert spec().space_family == "toy" and spec(anchor_family="other").space_family == "other"
 
 
 def test_subset_language_is_iso_639_3_plus_script():

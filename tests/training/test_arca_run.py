@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from lira.cli import app
 from lira.data.products import query_split
 from lira.tasks.products import product_parallel
-from lira.training.arca_run import ArcaDataConfig, load_examples, load_run_config
+from lira.training.arca_run import ArcaDataConfig, build_translators, load_examples, load_run_config
 from tests.chat_server import chat_server  # noqa: F401
 
 runner = CliRunner()
@@ -142,3 +142,10 @@ def test_run_backbones_load_each_encoder_once(monkeypatch):
             assert en is lr
         if english == "both":
             assert isinstance(en, ConcatBackbone) and en.parts[0] is lr
+
+
+@pytest.mark.parametrize("spec", ["lexicon", "lexicon-heldout", "lexicon-train"])
+def test_translators_skip_the_languages_a_built_in_lexicon_does_not_cover(spec):
+    with pytest.warns(UserWarning, match="no built-in lexicon for fra; their pools use gold"):
+        out = build_translators([spec], {"tha", "fra"})
+    assert out["fra"] == [] and len(out["tha"]) == 1 and out["tha"][0].translate(["รองเท้า"], lang="tha")[0]

@@ -30,7 +30,7 @@ from lira.evaluation.sts import STSEvaluator
 from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.model import LiRAConfig, LiRAModel
-from lira.tasks import TaskSpec, get_task
+from lira.tasks import TaskSpec, family_dev, get_task
 from lira.training import lasr_data
 from lira.training.arca_data import CandidateConfig
 from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, load_examples, run_arca
@@ -43,13 +43,11 @@ from lira.translators.noise import NoiseConfig
 
 # Which LiRA model serves which task is the task's ``TaskSpec.family``: embedding tasks ("embed") share the
 # bitext-trained head. The STS tasks with an English path ("sts") use that head too, with the dual path's English
-# weight and the choice between trained and untrained made on Thai STS-B dev; a task whose English comes from the
+# weight and the choice between trained and untrained made on the dev split of the ``dev_subsets`` one task of the
+# family declares (``family_dev``: both pairings of Thai STS-B dev); a task whose English comes from the
 # held-out lexicon has its own head, chosen on dev queries translated by a lexicon that lacks their dev-only words
-# (``lexicon-train``), as test queries lack theirs.
-# Families that read English in another family's anchor space (and, for "sts", use its head).
-SPACE_OF = {"sts": "embed", "products-heldout": "products"}
-# The dev split of the "sts" family: both pairings of Thai STS-B dev.
-STS_DEV = ("thai-stsb", ("th-th", "en-th"))
+# (``lexicon-train``), as test queries lack theirs. A family that reads English in another family's anchor space
+# (and, for "sts", uses its head) declares it as ``TaskSpec.anchor_family``.
 # Stage-1 candidate pools in the benchmark: the gold translation, one variant with mixed MT noise (the kind the
 # noise setting tests with) and, for the product languages, the lexicon's candidates; three at most. The pools
 # are data, the same for every seed (noise seed 0); the seed varies the training. The offline critic reads
@@ -98,8 +96,8 @@ def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str], spli
 
 def english_for(config: BenchmarkConfig, task_name: str) -> str:
     """The backbone spec of the English anchor space of ``task_name``'s family."""
-    family = get_task(task_name).family
-    return english_spec(config.english_spaces.get(SPACE_OF.get(family, family), config.english))
+    family = get_task(task_name).space_family  # a family may read English in another's space (TaskSpec)
+    return english_spec(config.english_spaces.get(family, config.english))
 
 
 def beats_start(trained: dict[str, Any], start: dict[str, Any], margin: float) -> bool:
@@ -200,14 +198,14 @@ class SeedModels:
 
     def _sts(self, family: str, step0: bool) -> LiRAModel:
         """The "sts" family: the embedding family's model (trained, or at step 0) with the dual path's English
-        weight chosen on Thai STS-B dev (mean Spearman of both pairings; the plain dual path stays unless another
-        weight beats it by ``selection_margin``, the other weights counted as looks); the trained one is kept only
-        if it beats step 0 there by the margin of ``_keeps_trained``."""
+        weight chosen on the family's dev subsets (``family_dev``: Thai STS-B dev; mean Spearman of both pairings;
+        the plain dual path stays unless another weight beats it by ``selection_margin``, the other weights counted
+        as looks); the trained one is kept only if it beats step 0 there by the margin of ``_keeps_trained``."""
         key = family + ("-step0" if step0 else "")
         if key not in self.lira:
             base = self.model("tatoeba", step0=step0)
-            task, pairings = get_task(STS_DEV[0]), STS_DEV[1]
-            dev = [task.load(self.config.data_dir, p, "dev", cap=self.config.max_test) for p in pairings]
+            task = family_dev("sts")
+            dev = [task.load(self.config.data_dir, p, "dev", cap=self.config.max_test) for p in task.dev_subsets]
             translator = gold_translator([r for pairs in dev for r in pairs])
             scores, models = {}, {}
             for w in ENGLISH_WEIGHTS:
@@ -228,7 +226,7 @@ class SeedModels:
                               "dev_step0_se": se[best], "dev_by_english_weight": {str(w): v for w, v in mean.items()}}
             self.lira[key] = models[best]
             if not step0:
-                start = self.model(STS_DEV[0], step0=True)  # its dev score is what the trained one must beat
+                start = self.model(task.name, step0=True)  # its dev score is what the trained one must beat
                 if not self._keeps_trained(family):
                     self.lira[key] = start
         return self.lira[key]

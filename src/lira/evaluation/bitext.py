@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -26,6 +26,7 @@ class BitextEvaluator:
 
     examples: Sequence[ParallelExample]
     lang: str
+    primary_metric: ClassVar[str] = "accuracy"
 
     def __call__(self, method: Any, *, translator: Translator | None = None, train_translator: Any = None,
                  **_: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class ChoiceEvaluator:
     train: Sequence[ChoiceExample]
     test: Sequence[ChoiceExample]
     lang: str
+    primary_metric: ClassVar[str] = "accuracy"
 
     def __call__(self, method: Any, *, translator: Translator | None = None,
                  train_translator: Translator | None = None, **_: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -32,6 +32,7 @@ class ClassificationEvaluator:
     test: Sequence[ClassificationExample]
     lang: str
     allow_unknown_labels: bool = False
+    primary_metric: ClassVar[str] = "accuracy"
 
     def _check_labels(self, known: Sequence[str], whose: str) -> None:
         unknown = sorted({ex.label for ex in self.test} - set(known))

@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from lira.data.formats import MathProblem
 from lira.languages import ENGLISH
@@ -102,6 +102,7 @@ class MGSMEvaluator:
     prompt: str = DEFAULT_PROMPT
     _pools: dict[int, list[Candidate]] | None = field(default=None, init=False, repr=False)
     _pool_errors: dict[int, str] = field(default_factory=dict, init=False, repr=False)
+    primary_metric: ClassVar[str] = "accuracy"
 
     def __post_init__(self) -> None:
         if not self.problems:
@@ -177,7 +178,13 @@ class MGSMEvaluator:
         return out
 
     # -- solving and scoring ---------------------------------------------------------------------------
-    def __call__(self, method: str, *, progress: bool | None = None) -> dict[str, Any]:
+    def __call__(self, method: str, *, translator: Translator | None = None, progress: bool | None = None,
+                 **_: Any) -> dict[str, Any]:
+        """The scores of ``method`` (the class docstring lists them). ``translator`` may only repeat the
+        evaluator's own: the candidate pools are computed once, with the translator it was built with."""
+        if translator is not None and translator is not self.translator:
+            raise ValueError("MGSMEvaluator reads the translator it was built with (MGSMEvaluator(..., "
+                             "translator=...)), not one given per call")
         start = time.perf_counter()
         texts = self.texts(method)
         asks = [i for i, (text, _, _) in enumerate(texts) if text]

@@ -34,9 +34,15 @@ class RetrievalEvaluator:
     top_k: int = 100
     main_metric: str = "ndcg@10"
 
-    def __call__(self, encoder: Any, *, translator: Translator | None = None, k: int = 1,
+    @property
+    def primary_metric(self) -> str:
+        """The key of the main score: ``main_metric``."""
+        return self.main_metric
+
+    def __call__(self, method: Any, *, translator: Translator | None = None, k: int = 1,
                  show_progress: bool | None = None, **_: Any) -> dict[str, Any]:
         start = time.perf_counter()
+        encoder = method
         queries, qrels = self.dataset.split(self.split)
         query_ids, doc_ids = list(queries), list(self.dataset.corpus)
         docs = [self.dataset.corpus[i] for i in doc_ids]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import pearsonr, spearmanr
@@ -30,6 +30,7 @@ class STSEvaluator:
     """Scores a method on scored ``pairs`` that share one ``lang1``/``lang2`` combination."""
 
     pairs: Sequence[ScoredPair]
+    primary_metric: ClassVar[str] = "spearman"
 
     def __call__(self, method: Any, *, translator: Translator | None = None, **_: Any) -> dict[str, Any]:
         """``{"main_score", "spearman", "pearson", "n", "items" (predicted scores), "gold", "seconds"}``."""

@@ -8,8 +8,9 @@ Training and test data never overlap: XNLI and myXNLI dev are split in two halve
 (``SPLIT_SEED``) of the row number, so every language has the same rows in each half; the parallel data that
 trains stage 1 and the distillation peer is the SIB-200 *train* split (FLORES-200 dev sentences), while the
 SIB-200 bitext task tests on the SIB-200 *test* split (FLORES-200 devtest sentences), disjoint by
-``index_id`` (checked by ``check_disjoint``). Caps (``max_train``/``max_test``) keep the full run within an
-hour on 2 CPU cores; they take a fixed hashed subset and are printed in the report.
+``index_id`` (each task declares it as ``TaskSpec.disjoint_from``; ``check_disjoint`` checks it). Caps
+(``max_train``/``max_test``) keep the full run within an hour on 2 CPU cores; they take a fixed hashed subset and
+are printed in the report.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from lira.data import benchmarks
+from lira.data.formats import ParallelExample
 from lira.languages import LOW_RESOURCE
 from lira.tasks.spec import DEV_FRACTION, DEV_SEED, SPLIT_SEED, ParallelSpec, TaskSpec, carve_dev
 from lira.tasks.tatoeba import TATOEBA_LANGS
 from lira.tasks.xnli import XNLI_LANGS
 
 __all__ = ["DEV_FRACTION", "DEV_SEED", "ORDER", "PARALLEL", "SPLIT_SEED", "TASKS", "TATOEBA_LANGS", "XNLI_LANGS",
-           "carve_dev", "check_disjoint", "collect", "dataset_modules", "get_parallel", "get_task"]
+           "carve_dev", "check_disjoint", "collect", "dataset_modules", "family_dev", "get_parallel", "get_task"]
 
 # The benchmark's order of datasets (its rows and report follow it); a module not listed here comes after these.
 ORDER = ("tatoeba", "sib200", "thai_stsb", "hindi_stsb", "semrel", "xnli", "myxnli", "indonli", "xcopa", "products",
@@ -45,7 +46,8 @@ def dataset_modules(package: str = __package__ or "lira.tasks") -> list[ModuleTy
 
 def collect(modules: Iterable[ModuleType]) -> tuple[tuple[TaskSpec, ...], dict[str, ParallelSpec]]:
     """The task specs (``TASKS``) and the parallel sources (``PARALLEL``) the ``modules`` declare; a name declared
-    twice raises ``ValueError`` naming both modules."""
+    twice, two tasks of one family with different ``anchor_family``, a second task with dev subsets for one family
+    or a ``disjoint_from`` naming no declared source raises ``ValueError``."""
     tasks: dict[str, tuple[TaskSpec, str]] = {}
     parallel: dict[str, tuple[ParallelSpec, str]] = {}
     for module in modules:
@@ -61,6 +63,21 @@ def collect(modules: Iterable[ModuleType]) -> tuple[tuple[TaskSpec, ...], dict[s
                 raise ValueError(f"parallel source {source.source!r} is declared by {parallel[source.source][1]} "
                                  f"and {module.__name__}")
             parallel[source.source] = (source, module.__name__)
+    selects: dict[str, str] = {}
+    spaces: dict[str, tuple[str, str]] = {}
+    for spec, _ in tasks.values():
+        other = spaces.setdefault(spec.family, (spec.space_family, spec.name))
+        if other[0] != spec.space_family:
+            raise ValueError(f"tasks {other[1]!r} and {spec.name!r} of family {spec.family!r} read English in "
+                             f"different families' anchor spaces ({other[0]!r}, {spec.space_family!r})")
+        if spec.dev_subsets:
+            if spec.family in selects:
+                raise ValueError(f"tasks {selects[spec.family]!r} and {spec.name!r} both declare the dev subsets of "
+                                 f"family {spec.family!r}")
+            selects[spec.family] = spec.name
+        if spec.disjoint_from is not None and spec.disjoint_from.source not in parallel:
+            raise ValueError(f"task {spec.name!r} is disjoint from an unknown parallel source "
+                             f"{spec.disjoint_from.source!r}; declared: {', '.join(parallel)}")
     return tuple(s for s, _ in tasks.values()), {name: s for name, (s, _) in parallel.items()}
 
 
@@ -82,20 +99,41 @@ def get_parallel(source: str) -> ParallelSpec:
     return PARALLEL[source]
 
 
+def family_dev(family: str) -> TaskSpec:
+    """The task whose ``dev_subsets`` make the choices of the shared ``family`` (``sts``: Thai STS-B); ``KeyError``
+    when no task declares them."""
+    for task in TASKS:
+        if task.family == family and task.dev_subsets:
+            return task
+    raise KeyError(f"no task declares the dev subsets of family {family!r}")
+
+
 def check_disjoint(data_dir: str | Path) -> dict[str, int]:
-    """Overlap between the parallel training data (SIB-200 train) and the bitext test sets, per language:
-    shared ``index_id`` with SIB-200 test, and shared English sentences with Tatoeba. Raises ``ValueError`` on
-    any ``index_id`` overlap; returns the counts (Tatoeba overlaps are reported, as the sets are independent)."""
+    """Overlap between the stage-1 parallel training data and the full test split of every task that declares
+    ``disjoint_from``, per language of ``LOW_RESOURCE`` and subset (``<task>/<subset>``): by id (SIB-200 bitext
+    against SIB-200 train; any shared ``index_id`` raises ``ValueError``, checked first) or by English sentence
+    (Tatoeba; counted and reported, as the sets are independent)."""
+    root = Path(data_dir)
+    declared = [t for t in TASKS if t.disjoint_from is not None and t.disjoint_from.by == "id"]
+    declared += [t for t in TASKS if t.disjoint_from is not None and t.disjoint_from.by != "id"]
     counts: dict[str, int] = {}
     for lang in LOW_RESOURCE:
-        train = benchmarks.sib200_parallel(data_dir, lang=lang, split="train")
-        test_ids = {ex.id for ex in benchmarks.sib200_parallel(data_dir, lang=lang, split="test")}
-        shared = {ex.id for ex in train} & test_ids
-        if shared:
-            raise ValueError(f"SIB-200 {lang}: {len(shared)} index_id(s) in both train and test")
-        counts[f"sib200-bitext/{lang}"] = 0
-        if lang in TATOEBA_LANGS:
-            english = {ex.en.strip().lower() for ex in train}
-            counts[f"tatoeba/{lang}"] = sum(ex.en.strip().lower() in english
-                                            for ex in benchmarks.tatoeba(data_dir, lang=lang))
+        train: dict[str, list[ParallelExample]] = {}
+        for task in declared:
+            rule, loader = task.disjoint_from, task.loader
+            assert rule is not None and loader is not None, task.name
+            source = get_parallel(rule.source)
+            for subset in (s for s in task.subsets if s.lang == lang and lang in source.langs):
+                if rule.source not in train:
+                    train[rule.source] = source.load(root, lang, "train")
+                test = loader(root, subset.name, "test")
+                if rule.by == "id":
+                    shared = {ex.id for ex in train[rule.source]} & {ex.id for ex in test}
+                    if shared:
+                        raise ValueError(f"{rule.label or task.name} {lang}: {len(shared)} {rule.id_name}(s) in "
+                                         "both train and test")
+                    counts[f"{task.name}/{subset.name}"] = 0
+                else:
+                    english = {ex.en.strip().lower() for ex in train[rule.source]}
+                    counts[f"{task.name}/{subset.name}"] = sum(ex.en.strip().lower() in english for ex in test)
     return counts

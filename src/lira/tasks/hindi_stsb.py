@@ -15,7 +15,7 @@ def load(root: Path, subset: str, split: str) -> list[ScoredPair]:
 
 
 HINDI_STSB = TaskSpec(
-    name="hindi-stsb", type="sts", family="sts", record_type=ScoredPair,
+    name="hindi-stsb", type="sts", family="sts", anchor_family="embed", record_type=ScoredPair,
     subsets=(Subset("hi-hi", "hin"), Subset("en-hi", "hin")), data="stsb_multi_hi/derived/",
     splits="test: STS-B test (1374 pairs), zero-shot cosine", main_score="spearman", translations="data",
     reference="Cer et al. (2017), STS-B; Huertas-Garcia et al. (2021), Multilingual-STSB", loader=load)

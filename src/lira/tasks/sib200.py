@@ -9,7 +9,7 @@ from typing import Any
 from lira.data import benchmarks
 from lira.data.formats import ClassificationExample, ParallelExample
 from lira.languages import LOW_RESOURCE
-from lira.tasks.spec import ParallelSpec, Subset, TaskSpec
+from lira.tasks.spec import Disjoint, ParallelSpec, Subset, TaskSpec
 
 REFERENCE = "Adelani et al. (2024), SIB-200"
 
@@ -38,7 +38,8 @@ SIB200_BITEXT = TaskSpec(
     splits="test: SIB-200 test split (FLORES devtest) against the 204 English sentences; stage 1 and the "
            "distillation peer train on the SIB-200 train split (FLORES dev), disjoint by index_id",
     main_score="accuracy", translations="none", reference=f"{REFERENCE}; NLLB Team (2022), FLORES-200",
-    loader=load_bitext, parallel=PARALLEL)
+    loader=load_bitext, parallel=PARALLEL,
+    disjoint_from=Disjoint(source=PARALLEL.source, by="id", label="SIB-200", id_name="index_id"))
 
 SIB200 = TaskSpec(
     name="sib200", type="classification", family="sib200", record_type=ClassificationExample,

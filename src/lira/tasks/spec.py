@@ -5,7 +5,8 @@ returns, its subsets (a language, or a language pairing or test set, each with i
 15924 script), the data files under ``--data-dir``, the splits used for training and testing, the main score,
 where the English path's translations come from and the published reference of the data.
 ``load(data_dir, subset, split)`` returns the records of ``lira.data.formats`` for that subset and split.
-A ``ParallelSpec`` is a dataset's parallel pairs (a text with its English) as a stage-1 training source.
+A ``ParallelSpec`` is a dataset's parallel pairs (a text with its English) as a stage-1 training source; a
+``Disjoint`` declares how a task's test split is kept apart from one.
 Each dataset declares its specs in one file of ``lira.tasks`` (``lira.tasks.catalogue`` collects them).
 """
 
@@ -99,6 +100,28 @@ class ParallelSpec:
     reference: str = ""
 
 
+# How a test split is compared with a stage-1 source's training pairs (``Disjoint.by``): by record id (the same
+# sentences under one id: any shared id is an error) or by English sentence (independent sets: shared English
+# sentences, compared case-folded, are counted and reported).
+OVERLAP_KEYS = ("id", "english")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disjoint:
+    """A task's test split kept apart from the training pairs of the stage-1 parallel source ``source``
+    (``ParallelSpec.source``), compared ``by`` one of ``OVERLAP_KEYS``; ``label`` and ``id_name`` name the data
+    and its ids in the error (``lira.tasks.catalogue.check_disjoint``)."""
+
+    source: str
+    by: str
+    label: str = ""
+    id_name: str = "id"
+
+    def __post_init__(self) -> None:
+        if self.by not in OVERLAP_KEYS:
+            raise ValueError(f"disjoint from {self.source}: unknown key {self.by!r}; valid: {', '.join(OVERLAP_KEYS)}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class TaskSpec:
     """A benchmark task. ``family`` names the LiRA model that serves it (``SHARED_FAMILIES`` or a head of its
@@ -106,7 +129,11 @@ class TaskSpec:
     trains and which tests (shown in the report); ``max_train`` / ``max_test`` cap the examples per subset with a
     fixed hashed subset (None = all); ``in_benchmark`` is False for tasks that need a service (MGSM needs an LLM
     endpoint); ``key`` names a record for caps (XNLI: its row number, so every language keeps the same rows);
-    ``parallel`` is the dataset's parallel pairs as a stage-1 source, if it has any."""
+    ``parallel`` is the dataset's parallel pairs as a stage-1 source, if it has any; ``dev_subsets`` are the
+    subsets whose dev split makes the choices of a shared family (the "sts" family's English weight: both
+    pairings of Thai STS-B dev; ``lira.tasks.catalogue.family_dev``); ``disjoint_from`` is the stage-1 source
+    its test split must be kept apart from (``Disjoint``); ``anchor_family`` is the family whose English anchor
+    space its family reads (and, for "sts", whose head it uses; empty: its own)."""
 
     name: str
     type: str
@@ -125,6 +152,9 @@ class TaskSpec:
     note: str = ""
     key: Callable[[Any], str] = record_key
     parallel: ParallelSpec | None = field(default=None, compare=False)
+    dev_subsets: tuple[str, ...] = ()
+    disjoint_from: Disjoint | None = None
+    anchor_family: str = ""
 
     def __post_init__(self) -> None:
         if self.type not in TASK_TYPES:
@@ -142,11 +172,22 @@ class TaskSpec:
                              f"tasks only, not {self.type}")
         if not self.subsets:
             raise ValueError(f"task {self.name}: no subsets")
+        unknown = [name for name in self.dev_subsets if name not in {s.name for s in self.subsets}]
+        if unknown:
+            raise ValueError(f"task {self.name}: dev subset(s) {', '.join(unknown)} are not among its subsets")
+        if self.dev_subsets and self.family not in SHARED_FAMILIES:
+            raise ValueError(f"task {self.name}: dev subsets select a shared family ({', '.join(SHARED_FAMILIES)}), "
+                             f"not {self.family!r}")
 
     @property
     def trains_head(self) -> bool:
         """Whether the task's family is a head of its own, trained on the task's training split."""
         return self.family not in SHARED_FAMILIES
+
+    @property
+    def space_family(self) -> str:
+        """The family whose English anchor space the task reads: ``anchor_family``, else its own."""
+        return self.anchor_family or self.family
 
     @property
     def reads_lexicon(self) -> bool:

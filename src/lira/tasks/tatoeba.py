@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lira.data import benchmarks
 from lira.data.formats import ParallelExample
-from lira.tasks.spec import Subset, TaskSpec
+from lira.tasks.spec import Disjoint, Subset, TaskSpec
 
 TATOEBA_LANGS = ("tha", "vie", "ind", "zsm", "tgl", "khm", "urd", "ben", "hin", "tam")
 
@@ -22,6 +22,7 @@ TATOEBA = TaskSpec(
     splits="test: up to 500 pairs per language (a fixed hashed subset; tam has 307); no training data (the models "
            "are trained on the stage-1 parallel data)",
     main_score="accuracy", translations="none", reference="Artetxe & Schwenk (2019), LASER Tatoeba test set",
-    loader=load, max_test=500)
+    loader=load, max_test=500,
+    disjoint_from=Disjoint(source="sib200", by="english", label="Tatoeba"))  # independent: overlaps are reported
 
 TASKS = (TATOEBA,)

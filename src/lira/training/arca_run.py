@@ -44,7 +44,6 @@ from lira.config_fields import check_fields, parse_fields, read_yaml
 from lira.data.formats import ParallelExample
 from lira.data.io import default_data_dir
 from lira.data.loaders import load_parallel
-from lira.data.products import PRODUCT_LANGS
 from lira.languages import normalize_code
 from lira.tasks import PARALLEL
 from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
@@ -163,13 +162,14 @@ def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
 
 
 def build_translators(specs: list[str], langs: set[str]) -> dict[str, list[Translator]]:
-    """Translators per language from ``load_translator`` specs; the built-in ``lexicon`` exists only for the
-    product set's languages (other languages' pools then hold gold + noise only, with one warning)."""
-    from lira.translators import load_translator
+    """Translators per language from ``load_translator`` specs; a translator that does not cover a language
+    (``lira.translators.covers``: the built-in lexicons exist only for the product set's languages) is left out
+    of that language's pools, which then hold gold + noise only, with one warning."""
+    from lira.translators import covers, load_translator
 
     out: dict[str, list[Translator]] = {lang: [] for lang in langs}
     for spec in specs:
-        missing = sorted(lang for lang in langs if spec in ("lexicon", "lexicon-heldout") and lang not in PRODUCT_LANGS)
+        missing = sorted(lang for lang in langs if not covers(spec, lang))
         if missing:
             warnings.warn(f"no built-in lexicon for {', '.join(missing)}; their pools use gold + noise only",
                           stacklevel=2)
