@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from lira.cli import app
 from lira.cli_eval import EVAL_TYPES, HAND_WRITTEN, OPTIONS, EvalType, Opt, _command, _ref, eval_app
 from lira.data.formats import RetrievalDataset
+from lira.evaluation.registry import evaluator_for
 from lira.tasks import TASKS
 from lira.tasks.spec import RECORD_TYPES, TASK_TYPES
 
@@ -31,7 +32,8 @@ def test_every_task_type_has_one_command():
 @pytest.mark.parametrize("task_type", list(EVAL_TYPES))
 def test_entry_names_an_evaluator_and_a_loader_of_its_records(task_type):
     entry = EVAL_TYPES[task_type]
-    evaluator = _ref(entry.evaluator)
+    evaluator = entry.evaluator_class()
+    assert evaluator is evaluator_for(task_type)  # the benchmark's class too: one table
     assert inspect.isclass(evaluator) and callable(evaluator)
     assert all(hasattr(evaluator, name) for name in ("primary_metric", "__call__"))  # Evaluator's members
     loader = _ref(entry.loader)
@@ -71,9 +73,8 @@ def test_a_new_entry_is_one_command(tmp_path):
         """Echo test."""
         seen.update(options, task_type=entry.task_type)
 
-    entry = EvalType(task_type="sts", command="echo", evaluator="lira.evaluation.sts:STSEvaluator",
-                     loader="lira.data.loaders:load_sts", run=run, options=("test", "model", "items", Opt(
-                         "k", Annotated[int, typer.Option(help="K.")], 3)))
+    entry = EvalType(task_type="sts", command="echo", loader="lira.data.loaders:load_sts", run=run,
+                     options=("test", "model", "items", Opt("k", Annotated[int, typer.Option(help="K.")], 3)))
     test_file = tmp_path / "t.tsv"
     test_file.write_text("text1\ttext2\tscore\n", encoding="utf-8")
     mini = typer.Typer()

@@ -56,3 +56,45 @@ def test_a_missing_extra_names_the_install_command():
             "    try:\n        __import__(module)\n    except ImportError as e:\n        print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert "pip install 'lira[bench]'" in out and "pip install 'lira[llm]'" in out, out
+
+
+def test_needs_extra_names_what_needs_it_the_package_and_the_command():
+    import pytest
+
+    from lira.extras import install_command, needs_extra
+
+    assert install_command("hf") == "pip install 'lira[hf]'"
+    with pytest.raises(ImportError, match=r"^reading X needs the hf extra \(mteb is missing\): "
+                                          r"pip install 'lira\[hf\]'$") as caught:
+        with needs_extra("hf", "reading X"):
+            raise ModuleNotFoundError("No module named 'mteb'", name="mteb")
+    assert caught.value.name == "mteb" and isinstance(caught.value.__cause__, ModuleNotFoundError)
+    with needs_extra("hf", "reading X"):  # no error: nothing happens
+        pass
+
+
+# Each use of the [hf] extra, run with mteb, datasets and accelerate missing: (label, code that fails).
+HF_USES = {
+    "mteb_model": "import lira.integrations.mteb_model",
+    "mteb_tasks": "import lira.integrations.mteb_tasks",
+    "hf_datasets": "from lira.data.hf_datasets import dataset_source; dataset_source(FOLDER)",
+    "beir": "from lira.data.hf_datasets import beir_sources; beir_sources(FOLDER)",
+    "distributed": "import os; os.environ['WORLD_SIZE'] = '2'; from lira.training.distributed import init; init()",
+}
+
+
+def test_a_missing_hf_extra_names_the_install_command(tmp_path):
+    (tmp_path / "dataset_dict.json").write_text('{"splits": ["test"]}', encoding="utf-8")  # a save_to_disk folder
+    code = (f"import sys\nFOLDER = {str(tmp_path)!r}\nfor m in ('mteb', 'datasets', 'accelerate'): sys.modules[m] = "
+            f"None\nfor label, use in {HF_USES!r}.items():\n    try:\n        exec(use)\n    except ImportError as e:"
+            f"\n        print(label, '|', e)\n    else:\n        print(label, '| no error')\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    lines = dict(line.split(" | ", 1) for line in out.splitlines())
+    assert set(lines) == set(HF_USES), out
+    for label, message in lines.items():
+        assert message.endswith("pip install 'lira[hf]'") and "the hf extra" in message, (label, message)
+    assert "(mteb is missing)" in lines["mteb_model"] and "MTEB encoder" in lines["mteb_model"]
+    assert "(mteb is missing)" in lines["mteb_tasks"]  # its first import is mteb_model's
+    assert "(datasets is missing)" in lines["hf_datasets"] and str(tmp_path) in lines["hf_datasets"]
+    assert "(datasets is missing)" in lines["beir"]
+    assert "(accelerate is missing)" in lines["distributed"] and "distributed launch" in lines["distributed"]

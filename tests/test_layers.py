@@ -21,7 +21,8 @@ SRC = Path(lira.__file__).resolve().parent
 # units of lower layers; units of one layer do not import each other (the cycle tests below keep them apart).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("lira",),  # the package root: only ``__version__``
-    ("languages", "io", "environment", "config_fields"),  # language codes, atomic I/O, cache folder, versions
+    ("languages", "io", "environment", "config_fields", "extras", "metrics"),  # language codes, atomic I/O, cache
+    # folder, versions, the optional extras' install messages, the metrics training and evaluation share
     ("data", "backbones", "weights", "stream"),  # data formats and loaders; frozen encoders; safetensors
     ("cache", "translators", "retrieval"),  # feature cache; translators; retrieval metrics and search
     ("arca", "tasks"),  # adaptor, critics, actor over backbones and translators; the task registry

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -199,10 +199,10 @@ def _needs_train(method: Any, task: str, train: Path | None) -> None:
 
 # ------------------------------------------------------------------------ the commands of each task type
 # One ``EvalType`` per task type (``TaskSpec.type``) whose data a user can bring in a file: the command's name,
-# its evaluator and record loader, its options (names of the shared ``OPTIONS`` or options of its own, in the
-# order ``--help`` lists them) and the function that runs it. The loop below makes one ``lira eval`` command of
-# each, so a new task type is one entry. MGSM (an LLM endpoint, the benchmark's own data) and ``arca`` (a
-# training run's held-out data) read no user file and stay hand-written below.
+# its record loader, its options (names of the shared ``OPTIONS`` or options of its own, in the order ``--help``
+# lists them) and the function that runs it; its evaluator class is ``lira.evaluation.registry``'s. The loop
+# below makes one ``lira eval`` command of each, so a new task type is one entry. MGSM (an LLM endpoint, the
+# benchmark's own data) and ``arca`` (a training run's held-out data) read no user file and stay hand-written below.
 
 @dataclass(frozen=True)
 class Opt:
@@ -232,20 +232,21 @@ def _ref(path: str) -> Any:
 
 @dataclass(frozen=True, kw_only=True)
 class EvalType:
-    """The ``lira eval`` command of one task type: ``command`` (its name), ``evaluator`` and ``loader``
-    (``module:name`` of its ``lira.evaluation`` class and of the ``lira.data.loaders`` function that reads a user's
-    file), ``options`` (names in ``OPTIONS`` or an ``Opt`` of its own) and ``run(entry, **options)``."""
+    """The ``lira eval`` command of one task type: ``command`` (its name), ``loader`` (``module:name`` of the
+    ``lira.data.loaders`` function that reads a user's file), ``options`` (names in ``OPTIONS`` or an ``Opt`` of its
+    own) and ``run(entry, **options)``; its evaluator class is ``lira.evaluation.registry``'s for ``task_type``."""
 
     task_type: str
     command: str
-    evaluator: str
     loader: str
     options: tuple[str | Opt, ...]
     run: Callable[..., None]
 
     def evaluator_class(self) -> Callable[..., Evaluator]:
-        """The evaluator class, called with the data it scores."""
-        return cast("Callable[..., Evaluator]", _ref(self.evaluator))
+        """The evaluator class of the task type, called with the data it scores."""
+        from lira.evaluation.registry import evaluator_for
+
+        return evaluator_for(self.task_type)
 
     def load(self, *args: Any, **kwargs: Any) -> Any:
         """The records (or dataset) of a user's data, read by ``loader``."""
@@ -421,7 +422,7 @@ def _run_classify(entry: EvalType, *, test: Path, train: Path | None, lang: str 
 
 
 EVAL_TYPES: dict[str, EvalType] = {e.task_type: e for e in (
-    EvalType(task_type="retrieval", command="retrieval", evaluator="lira.evaluation.retrieval:RetrievalEvaluator",
+    EvalType(task_type="retrieval", command="retrieval",
              loader="lira.data.loaders:load_beir", run=_run_retrieval, options=(
                  Opt("data", Annotated[str, typer.Option(
                      help="A BEIR folder, or 'products' for the built-in product set.")], "products"),
@@ -429,7 +430,7 @@ EVAL_TYPES: dict[str, EvalType] = {e.task_type: e for e in (
                      help="Language(s); default: all 7 of the product set.")], None),
                  Opt("split", Annotated[str, typer.Option(help="Qrels split to score.")], "test"),
                  "backbone", "out", "cache_dir", "model", "english", "translations", "items", "column")),
-    EvalType(task_type="bitext", command="bitext", evaluator="lira.evaluation.bitext:BitextEvaluator",
+    EvalType(task_type="bitext", command="bitext",
              loader="lira.data.loaders:load_parallel", run=_run_bitext, options=(
                  Opt("src", Annotated[Path | None, typer.Option(
                      exists=True, dir_okay=False, help="Source sentences, one per line (.txt) or .jsonl text "
@@ -445,18 +446,17 @@ EVAL_TYPES: dict[str, EvalType] = {e.task_type: e for e in (
                                                        "sentences (default none: the data's English is the "
                                                        "target).")], None),
                  *SHARED[3:])),
-    EvalType(task_type="sts", command="sts", evaluator="lira.evaluation.sts:STSEvaluator",
+    EvalType(task_type="sts", command="sts",
              loader="lira.data.loaders:load_sts", run=_run_sts, options=(
                  Opt("data", Annotated[Path, typer.Option(
                      exists=True, help="Scored pairs (text1, text2, score): a file or a Hugging Face dataset folder "
                                        "(its test split).")]),
                  *SHARED)),
-    EvalType(task_type="nli", command="nli", evaluator="lira.evaluation.nli:NLIEvaluator",
+    EvalType(task_type="nli", command="nli",
              loader="lira.data.loaders:load_nli", run=_run_nli, options=(*PROBE_DATA, *SHARED)),
-    EvalType(task_type="choice", command="choice", evaluator="lira.evaluation.choice:ChoiceEvaluator",
+    EvalType(task_type="choice", command="choice",
              loader="lira.data.loaders:load_choice", run=_run_choice, options=(*PROBE_DATA, *SHARED)),
     EvalType(task_type="classification", command="classify",
-             evaluator="lira.evaluation.classification:ClassificationEvaluator",
              loader="lira.data.loaders:load_classification", run=_run_classify, options=(
                  *PROBE_DATA, *SHARED,
                  Opt("allow_unknown_labels", Annotated[bool, typer.Option(

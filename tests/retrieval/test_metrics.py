@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from lira.retrieval.metrics import per_query_scores, retrieval_scores
+from lira.retrieval.metrics import language_metrics, mean_scores, per_query_scores, retrieval_scores
 
 QRELS = {"q1": {"a": 2, "b": 1, "z": 0}, "q2": {"c": 1}}
 RUN = {"q1": {"b": 0.9, "x": 0.8, "a": 0.7}, "q2": {"x": 0.9, "y": 0.8}}
@@ -43,3 +43,15 @@ def test_query_without_relevant_documents_is_reported():
     with pytest.warns(UserWarning, match="1 query"):
         s = per_query_scores({"q1": {"a": 0}, "q2": {"c": 1}}, {"q2": {"c": 1.0}})
     assert list(s["ndcg@10"]) == ["q2"]
+
+
+def test_language_metrics_average_the_languages_with_a_standard_error():
+    tha = per_query_scores(QRELS, RUN)
+    vie = per_query_scores(QRELS, {"q1": {"a": 1.0, "b": 0.5}, "q2": {"c": 1.0}})
+    out = language_metrics({"vie": vie, "tha": tha})
+    assert list(out) == ["tha", "vie", "mean_ndcg@10", "mean_ndcg@10_se"]
+    assert out["tha"] == mean_scores(tha) and out["vie"]["ndcg@10"] == 1.0
+    assert out["mean_ndcg@10"] == pytest.approx((mean_scores(tha)["ndcg@10"] + 1.0) / 2)
+    # vie's queries all score 1 (no variance): the standard error is tha's (sample variance / 2 queries), halved
+    a, b = tha["ndcg@10"].values()
+    assert out["mean_ndcg@10_se"] == pytest.approx(math.sqrt((a - b) ** 2 / 2 / 2) / 2)

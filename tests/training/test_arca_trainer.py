@@ -1,12 +1,17 @@
 """Stage-1 training on synthetic features: learning, exact resume, NaN stop, checkpoints."""
 
+import numpy as np
 import pytest
 import torch
 
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
+from lira.data.formats import ChoiceExample, ParallelExample
+from lira.evaluation.bitext import BitextEvaluator
+from lira.evaluation.choice import ChoiceEvaluator
+from lira.metrics import accuracy
 from lira.training.arca_data import ArcaFeatures
-from lira.training.arca_trainer import ArcaTrainConfig, evaluate_arca, train_arca
+from lira.training.arca_trainer import ArcaTrainConfig, choice_correctness, evaluate_arca, train_arca
 from lira.training.checkpoint import NonFiniteLossError, latest_checkpoint
 from lira.translators.base import Candidate
 
@@ -102,3 +107,42 @@ def test_evaluate_reports_reference_choices():
     metrics = evaluate_arca(ArcaModel(CONFIG), dev)
     assert metrics["chance"] == pytest.approx(0.25) and metrics["n"] == 64
     assert metrics["critic_s_only_accuracy"] > 0.5  # the synthetic critic favours gold
+
+
+class Table:
+    """A method that reads its outputs off a table by text: the Arca model's dev outputs."""
+
+    task, needs_translations = "choice", False
+
+    def __init__(self, table: dict[str, np.ndarray]) -> None:
+        self.table = table
+
+    def encode(self, texts, **_):
+        return np.stack([self.table[t] for t in texts])
+
+    def option_scores(self, premises, options, **_):
+        return self.encode(premises)
+
+
+def test_dev_accuracies_are_the_bitext_and_choice_evaluators(tmp_path):
+    dev = synthetic(37, 1)
+    model, _ = train_arca(synthetic(128, 0), None, model_config=CONFIG, config=TRAIN, out_dir=tmp_path,
+                          show_progress=False)
+    metrics, correct = evaluate_arca(model, dev), choice_correctness(model, dev)
+    with torch.no_grad():
+        out = model(dev.x_lr, dev.y_en, dev.mask, dev.scores)
+    rows = torch.arange(len(dev))
+    src = torch.nn.functional.normalize(out.e_lr.flatten(1), dim=-1).numpy()
+    gold = torch.nn.functional.normalize(out.e_en[rows, dev.gold].flatten(1), dim=-1).numpy()
+    table = {f"s{i}": src[i] for i in range(len(dev))} | {f"e{i}": gold[i] for i in range(len(dev))}
+    bitext = BitextEvaluator([ParallelExample("vie", f"s{i}", f"e{i}") for i in range(len(dev))], "vie")(Table(table))
+    assert bitext["items"] == correct["retrieved"].float().tolist() and 0 < bitext["accuracy"] < 1
+    # one metric code (lira.metrics), each in its dtype: the trainer's float32 mean, the evaluator's float64 one
+    assert metrics["retrieval_accuracy"] == accuracy(torch.tensor(bitext["items"]))
+    assert metrics["retrieval_accuracy"] == pytest.approx(bitext["accuracy"], rel=1e-6)
+    log_pi = {f"s{i}": out.log_pi[i].numpy() for i in range(len(dev))}
+    test = [ChoiceExample("vie", f"s{i}", ("a", "b", "c", "d"), int(dev.gold[i])) for i in range(len(dev))]
+    choice = ChoiceEvaluator([], test, "vie")(Table(log_pi))
+    assert choice["items"] == correct["actor"].float().tolist()
+    assert metrics["choice_accuracy"] == accuracy(torch.tensor(choice["items"]))
+    assert metrics["choice_accuracy"] == pytest.approx(choice["accuracy"], rel=1e-6)

@@ -1,14 +1,35 @@
-"""Stage-2 training on synthetic features: every task type runs, retrieval resumes exactly (queues included)."""
+"""Stage-2 training on synthetic features: every task type runs, retrieval resumes exactly (queues included),
+and the dev metrics equal what the test's evaluators (``lira.evaluation``) make of the same outputs."""
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 import torch
 
 from lira.arca.adaptor import AdaptorConfig
+from lira.arca.composition import compose
 from lira.arca.model import ArcaConfig, ArcaModel
+from lira.data.formats import (
+    ChoiceExample,
+    ClassificationExample,
+    Document,
+    NLIExample,
+    Query,
+    RetrievalDataset,
+    ScoredPair,
+)
+from lira.evaluation.choice import ChoiceEvaluator
+from lira.evaluation.classification import ClassificationEvaluator
+from lira.evaluation.nli import NLIEvaluator
+from lira.evaluation.retrieval import RetrievalEvaluator
+from lira.evaluation.sts import STSEvaluator
 from lira.lasr.head import LaSRConfig, LaSRHead
+from lira.metrics import accuracy_metrics
+from lira.retrieval.metrics import language_metrics
 from lira.training.checkpoint import NonFiniteLossError
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
-from lira.training.lasr_trainer import LaSRTrainConfig, evaluate_task, paired_se, train_lasr
+from lira.training.lasr_trainer import LaSRTrainConfig, choice_scores, evaluate_task, train_lasr
 
 D = 8
 
@@ -102,12 +123,110 @@ def test_nan_stops_training(tmp_path):
                    show_progress=False)
 
 
-def test_paired_se_of_lists_and_of_language_groups():
-    a, b = [1.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.0]
-    d = torch.tensor(a) - torch.tensor(b)
-    expected = (d.var(unbiased=True).item() / len(d)) ** 0.5
-    assert paired_se(a, b) == pytest.approx(expected)
-    # a mean over languages of per-language means: the groups' variances add, divided by the number of groups
-    assert paired_se({"tha": a, "vie": a}, {"tha": b, "vie": b}) == pytest.approx((2 * expected ** 2) ** 0.5 / 2)
-    with pytest.raises(TypeError, match="must both be lists or both"):
-        paired_se(a, {"tha": b})
+class Outputs:
+    """A method that reads its outputs off a table by text (``"0"``, ``"1"``, ... or any key): the head's dev
+    outputs, so an evaluator scores exactly what the trainer scored."""
+
+    needs_translations = False
+
+    def __init__(self, task: str, table: dict[str, np.ndarray] | np.ndarray, classes: tuple[str, ...] = ()) -> None:
+        self.task, self.table, self.config = task, table, SimpleNamespace(classes=list(classes))
+
+    def _rows(self, texts: list[str]) -> np.ndarray:
+        if isinstance(self.table, dict):
+            return np.stack([self.table[t] for t in texts])
+        return self.table[[int(t) for t in texts]]
+
+    def predict(self, texts, *, lang, **_):
+        return {"score": self._rows(texts), "probs": self._rows(texts)}
+
+    def option_scores(self, premises, options, *, lang, **_):
+        return self._rows(premises)
+
+    def encode(self, texts, **_):
+        return self._rows(texts)
+
+
+@torch.no_grad()
+def embed(head: LaSRHead, arca: ArcaModel, t: Texts, lang: str) -> np.ndarray:
+    head.eval()
+    return head(compose(arca.embed_lr(t.x), arca.embed_en(t.y), t.has), lang).embedding.numpy()
+
+
+def test_retrieval_dev_metrics_are_the_retrieval_evaluators(tmp_path):
+    head, arca = models()
+    head, _, _ = train_lasr("retrieval", retrieval(0), None, head=head, arca=arca, config=CONFIG, out_dir=tmp_path,
+                            show_progress=False)
+    dev = retrieval(1)
+    trainer = evaluate_task(head, arca, "retrieval", dev, items=True)
+    per_query = {}
+    for lang in sorted(dev.queries):
+        queries, docs = embed(head, arca, dev.queries[lang], lang), embed(head, arca, dev.docs[lang], lang)
+        vectors = {f"q {i}": v for i, v in zip(dev.query_ids[lang], queries, strict=True)}
+        vectors |= {f"d {i}": v for i, v in zip(dev.doc_ids[lang], docs, strict=True)}
+        dataset = RetrievalDataset("toy", lang, {i: Document("", f"d {i}") for i in dev.doc_ids[lang]},
+                                   {i: Query(f"q {i}") for i in dev.query_ids[lang]}, {"test": dev.qrels[lang]})
+        result = RetrievalEvaluator(dataset)(Outputs("retrieval", vectors))
+        assert {m: result[m] for m in trainer[lang]} == trainer[lang]
+        assert dict(zip(dev.query_ids[lang], result["items"], strict=True)) == \
+            dict(zip(sorted(dev.query_ids[lang]), trainer["items"][lang], strict=True))
+        per_query[lang] = result["per_query"]
+    assert language_metrics(per_query) == {k: v for k, v in trainer.items() if k != "items"}
+    assert trainer["mean_ndcg@10_se"] > 0
+
+
+@torch.no_grad()
+def pair_outputs(head: LaSRHead, arca: ArcaModel, data: PairData) -> torch.Tensor:
+    head.eval()
+    z = compose(arca.embed_lr(data.first[0].x), arca.embed_en(data.first[0].y), data.first[0].has)
+    second = data.second[0]
+    if second is None:
+        return head(z, "vie").logits
+    z2 = compose(arca.embed_lr(second.x), arca.embed_en(second.y), second.has)
+    out = head(z, "vie", z2=z2, langs2="vie")
+    return out.score if head.config.num_classes == 0 else out.logits
+
+
+@pytest.mark.parametrize("task", ["sts", "nli", "classification"])
+def test_pair_dev_metrics_are_the_evaluators(task):
+    head, arca = models(0 if task == "sts" else 3)
+    n = 23
+    targets = torch.rand(n, generator=torch.Generator().manual_seed(5)) * 5 if task == "sts" else \
+        torch.randint(0, 3, (n,), generator=torch.Generator().manual_seed(5))
+    data = PairData([texts(n, 1)], [None if task == "classification" else texts(n, 2)], [targets],
+                    classes=[] if task == "sts" else ["a", "b", "c"])
+    trainer = evaluate_task(head, arca, task, data, items=True)
+    outputs = Outputs(task, pair_outputs(head, arca, data).numpy(), classes=("a", "b", "c"))
+    rows = [str(i) for i in range(n)]
+    if task == "sts":
+        pairs = [ScoredPair(r, r, float(g), "vie", "vie") for r, g in zip(rows, targets.tolist(), strict=True)]
+        result = STSEvaluator(pairs)(outputs)
+        # the same ranks: Spearman is identical; Pearson reads float64 gold here, the trainer's float32 tensor
+        assert result["spearman"] == trainer["spearman"] and result["pearson"] == pytest.approx(trainer["pearson"])
+        return
+    labels = [["a", "b", "c"][int(t)] for t in targets]
+    if task == "nli":
+        test = [NLIExample("vie", r, r, label) for r, label in zip(rows, labels, strict=True)]
+        result = NLIEvaluator([], test, "vie")(outputs)
+    else:
+        test = [ClassificationExample("vie", r, label) for r, label in zip(rows, labels, strict=True)]
+        result = ClassificationEvaluator([], test, "vie")(outputs)
+    assert result["items"] == trainer["items"] and 0 < trainer["accuracy"] < 1
+    # one metric code (lira.metrics), each in its dtype: the trainer's float32 mean, the evaluator's float64 one
+    assert accuracy_metrics(torch.tensor(result["items"])) == {k: trainer[k] for k in ("accuracy", "accuracy_se")}
+    assert result["accuracy"] == accuracy_metrics(np.array(trainer["items"]))["accuracy"]
+    assert result["accuracy"] == pytest.approx(trainer["accuracy"], rel=1e-6)
+
+
+def test_choice_dev_metrics_are_the_choice_evaluators():
+    head, arca = models()
+    n = 19
+    data = ChoiceData([texts(n, 1)], [texts(2 * n, 2)], [2],
+                      [torch.randint(0, 2, (n,), generator=torch.Generator().manual_seed(3))])
+    trainer = evaluate_task(head, arca, "choice", data, items=True)
+    with torch.no_grad():
+        scores = choice_scores(head, arca, data, 0, list(range(n)), False).numpy()
+    test = [ChoiceExample("vie", str(i), ("x", "y"), int(data.targets[0][i])) for i in range(n)]
+    result = ChoiceEvaluator([], test, "vie")(Outputs("choice", scores))
+    assert result["items"] == trainer["items"] and result["accuracy"] == trainer["accuracy"]
+    assert 0 < trainer["accuracy"] < 1

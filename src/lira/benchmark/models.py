@@ -29,6 +29,7 @@ from lira.data.formats import ParallelExample
 from lira.evaluation.sts import STSEvaluator
 from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
+from lira.metrics import paired_se, spearman_se
 from lira.model import LiRAConfig, LiRAModel
 from lira.tasks import TaskSpec, family_dev, get_task
 from lira.training import lasr_data
@@ -37,7 +38,7 @@ from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, load_examples,
 from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
-from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig, evaluate_task, paired_se, spearman_se
+from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig, evaluate_task
 from lira.training.selection import dev_looks, selection_margin
 from lira.translators.noise import NoiseConfig
 

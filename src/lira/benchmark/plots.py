@@ -7,10 +7,10 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-try:
+from lira.extras import needs_extra
+
+with needs_extra("bench", "plotting the benchmark"):  # an optional extra: the core install does not plot
     import matplotlib
-except ImportError as e:  # an optional extra: the core install does not plot
-    raise ImportError("the benchmark's plots need matplotlib: pip install 'lira[bench]'") from e
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

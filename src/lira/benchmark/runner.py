@@ -26,12 +26,7 @@ from lira.benchmark.config import FULL, METHODS, BenchmarkConfig, Variant, quick
 from lira.benchmark.models import SeedModels, english_for, task_train
 from lira.benchmark.translations import gold_translator, noisy
 from lira.cache import FeatureCache, cached_backbone
-from lira.evaluation.bitext import BitextEvaluator
-from lira.evaluation.choice import ChoiceEvaluator
-from lira.evaluation.classification import ClassificationEvaluator
-from lira.evaluation.nli import NLIEvaluator
-from lira.evaluation.retrieval import RetrievalEvaluator
-from lira.evaluation.sts import STSEvaluator
+from lira.evaluation.registry import evaluator_for
 from lira.tasks import TASKS, TaskSpec, check_disjoint, get_task
 from lira.translators.base import Translator
 
@@ -135,21 +130,22 @@ class Benchmark:
         c = self.config
         lang = task.subset(subset).lang
         caps = [x for x in (task.max_test, c.max_test) if x is not None]
+        evaluator_class = evaluator_for(task.type)
         if task.type == "retrieval":  # one retrieval set per subset; its qrels carry the query splits
             dataset = task.load(c.data_dir, subset, "test")[0]
             if c.max_test is not None:
                 dataset = _cap_queries(dataset, c.max_test, self.eval_split)
-            return Subject(task, subset, lang, RetrievalEvaluator(dataset, split=self.eval_split),
+            return Subject(task, subset, lang, evaluator_class(dataset, split=self.eval_split),
                            lexicon_translator(task, lang), k=2)
         test = task.load(c.data_dir, subset, "test", cap=min(caps) if caps else None)
         if train is None:
             train = task_train(task, c, self.subsets[task.name]) if task.type in PROBED else []
         translator = gold_translator([*train, *test]) if task.translations == "data" else lexicon_translator(task, lang)
         # a few-shot sample may lack a class: a probe cannot predict it, and its test items count as wrong
-        evaluator = {"bitext": lambda: BitextEvaluator(test, lang), "sts": lambda: STSEvaluator(test),
-                     "classification": lambda: ClassificationEvaluator(train, test, lang, allow_unknown_labels=True),
-                     "nli": lambda: NLIEvaluator(train, test, lang),
-                     "choice": lambda: ChoiceEvaluator(train, test, lang)}[task.type]()
+        evaluator = {"bitext": lambda: evaluator_class(test, lang), "sts": lambda: evaluator_class(test),
+                     "classification": lambda: evaluator_class(train, test, lang, allow_unknown_labels=True),
+                     "nli": lambda: evaluator_class(train, test, lang),
+                     "choice": lambda: evaluator_class(train, test, lang)}[task.type]()
         return Subject(task, subset, lang, evaluator, translator, train=train)
 
     def subjects(self, names: tuple[str, ...] | None = None) -> Iterator[Subject]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lira.data.errors import DataFormatError
+from lira.extras import needs_extra
 
 # A field the loader needs: one column name, or alternatives of which one must be present (``choices`` or
 # ``choice1``).
@@ -171,6 +172,14 @@ def _pick_split(splits: Sequence[str], split: str | None, prefer: Sequence[str],
                           "give the split's own folder, e.g. FOLDER/test)", path=origin)
 
 
+def _load_from_disk(path: str | Path) -> Any:
+    """The ``Dataset`` or ``DatasetDict`` of a ``save_to_disk`` folder; without ``datasets``, an ImportError naming
+    the ``hf`` extra."""
+    with needs_extra("hf", f"reading the Hugging Face dataset folder {path}"):
+        from datasets import load_from_disk
+    return load_from_disk(str(path))
+
+
 def dataset_source(data: Any, *, split: str | None = None, prefer: Sequence[str] = (),
                    columns: Mapping[str, str] | None = None) -> DatasetSource:
     """A ``DatasetSource`` from a ``Dataset``, a ``DatasetDict`` (``split``, else the first of ``prefer`` it has,
@@ -183,9 +192,7 @@ def dataset_source(data: Any, *, split: str | None = None, prefer: Sequence[str]
         if not is_dataset_folder(data):
             raise DataFormatError("not a folder written by save_to_disk (no dataset_dict.json or state.json)",
                                   path=data)
-        from datasets import load_from_disk
-
-        origin, data = str(data), load_from_disk(str(data))
+        origin, data = str(data), _load_from_disk(data)
     elif not is_dataset(data):
         raise TypeError(f"expected a datasets.Dataset, DatasetDict or a save_to_disk folder, got {type(data).__name__}")
     from datasets import DatasetDict
@@ -228,9 +235,7 @@ def beir_sources(data: Any, columns: Mapping[str, str] | None = None) -> tuple[D
     ``score``). Returns ``(corpus, queries, {split: qrels})``."""
     origin = str(data) if isinstance(data, str | Path) else "DatasetDict"
     if isinstance(data, str | Path):
-        from datasets import load_from_disk
-
-        data = load_from_disk(str(data))
+        data = _load_from_disk(data)
     from datasets import DatasetDict
 
     if not isinstance(data, DatasetDict):

@@ -17,6 +17,7 @@ from sklearn.metrics import f1_score
 
 from lira.data.formats import ParallelExample
 from lira.evaluation.translations import encode
+from lira.metrics import accuracy, nearest_correct
 from lira.translators.base import Translator
 
 
@@ -37,8 +38,9 @@ class BitextEvaluator:
             np.array([{t: i for i, t in enumerate(english)}[ex.en] for ex in self.examples])
         src = encode(method, [ex.text for ex in self.examples], lang=self.lang, translator=translator)
         tgt = encode(method, english, lang=self.lang, english=True)
-        pred = np.argmax(np.asarray(src) @ np.asarray(tgt).T, axis=1)
-        correct = (pred == gold).astype(float)
-        return {"main_score": float(correct.mean()), "accuracy": float(correct.mean()),
+        src, tgt = np.asarray(src), np.asarray(tgt)
+        correct = nearest_correct(src, tgt, gold).astype(float)
+        pred = np.argmax(src @ tgt.T, axis=1)
+        return {"main_score": accuracy(correct), "accuracy": accuracy(correct),
                 "f1": float(f1_score(gold, pred, average="macro")), "n": len(correct), "items": correct.tolist(),
                 "seconds": time.perf_counter() - start}

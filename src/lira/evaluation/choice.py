@@ -19,6 +19,7 @@ import numpy as np
 from lira.data.formats import ChoiceExample
 from lira.evaluation.probe import fit_probe, pair_features
 from lira.evaluation.translations import encode_by_lang, pick_translations
+from lira.metrics import accuracy, top1_correct
 from lira.training.lasr_data import choice_premise
 from lira.translators.base import Translator
 
@@ -70,6 +71,6 @@ class ChoiceEvaluator:
             probe = fit_probe(_option_features(method, self.train, train_translator or translator), labels)
             proba = probe.predict_proba(_option_features(method, self.test, translator))[:, 1]
             scores = proba.reshape(len(self.test), m_options)
-        correct = (np.argmax(scores, axis=1) == np.array([ex.label for ex in self.test])).astype(float)
-        return {"main_score": float(correct.mean()), "accuracy": float(correct.mean()), "n": len(correct),
+        correct = top1_correct(np.asarray(scores), np.array([ex.label for ex in self.test])).astype(float)
+        return {"main_score": accuracy(correct), "accuracy": accuracy(correct), "n": len(correct),
                 "n_train": len(self.train), "items": correct.tolist(), "seconds": time.perf_counter() - start}

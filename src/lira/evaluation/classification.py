@@ -18,6 +18,7 @@ import numpy as np
 from lira.data.formats import ClassificationExample
 from lira.evaluation.probe import fit_probe
 from lira.evaluation.translations import encode, encode_by_lang, pick_translations
+from lira.metrics import accuracy
 from lira.translators.base import Translator
 
 
@@ -67,5 +68,5 @@ class ClassificationEvaluator:
             probe = fit_probe(np.asarray(x_train), np.array([ex.label for ex in self.train]))
             pred = probe.predict(np.asarray(encode(method, texts, lang=self.lang, translator=translator))).tolist()
         correct = np.array([p == ex.label for p, ex in zip(pred, self.test, strict=True)], dtype=float)
-        return {"main_score": float(correct.mean()), "accuracy": float(correct.mean()), "n": len(correct),
+        return {"main_score": accuracy(correct), "accuracy": accuracy(correct), "n": len(correct),
                 "n_train": len(self.train), "items": correct.tolist(), "seconds": time.perf_counter() - start}

@@ -17,6 +17,7 @@ import numpy as np
 from lira.data.formats import NLI_LABELS, NLIExample
 from lira.evaluation.probe import fit_probe, pair_features
 from lira.evaluation.translations import encode_by_lang, pick_translations
+from lira.metrics import accuracy
 from lira.translators.base import Translator
 
 
@@ -58,5 +59,5 @@ class NLIEvaluator:
                               np.array([ex.label for ex in self.train]))
             pred = probe.predict(_features(method, self.test, translator)).tolist()
         correct = np.array([p == g for p, g in zip(pred, gold, strict=True)], dtype=float)
-        return {"main_score": float(correct.mean()), "accuracy": float(correct.mean()), "n": len(correct),
+        return {"main_score": accuracy(correct), "accuracy": accuracy(correct), "n": len(correct),
                 "n_train": len(self.train), "items": correct.tolist(), "seconds": time.perf_counter() - start}

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.stats import pearsonr, spearmanr
 
 from lira.data.formats import ScoredPair
 from lira.evaluation.translations import encode, pick_translations
 from lira.languages import ENGLISH
+from lira.metrics import correlation_metrics
 from lira.translators.base import Translator
 
 
@@ -48,6 +48,7 @@ class STSEvaluator:
             u, v = _side(method, t1, lang1, translator), _side(method, t2, lang2, translator)
             pred = np.sum(u * v, axis=1)
         gold = np.array([p.score for p in self.pairs])
-        return {"main_score": float(spearmanr(pred, gold)[0]), "spearman": float(spearmanr(pred, gold)[0]),
-                "pearson": float(pearsonr(pred, gold)[0]), "n": len(gold), "items": np.asarray(pred).tolist(),
+        scores = correlation_metrics(pred, gold)
+        return {"main_score": scores["spearman"], "spearman": scores["spearman"], "pearson": scores["pearson"],
+                "n": len(gold), "items": np.asarray(pred).tolist(),
                 "gold": gold.tolist(), "seconds": time.perf_counter() - start}

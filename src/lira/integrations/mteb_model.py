@@ -33,18 +33,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from mteb.models import ModelMeta
-from mteb.models.abs_encoder import AbsEncoder
-from mteb.models.model_meta import ScoringFunction
-from mteb.types import PromptType
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 from lira.data.formats import Document
 from lira.evaluation.methods import load_method, method_name
 from lira.evaluation.translations import encode as encode_method
 from lira.evaluation.translations import needs_translations, pick_translations
+from lira.extras import needs_extra
 from lira.languages import ENGLISH, LANGUAGES, UnknownLanguageError, get_language, script_share
 from lira.training.run_folder import config_hash
+
+with needs_extra("hf", "LiRA's MTEB encoder (lira.integrations.mteb_model)"):
+    from mteb.models import ModelMeta
+    from mteb.models.abs_encoder import AbsEncoder
+    from mteb.models.model_meta import ScoringFunction
+    from mteb.types import PromptType
 
 ROLES = {PromptType.query: "query", PromptType.document: "passage"}
 ENGLISH_SHARE = 0.6  # above this share of English words, a Latin-script text is taken to be English

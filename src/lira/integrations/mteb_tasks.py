@@ -25,15 +25,17 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from datasets import Dataset
-from mteb.abstasks.retrieval import AbsTaskRetrieval
-from mteb.abstasks.retrieval_dataset_loaders import RetrievalSplitData
-from mteb.abstasks.task_metadata import TaskMetadata, TaskType
-from mteb.abstasks.text.bitext_mining import AbsTaskBitextMining
-
 from lira.data.formats import ParallelExample, RetrievalDataset
+from lira.extras import needs_extra
 from lira.integrations.mteb_model import mteb_tag
 from lira.languages import ENGLISH
+
+with needs_extra("hf", "LiRA's local MTEB tasks (lira.integrations.mteb_tasks)"):
+    from datasets import Dataset
+    from mteb.abstasks.retrieval import AbsTaskRetrieval
+    from mteb.abstasks.retrieval_dataset_loaders import RetrievalSplitData
+    from mteb.abstasks.task_metadata import TaskMetadata, TaskType
+    from mteb.abstasks.text.bitext_mining import AbsTaskBitextMining
 
 
 def _revision(*parts: Any) -> str:

@@ -9,9 +9,12 @@ Reference: Thakur et al. 2021, "BEIR" (NeurIPS Datasets and Benchmarks).
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytrec_eval
+
+from lira.metrics import mean_se
 
 Qrels = dict[str, dict[str, int]]
 Run = dict[str, dict[str, float]]
@@ -50,6 +53,17 @@ def per_query_scores(qrels: Qrels, run: Run) -> dict[str, dict[str, float]]:
 def mean_scores(per_query: dict[str, dict[str, float]]) -> dict[str, float]:
     """Mean over queries of each metric of ``per_query_scores``."""
     return {m: float(np.mean(list(v.values()))) if v else 0.0 for m, v in per_query.items()}
+
+
+def language_metrics(per_query: dict[str, dict[str, dict[str, float]]], metric: str = "ndcg@10") -> dict[str, Any]:
+    """Scores of several corpora, one per language, from each one's ``per_query_scores``: ``{lang: mean_scores}``
+    (languages sorted), the mean over languages of ``metric`` (``"mean_ndcg@10"``) and its standard error
+    (``"mean_ndcg@10_se"``, ``lira.metrics.mean_se`` over each language's queries)."""
+    langs = sorted(per_query)
+    out: dict[str, Any] = {lang: mean_scores(per_query[lang]) for lang in langs}
+    mean = sum(out[lang][metric] for lang in langs) / max(len(langs), 1)
+    se = mean_se([np.array(list(per_query[lang][metric].values())) for lang in langs])
+    return {**out, f"mean_{metric}": mean, f"mean_{metric}_se": se}
 
 
 def retrieval_scores(qrels: Qrels, run: Run) -> dict[str, float]:

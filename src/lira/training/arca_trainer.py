@@ -29,6 +29,7 @@ from lira.arca.anchor_loss import AnchorLoss, flat_cosine
 from lira.arca.contrastive_loss import ContrastiveLoss
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.io import write_json
+from lira.metrics import accuracy, nearest_correct, top1_correct
 from lira.training import distributed
 from lira.training.arca_data import ArcaFeatures
 from lira.training.checkpoint import (
@@ -81,24 +82,25 @@ def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, to
         rows = torch.tensor([i for i, code in enumerate(f.langs) if code == lang])
         q = torch.nn.functional.normalize(out.e_lr[rows].flatten(1), dim=-1)
         d = torch.nn.functional.normalize(gold_en[rows].flatten(1), dim=-1)
-        retrieved[rows] = (q @ d.T).argmax(-1) == torch.arange(len(rows))
-    return {"gap": 1 - flat_cosine(out.e_lr, gold_en), "actor": out.log_pi.argmax(-1) == f.gold,
+        retrieved[rows] = nearest_correct(q, d, torch.arange(len(rows)))
+    return {"gap": 1 - flat_cosine(out.e_lr, gold_en), "actor": top1_correct(out.log_pi, f.gold),
             "retrieved": retrieved,
-            "sim_only": sim.argmax(-1) == f.gold, "critic_s_only": s.argmax(-1) == f.gold,
+            "sim_only": top1_correct(sim, f.gold), "critic_s_only": top1_correct(s, f.gold),
             "chance": 1.0 / f.mask.sum(-1).float()}
 
 
 def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
     """Means of ``choice_correctness``: ``anchor_gap``, ``retrieval_accuracy``, ``choice_accuracy`` (Actor),
-    ``sim_only_accuracy``,
-    ``critic_s_only_accuracy``, ``chance`` and ``n``; empty when no example has its gold translation."""
+    ``sim_only_accuracy``, ``critic_s_only_accuracy``, ``chance`` and ``n``; empty when no example has its gold
+    translation. The accuracies come from ``lira.metrics`` (float32 means), without a standard error: one would
+    switch on the one-standard-error rule of the selection."""
     if not bool((features.gold >= 0).any()):
         return {}
     r = choice_correctness(model, features)
-    return {"anchor_gap": float(r["gap"].mean()), "retrieval_accuracy": float(r["retrieved"].float().mean()),
-            "choice_accuracy": float(r["actor"].float().mean()),
-            "sim_only_accuracy": float(r["sim_only"].float().mean()),
-            "critic_s_only_accuracy": float(r["critic_s_only"].float().mean()),
+    return {"anchor_gap": float(r["gap"].mean()), "retrieval_accuracy": accuracy(r["retrieved"].float()),
+            "choice_accuracy": accuracy(r["actor"].float()),
+            "sim_only_accuracy": accuracy(r["sim_only"].float()),
+            "critic_s_only_accuracy": accuracy(r["critic_s_only"].float()),
             "chance": float(r["chance"].mean()), "n": len(r["gap"])}
 
 

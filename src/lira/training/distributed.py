@@ -35,6 +35,7 @@ from typing import Any
 
 import torch
 
+from lira.extras import needs_extra
 from lira.training.run_folder import RECORD, RunFolderError, canonical, config_hash, differences
 
 DEFAULT_TIMEOUT_S = 600.0
@@ -77,7 +78,8 @@ def init(timeout_s: float | None = None) -> int:
     their tensors on the CPU); returns the world size. Does nothing for a single process."""
     if not launched() or world_size() > 1:
         return world_size()
-    from accelerate import PartialState
+    with needs_extra("hf", "a distributed launch (accelerate launch, torchrun)"):
+        from accelerate import PartialState
 
     seconds = timeout_s if timeout_s is not None else float(os.environ.get("LIRA_DIST_TIMEOUT", DEFAULT_TIMEOUT_S))
     PartialState(cpu=True, backend="gloo", timeout=timedelta(seconds=seconds))

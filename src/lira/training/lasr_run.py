@@ -39,6 +39,7 @@ from lira.data.io import default_data_dir
 from lira.languages import normalize_code
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.lasr.linear_probe import fit_logistic
+from lira.metrics import paired_se
 from lira.model import LiRAConfig, LiRAModel
 from lira.tasks import PARALLEL, TASKS, get_task
 from lira.training import lasr_data
@@ -46,7 +47,6 @@ from lira.training.lasr_trainer import (
     PRIMARY,
     LaSRTrainConfig,
     evaluate_task,
-    paired_se,
     probe_training_set,
     train_lasr,
 )

@@ -26,7 +26,8 @@ from lira.lasr.consistency_loss import ConsistencyLoss
 from lira.lasr.corr_queue import CorrLoss, CorrQueue
 from lira.lasr.doc_queue import DocQueue, DocQueueLoss
 from lira.lasr.head import LaSRHead, LaSROutput
-from lira.retrieval.metrics import mean_scores, per_query_scores
+from lira.metrics import accuracy_metrics, correlation_metrics, top1_correct
+from lira.retrieval.metrics import language_metrics, per_query_scores
 from lira.retrieval.search import search_run
 from lira.training import distributed
 from lira.training.checkpoint import (
@@ -244,86 +245,47 @@ def evaluate_retrieval(head: LaSRHead, arca: ArcaModel, data: RetrievalData, ite
     """nDCG@10 etc. per language (exact search over each language's corpus) and their mean; ``items``: also
     ``{"items": {lang: [nDCG@10 per query, by query id]}}``."""
     head.eval()
-    out: dict[str, Any] = {}
-    per_item: dict[str, list[float]] = {}
-    variance = 0.0  # of the mean over languages: sum of each language's squared standard error / L^2
+    per_query: dict[str, dict[str, dict[str, float]]] = {}
     for lang in sorted(data.queries):
         q = head(_z(arca, data.queries[lang], False), lang).embedding.numpy()
         d = head(_z(arca, data.docs[lang], False), data.docs[lang].lang).embedding.numpy()
         run = search_run(data.query_ids[lang], q, data.doc_ids[lang], d, k=100)
-        per_query = per_query_scores(data.qrels[lang], run)
-        out[lang] = mean_scores(per_query)
-        values = np.array(list(per_query["ndcg@10"].values()))
-        variance += float(values.var(ddof=1)) / len(values) if len(values) > 1 else 0.0
-        per_item[lang] = [per_query["ndcg@10"][q] for q in sorted(per_query["ndcg@10"])]
-    langs = max(len(out), 1)
-    out["mean_ndcg@10"] = sum(v["ndcg@10"] for v in out.values()) / langs
-    out["mean_ndcg@10_se"] = variance ** 0.5 / langs
-    return {**out, "items": per_item} if items else out
-
-
-def accuracy_se(accuracy: float, n: int) -> float:
-    """The binomial standard error ``sqrt(p (1 - p) / n)`` of an accuracy ``p`` on ``n`` items."""
-    return (accuracy * (1 - accuracy) / n) ** 0.5 if n else 0.0
-
-
-def paired_se(a: list[float] | dict[str, list[float]], b: list[float] | dict[str, list[float]]) -> float:
-    """The standard error of the difference of two dev scores measured on the same items: per-item scores
-    ``a`` and ``b`` (lists, or ``{lang: list}`` for a mean over languages of per-language means)."""
-    if isinstance(a, list) and isinstance(b, list):
-        groups = [(a, b)]
-    elif isinstance(a, dict) and isinstance(b, dict):
-        groups = [(a[k], b[k]) for k in sorted(a)]
-    else:
-        raise TypeError(f"a and b must both be lists or both {{lang: list}} dicts, got {type(a).__name__} and "
-                        f"{type(b).__name__}")
-    variance = 0.0
-    for x, y in groups:
-        d = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
-        variance += float(d.var(ddof=1)) / len(d) if len(d) > 1 else 0.0
-    return variance ** 0.5 / len(groups)
-
-
-def spearman_se(rho: float, n: int) -> float:
-    """The standard error of a Spearman correlation ``rho`` on ``n`` pairs: Bonett & Wright (2000)'s
-    ``sqrt((1 + rho^2 / 2) / (n - 3))`` on Fisher's z scale, taken back through ``d rho / d z = 1 - rho^2``."""
-    return (1 - rho * rho) * ((1 + rho * rho / 2) / (n - 3)) ** 0.5 if n > 3 else 0.0
+        per_query[lang] = per_query_scores(data.qrels[lang], run)
+    out = language_metrics(per_query)
+    if not items:
+        return out
+    return {**out, "items": {lang: [s["ndcg@10"][q] for q in sorted(s["ndcg@10"])] for lang, s in per_query.items()}}
 
 
 @torch.no_grad()
 def evaluate_pairs(head: LaSRHead, arca: ArcaModel, data: PairData, task: str, items: bool = False) -> dict[str, Any]:
-    """STS: Pearson and Spearman (scipy) of the head's score; NLI/classification: accuracy (``items``: also the
-    1/0 correctness of each example)."""
-    from scipy.stats import pearsonr, spearmanr
-
+    """STS: Pearson and Spearman of the head's score; NLI/classification: accuracy of the top logit (``items``:
+    also the 1/0 correctness of each example); both from ``lira.metrics``, as the evaluators score the test."""
     head.eval()
     preds, golds = [], []
     for group in range(len(data.first)):
         rows = list(range(len(data.targets[group])))
         out = _pair_forward(head, arca, data, group, rows, False)
-        preds.append(out.score if task == "sts" else out.logits.argmax(-1))
+        preds.append(out.score if task == "sts" else top1_correct(out.logits, data.targets[group]))
         golds.append(data.targets[group])
-    pred, gold = torch.cat(preds), torch.cat(golds)
     if task == "sts":
-        rho = float(spearmanr(pred, gold)[0])
-        return {"pearson": float(pearsonr(pred, gold)[0]), "spearman": rho, "spearman_se": spearman_se(rho, len(gold))}
-    correct = (pred == gold).float()
-    accuracy = float(correct.mean())
-    result: dict[str, Any] = {"accuracy": accuracy, "accuracy_se": accuracy_se(accuracy, len(gold))}
+        return correlation_metrics(torch.cat(preds), torch.cat(golds))
+    correct = torch.cat(preds).float()
+    result: dict[str, Any] = accuracy_metrics(correct)
     return {**result, "items": correct.tolist()} if items else result
 
 
 @torch.no_grad()
 def evaluate_choice(head: LaSRHead, arca: ArcaModel, data: ChoiceData, items: bool = False) -> dict[str, Any]:
-    """Accuracy of the highest-scoring option (``items``: also the 1/0 correctness of each question)."""
+    """Accuracy of the highest-scoring option (``lira.metrics``; ``items``: also the 1/0 correctness of each
+    question)."""
     head.eval()
     correct: list[float] = []
     for group in range(len(data.premises)):
         rows = list(range(len(data.targets[group])))
-        pred = choice_scores(head, arca, data, group, rows, False).argmax(-1)
-        correct += (pred == data.targets[group]).float().tolist()
-    accuracy = sum(correct) / max(len(correct), 1)
-    out: dict[str, Any] = {"accuracy": accuracy, "accuracy_se": accuracy_se(accuracy, len(correct))}
+        scores = choice_scores(head, arca, data, group, rows, False)
+        correct += top1_correct(scores, data.targets[group]).float().tolist()
+    out: dict[str, Any] = accuracy_metrics(np.array(correct))
     return {**out, "items": correct} if items else out
 
 

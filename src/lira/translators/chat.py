@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-try:
-    import httpx
-except ImportError as e:  # an optional extra: only the LLM endpoint path needs it
-    raise ImportError("LLM endpoints (openai: translators, the LLM judge, MGSM) need httpx: "
-                      "pip install 'lira[llm]'") from e
-
+from lira.extras import needs_extra
 from lira.io import atomic_write
 from lira.translators.base import EndpointError
+
+# an optional extra: only the LLM endpoint path needs it
+with needs_extra("llm", "calling an LLM endpoint (openai: translators, the LLM judge, MGSM)"):
+    import httpx
 
 Message = Mapping[str, str]
 MAX_RETRY_AFTER_S = 60.0
