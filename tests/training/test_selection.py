@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from lira.training.selection import BestWeights, dev_looks, selection_margin
+from lira.training.selection import BestWeights, selection_margin
 
 
 def test_keeps_the_best_step_and_restores_it(tmp_path):
@@ -51,4 +51,3 @@ def test_the_margin_grows_with_the_number_of_looks():
     assert selection_margin(0.0, 8) == 0.0
     with pytest.raises(ValueError, match="looks"):
         selection_margin(0.1, 0)
-    assert dev_looks(400, 50) == 8 and dev_looks(410, 50) == 9 and dev_looks(0, 50) == 1

@@ -29,7 +29,7 @@ from lira.data.formats import ParallelExample
 from lira.evaluation.sts import STSEvaluator
 from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
-from lira.metrics import paired_se, spearman_se
+from lira.metrics import spearman_se
 from lira.model import LiRAConfig, LiRAModel
 from lira.tasks import TaskSpec, family_dev, get_task
 from lira.training import lasr_data
@@ -38,8 +38,8 @@ from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, load_examples,
 from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
-from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig, evaluate_task
-from lira.training.selection import dev_looks, selection_margin
+from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig
+from lira.training.selection import selection_margin
 from lira.translators.noise import NoiseConfig
 
 # Which LiRA model serves which task is the task's ``TaskSpec.family``: embedding tasks ("embed") share the
@@ -125,8 +125,6 @@ class SeedModels:
     kept: dict[str, dict[str, Any]] = field(default_factory=dict)
     # family -> the English weight the full method chose on dev (ablations of the same seed reuse it)
     english_weights: dict[str, float] = field(default_factory=dict)
-    # family -> the kept model's per-item dev scores (what the trained/untrained choice pairs)
-    dev_items: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -184,15 +182,13 @@ class SeedModels:
 
     def _keeps_trained(self, family: str) -> bool:
         """Whether ``family`` keeps its trained model over LiRA at step 0; records the decision in
-        ``kept[family]``. The trained model was the best of its dev evaluations (``dev_looks``), so it must beat
-        step 0 by ``selection_margin`` of the standard error of their paired per-item dev difference (both score
-        the same dev items), Bonferroni-corrected for those looks; without per-item scores (STS), of step 0's
-        own standard error."""
+        ``kept[family]``. The trained model must beat step 0's dev score by step 0's standard error (the
+        one-standard-error rule of ``lira.training.selection``). That error is the unpaired one, several times
+        the standard error of the paired per-item difference of two such close models, which leaves room for
+        the trained model being the best of its dev evaluations."""
         kept, start = self.kept[family], self.kept[family + "-step0"]
         kept["dev_untrained"] = start.get("dev_kept")
-        a, b = self.dev_items.get(family), self.dev_items.get(family + "-step0")
-        se = paired_se(a, b) if a is not None and b is not None else start.get("dev_step0_se") or 0.0
-        kept["dev_margin"] = selection_margin(se, dev_looks(self.config.lasr_steps, self.config.eval_every))
+        kept["dev_margin"] = start.get("dev_step0_se") or 0.0
         trained = start.get("dev_kept") is None or beats_start(kept, start, kept["dev_margin"])
         kept["kept_model"] = "trained" if trained else "step 0 (untrained)"
         return trained
@@ -304,8 +300,6 @@ class SeedModels:
                                   training_data=[f"stage 1: {stage1}", f"stage 2: {described}"],
                                   cache_dir=c.cache_dir, show_progress=False)
         weight = summary["english_weight"].get("english_weight", weights[0])
-        if dev is not None:
-            self.dev_items[family] = evaluate_task(model.lasr, model.arca, kind, dev, items=True).get("items")
         if v.name == "full":
             self.english_weights[family] = weight
         self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),

@@ -18,7 +18,7 @@ from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.environment import environment
 from lira.io import atomic_write, write_json
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS
-from lira.training.selection import dev_looks, selection_margin
+from lira.training.selection import selection_margin
 
 BASELINES = PEERS
 
@@ -203,7 +203,7 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
     skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
     c = bench.config
-    looks, weights = dev_looks(c.lasr_steps, c.eval_every), len(ENGLISH_WEIGHTS) - 1
+    weights = len(ENGLISH_WEIGHTS) - 1
     report = f"""# LiRA benchmark{' (quick mode: a smoke run, not a measurement)' if c.quick else ''}
 
 Seeds {list(c.seeds)}; scores x100, mean ± standard deviation over seeds (a single number: a method with
@@ -236,8 +236,7 @@ dual path stays unless the best other weight beats it by the Bonferroni-correcte
 {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
 difference). It then keeps its best dev step; a trained step replaces step 0 only when it beats it by more than
 one standard error of the dev score. The family then keeps LiRA at step 0 (nothing trained) unless the trained
-model, the best of its {looks} dev evaluations, beats it by the corrected margin for {looks} looks
-({selection_margin(1.0, looks):.2f} standard errors of their paired per-item dev difference; "margin" below).
+model beats it on dev by that margin too (step 0's standard error: "margin" below).
 The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained choice
 made on Thai STS-B dev.
 

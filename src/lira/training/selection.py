@@ -9,8 +9,8 @@ points of accuracy on 40 dev items): on a small dev split a lucky step does not 
 The kept weights are written (safetensors + JSON, atomically) to ``<out>/best/<name>.*`` whenever they change,
 so a resumed run keeps selecting among all the steps it has seen.
 
-``selection_margin`` extends the rule to a choice of the best of several alternatives over a default (an
-English weight among five, a trained model that was the best of its dev evaluations): the best must beat the
+``selection_margin`` extends the rule to a choice of the best of several alternatives over a default (the
+dual path's English weight, four alternatives to the plain dual path): the best must beat the
 default by the Bonferroni-corrected equivalent of one standard error (Dunn 1961, *Multiple comparisons among
 means*), since the best of several noisy dev scores beats the default by one standard error far more often than
 a single score does.
@@ -46,11 +46,6 @@ def selection_margin(se: float, looks: int = 1) -> float:
     if looks < 1:
         raise ValueError(f"looks must be at least 1, got {looks}")
     return float(norm.isf(ONE_SE_LEVEL / looks)) * se if se else 0.0
-
-
-def dev_looks(steps: int, eval_every: int) -> int:
-    """How many trained steps a run of ``steps`` evaluates on dev: every ``eval_every`` and at the end."""
-    return max(-(-steps // max(eval_every, 1)), 1)
 
 
 class BestWeights:
