@@ -141,6 +141,82 @@ def test_empty_shard_and_orphans_never_break_the_cache(tmp_path):
         FeatureCache(tmp_path).put("toy", "text", "pooled", ["d"], np.full((1, 3), np.inf, np.float32))
 
 
+class TokenBackbone(CountingBackbone):
+    """``CountingBackbone`` with one token state per character, ``(position, vowel?, 1)``; records token batches."""
+
+    name = "toy-tokens"
+
+    def __init__(self):
+        super().__init__()
+        self.token_batches = []
+
+    def _count_too_long(self, texts, role):
+        return 0
+
+    def _encode_tokens_batch(self, texts, role):
+        self.token_batches.append(list(texts))
+        states = np.zeros((len(texts), max(map(len, texts)), 3), dtype=np.float32)
+        mask = np.zeros(states.shape[:2], dtype=bool)
+        for i, text in enumerate(texts):
+            for j, c in enumerate(text):
+                states[i, j], mask[i, j] = (j, c in "aeiou", 1.0), True
+        return states, mask
+
+
+def _sbin(backbone, texts, bins, role="text"):
+    """S-bin pooled token states computed without the cache."""
+    import torch
+
+    from lira.backbones.pooling import s_bin_pool
+
+    tokens, mask = backbone.encode_tokens(texts, role=role)
+    return s_bin_pool(torch.from_numpy(tokens), torch.from_numpy(mask), bins).numpy()
+
+
+def test_s_bin_pooled_token_states_are_cached(tmp_path):
+    texts = ["abcde", "x", "banana", "abcde"]
+    raw = TokenBackbone()
+    first = CachedBackbone(raw, FeatureCache(tmp_path))
+    a = first.encode_binned(texts, bins=2, role="query")
+    assert a.shape == (4, 2, 3) and a.dtype == np.float32 and (first.hits, first.misses) == (0, 3)
+    assert raw.token_batches and sorted(t for b in raw.token_batches for t in b) == ["abcde", "banana", "x"]
+    np.testing.assert_array_equal(a, _sbin(TokenBackbone(), texts, 2, role="query"))  # the uncached values
+    raw.token_batches.clear()
+    again = CachedBackbone(raw, FeatureCache(tmp_path))  # a new process
+    b = again.encode_binned(texts, bins=2, role="query")
+    assert (again.hits, again.misses) == (4, 0) and raw.token_batches == []  # all hits, the backbone not called
+    np.testing.assert_array_equal(a, b)
+    assert again.encode_binned([], bins=2).shape == (0, 2, 3)
+    with pytest.raises(ValueError, match="bins must be >= 1, got 0"):
+        again.encode_binned(texts, bins=0)
+
+
+def test_bin_counts_and_pooled_vectors_are_separate_namespaces(tmp_path):
+    texts = ["abcde", "banana"]
+    encoder = CachedBackbone(TokenBackbone(), FeatureCache(tmp_path))
+    two = encoder.encode_binned(texts, bins=2)
+    three = encoder.encode_binned(texts, bins=3)
+    pooled = encoder.encode(texts)
+    assert encoder.misses == 6 and encoder.hits == 0  # nothing served from another pooling
+    assert three.shape == (2, 3, 3) and pooled.shape == (2, 3)
+    np.testing.assert_array_equal(three, _sbin(TokenBackbone(), texts, 3))
+    np.testing.assert_array_equal(encoder.encode_binned(texts, bins=2), two)
+    info = {(i.role_pooling, i.entries) for i in FeatureCache(tmp_path).info()}
+    assert info == {("text-sbin2", 2), ("text-sbin3", 2), ("text-pooled", 2)}
+
+
+def test_binned_misses_are_stored_one_shard_per_chunk(tmp_path):
+    texts = [f"text {c}" for c in "abcde"]
+    raw = TokenBackbone()
+    encoder = CachedBackbone(raw, FeatureCache(tmp_path), chunk_size=2)
+    out = encoder.encode_binned(texts + texts[:1], bins=2)
+    assert raw.token_batches == [texts[:2], texts[2:4], texts[4:]]  # one encode_tokens call per chunk
+    assert len(list((tmp_path / "features" / "toy-tokens" / "text-sbin2").glob("*.keys.json"))) == 3
+    np.testing.assert_array_equal(out, _sbin(TokenBackbone(), texts + texts[:1], 2))
+    with pytest.raises(ValueError, match="unknown role"):
+        encoder.encode_binned(texts, bins=2, role="title")
+
+
 SLOW_ENCODER = """
 import sys, time
 import numpy as np

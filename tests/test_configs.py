@@ -31,15 +31,16 @@ def test_config_parses_and_names_its_command(path):
 def test_benchmark_configs_read_the_real_data(data_dir):
     from lira.data import benchmarks
     from lira.languages import LOW_RESOURCE
-    from lira.training.arca_run import load_examples
+    from lira.training.arca_run import stage1_examples, stage1_sources
 
     for name, loader in (("arca-e5.yaml", load_run_config), ("distill-both.yaml", load_distill_config)):
         data = loader(CONFIGS / name).data
         data.data_dir = str(data_dir)
-        train = load_examples(data, "train")  # all of SIB-200 train (701 per language), NusaX MT, product pairs
+        sources = stage1_sources(data)
+        train = stage1_examples(sources, data, "train")  # all of SIB-200 train (701 per language), NusaX MT, products
         assert {ex.lang for ex in train} == set(LOW_RESOURCE), name
         assert sum(ex.lang == "khm" for ex in train) == 701 and sum(ex.lang == "ind" for ex in train) > 701 + 500
-        assert {ex.lang for ex in load_examples(data, "dev")} == set(LOW_RESOURCE), name
+        assert {ex.lang for ex in stage1_examples(sources, data, "dev")} == set(LOW_RESOURCE), name
     # IndoNLI and XCOPA select on a dev part carved from val, never on a test split
     nli = load_lasr_config(CONFIGS / "lasr-nli.yaml").data
     assert nli.dev_split == "dev" and benchmarks.indonli(data_dir, split="val")

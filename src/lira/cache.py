@@ -5,6 +5,10 @@ Layout: ``<root>/<backbone>/<role>-<pooling>/<shard>.npy`` holds float32 rows an
 to a temporary file, fsynced and renamed, and only then is its keys file written the same way: a
 process killed mid-write leaves at most an orphan ``.npy`` or ``.tmp`` that is never read as valid.
 Reads are memory-mapped. The root is ``$LIRA_CACHE_DIR`` or ``~/.cache/lira``.
+
+Poolings: ``pooled`` holds a backbone's vectors ``[dim]`` (``CachedBackbone.encode``), ``sbin<S>`` its token
+states S-bin pooled (``lira.backbones.pooling.s_bin_pool``) and stored flattened ``[S * dim]``
+(``CachedBackbone.encode_binned``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,7 +219,8 @@ class FeatureCache:
 
 
 class CachedBackbone:
-    """A backbone whose ``encode`` is served from a ``FeatureCache``; counts ``hits`` and ``misses``.
+    """A backbone whose ``encode`` (and S-bin pooled ``encode_binned``) is served from a ``FeatureCache``; counts
+    ``hits`` and ``misses``.
 
     Misses are encoded once each (duplicates share one pass) and stored every ``chunk_size`` texts as one shard,
     so a process killed during a long encode keeps every finished chunk, and a rerun encodes only the rest."""
@@ -246,33 +251,17 @@ class CachedBackbone:
                 self._script_ok.update((code, t) for t in texts if t not in bad)
         return texts
 
-    def _encode_missing(self, todo: list[str], lang: str | None, role: Role, batch_size: int | None,
-                        show_progress: bool | None) -> Iterator[tuple[list[int], np.ndarray]]:
-        """Encode ``todo`` (distinct texts), storing each chunk as a shard before yielding it."""
-        chunks = getattr(self.backbone, "encode_chunks", None)
-        with warnings.catch_warnings():  # the script was checked on every text already: warn once
-            warnings.filterwarnings("ignore", message=r".* mostly written in another script")
-            if chunks is None:  # any other Backbone: one pass, one shard
-                parts: Iterator[tuple[list[int], np.ndarray]] = iter([(list(range(len(todo))), self.backbone.encode(
-                    todo, lang=lang, role=role, batch_size=batch_size, show_progress=show_progress))])
-            else:
-                parts = chunks(todo, lang=lang, role=role, batch_size=batch_size, chunk_size=self.chunk_size,
-                               show_progress=show_progress)
-            for rows, vectors in parts:
-                self.cache.put(self.name, role, "pooled", [todo[i] for i in rows], vectors)
-                yield rows, np.asarray(vectors, dtype=np.float32)
-
-    def encode_chunks(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
-                      batch_size: int | None = None, chunk_size: int | None = None,
-                      show_progress: bool | None = None) -> Iterator[tuple[list[int], np.ndarray]]:
-        """``(indices, vectors)`` pairs covering ``texts``: cached rows first (read ``chunk_size`` texts at a
-        time), then the misses as the backbone encodes them (each stored before it is yielded; a text given
-        twice is encoded once). Memory holds one chunk of vectors, not all of them."""
-        texts = self._check(texts, lang, role)
+    def _served(self, texts: list[str], role: Role, pooling: str, chunk_size: int | None,
+                encode_missing: Callable[[list[str]], Iterator[tuple[list[int], np.ndarray]]],
+                ) -> Iterator[tuple[list[int], np.ndarray]]:
+        """``(indices, rows)`` pairs covering the checked ``texts`` in namespace ``(role, pooling)``: cached rows
+        first (read ``chunk_size`` texts at a time; each occurrence counts a hit), then the distinct misses (each
+        counts a miss) as ``encode_missing(todo)`` yields ``(indices into todo, rows)``, each chunk stored as one
+        shard before it is yielded."""
         size = chunk_size or max(len(texts), 1)
         missing: dict[str, list[int]] = {}
         for start in range(0, len(texts), size):
-            found = self.cache.get(self.name, role, "pooled", texts[start:start + size])
+            found = self.cache.get(self.name, role, pooling, texts[start:start + size])
             rows = [start + j for j, v in enumerate(found) if v is not None]
             for j, v in enumerate(found):
                 if v is None:
@@ -284,9 +273,32 @@ class CachedBackbone:
         self.misses += len(todo)
         if not todo:
             return
-        for rows, vectors in self._encode_missing(todo, lang, role, batch_size, show_progress):
-            repeats = [len(missing[todo[r]]) for r in rows]
-            yield [i for r in rows for i in missing[todo[r]]], np.repeat(vectors, repeats, axis=0)
+        with warnings.catch_warnings():  # the script was checked on every text already: warn once
+            warnings.filterwarnings("ignore", message=r".* mostly written in another script")
+            for rows, vectors in encode_missing(todo):
+                self.cache.put(self.name, role, pooling, [todo[r] for r in rows], vectors)
+                repeats = [len(missing[todo[r]]) for r in rows]
+                yield ([i for r in rows for i in missing[todo[r]]],
+                       np.repeat(np.asarray(vectors, dtype=np.float32), repeats, axis=0))
+
+    def encode_chunks(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
+                      batch_size: int | None = None, chunk_size: int | None = None,
+                      show_progress: bool | None = None) -> Iterator[tuple[list[int], np.ndarray]]:
+        """``(indices, vectors)`` pairs covering ``texts``: cached rows first (read ``chunk_size`` texts at a
+        time), then the misses as the backbone encodes them (each stored before it is yielded; a text given
+        twice is encoded once). Memory holds one chunk of vectors, not all of them."""
+        texts = self._check(texts, lang, role)
+
+        def encode_missing(todo: list[str]) -> Iterator[tuple[list[int], np.ndarray]]:
+            chunks = getattr(self.backbone, "encode_chunks", None)
+            if chunks is None:  # any other Backbone: one pass, one shard
+                yield list(range(len(todo))), self.backbone.encode(todo, lang=lang, role=role, batch_size=batch_size,
+                                                                   show_progress=show_progress)
+            else:
+                yield from chunks(todo, lang=lang, role=role, batch_size=batch_size, chunk_size=self.chunk_size,
+                                  show_progress=show_progress)
+
+        yield from self._served(texts, role, "pooled", chunk_size, encode_missing)
 
     def encode(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
                batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
@@ -300,8 +312,36 @@ class CachedBackbone:
             out[rows] = vectors
         return out
 
+    def encode_binned(self, texts: Sequence[str], *, bins: int, lang: str | None = None, role: Role = "text",
+                      batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:
+        """Float32 ``[len(texts), bins, dim]``: the backbone's token states (``encode_tokens``) S-bin pooled by
+        ``lira.backbones.pooling.s_bin_pool``, served from the cache (namespace ``sbin<bins>``, rows stored
+        flattened) with the hit/miss counts, checks and atomic shards of ``encode``. Misses are encoded
+        ``chunk_size`` distinct texts per ``encode_tokens`` call, each chunk stored as one shard, so a killed run
+        keeps its finished chunks. Reference: LiRA, arXiv 2510.14466 (Arca's ``pool_S``)."""
+        if bins < 1:
+            raise ValueError(f"bins must be >= 1, got {bins}")
+        texts = self._check(texts, lang, role)
+
+        def encode_missing(todo: list[str]) -> Iterator[tuple[list[int], np.ndarray]]:
+            import torch  # only when token states are pooled: the cache itself needs numpy alone
+
+            from lira.backbones.pooling import s_bin_pool
+
+            for start in range(0, len(todo), self.chunk_size):
+                chunk = todo[start:start + self.chunk_size]
+                tokens, mask = self.backbone.encode_tokens(chunk, lang=lang, role=role, batch_size=batch_size,
+                                                           show_progress=show_progress)
+                pooled = s_bin_pool(torch.from_numpy(tokens), torch.from_numpy(mask), bins).numpy()
+                yield list(range(start, start + len(chunk))), pooled.reshape(len(chunk), bins * self.dim)
+
+        out = np.empty((len(texts), bins * self.dim), dtype=np.float32)
+        for rows, vectors in self._served(texts, role, f"sbin{bins}", None, encode_missing):
+            out[rows] = vectors
+        return out.reshape(len(texts), bins, self.dim)
+
     def encode_tokens(self, texts: Sequence[str], **kwargs) -> tuple[np.ndarray, np.ndarray]:
-        """Token states straight from the backbone (not cached)."""
+        """Token states straight from the backbone (not cached; ``encode_binned`` caches them S-bin pooled)."""
         return self.backbone.encode_tokens(texts, **kwargs)
 
 

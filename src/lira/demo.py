@@ -39,7 +39,8 @@ _log = logging.getLogger(__name__)
 class DemoConfig:
     """What ``lira demo`` runs. ``max_per_lang`` caps stage-1 examples per language and split (a fixed hashed
     subset) to keep the first run within a few minutes on 2 cores; ``doc_queue`` is off as chosen on the dev
-    split (BENCHMARKS.md)."""
+    split (BENCHMARKS.md). Stage 1 builds its candidate pools and reads its critic as the benchmark's does
+    (``lira.training.arca_data.stage1_pools``, ``STAGE1_CRITIC_ROLE``)."""
 
     backbone: str = DEFAULT_MULTILINGUAL
     english: str = "both"
@@ -69,24 +70,26 @@ def markdown_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
 
 def _train_lira(config: DemoConfig, seed: int, run_dir: Path):
     from lira.model import LiRAModel
-    from lira.training.arca_data import CandidateConfig
-    from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, run_arca
+    from lira.tasks import get_parallel, get_task, restrict
+    from lira.training.arca_data import STAGE1_CRITIC_ROLE, stage1_pools
+    from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, train_stage1
     from lira.training.arca_trainer import ArcaTrainConfig
-    from lira.training.lasr_run import LaSRDataConfig, LaSRRunConfig, run_lasr
+    from lira.training.lasr_run import LaSRDataConfig, LaSRRunConfig, train_stage2
     from lira.training.lasr_trainer import LaSRTrainConfig
 
     langs = list(config.langs)
     folder = run_dir / f"seed-{seed}"
-    arca = ArcaRunConfig(data=ArcaDataConfig(source="products", langs=langs, max_per_lang=config.max_per_lang),
+    arca = ArcaRunConfig(data=ArcaDataConfig(langs=langs, max_per_lang=config.max_per_lang),
                          backbones={"multilingual": config.backbone, "english": config.english},
-                         candidates=CandidateConfig(seed=seed),
+                         candidates=stage1_pools(), critic={"role": STAGE1_CRITIC_ROLE},
                          train=ArcaTrainConfig(steps=config.arca_steps, seed=seed))
-    run_arca(arca, folder / "arca", cache_dir=config.cache_dir)
-    lasr = LaSRRunConfig(task="retrieval", arca=str(folder / "arca" / "arca"),
-                         data=LaSRDataConfig(source="products", langs=langs),
+    train_stage1([get_parallel("products")], arca, folder / "arca", cache_dir=config.cache_dir)
+    lasr = LaSRRunConfig(arca=str(folder / "arca" / "arca"), data=LaSRDataConfig(langs=langs),
                          train=LaSRTrainConfig(steps=config.lasr_steps, seed=seed, use_queues=config.doc_queue))
     lasr.model.lr_backbone, lasr.model.en_backbone = config.backbone, config.english
-    summary = run_lasr(lasr, folder / "lasr", cache_dir=config.cache_dir, show_progress=False)
+    lasr.model.critic_role = STAGE1_CRITIC_ROLE
+    summary = train_stage2(restrict(get_task("products"), langs), lasr, folder / "lasr", cache_dir=config.cache_dir,
+                           show_progress=False)
     return LiRAModel.load(summary["model"], cache_dir=config.cache_dir)
 
 
@@ -97,13 +100,15 @@ def _untrained_lira(config: DemoConfig, frozen: Any, english: Any, datasets: lis
     from lira.arca.model import ArcaConfig, ArcaModel
     from lira.lasr.head import LaSRConfig, LaSRHead
     from lira.model import LiRAConfig, LiRAModel
+    from lira.training.arca_data import STAGE1_CRITIC_ROLE
     from lira.training.lasr_data import retrieval_data
     from lira.training.lasr_run import choose_english_weight
     from lira.training.lasr_trainer import ENGLISH_WEIGHTS
 
     arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=frozen.dim, en_dim=english.dim)))
     head_config = LaSRConfig(dim=arca.config.adaptor.out_dim, languages=list(config.langs))
-    model = LiRAModel(LiRAConfig(lr_backbone=config.backbone, en_backbone=config.english, task="retrieval"),
+    model = LiRAModel(LiRAConfig(lr_backbone=config.backbone, en_backbone=config.english, task="retrieval",
+                                 critic_role=STAGE1_CRITIC_ROLE),
                       arca, LaSRHead(head_config), cache_dir=config.cache_dir).share_backbones(frozen, english)
     dev = retrieval_data(model, datasets, "dev")
     head, _ = choose_english_weight(head_config, arca, "retrieval", None, dev, list(ENGLISH_WEIGHTS), seed=0)

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from lira import __version__
 from lira.arca.composition import DualPath
-from lira.arca.features import candidate_tensors, encode_features
+from lira.arca.features import candidate_tensors, critic_scores, encode_features
 from lira.arca.model import ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
 from lira.backbones import english_spec
@@ -161,17 +161,12 @@ class LiRAModel:
     def _candidate_inputs(self, texts: list[str], pools: Sequence[Sequence[Candidate]], x: torch.Tensor, *,
                           lang: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``y``, ``mask`` and ``scores`` of ``arca_inputs`` for the texts' features ``x [n, S, d_g]``; each
-        distinct candidate goes through the English backbone once, and the critic reuses the 1-bin vectors."""
-        bins = self.arca.config.bins
-        cands = candidate_tensors(self.en_backbone, pools, bins=bins)
-        y, mask = torch.from_numpy(cands.y), torch.from_numpy(cands.mask)
-        critic = self._critic_scores(texts, [list(pool) for pool in pools], x[:, 0] if bins == 1 else None,
-                                     cands.texts, torch.from_numpy(cands.vectors[:, 0]) if bins == 1 else None,
-                                     lang=lang)
-        scores = torch.ones(len(pools), y.shape[1], 3)
-        for r, row_scores in enumerate(critic):
-            scores[r, : len(row_scores)] = torch.tensor([[s.s, s.e, s.p] for s in row_scores])
-        return y, mask, scores
+        distinct candidate goes through the English backbone once, and the offline critic scores with
+        ``lira.arca.features.critic_scores`` (as stage 1 does), reusing the 1-bin vectors."""
+        cands = candidate_tensors(self.en_backbone, pools, bins=self.arca.config.bins)
+        scores = critic_scores(self.critic, texts, pools, langs=[lang] * len(texts), x=x.numpy(),
+                               lr_backbone=self.lr_backbone, candidates=cands, en_backbone=self.en_backbone)
+        return torch.from_numpy(cands.y), torch.from_numpy(cands.mask), torch.from_numpy(scores)
 
     def _choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *,
                 lang: str) -> tuple[list[str | None], torch.Tensor, torch.Tensor]:
@@ -195,27 +190,6 @@ class LiRAModel:
             chosen[i] = pools[i][int(picks[r])].text
             y_chosen[i] = y[r, int(picks[r])]
         return chosen, x_all, y_chosen
-
-    def _critic_scores(self, sources: list[str], pools: list[list[Candidate]], x_query: torch.Tensor | None,
-                       distinct: list[str], en_query: torch.Tensor | None, *, lang: str) -> list[list[Any]]:
-        """The offline critic's scores, reusing vectors already encoded in the critic's role: the sources'
-        ``query`` vectors, and the candidates' English ones when the English backbone is the critic's (None: not
-        encoded as pooled vectors, as with S > 1 bins)."""
-        critic, role = self.critic, self.critic.config.role
-        src = (x_query.numpy() if role == "query" and x_query is not None
-               else self.lr_backbone.encode(sources, lang=lang, role=role))
-        flat = [c.text for pool in pools for c in pool if c.text.strip()]
-        if (role == "query" and en_query is not None and self.en_backbone.name == self.lr_backbone.name
-                and critic.config.candidate_lang is None):
-            where = {t: j for j, t in enumerate(distinct)}
-            cand = en_query.numpy()[[where[t] for t in flat]]
-        else:
-            unique = list(dict.fromkeys(flat))
-            encoded = (self.lr_backbone.encode(unique, lang=critic.config.candidate_lang, role=role) if unique
-                       else np.zeros((0, src.shape[1]), dtype=np.float32))
-            where = {t: j for j, t in enumerate(unique)}
-            cand = encoded[[where[t] for t in flat]] if flat else encoded
-        return critic.score_embeddings(sources, pools, src, cand, lang=lang)
 
     @torch.no_grad()
     def raw_features(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,

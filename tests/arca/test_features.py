@@ -1,5 +1,6 @@
 """One feature path: the tensors of ``lira.arca.features``, identical through stage-1 training (``build_features``)
-and through ``LiRAModel``, for 1 and 2 bins; a model folder whose parts disagree on bins is refused."""
+and through ``LiRAModel``, for 1 and 2 bins, S-bin features served from the feature cache; a model folder whose
+parts disagree on bins is refused."""
 
 import json
 
@@ -20,6 +21,7 @@ from lira.model import LiRAConfig, LiRAModel
 from lira.training.arca_data import CandidateConfig, build_features
 from lira.translators.base import Candidate
 from tests.arca.test_offline_critic import TrigramBackbone
+from tests.test_cache import TokenBackbone
 
 DIM = 32  # the tiny BERT of tests/conftest.py
 EXAMPLES = [
@@ -42,6 +44,18 @@ def test_encode_features_pools_one_bin_or_s_bins_of_token_states(tiny_bert_dir):
     assert encode_features(backbone, [], bins=2).shape == (0, 2, DIM)
     with pytest.raises(ValueError, match="bins must be >= 1, got 0"):
         encode_features(backbone, texts, bins=0)
+
+
+def test_s_bin_features_go_through_the_feature_cache(tmp_path):
+    raw = TokenBackbone()
+    texts = ["abcde", "banana", "x"]
+    cold = encode_features(CachedBackbone(raw, FeatureCache(tmp_path)), texts, bins=3, role="text")
+    np.testing.assert_array_equal(cold, encode_features(TokenBackbone(), texts, bins=3, role="text"))  # uncached
+    raw.token_batches.clear()
+    warm = CachedBackbone(raw, FeatureCache(tmp_path))
+    np.testing.assert_array_equal(encode_features(warm, texts, bins=3, role="text"), cold)
+    assert (warm.hits, warm.misses) == (3, 0) and raw.token_batches == []
+    assert encode_features(warm, [], bins=3).shape == (0, 3, 3)
 
 
 def test_candidate_tensors_encode_each_distinct_text_once_and_mask_the_rest():

@@ -13,9 +13,9 @@ import lira.tasks
 from lira.benchmark.config import ENGLISH_SPACES, BenchmarkConfig
 from lira.benchmark.models import english_for
 from lira.data.formats import ClassificationExample
-from lira.tasks import PARALLEL, TASKS, catalogue, get_parallel, get_task
+from lira.tasks import PARALLEL, TASKS, catalogue, get_parallel, get_task, records
 from lira.tasks.spec import RECORD_TYPES, SHARED_FAMILIES, Disjoint, ParallelSpec, TaskSpec
-from lira.training import arca_run, lasr_run
+from lira.training import lasr_run
 
 TINY = '''
 from lira.data.formats import ClassificationExample
@@ -143,19 +143,10 @@ def test_every_loader_returns_its_record_type(data_dir, task: TaskSpec):
 
 def test_training_sources_come_from_the_registry():
     assert isinstance(PARALLEL["sib200"], ParallelSpec) and get_task("sib200-bitext").parallel is PARALLEL["sib200"]
-    assert arca_run.SOURCES == (*PARALLEL, "tsv")
+    assert records.PARALLEL_SOURCES == (*PARALLEL, "tsv")
     assert lasr_run.SOURCES["classification"] == ("sib200", "file")
     assert lasr_run.SOURCES["nli"] == ("xnli", "myxnli", "indonli", "file")
     assert lasr_run.SOURCES["choice"] == ("xcopa", "file") and lasr_run.SOURCES["sts"] == ("file",)
     assert lasr_run.serves("bitext", "sib200+nusax+products") and not lasr_run.serves("bitext", "sib200+web")
     assert not lasr_run.serves("nli", "products")
-
-
-def test_registered_records_pick_subsets_by_language(tmp_path):
-    data = lasr_run.LaSRDataConfig(source="products", langs=["vi", "tha"], data_dir=str(tmp_path))
-    assert [d.lang for d in lasr_run.registered_records(data, "train")] == ["vie", "tha"]  # in the config's order
-    with pytest.raises(ValueError, match="products has no data for mya"):
-        lasr_run.registered_records(lasr_run.LaSRDataConfig(source="products", langs=["mya"]), "train")
-    with pytest.raises(ValueError, match="split must be train, dev or test, got 'val'"):
-        lasr_run.registered_records(data, "val")
     assert ClassificationExample is get_task("sib200").record_type

@@ -8,7 +8,13 @@ from typer.testing import CliRunner
 from lira.cli import app
 from lira.data.products import query_split
 from lira.tasks.products import product_parallel
-from lira.training.arca_run import ArcaDataConfig, build_translators, load_examples, load_run_config
+from lira.training.arca_run import (
+    ArcaDataConfig,
+    build_translators,
+    load_run_config,
+    stage1_examples,
+    stage1_sources,
+)
 from tests.chat_server import chat_server  # noqa: F401
 
 runner = CliRunner()
@@ -54,16 +60,23 @@ def test_tsv_source_split_by_hash(tmp_path):
     rows = "".join(f"câu {i}\tsentence {i}\tvi\n" for i in range(50))
     (tmp_path / "p.tsv").write_text("text\ten\tlang\n" + rows, encoding="utf-8")
     config = ArcaDataConfig(source="tsv", path=str(tmp_path / "p.tsv"), dev_fraction=0.3)
-    train, dev = load_examples(config, "train"), load_examples(config, "dev")
+    sources = stage1_sources(config)
+    train, dev = stage1_examples(sources, config, "train"), stage1_examples(sources, config, "dev")
     assert len(train) + len(dev) == 50 and 5 < len(dev) < 25
-    with pytest.raises(ValueError, match="unknown data source"):
-        load_examples(ArcaDataConfig(source="web"), "train")
+    with pytest.raises(ValueError, match="unknown data source 'web'"):
+        stage1_sources(ArcaDataConfig(source="web"))
+    with pytest.raises(ValueError, match="data.source tsv needs data.path"):
+        stage1_sources(ArcaDataConfig(source="products+tsv"))
+
+
+def _examples(data: ArcaDataConfig, split: str):
+    return stage1_examples(stage1_sources(data), data, split)
 
 
 def test_real_sources(data_dir):
-    sib = load_examples(ArcaDataConfig(source="sib200", langs=["khm"], data_dir=str(data_dir)), "dev")
+    sib = _examples(ArcaDataConfig(source="sib200", langs=["khm"], data_dir=str(data_dir)), "dev")
     assert len(sib) == 99 and sib[0].lang == "khm"
-    assert len(load_examples(ArcaDataConfig(source="nusax", data_dir=str(data_dir)), "train")) == 500
+    assert len(_examples(ArcaDataConfig(source="nusax", data_dir=str(data_dir)), "train")) == 500
 
 
 def test_train_resume_and_diagnose_cli(tmp_path):

@@ -9,7 +9,7 @@ from lira.arca.model import ArcaConfig, ArcaModel
 from lira.evaluation.methods import load_method
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.model import LiRAModel
-from lira.training.lasr_run import TRAINER_KIND, fit_lasr, load_lasr_config, task_data
+from lira.training.lasr_run import TRAINER_KIND, fit_lasr, load_lasr_config, stage2_task, task_data
 from lira.training.lasr_trainer import LaSRTrainConfig
 from tests.conftest import WORDS
 
@@ -51,12 +51,14 @@ def test_bitext_task_trains_as_retrieval(tmp_path, tiny_bert_dir):
                                 lr_backbone=run.model.lr_backbone, en_backbone=run.model.en_backbone))
     probe = LiRAModel(run.model, arca, LaSRHead(LaSRConfig()), cache_dir=tmp_path / "cache")
     with pytest.warns(UserWarning, match="no English translation"):  # queries: their English is the target
-        train, langs = task_data(probe, run, "train")
-        dev, _ = task_data(probe, run, "dev")
+        task = stage2_task(run)
+        train, langs = task_data(probe, task, "train")
+        dev, _ = task_data(probe, task, "dev")
+    assert task.name == "tsv" and task.type == "bitext"
     assert langs == ["eng", "ind", "vie"] and sorted(train.queries) == ["ind", "vie"]
     assert train.docs["vie"].lang == "eng" and len(train.query_ids["vie"]) == 6
     assert all(len(rel) == 1 for rel in train.qrels["ind"].values())
-    assert task_data(probe, run, None) == (None, [])  # dev_split: null -> no dev set
+    assert task_data(probe, task, None) == (None, [])  # dev_split: null -> no dev set
     assert TRAINER_KIND[run.task] == "retrieval"
     model, summary = fit_lasr(TRAINER_KIND[run.task], train, dev, arca=arca, model=run.model, langs=langs,
                               head={"width": 32, "heads": 2, "ff": 64}, out_dir=tmp_path / "run",

@@ -4,7 +4,7 @@ each task family, for the full method or an ablation (``Variant``); also LiRA at
 Every family reads English through its own anchor space (``BenchmarkConfig.english_spaces``, chosen on dev
 with ``benchmarks/anchor_dev_choices.py``); the peers of that family read the same English encoder. Stage 1
 and the distillation peer train on the same parallel data with the same steps, batch size and English
-encoder: all the parallel training data the project has (``stage1_data``). Stage 2 trains one LaSR head per
+encoder: all the parallel training data the project has (``stage1_specs``). Stage 2 trains one LaSR head per
 task family on that task's training split (all subsets pooled) and keeps the step with the best score on the
 family's dev split, step 0 included: bitext retrieval on the parallel data for the embedding tasks (bitext
 mining, STS; dev: SIB-200 dev pairs), classification on SIB-200, NLI per data set, multiple choice on XCOPA
@@ -21,7 +21,6 @@ from typing import Any
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.backbones import english_spec
-from lira.backbones.base import Role
 from lira.baselines import DistilledStudent
 from lira.benchmark.config import BenchmarkConfig, Variant
 from lira.benchmark.translations import first_english, gold_translator
@@ -31,16 +30,15 @@ from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.metrics import spearman_se
 from lira.model import LiRAConfig, LiRAModel
-from lira.tasks import TaskSpec, family_dev, get_task
+from lira.tasks import ParallelSpec, TaskSpec, family_dev, get_parallel, get_task, parallel_examples
 from lira.training import lasr_data
-from lira.training.arca_data import CandidateConfig
-from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, load_examples, run_arca
+from lira.training.arca_data import STAGE1_CRITIC_ROLE, stage1_pools
+from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, stage1_examples, train_stage1
 from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig
 from lira.training.selection import selection_margin
-from lira.translators.noise import NoiseConfig
 
 # Which LiRA model serves which task is the task's ``TaskSpec.family``: embedding tasks ("embed") share the
 # bitext-trained head. The STS tasks with an English path ("sts") use that head too, with the dual path's English
@@ -49,36 +47,34 @@ from lira.translators.noise import NoiseConfig
 # held-out lexicon has its own head, chosen on dev queries translated by a lexicon that lacks their dev-only words
 # (``lexicon-train``), as test queries lack theirs. A family that reads English in another family's anchor space
 # (and, for "sts", uses its head) declares it as ``TaskSpec.anchor_family``.
-# Stage-1 candidate pools in the benchmark: the gold translation, one variant with mixed MT noise (the kind the
-# noise setting tests with) and, for the product languages, the lexicon's candidates; three at most. The pools
-# are data, the same for every seed (noise seed 0); the seed varies the training. The offline critic reads
-# through the same cached multilingual vectors as Arca (role ``query``), so each text is encoded once.
-STAGE1_NOISE = (NoiseConfig("mixed", 0.3),)
-STAGE1_CRITIC: dict[str, Role] = {"role": "query"}
 
 
 def stage1_langs(config: BenchmarkConfig) -> list[str]:
     return list(config.stage1_langs or LOW_RESOURCE)
 
 
+def stage1_specs(config: BenchmarkConfig) -> list[ParallelSpec]:
+    """Stage 1's (and distillation's) parallel sources, ``config.stage1_sources`` (default: SIB-200 train, NusaX MT
+    train and the product set's train titles, queries and lexicon terms)."""
+    return [get_parallel(source) for source in config.stage1_sources]
+
+
 def stage1_data(config: BenchmarkConfig) -> ArcaDataConfig:
-    """Stage 1's (and distillation's) parallel data, ``config.stage1_sources`` joined by ``+`` (default: SIB-200
-    train, NusaX MT train and the product set's train titles, queries and lexicon terms), at most
-    ``stage1_per_lang`` pairs per language and source (None = all)."""
+    """The selection of stage 1's (and distillation's) parallel data: the ``stage1_langs``, at most
+    ``stage1_per_lang`` pairs per language and source (None = all); ``source`` names ``stage1_specs``."""
     return ArcaDataConfig(source="+".join(config.stage1_sources), langs=stage1_langs(config),
                           data_dir=str(config.data_dir), max_per_lang=config.stage1_per_lang)
 
 
 def parallel_train(config: BenchmarkConfig) -> list[ParallelExample]:
     """The parallel pairs stage 1 trains on, for distillation and the bitext heads."""
-    return load_examples(stage1_data(config), "train")
+    return stage1_examples(stage1_specs(config), stage1_data(config), "train")
 
 
 def parallel_dev(config: BenchmarkConfig) -> list[ParallelExample]:
     """SIB-200 dev pairs of the stage-1 languages: the dev split that selects the bitext heads."""
-    data = ArcaDataConfig(source="sib200", langs=stage1_langs(config), data_dir=str(config.data_dir),
-                          max_per_lang=config.max_train)
-    return load_examples(data, "dev")
+    return parallel_examples([get_parallel("sib200")], "dev", data_dir=str(config.data_dir),
+                             langs=stage1_langs(config), max_per_lang=config.max_train)
 
 
 def cap_train(task: TaskSpec, config: BenchmarkConfig) -> int | None:
@@ -136,12 +132,12 @@ class SeedModels:
             c = self.config
             out = self.folder / f"arca-{english.replace('+', '-')}"
             run = ArcaRunConfig(data=stage1_data(c), backbones={"multilingual": c.backbone, "english": english},
-                                candidates=CandidateConfig(seed=0, noise=list(STAGE1_NOISE), max_candidates=3),
-                                critic=dict(STAGE1_CRITIC),
+                                candidates=stage1_pools(), critic={"role": STAGE1_CRITIC_ROLE},
                                 model=ArcaConfig(critics=self.variant.critics),
                                 train=ArcaTrainConfig(steps=c.arca_steps, seed=self.seed, eval_every=c.eval_every,
                                                       checkpoint_every=10**9))
-            summary = run_arca(run, out, overwrite=True, cache_dir=c.cache_dir)  # the benchmark owns its folders
+            summary = train_stage1(stage1_specs(c), run, out, overwrite=True,  # the benchmark owns its folders
+                                   cache_dir=c.cache_dir)
             self.kept[f"arca {english}"] = summary["selected"]
             self.arca_dirs[english] = out / "arca"
         return self.arca_dirs[english]
@@ -242,7 +238,7 @@ class SeedModels:
         task = get_task(task_name)
         translator = task.translations if task.reads_lexicon else "none"
         model_config = LiRAConfig(lr_backbone=c.backbone, en_backbone=english, translator=translator,
-                                  critic_role=STAGE1_CRITIC["role"])
+                                  critic_role=STAGE1_CRITIC_ROLE)
         lr_encoder, en_encoder = self.encoder(c.backbone), self.encoder(english)
         probe = LiRAModel(model_config, arca, LaSRHead(LaSRConfig(dim=arca.config.adaptor.out_dim)),
                           cache_dir=c.cache_dir).share_backbones(lr_encoder, en_encoder)

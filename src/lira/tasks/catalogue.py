@@ -2,7 +2,9 @@
 
 A dataset is one module of this package that defines ``TASKS`` (a tuple of ``TaskSpec``, possibly empty) and,
 if it has parallel pairs for stage 1, ``PARALLEL`` (a ``ParallelSpec``). Modules are found automatically:
-those in ``ORDER`` first (the benchmark's order of tasks), then any other in name order.
+those in ``ORDER`` first (the benchmark's order of tasks), then any other in name order; ``NOT_DATASETS`` are the
+package's other modules (this one, ``spec``, ``records``: the data selection training reads, and ``user``: the
+user's own files as specs).
 
 Training and test data never overlap: XNLI and myXNLI dev are split in two halves by a fixed hash
 (``SPLIT_SEED``) of the row number, so every language has the same rows in each half; the parallel data that
@@ -33,7 +35,7 @@ __all__ = ["DEV_FRACTION", "DEV_SEED", "ORDER", "PARALLEL", "SPLIT_SEED", "TASKS
 # The benchmark's order of datasets (its rows and report follow it); a module not listed here comes after these.
 ORDER = ("tatoeba", "sib200", "thai_stsb", "hindi_stsb", "semrel", "xnli_xtreme", "myxnli", "indonli", "xcopa",
          "products", "mgsm", "nusax")
-NOT_DATASETS = ("catalogue", "spec")
+NOT_DATASETS = ("catalogue", "records", "spec", "user")  # the registry, data selection, specs, user data
 
 
 def dataset_modules(package: str = __package__ or "lira.tasks") -> list[ModuleType]:

@@ -92,7 +92,9 @@ class Subset:
 class ParallelSpec:
     """A dataset's parallel pairs as a stage-1 training source: ``source`` is the name configs give
     (``data.source``), ``langs`` its languages (ISO 639-3), ``load(data_dir, lang, split, **options)`` its pairs
-    of ``split`` (``train`` or ``dev``) for ``lang`` (``options``: ``lexicon_pairs``, read by the product set)."""
+    of ``split`` (``train`` or ``dev``) for ``lang`` (``options``: ``lexicon_pairs``, read by the product set).
+    A user's file (``lira.tasks.user.user_parallel``) declares no languages: its pairs carry their own, and
+    ``load`` gives them all (``lang`` None). ``lira.tasks.records.parallel_examples`` selects and caps them."""
 
     source: str
     langs: tuple[str, ...]

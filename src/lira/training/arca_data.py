@@ -9,9 +9,9 @@ scores are computed once, since neither depends on trainable parameters.
 
 Cost is linear in unique texts: each distinct source and candidate goes through each backbone once per role
 (one call per backbone and role over the distinct texts; sources per language, for their script check), and
-the offline critic scores from those vectors (``OfflineCritic.score_embeddings``): when its role is the
-features' (``query``) it reuses the sources' feature vectors, and when it reads with the same backbone and role
-as the English features it reuses the candidates' too.
+the critic scores come from ``lira.arca.features.critic_scores`` (the function ``LiRAModel`` scores with): the
+offline critic reuses the sources' feature vectors when its role is the features' (``query``), and the
+candidates' too when it reads with the same backbone and role as the English features.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from lira.arca.features import candidate_tensors, encode_features
-from lira.arca.offline_critic import OfflineCritic
+from lira.arca.features import candidate_tensors, critic_scores, encode_features
 from lira.arca.translation_critic import TranslationCritic
-from lira.backbones.base import Backbone
+from lira.backbones.base import Backbone, Role
 from lira.data.formats import ParallelExample
 from lira.translators.base import Candidate, Translator
 from lira.translators.noise import NoiseConfig, apply_noise, noise_rng
@@ -45,6 +44,18 @@ class CandidateConfig:
     include_gold: bool = True
     seed: int = 0
     bins: int = 1
+
+
+# The stage-1 recipe of LiRA's own runs (the benchmark and the demo). Pools: the gold translation, one variant
+# with mixed MT noise (the kind the noise setting tests with) and the translators' candidates, three at most; they
+# are data, the same for every seed (noise seed 0), so their English is encoded once per run. The offline critic
+# reads through the same cached multilingual vectors as Arca (role ``query``), so each text is encoded once.
+STAGE1_CRITIC_ROLE: Role = "query"
+
+
+def stage1_pools() -> CandidateConfig:
+    """The candidate pools of LiRA's own stage-1 runs (see ``STAGE1_CRITIC_ROLE``)."""
+    return CandidateConfig(noise=[NoiseConfig("mixed", 0.3)], max_candidates=3, seed=0)
 
 
 @dataclass
@@ -109,74 +120,31 @@ def candidate_pools(examples: Sequence[ParallelExample], translators: Mapping[st
     return pools, golds
 
 
-def _same(a: Backbone, b: Backbone) -> bool:
-    """Whether two backbones give the same vectors (the same object, or the same name: the cache's identity)."""
-    return a is b or getattr(a, "name", None) == getattr(b, "name", object())
-
-
-def _offline_scores(critic: OfflineCritic, examples: Sequence[ParallelExample], pools: list[list[Candidate]],
-                    by_lang: dict[str, list[int]], sources: dict[str, list[str]], scores: np.ndarray, *,
-                    lr_backbone: Backbone, x: np.ndarray, en_backbone: Backbone, en_vectors: np.ndarray,
-                    en_row: dict[str, int], bins: int) -> None:
-    """Fill ``scores`` with the offline critic's, from one encode per distinct text (see the module docstring)."""
-    cfg = critic.config
-    flat_all = [c.text for pool in pools for c in pool if c.text.strip()]
-    if _same(critic.backbone, en_backbone) and cfg.role == "query" and bins == 1 and cfg.candidate_lang is None:
-        cand_vectors, cand_row = en_vectors[:, 0], en_row  # the English features' own vectors
-    else:
-        distinct = list(dict.fromkeys(flat_all))
-        cand_vectors = (critic.backbone.encode(distinct, lang=cfg.candidate_lang, role=cfg.role) if distinct
-                        else np.zeros((0, x.shape[-1]), dtype=np.float32))
-        cand_row = {text: j for j, text in enumerate(distinct)}
-    for lang, rows in by_lang.items():
-        if _same(critic.backbone, lr_backbone) and cfg.role == "query" and bins == 1:
-            src = x[rows, 0]  # the features' own vectors: same backbone, same role
-        else:
-            vectors = critic.backbone.encode(sources[lang], lang=lang, role=cfg.role)
-            where = {text: j for j, text in enumerate(sources[lang])}
-            src = vectors[[where[examples[i].text] for i in rows]]
-        flat = [c.text for i in rows for c in pools[i] if c.text.strip()]
-        cand = cand_vectors[[cand_row[t] for t in flat]] if flat else np.zeros((0, src.shape[1]), dtype=np.float32)
-        out = critic.score_embeddings([examples[i].text for i in rows], [pools[i] for i in rows], src, cand, lang=lang)
-        for i, row_scores in zip(rows, out, strict=True):
-            scores[i, : len(row_scores)] = [[s.s, s.e, s.p] for s in row_scores]
-
-
 def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone, en_backbone: Backbone,
                    critic: TranslationCritic, translators: Mapping[str, Sequence[Translator]],
                    config: CandidateConfig) -> ArcaFeatures:
     """Pools, backbone features and critic scores for ``examples`` (see ``ArcaFeatures``).
 
     Texts become tensors through ``lira.arca.features`` (the path ``LiRAModel`` serves with): with
-    ``config.bins == 1`` the backbones' pooled vectors (through the feature cache); with S > 1 their token
-    states, S-bin pooled (pooled-only backbones repeat their vector).
+    ``config.bins == 1`` the backbones' pooled vectors; with S > 1 their token states, S-bin pooled (pooled-only
+    backbones repeat their vector); both through the feature cache. Critic scores: ``critic_scores`` there.
     """
     if not examples:
         raise ValueError("no examples to build Arca features from")
     pools, golds = candidate_pools(examples, translators, config)
-    n, k = len(examples), max(len(p) for p in pools)
     bins = config.bins
-    x = np.zeros((n, bins, lr_backbone.dim), dtype=np.float32)
-    scores = np.ones((n, k, 3), dtype=np.float32)
+    x = np.zeros((len(examples), bins, lr_backbone.dim), dtype=np.float32)
     by_lang: dict[str, list[int]] = {}
     for i, ex in enumerate(examples):
         by_lang.setdefault(ex.lang, []).append(i)
-    sources: dict[str, list[str]] = {}
     for lang, rows in by_lang.items():
-        sources[lang] = list(dict.fromkeys(examples[i].text for i in rows))
-        pooled = encode_features(lr_backbone, sources[lang], lang=lang, bins=bins)
-        where = {text: j for j, text in enumerate(sources[lang])}
+        sources = list(dict.fromkeys(examples[i].text for i in rows))
+        pooled = encode_features(lr_backbone, sources, lang=lang, bins=bins)
+        where = {text: j for j, text in enumerate(sources)}
         x[rows] = pooled[[where[examples[i].text] for i in rows]]
     candidates = candidate_tensors(en_backbone, pools, bins=bins)  # each distinct candidate encoded once
-    en_vectors, en_row = candidates.vectors, candidates.row
-    if isinstance(critic, OfflineCritic):
-        _offline_scores(critic, examples, pools, by_lang, sources, scores, lr_backbone=lr_backbone, x=x,
-                        en_backbone=en_backbone, en_vectors=en_vectors, en_row=en_row, bins=bins)
-    else:
-        for lang, rows in by_lang.items():
-            out = critic.score([examples[i].text for i in rows], [pools[i] for i in rows], lang=lang)
-            for i, row_scores in zip(rows, out, strict=True):
-                scores[i, : len(row_scores)] = [[s.s, s.e, s.p] for s in row_scores]
+    scores = critic_scores(critic, [ex.text for ex in examples], pools, langs=[ex.lang for ex in examples], x=x,
+                           lr_backbone=lr_backbone, candidates=candidates, en_backbone=en_backbone)
     return ArcaFeatures(langs=[ex.lang for ex in examples], sources=[ex.text for ex in examples], candidates=pools,
                         x_lr=torch.from_numpy(x), y_en=torch.from_numpy(candidates.y),
                         mask=torch.from_numpy(candidates.mask), scores=torch.from_numpy(scores),

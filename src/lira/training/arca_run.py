@@ -1,5 +1,8 @@
 """``lira train arca --config FILE.yaml``: build data, features and critic from a config, then train.
 
+``train_stage1(sources, config, out_dir)`` trains on ``ParallelSpec``s (``lira.tasks.PARALLEL``,
+``lira.tasks.user_parallel``); ``run_arca(config, out_dir)`` first resolves ``data.source`` to them.
+
 Config (YAML; every field optional)::
 
     data:
@@ -23,9 +26,9 @@ Config (YAML; every field optional)::
 
 from __future__ import annotations
 
-import hashlib
 import warnings
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +46,12 @@ from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.config_fields import check_fields, parse_fields, read_yaml
 from lira.data.formats import ParallelExample
 from lira.data.io import default_data_dir
-from lira.data.loaders import load_parallel
-from lira.languages import normalize_code
-from lira.tasks import PARALLEL
+from lira.tasks import ParallelSpec, parallel_examples, parallel_sources
 from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
 from lira.training.arca_trainer import ArcaTrainConfig, choice_correctness, train_arca
 from lira.training.run_folder import claim_run_folder
 from lira.translators.base import Translator
 from lira.translators.noise import NoiseConfig
-
-# Stage-1 data sources: the parallel sources of the task registry (``lira.tasks.PARALLEL``, declared by the dataset
-# files of ``lira.tasks``) and "tsv", your own parallel file (``data.path``), which is no registered dataset.
-SOURCES = (*PARALLEL, "tsv")
 
 
 @dataclass
@@ -115,50 +112,17 @@ def load_run_config(path: str | Path) -> ArcaRunConfig:
     return config
 
 
-def _hash_split(key: str, dev_fraction: float) -> str:
-    return "dev" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 1000 < dev_fraction * 1000 else "train"
+def stage1_sources(data: ArcaDataConfig) -> list[ParallelSpec]:
+    """The parallel sources ``data.source`` names (``lira.tasks.records.parallel_sources``: registered sources,
+    ``tsv`` for ``data.path`` split by ``data.dev_fraction``, several joined by +); unknown raises ``ValueError``."""
+    return parallel_sources(data.source, path=data.path, dev_fraction=data.dev_fraction)
 
 
-def load_examples(config: ArcaDataConfig, split: str) -> list[ParallelExample]:
-    """Parallel examples of ``split`` (``train`` or ``dev``) for the configured source and languages: a stage-1
-    source of the task registry (``lira.tasks.PARALLEL``: sib200, nusax, products), several joined by ``+`` (each
-    keeps the configured languages it has), or ``tsv`` (your parallel file, ``data.path``)."""
-    if "+" in config.source:  # several sources: each keeps the configured languages it has
-        from dataclasses import replace
-
-        out = []
-        for part in config.source.split("+"):
-            langs = config.langs
-            if part in PARALLEL and langs is not None:
-                own = PARALLEL[part].langs
-                langs = [lang for lang in (normalize_code(code) for code in langs) if lang in own]
-                if not langs:
-                    continue
-            out += load_examples(replace(config, source=part, langs=langs), split)
-        return out
-    if config.source not in SOURCES:
-        raise ValueError(f"unknown data source {config.source!r}; valid: {', '.join(SOURCES)}, or several "
-                         "joined by +")
-    per_lang: dict[str, list[ParallelExample]] = {}
-    if config.source in PARALLEL:
-        source = PARALLEL[config.source]
-        for lang in (normalize_code(code) for code in config.langs or source.langs):
-            per_lang[lang] = source.load(config.data_dir, lang, split, lexicon_pairs=config.lexicon_pairs)
-    else:
-        if not config.path:
-            raise ValueError("data.source tsv needs data.path")
-        rows = [ex for ex in load_parallel(config.path) if _hash_split(ex.text, config.dev_fraction) == split]
-        for ex in rows:
-            per_lang.setdefault(ex.lang, []).append(ex)
-    out = []
-    for lang, rows in per_lang.items():
-        if config.max_per_lang is not None and len(rows) > config.max_per_lang:
-            warnings.warn(f"{lang} {split}: using {config.max_per_lang} of {len(rows)} examples, a fixed subset "
-                          "chosen by a hash of their ids (data.max_per_lang)", stacklevel=2)
-            rows = sorted(rows, key=lambda ex: hashlib.sha1(str(ex.id or ex.text).encode()).hexdigest())
-            rows = rows[: config.max_per_lang]
-        out += rows
-    return out
+def stage1_examples(sources: Sequence[ParallelSpec], data: ArcaDataConfig, split: str) -> list[ParallelExample]:
+    """The pairs of ``split`` (``train`` or ``dev``) of ``sources`` for ``data``'s languages, ``max_per_lang`` cap,
+    ``data_dir`` and ``lexicon_pairs`` (``lira.tasks.records.parallel_examples``)."""
+    return parallel_examples(sources, split, data_dir=data.data_dir, langs=data.langs, max_per_lang=data.max_per_lang,
+                             lexicon_pairs=data.lexicon_pairs)
 
 
 def build_translators(specs: list[str], langs: set[str]) -> dict[str, list[Translator]]:
@@ -218,25 +182,31 @@ def run_backbones(config: ArcaRunConfig, *, cache_dir: str | Path | None = None)
     return lr, cached_backbone(en_spec, cache)
 
 
-def arca_inputs(config: ArcaRunConfig, split: str, *, cache_dir: str | Path | None = None,
+def arca_inputs(sources: Sequence[ParallelSpec], config: ArcaRunConfig, split: str, *,
+                cache_dir: str | Path | None = None,
                 backbones: tuple[CachedBackbone, Any] | None = None) -> ArcaInputs:
     """Backbones (through the feature cache; ``backbones`` from ``run_backbones`` to share them between
-    splits), offline critic and candidate features of ``split``."""
+    splits), offline critic and candidate features of the pairs of ``split`` of ``sources``
+    (``stage1_examples``)."""
     lr, en = backbones or run_backbones(config, cache_dir=cache_dir)
     critic = build_critic(config.critic, lr)
-    examples = load_examples(config.data, split)
+    examples = stage1_examples(sources, config.data, split)
     translators = build_translators(config.translators, {ex.lang for ex in examples})
     return ArcaInputs(lr, en, build_features(examples, lr_backbone=lr, en_backbone=en, critic=critic,
                                              translators=translators, config=config.candidates))
 
 
-def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False, overwrite: bool = False,
-             cache_dir: str | Path | None = None) -> dict[str, Any]:
-    """Build features, train, and return a summary (first and last dev metrics). ``out_dir`` must be new or
+def train_stage1(sources: Sequence[ParallelSpec], config: ArcaRunConfig, out_dir: str | Path, *,
+                 resume: bool = False, overwrite: bool = False, cache_dir: str | Path | None = None) -> dict[str, Any]:
+    """Stage 1 on the parallel pairs of ``sources`` (``lira.tasks.PARALLEL`` or ``lira.tasks.user_parallel``),
+    selected by ``config.data`` (languages, ``max_per_lang``, ``data_dir``, ``lexicon_pairs``; ``stage1_examples``):
+    build features, train Arca into ``out_dir/arca`` and return a summary (first and last dev metrics). The run
+    config saved in ``out_dir`` names the sources as ``data.source`` (joined by +). ``out_dir`` must be new or
     empty unless ``resume`` (same config) or ``overwrite`` (``lira.training.run_folder``)."""
+    config = replace(config, data=replace(config.data, source="+".join(s.source for s in sources)))
     claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
     backbones = run_backbones(config, cache_dir=cache_dir)  # loaded once, shared by both splits
-    train, dev = (arca_inputs(config, split, backbones=backbones) for split in ("train", "dev"))
+    train, dev = (arca_inputs(sources, config, split, backbones=backbones) for split in ("train", "dev"))
     config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
                                             "en_dim": train.en.dim})
     config.model.lr_backbone, config.model.en_backbone = train.lr.name, train.en.name
@@ -248,6 +218,14 @@ def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False
             "selected": history[-1]["selected"], "out_dir": str(out_dir)}
 
 
+def run_arca(config: ArcaRunConfig, out_dir: str | Path, *, resume: bool = False, overwrite: bool = False,
+             cache_dir: str | Path | None = None) -> dict[str, Any]:
+    """``lira train arca``: ``train_stage1`` on the sources ``config.data.source`` names (``stage1_sources``; an
+    unknown one raises ``ValueError``)."""
+    return train_stage1(stage1_sources(config.data), config, out_dir, resume=resume, overwrite=overwrite,
+                        cache_dir=cache_dir)
+
+
 def diagnose_arca(config: ArcaRunConfig, *, model_dir: str | Path | None = None, split: str = "dev",
                   cache_dir: str | Path | None = None, seed: int = 0) -> StabilityReport:
     """Stability diagnostics on ``split``: of the model in ``model_dir``, or of an untrained one (before training).
@@ -255,7 +233,7 @@ def diagnose_arca(config: ArcaRunConfig, *, model_dir: str | Path | None = None,
     ``T(x)`` is the Actor's greedy choice; ``y*`` the gold translation where the pool holds it; ``L_loc`` uses
     one-token edits of the sources (``one_token_edits`` with ``seed``).
     """
-    inputs = arca_inputs(config, split, cache_dir=cache_dir)
+    inputs = arca_inputs(stage1_sources(config.data), config, split, cache_dir=cache_dir)
     f = inputs.features
     if model_dir is None:
         torch.manual_seed(config.train.seed)
@@ -286,7 +264,7 @@ def evaluate_choice(config: ArcaRunConfig, *, model_dir: str | Path, split: str 
     against each reference on the examples where the two disagree."""
     from scipy.stats import binomtest
 
-    f = arca_inputs(config, split, cache_dir=cache_dir).features
+    f = arca_inputs(stage1_sources(config.data), config, split, cache_dir=cache_dir).features
     model = ArcaModel.load(model_dir)
     f = f.subset(torch.nonzero(f.gold >= 0).squeeze(1))
     r = choice_correctness(model, f)

@@ -33,7 +33,7 @@ from lira.backbones.base import ROLES
 from lira.cache import FeatureCache, cached_backbone
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.io import write_json
-from lira.training.arca_run import ArcaDataConfig, load_examples
+from lira.training.arca_run import ArcaDataConfig, stage1_examples, stage1_sources
 from lira.training.distill import DistillConfig, train_distillation
 
 BACKBONE_KEYS = ("multilingual", "english")
@@ -100,7 +100,8 @@ def run_distill(config: DistillRunConfig, out_dir: str | Path, *, resume: bool =
     cache = FeatureCache(cache_dir)
     lr = cached_backbone(config.backbones["multilingual"], cache)
     en = cached_backbone(english_spec(config.backbones["english"]), cache)
-    train, dev = (load_examples(config.data, split) for split in ("train", "dev"))
+    sources = stage1_sources(config.data)
+    train, dev = (stage1_examples(sources, config.data, split) for split in ("train", "dev"))
     if not dev:
         warnings.warn(f"no dev pairs for data source {config.data.source!r}; the history has train loss only",
                       stacklevel=2)

@@ -1,5 +1,9 @@
 """``lira train lasr --config FILE.yaml``: stage 2 on one task, then save a ``LiRAModel``.
 
+``train_stage2(task, config, out_dir)`` trains on a ``TaskSpec`` (of ``lira.tasks``, ``restrict``-ed to some
+languages, or ``lira.tasks.user_task`` / ``parallel_task``); ``run_lasr(config, out_dir)`` first resolves
+``task`` and ``data`` to it (``stage2_task``).
+
 Config (YAML)::
 
     task: retrieval              # retrieval | sts | nli | classification | choice | bitext
@@ -25,7 +29,6 @@ Config (YAML)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,12 +39,14 @@ import torch
 from lira.arca.model import ArcaModel
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.io import default_data_dir
-from lira.languages import normalize_code
+from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.lasr.linear_probe import fit_logistic
 from lira.metrics import paired_se
 from lira.model import LiRAConfig, LiRAModel
-from lira.tasks import PARALLEL, TASKS, get_task
+from lira.tasks import PARALLEL, TASKS, TaskSpec, get_task, parallel_sources, parallel_task, restrict, task_records
+from lira.tasks.records import SPLITS
+from lira.tasks.user import USER_SOURCES, user_task
 from lira.training import lasr_data
 from lira.training.lasr_trainer import (
     PRIMARY,
@@ -53,10 +58,10 @@ from lira.training.lasr_trainer import (
 from lira.training.run_folder import claim_run_folder
 from lira.training.selection import selection_margin
 
-# The data sources of each stage-2 task that are no registered dataset: "file" (``data.path`` maps each split to a
-# record file, read by ``lira.data.loaders``), "tsv" (a parallel file per split) and "beir" (a BEIR folder).
-OWN_SOURCES: dict[str, tuple[str, ...]] = {"retrieval": ("beir",), "classification": ("file",), "nli": ("file",),
-                                           "sts": ("file",), "choice": ("file",), "bitext": ("tsv",)}
+# The data sources of each stage-2 task that are no registered dataset (``lira.tasks.user.USER_SOURCES``): "file"
+# (``data.path`` maps each split to a record file, read by ``lira.data.loaders``), "tsv" (a parallel file per split)
+# and "beir" (a BEIR folder); each is read as ``lira.tasks.user_task``.
+OWN_SOURCES: dict[str, tuple[str, ...]] = {task: (source,) for task, source in USER_SOURCES.items()}
 
 
 def dataset_sources(task: str) -> tuple[str, ...]:
@@ -132,87 +137,57 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
     return config
 
 
-def _langs(config: LaSRDataConfig, default: tuple[str, ...]) -> list[str]:
-    return [normalize_code(lang) for lang in config.langs or default]
+def stage2_task(config: LaSRRunConfig) -> TaskSpec:
+    """The ``TaskSpec`` a stage-2 config names: the user's files (``OWN_SOURCES``: ``user_task`` on ``data.path``,
+    ``data.langs``), for bitext the stage-1 sources joined by + (``parallel_task``: every low-resource language by
+    default, ``data.max_per_lang``) or a dataset of the registry (``get_task``: ``KeyError`` if unknown) restricted
+    to ``data.langs`` (``restrict``). ``ValueError`` for a ``data.path`` without the configured splits, a registry
+    split other than train, dev or test, or a dataset of another task type."""
+    data, kind = config.data, config.task
+    if data.source in OWN_SOURCES.get(kind, ()):
+        if kind != "retrieval":
+            what = "parallel files" if kind == "bitext" else "files"
+            for split in (data.train_split, data.dev_split):
+                if split is not None and (not isinstance(data.path, dict) or split not in data.path):
+                    raise ValueError(f"data.path must map {data.train_split!r}/{data.dev_split!r} to {what}, "
+                                     f"got {data.path!r}")
+        return user_task(kind, data.path, langs=data.langs or ())
+    if kind == "bitext":  # on sib200 the same hashed subset as stage 1 for the same max_per_lang
+        return parallel_task(parallel_sources(data.source), langs=data.langs or LOW_RESOURCE,
+                             max_per_lang=data.max_per_lang)
+    task = get_task(data.source)
+    if task.type != kind:
+        raise ValueError(f"source {data.source!r} does not serve task {kind}; "
+                         f"valid: {', '.join(SOURCES.get(kind, ()))}")
+    for split in (data.train_split, data.dev_split):
+        if split is not None and (split not in SPLITS or task.loader is None):
+            raise ValueError(f"{task.name}: split must be train, dev or test, got {split!r}")
+    return restrict(task, data.langs)
 
 
-def registered_records(config: LaSRDataConfig, split: str) -> list[Any]:
-    """The records of ``split`` (train, dev or test) of the registered dataset ``config.source`` (a task of
-    ``lira.tasks``), uncapped, for the subsets of ``config.langs`` in their order (default: all), without
-    duplicates (IndoNLI's two test subsets share one training split)."""
-    task = get_task(config.source)
-    if split not in ("train", "dev", "test") or task.loader is None:
-        raise ValueError(f"{task.name}: split must be train, dev or test, got {split!r}")
-    if config.langs:
-        subsets = [s for lang in _langs(config, ()) for s in task.subsets if s.lang == lang]
-        missing = sorted(set(_langs(config, ())) - {s.lang for s in subsets})
-        if missing:
-            raise ValueError(f"{task.name} has no data for {', '.join(missing)}; available: {', '.join(task.langs)}")
-    else:
-        subsets = list(task.subsets)
-    root = Path(config.data_dir)
-    out: list[Any] = []
-    seen: set[Any] = set()
-    for r in (r for s in subsets for r in task.loader(root, s.name, split)):
-        key = r if type(r).__hash__ is not None else id(r)  # a retrieval set is mutable: never a duplicate
-        if key not in seen:
-            seen.add(key)
-            out.append(r)
-    return out
-
-
-def task_data(model: LiRAModel, config: LaSRRunConfig, split: str | None,
-              classes: list[str] | None = None) -> tuple[Any, list[str]]:
-    """Task features of ``split`` and, for classification, the label set; also the languages covered.
-    ``split`` None (``dev_split: null``) gives ``(None, [])``: training without a dev set. ``classes``: the
-    label order of the model (the training split's), so dev labels index the same classes; a dev label outside
-    it is an error."""
-    from lira.data import loaders
-
+def task_data(model: LiRAModel, task: TaskSpec, split: str | None, *, data_dir: str | Path | None = None,
+              use_gold: bool = False, classes: list[str] | None = None) -> tuple[Any, list[str]]:
+    """Features of ``task``'s records of ``split`` (``lira.tasks.records.task_records``: every subset, uncapped,
+    each record once), for its type, and the languages covered (bitext: also English). ``split`` None
+    (``dev_split: null``) gives ``(None, [])``: training without a dev set. ``classes``: for classification, the
+    label order of the model (the training split's; default: the labels sorted), so dev labels index the same
+    classes; a dev label outside it is an error. ``use_gold``: the data's English instead of Arca's choice."""
     if split is None:
         return None, []
-    data, task, gold = config.data, config.task, config.use_gold
-    if task == "retrieval":
-        if data.source == "beir":
-            datasets = [loaders.load_beir(data.path, lang=lang) for lang in _langs(data, ())]
-        else:
-            datasets = registered_records(data, split)
-        return lasr_data.retrieval_data(model, datasets, split, use_gold=gold), [d.lang for d in datasets]
-    if task == "bitext":  # parallel pairs; on sib200 the same hashed subset as stage 1 for the same max_per_lang
-        from lira.languages import ENGLISH, LOW_RESOURCE
-        from lira.training.arca_run import ArcaDataConfig, load_examples
-
-        if data.source != "tsv":
-            pairs = load_examples(ArcaDataConfig(source=data.source, langs=_langs(data, LOW_RESOURCE),
-                                                 data_dir=data.data_dir, max_per_lang=data.max_per_lang), split)
-        else:
-            if not isinstance(data.path, dict) or split not in data.path:
-                raise ValueError(f"data.path must map {data.train_split!r}/{data.dev_split!r} to parallel files, "
-                                 f"got {data.path!r}")
-            pairs = loaders.load_parallel(data.path[split], lang=data.langs[0] if data.langs else None)
-        return lasr_data.bitext_data(model, pairs), sorted({ex.lang for ex in pairs} | {ENGLISH})
-    examples: Any  # a list of the task's records (ScoredPair, NLIExample, ClassificationExample, ChoiceExample)
-    if data.source == "file":
-        if not isinstance(data.path, dict) or split not in data.path:
-            raise ValueError(f"data.path must map {data.train_split!r}/{data.dev_split!r} to files, got {data.path!r}")
-        by_task: dict[str, Callable[..., list[Any]]] = {
-            "sts": loaders.load_sts, "nli": loaders.load_nli, "classification": loaders.load_classification,
-            "choice": loaders.load_choice}
-        loader = by_task[task]
-        lang = data.langs[0] if data.langs else None
-        examples = loader(data.path[split], lang=lang)
-    else:  # a registered dataset: its uncapped split, as its TaskSpec's loader gives it (IndoNLI, XCOPA: train / dev
-        # are their val less / its 20% dev, as in the benchmark)
-        examples = registered_records(data, split)
-    langs = sorted({getattr(ex, "lang", None) or ex.lang1 for ex in examples})
-    if task == "sts":
-        return lasr_data.sts_data(model, examples, use_gold=gold), langs
-    if task == "nli":
-        return lasr_data.nli_data(model, examples, use_gold=gold), langs
-    if task == "classification":
-        return lasr_data.classification_data(model, examples, classes=classes or sorted({ex.label for ex in examples}),
-                                             use_gold=gold), langs
-    return lasr_data.choice_data(model, examples, use_gold=gold), langs
+    records = task_records(task, split, data_dir=data_dir)
+    if task.type == "retrieval":
+        return lasr_data.retrieval_data(model, records, split, use_gold=use_gold), [d.lang for d in records]
+    if task.type == "bitext":  # parallel pairs: each text finds its English side among its language's
+        return lasr_data.bitext_data(model, records), sorted({ex.lang for ex in records} | {ENGLISH})
+    langs = sorted({getattr(ex, "lang", None) or ex.lang1 for ex in records})
+    if task.type == "sts":
+        return lasr_data.sts_data(model, records, use_gold=use_gold), langs
+    if task.type == "nli":
+        return lasr_data.nli_data(model, records, use_gold=use_gold), langs
+    if task.type == "classification":
+        return lasr_data.classification_data(model, records, classes=classes or sorted({ex.label for ex in records}),
+                                             use_gold=use_gold), langs
+    return lasr_data.choice_data(model, records, use_gold=use_gold), langs
 
 
 def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed: int) -> LaSRHead:
@@ -302,24 +277,44 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
                   "selected": {"lasr": selected} if selected else {}, "english_weight": english}
 
 
-def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False, overwrite: bool = False,
-             cache_dir: str | Path | None = None, show_progress: bool | None = None) -> dict[str, Any]:
-    """Train stage 2 and save the ``LiRAModel`` to ``out_dir/model``; returns first and last dev metrics.
-    ``out_dir`` must be new or empty unless ``resume`` (same config) or ``overwrite``
-    (``lira.training.run_folder``)."""
-    out_dir = Path(out_dir)
+def _arca_folder(config: LaSRRunConfig) -> str:
     if not config.arca:
         raise ValueError("stage 2 needs `arca:`, the folder of a trained Arca (run `lira train arca` first)")
+    return config.arca
+
+
+def train_stage2(task: TaskSpec, config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False,
+                 overwrite: bool = False, cache_dir: str | Path | None = None,
+                 show_progress: bool | None = None) -> dict[str, Any]:
+    """Stage 2 on ``task`` (of the registry, ``restrict``-ed to some languages, or ``user_task`` /
+    ``parallel_task``): a LaSR head for ``task.type`` on its records of ``config.data.train_split``, selected on
+    ``config.data.dev_split`` (``data_dir`` from ``config.data``; ``task_data``), over the Arca in ``config.arca``;
+    saves the ``LiRAModel`` to ``out_dir/model`` and returns first and last dev metrics. The run config saved in
+    ``out_dir`` names ``task.type`` and ``task.name`` as its task and ``data.source``. ``out_dir`` must be new or
+    empty unless ``resume`` (same config) or ``overwrite`` (``lira.training.run_folder``)."""
+    out_dir = Path(out_dir)
+    arca_dir = _arca_folder(config)
+    config = replace(config, task=task.type, data=replace(config.data, source=task.name))
     claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
-    arca = ArcaModel.load(config.arca)
+    arca = ArcaModel.load(arca_dir)
     probe = LiRAModel(config.model, arca, LaSRHead(LaSRConfig()), cache_dir=cache_dir)
-    train, langs = task_data(probe, config, config.data.train_split)
-    dev, _ = task_data(probe, config, config.data.dev_split, list(getattr(train, "classes", [])) or None)
+    data = config.data
+    train, langs = task_data(probe, task, data.train_split, data_dir=data.data_dir, use_gold=config.use_gold)
+    dev, _ = task_data(probe, task, data.dev_split, data_dir=data.data_dir, use_gold=config.use_gold,
+                       classes=list(getattr(train, "classes", [])) or None)
     training_data = [f"stage 1: Arca from {config.arca}",
-                     f"stage 2: {config.task} on {config.data.source} ({config.data.train_split} split)"]
+                     f"stage 2: {config.task} on {data.source} ({data.train_split} split)"]
     _, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=config.model,
                           langs=langs, head=config.head,
                           train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
                           cache_dir=cache_dir, show_progress=show_progress)
     return {"task": config.task, "classes": list(getattr(train, "classes", [])), **summary,
             "model": str(out_dir / "model")}
+
+
+def run_lasr(config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False, overwrite: bool = False,
+             cache_dir: str | Path | None = None, show_progress: bool | None = None) -> dict[str, Any]:
+    """``lira train lasr``: ``train_stage2`` on the ``TaskSpec`` ``config`` names (``stage2_task``)."""
+    _arca_folder(config)
+    return train_stage2(stage2_task(config), config, out_dir, resume=resume, overwrite=overwrite,
+                        cache_dir=cache_dir, show_progress=show_progress)
