@@ -17,7 +17,7 @@ HALVES = (f"dev (2490) split in halves by a hash of the row number (seed {SPLIT_
 
 
 def row(record: Any) -> str:
-    """XNLI's row number (``dev-th.tsv:12`` -> ``12``): the same item in every language."""
+    """XNLI's row number, the part of the record id after its last colon: the same item in every language."""
     return str(record.id).rsplit(":", 1)[-1]
 
 
