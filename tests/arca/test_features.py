@@ -12,8 +12,8 @@ from lira.arca.adaptor import AdaptorConfig
 from lira.arca.features import candidate_tensors, encode_features
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
-from lira.arca.pooling import s_bin_pool
 from lira.backbones.hf import HFBackbone
+from lira.backbones.pooling import s_bin_pool
 from lira.cache import CachedBackbone, FeatureCache
 from lira.data.formats import ParallelExample
 from lira.lasr.head import LaSRConfig, LaSRHead

@@ -11,7 +11,7 @@ from lira.arca.anchor_loss import AnchorLoss
 from lira.arca.composition import compose
 from lira.arca.contrastive_loss import ContrastiveLoss
 from lira.arca.model import ArcaConfig, ArcaModel
-from lira.arca.pooling import s_bin_pool
+from lira.backbones.pooling import s_bin_pool
 
 
 def test_s_bin_pooling_spans():

@@ -7,7 +7,7 @@ repeats tokens rather than leaving a bin empty. Backbones with pooled vectors on
 any S then repeats that one vector; use S = 1 for them.
 
 It lives with the backbones (below the feature cache), so ``lira.cache`` can store pooled token states;
-``lira.arca.pooling`` re-exports it.
+Arca reads it through ``lira.arca.features.encode_features``.
 
 Reference: LiRA, arXiv 2510.14466 (Arca's ``pool_S``).
 """
