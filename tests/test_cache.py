@@ -6,7 +6,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from lira.cache import CachedBackbone, FeatureCache
+from lira.cache import CachedBackbone, FeatureCache, cache_key
 from tests.backbones.test_base import CountingBackbone
 
 
@@ -221,7 +221,7 @@ SLOW_ENCODER = """
 import sys, time
 import numpy as np
 from lira.backbones.base import BaseBackbone
-from lira.cache import CachedBackbone, FeatureCache
+from lira.cache import CachedBackbone, FeatureCache, cache_key
 
 class Slow(BaseBackbone):
     name, dim, batch_size = "slow-toy", 3, 5
@@ -268,3 +268,151 @@ def test_kill_9_during_a_long_encode_keeps_finished_chunks(tmp_path):
     assert sorted(encoded) == sorted(set(texts) - set(kept)) and encoder.hits == len(kept)
     fresh = CachedBackbone(Counting(), FeatureCache(tmp_path / "fresh")).encode(texts)
     np.testing.assert_array_equal(vectors, fresh)
+
+
+# -- the on-disk key index (index.sqlite) ------------------------------------------------------------------------
+def _index_rows(folder):
+    """(shards, keys) rows in a namespace's index, read with plain sqlite3."""
+    import sqlite3
+
+    conn = sqlite3.connect(folder / "index.sqlite")
+    try:
+        return (conn.execute("SELECT count(*) FROM shards").fetchone()[0],
+                conn.execute("SELECT count(*) FROM keys").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _vectors(n, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, 4)).astype(np.float32)
+
+
+def test_the_index_is_rebuilt_from_the_keys_files_when_deleted(tmp_path):
+    cache = FeatureCache(tmp_path)
+    cache.put("m", "text", "pooled", ["a", "b"], _vectors(2))
+    cache.put("m", "text", "pooled", ["c"], _vectors(1, seed=1))
+    cache.close()
+    folder = tmp_path / "features" / "m" / "text-pooled"
+    assert _index_rows(folder) == (2, 3)
+    for path in folder.glob("index.sqlite*"):
+        path.unlink()
+    fresh = FeatureCache(tmp_path)
+    got = fresh.get("m", "text", "pooled", ["c", "a", "x", "b"])
+    np.testing.assert_array_equal(np.stack([got[1], got[3]]), _vectors(2))
+    np.testing.assert_array_equal(got[0], _vectors(1, seed=1)[0])
+    assert got[2] is None
+    assert (folder / "index.sqlite").is_file() and _index_rows(folder) == (2, 3)
+    assert [i.entries for i in fresh.info()] == [3]
+
+
+def test_a_corrupt_index_is_rebuilt_with_a_warning(tmp_path):
+    cache = FeatureCache(tmp_path)
+    cache.put("m", "text", "pooled", ["a", "b"], _vectors(2))
+    cache.close()
+    folder = tmp_path / "features" / "m" / "text-pooled"
+    for path in folder.glob("index.sqlite-*"):
+        path.unlink()
+    (folder / "index.sqlite").write_bytes(b"this is not a database" * 300)
+    with pytest.warns(UserWarning, match=r"index .*index\.sqlite is damaged .* rebuilding it from the keys files"):
+        got = FeatureCache(tmp_path).get("m", "text", "pooled", ["b", "a"])
+    np.testing.assert_array_equal(np.stack(got), _vectors(2)[[1, 0]])
+    assert _index_rows(folder) == (1, 2)
+
+
+def test_a_shard_whose_index_insert_was_lost_is_found_on_reopen(tmp_path):
+    import sqlite3
+
+    cache = FeatureCache(tmp_path)
+    cache.put("m", "text", "pooled", ["a"], _vectors(1))
+    cache.put("m", "text", "pooled", ["b", "c"], _vectors(2, seed=1))
+    folder = tmp_path / "features" / "m" / "text-pooled"
+    # what a writer killed after its keys file, before its insert, leaves: the files, no rows
+    conn = sqlite3.connect(folder / "index.sqlite")
+    with conn:
+        shard_id = conn.execute("SELECT shard FROM keys WHERE key = ?",
+                                (bytes.fromhex(cache_key("m", "text", "pooled", "b")),)).fetchone()[0]
+        conn.execute("DELETE FROM keys WHERE shard = ?", (shard_id,))
+        conn.execute("DELETE FROM shards WHERE id = ?", (shard_id,))
+    conn.close()
+    assert cache.get("m", "text", "pooled", ["b"]) == [None]  # the index is what a get reads
+    got = FeatureCache(tmp_path).get("m", "text", "pooled", ["a", "b", "c"])  # a new process reconciles
+    np.testing.assert_array_equal(np.stack(got), np.concatenate([_vectors(1), _vectors(2, seed=1)]))
+    assert _index_rows(folder) == (2, 3)
+
+
+def test_rows_of_shards_whose_files_are_gone_are_dropped(tmp_path):
+    cache = FeatureCache(tmp_path)
+    cache.put("m", "text", "pooled", ["a"], _vectors(1))
+    cache.put("m", "text", "pooled", ["b"], _vectors(1, seed=1))
+    folder = tmp_path / "features" / "m" / "text-pooled"
+    keys_b = next(p for p in folder.glob("*.keys.json") if cache_key("m", "text", "pooled", "b") in p.read_text())
+    keys_b.unlink()  # its .npy is now an orphan that gc removes
+    fresh = FeatureCache(tmp_path)
+    assert fresh.get("m", "text", "pooled", ["a", "b"])[1] is None
+    assert _index_rows(folder) == (1, 1)
+    assert len(fresh.gc()) == 1 and [i.entries for i in fresh.info()] == [1]
+
+
+def test_two_caches_on_one_folder_see_each_others_puts(tmp_path):
+    first, second = FeatureCache(tmp_path), FeatureCache(tmp_path)
+    first.put("m", "text", "pooled", ["a"], _vectors(1))
+    assert second.get("m", "text", "pooled", ["a", "b"])[1] is None  # second has opened the namespace now
+    first.put("m", "text", "pooled", ["b"], _vectors(1, seed=1))
+    second.put("m", "text", "pooled", ["c"], _vectors(1, seed=2))
+    for cache in (first, second):
+        got = cache.get("m", "text", "pooled", ["a", "b", "c"])
+        np.testing.assert_array_equal(np.stack(got), np.concatenate([_vectors(1, seed=s) for s in range(3)]))
+    assert [i.entries for i in first.info()] == [3]
+
+
+CONCURRENT_WRITER = """
+import sys
+import numpy as np
+from lira.cache import FeatureCache
+cache, tag = FeatureCache(sys.argv[1]), sys.argv[2]
+for i in range(40):
+    cache.put("m", "text", "pooled", [f"{tag} {i} {j}" for j in range(8)], np.full((8, 2), i, np.float32))
+    assert cache.get("m", "text", "pooled", [f"{tag} {i} 0"])[0] is not None
+"""
+
+
+def test_processes_write_one_folder_at_once(tmp_path):
+    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT_WRITER, str(tmp_path), tag], env={**os.environ})
+             for tag in ("p", "q")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    cache = FeatureCache(tmp_path)
+    texts = [f"{tag} {i} {j}" for tag in ("p", "q") for i in range(40) for j in range(8)]
+    got = cache.get("m", "text", "pooled", texts)
+    assert all(v is not None for v in got) and [float(v[0]) for v in got[::8]] == list(range(40)) * 2
+    assert [(i.entries, i.shards) for i in cache.info()] == [(640, 80)]
+
+
+def test_quarantine_removes_the_shards_rows_from_the_index(tmp_path):
+    folder, shard = _one_shard(tmp_path)
+    array = np.load(shard)
+    array[0, 0] = 5.0
+    with open(shard, "r+b") as f:
+        np.save(f, array)
+    cache = FeatureCache(tmp_path)
+    with pytest.warns(UserWarning, match=r"checksum mismatch"):
+        assert cache.get("toy", "text", "pooled", ["a", "b", "c"])[:2] == [None, None]
+    assert _index_rows(folder) == (1, 1)  # only "c"'s shard is left
+    assert [i.entries for i in FeatureCache(tmp_path).info()] == [1]
+    assert FeatureCache(tmp_path).verify() == []
+
+
+def test_gets_batch_their_lookups_and_hold_per_shard_state_only(tmp_path, monkeypatch):
+    import lira.cache
+
+    monkeypatch.setattr(lira.cache, "_LOOKUP_BATCH", 7)  # several IN queries per get
+    cache = FeatureCache(tmp_path)
+    texts = [f"text {i}" for i in range(60)]
+    vectors = _vectors(60)
+    for start in range(0, 60, 25):
+        cache.put("m", "text", "pooled", texts[start:start + 25], vectors[start:start + 25])
+    fresh = FeatureCache(tmp_path)
+    order = [59, 0, 30, 31, 0, 1000, 24, 25, 59, 2000] + list(range(40, 50))
+    got = fresh.get("m", "text", "pooled", [texts[i] if i < 60 else f"absent {i}" for i in order])
+    for i, v in zip(order, got, strict=True):
+        assert v is None if i >= 60 else np.array_equal(v, vectors[i])
+    assert len(fresh._arrays) == 3 and sum(len(s.shards) for s in fresh._spaces.values()) == 3

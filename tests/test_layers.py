@@ -23,8 +23,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("lira",),  # the package root: only ``__version__``
     ("languages", "io", "environment", "config_fields", "extras", "metrics"),  # language codes, atomic I/O, cache
     # folder, versions, the optional extras' install messages, the metrics training and evaluation share
-    ("data", "backbones", "weights", "stream"),  # data formats and loaders; frozen encoders; safetensors
-    ("cache", "translators", "retrieval"),  # feature cache; translators; retrieval metrics and search
+    ("data", "backbones", "weights"),  # data formats and loaders; frozen encoders; safetensors
+    ("cache", "translators", "retrieval", "stream"),  # feature cache; translators; retrieval metrics and search;
+    # streaming any encoder (it sums the backbones' warnings) into an .npy
     ("arca", "tasks"),  # adaptor, critics, actor over backbones and translators; the task registry
     ("lasr", "baselines"),  # LaSR head over Arca; the baselines LiRA is compared with
     ("model",),  # LiRAModel

@@ -113,8 +113,12 @@ def serve(
     reload_every: Annotated[float, typer.Option(help="Check for a new index version every this many seconds "
                                                      "(0: only on POST /admin/reload).")] = 0.0,
     access_log: Annotated[bool, typer.Option(help="Log every request (uvicorn's access log).")] = True,
-    search_threads: Annotated[int, typer.Option(help="faiss threads per search (concurrent requests already "
-                                                      "use the cores; 0: faiss' default).")] = 1,
+    search_threads: Annotated[int | None, typer.Option(
+        help="faiss threads per search (default: every core when searches are batched, since one batch runs at a "
+             "time; 1 with --search-batch 0, since concurrent requests already use the cores).")] = None,
+    vector_cache: Annotated[int, typer.Option(help="Query vectors kept in memory (0: none).")] = 10_000,
+    search_batch: Annotated[int, typer.Option(help="Most concurrent searches answered by one pass over the index "
+                                                    "(0: each request searches on its own).")] = 64,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Serve an index over HTTP: the search page at /, POST /search, POST /encode, GET /health, GET /metrics."""
@@ -132,6 +136,11 @@ def serve(
     from lira.serving.service import SearchService
 
     token = _read_token(token_file) if token_file else None
+    if search_threads is None:
+        search_threads = 0 if search_batch > 0 else 1
+    if search_threads < 0 or search_batch < 0:
+        _fail(f"--search-threads and --search-batch must be >= 0, got {search_threads} and {search_batch}")
+        return
     if search_threads > 0:
         import faiss
 
@@ -140,7 +149,8 @@ def serve(
         limits = Limits(max_query_chars=max_query_chars, max_k=max_k, max_batch=max_batch,
                         max_body_bytes=max_body_bytes, default_k=min(Limits.default_k, max_k))
         service = SearchService(index, model=model, translator=translator, timeout_s=translate_timeout,
-                                cache_dir=cache_dir, limits=limits)
+                                cache_dir=cache_dir, limits=limits, vector_cache=vector_cache,
+                                max_search_batch=search_batch)
     except (IndexFolderError, ValueError, FileNotFoundError) as e:
         _fail(str(e))
         return

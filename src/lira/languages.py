@@ -119,8 +119,27 @@ def script_share(text: str, script: str) -> float | None:
     return sum(_in_script(c, script) for c in letters) / len(letters)
 
 
+class ScriptWarning(UserWarning):
+    """The one warning of ``check_script``. Besides the message it carries the numbers (``count`` texts, the
+    ``first`` one's index, the ``language``), so a caller that checks in several calls
+    (``lira.stream.encode_to_npy``) can sum them into one warning."""
+
+    count: int = 0
+    first: int = 0
+    language: Language | None = None
+
+    @classmethod
+    def of(cls, count: int, first: int, language: Language) -> ScriptWarning:
+        """The warning for ``count`` texts tagged ``language`` in another script, the first at index ``first``."""
+        warning = cls(f"{count} text(s) tagged {language.code} ({language.name}, script {language.script}) are "
+                      f"mostly written in another script (first at index {first}); check the language code")
+        warning.count, warning.first, warning.language = count, first, language
+        return warning
+
+
 def check_script(texts: Iterable[str], lang: str, *, threshold: float = 0.5) -> list[int]:
-    """Warn once when texts look like another script than ``lang``'s (e.g. Thai text tagged ``lao``).
+    """Warn once (a ``ScriptWarning``) when texts look like another script than ``lang``'s (e.g. Thai text
+    tagged ``lao``).
 
     Returns the indices of the suspicious texts: those whose ``script_share`` is below ``threshold``.
     """
@@ -131,9 +150,5 @@ def check_script(texts: Iterable[str], lang: str, *, threshold: float = 0.5) -> 
         if share is not None and share < threshold:
             bad.append(i)
     if bad:
-        warnings.warn(
-            f"{len(bad)} text(s) tagged {language.code} ({language.name}, script {language.script}) are mostly "
-            f"written in another script (first at index {bad[0]}); check the language code",
-            stacklevel=2,
-        )
+        warnings.warn(ScriptWarning.of(len(bad), bad[0], language), stacklevel=2)
     return bad

@@ -64,3 +64,29 @@ def test_a_model_that_does_not_match_is_refused(index_dir, build_config, tmp_pat
     weights.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
     with pytest.raises(ValueError, match="has changed since the index was built"):
         SearchService(lira_index)
+
+
+def test_query_vectors_are_remembered_and_bounded(index_dir, tmp_path):
+    svc = SearchService(index_dir, cache_dir=tmp_path / "c", vector_cache=1)
+    try:
+        first = svc.search("giày chạy đỏ", lang="vi", k=2)
+        again = svc.search("giày chạy đỏ", lang="vi", k=2)
+        assert (first["vector_cached"], again["vector_cached"]) == (False, True)
+        assert [r["id"] for r in again["results"]] == [r["id"] for r in first["results"]]
+        svc.search("giày đen", lang="vi", k=2)  # evicts the first query (room for one)
+        assert svc.search("giày chạy đỏ", lang="vi", k=2)["vector_cached"] is False
+        text = svc.metrics.render().decode()
+        assert 'lira_query_vector_cache_total{result="hit"} 1.0' in text
+        assert 'lira_query_vector_cache_total{result="miss"} 3.0' in text
+    finally:
+        svc.close()
+    unbatched = SearchService(index_dir, cache_dir=tmp_path / "c2", vector_cache=0, max_search_batch=0)
+    try:
+        out = unbatched.search("giày chạy đỏ", lang="vi", k=2)
+        assert unbatched.batcher is None and out["vector_cached"] is False
+        assert unbatched.search("giày chạy đỏ", lang="vi", k=2)["vector_cached"] is False
+        assert [r["id"] for r in out["results"]] == [r["id"] for r in first["results"]]
+    finally:
+        unbatched.close()
+    with pytest.raises(ValueError, match="vector_cache must be >= 0"):
+        SearchService(index_dir, vector_cache=-1)

@@ -45,16 +45,45 @@ class Backbone(Protocol):
         ...
 
 
-def validate_texts(texts: Sequence[str] | str) -> list[str]:
-    """``texts`` as a list; raises ``ValueError`` naming the first None/non-string/blank entries."""
+class TooLongWarning(UserWarning):
+    """The one warning a ``BaseBackbone`` call gives when texts exceed its ``max_tokens``. Besides the message,
+    it carries the numbers (``backbone``, ``count`` of ``total`` texts, ``max_tokens``, ``action``), so a caller
+    that encodes in several calls (``lira.stream.encode_to_npy``) can sum them into one warning."""
+
+    backbone: str = ""
+    count: int = 0
+    total: int = 0
+    max_tokens: int | None = None
+    action: str = ""
+
+    @classmethod
+    def of(cls, backbone: str, count: int, total: int, max_tokens: int | None, action: str) -> TooLongWarning:
+        """The warning for ``count`` of ``total`` texts over ``max_tokens`` (``action``: what was done to them)."""
+        warning = cls(f"{backbone}: {count} of {total} text(s) exceed the backbone's maximum of {max_tokens} "
+                      f"tokens and were {action}")
+        warning.backbone, warning.count, warning.total = backbone, count, total
+        warning.max_tokens, warning.action = max_tokens, action
+        return warning
+
+
+def check_texts(texts: Sequence[str] | str) -> None:
+    """The checks of ``validate_texts`` without the copy: raises naming the first None/non-string/blank entries
+    by their index in ``texts``."""
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of strings, not a single string; wrap it in a list")
-    texts = list(texts)
     bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
     if bad:
         shown = ", ".join(f"{i} ({texts[i]!r})" for i in bad[:5])
         raise ValueError(f"{len(bad)} empty, None or whitespace-only text(s) at index {shown}"
                          f"{' ...' if len(bad) > 5 else ''}; remove or fill them before encoding")
+
+
+def validate_texts(texts: Sequence[str] | str) -> list[str]:
+    """``texts`` as a list; raises ``ValueError`` naming the first None/non-string/blank entries."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of strings, not a single string; wrap it in a list")
+    texts = list(texts)
+    check_texts(texts)
     return texts
 
 
@@ -122,8 +151,8 @@ class BaseBackbone(ABC):
             lengths = counts
             too_long = sum(c > self.max_tokens for c in counts) if self.max_tokens else 0
         if too_long:
-            warnings.warn(f"{self.name}: {too_long} of {len(texts)} text(s) exceed the backbone's maximum of "
-                          f"{self.max_tokens} tokens and were {self._too_long_action()}", stacklevel=3)
+            warnings.warn(TooLongWarning.of(self.name, too_long, len(texts), self.max_tokens,
+                                            self._too_long_action()), stacklevel=3)
         order = sorted(range(len(texts)), key=lambda i: (lengths[i], i))
         return texts, order
 

@@ -134,17 +134,18 @@ def create_app(service: SearchService, *, token: str | None = None) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {**service.health(), "auth": expected is not None}
 
+    # The answers are plain JSON already: returned as JSONResponse, FastAPI does not walk them again.
     @app.post("/search")
-    async def search(request: Request) -> dict[str, Any]:
+    async def search(request: Request) -> JSONResponse:
         authorize(request)
         body: SearchRequest = parse(SearchRequest, await read_json(request, limits.max_body_bytes))
-        return await run_in_threadpool(service.search, body.query, body.lang, body.k)
+        return JSONResponse(await run_in_threadpool(service.search, body.query, body.lang, body.k))
 
     @app.post("/encode")
-    async def encode(request: Request) -> dict[str, Any]:
+    async def encode(request: Request) -> JSONResponse:
         authorize(request)
         body: EncodeRequest = parse(EncodeRequest, await read_json(request, limits.max_body_bytes))
-        return await run_in_threadpool(service.encode, body.texts, body.lang, body.role)
+        return JSONResponse(await run_in_threadpool(service.encode, body.texts, body.lang, body.role))
 
     @app.get("/metrics")
     async def prometheus(request: Request) -> Response:

@@ -3,6 +3,9 @@
 - ``lira_requests_total{endpoint, status}`` and ``lira_request_seconds{endpoint}`` (histogram);
 - ``lira_stage_seconds{stage}``: translation, encoding and search time per search (histogram);
 - ``lira_translation_cache_total{result}``: query translations served from the cache (``hit``) or made (``miss``);
+- ``lira_query_vector_cache_total{result}``: query vectors served from the service's memory (``hit``) or encoded
+  (``miss``);
+- ``lira_search_batch_size``: queries searched together in one pass over the index (histogram);
 - ``lira_translation_fallbacks_total{reason}``: translator down (``error``) or slow (``timeout``), so the
   stand-in English slot (LiRA) or the source text (baselines) was used;
 - ``lira_index_documents`` and ``lira_index_reloads_total{result}``.
@@ -32,12 +35,17 @@ class ServiceMetrics:
                                 registry=r)
         self.translation_cache = Counter("lira_translation_cache", "Query translations served from the cache "
                                          "(hit) or made (miss)", ("result",), registry=r)
+        self.vector_cache = Counter("lira_query_vector_cache", "Query vectors served from memory (hit) or "
+                                    "encoded (miss)", ("result",), registry=r)
+        self.batch_size = Histogram("lira_search_batch_size", "Queries searched together in one pass over the index",
+                                    buckets=(1, 2, 4, 8, 16, 32, 64), registry=r)
         self.fallbacks = Counter("lira_translation_fallbacks", "Queries whose translator failed or timed out",
                                  ("reason",), registry=r)
         self.documents = Gauge("lira_index_documents", "Documents in the loaded index", registry=r)
         self.reloads = Counter("lira_index_reloads", "Index reloads by result", ("result",), registry=r)
         for result in ("hit", "miss"):
             self.translation_cache.labels(result)
+            self.vector_cache.labels(result)
         for reason in ("error", "timeout"):
             self.fallbacks.labels(reason)
 

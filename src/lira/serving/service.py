@@ -4,7 +4,10 @@
 (``langid``), asks ``TranslationService`` for the English the method reads, encodes the query (role ``query``)
 and searches the index; the answer carries the ranked documents with their scores, the English used with its
 critic scores, and the time each stage took (translation, encoding, search). The model runs one request at a
-time (a lock: torch already uses every core for one); translation waits and searches run concurrently.
+time (a lock: torch already uses every core for one); translation waits run concurrently, and the searches that
+arrive together are answered by one pass over the index (``SearchBatcher``). The vectors of the last
+``vector_cache`` distinct queries (text, language, the English read) are kept in memory, so a popular query is
+neither translated nor encoded again (``lira_query_vector_cache_total``).
 
 The server loads the model with its own feature cache folder (``cache_dir``; default a temporary folder removed on
 ``close``), so shoppers' queries never land in the shared cache of the training and benchmark runs.
@@ -16,6 +19,7 @@ import tempfile
 import threading
 import time
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,7 @@ import numpy as np
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 from lira.evaluation.translations import needs_translations
 from lira.languages import LANGUAGES, UnknownLanguageError, normalize_code
+from lira.serving.batching import SearchBatcher
 from lira.serving.holder import IndexHolder
 from lira.serving.identity import ModelIdentity, model_identity
 from lira.serving.index import LoadedIndex, read_meta
@@ -46,12 +51,17 @@ class SearchService:
     """Search over the index at ``root`` (see the module docstring).
 
     ``model``: a model spec that must be the one the index was built with (default: the one it records);
-    ``translator``: a translator spec replacing the recorded one; ``method``: an already loaded method (tests).
-    Raises ``ValueError`` naming the reason when the model and the index do not match."""
+    ``translator``: a translator spec replacing the recorded one; ``method``: an already loaded method (tests);
+    ``translation_cache`` and ``vector_cache``: how many query translations and query vectors are kept in memory
+    (0: none); ``max_search_batch``: the most queries searched in one pass. Raises ``ValueError`` naming the
+    reason when the model and the index do not match."""
 
     def __init__(self, root: str | Path, *, model: str | None = None, translator: str | None = None,
                  timeout_s: float = 2.0, cache_dir: str | Path | None = None, limits: Limits | None = None,
-                 metrics: ServiceMetrics | None = None, method: Any = None, translation_cache: int = 10_000) -> None:
+                 metrics: ServiceMetrics | None = None, method: Any = None, translation_cache: int = 10_000,
+                 vector_cache: int = 10_000, max_search_batch: int = 64) -> None:
+        if vector_cache < 0:
+            raise ValueError(f"vector_cache must be >= 0, got {vector_cache}")
         self.limits = limits or Limits()
         self.metrics = metrics or ServiceMetrics()
         meta = read_meta(Path(root))
@@ -82,6 +92,11 @@ class SearchService:
                                                timeout_s=timeout_s, metrics=self.metrics, lock=self.lock,
                                                cache_size=translation_cache)
         self.metrics.documents.set(len(self.holder.current.docs))
+        self.vector_cache_size = vector_cache
+        self._vectors: OrderedDict[tuple[str, str, str, str | None], np.ndarray] = OrderedDict()
+        self._vectors_lock = threading.Lock()
+        self.batcher = (SearchBatcher(max_batch=max_search_batch, on_batch=self.metrics.batch_size.observe)
+                        if max_search_batch > 0 else None)
         for pattern in _QUIET:
             warnings.filterwarnings("ignore", message=pattern)
 
@@ -91,6 +106,8 @@ class SearchService:
     def close(self) -> None:
         """Release the index, the translator threads and the temporary cache folder."""
         self.translations.close()
+        if self.batcher is not None:
+            self.batcher.close()
         self.holder.close()
         if self._tmp is not None:
             self._tmp.cleanup()
@@ -145,6 +162,25 @@ class SearchService:
                 vectors = self.method.encode(texts, lang=lang, role=role)
         return np.asarray(vectors, dtype=np.float32)
 
+    def _query_vector(self, query: str, lang: str, english: str | None) -> tuple[np.ndarray, bool]:
+        """``([1, dim] vector, from memory?)`` of one query, through the LRU of query vectors."""
+        key = (lang, "query", query, english)
+        with self._vectors_lock:
+            hit = self._vectors.get(key)
+            if hit is not None:
+                self._vectors.move_to_end(key)
+        self.metrics.vector_cache.labels("hit" if hit is not None else "miss").inc()
+        if hit is not None:
+            return hit, True
+        vector = self._encode([query], lang, [english], "query")
+        if self.vector_cache_size:
+            vector.setflags(write=False)  # shared between requests
+            with self._vectors_lock:
+                self._vectors[key] = vector
+                while len(self._vectors) > self.vector_cache_size:
+                    self._vectors.popitem(last=False)
+        return vector, False
+
     def search(self, query: str, lang: str | None = None, k: int | None = None) -> dict[str, Any]:
         """The ranked documents for ``query`` (see the module docstring)."""
         start = time.perf_counter()
@@ -153,10 +189,10 @@ class SearchService:
         code, how = self.resolve_lang(query, lang)
         english = self.translations.english(query, code)
         translated = time.perf_counter()
-        vector = self._encode([query], code, [english.text], "query")
+        vector, remembered = self._query_vector(query, code, english.text)
         encoded = time.perf_counter()
         with self.holder.use() as index:
-            hits = index.search(vector, k)[0]
+            hits = (self.batcher.search(index, vector, k) if self.batcher else index.search(vector, k))[0]
             version, documents = index.version, len(index.docs)
         done = time.perf_counter()
         timings = {"translation": translated - start, "encoding": encoded - translated, "search": done - encoded}
@@ -166,7 +202,8 @@ class SearchService:
             "query": query, "lang": code, "lang_source": how, "k": k,
             "results": [{"rank": r, "id": d.id, "title": d.title, "text": d.text, "score": round(s, 6)}
                         for r, (d, s) in enumerate(hits, 1)],
-            "english": english.to_dict(), "model": self.identity.spec, "method": self.method_name,
+            "english": english.to_dict(), "vector_cached": remembered, "model": self.identity.spec,
+            "method": self.method_name,
             "index": {"version": version, "documents": documents},
             "timings_ms": {**{s: round(v * 1000, 3) for s, v in timings.items()},
                            "total": round((done - start) * 1000, 3)},
