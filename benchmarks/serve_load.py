@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shlex
 import signal
 import socket
 import subprocess
@@ -102,12 +103,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """`lira serve` on a free port of 127.0.0.1, once its /health answers."""
+def start_server(index: Path, log: Path, options: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`lira serve` (with ``options``) on a free port of 127.0.0.1, once its /health answers."""
     port = _free_port()
     handle = log.open("wb")
     process = subprocess.Popen([sys.executable, "-m", "lira.cli", "serve", "--index", str(index), "--port",
-                                str(port), "--no-access-log"], stdout=handle, stderr=subprocess.STDOUT)
+                                str(port), "--no-access-log", *(options or [])], stdout=handle,
+                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
     while True:
@@ -226,6 +228,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("runs/serve_load"), help="indexes and server logs")
     parser.add_argument("--cache-dir", help="feature cache for embedding the catalogue (default: the usual one)")
     parser.add_argument("--out", type=Path, help="JSON results (default WORK/results-<time>.json)")
+    parser.add_argument("--serve-options", default="", help="more `lira serve` options, e.g. '--request-batch 0'")
     args = parser.parse_args()
     if not 1 <= args.clients <= 64 or args.max_requests < 1:
         parser.error("--clients must be 1..64 and --max-requests >= 1")
@@ -249,7 +252,8 @@ def main() -> None:
             root = args.work / f"{backend}-{size}"
             built = synthetic_index(root, docs, vectors, identity, size=size, backend=backend, noise=args.noise,
                                     seed=args.seed, exact_max=args.exact_max)
-            process, url = start_server(root, args.work / f"server-{backend}-{size}.log")
+            process, url = start_server(root, args.work / f"server-{backend}-{size}.log",
+                                        shlex.split(args.serve_options))
             try:
                 warm_s = warm(url, pool, args.k)
                 for scenario in ("repeat", "fresh"):
@@ -277,7 +281,7 @@ def main() -> None:
                   f"k = {TARGET_K}), {row['scenario']}: p95 {row.get('p95_ms')} ms, {verdict}; the largest "
                   f"server stage is {top} ({mean[top]} ms mean)")
     out = args.out or args.work / f"results-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    write_json(out, {"command": " ".join(sys.argv), "model": identity.to_dict(), "dim": int(vectors.shape[1]),
+    write_json(out, {"command": shlex.join(sys.argv), "model": identity.to_dict(), "dim": int(vectors.shape[1]),
                      "queries": len(pool), "duration_s": duration, "machine": machine,
                      "synthetic": f"640 real products + noise {args.noise} variants, seed {args.seed}", "rows": rows})
     print(f"\nresults: {out}")

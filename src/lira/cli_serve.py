@@ -115,10 +115,10 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log every request (uvicorn's access log).")] = True,
     search_threads: Annotated[int | None, typer.Option(
         help="faiss threads per search (default: every core when searches are batched, since one batch runs at a "
-             "time; 1 with --search-batch 0, since concurrent requests already use the cores).")] = None,
+             "time; 1 with --request-batch 0, since concurrent requests already use the cores).")] = None,
     vector_cache: Annotated[int, typer.Option(help="Query vectors kept in memory (0: none).")] = 10_000,
-    search_batch: Annotated[int, typer.Option(help="Most concurrent searches answered by one pass over the index "
-                                                    "(0: each request searches on its own).")] = 64,
+    request_batch: Annotated[int, typer.Option(help="Most concurrent requests encoded as one batch or searched in "
+                                                     "one pass over the index (0: each on its own).")] = 64,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Serve an index over HTTP: the search page at /, POST /search, POST /encode, GET /health, GET /metrics."""
@@ -137,9 +137,9 @@ def serve(
 
     token = _read_token(token_file) if token_file else None
     if search_threads is None:
-        search_threads = 0 if search_batch > 0 else 1
-    if search_threads < 0 or search_batch < 0:
-        _fail(f"--search-threads and --search-batch must be >= 0, got {search_threads} and {search_batch}")
+        search_threads = 0 if request_batch > 0 else 1
+    if search_threads < 0 or request_batch < 0:
+        _fail(f"--search-threads and --request-batch must be >= 0, got {search_threads} and {request_batch}")
         return
     if search_threads > 0:
         import faiss
@@ -150,7 +150,7 @@ def serve(
                         max_body_bytes=max_body_bytes, default_k=min(Limits.default_k, max_k))
         service = SearchService(index, model=model, translator=translator, timeout_s=translate_timeout,
                                 cache_dir=cache_dir, limits=limits, vector_cache=vector_cache,
-                                max_search_batch=search_batch)
+                                request_batch=request_batch)
     except (IndexFolderError, ValueError, FileNotFoundError) as e:
         _fail(str(e))
         return

@@ -28,7 +28,7 @@ from lira.arca.model import ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
 from lira.backbones import english_spec
 from lira.backbones.base import Role, validate_texts
-from lira.cache import CachedBackbone, FeatureCache, cached_backbone
+from lira.cache import FeatureCache, cached_backbone
 from lira.config_fields import parse_fields
 from lira.io import atomic_write, write_json
 from lira.languages import check_script, normalize_code
@@ -65,9 +65,9 @@ class LiRAModel:
     needs_translations = True
 
     def __init__(self, config: LiRAConfig, arca: ArcaModel, lasr: LaSRHead, *,
-                 cache_dir: str | Path | None = None) -> None:
+                 cache_dir: str | Path | None = None, cache: bool = True) -> None:
         self.config, self.arca, self.lasr = config, arca.eval(), lasr.eval()
-        self._cache = FeatureCache(cache_dir)
+        self._cache = FeatureCache(cache_dir) if cache else None
         self._lr: Any = None
         self._en: Any = None
         self._critic: OfflineCritic | None = None
@@ -101,16 +101,23 @@ class LiRAModel:
         return copy
 
     # -- components, loaded on first use ---------------------------------------------------------------
+    def _backbone(self, spec: str) -> Any:
+        from lira.backbones import load_backbone  # looked up per call, as ``cached_backbone`` does
+
+        return load_backbone(spec) if self._cache is None else cached_backbone(spec, self._cache)
+
     @property
-    def lr_backbone(self) -> CachedBackbone:
+    def lr_backbone(self) -> Any:
+        """The multilingual backbone (behind the feature cache unless the model was loaded with ``cache=False``)."""
         if self._lr is None:
-            self._lr = cached_backbone(self.config.lr_backbone, self._cache)
+            self._lr = self._backbone(self.config.lr_backbone)
         return self._lr
 
     @property
     def en_backbone(self) -> Any:
+        """The English backbone (behind the feature cache unless the model was loaded with ``cache=False``)."""
         if self._en is None:
-            self._en = cached_backbone(english_spec(self.config.en_backbone), self._cache)
+            self._en = self._backbone(english_spec(self.config.en_backbone))
         return self._en
 
     @property
@@ -344,9 +351,10 @@ class LiRAModel:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, *, cache_dir: str | Path | None = None) -> LiRAModel:
-        """Load a folder written by ``save``; a folder of another format version, or whose parts disagree on the
-        number of bins its features are pooled to (``check_bins``), is refused with the reason."""
+    def load(cls, folder: str | Path, *, cache_dir: str | Path | None = None, cache: bool = True) -> LiRAModel:
+        """Load a folder written by ``save`` (encoding through the feature cache in ``cache_dir``; ``cache=False``:
+        no feature cache); a folder of another format version, or whose parts disagree on the number of bins its
+        features are pooled to (``check_bins``), is refused with the reason."""
         folder = Path(folder)
         path = folder / "lira_config.json"
         if not path.is_file():
@@ -358,7 +366,7 @@ class LiRAModel:
         config = parse_fields(LiRAConfig, meta.get("config"), str(path))
         arca, lasr = ArcaModel.load(folder / "arca"), LaSRHead.load(folder / "lasr")
         check_bins(folder, meta.get("bins", 1), arca, lasr)
-        return cls(config, arca, lasr, cache_dir=cache_dir)
+        return cls(config, arca, lasr, cache_dir=cache_dir, cache=cache)
 
 
 def check_bins(folder: Path, recorded: Any, arca: ArcaModel, lasr: LaSRHead) -> None:

@@ -80,13 +80,25 @@ def test_query_vectors_are_remembered_and_bounded(index_dir, tmp_path):
         assert 'lira_query_vector_cache_total{result="miss"} 3.0' in text
     finally:
         svc.close()
-    unbatched = SearchService(index_dir, cache_dir=tmp_path / "c2", vector_cache=0, max_search_batch=0)
+    unbatched = SearchService(index_dir, cache_dir=tmp_path / "c2", vector_cache=0, request_batch=0)
     try:
         out = unbatched.search("giày chạy đỏ", lang="vi", k=2)
-        assert unbatched.batcher is None and out["vector_cached"] is False
+        assert unbatched.search_batcher is None and unbatched.encode_batcher is None
+        assert out["vector_cached"] is False
         assert unbatched.search("giày chạy đỏ", lang="vi", k=2)["vector_cached"] is False
         assert [r["id"] for r in out["results"]] == [r["id"] for r in first["results"]]
     finally:
         unbatched.close()
     with pytest.raises(ValueError, match="vector_cache must be >= 0"):
         SearchService(index_dir, vector_cache=-1)
+
+
+def test_without_a_cache_folder_queries_are_not_written(index_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("LIRA_CACHE_DIR", str(tmp_path / "shared-cache"))
+    svc = SearchService(index_dir)
+    try:
+        assert svc.search("giày chạy đỏ", lang="vi", k=2)["results"]
+        assert svc.encode(["giày đen"], lang="vi")["dim"] == 1024
+    finally:
+        svc.close()
+    assert not (tmp_path / "shared-cache").exists()

@@ -44,17 +44,20 @@ def _no_translator(lang: str) -> None:
 
 
 def load_method(spec: str, *, backbone: str = DEFAULT_MULTILINGUAL, english: str = DEFAULT_ENGLISH,
-                cache_dir: str | Path | None = None) -> Any:
+                cache_dir: str | Path | None = None, cache: bool = True) -> Any:
     """The method named by ``spec`` (see the module docstring) over the ``backbone`` (multilingual) and
-    ``english`` backbone specs, encoding through the feature cache in ``cache_dir``.
+    ``english`` backbone specs, encoding through the feature cache in ``cache_dir`` (``cache=False``: without a
+    feature cache).
 
     Raises ``ValueError`` for a name that is neither a baseline nor a model folder, saying what was expected."""
     from lira.baselines import DistilledStudent, DualPathUntrained, TranslateTest
 
-    cache = FeatureCache(cache_dir)
+    store = FeatureCache(cache_dir) if cache else None
 
     def cached(name: str) -> Any:
-        return cached_backbone(name, cache)
+        from lira.backbones import load_backbone  # looked up per call, as ``cached_backbone`` does
+
+        return cached_backbone(name, store) if store is not None else load_backbone(name)
 
     if spec == "frozen":
         return cached(backbone)
@@ -68,7 +71,7 @@ def load_method(spec: str, *, backbone: str = DEFAULT_MULTILINGUAL, english: str
     if (folder / "lira_config.json").is_file():
         from lira.model import LiRAModel
 
-        return LiRAModel.load(folder, cache_dir=cache_dir)
+        return LiRAModel.load(folder, cache_dir=cache_dir, cache=cache)
     if (folder / "distilled_config.json").is_file():
         return DistilledStudent.load(folder, lr_backbone=cached(backbone))
     what = "folder has neither" if folder.is_dir() else "is neither a baseline name nor a folder; expected"

@@ -5,7 +5,8 @@
 - ``lira_translation_cache_total{result}``: query translations served from the cache (``hit``) or made (``miss``);
 - ``lira_query_vector_cache_total{result}``: query vectors served from the service's memory (``hit``) or encoded
   (``miss``);
-- ``lira_search_batch_size``: queries searched together in one pass over the index (histogram);
+- ``lira_batch_size{stage}``: requests encoded together (``encoding``) or searched together in one pass over the
+  index (``search``) (histogram);
 - ``lira_translation_fallbacks_total{reason}``: translator down (``error``) or slow (``timeout``), so the
   stand-in English slot (LiRA) or the source text (baselines) was used;
 - ``lira_index_documents`` and ``lira_index_reloads_total{result}``.
@@ -37,7 +38,7 @@ class ServiceMetrics:
                                          "(hit) or made (miss)", ("result",), registry=r)
         self.vector_cache = Counter("lira_query_vector_cache", "Query vectors served from memory (hit) or "
                                     "encoded (miss)", ("result",), registry=r)
-        self.batch_size = Histogram("lira_search_batch_size", "Queries searched together in one pass over the index",
+        self.batch_size = Histogram("lira_batch_size", "Requests encoded or searched together", ("stage",),
                                     buckets=(1, 2, 4, 8, 16, 32, 64), registry=r)
         self.fallbacks = Counter("lira_translation_fallbacks", "Queries whose translator failed or timed out",
                                  ("reason",), registry=r)

@@ -4,18 +4,19 @@
 (``langid``), asks ``TranslationService`` for the English the method reads, encodes the query (role ``query``)
 and searches the index; the answer carries the ranked documents with their scores, the English used with its
 critic scores, and the time each stage took (translation, encoding, search). The model runs one request at a
-time (a lock: torch already uses every core for one); translation waits run concurrently, and the searches that
-arrive together are answered by one pass over the index (``SearchBatcher``). The vectors of the last
+time (a lock: torch already uses every core for one); translation waits run concurrently. The new queries that
+arrive together are encoded as one batch per language, and the searches that arrive together are answered by one
+pass over the index (``lira.serving.batching``). The vectors of the last
 ``vector_cache`` distinct queries (text, language, the English read) are kept in memory, so a popular query is
 neither translated nor encoded again (``lira_query_vector_cache_total``).
 
-The server loads the model with its own feature cache folder (``cache_dir``; default a temporary folder removed on
-``close``), so shoppers' queries never land in the shared cache of the training and benchmark runs.
+By default the server encodes without the feature cache: shoppers' queries never land in the shared cache of the
+training and benchmark runs, and a long-running server writes nothing per query (repeated queries come from the
+vectors kept in memory). ``cache_dir`` names a feature cache folder to read and write instead.
 """
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 import warnings
@@ -28,7 +29,7 @@ import numpy as np
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 from lira.evaluation.translations import needs_translations
 from lira.languages import LANGUAGES, UnknownLanguageError, normalize_code
-from lira.serving.batching import SearchBatcher
+from lira.serving.batching import DynamicBatcher, batched_search, search_together
 from lira.serving.holder import IndexHolder
 from lira.serving.identity import ModelIdentity, model_identity
 from lira.serving.index import LoadedIndex, read_meta
@@ -53,13 +54,14 @@ class SearchService:
     ``model``: a model spec that must be the one the index was built with (default: the one it records);
     ``translator``: a translator spec replacing the recorded one; ``method``: an already loaded method (tests);
     ``translation_cache`` and ``vector_cache``: how many query translations and query vectors are kept in memory
-    (0: none); ``max_search_batch``: the most queries searched in one pass. Raises ``ValueError`` naming the
+    (0: none); ``request_batch``: the most concurrent requests encoded or searched together (0: each on its
+    own). Raises ``ValueError`` naming the
     reason when the model and the index do not match."""
 
     def __init__(self, root: str | Path, *, model: str | None = None, translator: str | None = None,
                  timeout_s: float = 2.0, cache_dir: str | Path | None = None, limits: Limits | None = None,
                  metrics: ServiceMetrics | None = None, method: Any = None, translation_cache: int = 10_000,
-                 vector_cache: int = 10_000, max_search_batch: int = 64) -> None:
+                 vector_cache: int = 10_000, request_batch: int = 64) -> None:
         if vector_cache < 0:
             raise ValueError(f"vector_cache must be >= 0, got {vector_cache}")
         self.limits = limits or Limits()
@@ -79,13 +81,12 @@ class SearchService:
                              f"files hash to {self.identity.sha256[:12]}, the index records "
                              f"{recorded['sha256'][:12]}); rebuild the index")
         self.holder = IndexHolder(Path(root), check=self._mismatch)
-        self._tmp = tempfile.TemporaryDirectory(prefix="lira-serve-cache-") if cache_dir is None else None
         if method is None:
             from lira.evaluation.methods import load_method
 
             method = load_method(recorded["spec"], backbone=recorded["backbone"] or DEFAULT_MULTILINGUAL,
-                                 english=recorded["english"] or DEFAULT_ENGLISH,
-                                 cache_dir=cache_dir if cache_dir is not None else self._tmp.name)  # type: ignore
+                                 english=recorded["english"] or DEFAULT_ENGLISH, cache_dir=cache_dir,
+                                 cache=cache_dir is not None)
         self.method = method
         self.lock = threading.Lock()
         self.translations = TranslationService(method, translator_spec=translator or meta.get("translator"),
@@ -95,8 +96,13 @@ class SearchService:
         self.vector_cache_size = vector_cache
         self._vectors: OrderedDict[tuple[str, str, str, str | None], np.ndarray] = OrderedDict()
         self._vectors_lock = threading.Lock()
-        self.batcher = (SearchBatcher(max_batch=max_search_batch, on_batch=self.metrics.batch_size.observe)
-                        if max_search_batch > 0 else None)
+        self.search_batcher: DynamicBatcher | None = None
+        self.encode_batcher: DynamicBatcher | None = None
+        if request_batch > 0:
+            self.search_batcher = DynamicBatcher(search_together, max_batch=request_batch, name="lira-search",
+                                                 on_batch=self.metrics.batch_size.labels("search").observe)
+            self.encode_batcher = DynamicBatcher(self._encode_together, max_batch=request_batch, name="lira-encode",
+                                                 on_batch=self.metrics.batch_size.labels("encoding").observe)
         for pattern in _QUIET:
             warnings.filterwarnings("ignore", message=pattern)
 
@@ -104,13 +110,12 @@ class SearchService:
         return index.identity.mismatch(self.identity)
 
     def close(self) -> None:
-        """Release the index, the translator threads and the temporary cache folder."""
+        """Release the index and the translator and batching threads."""
         self.translations.close()
-        if self.batcher is not None:
-            self.batcher.close()
+        for batcher in (self.encode_batcher, self.search_batcher):
+            if batcher is not None:
+                batcher.close()
         self.holder.close()
-        if self._tmp is not None:
-            self._tmp.cleanup()
 
     # -- validation --------------------------------------------------------------------------------------
     def check_text(self, text: str, field: str = "query") -> str:
@@ -162,6 +167,12 @@ class SearchService:
                 vectors = self.method.encode(texts, lang=lang, role=role)
         return np.asarray(vectors, dtype=np.float32)
 
+    def _encode_together(self, key: Any, payloads: list[tuple[str, str | None]]) -> list[np.ndarray]:
+        """``DynamicBatcher`` handler: ``(text, English)`` payloads of one ``(lang, role)`` key as one batch."""
+        lang, role = key
+        vectors = self._encode([text for text, _ in payloads], lang, [english for _, english in payloads], role)
+        return [vectors[i:i + 1] for i in range(len(payloads))]
+
     def _query_vector(self, query: str, lang: str, english: str | None) -> tuple[np.ndarray, bool]:
         """``([1, dim] vector, from memory?)`` of one query, through the LRU of query vectors."""
         key = (lang, "query", query, english)
@@ -172,7 +183,10 @@ class SearchService:
         self.metrics.vector_cache.labels("hit" if hit is not None else "miss").inc()
         if hit is not None:
             return hit, True
-        vector = self._encode([query], lang, [english], "query")
+        if self.encode_batcher is not None:
+            vector = self.encode_batcher.submit((lang, "query"), (query, english))
+        else:
+            vector = self._encode([query], lang, [english], "query")
         if self.vector_cache_size:
             vector.setflags(write=False)  # shared between requests
             with self._vectors_lock:
@@ -192,7 +206,7 @@ class SearchService:
         vector, remembered = self._query_vector(query, code, english.text)
         encoded = time.perf_counter()
         with self.holder.use() as index:
-            hits = (self.batcher.search(index, vector, k) if self.batcher else index.search(vector, k))[0]
+            hits = batched_search(self.search_batcher, index, vector, k)[0]
             version, documents = index.version, len(index.docs)
         done = time.perf_counter()
         timings = {"translation": translated - start, "encoding": encoded - translated, "search": done - encoded}
