@@ -120,13 +120,18 @@ class QdrantSearcher:
             raise ValueError(f"qdrant collection {self.name} holds {self.count} points, the index records {count}")
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(scores [nq, k'], rows [nq, k'])`` with ``k' = min(k, count)``, rows -1 where fewer came back."""
+        """``(scores [nq, k'], rows [nq, k'])`` with ``k' = min(k, count)``, rows -1 where fewer came back. The
+        queries go in one call (``query_batch_points``: one round trip to a server)."""
+        from qdrant_client import models
+
         k = min(k, self.count)
         scores = np.zeros((len(queries), k), dtype=np.float32)
         rows = np.full((len(queries), k), -1, dtype=np.int64)
-        for i, vector in enumerate(np.asarray(queries, dtype=np.float32)):
-            points = self.client.query_points(self.name, query=vector.tolist(), limit=k, with_payload=False).points
-            for j, point in enumerate(points[:k]):
+        requests = [models.QueryRequest(query=vector.tolist(), limit=k, with_payload=False)
+                    for vector in np.asarray(queries, dtype=np.float32)]
+        answers = self.client.query_batch_points(self.name, requests=requests) if requests else []
+        for i, answer in enumerate(answers):
+            for j, point in enumerate(answer.points[:k]):
                 scores[i, j], rows[i, j] = point.score, int(point.id)
         return scores, rows
 

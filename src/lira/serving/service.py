@@ -6,9 +6,9 @@ and searches the index; the answer carries the ranked documents with their score
 critic scores, and the time each stage took (translation, encoding, search). The model runs one request at a
 time (a lock: torch already uses every core for one); translation waits run concurrently. The new queries that
 arrive together are encoded as one batch per language, and the searches that arrive together are answered by one
-pass over the index (``lira.serving.batching``). The vectors of the last
-``vector_cache`` distinct queries (text, language, the English read) are kept in memory, so a popular query is
-neither translated nor encoded again (``lira_query_vector_cache_total``).
+pass over the index (``lira.serving.batching``). The vectors of the last ``vector_cache`` distinct queries (text,
+language, the English read) are kept in memory, so a popular query is neither translated nor encoded again
+(``lira_query_vector_cache_total``).
 
 By default the server encodes without the feature cache: shoppers' queries never land in the shared cache of the
 training and benchmark runs, and a long-running server writes nothing per query (repeated queries come from the
@@ -55,8 +55,7 @@ class SearchService:
     ``translator``: a translator spec replacing the recorded one; ``method``: an already loaded method (tests);
     ``translation_cache`` and ``vector_cache``: how many query translations and query vectors are kept in memory
     (0: none); ``request_batch``: the most concurrent requests encoded or searched together (0: each on its
-    own). Raises ``ValueError`` naming the
-    reason when the model and the index do not match."""
+    own). Raises ``ValueError`` naming the reason when the model and the index do not match."""
 
     def __init__(self, root: str | Path, *, model: str | None = None, translator: str | None = None,
                  timeout_s: float = 2.0, cache_dir: str | Path | None = None, limits: Limits | None = None,
