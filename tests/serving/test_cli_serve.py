@@ -50,6 +50,8 @@ def test_build_info_and_refusals(fake_backbones, corpus_file, lexicon_file, tmp_
     token.write_text("\n")
     blank = runner.invoke(app, ["serve", "--index", str(out), "--token-file", str(token)])
     assert blank.exit_code == 2 and "is empty" in blank.output
+    negative = runner.invoke(app, ["serve", "--index", str(out), "--request-batch", "-1"])
+    assert negative.exit_code == 2 and "--request-batch must be >= 0" in negative.output
 
 
 _SERVER = """
