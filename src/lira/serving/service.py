@@ -20,7 +20,6 @@ from __future__ import annotations
 import threading
 import time
 import warnings
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from lira.serving.holder import IndexHolder
 from lira.serving.identity import ModelIdentity, model_identity
 from lira.serving.index import LoadedIndex, read_meta
 from lira.serving.langid import detect_language, script_mismatch
+from lira.serving.lru import LRU
 from lira.serving.metrics import ServiceMetrics
 from lira.serving.schemas import Limits, RequestError
 from lira.serving.translation import EnglishChoice, TranslationService
@@ -61,7 +61,7 @@ class SearchService:
                  timeout_s: float = 2.0, cache_dir: str | Path | None = None, limits: Limits | None = None,
                  metrics: ServiceMetrics | None = None, method: Any = None, translation_cache: int = 10_000,
                  vector_cache: int = 10_000, request_batch: int = 64) -> None:
-        if vector_cache < 0:
+        if vector_cache < 0:  # checked before anything is loaded
             raise ValueError(f"vector_cache must be >= 0, got {vector_cache}")
         self.limits = limits or Limits()
         self.metrics = metrics or ServiceMetrics()
@@ -92,9 +92,7 @@ class SearchService:
                                                timeout_s=timeout_s, metrics=self.metrics, lock=self.lock,
                                                cache_size=translation_cache)
         self.metrics.documents.set(len(self.holder.current.docs))
-        self.vector_cache_size = vector_cache
-        self._vectors: OrderedDict[tuple[str, str, str, str | None], np.ndarray] = OrderedDict()
-        self._vectors_lock = threading.Lock()
+        self._vectors: LRU[tuple[str, str, str, str | None], np.ndarray] = LRU(vector_cache)
         self.search_batcher: DynamicBatcher | None = None
         self.encode_batcher: DynamicBatcher | None = None
         if request_batch > 0:
@@ -175,10 +173,7 @@ class SearchService:
     def _query_vector(self, query: str, lang: str, english: str | None) -> tuple[np.ndarray, bool]:
         """``([1, dim] vector, from memory?)`` of one query, through the LRU of query vectors."""
         key = (lang, "query", query, english)
-        with self._vectors_lock:
-            hit = self._vectors.get(key)
-            if hit is not None:
-                self._vectors.move_to_end(key)
+        hit = self._vectors.get(key)
         self.metrics.vector_cache.labels("hit" if hit is not None else "miss").inc()
         if hit is not None:
             return hit, True
@@ -186,12 +181,8 @@ class SearchService:
             vector = self.encode_batcher.submit((lang, "query"), (query, english))
         else:
             vector = self._encode([query], lang, [english], "query")
-        if self.vector_cache_size:
-            vector.setflags(write=False)  # shared between requests
-            with self._vectors_lock:
-                self._vectors[key] = vector
-                while len(self._vectors) > self.vector_cache_size:
-                    self._vectors.popitem(last=False)
+        vector.setflags(write=False)  # may be shared between requests
+        self._vectors.put(key, vector)
         return vector, False
 
     def search(self, query: str, lang: str | None = None, k: int | None = None) -> dict[str, Any]:

@@ -9,8 +9,6 @@ and dual-path: the source text stands in), the result says so (``fallback``, ``r
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager, nullcontext
@@ -19,6 +17,7 @@ from typing import Any
 
 from lira.evaluation.translations import candidates_for, needs_translations
 from lira.languages import ENGLISH
+from lira.serving.lru import LRU
 from lira.serving.metrics import ServiceMetrics
 from lira.translators.base import Candidate, Translator
 
@@ -73,10 +72,9 @@ class TranslationService:
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be > 0, got {timeout_s}")
         self.method, self.spec, self.timeout_s = method, translator_spec, timeout_s
-        self.cache_size, self.metrics = cache_size, metrics
+        self.metrics = metrics
         self.lock = lock or nullcontext()
-        self._cache: OrderedDict[tuple[str, str], EnglishChoice] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache: LRU[tuple[str, str], EnglishChoice] = LRU(cache_size)
         self._translators: dict[str, Translator | None] = {}
         self._load_errors: dict[str, str] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lira-translate")
@@ -118,20 +116,14 @@ class TranslationService:
         if lang == ENGLISH:  # an English query is its own English side
             return EnglishChoice(query, "the query (English)", None)
         key = (lang, query)
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
+        hit = self._cache.get(key)
         if hit is not None:
             self._count("hit")
             return replace(hit, cached=True)
         self._count("miss")
         choice = self._translate(query, lang)
         if not choice.fallback:
-            with self._cache_lock:
-                self._cache[key] = choice
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+            self._cache.put(key, choice)
         return choice
 
     def _translate(self, query: str, lang: str) -> EnglishChoice:
