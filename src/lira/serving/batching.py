@@ -122,10 +122,10 @@ def search_together(key: Hashable, payloads: list[tuple[LoadedIndex, np.ndarray,
 
 
 def batched_search(batcher: DynamicBatcher | None, index: LoadedIndex, vectors: np.ndarray, k: int) -> Hits:
-    """``index.search(vectors, k)`` through ``batcher`` (a ``search_together`` batcher; None: directly). The
-    shape is checked first, so one bad request fails alone."""
+    """``index.search(vectors, k)`` through ``batcher`` (a ``search_together`` batcher; None: directly). A batched
+    request's shape is checked before it joins a batch, so one bad request fails alone."""
+    if batcher is None:
+        return index.search(vectors, k)  # which checks the shape itself
     if vectors.ndim != 2 or vectors.shape[1] != index.dim:
         raise ValueError(f"query vectors of shape {vectors.shape}; the index holds {index.dim}-d vectors")
-    if batcher is None:
-        return index.search(vectors, k)
     return batcher.submit(id(index), (index, vectors, k))
