@@ -114,8 +114,9 @@ def serve(
                                                      "(0: only on POST /admin/reload).")] = 0.0,
     access_log: Annotated[bool, typer.Option(help="Log every request (uvicorn's access log).")] = True,
     search_threads: Annotated[int | None, typer.Option(
-        help="faiss threads per search (default: every core when searches are batched, since one batch runs at a "
-             "time; 1 with --request-batch 0, since concurrent requests already use the cores).")] = None,
+        help="Threads per search: faiss's for HNSW, or the threads sharing an exact search's blocks, BLAS kept to "
+             "one thread each (default: every core when searches are batched, since one batch runs at a time; 1 "
+             "with --request-batch 0, since concurrent requests already use the cores).")] = None,
     vector_cache: Annotated[int, typer.Option(help="Query vectors kept in memory (0: none).")] = 10_000,
     request_batch: Annotated[int, typer.Option(help="Most concurrent requests encoded as one batch or searched in "
                                                      "one pass over the index (0: each on its own).")] = 64,
@@ -141,10 +142,9 @@ def serve(
     if search_threads < 0 or request_batch < 0:
         _fail(f"--search-threads and --request-batch must be >= 0, got {search_threads} and {request_batch}")
         return
-    if search_threads > 0:
-        import faiss
+    from lira.serving.faiss_index import set_search_threads
 
-        faiss.omp_set_num_threads(search_threads)
+    set_search_threads(search_threads)
     try:
         limits = Limits(max_query_chars=max_query_chars, max_k=max_k, max_batch=max_batch,
                         max_body_bytes=max_body_bytes, default_k=min(Limits.default_k, max_k))
