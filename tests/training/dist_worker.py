@@ -31,7 +31,7 @@ def _recording_save(cls, stem):
     original = cls.save
 
     def save(self, folder):
-        state = {k: v.detach().contiguous().clone() for k, v in self.state_dict().items()}
+        state = {k: v.detach().cpu().contiguous().clone() for k, v in self.state_dict().items()}
         save_file(state, str(RECORD / f"rank{distributed.rank()}-{stem}.safetensors"))
         return original(self, folder)
 

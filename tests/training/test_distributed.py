@@ -65,8 +65,10 @@ def _port() -> int:
 
 def _env(tmp: Path, record: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    # the CPU path (gloo) on every machine, so that ranks and the one-process reference compare on one device
     return {**env, "LIRA_TEST_RECORD": str(record), "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT),
-            "OMP_NUM_THREADS": "1", "LIRA_DIST_TIMEOUT": "120", "HF_HUB_OFFLINE": "1"}
+            "OMP_NUM_THREADS": "1", "LIRA_DIST_TIMEOUT": "120", "HF_HUB_OFFLINE": "1",
+            "ACCELERATE_USE_CPU": "1", "LIRA_DEVICE": "cpu"}
 
 
 def _run(args: list[str], *, tmp: Path, record: Path, processes: int, module: bool = False) -> str:

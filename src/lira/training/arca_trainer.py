@@ -69,24 +69,26 @@ def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, to
     ``retrieved`` (the source's nearest gold translation among its language's is its own), and whether each way
     of choosing picks gold: ``actor`` (greedy policy), ``sim_only`` (highest adapted
     cosine: the embedding critic alone, no translation critic), ``critic_s_only`` (highest semantic-fidelity
-    score, no Actor); ``chance`` is 1/K."""
+    score, no Actor); ``chance`` is 1/K. Computed on the model's device; the results are on the CPU."""
     model.eval()
+    device = distributed.module_device(model)
     has_gold = features.gold >= 0
-    f = features.subset(torch.nonzero(has_gold).squeeze(1))
+    f = distributed.to_device(features.subset(torch.nonzero(has_gold).squeeze(1)), device)
     out = model(f.x_lr, f.y_en, f.mask, f.scores)
-    gold_en = out.e_en[torch.arange(len(f)), f.gold]
+    gold_en = out.e_en[torch.arange(len(f), device=device), f.gold]
     sim = out.sim.masked_fill(~f.mask, float("-inf"))
     s = f.scores[..., 0].masked_fill(~f.mask, float("-inf"))
-    retrieved = torch.zeros(len(f), dtype=torch.bool)
+    retrieved = torch.zeros(len(f), dtype=torch.bool, device=device)
     for lang in sorted(set(f.langs)):
-        rows = torch.tensor([i for i, code in enumerate(f.langs) if code == lang])
+        rows = torch.tensor([i for i, code in enumerate(f.langs) if code == lang], device=device)
         q = torch.nn.functional.normalize(out.e_lr[rows].flatten(1), dim=-1)
         d = torch.nn.functional.normalize(gold_en[rows].flatten(1), dim=-1)
-        retrieved[rows] = nearest_correct(q, d, torch.arange(len(rows)))
-    return {"gap": 1 - flat_cosine(out.e_lr, gold_en), "actor": top1_correct(out.log_pi, f.gold),
-            "retrieved": retrieved,
-            "sim_only": top1_correct(sim, f.gold), "critic_s_only": top1_correct(s, f.gold),
-            "chance": 1.0 / f.mask.sum(-1).float()}
+        retrieved[rows] = nearest_correct(q, d, torch.arange(len(rows), device=device))
+    result = {"gap": 1 - flat_cosine(out.e_lr, gold_en), "actor": top1_correct(out.log_pi, f.gold),
+              "retrieved": retrieved,
+              "sim_only": top1_correct(sim, f.gold), "critic_s_only": top1_correct(s, f.gold),
+              "chance": 1.0 / f.mask.sum(-1).float()}
+    return {name: value.cpu() for name, value in result.items()}
 
 
 def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
@@ -108,10 +110,12 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
                config: ArcaTrainConfig, out_dir: str | Path, resume: bool = False,
                show_progress: bool | None = None) -> tuple[ArcaModel, list[dict[str, Any]]]:
     """Train and return the dev-selected model and its dev history; writes checkpoints, ``best/``, ``arca/`` and
-    ``history.json`` (whose last entry, ``{"selected": ...}``, says which steps were kept)."""
+    ``history.json`` (whose last entry, ``{"selected": ...}``, says which steps were kept). Trains on
+    ``distributed.training_device()`` (each batch moved there); the returned model is on the CPU."""
     out_dir = Path(out_dir)
+    device = distributed.training_device()
     torch.manual_seed(config.seed)
-    model = ArcaModel(model_config)
+    model = ArcaModel(model_config).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     baseline = RunningBaseline(model_config.baseline_momentum)
     history: list[dict[str, Any]] = []
@@ -120,7 +124,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
     if resume and checkpoint is None:
         raise FileNotFoundError(f"--resume: no checkpoint under {out_dir / 'checkpoints'}")
     if checkpoint is not None:
-        model = ArcaModel.load(checkpoint / "model")
+        model = ArcaModel.load(checkpoint / "model").to(device)  # moved before the optimizer loads its state
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         load_optimizer_state(checkpoint, optimizer)
         state = load_trainer_state(checkpoint)
@@ -141,12 +145,13 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
     for step in bar:
         model.train()
         torch.manual_seed(config.seed * 1_000_003 + step)
-        batch = train.subset(_batch_index(len(train), step, config.batch_size, config.seed))
+        batch = distributed.to_device(train.subset(_batch_index(len(train), step, config.batch_size, config.seed)),
+                                      device)
         out = distributed.data_parallel(model)(batch.x_lr, batch.y_en, batch.mask, batch.scores)  # rows split by rank
         if not (torch.isfinite(out.e_lr).all() and torch.isfinite(out.sim).all()):
             stop_non_finite(f"non-finite embeddings at step {step + 1}", out_dir)
         actions = torch.distributions.Categorical(logits=out.log_pi).sample()
-        rows = torch.arange(len(batch))
+        rows = torch.arange(len(batch), device=device)
         rewards = reward(*model.critic_signals(batch.scores[rows, actions], out.sim[rows, actions].detach()),
                          model_config.reward)
         loss_rl = reinforce_loss(out.log_pi, actions, rewards, baseline.update(rewards))
@@ -175,6 +180,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
     for keeper in keepers:
         keeper.restore()
     history.append({"selected": {k.name: k.summary() for k in keepers}})
+    model.cpu()  # callers and the saved model expect the CPU
     model.eval()
     model.save(out_dir / "arca")
     write_json(out_dir / "history.json", history)

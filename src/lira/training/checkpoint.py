@@ -33,13 +33,13 @@ def stop_non_finite(problem: str, out_dir: str | Path) -> None:
 
 
 def optimizer_to_flat(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Split ``optimizer.state_dict()`` into tensors (for safetensors) and JSON-able metadata."""
+    """Split ``optimizer.state_dict()`` into tensors (on the CPU, for safetensors) and JSON-able metadata."""
     state = optimizer.state_dict()
     tensors, scalars = {}, {}
     for index, values in state["state"].items():
         for name, value in values.items():
             if torch.is_tensor(value):
-                tensors[f"state.{index}.{name}"] = value.detach().clone().contiguous()
+                tensors[f"state.{index}.{name}"] = value.detach().cpu().clone().contiguous()
             else:
                 scalars[f"{index}.{name}"] = value
     return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
@@ -120,7 +120,8 @@ def latest_checkpoint(out_dir: str | Path) -> Path | None:
 
 
 def load_optimizer_state(folder: Path, optimizer: torch.optim.Optimizer) -> None:
-    """Restore ``optimizer`` from a checkpoint folder."""
+    """Restore ``optimizer`` from a checkpoint folder (``load_state_dict`` moves the state to the device of the
+    optimizer's parameters: build the optimizer over the moved model first)."""
     meta = json.loads((folder / "optimizer.json").read_text(encoding="utf-8"))
     optimizer.load_state_dict(optimizer_from_flat(load_file(str(folder / "optimizer.safetensors")), meta))
 

@@ -32,6 +32,7 @@ from lira.arca.adaptor import Adaptor, AdaptorConfig
 from lira.backbones.base import Role
 from lira.baselines.distilled_student import DistilledStudent
 from lira.data.formats import ParallelExample
+from lira.training import distributed
 from lira.training.checkpoint import NonFiniteLossError
 
 ENGLISH = "eng"
@@ -126,8 +127,12 @@ def train_distillation(examples: Sequence[ParallelExample], *, lr_backbone, en_b
     the data). History: at step 0 ``train_loss`` is the untrained student's loss on the first batch; then
     every ``config.eval_every`` steps (and at the end) the mean batch loss since the last entry, plus
     ``dev_mse`` (source term), ``dev_mse_en`` (English term) and ``dev_loss`` (their sum) when ``dev`` is
-    given. Raises ``ValueError`` on empty data and ``NonFiniteLossError`` on a NaN/Inf feature or loss."""
+    given. Raises ``ValueError`` on empty data and ``NonFiniteLossError`` on a NaN/Inf feature or loss.
+
+    P trains on ``distributed.training_device()`` (the features are encoded on the host and each batch moved
+    there); the returned student's projection is on the CPU."""
     examples = _check(examples, "examples")
+    device = distributed.training_device()
     dev_features = None
     if dev is not None:
         dev_features = encode_pairs(_check(dev, "dev"), lr_backbone=lr_backbone, en_backbone=en_backbone,
@@ -139,6 +144,8 @@ def train_distillation(examples: Sequence[ParallelExample], *, lr_backbone, en_b
     with torch.random.fork_rng(devices=[]):  # seeded initialisation that leaves the global RNG alone
         torch.manual_seed(config.seed)
         projection = Adaptor(adaptor)
+    projection.to(device)  # before the optimizer is built
+    dev_features = distributed.to_device(dev_features, device)
     student = DistilledStudent(lr_backbone, projection, teacher=en_backbone.name)
     # The "en" input layer is never used (every input takes the "lr" path), so it is not optimised.
     params = [p for name, p in projection.named_parameters() if not name.startswith("inputs.en.")]
@@ -155,7 +162,8 @@ def train_distillation(examples: Sequence[ParallelExample], *, lr_backbone, en_b
         if offset == 0:  # a fresh seeded permutation per epoch, sliced into consecutive batches
             order = torch.randperm(len(examples), generator=generator)
         rows = order[offset * config.batch_size: (offset + 1) * config.batch_size]
-        source, english = distill_loss(student, train.g_x[rows], train.g_y[rows], train.h_y[rows])
+        batch = distributed.to_device((train.g_x[rows], train.g_y[rows], train.h_y[rows]), device)
+        source, english = distill_loss(student, *batch)
         loss = source + english
         if not torch.isfinite(loss):
             raise NonFiniteLossError(f"non-finite distillation loss {loss.item()} at step {step + 1}; training "
@@ -173,5 +181,6 @@ def train_distillation(examples: Sequence[ParallelExample], *, lr_backbone, en_b
             history.append({"step": done, "train_loss": sum(window) / len(window),
                             **(_evaluate(student, dev_features) if dev_features is not None else {})})
             window = []
+    projection.cpu()  # the student encodes (and is saved) on the CPU
     projection.eval()
     return student, history

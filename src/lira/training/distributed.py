@@ -15,8 +15,17 @@ Before training, every rank's config must equal rank 0's (``check_same_config``;
 named), and each split forward checks that every rank holds the same batch. Collectives time out after
 ``$LIRA_DIST_TIMEOUT`` seconds (default 600), so a lost rank ends the run with an error, never a hang.
 
-A single process (no ``WORLD_SIZE`` > 1 in the environment) runs exactly as before: ``data_parallel`` returns
-the module itself and ``sync_gradients`` does nothing.
+Devices (``training_device``): each rank trains on the device Accelerate gives it: its GPU (``cuda:<local
+rank>``) with the NCCL backend when CUDA is available, else the CPU with gloo (also with ``accelerate launch
+--cpu``, which sets ``ACCELERATE_USE_CPU``, or ``LIRA_DEVICE=cpu``). The trainers move their modules and each
+batch there (``to_device``) and bring weights, metrics and the returned model back to the CPU. The collectives
+here build their tensors on the device of the tensors they check (NCCL only reduces CUDA tensors); the object
+collectives (``check_same_config``, the run folder's claim) work under NCCL because ``PartialState`` has set
+each rank's CUDA device. Only the CPU path (gloo) has been run; the GPU path (NCCL, CUDA tensors) has not.
+
+A single process (no ``WORLD_SIZE`` > 1 in the environment) trains on ``$LIRA_DEVICE`` (``cpu``, ``cuda``,
+``cuda:N``) when set, else on ``cuda`` when available, else on the CPU, exactly as before: ``data_parallel``
+returns the module itself and ``sync_gradients`` does nothing.
 
 Reference: Li et al. 2020, "PyTorch Distributed: Experiences on Accelerating Data Parallel Training" (VLDB).
 """
@@ -73,17 +82,104 @@ def launched() -> bool:
         return False
 
 
+DEVICE_VARIABLE = "LIRA_DEVICE"
+_TRUE = ("1", "true", "yes", "y", "t", "on")  # accelerate's truthy flag values (``ACCELERATE_USE_CPU``)
+
+
+def _requested_device() -> torch.device | None:
+    """The device ``$LIRA_DEVICE`` names (``cpu``, ``cuda``, ``cuda:N``), or None when it is unset or empty;
+    raises ``ValueError`` naming the variable, its value and the valid ones for anything else, or for a CUDA
+    device this machine does not have."""
+    value = os.environ.get(DEVICE_VARIABLE, "").strip()
+    if not value:
+        return None
+    valid = "cpu, cuda, cuda:N (N: a CUDA device index)"
+    name = value.lower()
+    index: int | None = None
+    if name.startswith("cuda:") and name[5:].isdigit():
+        index = int(name[5:])
+    elif name not in ("cpu", "cuda"):
+        raise ValueError(f"{DEVICE_VARIABLE}={value!r} is not a device LiRA trains on; valid values: {valid}")
+    if name == "cpu":
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ValueError(f"{DEVICE_VARIABLE}={value!r} asks for CUDA, but CUDA is not available here (torch "
+                         f"{torch.__version__}); valid values: {valid}, and only cpu without CUDA")
+    if index is not None and index >= torch.cuda.device_count():
+        raise ValueError(f"{DEVICE_VARIABLE}={value!r}: this machine has {torch.cuda.device_count()} CUDA "
+                         f"device(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}; valid values: {valid}")
+    return torch.device("cuda", index) if index is not None else torch.device("cuda")
+
+
+def _use_cpu() -> bool:
+    """Whether the ranks of a distributed launch train on the CPU: no CUDA, ``accelerate launch --cpu``
+    (``ACCELERATE_USE_CPU``) or ``LIRA_DEVICE=cpu``."""
+    requested = _requested_device()
+    return (not torch.cuda.is_available() or os.environ.get("ACCELERATE_USE_CPU", "").strip().lower() in _TRUE
+            or (requested is not None and requested.type == "cpu"))
+
+
 def init(timeout_s: float | None = None) -> int:
-    """Join the process group of a distributed launch (Accelerate's ``PartialState``, gloo: LiRA's trainers hold
-    their tensors on the CPU); returns the world size. Does nothing for a single process."""
+    """Join the process group of a distributed launch (Accelerate's ``PartialState``: NCCL on this rank's GPU
+    when CUDA is available, else gloo on the CPU; see ``training_device``); returns the world size. Does nothing
+    for a single process."""
     if not launched() or world_size() > 1:
         return world_size()
     with needs_extra("hf", "a distributed launch (accelerate launch, torchrun)"):
         from accelerate import PartialState
 
     seconds = timeout_s if timeout_s is not None else float(os.environ.get("LIRA_DIST_TIMEOUT", DEFAULT_TIMEOUT_S))
-    PartialState(cpu=True, backend="gloo", timeout=timedelta(seconds=seconds))
+    cpu = _use_cpu()
+    PartialState(cpu=cpu, backend="gloo" if cpu else "nccl", timeout=timedelta(seconds=seconds))
     return world_size()
+
+
+def training_device() -> torch.device:
+    """The device this process trains on. Under a distributed launch (after ``init``): the one Accelerate gave
+    this rank (``PartialState().device``: its GPU, or the CPU). A single process: ``$LIRA_DEVICE`` when set
+    (``cpu``, ``cuda``, ``cuda:N``; anything else, or CUDA on a machine without it, is a ``ValueError``), else
+    ``cuda`` when available, else the CPU."""
+    if world_size() > 1:
+        from accelerate import PartialState
+
+        return torch.device(PartialState().device)
+    requested = _requested_device()
+    if requested is not None:
+        return requested
+    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+
+def module_device(module: torch.nn.Module) -> torch.device:
+    """The device of ``module``'s first parameter (the CPU for a module without parameters)."""
+    first = next(iter(module.parameters()), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
+def to_device(value: Any, device: torch.device | str) -> Any:
+    """``value`` with every tensor in it moved to ``device``: tensors, dataclasses (a copy with its fields
+    moved), tuples, lists and dicts of them, nested; anything else is left alone. A structure with nothing to
+    move (no tensor, or every tensor already there) comes back as the same object."""
+    if torch.is_tensor(value):
+        return value.to(device)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [f.name for f in dataclasses.fields(value) if f.init]
+        moved = {name: to_device(getattr(value, name), device) for name in fields}
+        if all(moved[name] is getattr(value, name) for name in fields):
+            return value
+        return dataclasses.replace(value, **moved)
+    if isinstance(value, list | tuple):
+        items = [to_device(v, device) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        if isinstance(value, list):
+            return items
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)  # a namedtuple: by position
+    if isinstance(value, dict):
+        entries = {k: to_device(v, device) for k, v in value.items()}
+        if all(entries[k] is value[k] for k in value):
+            return value
+        return type(value)(entries) if type(value) is not dict else entries
+    return value
 
 
 def check_same_config(config: dict[str, Any], what: str = "config") -> None:
@@ -241,16 +337,17 @@ def _gather(value: Any, counts: list[int]) -> Any:
     return value
 
 
-def _fingerprint(values: Iterable[Any]) -> torch.Tensor:
-    """Sums and sums of squares (float64) of the tensors in ``values`` (DualPaths, lists of them included)."""
+def _fingerprint(values: Iterable[Any], device: torch.device | None = None) -> torch.Tensor:
+    """Sums and sums of squares (float64) of the tensors in ``values`` (DualPaths, lists of them included), on
+    their device (``device`` when there is no tensor)."""
     out: list[torch.Tensor] = []
     for value in values:
         if torch.is_tensor(value):
             v = value.detach().double()
             out += [v.sum(), (v * v).sum()]
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            out.append(_fingerprint(getattr(value, f.name) for f in dataclasses.fields(value)).sum())
-    return torch.stack(out) if out else torch.zeros(1, dtype=torch.float64)
+            out.append(_fingerprint((getattr(value, f.name) for f in dataclasses.fields(value)), device).sum())
+    return torch.stack(out) if out else torch.zeros(1, dtype=torch.float64, device=device)
 
 
 def _same_everywhere(local: torch.Tensor, what: str) -> None:
@@ -276,7 +373,8 @@ class RowParallel:
         n = next((r for r in map(_rows, [*args, *kwargs.values()]) if r is not None), None)
         if n is None or n < world_size():  # too few rows to split: every rank computes all (gradients averaged)
             return self.module(*args, **kwargs)
-        _same_everywhere(_fingerprint([*args, *kwargs.values()]), "the training batch")
+        device = module_device(self.module) if isinstance(self.module, torch.nn.Module) else None
+        _same_everywhere(_fingerprint([*args, *kwargs.values()], device), "the training batch")
         lo, hi, counts = _shard(n)
         out = self.module(*(_slice(a, n, lo, hi) for a in args), **{k: _slice(v, n, lo, hi) for k, v in kwargs.items()})
         return _gather(out, counts)
@@ -297,9 +395,11 @@ def sync_gradients(parameters: Iterable[torch.nn.Parameter], loss: torch.Tensor 
     if world_size() == 1:
         return
     params = [p for p in parameters if p.requires_grad]
-    state = [float(loss.detach()) if loss is not None else 0.0]
-    state += [float(p.detach().double().sum()) for p in params]
-    _same_everywhere(torch.tensor(state, dtype=torch.float64), "the loss or the parameters")
+    # on the parameters' (or the loss's) device: NCCL reduces CUDA tensors only
+    device = params[0].device if params else loss.device if loss is not None else training_device()
+    state = [loss.detach().double().reshape(1) if loss is not None else torch.zeros(1, dtype=torch.float64)]
+    state += [p.detach().double().sum().reshape(1) for p in params]  # no copy to the host per parameter
+    _same_everywhere(torch.cat([t.to(device) for t in state]), "the loss or the parameters")
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return

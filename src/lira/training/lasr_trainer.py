@@ -95,7 +95,9 @@ class _Modules:
 
 
 def _z(arca: ArcaModel, t: Texts, joint: bool) -> DualPath:
-    """The dual path of ``t``; rows without a translation are flagged, so the head drops their English slot."""
+    """The dual path of ``t`` (moved to Arca's device); rows without a translation are flagged, so the head drops
+    their English slot."""
+    t = distributed.to_device(t, distributed.module_device(arca))
     with torch.set_grad_enabled(joint and torch.is_grad_enabled()):
         e_lr = arca.embed_lr(t.x)
         return compose(e_lr, arca.embed_en(t.y), t.has)
@@ -133,7 +135,8 @@ def retrieval_step(head: LaSRHead, arca: ArcaModel, data: RetrievalData, step: i
     chosen += torch.randint(len(doc_index), (config.random_docs,), generator=g).tolist()
     chosen = list(dict.fromkeys(chosen))
     ids = [data.doc_ids[lang][j] for j in chosen]
-    gains = torch.tensor([[float(data.qrels[lang][qids[i]].get(d, 0)) for d in ids] for i in pick])
+    gains = torch.tensor([[float(data.qrels[lang][qids[i]].get(d, 0)) for d in ids] for i in pick],
+                         device=distributed.module_device(arca))
     zq = _z(arca, data.queries[lang].rows(pick), config.joint)
     zd = _z(arca, data.docs[lang].rows(chosen), config.joint)
     q = head(zq, lang).embedding
@@ -167,7 +170,7 @@ def pair_step(head: LaSRHead, arca: ArcaModel, data: PairData, step: int, config
               task: str, corr: CorrLoss | None) -> torch.Tensor:
     """One STS / NLI / classification batch from one language group (groups in turn)."""
     group, rows = _pair_batch(data, step, config)
-    target = data.targets[group][rows]
+    target = data.targets[group][rows].to(distributed.module_device(arca))
     out = _pair_forward(head, arca, data, group, rows, config.joint)
     if task == "sts":
         loss = corr(out.score, target) if corr is not None else F.mse_loss(out.score, target)
@@ -224,7 +227,7 @@ def probe_training_set(head: LaSRHead, arca: ArcaModel, task: str, data: Any) ->
     present = [f for f in features if f is not None]
     if len(present) < len(features):
         raise ValueError("this head has no linear path (probe='none')")
-    return torch.cat(present).numpy(), torch.cat(labels).numpy()
+    return torch.cat(present).cpu().numpy(), torch.cat(labels).numpy()
 
 
 def choice_step(head: LaSRHead, arca: ArcaModel, data: ChoiceData, step: int,
@@ -233,7 +236,7 @@ def choice_step(head: LaSRHead, arca: ArcaModel, data: ChoiceData, step: int,
     group = step % len(data.premises)
     rows = torch.randperm(len(data.targets[group]), generator=_gen(config.seed, step))[: config.batch_size].tolist()
     scores = choice_scores(head, arca, data, group, rows, config.joint)
-    loss = F.cross_entropy(scores, data.targets[group][rows])
+    loss = F.cross_entropy(scores, data.targets[group][rows].to(scores.device))
     if _consistency(config, head):
         paths = [scores] + [choice_scores(head, arca, data, group, rows, config.joint, d) for d in ("en", "lrl")]
         loss = loss + config.mu * ConsistencyLoss.logits(paths)
@@ -247,8 +250,8 @@ def evaluate_retrieval(head: LaSRHead, arca: ArcaModel, data: RetrievalData, ite
     head.eval()
     per_query: dict[str, dict[str, dict[str, float]]] = {}
     for lang in sorted(data.queries):
-        q = head(_z(arca, data.queries[lang], False), lang).embedding.numpy()
-        d = head(_z(arca, data.docs[lang], False), data.docs[lang].lang).embedding.numpy()
+        q = head(_z(arca, data.queries[lang], False), lang).embedding.cpu().numpy()
+        d = head(_z(arca, data.docs[lang], False), data.docs[lang].lang).embedding.cpu().numpy()
         run = search_run(data.query_ids[lang], q, data.doc_ids[lang], d, k=100)
         per_query[lang] = per_query_scores(data.qrels[lang], run)
     out = language_metrics(per_query)
@@ -266,7 +269,7 @@ def evaluate_pairs(head: LaSRHead, arca: ArcaModel, data: PairData, task: str, i
     for group in range(len(data.first)):
         rows = list(range(len(data.targets[group])))
         out = _pair_forward(head, arca, data, group, rows, False)
-        preds.append(out.score if task == "sts" else top1_correct(out.logits, data.targets[group]))
+        preds.append(out.score.cpu() if task == "sts" else top1_correct(out.logits.cpu(), data.targets[group]))
         golds.append(data.targets[group])
     if task == "sts":
         return correlation_metrics(torch.cat(preds), torch.cat(golds))
@@ -283,7 +286,7 @@ def evaluate_choice(head: LaSRHead, arca: ArcaModel, data: ChoiceData, items: bo
     correct: list[float] = []
     for group in range(len(data.premises)):
         rows = list(range(len(data.targets[group])))
-        scores = choice_scores(head, arca, data, group, rows, False)
+        scores = choice_scores(head, arca, data, group, rows, False).cpu()
         correct += top1_correct(scores, data.targets[group]).float().tolist()
     out: dict[str, Any] = accuracy_metrics(np.array(correct))
     return {**out, "items": correct} if items else out
@@ -311,8 +314,12 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
 
     With ``dev``, the returned (and checkpointed ``best/``) weights are those of the best dev ``PRIMARY[task]``
     score seen, step 0 included (``lira.training.selection``); the history's last entry, ``{"selected": ...}``,
-    says which step was kept."""
+    says which step was kept.
+
+    Trains on ``distributed.training_device()``: the head and Arca (frozen or not) are moved there, and each
+    batch; both are back on the CPU when this returns (or raises)."""
     out_dir = Path(out_dir)
+    device = distributed.training_device()
     torch.manual_seed(config.seed)
     checkpoint = latest_checkpoint(out_dir) if resume else None
     if resume and checkpoint is None:
@@ -321,6 +328,20 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
         head = LaSRHead.load(checkpoint / "model" / "lasr")
         if config.joint:
             arca = ArcaModel.load(checkpoint / "model" / "arca")
+    head.to(device)  # before the optimizer is built (and loads its state, which follows the parameters)
+    arca.to(device)
+    try:
+        return _train_lasr_on_device(task, train, dev, head=head, arca=arca, config=config, out_dir=out_dir,
+                                     checkpoint=checkpoint, show_progress=show_progress)
+    finally:
+        head.cpu()  # callers and saved models expect the CPU
+        arca.cpu()
+
+
+def _train_lasr_on_device(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: ArcaModel,
+                          config: LaSRTrainConfig, out_dir: Path, checkpoint: Path | None,
+                          show_progress: bool | None) -> tuple[LaSRHead, ArcaModel, list[dict[str, Any]]]:
+    """``train_lasr``'s loop, with ``head`` and ``arca`` already on the training device."""
     for p in arca.parameters():
         p.requires_grad_(config.joint)
     params = list(head.parameters()) + (list(arca.parameters()) if config.joint else [])

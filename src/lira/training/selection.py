@@ -62,7 +62,7 @@ class BestWeights:
         self._state: dict[str, torch.Tensor] | None = None
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
-        return {f"{prefix}.{k}": v.detach().clone().contiguous()
+        return {f"{prefix}.{k}": v.detach().cpu().clone().contiguous()  # on the CPU, wherever the modules train
                 for prefix, module in self.modules.items() for k, v in module.state_dict().items()}
 
     def update(self, step: int, metrics: dict[str, Any]) -> bool:
