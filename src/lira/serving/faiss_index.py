@@ -101,9 +101,8 @@ class FaissSearcher:
             cast(faiss.IndexHNSWFlat, self.index).hnsw.efSearch = int(params.get("ef_search", FaissConfig.ef_search))
         self.count, self.dim = int(self.index.ntotal), int(self.index.d)
         self._flat: np.ndarray | None = None  # a view of the flat index's vectors (no copy), for exact_search
-        if params.get("kind", "flat") == "flat" and self.count:
-            self._flat = faiss.rev_swig_ptr(cast(faiss.IndexFlat, self.index).get_xb(),
-                                            self.count * self.dim).reshape(self.count, self.dim)
+        if isinstance(self.index, faiss.IndexFlat) and self.count:
+            self._flat = faiss.rev_swig_ptr(self.index.get_xb(), self.count * self.dim).reshape(self.count, self.dim)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """``(scores [nq, k'], rows [nq, k'])`` with ``k' = min(k, count)``; rows -1 where HNSW found fewer."""
