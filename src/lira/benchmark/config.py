@@ -112,7 +112,7 @@ class BenchmarkConfig:
 def quick_config(config: BenchmarkConfig) -> BenchmarkConfig:
     """``--quick``: every task, method, setting and ablation, on the first subset of each task, 30 test and 48
     training examples per subset, 2 stage-1 languages with 30 pairs each, short training and one few-shot size
-    (about 10 minutes on 2 cores from an empty feature cache, 4 from a warm one: BENCHMARKS.md). Its numbers only
-    show that everything runs."""
+    (on 2 cores, about 10 minutes from an empty feature cache and 4 to 7 from a warm one: BENCHMARKS.md). Its
+    numbers only show that everything runs."""
     return replace(config, quick=True, subsets=1, max_test=30, max_train=48, stage1_per_lang=30,
                    stage1_langs=("tha", "ind"), arca_steps=30, lasr_steps=30, eval_every=15, shots=(8, None))
