@@ -165,7 +165,7 @@ def open_searcher(folder: Path, meta: dict[str, Any]) -> Any:
     if backend["name"] == "qdrant":
         from lira.serving.qdrant_index import QdrantSearcher
 
-        return QdrantSearcher(folder, backend, count=int(meta["corpus"]["documents"]))
+        return QdrantSearcher(folder, backend, count=int(meta["corpus"]["documents"]), dim=int(meta["dim"]))
     raise IndexFolderError(f"{folder}: unknown backend {backend['name']!r} (faiss, qdrant)")
 
 

@@ -3,7 +3,11 @@ on L2-normalised vectors (so scores equal faiss' cosine).
 
 Without a URL the collection lives in the version folder in qdrant-client's embedded local mode
 (``QdrantClient(path=...)``: one process at a time, exact search in memory; its storage pickles points, so only
-open index folders you trust). With ``url`` (a Qdrant server or cluster, e.g. ``http://qdrant:6333``; API key
+open index folders you trust). Opening a local collection unpickles every point and holds its vector as a list of
+Python floats before stacking them, about 48 kB per 768-d point at its peak (``local_open_bytes``): a local index
+that would not fit in this machine's available memory is refused with that estimate instead of being killed by the
+kernel, and a build warns when the machine could not open what it writes. qdrant-client itself recommends its
+local mode for up to 20,000 points. With ``url`` (a Qdrant server or cluster, e.g. ``http://qdrant:6333``; API key
 from ``$QDRANT_API_KEY`` when set) the same code writes the collection ``lira-<version>`` to that server and the
 index folder keeps only the metadata and documents.
 """
@@ -11,6 +15,7 @@ index folder keeps only the metadata and documents.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +25,14 @@ import numpy as np
 
 FOLDER = "qdrant"
 API_KEY_ENV = "QDRANT_API_KEY"
+# Peak memory of opening a local collection, per stored value and per point, rounded up from qdrant-client 1.20's
+# 47,971 bytes per 768-d point and 26,023 per 384-d (`python benchmarks/qdrant_local_memory.py`: 20,000 points).
+LOCAL_BYTES_PER_VALUE = 64
+LOCAL_BYTES_PER_POINT = 2048
+
+
+class LocalMemoryError(ValueError):
+    """A local-mode collection too large to open in this machine's memory; the message gives the estimate."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,42 @@ class QdrantConfig:
 
     url: str | None = None
     batch_size: int = 1024
+
+
+def local_open_bytes(count: int, dim: int) -> int:
+    """About the peak memory, in bytes, of opening a local-mode collection of ``count`` vectors of width ``dim``
+    (qdrant-client's loader holds every vector as Python floats before stacking them; see the constants)."""
+    return count * (LOCAL_BYTES_PER_VALUE * dim + LOCAL_BYTES_PER_POINT)
+
+
+def _meminfo(field_name: str) -> int | None:
+    """A ``/proc/meminfo`` field in bytes (``MemTotal``, ``MemAvailable``), or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                name, _, value = line.partition(":")
+                if name == field_name:
+                    return int(value.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB"
+
+
+def check_local_memory(count: int, dim: int, where: Path, *, available: int | None = None) -> None:
+    """Raise ``LocalMemoryError`` when opening the local collection at ``where`` would need more than the
+    ``available`` bytes (default: ``MemAvailable``; no check where that cannot be read)."""
+    have = _meminfo("MemAvailable") if available is None else available
+    need = local_open_bytes(count, dim)
+    if have is not None and need > have:
+        raise LocalMemoryError(
+            f"{where}: opening this local-mode Qdrant collection ({count:,} vectors of width {dim}) needs about "
+            f"{_gib(need)} (qdrant-client's local mode loads every vector as Python floats), and this machine has "
+            f"{_gib(have)} available; serve it from a Qdrant server (lira index build --qdrant-url) or build it "
+            "with --backend faiss")
 
 
 def _client(folder: Path, url: str | None) -> Any:
@@ -66,6 +115,12 @@ def write_qdrant(folder: Path, vectors: np.ndarray, config: QdrantConfig, *, ver
     from qdrant_client import models
 
     name = collection_name(version)
+    total = None if config.url else _meminfo("MemTotal")
+    if total is not None and local_open_bytes(*vectors.shape) > total:
+        warnings.warn(f"{folder}: a local-mode Qdrant collection of {len(vectors):,} vectors of width "
+                      f"{vectors.shape[1]} needs about {_gib(local_open_bytes(*vectors.shape))} to open, more than "
+                      f"this machine's {_gib(total)}: a server here will refuse it; use a Qdrant server "
+                      "(--qdrant-url) or --backend faiss", stacklevel=2)
     client = _client(folder, config.url)
     try:
         if client.collection_exists(name):
@@ -100,9 +155,12 @@ def drop_qdrant(params: dict[str, Any]) -> None:
 
 
 class QdrantSearcher:
-    """Searches one version's collection; ``count`` and ``dim`` are checked against ``meta.json`` on open."""
+    """Searches one version's collection; ``count`` and ``dim`` are checked against ``meta.json`` on open, and a
+    local collection's opening memory (``check_local_memory``) before it when ``dim`` is given."""
 
-    def __init__(self, folder: Path, params: dict[str, Any], *, count: int) -> None:
+    def __init__(self, folder: Path, params: dict[str, Any], *, count: int, dim: int | None = None) -> None:
+        if not params.get("url") and dim is not None:
+            check_local_memory(count, dim, folder / FOLDER)
         self.client = _client(folder, params.get("url"))
         self.name = params["collection"]
         try:
