@@ -137,6 +137,9 @@ def test_ablation_table():
              row("lira", 0, 0.4, setting="ablation-noise", value="no queues")]
     assert ablation_table(bench(data)) == ("| LiRA variant | t | t (noise 0.3) |\n|---|---|---|\n"
                                            "| full | 85.00 ± 7.07 | 50.00 |\n| no queues | 65.00 ± 7.07 | 40.00 |")
+    # ablations run on fewer seeds than the main setting: the full method is read on the same seeds
+    one_seed = rows() + [row("lira", 0, 0.6, setting="ablation", value="no queues")]
+    assert ablation_table(bench(one_seed)) == "| LiRA variant | t |\n|---|---|\n| full | 90.00 |\n| no queues | 60.00 |"
 
 
 def test_overview_has_one_row_per_task_with_each_methods_mean():
@@ -154,3 +157,6 @@ def test_few_shot_table_can_add_the_main_setting_as_a_last_column():
     text = setting_table(bench(rows() + extra), "few-shot", ("frozen",), [8], "{}-shot", "all (main)")
     assert "| method | 8-shot | all (main) |" in text
     assert "| frozen backbone | 30.00 ± 14.14 | 30.00 |" in text
+    one_seed = [row("lira", 0, 0.5, setting="few-shot", value=8)]  # the main column reads seed 0 only
+    assert "| LiRA | 50.00 | 90.00 |" in setting_table(bench(rows() + one_seed), "few-shot", ("lira",), [8],
+                                                          "{}-shot", "all (main)")

@@ -30,9 +30,12 @@ def ablation_columns(bench: Any) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def ablation_scores(bench: Any, name: str, task: str, full: dict[str, Any]) -> list[float]:
-    """Per-seed means over subsets of one LiRA variant (``full`` or an ablation) in one ablation column."""
+    """Per-seed means over subsets of one LiRA variant (``full`` or an ablation) in one ablation column; the full
+    method's over the seeds the ablations ran (``BenchmarkConfig.setting_seeds`` may run fewer than the main
+    setting)."""
     rows = [r for r in bench.rows if r["method"] == "lira"]
     if name == "full":
-        return seed_means(rows, bench.subsets[task], task=task, **full)
+        seeds = {r["seed"] for r in rows if r["task"] == task and r["setting"] in ("ablation", "ablation-noise")}
+        return seed_means([r for r in rows if r["seed"] in seeds], bench.subsets[task], task=task, **full)
     setting = "ablation" if full["setting"] == "main" else "ablation-noise"
     return seed_means(rows, bench.subsets[task], task=task, setting=setting, value=name)

@@ -63,7 +63,9 @@ class BenchmarkConfig:
     examples per language (None = all); ``english_spaces``: the English anchor space per task family (peers of
     the family read the same English encoder; ``english`` serves families not listed); ``stage1_sources``: the
     parallel data of stage 1 and distillation (``stage1_per_lang`` caps each language of each source, None =
-    all); ``eval_every``: steps between dev evaluations that select the kept checkpoint (step 0 included)."""
+    all); ``eval_every``: steps between dev evaluations that select the kept checkpoint (step 0 included);
+    ``setting_seeds``: how many of ``seeds`` (the first) the noise, few-shot and ablation settings run (None =
+    all; the main setting runs every seed)."""
 
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("runs/benchmark")
@@ -93,6 +95,7 @@ class BenchmarkConfig:
     ablations: tuple[Variant, ...] = ABLATIONS
     ablation_tasks: tuple[str, ...] = ("sib200", "sib200-bitext", "thai-stsb")
     ablation_noise: float = 0.3
+    setting_seeds: int | None = None
     quick: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -104,15 +107,24 @@ class BenchmarkConfig:
         unknown = sorted(set(self.english_spaces) - set(families))
         if unknown:
             raise ValueError(f"english_spaces: unknown task famil(ies) {unknown}; valid: {', '.join(families)}")
+        if self.setting_seeds is not None and self.setting_seeds < 1:
+            raise ValueError(f"setting_seeds must be >= 1 or None (all), got {self.setting_seeds}")
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
         if bad:
             raise ValueError(f"english_spaces: unknown English anchor space(s) {bad}; valid: {', '.join(SPACE_NAMES)}")
 
+    @property
+    def seeds_of_settings(self) -> tuple[int, ...]:
+        """The seeds of the noise, few-shot and ablation settings (the first ``setting_seeds`` of ``seeds``)."""
+        return self.seeds[: self.setting_seeds]
+
 
 def quick_config(config: BenchmarkConfig) -> BenchmarkConfig:
     """``--quick``: every task, method, setting and ablation, on the first subset of each task, 30 test and 48
-    training examples per subset, 2 stage-1 languages with 30 pairs each, short training and one few-shot size
-    (on 2 cores, about 10 minutes from an empty feature cache and 4 to 7 from a warm one: BENCHMARKS.md). Its
-    numbers only show that everything runs."""
+    training examples per subset, 2 stage-1 languages with 30 pairs each, short training, one few-shot size, and
+    the noise, few-shot and ablation settings on the first seed only (the main setting keeps every seed).
+    BENCHMARKS.md gives its time from an empty and from a warm feature cache. Its numbers only show that
+    everything runs."""
     return replace(config, quick=True, subsets=1, max_test=30, max_train=48, stage1_per_lang=30,
-                   stage1_langs=("tha", "ind"), arca_steps=30, lasr_steps=30, eval_every=15, shots=(8, None))
+                   stage1_langs=("tha", "ind"), arca_steps=30, lasr_steps=30, eval_every=15, shots=(8, None),
+                   setting_seeds=1)

@@ -118,26 +118,24 @@ def significance_table(sig: list[dict]) -> str:
 def setting_table(bench: Any, setting: str, methods: Sequence[str], values: Sequence[Any], label: str,
                   main_column: str | None = None) -> str:
     """Per task of ``setting``: methods x values, each cell the mean over subsets (mean ± std over seeds);
-    ``main_column`` adds the main setting's score under that heading."""
+    ``main_column`` adds the main setting's score under that heading, over the seeds the setting ran."""
     rows = [r for r in bench.rows if r["setting"] == setting]
     main = [r for r in bench.rows if r["setting"] == "main"]
     parts = []
     for task in dict.fromkeys(r["task"] for r in rows):
         subsets = bench.subsets[task]
+        seeds = {r["seed"] for r in rows if r["task"] == task}
+        same_seeds = [r for r in main if r["seed"] is None or r["seed"] in seeds]
         body = []
         for m in methods:
             cells = [cell(seed_means(rows, subsets, task=task, method=m, value=v)) for v in values]
             if main_column:
-                cells.append(cell(seed_means(main, subsets, task=task, method=m)))
+                cells.append(cell(seed_means(same_seeds, subsets, task=task, method=m)))
             if any(c != "-" for c in cells):
                 body.append([METHOD_LABELS.get(m, m), *cells])
         header = ["method", *(label.format(v) for v in values), *([main_column] if main_column else [])]
         parts.append(f"**{task}** (mean over {len(subsets)} subsets)\n\n" + table(body, header))
     return "\n\n".join(parts) or "(not run)"
-
-
-
-
 
 
 def ablation_table(bench: Any) -> str:
@@ -204,17 +202,19 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
     c = bench.config
     weights = len(ENGLISH_WEIGHTS) - 1
+    seeds_note = (f" (noise, few-shot and ablations: {list(c.seeds_of_settings)})"
+                  if c.seeds_of_settings != c.seeds else "")
     report = f"""# LiRA benchmark{' (quick mode: a smoke run, not a measurement)' if c.quick else ''}
 
-Seeds {list(c.seeds)}; scores x100, mean ± standard deviation over seeds (a single number: a method with
-nothing random in that setting, evaluated once). Multilingual backbone `{c.backbone}`; English anchor space per
-task family (every method of the family reads English with it): {', '.join(f"{k} {v}" for k, v in
-c.english_spaces.items())}. Stage 1 and the distillation peer: {' + '.join(c.stage1_sources)} train data,
-{c.stage1_per_lang or 'all'} pairs per language and source, {c.arca_steps} steps; stage 2 (LaSR):
-{c.lasr_steps} steps per task family, lr {c.lasr_lr} (retrieval-trained heads: bitext, products; DocQueue
-{'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI, choice). Every trained model keeps
-the step with the best dev score (evaluated every {c.eval_every} steps), step 0 included; "LiRA at step 0" is
-LiRA with nothing trained in either stage.
+Seeds {list(c.seeds)}{seeds_note}; scores x100, mean ± standard deviation over seeds (a single number: a method
+with nothing random in that setting, or one seed, evaluated once).
+Multilingual backbone `{c.backbone}`; English anchor space per task family (every method of the family reads
+English with it): {', '.join(f"{k} {v}" for k, v in c.english_spaces.items())}. Stage 1 and the distillation
+peer: {' + '.join(c.stage1_sources)} train data, {c.stage1_per_lang or 'all'} pairs per language and source,
+{c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family, lr {c.lasr_lr} (retrieval-trained
+heads: bitext, products; DocQueue {'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI,
+choice). Every trained model keeps the step with the best dev score (evaluated every {c.eval_every} steps), step
+0 included; "LiRA at step 0" is LiRA with nothing trained in either stage.
 Wall time {bench.timings.get('total', 0):.0f} s on {env['platform']} (Python {env['python']}, torch
 {env.get('torch')}); per phase (s): {', '.join(f"{k} {v:.0f}" for k, v in bench.timings.items() if k != 'total')};
 feature cache: {cache}.

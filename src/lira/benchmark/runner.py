@@ -201,7 +201,7 @@ class Benchmark:
             base = s.translator
             for rate in c.noise_rates:
                 for method in ("translate-test", "dual-path", "lira"):
-                    for seed in c.seeds:
+                    for seed in c.seeds_of_settings:
                         tr = noisy(base, rate=rate, seed=seed, k=c.noise_candidates)
                         self.score(s, method, seed, "noise", value=rate, translator=tr, k=1)
 
@@ -214,7 +214,7 @@ class Benchmark:
         for shots in c.shots:
             if shots is None:
                 continue  # "all" is the main setting
-            for seed in c.seeds:
+            for seed in c.seeds_of_settings:
                 sample = _per_language_sample(pooled, shots, seed)
                 for subset in self.subsets[task.name]:
                     s = self.subject(task, subset, train=sample)
@@ -233,7 +233,7 @@ class Benchmark:
                     self.skip(s.task.name, f"lira ({variant.name})", "ablation",
                               f"the {s.task.type} objective has no queue (queues serve retrieval and STS)")
                     continue
-                for seed in c.seeds:
+                for seed in c.seeds_of_settings:
                     self.score(s, "lira", seed, "ablation", value=variant.name, variant=variant)
                     if s.task.name in c.noise_tasks and s.translator is not None:
                         tr = noisy(s.translator, rate=c.ablation_noise, seed=seed, k=c.noise_candidates)
