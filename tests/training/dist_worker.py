@@ -45,7 +45,7 @@ RECORD.mkdir(parents=True, exist_ok=True)
 sys.argv = ["lira", *sys.argv[1:]]
 try:
     main()
-finally:
-    path = RECORD / f"rank{distributed.rank()}.json"  # several commands append to one record
+finally:  # the launcher's rank and world size: the run has left its process group by now
+    path = RECORD / f"rank{os.environ.get('RANK', '0')}.json"  # several commands append to one record
     before = json.loads(path.read_text())["losses"] if path.is_file() else []
-    path.write_text(json.dumps({"losses": before + losses, "world": distributed.world_size()}))
+    path.write_text(json.dumps({"losses": before + losses, "world": int(os.environ.get("WORLD_SIZE", "1"))}))

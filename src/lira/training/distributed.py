@@ -197,6 +197,14 @@ def check_same_config(config: dict[str, Any], what: str = "config") -> None:
                                    f"(rank 0 -> rank {r}): {'; '.join(differences(reference[1], other))}")
 
 
+def shutdown() -> None:
+    """Leave the process group, if joined. Run before the interpreter exits, also on an error: a process that
+    exits with the group's threads still running can abort (``terminate called without an active exception``,
+    SIGABRT) after its error was printed, and its status is then -6 instead of the error's."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+
+
 def barrier() -> None:
     """Wait for every rank (no-op for a single process)."""
     if world_size() > 1:
@@ -247,28 +255,32 @@ def distributed_run(out_dir: str | Path, config: dict[str, Any], *, resume: bool
                     overwrite: bool) -> Iterator[RankRun]:
     """What ``lira train`` runs inside: join the launch, check that every rank has rank 0's config, let rank 0
     claim the run folder (``lira.training.run_folder``; its refusal ends every rank) and give this rank its
-    ``RankRun``. A single process gets ``RankRun(out_dir, True, overwrite)`` and nothing else happens."""
+    ``RankRun``; the process group is left on the way out (``shutdown``), error or not. A single process gets
+    ``RankRun(out_dir, True, overwrite)`` and nothing else happens."""
     if not launched():
         yield RankRun(Path(out_dir), True, overwrite)
         return
     init()
-    check_same_config(config)
-    problem = None
-    if is_main_process():
-        from lira.training.run_folder import claim_run_folder
+    try:
+        check_same_config(config)
+        problem = None
+        if is_main_process():
+            from lira.training.run_folder import claim_run_folder
 
-        try:
-            claim_run_folder(out_dir, config, resume=resume, overwrite=overwrite)
-        except RunFolderError as e:
-            problem = str(e)
-    problem = _broadcast_text(problem)
-    if problem:
-        raise RunFolderError(problem)
-    with rank_run_folder(out_dir, resume=resume) as folder:
-        barrier()  # the copies exist before rank 0 writes anything new
-        # rank 0 claimed its folder above (the run may now replace what it recorded); the scratch folders are new
-        yield RankRun(folder, is_main_process(), overwrite=not resume)
-        barrier()
+            try:
+                claim_run_folder(out_dir, config, resume=resume, overwrite=overwrite)
+            except RunFolderError as e:
+                problem = str(e)
+        problem = _broadcast_text(problem)
+        if problem:
+            raise RunFolderError(problem)
+        with rank_run_folder(out_dir, resume=resume) as folder:
+            barrier()  # the copies exist before rank 0 writes anything new
+            # rank 0 claimed its folder above (the run may now replace what it recorded); the scratch folders are new
+            yield RankRun(folder, is_main_process(), overwrite=not resume)
+            barrier()
+    finally:
+        shutdown()
 
 
 # -- the split forward ------------------------------------------------------------------------------------------
