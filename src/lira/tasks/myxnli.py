@@ -7,9 +7,9 @@ from typing import Any
 
 from lira.data import benchmarks
 from lira.data.formats import NLIExample
+from lira.tasks.cross_lingual_nli import HALVES
+from lira.tasks.cross_lingual_nli import row as xnli_row
 from lira.tasks.spec import SPLIT_SEED, Subset, TaskSpec, carve_dev, seeded_halves
-from lira.tasks.xnli_halves import HALVES
-from lira.tasks.xnli_halves import row as xnli_row
 
 
 def row(record: Any) -> str:
