@@ -18,6 +18,13 @@ def seed_means(rows: list[dict], subsets: Sequence[str], **where: Any) -> list[f
     return [statistics.mean(v[s] for s in subsets) for v in by_seed.values() if all(s in v for s in subsets)]
 
 
+def on_seeds_of(rows: list[dict], setting_rows: list[dict]) -> list[dict]:
+    """``rows`` restricted to the seeds of ``setting_rows`` (unseeded rows kept): a setting that ran fewer seeds
+    than the main setting (``BenchmarkConfig.setting_seeds``) is compared with the main rows of those seeds."""
+    seeds = {r["seed"] for r in setting_rows}
+    return [r for r in rows if r["seed"] is None or r["seed"] in seeds]
+
+
 def ablation_columns(bench: Any) -> list[tuple[str, str, dict[str, Any]]]:
     """``(label, task, where-clause of the full method)`` per ablation column: each ablation task, and each
     ablation task scored again under noise (the full method's row there is its noise-setting row)."""
@@ -35,7 +42,7 @@ def ablation_scores(bench: Any, name: str, task: str, full: dict[str, Any]) -> l
     setting)."""
     rows = [r for r in bench.rows if r["method"] == "lira"]
     if name == "full":
-        seeds = {r["seed"] for r in rows if r["task"] == task and r["setting"] in ("ablation", "ablation-noise")}
-        return seed_means([r for r in rows if r["seed"] in seeds], bench.subsets[task], task=task, **full)
+        ablated = [r for r in rows if r["task"] == task and r["setting"] in ("ablation", "ablation-noise")]
+        return seed_means(on_seeds_of(rows, ablated), bench.subsets[task], task=task, **full)
     setting = "ablation" if full["setting"] == "main" else "ablation-noise"
     return seed_means(rows, bench.subsets[task], task=task, setting=setting, value=name)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from lira.benchmark.aggregate import ablation_columns, ablation_scores, seed_means
+from lira.benchmark.aggregate import ablation_columns, ablation_scores, on_seeds_of, seed_means
 from lira.benchmark.config import METHOD_LABELS, METHODS, PEERS
 from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.environment import environment
@@ -124,8 +124,7 @@ def setting_table(bench: Any, setting: str, methods: Sequence[str], values: Sequ
     parts = []
     for task in dict.fromkeys(r["task"] for r in rows):
         subsets = bench.subsets[task]
-        seeds = {r["seed"] for r in rows if r["task"] == task}
-        same_seeds = [r for r in main if r["seed"] is None or r["seed"] in seeds]
+        same_seeds = on_seeds_of(main, [r for r in rows if r["task"] == task])
         body = []
         for m in methods:
             cells = [cell(seed_means(rows, subsets, task=task, method=m, value=v)) for v in values]

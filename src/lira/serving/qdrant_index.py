@@ -115,10 +115,10 @@ def write_qdrant(folder: Path, vectors: np.ndarray, config: QdrantConfig, *, ver
     from qdrant_client import models
 
     name = collection_name(version)
-    total = None if config.url else _meminfo("MemTotal")
-    if total is not None and local_open_bytes(*vectors.shape) > total:
+    total, need = None if config.url else _meminfo("MemTotal"), local_open_bytes(*vectors.shape)
+    if total is not None and need > total:
         warnings.warn(f"{folder}: a local-mode Qdrant collection of {len(vectors):,} vectors of width "
-                      f"{vectors.shape[1]} needs about {_gib(local_open_bytes(*vectors.shape))} to open, more than "
+                      f"{vectors.shape[1]} needs about {_gib(need)} to open, more than "
                       f"this machine's {_gib(total)}: a server here will refuse it; use a Qdrant server "
                       "(--qdrant-url) or --backend faiss", stacklevel=2)
     client = _client(folder, config.url)
