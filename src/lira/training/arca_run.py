@@ -172,7 +172,8 @@ def run_backbones(config: ArcaRunConfig, *, cache_dir: str | Path | None = None)
     """The multilingual and English backbones of a run, through one feature cache, each encoder loaded once:
     an English space that holds the multilingual spec (``e5``, ``both``) reuses the multilingual backbone."""
     cache = FeatureCache(cache_dir)
-    lr_spec, en_spec = config.backbones["multilingual"], english_spec(config.backbones["english"])
+    lr_spec, en_spec = config.backbones["multilingual"], english_spec(config.backbones["english"],
+                                                                           config.backbones["multilingual"])
     lr = cached_backbone(lr_spec, cache)
     if en_spec == lr_spec:
         return lr, lr

@@ -99,7 +99,7 @@ def run_distill(config: DistillRunConfig, out_dir: str | Path, *, resume: bool =
                       stacklevel=2)
     cache = FeatureCache(cache_dir)
     lr = cached_backbone(config.backbones["multilingual"], cache)
-    en = cached_backbone(english_spec(config.backbones["english"]), cache)
+    en = cached_backbone(english_spec(config.backbones["english"], config.backbones["multilingual"]), cache)
     sources = stage1_sources(config.data)
     train, dev = (stage1_examples(sources, config.data, split) for split in ("train", "dev"))
     if not dev:
