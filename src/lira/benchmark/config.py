@@ -107,6 +107,8 @@ class BenchmarkConfig:
         unknown = sorted(set(self.english_spaces) - set(families))
         if unknown:
             raise ValueError(f"english_spaces: unknown task famil(ies) {unknown}; valid: {', '.join(families)}")
+        if not self.seeds:
+            raise ValueError("seeds: at least one training seed is needed (e.g. --seeds 1)")
         if self.setting_seeds is not None and self.setting_seeds < 1:
             raise ValueError(f"setting_seeds must be >= 1 or None (all), got {self.setting_seeds}")
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
@@ -122,7 +124,8 @@ class BenchmarkConfig:
 def quick_config(config: BenchmarkConfig) -> BenchmarkConfig:
     """``--quick``: every task, method, setting and ablation, on the first subset of each task, 30 test and 48
     training examples per subset, 2 stage-1 languages with 30 pairs each, short training, one few-shot size, and
-    the noise, few-shot and ablation settings on the first seed only (the main setting keeps every seed).
+    the noise, few-shot and ablation settings on the first seed only (the main setting keeps every seed of
+    ``config.seeds``; ``lira benchmark --quick`` passes one unless ``--seeds`` says otherwise).
     BENCHMARKS.md gives its time from an empty and from a warm feature cache. Its numbers only show that
     everything runs."""
     return replace(config, quick=True, subsets=1, max_test=30, max_train=48, stage1_per_lang=30,
