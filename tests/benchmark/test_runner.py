@@ -36,6 +36,7 @@ def test_few_shot_sample_takes_shots_per_language_and_depends_on_the_seed():
 def test_quick_config_keeps_every_setting_small():
     quick = quick_config(BenchmarkConfig())
     assert quick.quick and quick.subsets == 1 and len(quick.seeds) >= 3  # the main setting: every seed
+    assert quick.max_corpus is not None and BenchmarkConfig().max_corpus is None  # the full run: whole corpora
     assert quick.seeds_of_settings == quick.seeds[:1]
     assert quick.ablations == BenchmarkConfig().ablations and quick.noise_rates == (0.0, 0.1, 0.3, 0.5)
     assert BenchmarkConfig().seeds_of_settings == (0, 1, 2)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from lira.data.formats import ClassificationExample, NLIExample, ScoredPair
+from lira.data.formats import ClassificationExample, Document, NLIExample, Query, RetrievalDataset, ScoredPair
 from lira.tasks.spec import (
     OVERLAP_KEYS,
     RECORD_TYPES,
@@ -16,6 +16,7 @@ from lira.tasks.spec import (
     Disjoint,
     Subset,
     TaskSpec,
+    capped_retrieval,
     carve_dev,
     hashed_subset,
     record_key,
@@ -162,6 +163,48 @@ def test_hashed_subset_of_records_uses_their_ids():
     records = [ClassificationExample("tha", f"text {i}", "x", id=f"id{i}") for i in range(8)]
     kept = hashed_subset(records, 3)
     assert {r.id for r in kept} == set(sorted((r.id for r in records), key=sha)[:3])
+
+
+# ---------------------------------------------------------------------------------------- capped_retrieval
+
+def _retrieval_set() -> RetrievalDataset:
+    corpus = {f"d{i}": Document(title=f"title {i}", text="") for i in range(40)}
+    queries = {f"q{i}": Query(text=f"query {i}") for i in range(30)}
+    # query i judges documents i and i + 10 (grade 2 and 1); queries 0-9 are test, 10-19 train, 20-29 dev
+    qrels = {split: {f"q{i}": {f"d{i % 40}": 2, f"d{(i + 10) % 40}": 1} for i in range(lo, lo + 10)}
+             for split, lo in (("test", 0), ("train", 10), ("dev", 20))}
+    return RetrievalDataset(name="toy", lang="vie", corpus=corpus, queries=queries, qrels=qrels)
+
+
+def test_capped_retrieval_without_caps_is_the_same_set():
+    dataset = _retrieval_set()
+    assert capped_retrieval(dataset, max_corpus=None, max_queries={}) == dataset
+    assert capped_retrieval(dataset, max_corpus=100, max_queries={"test": 50}) == dataset
+
+
+def test_capped_retrieval_samples_the_corpus_and_drops_the_judgements_that_go_with_it():
+    dataset = _retrieval_set()
+    small = capped_retrieval(dataset, max_corpus=12, max_queries={"test": 3})
+    kept = set(sorted(dataset.corpus, key=sha)[:12])  # the 12 smallest SHA-1 digests of the document ids
+    assert set(small.corpus) == kept
+    for split, judged in small.qrels.items():
+        for q, docs in judged.items():  # every judgement left points into the kept corpus, with its grade
+            assert docs and set(docs) <= kept
+            assert docs == {d: g for d, g in dataset.qrels[split][q].items() if d in kept}
+        # a query keeps its place unless none of its documents is left (or the split's cap drops it)
+        left = [q for q, docs in dataset.qrels[split].items() if set(docs) & kept]
+        assert set(judged) <= set(left)
+        assert len(judged) == (min(3, len(left)) if split == "test" else len(left))
+    assert set(small.queries) == {q for judged in small.qrels.values() for q in judged}
+
+
+def test_capped_retrieval_caps_queries_per_split_by_hash():
+    dataset = _retrieval_set()
+    small = capped_retrieval(dataset, max_corpus=None, max_queries={"test": 4, "train": 2})
+    assert set(small.qrels["test"]) == set(sorted(dataset.qrels["test"], key=sha)[:4])
+    assert set(small.qrels["train"]) == set(sorted(dataset.qrels["train"], key=sha)[:2])
+    assert small.qrels["dev"] == dataset.qrels["dev"] and small.corpus == dataset.corpus
+    assert len(small.queries) == 4 + 2 + 10
 
 
 # ------------------------------------------------------------------------------------------- seeded_halves

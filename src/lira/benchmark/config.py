@@ -51,21 +51,22 @@ ABLATIONS: tuple[Variant, ...] = (
 
 @dataclass
 class BenchmarkConfig:
-    """A benchmark run. ``tasks``: task names (default: every task of the CPU benchmark); ``subsets``: at
-    most this many subsets per task (None = all); ``max_test`` / ``max_train``: caps applied on top of each
-    task's own; ``stage1_per_lang``: parallel pairs per language that train stage 1 and the distillation peer
-    (SIB-200 train); ``stage1_langs``: their languages (None = all 14); ``lasr_lr`` / ``lasr_lr_heads``: the
-    stage-2 learning rate of the retrieval-trained heads (bitext, products) and of the classification, NLI and
-    choice heads; ``doc_queue``: the DocQueue of the retrieval-trained heads (off; both chosen on dev with
-    ``benchmarks/task_dev_choices.py``, see BENCHMARKS.md); ``noise_tasks`` / ``few_shot_task`` /
-    ``ablation_tasks``: where the settings run (ablations also run on the noise tasks among them at
-    ``ablation_noise``, where the critics and Actor have candidates to choose from); ``shots``: training
-    examples per language (None = all); ``english_spaces``: the English anchor space per task family (peers of
-    the family read the same English encoder; ``english`` serves families not listed); ``stage1_sources``: the
-    parallel data of stage 1 and distillation (``stage1_per_lang`` caps each language of each source, None =
-    all); ``eval_every``: steps between dev evaluations that select the kept checkpoint (step 0 included);
-    ``setting_seeds``: how many of ``seeds`` (the first) the noise, few-shot and ablation settings run (None =
-    all; the main setting runs every seed)."""
+    """A benchmark run. ``tasks``: task names (default: every task of the CPU benchmark); ``subsets``: at most this
+    many subsets per task (None = all); ``max_test`` / ``max_train``: caps applied on top of each task's own (a
+    retrieval set: its test queries / its train and dev queries); ``max_corpus``: documents per retrieval set (a
+    hashed sample; judgements of the dropped documents go with them); ``stage1_per_lang``: parallel pairs per
+    language that train stage 1 and the distillation peer (SIB-200 train); ``stage1_langs``: their languages (None =
+    all 14); ``lasr_lr`` / ``lasr_lr_heads``: the stage-2 learning rate of the retrieval-trained heads (bitext,
+    products) and of the classification, NLI and choice heads; ``doc_queue``: the DocQueue of the retrieval-trained
+    heads (off; both chosen on dev with ``benchmarks/task_dev_choices.py``, see BENCHMARKS.md); ``noise_tasks`` /
+    ``few_shot_task`` / ``ablation_tasks``: where the settings run (ablations also run on the noise tasks among them
+    at ``ablation_noise``, where the critics and Actor have candidates to choose from); ``shots``: training examples
+    per language (None = all); ``english_spaces``: the English anchor space per task family (peers of the family
+    read the same English encoder; ``english`` serves families not listed); ``stage1_sources``: the parallel data of
+    stage 1 and distillation (``stage1_per_lang`` caps each language of each source, None = all); ``eval_every``:
+    steps between dev evaluations that select the kept checkpoint (step 0 included); ``setting_seeds``: how many of
+    ``seeds`` (the first) the noise, few-shot and ablation settings run (None = all; the main setting runs every
+    seed)."""
 
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("runs/benchmark")
@@ -77,6 +78,7 @@ class BenchmarkConfig:
     subsets: int | None = None
     max_test: int | None = None
     max_train: int | None = None
+    max_corpus: int | None = None
     stage1_per_lang: int | None = None
     stage1_langs: tuple[str, ...] | None = None
     stage1_sources: tuple[str, ...] = ("sib200", "nusax", "products")
@@ -122,12 +124,13 @@ class BenchmarkConfig:
 
 
 def quick_config(config: BenchmarkConfig) -> BenchmarkConfig:
-    """``--quick``: every task, method, setting and ablation, on the first subset of each task, 30 test and 48
-    training examples per subset, 2 stage-1 languages with 30 pairs each, short training, one few-shot size, and
+    """``--quick``: every task, method, setting and ablation, on the first subset of each task, 20 test and 32
+    training examples per subset (a retrieval set: 20 test queries, 32 train and dev queries, and 160 of its
+    documents), 2 stage-1 languages with 20 pairs each, short training, one few-shot size, and
     the noise, few-shot and ablation settings on the first seed only (the main setting keeps every seed of
     ``config.seeds``; ``lira benchmark --quick`` passes one unless ``--seeds`` says otherwise).
     BENCHMARKS.md gives its time from an empty and from a warm feature cache. Its numbers only show that
     everything runs."""
-    return replace(config, quick=True, subsets=1, max_test=30, max_train=48, stage1_per_lang=30,
-                   stage1_langs=("tha", "ind"), arca_steps=30, lasr_steps=30, eval_every=15, shots=(8, None),
+    return replace(config, quick=True, subsets=1, max_test=20, max_train=32, max_corpus=160, stage1_per_lang=20,
+                   stage1_langs=("tha", "ind"), arca_steps=20, lasr_steps=20, eval_every=10, shots=(8, None),
                    setting_seeds=1)

@@ -13,6 +13,7 @@ val, retrieval on the product set.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,13 +25,21 @@ from lira.backbones import english_spec
 from lira.baselines import DistilledStudent
 from lira.benchmark.config import BenchmarkConfig, Variant
 from lira.benchmark.translations import first_english, gold_translator
-from lira.data.formats import ParallelExample
+from lira.data.formats import ParallelExample, RetrievalDataset
 from lira.evaluation.sts import STSEvaluator
 from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.metrics import spearman_se
 from lira.model import LiRAConfig, LiRAModel
-from lira.tasks import ParallelSpec, TaskSpec, family_dev, get_parallel, get_task, parallel_examples
+from lira.tasks import (
+    ParallelSpec,
+    TaskSpec,
+    capped_retrieval,
+    family_dev,
+    get_parallel,
+    get_task,
+    parallel_examples,
+)
 from lira.training import lasr_data
 from lira.training.arca_data import STAGE1_CRITIC_ROLE, stage1_pools
 from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, stage1_examples, train_stage1
@@ -39,6 +48,8 @@ from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig
 from lira.training.selection import selection_margin
+
+_log = logging.getLogger(__name__)
 
 # Which LiRA model serves which task is the task's ``TaskSpec.family``: embedding tasks ("embed") share the
 # bitext-trained head. The STS tasks with an English path ("sts") use that head too, with the dual path's English
@@ -89,6 +100,19 @@ def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str], spli
     records = [r for name in subsets
                for r in task.load(config.data_dir, name, split, cap=cap_train(task, config))]
     return list(dict.fromkeys(records))
+
+
+def retrieval_set(task: TaskSpec, config: BenchmarkConfig, subset: str, eval_split: str = "test") -> RetrievalDataset:
+    """The retrieval set of ``subset`` (its qrels carry the query splits), reduced as the run says: at most
+    ``max_corpus`` documents, ``max_test`` queries of ``eval_split`` and ``max_train`` of the other splits."""
+    dataset = task.load(config.data_dir, subset, "test")[0]
+    if config.max_corpus is None and config.max_test is None and config.max_train is None:
+        return dataset
+    caps = {split: config.max_test if split == eval_split else config.max_train for split in dataset.qrels}
+    reduced = capped_retrieval(dataset, max_corpus=config.max_corpus, max_queries=caps)
+    _log.debug("%s/%s: reduced to %d of %d documents and %s queries", task.name, subset, len(reduced.corpus),
+              len(dataset.corpus), ", ".join(f"{len(reduced.qrels[s])} {s}" for s in reduced.qrels))
+    return reduced
 
 
 def english_for(config: BenchmarkConfig, task_name: str) -> str:
@@ -253,7 +277,7 @@ class SeedModels:
             described = "bitext retrieval on the stage-1 parallel data (dev: SIB-200 dev pairs)"
         elif task.type == "retrieval":  # each subset's whole retrieval set; its qrels carry the query splits
             kind, langs = "retrieval", [task.subset(name).lang for name in self.subsets[task_name]]
-            datasets = [d for name in self.subsets[task_name] for d in task.load(c.data_dir, name, "train")]
+            datasets = [retrieval_set(task, c, name) for name in self.subsets[task_name]]
             data = lasr_data.retrieval_data(probe, datasets, "train")
             dev_probe = probe
             if translator == "lexicon-heldout":  # dev queries lose their dev-only words, as test queries do

@@ -23,7 +23,7 @@ from typing import Any
 
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.benchmark.config import FULL, METHODS, BenchmarkConfig, Variant, quick_config
-from lira.benchmark.models import SeedModels, english_for, task_train
+from lira.benchmark.models import SeedModels, english_for, retrieval_set, task_train
 from lira.benchmark.translations import gold_translator, noisy
 from lira.cache import FeatureCache, cached_backbone
 from lira.evaluation.registry import evaluator_for
@@ -132,9 +132,7 @@ class Benchmark:
         caps = [x for x in (task.max_test, c.max_test) if x is not None]
         evaluator_class = evaluator_for(task.type)
         if task.type == "retrieval":  # one retrieval set per subset; its qrels carry the query splits
-            dataset = task.load(c.data_dir, subset, "test")[0]
-            if c.max_test is not None:
-                dataset = _cap_queries(dataset, c.max_test, self.eval_split)
+            dataset = retrieval_set(task, c, subset, self.eval_split)
             return Subject(task, subset, lang, evaluator_class(dataset, split=self.eval_split),
                            lexicon_translator(task, lang), k=2)
         test = task.load(c.data_dir, subset, "test", cap=min(caps) if caps else None)
@@ -241,16 +239,6 @@ class Benchmark:
                                    translator=tr, k=1)
 
 
-def _cap_queries(dataset: Any, limit: int, split: str = "test") -> Any:
-    from dataclasses import replace
-
-    from lira.tasks import hashed_subset
-
-    keep = {q for q in hashed_subset(sorted(dataset.qrels[split]), limit)}
-    kept = {q: r for q, r in dataset.qrels[split].items() if q in keep}
-    return replace(dataset, qrels={**dataset.qrels, split: kept})
-
-
 def _per_language_sample(records: list[Any], shots: int, seed: int) -> list[Any]:
     """``shots`` records per language, drawn with ``random.Random(seed)`` (all where a language has fewer)."""
     by_lang: dict[str, list[Any]] = {}
@@ -266,6 +254,9 @@ def run_benchmark(config: BenchmarkConfig) -> Path:
 
     if config.quick:
         config = quick_config(config)
+        _log.info("quick mode, a smoke run: the first subset of each task, at most %d test and %d training examples "
+                  "per subset, retrieval sets reduced to %d documents", config.max_test, config.max_train,
+                  config.max_corpus)
     start = time.perf_counter()
     bench = Benchmark(config)
     disjoint = check_disjoint(config.data_dir)

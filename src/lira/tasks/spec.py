@@ -239,6 +239,25 @@ def hashed_subset(records: Sequence[Any], limit: int | None, *, key: Callable[[A
     return [r for i, r in enumerate(records) if i in keep]
 
 
+def capped_retrieval(dataset: RetrievalDataset, *, max_corpus: int | None,
+                     max_queries: dict[str, int | None]) -> RetrievalDataset:
+    """``dataset`` with at most ``max_corpus`` documents (a fixed hash of their ids; the judgements of the
+    dropped documents go with them, and so does a query left without any) and at most ``max_queries[split]``
+    queries per split (hashed; a split not named keeps all). A reduced set for smoke runs: it scores higher than
+    the whole one, so its numbers only show that everything runs."""
+    corpus = dataset.corpus
+    if max_corpus is not None and len(corpus) > max_corpus:
+        keep = set(hashed_subset(list(corpus), max_corpus))
+        corpus = {d: doc for d, doc in corpus.items() if d in keep}
+    qrels = {}
+    for split, judged in dataset.qrels.items():
+        judged = {q: kept for q, docs in judged.items() if (kept := {d: g for d, g in docs.items() if d in corpus})}
+        limit = max_queries.get(split)
+        qrels[split] = {q: judged[q] for q in hashed_subset(list(judged), limit)}
+    queries = {q: query for q, query in dataset.queries.items() if any(q in judged for judged in qrels.values())}
+    return replace(dataset, corpus=corpus, queries=queries, qrels=qrels)
+
+
 def seeded_halves(records: Sequence[Any], *, seed: int, test_fraction: float = 0.5,
                   key: Callable[[Any], str] = record_key) -> dict[str, list[Any]]:
     """Split ``records`` into ``train`` and ``test`` by a hash of ``(seed, key(record))``: fixed,
