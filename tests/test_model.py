@@ -257,6 +257,16 @@ def test_chunk_warnings_come_once_with_the_counts_over_all_chunks(tmp_path):
         "has_translation)"]
 
 
+def test_a_script_warning_comes_once_over_all_chunks(tmp_path):
+    model, _, _ = _counted_model(tmp_path)
+    texts = ["รองเท้า วิ่ง", "หม้อ หุงข้าว", "giày chạy bộ", "เคส โทรศัพท์", "sạc nhanh"]  # Thai tagged vie
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.encode(texts, lang="vie", chunk_size=2)
+    script = [str(w.message) for w in caught if "another script" in str(w.message)]
+    assert len(script) == 1 and script[0].startswith("3 text(s) tagged vie") and "first at index 0" in script[0]
+
+
 @pytest.mark.parametrize(("spec", "lang", "found"), [("lexicon", "vie", "lexicon:products-vie"),
                                                      ("lexicon", "hin", None), ("lexicon-heldout", "mya", None),
                                                      ("none", "vie", None)])

@@ -10,7 +10,6 @@ stand-in (``E_lr`` in the English slot) and one warning counts them. ``save``/``
 from __future__ import annotations
 
 import json
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -33,6 +32,7 @@ from lira.config_fields import parse_fields
 from lira.io import atomic_write, write_json
 from lira.languages import check_script, normalize_code
 from lira.lasr.head import LaSRHead, LaSROutput
+from lira.stream import CountedWarnings
 from lira.translators.base import Candidate, Translator
 
 FORMAT_VERSION = 1
@@ -294,9 +294,9 @@ class LiRAModel:
         parts: list[np.ndarray] = []
         missing = 0
         disable = None if show_progress is None else not show_progress  # tqdm: a terminal only
-        with warnings.catch_warnings(record=True) as caught, tqdm(total=len(texts), desc="LiRA encode", unit="text",
-                                                                   disable=disable, leave=False) as bar:
-            warnings.simplefilter("always")
+        counted = CountedWarnings()  # the backbones' too-long warnings, summed over the chunks
+        with counted.collecting(0), tqdm(total=len(texts), desc="LiRA encode", unit="text", disable=disable,
+                                         leave=False) as bar:
             for start in range(0, len(texts), size):
                 chunk = texts[start:start + size]
                 given = None if translations is None else translations[start:start + size]
@@ -305,8 +305,7 @@ class LiRAModel:
                 dp = self.arca.dual_path(x, y, has)
                 parts.append(self.lasr(dp.z, lang, en_mask=~dp.has_translation).embedding.numpy())
                 bar.update(len(chunk))
-        for message, category in merge_counted_warnings(caught):
-            warnings.warn(message, category, stacklevel=3)
+        counted.emit(stacklevel=3, script=False)  # the script was checked once over all texts above
         if missing:
             warnings.warn(f"{missing} of {len(texts)} text(s) have no English translation; their English "
                           "slot holds the LRL stand-in (flagged in has_translation)", stacklevel=3)
@@ -392,29 +391,6 @@ def check_bins(folder: Path, recorded: Any, arca: ArcaModel, lasr: LaSRHead) -> 
     if bins > lasr.config.max_bins:
         raise ValueError(f"{folder}: Arca pools features into bins={bins} but the LaSR head reads at most "
                          f"max_bins={lasr.config.max_bins}")
-
-
-_COUNTED = re.compile(r"^(?P<head>.*?)(?P<n>\d+) of (?P<m>\d+) (?P<tail>text\(s\).*)$", re.S)
-
-
-def merge_counted_warnings(caught: list[warnings.WarningMessage]) -> list[tuple[str, type[Warning]]]:
-    """The warnings of several chunks as one each: ``"N of M text(s) ..."`` messages that differ only in their
-    counts are summed (the too-long count over every chunk); script warnings are dropped (checked once over all
-    texts before); other messages are kept once."""
-    merged: dict[tuple[str, str, type[Warning]], list[int]] = {}
-    plain: dict[tuple[str, type[Warning]], None] = {}
-    for record in caught:
-        message = str(record.message)
-        if "mostly written in another script" in message:
-            continue
-        match = _COUNTED.match(message)
-        if match is None:
-            plain[(message, record.category)] = None
-            continue
-        counts = merged.setdefault((match["head"], match["tail"], record.category), [0, 0])
-        counts[0] += int(match["n"])
-        counts[1] += int(match["m"])
-    return [(f"{head}{n} of {m} {tail}", category) for (head, tail, category), (n, m) in merged.items()] + list(plain)
 
 
 def model_card(config: LiRAConfig, lasr: LaSRHead) -> str:

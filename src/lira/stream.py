@@ -41,7 +41,7 @@ DEFAULT_CHUNK = 1024  # texts per chunk: the transient memory is a few chunks of
 WINDOW_CHUNKS = 16  # chunks per window given to an ``encode_chunks`` encoder in one call
 
 
-class _CountedWarnings:
+class CountedWarnings:
     """Collects the too-long and script warnings of several encoder calls and gives each kind once, summed."""
 
     def __init__(self) -> None:
@@ -72,9 +72,10 @@ class _CountedWarnings:
             warnings.showwarning = collect
             yield
 
-    def emit(self, stacklevel: int) -> None:
-        """Warn once per kind collected, with the summed counts (``stacklevel`` as ``warnings.warn``'s, + 1)."""
-        for language, (count, first) in self.script.items():
+    def emit(self, stacklevel: int, *, script: bool = True) -> None:
+        """Warn once per kind collected, with the summed counts (``stacklevel`` as ``warnings.warn``'s, + 1);
+        ``script=False`` leaves the script warnings out (for a caller that checked every text once before)."""
+        for language, (count, first) in self.script.items() if script else ():
             warnings.warn(ScriptWarning.of(count, first, language), stacklevel=stacklevel + 1)
         for (backbone, max_tokens, action), (count, total) in self.too_long.items():
             warnings.warn(TooLongWarning.of(backbone, count, total, max_tokens, action), stacklevel=stacklevel + 1)
@@ -103,7 +104,7 @@ def encode_to_npy(encoder: Any, texts: Sequence[str], out: str | Path, *, lang: 
         np.lib.format.write_array_header_1_0(f, header)
         offset, row_bytes = f.tell(), dim * np.dtype(np.float32).itemsize
         if chunks is not None:
-            counted = _CountedWarnings()
+            counted = CountedWarnings()
             for start in range(0, len(texts), window):
                 part = list(texts[start:start + window])
                 done = np.zeros(len(part), dtype=bool)
