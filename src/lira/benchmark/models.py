@@ -111,7 +111,7 @@ def retrieval_set(task: TaskSpec, config: BenchmarkConfig, subset: str, eval_spl
     caps = {split: config.max_test if split == eval_split else config.max_train for split in dataset.qrels}
     reduced = capped_retrieval(dataset, max_corpus=config.max_corpus, max_queries=caps)
     _log.debug("%s/%s: reduced to %d of %d documents and %s queries", task.name, subset, len(reduced.corpus),
-              len(dataset.corpus), ", ".join(f"{len(reduced.qrels[s])} {s}" for s in reduced.qrels))
+               len(dataset.corpus), ", ".join(f"{len(reduced.qrels[s])} {s}" for s in reduced.qrels))
     return reduced
 
 
