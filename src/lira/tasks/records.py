@@ -69,25 +69,35 @@ def source_langs(sources: Sequence[ParallelSpec], langs: Sequence[str] | None) -
     return out
 
 
-def _capped(rows: list[ParallelExample], limit: int | None, lang: str, split: str) -> list[ParallelExample]:
-    """``rows`` unchanged, or the ``limit`` with the smallest SHA-1 of their id (or text), in that hash order, with
-    a warning naming ``lang``, ``split`` and the cap."""
+def _capped(rows: list[ParallelExample], limit: int | None, label: str, cut: dict[str, int]) -> list[ParallelExample]:
+    """``rows`` unchanged, or the ``limit`` with the smallest SHA-1 of their id (or text), in that hash order;
+    a cut records the count before it as ``cut[label]`` (for ``_warn_cut``)."""
     if limit is None or len(rows) <= limit:
         return rows
-    warnings.warn(f"{lang} {split}: using {limit} of {len(rows)} examples, a fixed subset chosen by a hash of their "
-                  "ids (data.max_per_lang)", stacklevel=2)
+    cut[label] = len(rows)
     return sorted(rows, key=lambda ex: hashlib.sha1(str(ex.id or ex.text).encode()).hexdigest())[:limit]
 
 
+def _warn_cut(cut: dict[str, int], limit: int | None, split: str) -> None:
+    """One warning for every ``source:lang`` that ``_capped`` cut in ``split``, with the counts before the cut."""
+    if cut:
+        counts = ", ".join(f"{label} (of {n})" for label, n in cut.items())
+        warnings.warn(f"{split}: using {limit} examples per language and source, a fixed subset chosen by a hash of "
+                      f"their ids (data.max_per_lang), for {counts}", stacklevel=3)
+
+
 def _pairs(source: ParallelSpec, lang: str | None, split: str, data_dir: str | Path, max_per_lang: int | None,
-           lexicon_pairs: bool) -> list[ParallelExample]:
-    """The pairs of one ``(source, lang)`` (language None: grouped by their own languages), each language capped."""
+           lexicon_pairs: bool, cut: dict[str, int]) -> list[ParallelExample]:
+    """The pairs of one ``(source, lang)`` (language None: grouped by their own languages), each language capped
+    (``_capped`` records the cuts in ``cut``)."""
     if lang is not None:
-        return _capped(source.load(data_dir, lang, split, lexicon_pairs=lexicon_pairs), max_per_lang, lang, split)
+        return _capped(source.load(data_dir, lang, split, lexicon_pairs=lexicon_pairs), max_per_lang,
+                       f"{source.source}:{lang}", cut)
     per_lang: dict[str, list[ParallelExample]] = {}
     for ex in source.load(data_dir, None, split, lexicon_pairs=lexicon_pairs):
         per_lang.setdefault(ex.lang, []).append(ex)
-    return [ex for code, rows in per_lang.items() for ex in _capped(rows, max_per_lang, code, split)]
+    return [ex for code, rows in per_lang.items()
+            for ex in _capped(rows, max_per_lang, f"{source.source}:{code}", cut)]
 
 
 def parallel_examples(sources: Sequence[ParallelSpec], split: str, *, data_dir: str | Path | None = None,
@@ -98,8 +108,11 @@ def parallel_examples(sources: Sequence[ParallelSpec], split: str, *, data_dir: 
     per language and source: the pairs with the smallest SHA-1 of their id (or text), with a warning.
     ``lexicon_pairs`` goes to the loaders (the product set: also lexicon terms with their first sense)."""
     root = default_data_dir() if data_dir is None else data_dir
-    return [ex for source, lang in source_langs(sources, langs)
-            for ex in _pairs(source, lang, split, root, max_per_lang, lexicon_pairs)]
+    cut: dict[str, int] = {}
+    pairs = [ex for source, lang in source_langs(sources, langs)
+             for ex in _pairs(source, lang, split, root, max_per_lang, lexicon_pairs, cut)]
+    _warn_cut(cut, max_per_lang, split)
+    return pairs
 
 
 def parallel_task(sources: Sequence[ParallelSpec], *, langs: Sequence[str] | None = None,
@@ -116,7 +129,10 @@ def parallel_task(sources: Sequence[ParallelSpec], *, langs: Sequence[str] | Non
 
     def load(root: Path, subset: str, split: str) -> list[ParallelExample]:
         source, lang = by_name[subset]
-        return _pairs(source, lang, split, root, max_per_lang, lexicon_pairs)
+        cut: dict[str, int] = {}
+        pairs = _pairs(source, lang, split, root, max_per_lang, lexicon_pairs, cut)
+        _warn_cut(cut, max_per_lang, split)
+        return pairs
 
     return TaskSpec(name="+".join(s.source for s in sources), type="bitext", family="embed",
                     record_type=ParallelExample,
