@@ -146,3 +146,16 @@ def test_dev_accuracies_are_the_bitext_and_choice_evaluators(tmp_path):
     assert choice["items"] == correct["actor"].float().tolist()
     assert metrics["choice_accuracy"] == accuracy(torch.tensor(choice["items"]))
     assert metrics["choice_accuracy"] == pytest.approx(choice["accuracy"], rel=1e-6)
+
+
+def test_training_runs_with_the_engines_thread_count(tmp_path, monkeypatch):
+    """Torch trains with ``$LIRA_NUM_THREADS`` even when no backbone encoded first (every feature cached)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    monkeypatch.setenv("LIRA_NUM_THREADS", "1")
+    try:
+        one_step = ArcaTrainConfig(**{**TRAIN.__dict__, "steps": 1, "eval_every": 1})
+        train_arca(synthetic(16, 0), None, model_config=CONFIG, config=one_step, out_dir=tmp_path, show_progress=False)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

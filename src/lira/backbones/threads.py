@@ -6,7 +6,9 @@
 
 Both engines run in the calling thread one after the other, never at the same time, so each gets the same
 count: ``$LIRA_NUM_THREADS`` (``lira --threads N`` sets it), else every CPU this process may run on
-(``os.sched_getaffinity``). On a machine shared with other CPU-heavy jobs give LiRA only the idle cores: an
+(``os.sched_getaffinity``). LiRA's trainers set torch's count too, so a run trains with the same threads whether
+its features were encoded or read from the cache (a trained model depends on that count through float summation
+order). On a machine shared with other CPU-heavy jobs give LiRA only the idle cores: an
 OpenMP team whose thread was pre-empted by another process stalls at every barrier (MiniLM ran at about 2
 texts/s with 2 threads beside a busy job on 2 cores, and at 13-16 texts/s with 1).
 """

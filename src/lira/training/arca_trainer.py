@@ -28,6 +28,7 @@ from lira.arca.actor import RunningBaseline, reinforce_loss, reward
 from lira.arca.anchor_loss import AnchorLoss, flat_cosine
 from lira.arca.contrastive_loss import ContrastiveLoss
 from lira.arca.model import ArcaConfig, ArcaModel
+from lira.backbones.threads import use_torch_threads
 from lira.io import write_json
 from lira.metrics import accuracy, nearest_correct, top1_correct
 from lira.training import distributed
@@ -114,6 +115,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
     ``distributed.training_device()`` (each batch moved there); the returned model is on the CPU."""
     out_dir = Path(out_dir)
     device = distributed.training_device()
+    use_torch_threads()  # as the backbones do, also when every feature came from the cache (lira.backbones.threads)
     torch.manual_seed(config.seed)
     model = ArcaModel(model_config).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)

@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from lira.arca.adaptor import Adaptor, AdaptorConfig
 from lira.backbones.base import Role
+from lira.backbones.threads import use_torch_threads
 from lira.baselines.distilled_student import DistilledStudent
 from lira.data.formats import ParallelExample
 from lira.training import distributed
@@ -133,6 +134,7 @@ def train_distillation(examples: Sequence[ParallelExample], *, lr_backbone, en_b
     there); the returned student's projection is on the CPU."""
     examples = _check(examples, "examples")
     device = distributed.training_device()
+    use_torch_threads()  # as the backbones do, also when every feature came from the cache (lira.backbones.threads)
     dev_features = None
     if dev is not None:
         dev_features = encode_pairs(_check(dev, "dev"), lr_backbone=lr_backbone, en_backbone=en_backbone,

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from lira.arca.composition import DualPath, compose
 from lira.arca.model import ArcaModel
+from lira.backbones.threads import use_torch_threads
 from lira.io import write_json
 from lira.lasr.consistency_loss import ConsistencyLoss
 from lira.lasr.corr_queue import CorrLoss, CorrQueue
@@ -320,6 +321,7 @@ def train_lasr(task: str, train: Any, dev: Any | None, *, head: LaSRHead, arca: 
     batch; both are back on the CPU when this returns (or raises)."""
     out_dir = Path(out_dir)
     device = distributed.training_device()
+    use_torch_threads()  # as the backbones do, also when every feature came from the cache (lira.backbones.threads)
     torch.manual_seed(config.seed)
     checkpoint = latest_checkpoint(out_dir) if resume else None
     if resume and checkpoint is None:
