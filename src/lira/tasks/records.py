@@ -69,35 +69,35 @@ def source_langs(sources: Sequence[ParallelSpec], langs: Sequence[str] | None) -
     return out
 
 
-def _capped(rows: list[ParallelExample], limit: int | None, label: str, cut: dict[str, int]) -> list[ParallelExample]:
-    """``rows`` unchanged, or the ``limit`` with the smallest SHA-1 of their id (or text), in that hash order;
-    a cut records the count before it as ``cut[label]`` (for ``_warn_cut``)."""
-    if limit is None or len(rows) <= limit:
-        return rows
-    cut[label] = len(rows)
-    return sorted(rows, key=lambda ex: hashlib.sha1(str(ex.id or ex.text).encode()).hexdigest())[:limit]
-
-
-def _warn_cut(cut: dict[str, int], limit: int | None, split: str) -> None:
-    """One warning for every ``source:lang`` that ``_capped`` cut in ``split``, with the counts before the cut."""
-    if cut:
-        counts = ", ".join(f"{label} (of {n})" for label, n in cut.items())
-        warnings.warn(f"{split}: using {limit} examples per language and source, a fixed subset chosen by a hash of "
-                      f"their ids (data.max_per_lang), for {counts}", stacklevel=3)
-
-
-def _pairs(source: ParallelSpec, lang: str | None, split: str, data_dir: str | Path, max_per_lang: int | None,
-           lexicon_pairs: bool, cut: dict[str, int]) -> list[ParallelExample]:
-    """The pairs of one ``(source, lang)`` (language None: grouped by their own languages), each language capped
-    (``_capped`` records the cuts in ``cut``)."""
+def _groups(source: ParallelSpec, lang: str | None, split: str, data_dir: str | Path,
+            lexicon_pairs: bool) -> dict[str, list[ParallelExample]]:
+    """The pairs of one ``(source, lang)`` under ``source:lang`` (language None: grouped by their own languages)."""
     if lang is not None:
-        return _capped(source.load(data_dir, lang, split, lexicon_pairs=lexicon_pairs), max_per_lang,
-                       f"{source.source}:{lang}", cut)
-    per_lang: dict[str, list[ParallelExample]] = {}
+        return {f"{source.source}:{lang}": source.load(data_dir, lang, split, lexicon_pairs=lexicon_pairs)}
+    groups: dict[str, list[ParallelExample]] = {}
     for ex in source.load(data_dir, None, split, lexicon_pairs=lexicon_pairs):
-        per_lang.setdefault(ex.lang, []).append(ex)
-    return [ex for code, rows in per_lang.items()
-            for ex in _capped(rows, max_per_lang, f"{source.source}:{code}", cut)]
+        groups.setdefault(f"{source.source}:{ex.lang}", []).append(ex)
+    return groups
+
+
+def _capped_pairs(selected: Sequence[tuple[ParallelSpec, str | None]], split: str, data_dir: str | Path,
+                  max_per_lang: int | None, lexicon_pairs: bool) -> list[ParallelExample]:
+    """The pairs of each ``(source, lang)`` of ``selected``, each language of each source cut to the
+    ``max_per_lang`` with the smallest SHA-1 of their id (or text), in that hash order; one warning names every cut
+    with its count before the cut."""
+    pairs: list[ParallelExample] = []
+    cut: list[str] = []
+    for source, lang in selected:
+        for label, rows in _groups(source, lang, split, data_dir, lexicon_pairs).items():
+            if max_per_lang is not None and len(rows) > max_per_lang:
+                cut.append(f"{label} (of {len(rows)})")
+                rows = sorted(rows, key=lambda ex: hashlib.sha1(str(ex.id or ex.text).encode()).hexdigest())
+                rows = rows[:max_per_lang]
+            pairs += rows
+    if cut:
+        warnings.warn(f"{split}: using {max_per_lang} examples per language and source, a fixed subset chosen by a "
+                      f"hash of their ids (data.max_per_lang), for {', '.join(cut)}", stacklevel=3)
+    return pairs
 
 
 def parallel_examples(sources: Sequence[ParallelSpec], split: str, *, data_dir: str | Path | None = None,
@@ -108,11 +108,7 @@ def parallel_examples(sources: Sequence[ParallelSpec], split: str, *, data_dir: 
     per language and source: the pairs with the smallest SHA-1 of their id (or text), with a warning.
     ``lexicon_pairs`` goes to the loaders (the product set: also lexicon terms with their first sense)."""
     root = default_data_dir() if data_dir is None else data_dir
-    cut: dict[str, int] = {}
-    pairs = [ex for source, lang in source_langs(sources, langs)
-             for ex in _pairs(source, lang, split, root, max_per_lang, lexicon_pairs, cut)]
-    _warn_cut(cut, max_per_lang, split)
-    return pairs
+    return _capped_pairs(source_langs(sources, langs), split, root, max_per_lang, lexicon_pairs)
 
 
 def parallel_task(sources: Sequence[ParallelSpec], *, langs: Sequence[str] | None = None,
@@ -128,11 +124,7 @@ def parallel_task(sources: Sequence[ParallelSpec], *, langs: Sequence[str] | Non
         by_name[f"{source.source}:{lang}"] = (source, lang)
 
     def load(root: Path, subset: str, split: str) -> list[ParallelExample]:
-        source, lang = by_name[subset]
-        cut: dict[str, int] = {}
-        pairs = _pairs(source, lang, split, root, max_per_lang, lexicon_pairs, cut)
-        _warn_cut(cut, max_per_lang, split)
-        return pairs
+        return _capped_pairs([by_name[subset]], split, root, max_per_lang, lexicon_pairs)
 
     return TaskSpec(name="+".join(s.source for s in sources), type="bitext", family="embed",
                     record_type=ParallelExample,
