@@ -220,6 +220,10 @@ def test_the_critic_reads_only_the_pools_that_leave_a_choice(tmp_path):
     picks = model.arca.choose(x, y, mask, scores)
     assert chosen == [pool[int(p)].text for pool, p in zip(pools, picks, strict=True)]
     assert chosen[1] == "one một nồi" and chosen[3] == "one một sạc"
+    # pools of exchangeable candidates: the untrained Actor follows the critics' reward
+    unranked = model.choose(texts, pools, lang="vie", ranked=False)
+    picks = model.arca.choose(x, y, mask, scores, ranked=False)
+    assert unranked == [pool[int(p)].text for pool, p in zip(pools, picks, strict=True)]
 
 
 def test_encode_streams_in_chunks_with_the_same_result(tmp_path):

@@ -33,7 +33,7 @@ from lira.io import atomic_write, write_json
 from lira.languages import check_script, normalize_code
 from lira.lasr.head import LaSRHead, LaSROutput
 from lira.stream import CountedWarnings
-from lira.translators.base import Candidate, Translator
+from lira.translators.base import Candidate, Translator, is_ranked
 
 FORMAT_VERSION = 1
 ENCODE_CHUNK = 1024  # texts per pass of the whole pipeline in LiRAModel.encode
@@ -145,13 +145,17 @@ class LiRAModel:
         translator = self.translator(lang)
         if translator is None:
             return [None] * len(texts)
-        return self.choose(texts, translator.translate(list(texts), lang=lang, k=self.config.candidates), lang=lang)
+        return self.choose(texts, translator.translate(list(texts), lang=lang, k=self.config.candidates), lang=lang,
+                           ranked=is_ranked(translator))
 
     @torch.no_grad()
-    def choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *, lang: str) -> list[str | None]:
+    def choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *, lang: str,
+               ranked: bool = True) -> list[str | None]:
         """The candidate Arca's Actor picks per text from ``pools`` (one list of candidates per text; None where
-        a pool is empty), scored by the offline Translation Critic."""
-        return self._choose(texts, pools, lang=normalize_code(lang))[0]
+        a pool is empty), scored by the offline Translation Critic. ``ranked``: the pools put the translator's
+        best first (``lira.translators.base.is_ranked``; how the untrained Actor breaks its ties,
+        ``ArcaModel.choose``)."""
+        return self._choose(texts, pools, lang=normalize_code(lang), ranked=ranked)[0]
 
     @torch.no_grad()
     def arca_inputs(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *,
@@ -175,8 +179,8 @@ class LiRAModel:
                                lr_backbone=self.lr_backbone, candidates=cands, en_backbone=self.en_backbone)
         return torch.from_numpy(cands.y), torch.from_numpy(cands.mask), torch.from_numpy(scores)
 
-    def _choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *,
-                lang: str) -> tuple[list[str | None], torch.Tensor, torch.Tensor]:
+    def _choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *, lang: str,
+                ranked: bool = True) -> tuple[list[str | None], torch.Tensor, torch.Tensor]:
         """``choose``, plus what it encoded on the way: the texts' multilingual ``query`` features ``[n, S, d_g]``
         and the chosen candidates' English ``query`` features ``[n, S, d_h]`` (zeros where nothing was chosen),
         S = ``arca.config.bins``. Each distinct text goes through each backbone once per role; the critic scores
@@ -202,7 +206,7 @@ class LiRAModel:
                                    candidates=replace(cands, y=cands.y[choice], mask=cands.mask[choice]),
                                    en_backbone=self.en_backbone)
             picks[choice] = self.arca.choose(x, y[choice], torch.from_numpy(cands.mask[choice]),
-                                             torch.from_numpy(scores))
+                                             torch.from_numpy(scores), ranked=ranked)
         for r, i in enumerate(rows):
             chosen[i] = pools[i][int(picks[r])].text
             y_chosen[i] = y[r, int(picks[r])]
@@ -233,7 +237,7 @@ class LiRAModel:
         translator = self.translator(lang) if translations is None else None
         if translations is None and translator is not None:
             pools = translator.translate(list(texts), lang=lang, k=self.config.candidates)
-            translations, x_query, y_chosen = self._choose(texts, pools, lang=lang)
+            translations, x_query, y_chosen = self._choose(texts, pools, lang=lang, ranked=is_ranked(translator))
             if role == "query":
                 has = torch.tensor([t is not None and bool(t.strip()) for t in translations], dtype=torch.bool)
                 y[has] = y_chosen[has]

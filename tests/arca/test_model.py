@@ -1,5 +1,5 @@
 """ArcaModel's critic switches (``ArcaConfig.critics``): validation, the signals the Actor sees, and loading
-configs saved before the switch existed."""
+configs saved before the switch existed; the greedy choice and how the untrained policy breaks its ties."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from lira.arca.actor import candidate_features
+from lira.arca.actor import candidate_features, reward
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import CRITICS, ArcaConfig, ArcaModel
 
@@ -92,3 +92,34 @@ def test_saved_critics_round_trip_and_old_configs_load_with_both(tmp_path):
     old = ArcaModel.load(tmp_path / "m")
     assert old.config.critics == ("translation", "embedding")
     assert not torch.equal(old(x, y, mask, scores).log_pi, old(x, y, mask, scores.flip(1)).log_pi)
+
+
+def untrained(critics=CRITICS) -> ArcaModel:
+    """An Arca as it starts: the Actor's last layer is zero, so its policy is uniform."""
+    torch.manual_seed(0)
+    return ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=6, en_dim=6, dim=6, hidden=8), critics=critics))
+
+
+def test_the_untrained_choice_is_the_first_candidate_of_a_ranked_pool_and_the_best_reward_otherwise():
+    x, y, mask, scores = inputs()
+    mask[0, 3] = False  # a pool of three
+    scores[0, 3] = 10.0  # the masked candidate would win on reward
+    arca = untrained()
+    out = arca(x, y, mask, scores)
+    uniform = (-mask.sum(-1, keepdim=True).float().log()).expand(N, K)
+    assert torch.allclose(out.log_pi[mask], uniform[mask])
+    assert arca.choose(x, y, mask, scores).tolist() == [0] * N  # the translator's best, as the peers read it
+    rewards = reward(scores, out.sim, arca.config.reward).masked_fill(~mask, float("-inf"))
+    picks = arca.choose(x, y, mask, scores, ranked=False)
+    assert torch.equal(picks, rewards.argmax(-1)) and picks.tolist() != [0] * N and int(picks[0]) != 3
+    ablated = untrained(("translation",))  # no embedding critic: the reward reads the scores alone
+    scores_only = reward(scores, torch.zeros(N, K), ablated.config.reward).masked_fill(~mask, float("-inf"))
+    assert torch.equal(ablated.choose(x, y, mask, scores, ranked=False), scores_only.argmax(-1))
+
+
+def test_a_trained_policy_chooses_by_itself_in_any_pool():
+    x, y, mask, scores = inputs()
+    arca = model()  # non-zero last layer: no ties
+    greedy = arca(x, y, mask, scores).log_pi.argmax(-1)
+    assert torch.equal(arca.choose(x, y, mask, scores), greedy)
+    assert torch.equal(arca.choose(x, y, mask, scores, ranked=False), greedy)

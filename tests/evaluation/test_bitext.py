@@ -54,7 +54,7 @@ class Chooser(EnglishLookup):
         super().__init__(table)
         self.config, self.pools = SimpleNamespace(candidates=candidates, classes=[]), []
 
-    def choose(self, texts, pools, *, lang):
+    def choose(self, texts, pools, *, lang, ranked=True):
         self.pools.append([[c.text for c in pool] for pool in pools])
         return [pool[-1].text if pool else None for pool in pools]
 

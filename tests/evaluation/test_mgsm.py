@@ -167,7 +167,7 @@ def test_method_requirements(chat_server):  # noqa: F811
 class LastCandidate:
     """A chooser that always picks the last candidate (to see that ``lira`` reads the choice)."""
 
-    def choose(self, texts, pools, *, lang):
+    def choose(self, texts, pools, *, lang, ranked=True):
         assert lang == "tha" and len(texts) == len(pools)
         return [pool[-1].text for pool in pools]
 

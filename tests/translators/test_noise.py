@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lira.data.lexicon import LexiconEntry
-from lira.translators.base import Candidate, Translator
+from lira.translators.base import Candidate, Translator, is_ranked
 from lira.translators.noise import (
     NOISE_KINDS,
     NoiseConfig,
@@ -151,3 +151,12 @@ def test_noisy_translator_adds_or_replaces_variants():
     assert [c.source for c in only[0]] == ["fixed+noise:drop@0.5", "fixed+noise:duplicate@1.0"]
     with pytest.raises(ValueError):
         NoisyTranslator(FixedTranslator(), [])
+
+
+def test_noisy_variants_without_the_clean_candidate_are_not_ranked():
+    configs = [NoiseConfig("drop", 0.5, 1)]
+    assert is_ranked(FixedTranslator())  # a translator without the attribute keeps the protocol's best first
+    assert is_ranked(NoisyTranslator(FixedTranslator(), configs))  # the clean candidate leads its variants
+    assert not is_ranked(NoisyTranslator(FixedTranslator(), configs, keep_clean=False))
+    unranked = NoisyTranslator(FixedTranslator(), configs, keep_clean=False)
+    assert not is_ranked(NoisyTranslator(unranked, configs))  # an unranked base stays unranked

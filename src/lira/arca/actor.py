@@ -5,8 +5,9 @@ Features per candidate ``c_k = [s_k, e_k, p_k, sim_k]`` (the critic scores resca
 ``pi(k | c_1..K) = softmax_k(g_phi(c_k))`` over the valid candidates only (``mask``), so K may vary
 per example. Reward ``R_k = 0.1 (alpha s_k + beta e_k + gamma p_k) + delta sim_k`` on the raw [1, 10]
 scores; ``L_RL = -log pi(a) (R_a - b)`` with ``b`` a running mean of rewards (Williams 1992).
-The last layer starts at zero, so the untrained policy is uniform and its greedy choice is the first
-candidate, the one a single-translation peer reads (DESIGN.md section 7).
+The last layer starts at zero, so the untrained policy is uniform: its greedy choice (``ArcaModel.choose``) is
+the first candidate of a ranked pool, the one a single-translation peer reads, and the highest reward ``R_k``
+in a pool of exchangeable candidates (DESIGN.md section 7).
 """
 
 from __future__ import annotations

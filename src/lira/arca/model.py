@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from lira.arca.actor import Actor, ActorConfig, RewardWeights, candidate_features
+from lira.arca.actor import Actor, ActorConfig, RewardWeights, candidate_features, reward
 from lira.arca.adaptor import Adaptor, AdaptorConfig
 from lira.arca.anchor_loss import flat_cosine
 from lira.arca.composition import DualPath, compose
@@ -110,9 +110,18 @@ class ArcaModel(nn.Module):
         return scores, sim
 
     @torch.no_grad()
-    def choose(self, x_lr: torch.Tensor, y_en: torch.Tensor, mask: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
-        """The greedy choice ``argmax_k pi(k)`` per row: ``[n]``."""
-        return self(x_lr, y_en, mask, scores).log_pi.argmax(-1)
+    def choose(self, x_lr: torch.Tensor, y_en: torch.Tensor, mask: torch.Tensor, scores: torch.Tensor, *,
+               ranked: bool = True) -> torch.Tensor:
+        """The greedy choice ``argmax_k pi(k)`` per row: ``[n]``. Ties (every candidate under the untrained,
+        uniform policy) go to the first candidate of a ``ranked`` pool (the translator's best, the one a
+        single-translation peer reads) and, in an unranked pool, to the highest critic reward ``R_k`` (DESIGN.md
+        section 2, step 4; a critic left out of ``config.critics`` is a constant there too)."""
+        out = self(x_lr, y_en, mask, scores)
+        if ranked:
+            return out.log_pi.argmax(-1)
+        tied = out.log_pi == out.log_pi.max(-1, keepdim=True).values
+        rewards = reward(*self.critic_signals(scores, out.sim), self.config.reward)
+        return rewards.masked_fill(~tied, float("-inf")).argmax(-1)
 
     @torch.no_grad()
     def dual_path(self, x_lr: torch.Tensor, y_en: torch.Tensor | None,

@@ -39,7 +39,7 @@ from typing import Any, ClassVar, Protocol
 
 from lira.data.formats import MathProblem
 from lira.languages import ENGLISH
-from lira.translators.base import Candidate, Translator
+from lira.translators.base import Candidate, Translator, is_ranked
 from lira.translators.chat import ChatClient, EndpointError
 
 METHODS: tuple[str, ...] = ("direct", "translate-test", "lira", "gold-english")
@@ -78,8 +78,8 @@ def _to_float(token: str) -> float | None:
 class Chooser(Protocol):
     """What the ``lira`` method needs of a model: ``LiRAModel.choose``."""
 
-    def choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *,
-               lang: str) -> list[str | None]: ...
+    def choose(self, texts: Sequence[str], pools: Sequence[Sequence[Candidate]], *, lang: str,
+               ranked: bool = True) -> list[str | None]: ...
 
 
 @dataclass
@@ -172,7 +172,7 @@ class MGSMEvaluator:
         for lang in dict.fromkeys(problems[i].lang for i in todo):
             items = [i for i in todo if problems[i].lang == lang]
             chosen = self.model.choose([problems[i].question for i in items], [pools[i] for i in items],
-                                       lang=lang)
+                                       lang=lang, ranked=self.translator is None or is_ranked(self.translator))
             for i, text in zip(items, chosen, strict=True):
                 out[i] = (text, ENGLISH, None) if text else (None, ENGLISH, "Arca chose no candidate")
         return out

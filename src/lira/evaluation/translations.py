@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from lira.languages import ENGLISH
-from lira.translators.base import Translator
+from lira.translators.base import Translator, is_ranked
 
 
 def needs_translations(method: Any) -> bool:
@@ -39,7 +39,7 @@ def pick_translations(method: Any, texts: Sequence[str], *, lang: str, translato
         return [None] * len(texts)
     pools = translator.translate(list(texts), lang=lang, k=candidates_for(method) if k is None else k)
     if hasattr(method, "choose") and any(len(pool) > 1 for pool in pools):
-        return method.choose(list(texts), pools, lang=lang)
+        return method.choose(list(texts), pools, lang=lang, ranked=is_ranked(translator))
     return [pool[0].text if pool else None for pool in pools]
 
 

@@ -19,7 +19,7 @@ from lira.evaluation.translations import candidates_for, needs_translations
 from lira.languages import ENGLISH
 from lira.serving.lru import LRU
 from lira.serving.metrics import ServiceMetrics
-from lira.translators.base import Candidate, Translator
+from lira.translators.base import Candidate, Translator, is_ranked
 
 
 @dataclass(frozen=True)
@@ -145,20 +145,21 @@ class TranslationService:
         if not pool:
             return EnglishChoice(None, self._fallback_kind(), translator.name, reason="the translator gave no "
                                                                                       "candidate")
-        return self._choose(query, lang, translator.name, pool)
+        return self._choose(query, lang, translator, pool)
 
     def _failed(self, translator: Translator, kind: str, reason: str) -> EnglishChoice:
         if self.metrics is not None:
             self.metrics.fallbacks.labels(kind).inc()
         return EnglishChoice(None, self._fallback_kind(), translator.name, fallback=True, reason=reason)
 
-    def _choose(self, query: str, lang: str, name: str, pool: list[Candidate]) -> EnglishChoice:
+    def _choose(self, query: str, lang: str, translator: Translator, pool: list[Candidate]) -> EnglishChoice:
+        name = translator.name
         if not _is_lira(self.method):  # the baselines read the first candidate
             views = tuple(CandidateView(c.text, c.source, None, i == 0) for i, c in enumerate(pool))
             return EnglishChoice(pool[0].text, "translation", name, views)
         with self.lock:
             scores = self.method.critic.score([query], [pool], lang=lang)[0]
-            chosen = self.method.choose([query], [pool], lang=lang)[0]
+            chosen = self.method.choose([query], [pool], lang=lang, ranked=is_ranked(translator))[0]
         pick = next((i for i, c in enumerate(pool) if c.text == chosen), 0)
         views = tuple(CandidateView(c.text, c.source, {"s": round(s.s, 3), "e": round(s.e, 3), "p": round(s.p, 3)},
                                     i == pick) for i, (c, s) in enumerate(zip(pool, scores, strict=True)))

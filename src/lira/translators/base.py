@@ -33,6 +33,13 @@ class Translator(Protocol):
         ...
 
 
+def is_ranked(translator: Translator) -> bool:
+    """Whether ``translator``'s pools put its best candidate first (the protocol's contract). A translator whose
+    candidates are exchangeable (variants with no preferred one, e.g. ``NoisyTranslator`` without the clean
+    candidate) sets ``ranked = False``; Arca's untrained Actor then follows the critics instead of the order."""
+    return bool(getattr(translator, "ranked", True))
+
+
 class EndpointError(RuntimeError):
     """A chat request failed for good; ``url``, ``attempts``, ``cause`` and ``status`` (or None) say how.
 

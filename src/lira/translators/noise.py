@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from lira.data.lexicon import LexiconEntry
-from lira.translators.base import Candidate, Translator
+from lira.translators.base import Candidate, Translator, is_ranked
 
 TEXT_KINDS: tuple[str, ...] = ("drop", "swap", "duplicate", "typo", "sense")
 NOISE_KINDS: tuple[str, ...] = (*TEXT_KINDS, "code_mix", "mixed")
@@ -356,7 +356,8 @@ class NoisyTranslator:
     candidates are left out (noise-amplified evaluation). Each variant's generator is seeded by the config's
     seed and the source and candidate texts, so results do not depend on batch order; with
     ``per_source=False`` by the candidate text alone, so an English text shared by many sources (one sentence
-    in 14 languages) gets the same corruption for all of them.
+    in 14 languages) gets the same corruption for all of them. Without the clean candidates the variants are
+    exchangeable, so the translator is not ``ranked`` (``lira.translators.base.is_ranked``).
     """
 
     def __init__(self, base: Translator, configs: Sequence[NoiseConfig], *, keep_clean: bool = True,
@@ -369,6 +370,7 @@ class NoisyTranslator:
         self.senses = senses
         self.per_source = per_source
         self.name = f"{base.name}+noise"
+        self.ranked = keep_clean and is_ranked(base)
 
     def translate(self, texts: Sequence[str], *, lang: str, k: int = 1) -> list[list[Candidate]]:
         """Clean candidates from ``base`` (up to ``k`` per text) plus their noisy variants."""
