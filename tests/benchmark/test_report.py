@@ -15,6 +15,8 @@ from lira.benchmark.report import (
     cell,
     main_tables,
     mean_items,
+    noise_significance,
+    noise_significance_table,
     scores,
     seed_means,
     setting_table,
@@ -160,3 +162,26 @@ def test_few_shot_table_can_add_the_main_setting_as_a_last_column():
     one_seed = [row("lira", 0, 0.5, setting="few-shot", value=8)]  # the main column reads seed 0 only
     assert "| LiRA | 50.00 | 90.00 |" in setting_table(bench(rows() + one_seed), "few-shot", ("lira",), [8],
                                                           "{}-shot", "all (main)")
+
+
+def test_noise_significance_pools_the_subsets_items_per_task_and_rate():
+    def noisy(method, seed, subset, items, task="t", kind="classification"):
+        return {**row(method, seed, sum(items) / len(items), task=task, subset=subset, setting="noise", value=0.5,
+                      items=items), "type": kind}
+
+    data = [noisy("lira", 0, "a", [1.0] * 10), noisy("lira", 1, "a", [1.0] * 8 + [0.0] * 2),
+            noisy("lira", 0, "b", [1.0] * 5 + [0.0] * 5), noisy("lira", 1, "b", [1.0] * 5 + [0.0] * 5),
+            noisy("dual-path", 0, "a", [0.0] * 10), noisy("dual-path", 1, "a", [0.0] * 10),
+            noisy("dual-path", 0, "b", [0.0] * 10), noisy("dual-path", 1, "b", [0.0] * 10),
+            noisy("translate-test", 0, "a", [1.0] * 10),  # no subset b: not compared
+            noisy("lira", 0, "a", [1.0] * 10, task="s", kind="sts"),  # a correlation: not pooled
+            noisy("dual-path", 0, "a", [0.0] * 10, task="s", kind="sts"),
+            {**row("lira", 0, 0.9, items=LIRA_ITEMS[0]), "type": "classification"}]  # the main setting: not read
+    (result,) = noise_significance(data, ["translate-test", "dual-path"])
+    assert (result["task"], result["noise"], result["method"], result["n"]) == ("t", 0.5, "dual-path", 20)
+    assert result["lira"] == pytest.approx((9 + 5) / 20) and result["other"] == 0.0  # seed means per item
+    assert result["delta"] == pytest.approx(0.7) and result["p"] < 0.05
+    text = noise_significance_table([result])
+    assert text.startswith("| task | noise | LiRA | items | against dual path (untrained) |")
+    assert f"| t | 0.5 | 70.00 | 20 | +70.00 (p {_p(result['p'])}) |" in text
+    assert noise_significance_table([]) == "(not run)"

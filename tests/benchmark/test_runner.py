@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from lira.benchmark.config import METHODS, BenchmarkConfig, quick_config
+from lira.benchmark.config import METHODS, NOISE_METHODS, BenchmarkConfig, quick_config
 from lira.benchmark.models import beats_start
 from lira.benchmark.runner import _per_language_sample, not_applicable
 from lira.cli import app
@@ -47,6 +47,17 @@ def test_setting_seeds_must_be_positive():
         BenchmarkConfig(setting_seeds=0)
     with pytest.raises(ValueError, match="at least one training seed"):
         BenchmarkConfig(seeds=())
+
+
+def test_settings_are_validated(tmp_path):
+    assert BenchmarkConfig().settings == ("main", "noise", "few-shot", "ablations")
+    assert BenchmarkConfig(settings=["noise"]).settings == ("noise",)
+    for bad in ((), ("noise", "robustness")):
+        with pytest.raises(ValueError, match="is not a non-empty list of main, noise, few-shot, ablations"):
+            BenchmarkConfig(settings=bad)
+    result = CliRunner().invoke(app, ["benchmark", "--setting", "robustness", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "unknown setting(s) ['robustness']; valid: main, noise, few-shot, ablations" in result.output
 
 
 @pytest.mark.slow
@@ -93,6 +104,9 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     settings = {r["setting"] for r in results["rows"]}
     assert settings == {"main", "noise", "few-shot", "ablation", "ablation-noise"}
     assert {r["value"] for r in results["rows"] if r["setting"] == "noise"} == {0.0, 0.1, 0.3, 0.5}
+    assert {r["method"] for r in results["rows"] if r["setting"] == "noise"} == set(NOISE_METHODS)
+    assert {(r["task"], r["method"]) for r in results["noise_significance"]} == {
+        (task, method) for task in ("sib200", "products") for method in ("translate-test", "dual-path", "lira-step0")}
     assert {r["task"] for r in results["significance"]} == {t.name for t in TASKS if t.in_benchmark}
     report = (out / "report.md").read_text()
     for heading in ("## Main results", "paired bootstrap", "## Noise-amplified", "## Few-shot", "## Ablations",

@@ -12,6 +12,8 @@ from lira.data.io import default_data_dir
 
 METHODS = ("frozen", "translate-test", "distillation", "dual-path", "lira-step0", "lira")
 PEERS = ("frozen", "translate-test", "distillation", "dual-path")  # what LiRA is compared against
+SETTINGS = ("main", "noise", "few-shot", "ablations")  # the phases of a run, in order
+NOISE_METHODS = ("translate-test", "dual-path", "lira-step0", "lira")  # the methods that read the noisy English
 METHOD_LABELS = {"frozen": "frozen backbone", "translate-test": "translate-test",
                  "distillation": "knowledge distillation", "dual-path": "dual path (untrained)",
                  "lira-step0": "LiRA at step 0", "lira": "LiRA"}
@@ -66,7 +68,7 @@ class BenchmarkConfig:
     stage 1 and distillation (``stage1_per_lang`` caps each language of each source, None = all); ``eval_every``:
     steps between dev evaluations that select the kept checkpoint (step 0 included); ``setting_seeds``: how many of
     ``seeds`` (the first) the noise, few-shot and ablation settings run (None = all; the main setting runs every
-    seed)."""
+    seed); ``settings``: which of ``SETTINGS`` run (a setting trains the models it reads on demand)."""
 
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("runs/benchmark")
@@ -98,6 +100,7 @@ class BenchmarkConfig:
     ablation_tasks: tuple[str, ...] = ("sib200", "sib200-bitext", "thai-stsb")
     ablation_noise: float = 0.3
     setting_seeds: int | None = None
+    settings: tuple[str, ...] = SETTINGS
     quick: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -111,6 +114,9 @@ class BenchmarkConfig:
             raise ValueError(f"english_spaces: unknown task famil(ies) {unknown}; valid: {', '.join(families)}")
         if not self.seeds:
             raise ValueError("seeds: at least one training seed is needed (e.g. --seeds 1)")
+        self.settings = tuple(self.settings)
+        if not self.settings or set(self.settings) - set(SETTINGS):
+            raise ValueError(f"settings: {list(self.settings)} is not a non-empty list of {', '.join(SETTINGS)}")
         if self.setting_seeds is not None and self.setting_seeds < 1:
             raise ValueError(f"setting_seeds must be >= 1 or None (all), got {self.setting_seeds}")
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from lira.benchmark.aggregate import ablation_columns, ablation_scores, on_seeds_of, seed_means
-from lira.benchmark.config import METHOD_LABELS, METHODS, PEERS
+from lira.benchmark.config import METHOD_LABELS, METHODS, NOISE_METHODS, PEERS
 from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.environment import environment
 from lira.io import atomic_write, write_json
@@ -71,6 +71,48 @@ def significance(rows: list[dict]) -> list[dict[str, Any]]:
                     "lira": statistics.mean(r["main_score"] for r in lira),
                     "baseline_score": statistics.mean(r["main_score"] for r in base[best]), **test})
     return out
+
+
+def _pooled_items(rows: list[dict], method: str) -> np.ndarray | None:
+    """``method``'s per-item scores over every subset of ``rows`` (averaged over seeds), or None where it
+    lacks a subset."""
+    subsets = dict.fromkeys(r["subset"] for r in rows)
+    parts = [[r for r in rows if r["method"] == method and r["subset"] == s] for s in subsets]
+    return np.concatenate([mean_items(p) for p in parts]) if all(parts) else None
+
+
+def noise_significance(rows: list[dict], methods: Sequence[str]) -> list[dict[str, Any]]:
+    """LiRA against each of ``methods`` per task and noise rate, paired bootstrap over the test items of all the
+    task's subsets (each item's score averaged over the noise seeds; tasks scored by a mean over items)."""
+    noise = [r for r in rows if r["setting"] == "noise" and r.get("items") is not None]
+    out = []
+    for task, rate in dict.fromkeys((r["task"], r["value"]) for r in noise):
+        here = [r for r in noise if r["task"] == task and r["value"] == rate]
+        if any(r.get("type") == "sts" for r in here):
+            continue  # a correlation is not a mean over items: not pooled over subsets
+        lira = _pooled_items(here, "lira")
+        for method in methods:
+            other = _pooled_items(here, method)
+            if lira is None or other is None:
+                continue
+            out.append({"task": task, "noise": rate, "method": method, "lira": float(lira.mean()),
+                        "other": float(other.mean()), **paired_bootstrap(lira, other)})
+    return out
+
+
+def noise_significance_table(sig: list[dict]) -> str:
+    """One row per task and noise rate: LiRA's score and, per method it was compared with, the difference
+    (x100) and its p-value."""
+    if not sig:
+        return "(not run)"
+    methods = list(dict.fromkeys(r["method"] for r in sig))
+    cells: dict[tuple, dict[str, str]] = {}
+    for r in sig:
+        key = (r["task"], r["noise"], f"{100 * r['lira']:.2f}", str(r["n"]))
+        cells.setdefault(key, {})[r["method"]] = f"{100 * r['delta']:+.2f} (p {_p(r['p'])})"
+    body = [[task, str(rate), lira, n, *(by.get(m, "-") for m in methods)]
+            for (task, rate, lira, n), by in cells.items()]
+    return table(body, ["task", "noise", "LiRA", "items", *(f"against {METHOD_LABELS[m]}" for m in methods)])
 
 
 def _p(p: float, n_resamples: int = 1000) -> str:
@@ -185,6 +227,7 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
 
     out = Path(bench.config.out_dir)
     sig = significance(bench.rows)
+    noise_sig = noise_significance(bench.rows, [m for m in NOISE_METHODS if m != "lira"])
     env = environment()
     plots = write_plots(bench, out)
     tasks = [{"name": t.name, "type": t.type, "subsets": bench.subsets[t.name], "data": t.data, "splits": t.splits,
@@ -193,7 +236,8 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     write_json(out / "results.json", {"environment": env, "config": config, "seeds": list(bench.config.seeds),
                                       "timings_s": bench.timings, "feature_cache": cache, "tasks": tasks,
                                       "train_test_overlap": disjoint, "skipped": bench.skipped,
-                                      "significance": sig, "selection": selection_rows(bench),
+                                      "significance": sig, "noise_significance": noise_sig,
+                                      "selection": selection_rows(bench),
                                       "rows": bench.rows})
     from lira.tasks import TASKS
 
@@ -247,9 +291,15 @@ made on Thai STS-B dev.
 
 ## Noise-amplified English path (mixed MT noise at test time, {c.noise_candidates} candidates per text)
 
-Translate-test and the dual path read the first candidate; LiRA's critics and Actor choose among them.
+Translate-test and the dual path read the first candidate; LiRA's critics and Actor choose among them (the candidates
+are exchangeable: an untrained Actor takes the critics' best reward, `benchmarks/noise_choice_dev.py`).
 
-{setting_table(bench, "noise", ("translate-test", "dual-path", "lira"), c.noise_rates, "noise {}")}
+{setting_table(bench, "noise", NOISE_METHODS, c.noise_rates, "noise {}")}
+
+LiRA against each of them (paired bootstrap over the test items of all subsets, each item averaged over the noise
+seeds; 1000 resamples):
+
+{noise_significance_table(noise_sig)}
 
 ## Few-shot (training examples per language)
 

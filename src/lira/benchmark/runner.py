@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lira.baselines import DualPathUntrained, TranslateTest
-from lira.benchmark.config import FULL, METHODS, BenchmarkConfig, Variant, quick_config
+from lira.benchmark.config import FULL, METHODS, NOISE_METHODS, BenchmarkConfig, Variant, quick_config
 from lira.benchmark.models import SeedModels, english_for, retrieval_set, task_train
 from lira.benchmark.translations import gold_translator, noisy
 from lira.cache import FeatureCache, cached_backbone
@@ -164,8 +164,9 @@ class Benchmark:
                "seed": seed, "setting": setting, "value": value, "variant": variant.name,
                "main_metric": s.task.main_score, "main_score": result["main_score"],
                "metrics": {k: v for k, v in result.items() if isinstance(v, float | int) and k != "main_score"},
-               # per-item scores feed the significance tests of the main setting; elsewhere only the score is kept
-               "items": result.get("items") if setting == "main" else None,
+               # per-item scores feed the significance tests of the main and noise settings; elsewhere only the
+               # score is kept
+               "items": result.get("items") if setting in ("main", "noise") else None,
                "gold": result.get("gold") if setting == "main" else None}
         self.rows.append(row)
         return row
@@ -198,7 +199,7 @@ class Benchmark:
                 continue
             base = s.translator
             for rate in c.noise_rates:
-                for method in ("translate-test", "dual-path", "lira"):
+                for method in NOISE_METHODS:
                     for seed in c.seeds_of_settings:
                         tr = noisy(base, rate=rate, seed=seed, k=c.noise_candidates)
                         self.score(s, method, seed, "noise", value=rate, translator=tr, k=1)
@@ -260,8 +261,11 @@ def run_benchmark(config: BenchmarkConfig) -> Path:
     start = time.perf_counter()
     bench = Benchmark(config)
     disjoint = check_disjoint(config.data_dir)
-    for name, phase in (("main", bench.run_main), ("noise", bench.run_noise), ("few-shot", bench.run_few_shot),
-                        ("ablations", bench.run_ablations)):
+    phases = {"main": bench.run_main, "noise": bench.run_noise, "few-shot": bench.run_few_shot,
+              "ablations": bench.run_ablations}
+    for name, phase in phases.items():
+        if name not in config.settings:
+            continue
         t0 = time.perf_counter()
         _log.info("benchmark: %s", name)
         phase()
