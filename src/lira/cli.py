@@ -128,11 +128,12 @@ def benchmark(
         _fail(f"data folder not found: {data_dir} (pass --data-dir or set LIRA_DATA_DIR)")
     if seeds is None:
         seeds = 1 if quick else 3
-    if setting and set(setting) - set(SETTINGS):
-        _fail(f"unknown setting(s) {sorted(set(setting) - set(SETTINGS))}; valid: {', '.join(SETTINGS)}")
-    config = BenchmarkConfig(data_dir=data_dir, out_dir=out, cache_dir=cache_dir, seeds=tuple(range(seeds)),
-                             tasks=tuple(task) if task else None, quick=quick, backbone=backbone,
-                             settings=tuple(setting) if setting else SETTINGS)
+    try:
+        config = BenchmarkConfig(data_dir=data_dir, out_dir=out, cache_dir=cache_dir, seeds=tuple(range(seeds)),
+                                 tasks=tuple(task) if task else None, quick=quick, backbone=backbone,
+                                 settings=tuple(setting) if setting else SETTINGS)
+    except ValueError as e:
+        _fail(str(e))
     folder = run_benchmark(config)
     typer.echo(f"report: {folder / 'report.md'}")
 

@@ -115,8 +115,9 @@ class BenchmarkConfig:
         if not self.seeds:
             raise ValueError("seeds: at least one training seed is needed (e.g. --seeds 1)")
         self.settings = tuple(self.settings)
-        if not self.settings or set(self.settings) - set(SETTINGS):
-            raise ValueError(f"settings: {list(self.settings)} is not a non-empty list of {', '.join(SETTINGS)}")
+        unknown = [s for s in self.settings if s not in SETTINGS]
+        if unknown or not self.settings:
+            raise ValueError(f"settings: unknown setting(s) {unknown} or none at all; valid: {', '.join(SETTINGS)}")
         if self.setting_seeds is not None and self.setting_seeds < 1:
             raise ValueError(f"setting_seeds must be >= 1 or None (all), got {self.setting_seeds}")
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
