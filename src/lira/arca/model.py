@@ -112,11 +112,15 @@ class ArcaModel(nn.Module):
     @torch.no_grad()
     def choose(self, x_lr: torch.Tensor, y_en: torch.Tensor, mask: torch.Tensor, scores: torch.Tensor, *,
                ranked: bool = True) -> torch.Tensor:
-        """The greedy choice ``argmax_k pi(k)`` per row: ``[n]``. Ties (every candidate under the untrained,
-        uniform policy) go to the first candidate of a ``ranked`` pool (the translator's best, the one a
-        single-translation peer reads) and, in an unranked pool, to the highest critic reward ``R_k`` (DESIGN.md
-        section 2, step 4; a critic left out of ``config.critics`` is a constant there too)."""
-        out = self(x_lr, y_en, mask, scores)
+        """The greedy choice ``argmax_k pi(k)`` per row: ``[n]`` (``greedy`` of this forward pass)."""
+        return self.greedy(self(x_lr, y_en, mask, scores), scores, ranked=ranked)
+
+    def greedy(self, out: ArcaOutput, scores: torch.Tensor, *, ranked: bool = True) -> torch.Tensor:
+        """``argmax_k pi(k)`` per row of a forward pass ``out`` over critic ``scores [n, K, 3]``: ``[n]``. Ties
+        (every candidate under the untrained, uniform policy) go to the first candidate of a ``ranked`` pool (the
+        translator's best, the one a single-translation peer reads) and, in an unranked pool, to the highest critic
+        reward ``R_k`` (DESIGN.md section 2, step 4; a critic left out of ``config.critics`` is a constant there
+        too)."""
         if ranked:
             return out.log_pi.argmax(-1)
         tied = out.log_pi == out.log_pi.max(-1, keepdim=True).values

@@ -68,7 +68,7 @@ def _batch_index(n: int, step: int, batch_size: int, seed: int) -> torch.Tensor:
 def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, torch.Tensor]:
     """Per-example results where the gold translation is in the pool: ``gap`` (``1 - cos(E_lr, E_en(gold))``),
     ``retrieved`` (the source's nearest gold translation among its language's is its own), and whether each way
-    of choosing picks gold: ``actor`` (``ArcaModel.choose`` on an unranked pool: stage-1 pools are shuffled, so
+    of choosing picks gold: ``actor`` (``ArcaModel.greedy`` on an unranked pool: stage-1 pools are shuffled, so
     the untrained policy follows the critics' reward), ``sim_only`` (highest adapted
     cosine: the embedding critic alone, no translation critic), ``critic_s_only`` (highest semantic-fidelity
     score, no Actor); ``chance`` is 1/K. Computed on the model's device; the results are on the CPU."""
@@ -86,8 +86,7 @@ def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, to
         q = torch.nn.functional.normalize(out.e_lr[rows].flatten(1), dim=-1)
         d = torch.nn.functional.normalize(gold_en[rows].flatten(1), dim=-1)
         retrieved[rows] = nearest_correct(q, d, torch.arange(len(rows), device=device))
-    actor = model.choose(f.x_lr, f.y_en, f.mask, f.scores, ranked=False) == f.gold
-    result = {"gap": 1 - flat_cosine(out.e_lr, gold_en), "actor": actor,
+    result = {"gap": 1 - flat_cosine(out.e_lr, gold_en), "actor": model.greedy(out, f.scores, ranked=False) == f.gold,
               "retrieved": retrieved,
               "sim_only": top1_correct(sim, f.gold), "critic_s_only": top1_correct(s, f.gold),
               "chance": 1.0 / f.mask.sum(-1).float()}
