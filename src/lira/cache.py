@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from lira.backbones.base import ROLES, BaseBackbone, Role, validate_texts
+from lira.backbones.base import ROLES, BaseBackbone, Role, gather, validate_texts
 from lira.environment import default_cache_dir
 from lira.io import atomic_write
 from lira.languages import check_script, normalize_code
@@ -587,11 +587,8 @@ class CachedBackbone:
         the language code and the script check run on every text first, so a warm cache gives the same errors
         and warnings as a cold one."""
         texts = validate_texts(texts)
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for rows, vectors in self.encode_chunks(texts, lang=lang, role=role, batch_size=batch_size,
-                                                show_progress=show_progress):
-            out[rows] = vectors
-        return out
+        return gather(self.encode_chunks(texts, lang=lang, role=role, batch_size=batch_size,
+                                         show_progress=show_progress), len(texts), self.dim)
 
     def encode_binned(self, texts: Sequence[str], *, bins: int, lang: str | None = None, role: Role = "text",
                       batch_size: int | None = None, show_progress: bool | None = None) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -92,6 +92,14 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.maximum(norms, 1e-12)
+
+
+def gather(chunks: Iterable[tuple[list[int], np.ndarray]], n: int, dim: int) -> np.ndarray:
+    """The float32 ``[n, dim]`` array that ``encode_chunks``' ``(rows, vectors)`` pairs fill."""
+    out = np.empty((n, dim), dtype=np.float32)
+    for rows, vectors in chunks:
+        out[rows] = vectors
+    return out
 
 
 def fingerprint(folder: str | Path) -> str:
@@ -197,11 +205,8 @@ class BaseBackbone(ABC):
         """L2-normalised float32 embeddings ``[len(texts), dim]``; ``role`` selects query/passage prompts.
         An empty list gives ``[0, dim]``."""
         texts = validate_texts(texts)
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for rows, vectors in self.encode_chunks(texts, lang=lang, role=role, batch_size=batch_size,
-                                                show_progress=show_progress):
-            out[rows] = vectors
-        return out
+        return gather(self.encode_chunks(texts, lang=lang, role=role, batch_size=batch_size,
+                                         show_progress=show_progress), len(texts), self.dim)
 
     def _encode_tokens_batch(self, texts: list[str], role: Role) -> tuple[np.ndarray, np.ndarray]:
         vectors = l2_normalize(self._encode_batch(texts, role))
