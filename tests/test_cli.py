@@ -59,6 +59,12 @@ def test_frozen_demo_report_and_cache(tmp_path):
     cached = json.loads((again / "results.json").read_text())
     assert cached["scores"]["frozen backbone"]["vie"] == results["scores"]["frozen backbone"]["vie"]
     assert results["cache"]["encoded"] > 0 and cached["cache"]["encoded"] == 0 and cached["cache"]["hits"] > 0
+    # where the time went: the first run encodes from an empty cache, the second encodes nothing
+    assert results["cold_cache"] is True and cached["cold_cache"] is False
+    (encoded,) = results["time_parts_s"]["encoding"].values()  # per backbone name: the frozen one only
+    assert encoded["texts"] == results["cache"]["encoded"] and encoded["seconds"] > 0
+    assert cached["time_parts_s"]["encoding"] == {}
+    assert "## Where the time went" in report and "Time budget" not in report  # no training: no budget
 
 
 @pytest.mark.slow
@@ -79,6 +85,9 @@ def test_demo_trains_lira_beside_the_peers(tmp_path):
     assert len(scores["LiRA"]["vie"]) == 2 and all(0 < v <= 1 for v in scores["LiRA"]["vie"])
     assert (run_dir / "seed-1" / "lasr" / "model" / "README.md").is_file()
     assert " ± " in (run_dir / "report.md").read_text()
+    training = "training: stage 1 and stage 2 of every seed (without the encoding they trigger here)"
+    assert results["time_parts_s"]["parts"][training] > 0
+    assert "Time budget 300 s from an empty feature cache" in (run_dir / "report.md").read_text()
 
 
 def test_eval_retrieval_on_a_beir_folder(tmp_path):

@@ -26,7 +26,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("data", "backbones", "weights"),  # data formats and loaders; frozen encoders; safetensors
     ("cache", "translators", "retrieval", "stream"),  # feature cache; translators; retrieval metrics and search;
     # streaming any encoder (it sums the backbones' warnings) into an .npy
-    ("arca", "tasks"),  # adaptor, critics, actor over backbones and translators; the task registry
+    ("arca", "tasks", "timing"),  # adaptor, critics, actor over backbones and translators; the task registry;
+    # where a run's time went (over the cache's encoding tally)
     ("lasr", "baselines"),  # LaSR head over Arca; the baselines LiRA is compared with
     ("model",),  # LiRAModel
     ("training",),  # over the model, data and tasks

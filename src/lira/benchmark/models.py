@@ -40,6 +40,7 @@ from lira.tasks import (
     get_task,
     parallel_examples,
 )
+from lira.timing import TimeLedger
 from lira.training import lasr_data
 from lira.training.arca_data import STAGE1_CRITIC_ROLE, stage1_pools
 from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, stage1_examples, train_stage1
@@ -50,6 +51,11 @@ from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig
 from lira.training.selection import selection_margin
 
 _log = logging.getLogger(__name__)
+
+# the labels of the training parts in the report's time table (their own time, without the encoding they trigger)
+STAGE1_PART = "stage 1 (Arca) training and its dev evaluations"
+DISTILL_PART = "the distillation peer's training"
+LASR_PART = "the LaSR heads (stage 2, step-0 fits included) and their dev evaluations"
 
 # Which LiRA model serves which task is the task's ``TaskSpec.family``: embedding tasks ("embed") share the
 # bitext-trained head. The STS tasks with an English path ("sts") use that head too, with the dual path's English
@@ -131,7 +137,7 @@ def beats_start(trained: dict[str, Any], start: dict[str, Any], margin: float) -
 @dataclass
 class SeedModels:
     """Everything trained for one seed and variant; models are trained on first use. ``encoder(spec)`` gives
-    the shared cached backbone of a spec."""
+    the shared cached backbone of a spec; ``ledger`` counts the time each kind of training takes."""
 
     config: BenchmarkConfig
     seed: int
@@ -145,6 +151,7 @@ class SeedModels:
     kept: dict[str, dict[str, Any]] = field(default_factory=dict)
     # family -> the English weight the full method chose on dev (ablations of the same seed reuse it)
     english_weights: dict[str, float] = field(default_factory=dict)
+    ledger: TimeLedger = field(default_factory=TimeLedger)
 
     @property
     def folder(self) -> Path:
@@ -160,8 +167,9 @@ class SeedModels:
                                 model=ArcaConfig(critics=self.variant.critics),
                                 train=ArcaTrainConfig(steps=c.arca_steps, seed=self.seed, eval_every=c.eval_every,
                                                       checkpoint_every=10**9))
-            summary = train_stage1(stage1_specs(c), run, out, overwrite=True,  # the benchmark owns its folders
-                                   cache_dir=c.cache_dir)
+            with self.ledger.part(STAGE1_PART):
+                summary = train_stage1(stage1_specs(c), run, out, overwrite=True,  # the benchmark owns its folders
+                                       cache_dir=c.cache_dir)
             self.kept[f"arca {english}"] = summary["selected"]
             self.arca_dirs[english] = out / "arca"
         return self.arca_dirs[english]
@@ -170,10 +178,11 @@ class SeedModels:
         """The distillation peer: same parallel data, steps, batch size and English encoder as stage 1."""
         if english not in self.students:
             c = self.config
-            self.students[english], _ = train_distillation(
-                parallel_train(c), lr_backbone=self.encoder(c.backbone), en_backbone=self.encoder(english),
-                config=DistillConfig(steps=c.arca_steps, batch_size=ArcaTrainConfig.batch_size, seed=self.seed),
-                show_progress=False)
+            with self.ledger.part(DISTILL_PART):
+                self.students[english], _ = train_distillation(
+                    parallel_train(c), lr_backbone=self.encoder(c.backbone), en_backbone=self.encoder(english),
+                    config=DistillConfig(steps=c.arca_steps, batch_size=ArcaTrainConfig.batch_size, seed=self.seed),
+                    show_progress=False)
         return self.students[english]
 
     def model(self, task_name: str, *, train: list[Any] | None = None, tag: str = "",
@@ -256,6 +265,10 @@ class SeedModels:
                                     en_backbone=en.name, critics=self.variant.critics)).eval()
 
     def _train(self, task_name: str, family: str, train: list[Any] | None, step0: bool) -> LiRAModel:
+        with self.ledger.part(LASR_PART):
+            return self._fit(task_name, family, train, step0)
+
+    def _fit(self, task_name: str, family: str, train: list[Any] | None, step0: bool) -> LiRAModel:
         c, v = self.config, self.variant
         english = english_for(c, task_name)
         arca = self._arca(english, step0)

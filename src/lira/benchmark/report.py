@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 
 from lira.benchmark.aggregate import ablation_columns, ablation_scores, on_seeds_of, seed_means
-from lira.benchmark.config import METHOD_LABELS, METHODS, NOISE_METHODS, PEERS
+from lira.benchmark.config import METHOD_LABELS, METHODS, NOISE_METHODS, PEERS, SETTINGS
 from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.environment import environment
 from lira.io import atomic_write, write_json
+from lira.timing import time_table
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS
 from lira.training.selection import selection_margin
 
@@ -230,11 +231,19 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     noise_sig = noise_significance(bench.rows, [m for m in NOISE_METHODS if m != "lira"])
     env = environment()
     plots = write_plots(bench, out)
+    total = bench.timings.get("total", 0.0)
+    time_parts = bench.ledger.summary(total)
+    c = bench.config
+    whole = c.tasks is None and tuple(c.settings) == SETTINGS and (c.quick or c.subsets is None)
+    budget = c.budget_s if whole else None
+    budget_note = "" if whole or c.budget_s is None else \
+        " The time budget holds for the whole run only (every task, subset and setting), so this part has none."
     tasks = [{"name": t.name, "type": t.type, "subsets": bench.subsets[t.name], "data": t.data, "splits": t.splits,
               "main_score": t.main_score, "translations": t.translations, "reference": t.reference,
               "max_train": t.max_train, "max_test": t.max_test} for t in bench.tasks]
     write_json(out / "results.json", {"environment": env, "config": config, "seeds": list(bench.config.seeds),
-                                      "timings_s": bench.timings, "feature_cache": cache, "tasks": tasks,
+                                      "timings_s": bench.timings, "time_parts_s": time_parts,
+                                      "cold_cache": bench.cold, "feature_cache": cache, "tasks": tasks,
                                       "train_test_overlap": disjoint, "skipped": bench.skipped,
                                       "significance": sig, "noise_significance": noise_sig,
                                       "selection": selection_rows(bench),
@@ -243,7 +252,6 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
 
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
     skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
-    c = bench.config
     weights = len(ENGLISH_WEIGHTS) - 1
     seeds_note = (f" (noise, few-shot and ablations: {list(c.seeds_of_settings)})"
                   if c.seeds_of_settings != c.seeds else "")
@@ -321,6 +329,13 @@ LaSR, the consistency term off, or the DocQueue turned on (the full method runs 
 
 SIB-200 train (stage 1, distillation, LaSR) and SIB-200 test share no index_id; English sentences of
 Tatoeba also found in SIB-200 train: {sum(v for k, v in disjoint.items() if k.startswith('tatoeba'))}.
+
+## Where the time went
+
+Encoding counts the backbone passes over texts the feature cache did not hold; each training part counts its own
+time without the encoding it triggered.{budget_note}
+
+{time_table(time_parts, total, budget, bench.cold)}
 
 Plots: {', '.join(p.name for p in plots)}.
 """

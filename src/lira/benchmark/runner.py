@@ -28,12 +28,14 @@ from lira.benchmark.translations import gold_translator, noisy
 from lira.cache import FeatureCache, cached_backbone
 from lira.evaluation.registry import evaluator_for
 from lira.tasks import TASKS, TaskSpec, check_disjoint, get_task
+from lira.timing import TimeLedger
 from lira.translators.base import Translator
 
 _log = logging.getLogger(__name__)
 
 TRAINED = ("distillation", "lira")
 PROBED = ("classification", "nli", "choice")  # task types whose peers are read through a fitted probe
+SCORE_PART = "scoring: the evaluators on test, with their probes and searches"  # a part of the report's time table
 
 
 def not_applicable(task: TaskSpec, method: str) -> str | None:
@@ -85,6 +87,8 @@ class Benchmark:
         self.subsets = {t.name: [s.name for s in t.subsets][: config.subsets] for t in self.tasks}
         self.models: dict[tuple[str, int], SeedModels] = {}
         self.eval_split = "test"  # the split the subjects score (dev for the dev-choice scripts)
+        self.ledger = TimeLedger()
+        self.cold = not any(n.entries for n in self.cache.info())  # whether the run began with an empty cache
 
     # -- models ---------------------------------------------------------------------------------------------
     def encoder(self, spec: str) -> Any:
@@ -107,7 +111,8 @@ class Benchmark:
         """The models of ``seed`` and ``variant`` (an ablation that keeps the critics reuses stage 1)."""
         key = (variant.name, seed)
         if key not in self.models:
-            models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets, self.encoder)
+            models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets, self.encoder,
+                                ledger=self.ledger)
             if variant.critics == FULL.critics and variant is not FULL:
                 models.arca_dirs = self.seed_models(seed).arca_dirs  # stage 1 is unchanged by this ablation
             if variant is not FULL:  # the English weight is a choice of the full method, made on dev
@@ -156,9 +161,10 @@ class Benchmark:
     def score(self, s: Subject, method: str, seed: int | None, setting: str, *, value: Any = None,
               translator: Translator | None = None, variant: Variant = FULL, k: int | None = None,
               model: Any = None) -> dict[str, Any]:
-        obj = model if model is not None else self.method(method, seed, s.task.name, variant)
-        tr = s.translator if translator is None else translator
-        result = s.evaluator(obj, translator=tr, train_translator=s.translator, k=k or s.k)
+        with self.ledger.part(SCORE_PART):  # the models a method trains on first use count as training
+            obj = model if model is not None else self.method(method, seed, s.task.name, variant)
+            tr = s.translator if translator is None else translator
+            result = s.evaluator(obj, translator=tr, train_translator=s.translator, k=k or s.k)
         result.pop("per_query", None)
         row = {"task": s.task.name, "type": s.task.type, "subset": s.subset, "lang": s.lang, "method": method,
                "seed": seed, "setting": setting, "value": value, "variant": variant.name,
