@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from lira.cache import CachedBackbone, FeatureCache
-from lira.timing import TimeLedger, time_table
+from lira.timing import TimeLedger, backbone_labels, time_table
 from tests.backbones.test_base import CountingBackbone
 
 
@@ -64,3 +64,19 @@ def test_time_table_sorts_the_parts_and_holds_the_run_against_its_budget():
     warm = time_table(summary, 1000.0, 1800.0, cold=False)
     assert "within it" in warm and "not a cold one" in warm
     assert "Time budget" not in time_table(summary, 1000.0, None, cold=True)
+
+
+def test_backbones_are_labelled_by_the_spec_they_were_loaded_from(tmp_path):
+    from lira.backbones.concat import ConcatBackbone
+
+    class Named(CountingBackbone):
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+    cache = FeatureCache(tmp_path)
+    lr, en = CachedBackbone(Named("long-name-a"), cache), CachedBackbone(Named("st-model-123"), cache)
+    labels = backbone_labels({"a": lr, "a+minilm": ConcatBackbone([lr, en])})
+    assert labels == {"long-name-a": "a", "st-model-123": "minilm"}
+    summary = {"encoding": {"st-model-123": {"seconds": 2.0, "texts": 10}}, "parts": {}, "rest": 0.0}
+    assert "| encoding with minilm (10 texts) | 2 | 100% |" in time_table(summary, 2.0, None, True, labels)

@@ -32,7 +32,7 @@ from lira.evaluation.retrieval import RetrievalEvaluator
 from lira.io import atomic_write, write_json
 from lira.languages import get_language
 from lira.retrieval.metrics import mean_scores
-from lira.timing import TimeLedger, time_table
+from lira.timing import TimeLedger, backbone_labels, time_table
 
 _log = logging.getLogger(__name__)
 
@@ -189,6 +189,7 @@ def run_demo(config: DemoConfig) -> Path:
     details: dict[str, dict[str, Any]] = {}
     styles: dict[str, dict[str, float]] = {}
     step0_weight: float | None = None
+    english_name, english = english_spec(config.english, config.backbone), None
 
     def evaluate(method: str, encoder: Any) -> None:
         for lang, dataset in datasets.items():
@@ -209,7 +210,7 @@ def run_demo(config: DemoConfig) -> Path:
     evaluate("frozen backbone", frozen)
     if config.train:
         lexicons = {lang: LexiconTranslator.for_products(lang) for lang in datasets}
-        english = cached_backbone(english_spec(config.english, config.backbone), cache)
+        english = cached_backbone(english_name, cache)
         evaluate("translate-test", TranslateTest(english, lexicons.get))
         evaluate("dual path (untrained)", DualPathUntrained(frozen, english, lexicons.get))
         untrained = _untrained_lira(config, frozen, english, list(datasets.values()))
@@ -223,6 +224,7 @@ def run_demo(config: DemoConfig) -> Path:
             evaluate("LiRA", LiRAModel.load(folder, cache_dir=config.cache_dir))
     seconds = time.perf_counter() - start
     time_parts = ledger.summary(seconds)
+    labels = backbone_labels({config.backbone: frozen, **({} if english is None else {english_name: english})})
     cache_line = (f"Feature cache (frozen multilingual backbone): {frozen.hits} texts served from the cache, "
                   f"{frozen.misses} encoded.")
 
@@ -260,7 +262,7 @@ def run_demo(config: DemoConfig) -> Path:
               f"{cache_line} Wall time {seconds:.1f} s on {env['platform']} (Python {env['python']}).\n\n"
               "## Where the time went\n\nEncoding counts the backbone passes over texts the feature cache did not "
               "hold (in this process; the seeds' worker processes read the cache).\n\n"
-              f"{time_table(time_parts, seconds, config.budget_s if config.train else None, cold)}\n")
+              f"{time_table(time_parts, seconds, config.budget_s if config.train else None, cold, labels)}\n")
     with atomic_write(run_dir / "report.md") as f:
         f.write(report)
     _log.info("demo done in %.1f s; report: %s\n\n%s\n\n%s", seconds, run_dir / "report.md", table, cache_line)

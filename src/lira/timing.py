@@ -5,7 +5,7 @@ time budget from an empty feature cache (issue 13: the demo 5 minutes, the full 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,11 +58,25 @@ class TimeLedger:
         return {"encoding": encoding, "parts": dict(self.parts), "rest": total - counted}
 
 
-def time_table(summary: dict[str, Any], total: float, budget: float | None, cold: bool) -> str:
+def backbone_labels(encoders: Mapping[str, Any]) -> dict[str, str]:
+    """Backbone name -> the spec it was loaded from, for ``encoders`` keyed by spec (``cached_backbone``'s: a
+    ``+`` spec is a ``ConcatBackbone`` whose parts are named one by one)."""
+    labels = {}
+    for spec, encoder in encoders.items():
+        parts = getattr(encoder, "parts", None)
+        pairs = zip(parts, spec.split("+"), strict=False) if parts is not None else [(encoder, spec)]
+        labels.update({part.name: part_spec for part, part_spec in pairs})
+    return labels
+
+
+def time_table(summary: dict[str, Any], total: float, budget: float | None, cold: bool,
+               labels: Mapping[str, str] | None = None) -> str:
     """Markdown: the parts of ``summary`` (``TimeLedger.summary``) largest first with their share of ``total``,
-    then one line on the ``budget`` (seconds, from an empty feature cache; ``cold``: whether this run began with
-    one) that names the largest part."""
-    rows = [(f"encoding with {name} ({e['texts']:,} texts)", e["seconds"]) for name, e in summary["encoding"].items()]
+    each backbone under its ``labels`` entry (``backbone_labels``; else its name), then one line on the ``budget``
+    (seconds, from an empty feature cache; ``cold``: whether this run began with one) that names the largest part."""
+    labels = labels or {}
+    rows = [(f"encoding with {labels.get(name, name)} ({e['texts']:,} texts)", e["seconds"])
+            for name, e in summary["encoding"].items()]
     rows += [(label, seconds) for label, seconds in summary["parts"].items()]
     rows += [("everything else (loading data and models, choices made outside the parts)", summary["rest"])]
     rows.sort(key=lambda r: -r[1])

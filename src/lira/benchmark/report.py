@@ -17,7 +17,7 @@ from lira.benchmark.config import METHOD_LABELS, METHODS, NOISE_METHODS, PEERS, 
 from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.environment import environment
 from lira.io import atomic_write, write_json
-from lira.timing import time_table
+from lira.timing import backbone_labels, time_table
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS
 from lira.training.selection import selection_margin
 
@@ -335,7 +335,7 @@ Tatoeba also found in SIB-200 train: {sum(v for k, v in disjoint.items() if k.st
 Encoding counts the backbone passes over texts the feature cache did not hold; each training part counts its own
 time without the encoding it triggered.{budget_note}
 
-{time_table(time_parts, total, budget, bench.cold)}
+{time_table(time_parts, total, budget, bench.cold, backbone_labels(bench.encoders))}
 
 Plots: {', '.join(p.name for p in plots)}.
 """
