@@ -416,3 +416,12 @@ def test_gets_batch_their_lookups_and_hold_per_shard_state_only(tmp_path, monkey
     for i, v in zip(order, got, strict=True):
         assert v is None if i >= 60 else np.array_equal(v, vectors[i])
     assert len(fresh._arrays) == 3 and sum(len(s.shards) for s in fresh._spaces.values()) == 3
+
+
+def test_is_empty_until_a_shard_is_written(tmp_path):
+    cache = FeatureCache(tmp_path)
+    assert cache.is_empty()
+    (tmp_path / "features" / "m" / "text-pooled").mkdir(parents=True)  # a namespace folder alone holds nothing
+    assert cache.is_empty()
+    cache.put("m", "text", "pooled", ["x"], np.ones((1, 3)))
+    assert not cache.is_empty() and not FeatureCache(tmp_path).is_empty()

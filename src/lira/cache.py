@@ -480,6 +480,10 @@ class FeatureCache:
         # the files are complete: a kill from here on leaves a shard the next reconcile indexes
         self._run(folder, lambda space: self._insert(space.conn, [(stem, checksum, keys)]))
 
+    def is_empty(self) -> bool:
+        """Whether no namespace holds a shard (its keys file, the source of truth; nothing is opened or indexed)."""
+        return next((self.root / "features").glob("*/*/*.keys.json"), None) is None
+
     def info(self) -> list[NamespaceInfo]:
         """One ``NamespaceInfo`` per namespace on disk (``entries``: distinct keys in its index)."""
         out = []

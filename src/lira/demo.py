@@ -182,14 +182,14 @@ def run_demo(config: DemoConfig) -> Path:
     start = time.perf_counter()
     run_dir = Path(config.out_dir) / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     cache = FeatureCache(config.cache_dir)
-    cold, ledger = not any(n.entries for n in cache.info()), TimeLedger()
+    cold, ledger = cache.is_empty(), TimeLedger()
     frozen = CachedBackbone(load_backbone(config.backbone), cache)
+    encoders = {config.backbone: frozen}  # by spec: the time table names each backbone by it
     datasets = {d.lang: d for d in (load_products(lang) for lang in config.langs)}
     scores: dict[str, dict[str, list[float]]] = {}
     details: dict[str, dict[str, Any]] = {}
     styles: dict[str, dict[str, float]] = {}
     step0_weight: float | None = None
-    english_name, english = english_spec(config.english, config.backbone), None
 
     def evaluate(method: str, encoder: Any) -> None:
         for lang, dataset in datasets.items():
@@ -210,7 +210,8 @@ def run_demo(config: DemoConfig) -> Path:
     evaluate("frozen backbone", frozen)
     if config.train:
         lexicons = {lang: LexiconTranslator.for_products(lang) for lang in datasets}
-        english = cached_backbone(english_name, cache)
+        english_name = english_spec(config.english, config.backbone)
+        english = encoders[english_name] = cached_backbone(english_name, cache)
         evaluate("translate-test", TranslateTest(english, lexicons.get))
         evaluate("dual path (untrained)", DualPathUntrained(frozen, english, lexicons.get))
         untrained = _untrained_lira(config, frozen, english, list(datasets.values()))
@@ -223,8 +224,7 @@ def run_demo(config: DemoConfig) -> Path:
         for folder in folders:
             evaluate("LiRA", LiRAModel.load(folder, cache_dir=config.cache_dir))
     seconds = time.perf_counter() - start
-    time_parts = ledger.summary(seconds)
-    labels = backbone_labels({config.backbone: frozen, **({} if english is None else {english_name: english})})
+    time_parts, budget = ledger.summary(seconds), config.budget_s if config.train else None
     cache_line = (f"Feature cache (frozen multilingual backbone): {frozen.hits} texts served from the cache, "
                   f"{frozen.misses} encoded.")
 
@@ -262,7 +262,7 @@ def run_demo(config: DemoConfig) -> Path:
               f"{cache_line} Wall time {seconds:.1f} s on {env['platform']} (Python {env['python']}).\n\n"
               "## Where the time went\n\nEncoding counts the backbone passes over texts the feature cache did not "
               "hold (in this process; the seeds' worker processes read the cache).\n\n"
-              f"{time_table(time_parts, seconds, config.budget_s if config.train else None, cold, labels)}\n")
+              f"{time_table(time_parts, seconds, budget, cold, backbone_labels(encoders))}\n")
     with atomic_write(run_dir / "report.md") as f:
         f.write(report)
     _log.info("demo done in %.1f s; report: %s\n\n%s\n\n%s", seconds, run_dir / "report.md", table, cache_line)

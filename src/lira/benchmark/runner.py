@@ -88,7 +88,7 @@ class Benchmark:
         self.models: dict[tuple[str, int], SeedModels] = {}
         self.eval_split = "test"  # the split the subjects score (dev for the dev-choice scripts)
         self.ledger = TimeLedger()
-        self.cold = not any(n.entries for n in self.cache.info())  # whether the run began with an empty cache
+        self.cold = self.cache.is_empty()  # whether the run began with an empty feature cache
 
     # -- models ---------------------------------------------------------------------------------------------
     def encoder(self, spec: str) -> Any:
