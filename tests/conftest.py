@@ -26,8 +26,10 @@ def _tiny_model(folder: Path, model_class: str, config_class: str, **config) -> 
 
     tokenizer = _tokenizer(folder)
     torch.manual_seed(0)
-    settings = dict(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                    intermediate_size=64, **config)
+    # the vocabulary file's line count, not len(tokenizer): "a" is both a word and a letter, and the letters'
+    # ids count its two lines
+    settings = dict(vocab_size=max(tokenizer.get_vocab().values()) + 1, hidden_size=32, num_hidden_layers=2,
+                    num_attention_heads=2, intermediate_size=64, **config)
     getattr(transformers, model_class)(getattr(transformers, config_class)(**settings)).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

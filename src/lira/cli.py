@@ -156,6 +156,11 @@ def _echo_summary(summary: dict, model: Path) -> None:
                    f"{kept['dev_step0']:.4f})")
         if kept["kept_step"] == 0:
             typer.echo(f"note: training did not improve dev {kept['metric']}; {name} keeps its untrained start")
+    if reading := summary.get("candidates"):
+        table = ", ".join(f"{k}: {s:.4f}" for k, s in reading["dev"].items())
+        typer.echo(f"English candidates read per query, chosen on dev: {reading['candidates']} "
+                   f"(dev {reading['metric']} per count: {table}; 1 = the translator's first, more = the trained "
+                   "Actor chooses)")
     typer.echo(f"model: {model}")
 
 

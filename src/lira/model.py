@@ -95,9 +95,20 @@ class LiRAModel:
         weights, cache and backbones."""
         head = LaSRHead(replace(self.lasr.config, english_weight=weight))
         head.load_state_dict(self.lasr.state_dict())
-        copy = LiRAModel(self.config, self.arca, head)
+        return self._sibling(self.config, head)
+
+    def reconfigured(self, **changes: Any) -> LiRAModel:
+        """A copy whose ``LiRAConfig`` has ``changes`` (e.g. ``candidates=1``: read the translator's first
+        candidate; ``translator="lexicon-train"``); same Arca, head, cache and backbones."""
+        return self._sibling(replace(self.config, **changes), self.lasr)
+
+    def _sibling(self, config: LiRAConfig, head: LaSRHead) -> LiRAModel:
+        """A model of ``config`` and ``head`` sharing this one's Arca, cache, loaded backbones and critic (and
+        its translators when ``config`` names the same translator)."""
+        copy = LiRAModel(config, self.arca, head)
         copy._cache, copy._lr, copy._en, copy._critic = self._cache, self._lr, self._en, self._critic
-        copy._translators = self._translators
+        if config.translator == self.config.translator:
+            copy._translators = self._translators
         return copy
 
     # -- components, loaded on first use ---------------------------------------------------------------

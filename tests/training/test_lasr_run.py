@@ -56,9 +56,13 @@ def test_train_lasr_cli_on_products(arca_dir, tmp_path):
                                  "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
     assert "mean_ndcg@10" in result.output and "English weight of the dual path, chosen on dev:" in result.output
+    # the untrained Actor's tie rule reads the lexicon's first sense: the Actor's choice cannot win on dev
+    assert "English candidates read per query, chosen on dev: 1" in result.output
     card = (out / "model" / "README.md").read_text()
     assert "retrieval on products" in card and "dev mean_ndcg@10" in card
+    assert "| candidates (chosen on dev) | 1 |" in card
     model = LiRAModel.load(out / "model", cache_dir=tmp_path / "cache")
+    assert model.config.candidates == 1
     assert model.encode(["giày chạy bộ"], lang="vie").shape == (1, 768)  # the dual path [E_lr ; E_en]
 
 

@@ -45,6 +45,7 @@ from lira.training import lasr_data
 from lira.training.arca_data import STAGE1_CRITIC_ROLE, stage1_pools
 from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, stage1_examples, train_stage1
 from lira.training.arca_trainer import ArcaTrainConfig
+from lira.training.candidate_choice import choose_candidates
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig
@@ -283,6 +284,7 @@ class SeedModels:
         lr = c.lasr_lr
         data: Any  # the task's LaSR features (lira.training.lasr_data), as fit_lasr takes them
         dev: Any
+        reading_dev: tuple[list[RetrievalDataset], str] | None = None  # where a trained Actor's reading is chosen
         if task.family == "embed":
             kind, langs = "retrieval", [*stage1_langs(c), ENGLISH]
             data = lasr_data.bitext_data(probe, parallel_train(c))
@@ -297,6 +299,7 @@ class SeedModels:
                 dev_probe = LiRAModel(replace(model_config, translator="lexicon-train"), arca, probe.lasr,
                                       cache_dir=c.cache_dir).share_backbones(lr_encoder, en_encoder)
             dev = lasr_data.retrieval_data(dev_probe, datasets, "dev")
+            reading_dev = (datasets, dev_probe.config.translator)
             described = ("retrieval on the product set's train queries (dev: its dev queries"
                          + (", translated without their dev-only lexicon terms)" if dev_probe is not probe else ")"))
         else:
@@ -337,4 +340,11 @@ class SeedModels:
             self.english_weights[family] = weight
         self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),
                              "english_weight": weight}
-        return model.share_backbones(lr_encoder, en_encoder)
+        model.share_backbones(lr_encoder, en_encoder)
+        if reading_dev is not None and not step0:  # LiRA at step 0 reads a ranked pool's first candidate anyway
+            model, reading = choose_candidates(model, reading_dev[0], "dev", translator=reading_dev[1])
+            if reading:
+                model.save(self.folder / family / "model")
+                self.kept[family] |= {"candidates": reading["candidates"],
+                                      "dev_kept": reading["dev"][str(reading["candidates"])]}
+        return model

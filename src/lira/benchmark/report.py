@@ -201,7 +201,8 @@ def selection_rows(bench: Any) -> list[dict[str, Any]]:
 
 def selection_table(bench: Any) -> str:
     """The full method's kept checkpoints: per stage-1 run (adaptor, Actor) and per task family (the LaSR head:
-    dev of LiRA at step 0, after stage 1, at the kept stage-2 step, and which model the family keeps)."""
+    dev of LiRA at step 0, after stage 1, at the kept stage-2 step, the candidates a retrieval model reads per
+    query (``lira.training.candidate_choice``), and which model the family keeps)."""
     rows = [r for r in selection_rows(bench) if r["variant"] == "full" and r.get("kept_step") is not None
             and not r["model"].endswith("-step0")]
     if not rows:
@@ -213,13 +214,13 @@ def selection_table(bench: Any) -> str:
     body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
              r.get("english", r["model"].removeprefix("arca ")), str(r.get("english_weight", "-")), r["metric"],
              pct(r.get("dev_untrained")), pct(r.get("dev_step0")), str(r["kept_step"]), pct(r["dev_kept"]),
-             pct(r.get("dev_margin")), r.get("kept_model", "-")]
+             str(r.get("candidates", "-")), pct(r.get("dev_margin")), r.get("kept_model", "-")]
             for r in rows]
     kept0 = sum(r.get("kept_model", "").startswith("step 0") or r["kept_step"] == 0 for r in rows)
     note = (f"\n\nTraining did not improve dev (step 0 kept) in {kept0} of {len(rows)} selections." if kept0 else "")
     return table(body, ["model", "seed", "English anchor", "English weight", "dev metric", "dev, LiRA at step 0",
                         "dev at stage-2 step 0 (after stage 1)", "kept stage-2 step", "dev at kept step",
-                        "margin", "kept model"]) + note
+                        "candidates read", "margin", "kept model"]) + note
 
 
 def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int], cache: dict[str, Any]) -> Path:
@@ -286,7 +287,10 @@ at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the E
 dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error margin for
 {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
 difference). It then keeps its best dev step; a trained step replaces step 0 only when it beats it by more than
-one standard error of the dev score. The family then keeps LiRA at step 0 (nothing trained) unless the trained
+one standard error of the dev score. A trained retrieval model whose translator ranks its candidates (the product
+lexicon's senses) reads each query's first candidate, as LiRA at step 0 does, unless letting its trained Actor
+choose among them beats that on dev by one standard error of the paired per-query difference ("candidates read";
+the dev at the kept step is that reading's). The family then keeps LiRA at step 0 (nothing trained) unless the trained
 model beats it on dev by that margin too (step 0's standard error: "margin" below).
 The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained choice
 made on Thai STS-B dev.

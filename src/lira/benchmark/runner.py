@@ -67,7 +67,7 @@ class Subject:
     lang: str
     evaluator: Any
     translator: Translator | None
-    k: int = 1
+    k: int | None = 1  # candidates per text; None: the method's own (LiRA's config.candidates, chosen on dev)
     train: list[Any] = field(default_factory=list)
 
 
@@ -139,7 +139,7 @@ class Benchmark:
         if task.type == "retrieval":  # one retrieval set per subset; its qrels carry the query splits
             dataset = retrieval_set(task, c, subset, self.eval_split)
             return Subject(task, subset, lang, evaluator_class(dataset, split=self.eval_split),
-                           lexicon_translator(task, lang), k=2)
+                           lexicon_translator(task, lang), k=None)
         test = task.load(c.data_dir, subset, "test", cap=min(caps) if caps else None)
         if train is None:
             train = task_train(task, c, self.subsets[task.name]) if task.type in PROBED else []

