@@ -158,8 +158,8 @@ def _echo_summary(summary: dict, model: Path) -> None:
             typer.echo(f"note: training did not improve dev {kept['metric']}; {name} keeps its untrained start")
     if reading := summary.get("candidates"):
         table = ", ".join(f"{k}: {s:.4f}" for k, s in reading["dev"].items())
-        typer.echo(f"English candidates read per query, chosen on dev: {reading['candidates']} "
-                   f"(dev {reading['metric']} per count: {table}; 1 = the translator's first, more = the trained "
+        typer.echo(f"English candidates read per query, chosen on dev before stage 2: {reading['candidates']} "
+                   f"(dev {reading['metric']} per count: {table}; 1 = the translator's first, more = the stage-1 "
                    "Actor chooses)")
     typer.echo(f"model: {model}")
 

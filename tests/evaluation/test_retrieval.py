@@ -55,3 +55,38 @@ def test_translation_aware_encoder_reads_the_translators_first_candidate():
     assert result["items"][0] < 1.0 and result["items"][1] == 1.0
     assert result["main_score"] == pytest.approx(sum(result["items"]) / 2)
     assert result["items"] == [result["per_query"]["ndcg@10"][q] for q in ("q1", "q2")]
+
+
+def test_a_chooser_reads_its_own_candidate_count_unless_told():
+    """Without ``k`` a method that chooses (LiRA) gets as many candidates per query as its config reads
+    (``candidates_for``): two let it choose, one leaves it the translator's first."""
+    from types import SimpleNamespace
+
+    from lira.baselines import TranslateTest
+    from lira.translators.precomputed import PrecomputedTranslator
+    from tests.evaluation.test_methods import WordBackbone
+
+    class LastChooser(TranslateTest):
+        """Translate-test that picks the last candidate of each pool, recording the query translations."""
+
+        def __init__(self, candidates: int):
+            super().__init__(WordBackbone("en"), translator_for=lambda lang: None)
+            self.config, self.seen = SimpleNamespace(candidates=candidates), []
+
+        def choose(self, texts, pools, *, lang, ranked=True):
+            return [pool[-1].text for pool in pools]
+
+        def encode(self, texts, **kwargs):
+            self.seen.append(kwargs.get("translations"))
+            return super().encode(texts, **kwargs)
+
+    ds = RetrievalDataset(name="toy", lang="vie", corpus={"d1": Document("", "giày da", en="black shoes")},
+                          queries={"q1": Query("giày đen")}, qrels={"test": {"q1": {"d1": 1}}})
+    translator = PrecomputedTranslator({"giày đen": ["black shoes", "red phone case"]})
+    for candidates, read in ((2, "red phone case"), (1, "black shoes")):
+        method = LastChooser(candidates)
+        RetrievalEvaluator(ds)(method, translator=translator)
+        assert method.seen[0] == [read], candidates
+    method = LastChooser(1)
+    RetrievalEvaluator(ds)(method, translator=translator, k=2)  # an explicit k wins
+    assert method.seen[0] == ["red phone case"]

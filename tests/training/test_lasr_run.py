@@ -57,7 +57,7 @@ def test_train_lasr_cli_on_products(arca_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "mean_ndcg@10" in result.output and "English weight of the dual path, chosen on dev:" in result.output
     # the untrained Actor's tie rule reads the lexicon's first sense: the Actor's choice cannot win on dev
-    assert "English candidates read per query, chosen on dev: 1" in result.output
+    assert "English candidates read per query, chosen on dev before stage 2: 1" in result.output
     card = (out / "model" / "README.md").read_text()
     assert "retrieval on products" in card and "dev mean_ndcg@10" in card
     assert "| candidates (chosen on dev) | 1 |" in card

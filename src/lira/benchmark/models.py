@@ -45,7 +45,7 @@ from lira.training import lasr_data
 from lira.training.arca_data import STAGE1_CRITIC_ROLE, stage1_pools
 from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, stage1_examples, train_stage1
 from lira.training.arca_trainer import ArcaTrainConfig
-from lira.training.candidate_choice import choose_candidates
+from lira.training.candidate_choice import card_metrics, choose_candidates
 from lira.training.distill import DistillConfig, train_distillation
 from lira.training.lasr_run import fit_lasr
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS, LaSRTrainConfig
@@ -271,6 +271,7 @@ class SeedModels:
 
     def _fit(self, task_name: str, family: str, train: list[Any] | None, step0: bool) -> LiRAModel:
         c, v = self.config, self.variant
+        reading: dict[str, Any] = {}  # the candidates a retrieval head reads, chosen on dev (candidate_choice)
         english = english_for(c, task_name)
         arca = self._arca(english, step0)
         task = get_task(task_name)
@@ -284,7 +285,6 @@ class SeedModels:
         lr = c.lasr_lr
         data: Any  # the task's LaSR features (lira.training.lasr_data), as fit_lasr takes them
         dev: Any
-        reading_dev: tuple[list[RetrievalDataset], str] | None = None  # where a trained Actor's reading is chosen
         if task.family == "embed":
             kind, langs = "retrieval", [*stage1_langs(c), ENGLISH]
             data = lasr_data.bitext_data(probe, parallel_train(c))
@@ -293,15 +293,16 @@ class SeedModels:
         elif task.type == "retrieval":  # each subset's whole retrieval set; its qrels carry the query splits
             kind, langs = "retrieval", [task.subset(name).lang for name in self.subsets[task_name]]
             datasets = [retrieval_set(task, c, name) for name in self.subsets[task_name]]
+            held_out = translator == "lexicon-heldout"  # dev queries lose their dev-only words, as test queries do
+            dev_probe = probe.reconfigured(translator="lexicon-train") if held_out else probe
+            if not step0:  # the head trains on the reading chosen on dev (LiRA at step 0 reads the first anyway)
+                k, reading = choose_candidates(dev_probe, datasets, "dev")
+                model_config = replace(model_config, candidates=k)
+                probe, dev_probe = (p.reconfigured(candidates=k) for p in (probe, dev_probe))
             data = lasr_data.retrieval_data(probe, datasets, "train")
-            dev_probe = probe
-            if translator == "lexicon-heldout":  # dev queries lose their dev-only words, as test queries do
-                dev_probe = LiRAModel(replace(model_config, translator="lexicon-train"), arca, probe.lasr,
-                                      cache_dir=c.cache_dir).share_backbones(lr_encoder, en_encoder)
             dev = lasr_data.retrieval_data(dev_probe, datasets, "dev")
-            reading_dev = (datasets, dev_probe.config.translator)
             described = ("retrieval on the product set's train queries (dev: its dev queries"
-                         + (", translated without their dev-only lexicon terms)" if dev_probe is not probe else ")"))
+                         + (", translated without their dev-only lexicon terms)" if held_out else ")"))
         else:
             pooled = task_train(task, c, self.subsets[task_name])
             records = train if train is not None else pooled
@@ -334,17 +335,10 @@ class SeedModels:
         model, summary = fit_lasr(kind, data, dev, arca=arca, model=model_config, langs=sorted(set(langs)),
                                   head={"paths": v.paths}, train_config=train_config, out_dir=self.folder / family,
                                   training_data=[f"stage 1: {stage1}", f"stage 2: {described}"],
-                                  cache_dir=c.cache_dir, show_progress=False)
+                                  cache_dir=c.cache_dir, show_progress=False, card=card_metrics(reading))
         weight = summary["english_weight"].get("english_weight", weights[0])
         if v.name == "full":
             self.english_weights[family] = weight
         self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),
-                             "english_weight": weight}
-        model.share_backbones(lr_encoder, en_encoder)
-        if reading_dev is not None and not step0:  # LiRA at step 0 reads a ranked pool's first candidate anyway
-            model, reading = choose_candidates(model, reading_dev[0], "dev", translator=reading_dev[1])
-            if reading:
-                model.save(self.folder / family / "model")
-                self.kept[family] |= {"candidates": reading["candidates"],
-                                      "dev_kept": reading["dev"][str(reading["candidates"])]}
-        return model
+                             "english_weight": weight, **({"candidates": reading["candidates"]} if reading else {})}
+        return model.share_backbones(lr_encoder, en_encoder)

@@ -201,8 +201,8 @@ def selection_rows(bench: Any) -> list[dict[str, Any]]:
 
 def selection_table(bench: Any) -> str:
     """The full method's kept checkpoints: per stage-1 run (adaptor, Actor) and per task family (the LaSR head:
-    dev of LiRA at step 0, after stage 1, at the kept stage-2 step, the candidates a retrieval model reads per
-    query (``lira.training.candidate_choice``), and which model the family keeps)."""
+    dev of LiRA at step 0, after stage 1, at the kept stage-2 step, the candidates a retrieval head reads per query
+    (``lira.training.candidate_choice``), and which model the family keeps)."""
     rows = [r for r in selection_rows(bench) if r["variant"] == "full" and r.get("kept_step") is not None
             and not r["model"].endswith("-step0")]
     if not rows:
@@ -287,10 +287,11 @@ at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the E
 dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error margin for
 {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
 difference). It then keeps its best dev step; a trained step replaces step 0 only when it beats it by more than
-one standard error of the dev score. A trained retrieval model whose translator ranks its candidates (the product
-lexicon's senses) reads each query's first candidate, as LiRA at step 0 does, unless letting its trained Actor
-choose among them beats that on dev by one standard error of the paired per-query difference ("candidates read";
-the dev at the kept step is that reading's). The family then keeps LiRA at step 0 (nothing trained) unless the trained
+one standard error of the dev score. Before stage 2, a retrieval family whose translator ranks its candidates (the
+product lexicon's senses) chooses on dev, through the untrained dual path over the stage-1 Arca, what each query
+reads: the translator's first candidate (what LiRA at step 0 reads) stays unless the stage-1 Actor's choice among
+them beats it by one standard error of the paired per-query difference ("candidates read"); the head trains and is
+selected on that reading. The family then keeps LiRA at step 0 (nothing trained) unless the trained
 model beats it on dev by that margin too (step 0's standard error: "margin" below).
 The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained choice
 made on Thai STS-B dev.

