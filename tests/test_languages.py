@@ -2,7 +2,15 @@ import warnings
 
 import pytest
 
-from lira.languages import LANGUAGES, LOW_RESOURCE, UnknownLanguageError, check_script, get_language, script_share
+from lira.languages import (
+    LANGUAGES,
+    LOW_RESOURCE,
+    UnknownLanguageError,
+    check_script,
+    get_language,
+    in_script,
+    script_share,
+)
 
 
 @pytest.mark.parametrize("code,expected", [("th", "tha"), ("tha", "tha"), ("tha_Thai", "tha"), ("THA", "tha"),
@@ -38,3 +46,13 @@ def test_check_script_warns_once_for_thai_tagged_as_lao():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_script(["rong thao wing", "รองเท้า"], "th") == []
+
+
+def test_in_script_is_a_one_letter_script_share():
+    """``in_script`` (the critic's per-character test) agrees with ``script_share`` of one character, for every
+    script and the characters of the Basic Multilingual Plane's first 12k code points."""
+    scripts = sorted({lang.script for lang in LANGUAGES})
+    for point in range(0x20, 0x3000):
+        char = chr(point)
+        for script in scripts:
+            assert in_script(char, script) == (script_share(char, script) == 1.0), (hex(point), script)

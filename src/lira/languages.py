@@ -11,6 +11,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,21 @@ _SCRIPT_RANGES: dict[str, tuple[tuple[int, int], ...]] = {
 }
 
 
+@cache  # a few thousand distinct characters per script; the critic asks per character
 def _in_script(char: str, script: str) -> bool:
     point = ord(char)
     return any(lo <= point <= hi for lo, hi in _SCRIPT_RANGES[script])
+
+
+@cache
+def _is_letter(char: str) -> bool:
+    """Whether ``char`` is a letter or a combining mark (Unicode categories L and M)."""
+    return unicodedata.category(char)[0] in "LM"
+
+
+def in_script(char: str, script: str) -> bool:
+    """Whether ``char`` is a letter (or combining mark) of ``script``: ``script_share(char, script) == 1``."""
+    return _is_letter(char) and _in_script(char, script)
 
 
 def script_share(text: str, script: str) -> float | None:
@@ -111,7 +124,7 @@ def script_share(text: str, script: str) -> float | None:
     For a non-Latin script, Latin letters are not counted: brand names, romanised words and
     code-mixing are normal in these languages. For Latin, every letter counts.
     """
-    letters = [c for c in text if unicodedata.category(c)[0] in "LM"]
+    letters = [c for c in text if _is_letter(c)]
     if script != "Latn":
         letters = [c for c in letters if not _in_script(c, "Latn")]
     if not letters:

@@ -48,7 +48,7 @@ import numpy as np
 from lira.arca.sentiment_probe import SentimentProbe, SentimentProbeConfig
 from lira.arca.translation_critic import SCORE_MAX, SCORE_MIN, CriticScores
 from lira.backbones.base import Backbone, Role
-from lira.languages import get_language, script_share
+from lira.languages import get_language, in_script, script_share
 from lira.translators.base import Candidate
 
 # Median English words per source unit on FLORES-200 (SIB-200 train+dev+test, 1004 sentences).
@@ -106,7 +106,7 @@ def source_units(text: str, script: str, chars_per_word: Mapping[str, float] = C
         return float(len(text.split()))
     units = 0.0
     for token in text.split():
-        letters = sum(script_share(c, script) == 1.0 for c in token)
+        letters = sum(in_script(c, script) for c in token)
         units += max(1.0, letters / chars_per_word[script]) if letters else 1.0
     return units
 

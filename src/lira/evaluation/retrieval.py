@@ -23,8 +23,7 @@ class RetrievalEvaluator:
     ``encoder`` is a backbone, or a method with the same ``encode``. Encoders with ``needs_translations = True``
     (LiRA, translate-test, dual path) translate the queries themselves, or read the candidates of ``translator``
     (``k`` per query, default the method's own count, ``candidates_for``; LiRA's Actor chooses among them, the
-    peers take the first), and get each document's English
-    side (``Document.en``) as its translation.
+    peers take the first), and get each document's English side (``Document.en``) as its translation.
 
     Calling it returns ``{"main_score": nDCG@10, "ndcg@10": ..., "recall@1": ..., "recall@10": ...,
     "recall@100": ..., "mrr@10": ..., "n_queries", "n_docs", "seconds", "per_query": {metric: {qid: v}}}``.

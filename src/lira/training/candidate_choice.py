@@ -28,24 +28,21 @@ from lira.translators.base import is_ranked
 METRIC = "mean_ndcg@10"
 
 
-def choose_candidates(model: LiRAModel, datasets: Sequence[RetrievalDataset], split: str, *,
-                      translator: str | None = None) -> tuple[int, dict[str, Any]]:
+def choose_candidates(model: LiRAModel, datasets: Sequence[RetrievalDataset], split: str) -> tuple[int, dict[str, Any]]:
     """The English candidates per query that ``model`` (a LiRA model over a stage-1 Arca) should read:
     ``config.candidates`` if its Actor's choice among them beats the translator's first candidate on ``split``'s
     queries of ``datasets`` by the margin, else 1 (module docstring). Both readings are scored through the
-    untrained dual path (``LaSRHead`` at its start, the plain dual path). ``translator``: the spec the queries
-    are translated with (default: the model's own; the benchmark's held-out lexicon reads dev queries without
-    their dev-only terms). Returns the count and ``{"candidates", "metric", "dev": {"1": score, "K": score},
+    untrained dual path (``LaSRHead`` at its start, the plain dual path), each query translated by the model's
+    translator. Returns the count and ``{"candidates", "metric", "dev": {"1": score, "K": score},
     "margin"}``; ``(config.candidates, {})`` when there is nothing to choose (one candidate, no translator, or an
     unranked translator)."""
     k = model.config.candidates
-    reader = model if translator is None else model.reconfigured(translator=translator)
-    translators = [reader.translator(ds.lang) for ds in datasets]
+    translators = [model.translator(ds.lang) for ds in datasets]
     if k < 2 or not datasets or any(t is None or not is_ranked(t) for t in translators):
         return k, {}
     start = LaSRHead(LaSRConfig(dim=model.arca.config.adaptor.out_dim))
     scores = {n: evaluate_retrieval(start, model.arca, retrieval_data(m, datasets, split), items=True)
-              for n, m in ((1, reader.reconfigured(candidates=1)), (k, reader))}
+              for n, m in ((1, model.reconfigured(candidates=1)), (k, model))}
     margin = selection_margin(paired_se(scores[k]["items"], scores[1]["items"]))
     chosen = k if scores[k][METRIC] - scores[1][METRIC] > margin else 1
     return chosen, {"candidates": chosen, "metric": METRIC, "dev": {str(n): s[METRIC] for n, s in scores.items()},
