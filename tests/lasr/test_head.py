@@ -223,3 +223,26 @@ def test_single_path_head_keeps_a_masked_rows_only_slot():
     dual = small()
     assert torch.allclose(out.hidden[0], dual(z, "tha", drop="lrl").hidden[0], atol=1e-6)
     assert torch.allclose(out.hidden[1], dual(z, "tha", drop="en").hidden[1], atol=1e-6)
+
+
+def test_one_drop_per_row_equals_one_call_per_drop():
+    head = small()
+    z, z2 = torch.randn(4, 2, 1, D), torch.randn(4, 2, 1, D)
+    has = torch.tensor([True, False, True, True])
+    drops = [None, "en", "lrl"]
+    for kwargs in ({}, {"z2": z2.repeat(3, 1, 1, 1)}):
+        batched = head(compose(z[:, 0], z[:, 1], has).z.repeat(3, 1, 1, 1), "tha", **kwargs,
+                       en_mask=(~has).repeat(3), drop=[d for d in drops for _ in range(4)])
+        one = {k: v[:4] for k, v in kwargs.items()}
+        for i, drop in enumerate(drops):
+            alone = head(compose(z[:, 0], z[:, 1], has).z, "tha", **one, en_mask=~has, drop=drop)
+            for name in ("embedding", "logits", "score", "hidden"):
+                assert torch.allclose(getattr(batched, name)[4 * i:4 * i + 4], getattr(alone, name), atol=1e-5)
+    options = torch.randn(2, 3, 2, 1, D)
+    batched = head.option_outputs(z[:2].repeat(2, 1, 1, 1), options.repeat(2, 1, 1, 1, 1), "tha",
+                                  drop=[None, None, "lrl", "lrl"])
+    assert torch.allclose(batched.score[6:], head.option_outputs(z[:2], options, "tha", drop="lrl").score, atol=1e-5)
+    with pytest.raises(ValueError, match="one per row"):
+        head(z, "tha", drop=[None, "en"])
+    with pytest.raises(ValueError, match="drop must be"):
+        head(z, "tha", drop=[None, "en", "both", None])

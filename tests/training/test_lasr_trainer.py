@@ -29,7 +29,13 @@ from lira.metrics import accuracy_metrics
 from lira.retrieval.metrics import language_metrics
 from lira.training.checkpoint import NonFiniteLossError
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
-from lira.training.lasr_trainer import LaSRTrainConfig, choice_scores, evaluate_task, train_lasr
+from lira.training.lasr_trainer import (
+    LaSRTrainConfig,
+    choice_scores,
+    evaluate_task,
+    frozen_paths,
+    train_lasr,
+)
 
 D = 8
 
@@ -230,3 +236,19 @@ def test_choice_dev_metrics_are_the_choice_evaluators():
     result = ChoiceEvaluator([], test, "vie")(Outputs("choice", scores))
     assert result["items"] == trainer["items"] and result["accuracy"] == trainer["accuracy"]
     assert 0 < trainer["accuracy"] < 1
+
+
+def test_frozen_paths_are_arcas_dual_path_computed_once(tmp_path):
+    head, arca = models()
+    data = retrieval(0)
+    frozen = frozen_paths(data, arca)
+    for lang, t in data.queries.items():
+        assert t.paths is None  # the input is left as it was
+        expected = compose(arca.embed_lr(t.x), arca.embed_en(t.y), t.has)
+        assert torch.allclose(frozen.queries[lang].paths.z, expected.z, atol=1e-6)
+        assert torch.equal(frozen.queries[lang].rows([2, 0]).paths.z, frozen.queries[lang].paths.z[[2, 0]])
+    assert frozen.qrels is data.qrels and frozen_paths(None, arca) is None
+    assert all(t.paths is None for t in frozen_paths(frozen, None).docs.values())
+    assert evaluate_task(head, arca, "retrieval", frozen) == evaluate_task(head, arca, "retrieval", data)
+    pairs = PairData([texts(6, 1)], [None], [torch.arange(6) % 3], classes=["a", "b", "c"])
+    assert frozen_paths(pairs, arca).first[0].paths.z.shape == (6, 2, 1, D)

@@ -245,18 +245,20 @@ class LaSRHead(nn.Module):
 
     def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
                 z2: torch.Tensor | DualPath | None = None, langs2: Sequence[str] | str | None = None,
-                drop: str | None = None, en_mask: torch.Tensor | None = None,
+                drop: str | None | Sequence[str | None] = None, en_mask: torch.Tensor | None = None,
                 lrl_mask: torch.Tensor | None = None) -> LaSROutput:
         """``z [n, 2, S, d]`` with one language code per row (or one string for all rows) -> ``LaSROutput``.
 
         ``z2``/``langs2``: the second text of a pair (``langs2`` defaults to ``langs``). ``drop``: ``"en"`` or
-        ``"lrl"`` removes that slot from every text; ``en_mask``/``lrl_mask`` ``[n]`` (or ``[n, texts]``),
+        ``"lrl"`` removes that slot from every text (or one of ``DROPS`` per row: several path variants in one
+        batch, as consistency regularisation compares them); ``en_mask``/``lrl_mask`` ``[n]`` (or ``[n, texts]``),
         True = remove that slot for that row; without ``en_mask``, a ``DualPath`` input removes the English
         slot of its stand-in rows (``~has_translation``). A row mask wins over ``drop`` and ``config.paths``:
         a text whose English slot is masked keeps its LRL slot even under ``drop="lrl"``.
         """
-        if drop not in DROPS:
-            raise ValueError(f"drop must be one of {DROPS}, got {drop!r}")
+        drops = [drop] if drop is None or isinstance(drop, str) else list(drop)
+        if any(d not in DROPS for d in drops):
+            raise ValueError(f"drop must be one of {DROPS} (or one per row), got {drop!r}")
         if en_mask is None and isinstance(z, DualPath):  # a DualPath's stand-in rows drop their English slot
             masks = [~z.has_translation] + ([] if z2 is None else [
                 ~z2.has_translation if isinstance(z2, DualPath) else torch.zeros_like(z.has_translation)])
@@ -269,12 +271,16 @@ class LaSRHead(nn.Module):
         n, device = texts[0][0].shape[0], texts[0][0].device
         if texts[-1][0].shape[0] != n:
             raise ValueError(f"z has {n} rows but z2 has {texts[-1][0].shape[0]}")
+        if len(drops) not in (1, n):
+            raise ValueError(f"drop has {len(drops)} values for {n} rows (give one per row or one for all)")
+        drop_lrl = torch.tensor([d == "lrl" for d in drops], device=device) | (self.config.paths == "en")
+        drop_en = torch.tensor([d == "en" for d in drops], device=device) | (self.config.paths == "lrl")
         parts = []
         for i, (zi, li) in enumerate(texts):
             missing_lrl, missing_en = _row_mask(lrl_mask, n, i, device), _row_mask(en_mask, n, i, device)
             # a slot missing from the data wins: dropping the other one would leave the text empty
-            remove_lrl = missing_lrl | ((drop == "lrl") | (self.config.paths == "en")) & ~missing_en
-            remove_en = missing_en | ((drop == "en") | (self.config.paths == "lrl")) & ~missing_lrl
+            remove_lrl = missing_lrl | drop_lrl & ~missing_en
+            remove_en = missing_en | drop_en & ~missing_lrl
             parts.append(self._text(zi, self._langs(li, n, "langs" if i == 0 else "langs2"), i,
                                     remove_lrl, remove_en))
         tokens = torch.cat([p[0] for p in parts], dim=1)
@@ -317,12 +323,13 @@ class LaSRHead(nn.Module):
 
     def option_outputs(self, z_premise: torch.Tensor | DualPath, z_options: torch.Tensor,
                        langs: Sequence[str] | str, *, langs_options: Sequence[str] | str | None = None,
-                       drop: str | None = None) -> LaSROutput:
+                       drop: str | None | Sequence[str | None] = None) -> LaSROutput:
         """Multiple choice: ``z_premise [n, 2, S, d]``, ``z_options [n, m, 2, S, d]`` -> ``LaSROutput``.
 
         The head's outputs for each option paired with its premise (premise segment 0, option segment 1),
         ``n * m`` rows in row-major order; ``score`` is the option's score.
-        ``langs_options`` (one per row, or one string) defaults to ``langs``.
+        ``langs_options`` (one per row, or one string) defaults to ``langs``; ``drop``: as in ``forward``, one
+        value or one per premise.
         """
         premise, z_premise = z_premise, self._check(z_premise, "z_premise")
         if z_options.ndim != 5:
@@ -338,7 +345,8 @@ class LaSRHead(nn.Module):
             en_mask = torch.stack([missing, torch.zeros_like(missing)], dim=1)
         out = self(z_premise.repeat_interleave(m, dim=0), [code for code in premise_langs for _ in range(m)],
                    z2=z_options.reshape(n * m, *z_options.shape[2:]),
-                   langs2=[code for code in option_langs for _ in range(m)], drop=drop, en_mask=en_mask)
+                   langs2=[code for code in option_langs for _ in range(m)], en_mask=en_mask,
+                   drop=drop if drop is None or isinstance(drop, str) else [d for d in drop for _ in range(m)])
         return out
 
     @torch.no_grad()

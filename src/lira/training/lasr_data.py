@@ -13,6 +13,7 @@ from typing import overload
 
 import torch
 
+from lira.arca.composition import DualPath
 from lira.data.formats import (
     NLI_LABELS,
     ChoiceExample,
@@ -30,15 +31,18 @@ TASKS = ("retrieval", "sts", "nli", "classification", "choice")
 
 @dataclass
 class Texts:
-    """Raw features of a list of texts in one language."""
+    """Raw features of a list of texts in one language; ``paths``: their dual path through a frozen Arca,
+    computed once for a whole training run (``lira.training.lasr_trainer.frozen_paths``), None until then."""
 
     lang: str
     x: torch.Tensor
     y: torch.Tensor
     has: torch.Tensor
+    paths: DualPath | None = None
 
     def rows(self, index: torch.Tensor | list[int]) -> Texts:
-        return Texts(self.lang, self.x[index], self.y[index], self.has[index])
+        paths = None if self.paths is None else DualPath(self.paths.z[index], self.paths.has_translation[index])
+        return Texts(self.lang, self.x[index], self.y[index], self.has[index], paths)
 
 
 def texts_features(model: LiRAModel, texts: Sequence[str], *, lang: str, gold: Sequence[str | None] | None = None,

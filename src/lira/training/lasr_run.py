@@ -56,6 +56,7 @@ from lira.training.lasr_trainer import (
     PRIMARY,
     LaSRTrainConfig,
     evaluate_task,
+    frozen_paths,
     probe_training_set,
     train_lasr,
 )
@@ -258,6 +259,8 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     if not fixed and len(weights) == 1:
         head_config, fixed = replace(head_config, english_weight=weights[0]), True
     english: dict[str, Any] = {}
+    if not train_config.joint:  # the start's probe fits and dev scores read Arca's dual path once
+        train, dev = frozen_paths(train, arca), frozen_paths(dev, arca)
     if resume:  # the head comes from the checkpoint
         start = LaSRHead(head_config)
     elif dev is not None and not fixed:

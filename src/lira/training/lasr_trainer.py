@@ -4,13 +4,14 @@ Losses per task: retrieval ``DocQueueLoss`` (listwise nDCG@k + lambda_h hinge ov
 queued negatives); STS ``CorrLoss`` (Pearson + SoftSpearman over batch + CorrQueue) on the head's score;
 NLI and classification cross-entropy on the logits; multiple choice cross-entropy over option scores. Every
 task adds ``mu`` times the consistency term between the dual, LRL-only and English-only paths (cosine for
-embeddings, symmetric KL for class distributions). Randomness comes from ``(seed, step)``; the queues are
+embeddings, symmetric KL for class distributions; the three go through the head as one batch). With Arca frozen,
+its dual path of every text is computed once (``frozen_paths``). Randomness comes from ``(seed, step)``; the queues are
 saved in checkpoints, so resuming gives the same weights as an uninterrupted run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,12 +97,43 @@ class _Modules:
 
 
 def _z(arca: ArcaModel, t: Texts, joint: bool) -> DualPath:
-    """The dual path of ``t`` (moved to Arca's device); rows without a translation are flagged, so the head drops
-    their English slot."""
+    """The dual path of ``t`` (moved to Arca's device; ``t.paths`` when ``frozen_paths`` computed it and Arca is
+    not trained); rows without a translation are flagged, so the head drops their English slot."""
+    if t.paths is not None and not joint:
+        return distributed.to_device(t.paths, distributed.module_device(arca))
     t = distributed.to_device(t, distributed.module_device(arca))
     with torch.set_grad_enabled(joint and torch.is_grad_enabled()):
         e_lr = arca.embed_lr(t.x)
         return compose(e_lr, arca.embed_en(t.y), t.has)
+
+
+def _with_paths(value: Any, arca: ArcaModel | None) -> Any:
+    """``value`` (a ``Texts``, or a list or dict of them, or anything else, returned as it is) with each
+    ``Texts``' dual path computed by ``arca`` (None: cleared)."""
+    if isinstance(value, Texts):
+        return replace(value, paths=None if arca is None else _z(arca, replace(value, paths=None), False))
+    if isinstance(value, list) and any(isinstance(v, Texts) for v in value):
+        return [_with_paths(v, arca) for v in value]
+    if isinstance(value, dict) and any(isinstance(v, Texts) for v in value.values()):
+        return {k: _with_paths(v, arca) for k, v in value.items()}
+    return value
+
+
+@torch.no_grad()
+def frozen_paths(data: Any, arca: ArcaModel | None) -> Any:
+    """Task data (``lira.training.lasr_data``; None passes through) whose texts carry their dual path through
+    ``arca`` (``Texts.paths``), computed once in eval mode, so a frozen Arca is not run again at every step and
+    dev evaluation; ``arca=None`` clears them (an Arca trained jointly changes its dual path at every step)."""
+    if data is None:
+        return None
+    was_training = arca is not None and arca.training
+    if arca is not None:
+        arca.eval()
+    try:
+        return replace(data, **{f.name: _with_paths(getattr(data, f.name), arca) for f in fields(data)})
+    finally:
+        if was_training and arca is not None:
+            arca.train()
 
 
 def _consistency(config: LaSRTrainConfig, head: LaSRHead) -> bool:
@@ -113,11 +145,16 @@ def _gen(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + step)
 
 
-def _consistency_embeddings(head: LaSRHead, z: torch.Tensor | DualPath, lang: str,
-                            dual: torch.Tensor) -> torch.Tensor:
-    lrl = head(z, lang, drop="en").embedding
-    en = head(z, lang, drop="lrl").embedding
-    return ConsistencyLoss.cosine([dual, lrl, en])
+# The path variants one consistency batch holds, in ``ConsistencyLoss`` order: the dual path, the LRL path alone
+# (English dropped) and the English path alone.
+CONSISTENCY_DROPS = (None, "en", "lrl")
+
+
+def _variants(rows: list[int], consistent: bool) -> tuple[list[int], list[str | None]]:
+    """``rows`` once (no consistency) or once per path variant, with the ``drop`` of each row: every variant
+    goes through the head in one batch."""
+    drops = CONSISTENCY_DROPS if consistent else (None,)
+    return rows * len(drops), [d for d in drops for _ in rows]
 
 
 def retrieval_step(head: LaSRHead, arca: ArcaModel, data: RetrievalData, step: int, config: LaSRTrainConfig,
@@ -138,15 +175,16 @@ def retrieval_step(head: LaSRHead, arca: ArcaModel, data: RetrievalData, step: i
     ids = [data.doc_ids[lang][j] for j in chosen]
     gains = torch.tensor([[float(data.qrels[lang][qids[i]].get(d, 0)) for d in ids] for i in pick],
                          device=distributed.module_device(arca))
-    zq = _z(arca, data.queries[lang].rows(pick), config.joint)
+    consistent = _consistency(config, head)
+    batch, drops = _variants(pick, consistent)
+    paths = head(_z(arca, data.queries[lang].rows(batch), config.joint), lang, drop=drops).embedding.split(len(pick))
     zd = _z(arca, data.docs[lang].rows(chosen), config.joint)
-    q = head(zq, lang).embedding
     d = head(zd, data.docs[lang].lang).embedding
     positives = [[d for d, grade in data.qrels[lang][qids[i]].items() if grade > 0] for i in pick]
     loss_fn.queue = queues.get(lang)
-    loss = loss_fn(q, d, gains, ids, positive_ids=positives)
-    if _consistency(config, head):
-        loss = loss + config.mu * _consistency_embeddings(head, zq, lang, q)
+    loss = loss_fn(paths[0], d, gains, ids, positive_ids=positives)
+    if consistent:
+        loss = loss + config.mu * ConsistencyLoss.cosine(list(paths))
     return loss
 
 
@@ -157,7 +195,7 @@ def _pair_batch(data: PairData, step: int, config: LaSRTrainConfig) -> tuple[int
 
 
 def _pair_forward(head: LaSRHead, arca: ArcaModel, data: PairData, group: int, rows: list[int],
-                  joint: bool, drop: str | None = None):
+                  joint: bool, drop: str | None | list[str | None] = None):
     first = data.first[group].rows(rows)
     z = _z(arca, first, joint)
     second = data.second[group]
@@ -172,24 +210,20 @@ def pair_step(head: LaSRHead, arca: ArcaModel, data: PairData, step: int, config
     """One STS / NLI / classification batch from one language group (groups in turn)."""
     group, rows = _pair_batch(data, step, config)
     target = data.targets[group][rows].to(distributed.module_device(arca))
-    out = _pair_forward(head, arca, data, group, rows, config.joint)
+    consistent = _consistency(config, head)
+    batch, drops = _variants(rows, consistent)
+    out = _pair_forward(head, arca, data, group, batch, config.joint, drops)
     if task == "sts":
-        loss = corr(out.score, target) if corr is not None else F.mse_loss(out.score, target)
-        if _consistency(config, head):
-            paths = [out.score] + [_pair_forward(head, arca, data, group, rows, config.joint, drop).score
-                                   for drop in ("en", "lrl")]
-            loss = loss + config.mu * ConsistencyLoss.mse(paths)
-        return loss
-    loss = F.cross_entropy(out.logits, target)
-    if _consistency(config, head):
-        paths = [out.logits] + [_pair_forward(head, arca, data, group, rows, config.joint, drop).logits
-                                for drop in ("en", "lrl")]
-        loss = loss + config.mu * ConsistencyLoss.logits(paths)
-    return loss
+        scores = list(out.score.split(len(rows)))
+        loss = corr(scores[0], target) if corr is not None else F.mse_loss(scores[0], target)
+        return loss + config.mu * ConsistencyLoss.mse(scores) if consistent else loss
+    logits = list(out.logits.split(len(rows)))
+    loss = F.cross_entropy(logits[0], target)
+    return loss + config.mu * ConsistencyLoss.logits(logits) if consistent else loss
 
 
 def _option_outputs(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: int, rows: list[int],
-                    joint: bool, drop: str | None = None) -> LaSROutput:
+                    joint: bool, drop: str | None | list[str | None] = None) -> LaSROutput:
     """The head's outputs for every option of ``rows`` of one group with its premise (``n * m`` rows)."""
     m = data.n_options[group]
     premises = data.premises[group].rows(rows)
@@ -200,7 +234,7 @@ def _option_outputs(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: in
 
 
 def choice_scores(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: int, rows: list[int],
-                  joint: bool, drop: str | None = None) -> torch.Tensor:
+                  joint: bool, drop: str | None | list[str | None] = None) -> torch.Tensor:
     """Option scores ``[n, m]`` for rows of one group."""
     out = _option_outputs(head, arca, data, group, rows, joint, drop)
     return out.score.reshape(len(rows), data.n_options[group])
@@ -236,12 +270,11 @@ def choice_step(head: LaSRHead, arca: ArcaModel, data: ChoiceData, step: int,
     """One multiple-choice batch: cross-entropy over the option scores (+ consistency on their softmax)."""
     group = step % len(data.premises)
     rows = torch.randperm(len(data.targets[group]), generator=_gen(config.seed, step))[: config.batch_size].tolist()
-    scores = choice_scores(head, arca, data, group, rows, config.joint)
-    loss = F.cross_entropy(scores, data.targets[group][rows].to(scores.device))
-    if _consistency(config, head):
-        paths = [scores] + [choice_scores(head, arca, data, group, rows, config.joint, d) for d in ("en", "lrl")]
-        loss = loss + config.mu * ConsistencyLoss.logits(paths)
-    return loss
+    consistent = _consistency(config, head)
+    batch, drops = _variants(rows, consistent)
+    paths = list(choice_scores(head, arca, data, group, batch, config.joint, drops).split(len(rows)))
+    loss = F.cross_entropy(paths[0], data.targets[group][rows].to(paths[0].device))
+    return loss + config.mu * ConsistencyLoss.logits(paths) if consistent else loss
 
 
 @torch.no_grad()
@@ -344,6 +377,8 @@ def _train_lasr_on_device(task: str, train: Any, dev: Any | None, *, head: LaSRH
                           config: LaSRTrainConfig, out_dir: Path, checkpoint: Path | None,
                           show_progress: bool | None) -> tuple[LaSRHead, ArcaModel, list[dict[str, Any]]]:
     """``train_lasr``'s loop, with ``head`` and ``arca`` already on the training device."""
+    frozen = None if config.joint else arca
+    train, dev = frozen_paths(train, frozen), frozen_paths(dev, frozen)
     for p in arca.parameters():
         p.requires_grad_(config.joint)
     params = list(head.parameters()) + (list(arca.parameters()) if config.joint else [])
