@@ -27,7 +27,7 @@ from lira.evaluation.sts import STSEvaluator
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.metrics import accuracy_metrics
 from lira.retrieval.metrics import language_metrics
-from lira.training.checkpoint import NonFiniteLossError
+from lira.training.checkpoint import NonFiniteLossError, latest_checkpoint
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
 from lira.training.lasr_trainer import (
     LaSRTrainConfig,
@@ -252,3 +252,20 @@ def test_frozen_paths_are_arcas_dual_path_computed_once(tmp_path):
     assert evaluate_task(head, arca, "retrieval", frozen) == evaluate_task(head, arca, "retrieval", data)
     pairs = PairData([texts(6, 1)], [None], [torch.arange(6) % 3], classes=["a", "b", "c"])
     assert frozen_paths(pairs, arca).first[0].paths.z.shape == (6, 2, 1, D)
+
+
+def test_joint_training_reads_the_dual_path_of_the_arca_it_trains(tmp_path):
+    targets = torch.randint(0, 3, (12,), generator=torch.Generator().manual_seed(5))
+    data = PairData([texts(12, 1)], [texts(12, 2)], [targets], classes=["a", "b", "c"])
+    config = LaSRTrainConfig(**{**CONFIG.__dict__, "joint": True, "eval_every": 6, "checkpoint_every": 6, "lr": 0.05})
+    head, arca = models(3)
+    stale = frozen_paths(data, arca)  # computed by the Arca before it trains
+    _, _, history = train_lasr("nli", stale, stale, head=head, arca=arca, config=config, out_dir=tmp_path,
+                               show_progress=False)
+    last = latest_checkpoint(tmp_path) / "model"
+    trained_head, trained_arca = LaSRHead.load(last / "lasr"), ArcaModel.load(last / "arca")
+    assert not torch.equal(trained_arca.adaptor.mlp[-1].weight, models(3)[1].adaptor.mlp[-1].weight)
+    # the dev score of step 6 is that of the step-6 Arca's own dual path, not of the paths given
+    step6 = [h for h in history if h.get("step") == 6][0]
+    assert step6 == {"step": 6, **evaluate_task(trained_head, trained_arca, "nli", data)}
+    assert step6 != {"step": 6, **evaluate_task(trained_head, trained_arca, "nli", stale)}  # the stale paths differ
