@@ -173,3 +173,32 @@ def test_seeds_default_to_three_and_to_one_with_quick(args, seeds, data_dir, tmp
     result = CliRunner().invoke(app, ["benchmark", *args, "--data-dir", str(data_dir), "--out", str(tmp_path / "b")])
     assert result.exit_code == 0, result.output
     assert seen[0].seeds == seeds
+
+
+
+def test_step0_is_built_once_per_critics_and_paths(tmp_path, monkeypatch):
+    """LiRA at step 0 is built by the first models of its critics and paths and read by the others: every seed,
+    and the ablations that change stage-2 training only (queues, consistency); its dev selection goes with it.
+    A seed's few-shot sample builds its own."""
+    import lira.benchmark.runner as runner
+    from lira.benchmark.config import ABLATIONS
+
+    monkeypatch.setattr(runner, "cached_backbone", lambda spec, cache: spec)  # no encoder is loaded
+    bench = runner.Benchmark(BenchmarkConfig(cache_dir=tmp_path / "cache", out_dir=tmp_path / "bench"))
+    full = bench.seed_models(0)
+    assert full.step0_from is None and bench.seed_models(2).step0_from is full
+    by_name = {v.name: v for v in ABLATIONS}
+    critic = bench.seed_models(0, by_name["no translation critic"])  # the first of its critics and paths
+    assert {v.name for v in ABLATIONS if bench.seed_models(1, v).step0_from is full} == {"with queues",
+                                                                                         "no consistency"}
+    assert critic.step0_from is None and bench.seed_models(2, by_name["no translation critic"]).step0_from is critic
+    family = get_task("sib200").family
+    step0 = object()
+    full.lira[family + "-step0"], full.kept[family + "-step0"] = step0, {"dev_kept": 0.8}
+    for models in (bench.seed_models(1), bench.seed_models(2, by_name["no consistency"])):
+        assert models.model("sib200", step0=True) is step0
+        assert models.kept[family + "-step0"] == {"dev_kept": 0.8}  # what _keeps_trained compares with
+    built = []
+    monkeypatch.setattr(runner.SeedModels, "_train", lambda self, *args: built.append(args) or object())
+    assert bench.seed_models(1).model("sib200", train=[], tag="8-shot", step0=True) is not step0
+    assert built == [("sib200", f"{family}-8-shot-step0", [], True)]

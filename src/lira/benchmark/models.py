@@ -153,6 +153,11 @@ class SeedModels:
     # family -> the English weight the full method chose on dev (ablations of the same seed reuse it)
     english_weights: dict[str, float] = field(default_factory=dict)
     ledger: TimeLedger = field(default_factory=TimeLedger)
+    # the models whose LiRA at step 0 these read (None: their own). Nothing of LiRA at step 0 is trained, and its
+    # head's Transformer starts with zero outputs, so it depends on the variant's critics and paths only: not on
+    # the seed, nor on what changes stage-2 training (queues, consistency). The benchmark builds it once per
+    # critics and paths (``Benchmark.seed_models``), except where the training records are a seed's sample.
+    step0_from: SeedModels | None = None
 
     @property
     def folder(self) -> Path:
@@ -198,6 +203,10 @@ class SeedModels:
         says it helps (its own selection looks at bitext retrieval only)."""
         base = get_task(task_name).family
         family = base + (f"-{tag}" if tag else "")
+        if step0 and train is None and self.step0_from is not None:
+            shared = self.step0_from.model(task_name, tag=tag, step0=True)
+            self.kept[family + "-step0"] = self.step0_from.kept[family + "-step0"]  # what _keeps_trained reads
+            return shared
         if base == "sts":
             return self._sts(family, step0)
         if step0:

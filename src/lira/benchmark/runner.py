@@ -86,6 +86,7 @@ class Benchmark:
         self.tasks = [get_task(n) for n in config.tasks] if config.tasks else [t for t in TASKS if t.in_benchmark]
         self.subsets = {t.name: [s.name for s in t.subsets][: config.subsets] for t in self.tasks}
         self.models: dict[tuple[str, int], SeedModels] = {}
+        self.step0_owners: dict[tuple[tuple[str, ...], str], SeedModels] = {}  # (critics, paths) -> first models
         self.eval_split = "test"  # the split the subjects score (dev for the dev-choice scripts)
         self.ledger = TimeLedger()
         self.cold = self.cache.is_empty()  # whether the run began with an empty feature cache
@@ -108,7 +109,8 @@ class Benchmark:
         return self.peers[name, english]
 
     def seed_models(self, seed: int, variant: Variant = FULL) -> SeedModels:
-        """The models of ``seed`` and ``variant`` (an ablation that keeps the critics reuses stage 1)."""
+        """The models of ``seed`` and ``variant`` (an ablation that keeps the critics reuses stage 1; the first
+        models of each critics and paths build LiRA at step 0, the others read theirs: ``SeedModels.step0_from``)."""
         key = (variant.name, seed)
         if key not in self.models:
             models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets, self.encoder,
@@ -117,6 +119,8 @@ class Benchmark:
                 models.arca_dirs = self.seed_models(seed).arca_dirs  # stage 1 is unchanged by this ablation
             if variant is not FULL:  # the English weight is a choice of the full method, made on dev
                 models.english_weights = self.seed_models(seed).english_weights
+            owner = self.step0_owners.setdefault((variant.critics, variant.paths), models)
+            models.step0_from = None if owner is models else owner  # LiRA at step 0 is built once (SeedModels)
             self.models[key] = models
         return self.models[key]
 
