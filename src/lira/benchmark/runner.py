@@ -86,7 +86,6 @@ class Benchmark:
         self.tasks = [get_task(n) for n in config.tasks] if config.tasks else [t for t in TASKS if t.in_benchmark]
         self.subsets = {t.name: [s.name for s in t.subsets][: config.subsets] for t in self.tasks}
         self.models: dict[tuple[str, int], SeedModels] = {}
-        self.step0_owners: dict[tuple[tuple[str, ...], str], SeedModels] = {}  # (critics, paths) -> first models
         self.eval_split = "test"  # the split the subjects score (dev for the dev-choice scripts)
         self.ledger = TimeLedger()
         self.cold = self.cache.is_empty()  # whether the run began with an empty feature cache
@@ -119,8 +118,10 @@ class Benchmark:
                 models.arca_dirs = self.seed_models(seed).arca_dirs  # stage 1 is unchanged by this ablation
             if variant is not FULL:  # the English weight is a choice of the full method, made on dev
                 models.english_weights = self.seed_models(seed).english_weights
-            owner = self.step0_owners.setdefault((variant.critics, variant.paths), models)
-            models.step0_from = None if owner is models else owner  # LiRA at step 0 is built once (SeedModels)
+            # LiRA at step 0 is built once: by the first models of the same critics and paths (SeedModels)
+            models.step0_from = next((m for m in self.models.values()
+                                      if (m.variant.critics, m.variant.paths) == (variant.critics, variant.paths)),
+                                     None)
             self.models[key] = models
         return self.models[key]
 
