@@ -3,10 +3,15 @@
 ``pick_translations`` asks the task's translator for candidates and lets the method choose: a method with a
 ``choose(texts, pools, lang=)`` (LiRA: the offline critic scores, Arca's Actor picks) chooses among all of
 them; the other translation-aware peers take the first candidate; methods that read the source only get None.
+``encode_by_lang`` (a task's pooled training data, read by the probes of every test subset) keeps its last results
+in memory, keyed by the method and a SHA-1 of the texts, languages, role and the translations they read, so the
+subsets of a task and its noise settings (whose training texts read the clean English) encode them once.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,18 +48,31 @@ def pick_translations(method: Any, texts: Sequence[str], *, lang: str, translato
     return [pool[0].text if pool else None for pool in pools]
 
 
+def _read(method: Any, texts: Sequence[str], *, lang: str, translator: Translator | None,
+          english: bool) -> tuple[str, list[str | None] | None]:
+    """The language code and the translations ``method`` reads ``texts`` with (``encode``)."""
+    if english:
+        return ENGLISH, list(texts) if needs_translations(method) else None
+    return lang, pick_translations(method, texts, lang=lang, translator=translator)
+
+
+def _encode(method: Any, texts: Sequence[str], lang: str, role: str, translations: list[str | None] | None) -> Any:
+    if translations is None:
+        return method.encode(list(texts), lang=lang, role=role)
+    return method.encode(list(texts), lang=lang, role=role, translations=translations)
+
+
 def encode(method: Any, texts: Sequence[str], *, lang: str, translator: Translator | None = None,
            role: str = "query", english: bool = False) -> Any:
     """``method.encode`` of ``texts`` with the translations it needs; ``english=True`` marks English texts
     (language ``eng``, their own translation)."""
-    translations: list[str | None] | None
-    if english:
-        lang, translations = ENGLISH, list(texts) if needs_translations(method) else None
-    else:
-        translations = pick_translations(method, texts, lang=lang, translator=translator)
-    if translations is None:
-        return method.encode(list(texts), lang=lang, role=role)
-    return method.encode(list(texts), lang=lang, role=role, translations=translations)
+    lang, translations = _read(method, texts, lang=lang, translator=translator, english=english)
+    return _encode(method, texts, lang, role, translations)
+
+
+# SHA-1 of what encode_by_lang read -> (the method, so that its id is not reused while it is kept; the vectors)
+_POOLED: OrderedDict[str, tuple[Any, np.ndarray]] = OrderedDict()
+_KEEP_POOLED = 8
 
 
 def encode_by_lang(method: Any, texts: Sequence[str], langs: Sequence[str], *, translator: Translator | None = None,
@@ -63,14 +81,28 @@ def encode_by_lang(method: Any, texts: Sequence[str], langs: Sequence[str], *, t
     input order (probes fitted on a task's pooled training data); English texts are their own translation."""
     if len(texts) != len(langs):
         raise ValueError(f"{len(texts)} texts but {len(langs)} language codes")
-    out: np.ndarray | None = None
+    if not texts:
+        raise ValueError("no texts to encode")
+    groups = []
+    digest = hashlib.sha1(repr((id(method), role)).encode())
     for lang in dict.fromkeys(langs):
         rows = [i for i, code in enumerate(langs) if code == lang]
-        vectors = np.asarray(encode(method, [texts[i] for i in rows], lang=lang, translator=translator, role=role,
-                                    english=lang == ENGLISH))
+        group = [texts[i] for i in rows]
+        code, translations = _read(method, group, lang=lang, translator=translator, english=lang == ENGLISH)
+        digest.update(repr((rows, group, code, translations)).encode())
+        groups.append((rows, group, code, translations))
+    key = digest.hexdigest()
+    if key in _POOLED and _POOLED[key][0] is method:
+        _POOLED.move_to_end(key)
+        return _POOLED[key][1].copy()
+    out: np.ndarray | None = None
+    for rows, group, code, translations in groups:
+        vectors = np.asarray(_encode(method, group, code, role, translations))
         if out is None:
             out = np.zeros((len(texts), vectors.shape[1]), dtype=vectors.dtype)
         out[rows] = vectors
-    if out is None:
-        raise ValueError("no texts to encode")
+    assert out is not None
+    _POOLED[key] = (method, out.copy())
+    while len(_POOLED) > _KEEP_POOLED:
+        _POOLED.popitem(last=False)
     return out
