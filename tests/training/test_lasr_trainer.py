@@ -249,6 +249,17 @@ def test_frozen_paths_are_arcas_dual_path_computed_once(tmp_path):
         assert torch.equal(frozen.queries[lang].rows([2, 0]).paths.z, frozen.queries[lang].paths.z[[2, 0]])
     assert frozen.qrels is data.qrels and frozen_paths(None, arca) is None
     assert all(t.paths is None for t in frozen_paths(frozen, None).docs.values())
+    # computed once: the same Arca keeps them (fit_lasr, then train_lasr), another Arca computes its own
+    second = models()[1]
+    with torch.no_grad():
+        for p in second.parameters():
+            p.add_(0.1)
+    again, other = frozen_paths(frozen, arca), frozen_paths(frozen, second)
+    assert all(again.queries[lang] is t for lang, t in frozen.queries.items())
+    t = data.queries["vie"]
+    assert torch.allclose(other.queries["vie"].paths.z, compose(second.embed_lr(t.x), second.embed_en(t.y), t.has).z,
+                          atol=1e-6)
+    assert not torch.allclose(other.queries["vie"].paths.z, frozen.queries["vie"].paths.z)
     assert evaluate_task(head, arca, "retrieval", frozen) == evaluate_task(head, arca, "retrieval", data)
     pairs = PairData([texts(6, 1)], [None], [torch.arange(6) % 3], classes=["a", "b", "c"])
     assert frozen_paths(pairs, arca).first[0].paths.z.shape == (6, 2, 1, D)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import overload
+from typing import Any, overload
 
 import torch
 
@@ -32,17 +32,19 @@ TASKS = ("retrieval", "sts", "nli", "classification", "choice")
 @dataclass
 class Texts:
     """Raw features of a list of texts in one language; ``paths``: their dual path through a frozen Arca,
-    computed once for a whole training run (``lira.training.lasr_trainer.frozen_paths``), None until then."""
+    computed once for a whole training run (``lira.training.lasr_trainer.frozen_paths``), None until then;
+    ``paths_of``: that Arca."""
 
     lang: str
     x: torch.Tensor
     y: torch.Tensor
     has: torch.Tensor
     paths: DualPath | None = None
+    paths_of: Any = field(default=None, compare=False, repr=False)
 
     def rows(self, index: torch.Tensor | list[int]) -> Texts:
         paths = None if self.paths is None else DualPath(self.paths.z[index], self.paths.has_translation[index])
-        return Texts(self.lang, self.x[index], self.y[index], self.has[index], paths)
+        return Texts(self.lang, self.x[index], self.y[index], self.has[index], paths, self.paths_of)
 
 
 def texts_features(model: LiRAModel, texts: Sequence[str], *, lang: str, gold: Sequence[str | None] | None = None,

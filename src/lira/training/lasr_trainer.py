@@ -109,9 +109,12 @@ def _z(arca: ArcaModel, t: Texts, joint: bool) -> DualPath:
 
 def _with_paths(value: Any, arca: ArcaModel | None) -> Any:
     """``value`` (a ``Texts``, or a list or dict of them, or anything else, returned as it is) with each
-    ``Texts``' dual path computed by ``arca`` (None: cleared)."""
+    ``Texts``' dual path computed by ``arca`` (None: cleared; kept where ``arca`` computed it already)."""
     if isinstance(value, Texts):
-        return replace(value, paths=None if arca is None else _z(arca, replace(value, paths=None), False))
+        if arca is not None and value.paths is not None and value.paths_of is arca:
+            return value
+        paths = None if arca is None else _z(arca, replace(value, paths=None), False)
+        return replace(value, paths=paths, paths_of=arca)
     if isinstance(value, list) and any(isinstance(v, Texts) for v in value):
         return [_with_paths(v, arca) for v in value]
     if isinstance(value, dict) and any(isinstance(v, Texts) for v in value.values()):
