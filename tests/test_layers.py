@@ -24,8 +24,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("languages", "io", "environment", "config_fields", "extras", "metrics"),  # language codes, atomic I/O, cache
     # folder, versions, the optional extras' install messages, the metrics training and evaluation share
     ("data", "backbones", "weights"),  # data formats and loaders; frozen encoders; safetensors
-    ("cache", "translators", "retrieval", "stream"),  # feature cache; translators; retrieval metrics and search;
-    # streaming any encoder (it sums the backbones' warnings) into an .npy
+    ("cache", "translators", "retrieval", "stream", "workers"),  # feature cache; translators; retrieval metrics and
+    # search; streaming any encoder (it sums the backbones' warnings) into an .npy; worker processes for training
     ("arca", "tasks", "timing"),  # adaptor, critics, actor over backbones and translators; the task registry;
     # where a run's time went (over the cache's encoding tally)
     ("lasr", "baselines"),  # LaSR head over Arca; the baselines LiRA is compared with

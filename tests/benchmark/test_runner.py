@@ -223,7 +223,8 @@ def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_di
     config = dataclasses.replace(
         quick_config(BenchmarkConfig(data_dir=data_dir, cache_dir=tmp_path / "cache", tasks=("sib200",),
                                      settings=("main", "ablations"), seeds=(0, 1))),
-        setting_seeds=2, ablations=(by_name["no translation critic"], by_name["no consistency"]))
+        quick=False, setting_seeds=2,  # quick=True would make run_benchmark apply quick_config (one seed) again
+        ablations=(by_name["no translation critic"], by_name["no consistency"]))
     monkeypatch.setenv(ENV, "1")  # both runs train on one thread, so their weights can be compared bit for bit
     results = {}
     for name, plan in (("workers", (2, 1)), ("here", (1, 1))):
