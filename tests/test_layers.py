@@ -21,8 +21,9 @@ SRC = Path(lira.__file__).resolve().parent
 # units of lower layers; units of one layer do not import each other (the cycle tests below keep them apart).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("lira",),  # the package root: only ``__version__``
-    ("languages", "io", "environment", "config_fields", "extras", "metrics"),  # language codes, atomic I/O, cache
-    # folder, versions, the optional extras' install messages, the metrics training and evaluation share
+    ("languages", "io", "environment", "config_fields", "extras", "metrics", "lru"),  # language codes, atomic
+    # I/O, cache folder, versions, the optional extras' install messages, the metrics training and evaluation
+    # share, a bounded least-recently-used map
     ("data", "backbones", "weights"),  # data formats and loaders; frozen encoders; safetensors
     ("cache", "translators", "retrieval", "stream", "workers"),  # feature cache; translators; retrieval metrics and
     # search; streaming any encoder (it sums the backbones' warnings) into an .npy; worker processes for training

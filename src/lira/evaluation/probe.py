@@ -10,16 +10,15 @@ sets that share a training set (the subsets of a task, noise rates, seeds) fits 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from lira.lasr.linear_probe import fit_logistic, pair_features
+from lira.lru import LRU
 
 __all__ = ["fit_probe", "pair_features"]
-_FITTED: OrderedDict[str, LogisticRegression] = OrderedDict()
-_KEEP = 64
+_FITTED: LRU[str, LogisticRegression] = LRU(64)
 
 
 def fit_probe(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000) -> LogisticRegression:
@@ -32,9 +31,8 @@ def fit_probe(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000)
     digest = hashlib.sha1(features.tobytes())
     digest.update(repr((features.shape, str(features.dtype), labels.tolist(), max_iter)).encode())
     key = digest.hexdigest()
-    if key not in _FITTED:
-        _FITTED[key] = fit_logistic(features, labels, max_iter=max_iter)
-        while len(_FITTED) > _KEEP:
-            _FITTED.popitem(last=False)
-    _FITTED.move_to_end(key)
-    return _FITTED[key]
+    probe = _FITTED.get(key)
+    if probe is None:
+        probe = fit_logistic(features, labels, max_iter=max_iter)
+        _FITTED.put(key, probe)
+    return probe

@@ -11,13 +11,13 @@ subsets of a task and its noise settings (whose training texts read the clean En
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from lira.languages import ENGLISH
+from lira.lru import LRU
 from lira.translators.base import Translator, is_ranked
 
 
@@ -71,8 +71,7 @@ def encode(method: Any, texts: Sequence[str], *, lang: str, translator: Translat
 
 
 # SHA-1 of what encode_by_lang read -> (the method, so that its id is not reused while it is kept; the vectors)
-_POOLED: OrderedDict[str, tuple[Any, np.ndarray]] = OrderedDict()
-_KEEP_POOLED = 8
+_POOLED: LRU[str, tuple[Any, np.ndarray]] = LRU(8)
 
 
 def encode_by_lang(method: Any, texts: Sequence[str], langs: Sequence[str], *, translator: Translator | None = None,
@@ -92,9 +91,9 @@ def encode_by_lang(method: Any, texts: Sequence[str], langs: Sequence[str], *, t
         digest.update(repr((rows, group, code, translations)).encode())
         groups.append((rows, group, code, translations))
     key = digest.hexdigest()
-    if key in _POOLED and _POOLED[key][0] is method:
-        _POOLED.move_to_end(key)
-        return _POOLED[key][1].copy()
+    hit = _POOLED.get(key)
+    if hit is not None:
+        return hit[1].copy()
     out: np.ndarray | None = None
     for rows, group, code, translations in groups:
         vectors = np.asarray(_encode(method, group, code, role, translations))
@@ -102,7 +101,5 @@ def encode_by_lang(method: Any, texts: Sequence[str], langs: Sequence[str], *, t
             out = np.zeros((len(texts), vectors.shape[1]), dtype=vectors.dtype)
         out[rows] = vectors
     assert out is not None
-    _POOLED[key] = (method, out.copy())
-    while len(_POOLED) > _KEEP_POOLED:
-        _POOLED.popitem(last=False)
+    _POOLED.put(key, (method, out.copy()))
     return out

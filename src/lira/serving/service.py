@@ -28,12 +28,12 @@ import numpy as np
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 from lira.evaluation.translations import needs_translations
 from lira.languages import LANGUAGES, UnknownLanguageError, normalize_code
+from lira.lru import LRU
 from lira.serving.batching import DynamicBatcher, batched_search, search_together
 from lira.serving.holder import IndexHolder
 from lira.serving.identity import ModelIdentity, model_identity
 from lira.serving.index import LoadedIndex, read_meta
 from lira.serving.langid import detect_language, script_mismatch
-from lira.serving.lru import LRU
 from lira.serving.metrics import ServiceMetrics
 from lira.serving.schemas import Limits, RequestError
 from lira.serving.translation import EnglishChoice, TranslationService

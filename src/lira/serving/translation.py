@@ -17,7 +17,7 @@ from typing import Any
 
 from lira.evaluation.translations import candidates_for, needs_translations
 from lira.languages import ENGLISH
-from lira.serving.lru import LRU
+from lira.lru import LRU
 from lira.serving.metrics import ServiceMetrics
 from lira.translators.base import Candidate, Translator, is_ranked
 

@@ -1,5 +1,5 @@
 """``LRU``: a bounded, thread-safe map that forgets its least recently used entry first (the service's query
-translations and query vectors)."""
+translations and query vectors; the evaluators' fitted probes and pooled training features)."""
 
 from __future__ import annotations
 
