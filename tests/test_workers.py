@@ -14,3 +14,16 @@ from lira.workers import worker_plan
 def test_one_worker_per_thread_and_at_most_one_per_job(threads, jobs, plan, monkeypatch):
     monkeypatch.setenv(ENV, threads)
     assert worker_plan(jobs) == plan
+
+
+def test_a_worker_limits_every_native_thread_pool():
+    """A one-thread worker runs its BLAS and OpenMP pools (NumPy, SciPy, scikit-learn, torch) on one thread: two
+    such workers on 2 CPUs must not each run two-thread products."""
+    from threadpoolctl import threadpool_info
+
+    from lira.workers import worker_pool
+
+    with worker_pool(1, 1) as pool:
+        pools = pool.submit(threadpool_info).result()
+    assert {p["internal_api"] for p in pools} >= {"openblas", "openmp"}
+    assert [p["num_threads"] for p in pools] == [1] * len(pools)

