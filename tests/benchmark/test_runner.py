@@ -208,29 +208,36 @@ def test_step0_is_built_once_per_critics_and_paths(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_dir, tmp_path, monkeypatch):
-    """``Benchmark.train_ahead``: seed 1 of the main setting and the ablations train in worker processes (an
-    ablation with its own LiRA at step 0, seed 1 waiting for seed 0's, and one that reads the full method's). On
-    one thread everywhere, every score and dev selection equals that of a run that trains everything here, and
-    the report says what the workers' time went to."""
+    """``Benchmark.train_ahead``: seed 1 of the main setting, the few-shot models of both seeds and the ablations
+    train in worker processes (an ablation with its own LiRA at step 0, seed 1 waiting for seed 0's, and one that
+    reads the full method's), one pool for the whole run. On one thread everywhere, every score and dev selection
+    equals that of a run that trains everything here, and the report says what the workers' time went to."""
     import dataclasses
 
     import lira.workers
-    from lira.backbones.threads import ENV
+    from lira.backbones.threads import ENV, limit_native_threads
     from lira.benchmark.config import ABLATIONS
     from lira.benchmark.runner import run_benchmark
 
     by_name = {v.name: v for v in ABLATIONS}
     config = dataclasses.replace(
         quick_config(BenchmarkConfig(data_dir=data_dir, cache_dir=tmp_path / "cache", tasks=("sib200",),
-                                     settings=("main", "ablations"), seeds=(0, 1))),
+                                     settings=("main", "few-shot", "ablations"), seeds=(0, 1))),
         quick=False, setting_seeds=2,  # quick=True would make run_benchmark apply quick_config (one seed) again
         ablations=(by_name["no translation critic"], by_name["no consistency"]))
     monkeypatch.setenv(ENV, "1")  # both runs train on one thread, so their weights can be compared bit for bit
+    pools: list[tuple] = []  # every pool the runs start
+    real_pool = lira.workers.worker_pool
+    monkeypatch.setattr(lira.workers, "worker_pool", lambda *a: pools.append(a) or real_pool(*a))
+    limiter = limit_native_threads(1)  # BLAS too, as in a one-thread worker
     results = {}
-    for name, plan in (("workers", (2, 1)), ("here", (1, 1))):
-        monkeypatch.setattr(lira.workers, "worker_plan", lambda jobs, plan=plan: plan)
-        out = run_benchmark(dataclasses.replace(config, out_dir=tmp_path / name))
-        results[name] = json.loads((out / "results.json").read_text())
+    try:
+        for name, plan in (("workers", (2, 1)), ("here", (1, 1))):
+            monkeypatch.setattr(lira.workers, "worker_plan", lambda jobs, plan=plan: plan)
+            out = run_benchmark(dataclasses.replace(config, out_dir=tmp_path / name))
+            results[name] = json.loads((out / "results.json").read_text())
+    finally:
+        limiter.restore_original_limits()
     workers, here = results["workers"], results["here"]
     assert workers["worker_parts_s"] and not here["worker_parts_s"]
     assert "The worker processes trained side by side" in (tmp_path / "workers" / "report.md").read_text()
@@ -242,6 +249,8 @@ def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_di
     def selection(r: dict) -> list:
         return sorted(json.dumps(s, sort_keys=True) for s in r["selection"])
 
+    assert pools == [(2, 1)]
+    assert {(x["value"], x["seed"]) for x in workers["rows"] if x["setting"] == "few-shot"} == {(8, 0), (8, 1)}
     assert {(x["variant"], x["seed"]) for x in workers["rows"] if x["setting"] == "ablation"} == {
         (v, s) for v in ("no translation critic", "no consistency") for s in (0, 1)}
     assert rows(workers) == rows(here)

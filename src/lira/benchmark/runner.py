@@ -17,9 +17,10 @@ import logging
 import random
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.benchmark.config import FULL, METHODS, NOISE_METHODS, BenchmarkConfig, Variant, quick_config
@@ -59,17 +60,25 @@ def lexicon_translator(task: TaskSpec, lang: str) -> Translator | None:
     return LexiconTranslator.for_products(lang, held_out=task.translations == "lexicon-heldout")
 
 
+class Training(NamedTuple):
+    """Models of one seed and variant to train ahead of scoring (``Benchmark.train_ahead``): those the scoring of
+    ``tasks`` reads, or with ``shots`` the few-shot models of ``tasks`` (``Benchmark.few_shot_sample``)."""
+
+    variant: Variant
+    seed: int
+    tasks: list[str]
+    shots: int | None = None
+
+
 @dataclass
 class SeedJob:
-    """One seed and variant to train in a worker process (``train_seed``): the run's config, the ``tasks`` whose
-    models to train (and their distillation peers, with ``distillation``), and ``given``: what the run's other
+    """One ``Training`` to do in a worker process (``train_seed``): the run's config, the training (and the
+    distillation peers of its tasks' English encoders, with ``distillation``), and ``given``: what the run's other
     models had trained when the job started, in the order they were made (the worker makes them in that order,
     so each finds the same stage 1, English weights and LiRA at step 0 as here)."""
 
     config: BenchmarkConfig
-    seed: int
-    variant: Variant
-    tasks: list[str]
+    training: Training
     distillation: bool
     given: list[tuple[int, Variant, SeedState]]
 
@@ -88,8 +97,8 @@ def train_seed(job: SeedJob) -> tuple[SeedState, dict[str, float]]:
     for seed, variant, state in job.given:
         bench.seed_models(seed, variant).restore(state)
     parts, encoding = dict(bench.ledger.parts), bench.ledger.encoding()
-    models = bench.seed_models(job.seed, job.variant)
-    models.train_all(job.tasks, distillation=job.distillation)
+    bench.train(job.training, distillation=job.distillation)
+    models = bench.seed_models(job.training.seed, job.training.variant)
     took = {label: seconds - parts.get(label, 0.0) for label, seconds in bench.ledger.parts.items()}
     took |= {f"encoding with {name}": seconds - encoding.get(name, (0.0, 0))[0]
              for name, (seconds, _) in bench.ledger.encoding().items()}
@@ -129,6 +138,24 @@ class Benchmark:
         self.cold = self.cache.is_empty()  # whether the run began with an empty feature cache
         # the parts and encoding the worker processes' ledgers counted (``train_ahead``), added up
         self.worker_parts: dict[str, float] = {}
+        # the worker processes, kept from the first ``train_ahead`` that uses them to the end of the run (``close``)
+        self._pool: tuple[tuple[int, int], Any] | None = None
+        self._exit = ExitStack()
+
+    def close(self) -> None:
+        """Stop the worker processes, if any."""
+        self._exit.close()
+        self._pool = None
+
+    def pool(self, workers: int, threads: int) -> Any:
+        """The run's pool of ``workers`` worker processes of ``threads`` threads (``lira.workers``), started on
+        first use and kept for the next settings (their processes keep their backbones and models loaded)."""
+        from lira.workers import worker_pool
+
+        if self._pool is None or self._pool[0] != (workers, threads):
+            self.close()
+            self._pool = ((workers, threads), self._exit.enter_context(worker_pool(workers, threads)))
+        return self._pool[1]
 
     # -- models ---------------------------------------------------------------------------------------------
     def encoder(self, spec: str) -> Any:
@@ -165,43 +192,51 @@ class Benchmark:
             self.models[key] = models
         return self.models[key]
 
-    def train_ahead(self, jobs: list[tuple[Variant, int, list[str]]], *, distillation: bool,
-                    first_here: bool) -> None:
-        """Train now, for each ``(variant, seed, tasks)`` of ``jobs``, the models the scoring of ``tasks`` will read
-        (and their distillation peers, with ``distillation``): in parallel worker processes of one thread each
-        (``lira.workers``) where this machine has two threads or more, else here; with ``first_here`` the first
-        job trains here first (it fills the feature cache). A job whose LiRA at step 0 another job builds
-        (``seed_models``) starts once that one is done."""
+    def train(self, job: Training, *, distillation: bool) -> None:
+        """Do ``job`` here (``train_ahead``; a worker process calls it through ``train_seed``)."""
+        models = self.seed_models(job.seed, job.variant)
+        if job.shots is None:
+            models.train_all(job.tasks, distillation=distillation)
+            return
+        for name in job.tasks:
+            models.model(name, train=self.few_shot_sample(get_task(name), job.shots, job.seed),
+                         tag=f"{job.shots}-shot")
+
+    def train_ahead(self, jobs: list[Training], *, distillation: bool, first_here: bool) -> None:
+        """Do ``jobs`` now (with their tasks' distillation peers, with ``distillation``): in parallel worker
+        processes of one thread each (``pool``) where this machine has two threads or more, else here; with
+        ``first_here`` the first job trains here first (it fills the feature cache). A job whose LiRA at step 0
+        another job builds (``seed_models``; few-shot models build their own) starts once that one is done."""
         from concurrent.futures import FIRST_COMPLETED, wait
 
-        from lira.workers import worker_plan, worker_pool
+        from lira.workers import worker_plan
 
-        for v, s, _ in jobs:
-            self.seed_models(s, v)  # made in this order in every process: each finds the same LiRA at step 0
+        for job in jobs:
+            self.seed_models(job.seed, job.variant)  # made in this order in every process: the same LiRA at step 0
         workers, threads = worker_plan(len(jobs) - first_here)
         here = jobs if workers < 2 else jobs[:first_here]
-        for v, s, tasks in here:
-            self.seed_models(s, v).train_all(tasks, distillation=distillation)
-        todo = {(v, s): tasks for v, s, tasks in jobs[len(here):]}
+        for job in here:
+            self.train(job, distillation=distillation)
+        todo = jobs[len(here):]
         if not todo:
             return
-        _log.info("training %d seed(s) and variant(s) in %d processes of %d thread(s)", len(todo), workers, threads)
-        running: dict[Any, tuple[Variant, int]] = {}
-        with self.ledger.part(WORKERS_PART), worker_pool(workers, threads) as pool:
+        _log.info("%d training job(s) in %d processes of %d thread(s)", len(todo), workers, threads)
+        running: dict[Any, Training] = {}
+        with self.ledger.part(WORKERS_PART):
+            pool = self.pool(workers, threads)
             while todo or running:
-                busy = set(todo) | set(running.values())
-                for (v, s), tasks in list(todo.items()):
-                    owner = self.seed_models(s, v).step0_from
+                busy = {(j.variant, j.seed) for j in [*todo, *running.values()] if j.shots is None}
+                for job in list(todo):
+                    owner = None if job.shots is not None else self.seed_models(job.seed, job.variant).step0_from
                     if owner is None or (owner.variant, owner.seed) not in busy:
                         given = [(m.seed, m.variant, m.export()) for m in self.models.values()]
-                        job = SeedJob(self.config, s, v, tasks, distillation, given)
-                        running[pool.submit(train_seed, job)] = (v, s)
-                        del todo[v, s]
+                        running[pool.submit(train_seed, SeedJob(self.config, job, distillation, given))] = job
+                        todo.remove(job)
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    v, s = running.pop(future)
+                    job = running.pop(future)
                     state, took = future.result()
-                    self.seed_models(s, v).restore(state)
+                    self.seed_models(job.seed, job.variant).restore(state)
                     for label, seconds in took.items():
                         self.worker_parts[label] = self.worker_parts.get(label, 0.0) + seconds
 
@@ -235,6 +270,11 @@ class Benchmark:
                      "nli": lambda: evaluator_class(train, test, lang),
                      "choice": lambda: evaluator_class(train, test, lang)}[task.type]()
         return Subject(task, subset, lang, evaluator, translator, train=train)
+
+    def few_shot_sample(self, task: TaskSpec, shots: int, seed: int) -> list[Any]:
+        """The few-shot training records of ``task`` for ``shots`` and ``seed`` (``_per_language_sample`` of its
+        pooled training records)."""
+        return _per_language_sample(task_train(task, self.config, self.subsets[task.name]), shots, seed)
 
     def subjects(self, names: tuple[str, ...] | None = None) -> Iterator[Subject]:
         for task in self.tasks:
@@ -273,7 +313,8 @@ class Benchmark:
     # -- settings -------------------------------------------------------------------------------------------
     def run_main(self) -> None:
         tasks = [t.name for t in self.tasks]
-        self.train_ahead([(FULL, seed, tasks) for seed in self.config.seeds], distillation=True, first_here=True)
+        self.train_ahead([Training(FULL, seed, tasks) for seed in self.config.seeds], distillation=True,
+                         first_here=True)
         for s in self.subjects():
             for method in METHODS:
                 reason = not_applicable(s.task, method)
@@ -302,12 +343,13 @@ class Benchmark:
         task = get_task(c.few_shot_task)
         if task not in self.tasks:
             return
-        pooled = task_train(task, c, self.subsets[task.name])
-        for shots in c.shots:
-            if shots is None:
-                continue  # "all" is the main setting
+        sizes = [n for n in c.shots if n is not None]  # None ("all") is the main setting
+        # the largest samples first, so that the workers end together
+        self.train_ahead([Training(FULL, seed, [task.name], shots) for shots in sorted(sizes, reverse=True)
+                          for seed in c.seeds_of_settings], distillation=False, first_here=False)
+        for shots in sizes:
             for seed in c.seeds_of_settings:
-                sample = _per_language_sample(pooled, shots, seed)
+                sample = self.few_shot_sample(task, shots, seed)
                 for subset in self.subsets[task.name]:
                     s = self.subject(task, subset, train=sample)
                     for method in METHODS:
@@ -320,7 +362,7 @@ class Benchmark:
     def run_ablations(self) -> None:
         c = self.config
         names = [t.name for t in self.tasks if t.name in c.ablation_tasks]
-        self.train_ahead([(v, seed, [n for n in names if v.queues is None or get_task(n).type not in PROBED])
+        self.train_ahead([Training(v, seed, [n for n in names if v.queues is None or get_task(n).type not in PROBED])
                           for v in c.ablations for seed in c.seeds_of_settings], distillation=False, first_here=False)
         for variant in c.ablations:
             for s in self.subjects(c.ablation_tasks):
@@ -359,13 +401,16 @@ def run_benchmark(config: BenchmarkConfig) -> Path:
     disjoint = check_disjoint(config.data_dir)
     phases = {"main": bench.run_main, "noise": bench.run_noise, "few-shot": bench.run_few_shot,
               "ablations": bench.run_ablations}
-    for name, phase in phases.items():
-        if name not in config.settings:
-            continue
-        t0 = time.perf_counter()
-        _log.info("benchmark: %s", name)
-        phase()
-        bench.timings[name] = time.perf_counter() - t0
+    try:
+        for name, phase in phases.items():
+            if name not in config.settings:
+                continue
+            t0 = time.perf_counter()
+            _log.info("benchmark: %s", name)
+            phase()
+            bench.timings[name] = time.perf_counter() - t0
+    finally:
+        bench.close()
     bench.timings["total"] = time.perf_counter() - start
     cache = {spec: {"hits": e.hits, "encoded": e.misses} for spec, e in bench.encoders.items() if "+" not in spec}
     return write_outputs(bench, config={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
