@@ -206,6 +206,25 @@ def test_step0_is_built_once_per_critics_and_paths(tmp_path, monkeypatch):
     assert built == [("sib200", f"{family}-8-shot-step0", [], True)]
 
 
+def test_a_worker_copy_of_the_full_variant_is_the_full_method(tmp_path, monkeypatch):
+    """A worker process receives its variants pickled (``SeedJob``): a copy of the full method must find the same
+    models as the full method itself, so that seed 0 builds LiRA at step 0 and the others read it (were the copy
+    another variant, seed 0's models would read an empty twin's step 0, and every worker would build it again
+    into seed 0's folder)."""
+    import pickle
+
+    import lira.benchmark.runner as runner
+    from lira.benchmark.config import FULL
+
+    monkeypatch.setattr(runner, "cached_backbone", lambda spec, cache: spec)  # no encoder is loaded
+    bench = runner.Benchmark(BenchmarkConfig(cache_dir=tmp_path / "cache", out_dir=tmp_path / "bench"))
+    copy = pickle.loads(pickle.dumps(FULL))
+    assert copy is not FULL
+    first = bench.seed_models(0, copy)
+    assert bench.seed_models(0) is first and first.step0_from is None and list(bench.models) == [("full", 0)]
+    assert bench.seed_models(1, pickle.loads(pickle.dumps(FULL))).step0_from is first
+
+
 @pytest.mark.slow
 def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_dir, tmp_path, monkeypatch):
     """``Benchmark.train_ahead``: seed 1 of the main setting, the few-shot models of both seeds and the ablations

@@ -181,9 +181,10 @@ class Benchmark:
         if key not in self.models:
             models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets, self.encoder,
                                 ledger=self.ledger)
-            if variant.critics == FULL.critics and variant is not FULL:
+            # compared by value: a worker process receives its variants as copies (``SeedJob``)
+            if variant.critics == FULL.critics and variant != FULL:
                 models.arca_dirs = self.seed_models(seed).arca_dirs  # stage 1 is unchanged by this ablation
-            if variant is not FULL:  # the English weight is a choice of the full method, made on dev
+            if variant != FULL:  # the English weight is a choice of the full method, made on dev
                 models.english_weights = self.seed_models(seed).english_weights
             # LiRA at step 0 is built once: by the first models of the same critics and paths (SeedModels)
             models.step0_from = next((m for m in self.models.values()
