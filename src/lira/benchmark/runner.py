@@ -17,6 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -139,7 +140,7 @@ class Benchmark:
         # the parts and encoding the worker processes' ledgers counted (``train_ahead``), added up
         self.worker_parts: dict[str, float] = {}
         # the worker processes, kept from the first ``train_ahead`` that uses them to the end of the run (``close``)
-        self._pool: tuple[tuple[int, int], Any] | None = None
+        self._pool: tuple[tuple[int, int], ProcessPoolExecutor] | None = None
         self._exit = ExitStack()
 
     def close(self) -> None:
@@ -147,7 +148,7 @@ class Benchmark:
         self._exit.close()
         self._pool = None
 
-    def pool(self, workers: int, threads: int) -> Any:
+    def pool(self, workers: int, threads: int) -> ProcessPoolExecutor:
         """The run's pool of ``workers`` worker processes of ``threads`` threads (``lira.workers``), started on
         first use and kept for the next settings (their processes keep their backbones and models loaded)."""
         from lira.workers import worker_pool
@@ -208,8 +209,6 @@ class Benchmark:
         processes of one thread each (``pool``) where this machine has two threads or more, else here; with
         ``first_here`` the first job trains here first (it fills the feature cache). A job whose LiRA at step 0
         another job builds (``seed_models``; few-shot models build their own) starts once that one is done."""
-        from concurrent.futures import FIRST_COMPLETED, wait
-
         from lira.workers import worker_plan
 
         for job in jobs:
@@ -222,7 +221,7 @@ class Benchmark:
         if not todo:
             return
         _log.info("%d training job(s) in %d processes of %d thread(s)", len(todo), workers, threads)
-        running: dict[Any, Training] = {}
+        running: dict[Future[tuple[SeedState, dict[str, float]]], Training] = {}
         with self.ledger.part(WORKERS_PART):
             pool = self.pool(workers, threads)
             while todo or running:
