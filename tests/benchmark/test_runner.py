@@ -101,6 +101,9 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     selection = [s for s in results["selection"] if s["variant"] == "full" and s["part"] == "lasr"]
     assert selection and all(s["dev_kept"] >= s["dev_step0"] for s in selection)  # never below the start on dev
     assert "## Checkpoints kept on dev" in (out / "report.md").read_text()
+    trained = [s for s in selection if s.get("steps_run") is not None]  # the sts family reuses the embed head
+    assert trained and all(s["kept_step"] <= s["steps_run"] <= s["steps"] for s in trained)
+    assert "| stage-2 steps run |" in (out / "report.md").read_text()
     settings = {r["setting"] for r in results["rows"]}
     assert settings == {"main", "noise", "few-shot", "ablation", "ablation-noise"}
     assert {r["value"] for r in results["rows"] if r["setting"] == "noise"} == {0.0, 0.1, 0.3, 0.5}

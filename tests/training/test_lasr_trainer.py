@@ -280,3 +280,43 @@ def test_joint_training_reads_the_dual_path_of_the_arca_it_trains(tmp_path):
     step6 = [h for h in history if h.get("step") == 6][0]
     assert step6 == {"step": 6, **evaluate_task(trained_head, trained_arca, "nli", data)}
     assert step6 != {"step": 6, **evaluate_task(trained_head, trained_arca, "nli", stale)}  # the stale paths differ
+
+
+def test_patience_stops_early_keeps_the_best_and_stays_stopped_on_resume(tmp_path, monkeypatch):
+    """Dev scores (scripted) rise at step 3, then fall twice: with patience 2 the run stops at step 9 of 12, writes
+    a checkpoint there, keeps step 3's weights (those of a run without patience), and a resumed run stays stopped."""
+    import lira.training.lasr_trainer as trainer
+
+    real = trainer.evaluate_task
+    scripted = iter([0.5, 0.6, 0.55, 0.58, 0.57])
+
+    def evaluate(head, arca, task, data, items=False):
+        return {**real(head, arca, task, data, items), "mean_ndcg@10": next(scripted), "mean_ndcg@10_se": 0.0}
+
+    monkeypatch.setattr(trainer, "evaluate_task", evaluate)
+    config = LaSRTrainConfig(**{**CONFIG.__dict__, "steps": 12, "patience": 2})
+    head, arca = models()
+    stopped, _, history = train_lasr("retrieval", retrieval(0), retrieval(0), head=head, arca=arca, config=config,
+                                     out_dir=tmp_path / "a", show_progress=False)
+    assert [h["step"] for h in history[:-1]] == [0, 3, 6, 9]
+    kept = history[-1]["selected"]["lasr"]
+    assert (kept["kept_step"], kept["steps_run"], kept["steps"]) == (3, 9, 12)
+    assert latest_checkpoint(tmp_path / "a").name == "step-000009"
+    scripted = iter([0.5, 0.6])  # the same run without patience, to step 3
+    head, arca = models()
+    short = LaSRTrainConfig(**{**CONFIG.__dict__, "steps": 3})
+    reference, _, _ = train_lasr("retrieval", retrieval(0), retrieval(0), head=head, arca=arca, config=short,
+                                 out_dir=tmp_path / "b", show_progress=False)
+    scripted = iter([])  # resuming evaluates nothing
+    head, arca = models()
+    resumed, _, again = train_lasr("retrieval", retrieval(0), retrieval(0), head=head, arca=arca, config=config,
+                                   out_dir=tmp_path / "a", resume=True, show_progress=False)
+    assert again[-1]["selected"]["lasr"] == kept
+    for model in (stopped, resumed):
+        for (name, a), (_, b) in zip(reference.state_dict().items(), model.state_dict().items(), strict=True):
+            assert torch.equal(a, b), name
+
+
+def test_patience_must_be_positive():
+    with pytest.raises(ValueError, match="patience must be at least 1"):
+        LaSRTrainConfig(patience=0)

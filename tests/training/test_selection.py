@@ -1,5 +1,6 @@
 """``BestWeights``: the best dev score seen is kept, step 0 included, ties keep the earlier step, a trained step
-must beat step 0 by its standard error (one-SE rule), and a resumed run remembers it."""
+must beat step 0 by its standard error (one-SE rule), and a resumed run remembers it. ``patience_spent``: early
+stopping once that many dev scores in a row bring no gain."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from lira.training.selection import BestWeights, selection_margin
+from lira.training.selection import BestWeights, patience_spent, selection_margin
 
 
 def test_keeps_the_best_step_and_restores_it(tmp_path):
@@ -51,3 +52,14 @@ def test_the_margin_grows_with_the_number_of_looks():
     assert selection_margin(0.0, 8) == 0.0
     with pytest.raises(ValueError, match="looks"):
         selection_margin(0.1, 0)
+
+
+@pytest.mark.parametrize(("scores", "patience", "spent"), [
+    ([0.5, 0.6, 0.55, 0.58], 2, True),  # the last two stay under 0.6
+    ([0.5, 0.6, 0.55, 0.61], 2, False),  # the last one is a new best
+    ([0.5, 0.6, 0.6], 1, True),  # a tie is no gain
+    ([0.5, 0.4], 2, False),  # not yet two evaluations after a first one
+    ([0.5, 0.4, 0.3, 0.2], None, False),  # no patience: never
+])
+def test_patience_is_spent_after_that_many_evaluations_without_a_gain(scores, patience, spent):
+    assert patience_spent(scores, patience) is spent

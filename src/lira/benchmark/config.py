@@ -67,7 +67,9 @@ class BenchmarkConfig:
     ``english_spaces``: the English anchor space per task family (peers of the family read the same English encoder;
     ``english`` serves families not listed); ``stage1_sources``: the parallel data of stage 1 and distillation
     (``stage1_per_lang`` caps each language of each source, None = all); ``eval_every``: steps between dev evaluations
-    that select the kept checkpoint (step 0 included); ``setting_seeds``: how many of ``seeds`` (the first) the noise,
+    that select the kept checkpoint (step 0 included); ``lasr_patience``: a LaSR head stops early after that many
+    dev evaluations in a row without a gain (``LaSRTrainConfig.patience``; chosen on the dev histories of an earlier
+    run, BENCHMARKS.md; None: every step); ``setting_seeds``: how many of ``seeds`` (the first) the noise,
     few-shot and ablation settings run (None = all; the main setting runs every seed); ``settings``: which of
     ``SETTINGS`` run (a setting trains the models it reads on demand); ``budget_s``: the time budget of the run from an
     empty feature cache, which the report holds its time against (None: no budget; the full run of every setting: 45
@@ -91,6 +93,7 @@ class BenchmarkConfig:
     arca_steps: int = 300
     lasr_steps: int = 400
     eval_every: int = 50
+    lasr_patience: int | None = 3
     lasr_lr: float = 1e-4
     lasr_lr_heads: float = 1e-3
     doc_queue: bool = False

@@ -310,7 +310,8 @@ class SeedModels:
                 best = first
             embed = self.kept["embed" + family[len("sts"):] + ("-step0" if step0 else "")]
             self.kept[key] = {"english": embed["english"], "metric": "spearman", "english_weight": best,
-                              "kept_step": embed.get("kept_step"), "dev_kept": mean[best],
+                              "kept_step": embed.get("kept_step"), "steps_run": embed.get("steps_run"),
+                              "steps": embed.get("steps"), "dev_kept": mean[best],
                               "dev_step0": mean[best],  # nothing trained on this dev split
                               "dev_step0_se": se[best], "dev_by_english_weight": {str(w): v for w, v in mean.items()}}
             self.lira[key] = models[best]
@@ -392,7 +393,8 @@ class SeedModels:
         weights = [self.english_weights[family]] if family in self.english_weights else list(ENGLISH_WEIGHTS)
         train_config = LaSRTrainConfig(steps=steps, lr=lr, seed=self.seed, use_queues=use_queues,
                                        english_weights=weights,
-                                       consistency=v.consistency, eval_every=c.eval_every, checkpoint_every=10**9)
+                                       consistency=v.consistency, eval_every=c.eval_every, checkpoint_every=10**9,
+                                       patience=c.lasr_patience)
         stage1 = "none (step 0)" if step0 else f"stage-1 parallel data ({'+'.join(c.stage1_sources)})"
         model, summary = fit_lasr(kind, data, dev, arca=arca, model=model_config, langs=sorted(set(langs)),
                                   head={"paths": v.paths}, train_config=train_config, out_dir=self.folder / family,

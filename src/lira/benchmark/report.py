@@ -223,13 +223,14 @@ def selection_table(bench: Any) -> str:
     body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
              r.get("english", r["model"].removeprefix("arca ")), str(r.get("english_weight", "-")), r["metric"],
              pct(r.get("dev_untrained")), pct(r.get("dev_step0")), str(r["kept_step"]), pct(r["dev_kept"]),
-             str(r.get("candidates", "-")), pct(r.get("dev_margin")), r.get("kept_model", "-")]
+             "-" if r.get("steps_run") is None else str(r["steps_run"]), str(r.get("candidates", "-")),
+             pct(r.get("dev_margin")), r.get("kept_model", "-")]
             for r in rows]
     kept0 = sum(r.get("kept_model", "").startswith("step 0") or r["kept_step"] == 0 for r in rows)
     note = (f"\n\nTraining did not improve dev (step 0 kept) in {kept0} of {len(rows)} selections." if kept0 else "")
     return table(body, ["model", "seed", "English anchor", "English weight", "dev metric", "dev, LiRA at step 0",
                         "dev at stage-2 step 0 (after stage 1)", "kept stage-2 step", "dev at kept step",
-                        "candidates read", "margin", "kept model"]) + note
+                        "stage-2 steps run", "candidates read", "margin", "kept model"]) + note
 
 
 def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int], cache: dict[str, Any]) -> Path:
@@ -264,8 +265,12 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
     skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
     weights = len(ENGLISH_WEIGHTS) - 1
+    stopping = (f"; a head stops training once {c.lasr_patience} dev evaluations in a row have not raised its best dev "
+                "score (\"stage-2 steps run\")" if c.lasr_patience else "")
     seeds_note = (f" (noise, few-shot and ablations: {list(c.seeds_of_settings)})"
                   if c.seeds_of_settings != c.seeds else "")
+    patience = (f" (stopping early once {c.lasr_patience} dev evaluations in a row bring no gain)"
+                if c.lasr_patience else "")
     report = f"""# LiRA benchmark{' (quick mode: a smoke run, not a measurement)' if c.quick else ''}
 
 Seeds {list(c.seeds)}{seeds_note}; scores x100, mean ± standard deviation over seeds (a single number: a method
@@ -273,7 +278,7 @@ with nothing random in that setting, or one seed, evaluated once).
 Multilingual backbone `{c.backbone}`; English anchor space per task family (every method of the family reads
 English with it): {', '.join(f"{k} {v}" for k, v in c.english_spaces.items())}. Stage 1 and the distillation
 peer: {' + '.join(c.stage1_sources)} train data, {c.stage1_per_lang or 'all'} pairs per language and source,
-{c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family, lr {c.lasr_lr} (retrieval-trained
+{c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family{patience}, lr {c.lasr_lr} (retrieval-trained
 heads: bitext, products; DocQueue {'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI,
 choice). Every trained model keeps the step with the best dev score (evaluated every {c.eval_every} steps), step
 0 included; "LiRA at step 0" is LiRA with nothing trained in either stage.
@@ -297,11 +302,11 @@ at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the E
 dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error margin for
 {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
 difference). It then keeps its best dev step; a trained step replaces step 0 only when it beats it by more than
-one standard error of the dev score. Before stage 2, a retrieval family whose translator ranks its candidates (the
-product lexicon's senses) chooses on dev, through the untrained dual path over the stage-1 Arca, what each query
-reads: the translator's first candidate (what LiRA at step 0 reads) stays unless the stage-1 Actor's choice among
-them beats it by one standard error of the paired per-query difference ("candidates read"); the head trains and is
-selected on that reading. The family then keeps LiRA at step 0 (nothing trained) unless the trained
+one standard error of the dev score{stopping}. Before stage 2, a retrieval family whose translator ranks its
+candidates (the product lexicon's senses) chooses on dev, through the untrained dual path over the stage-1 Arca, what
+each query reads: the translator's first candidate (what LiRA at step 0 reads) stays unless the stage-1 Actor's
+choice among them beats it by one standard error of the paired per-query difference ("candidates read"); the head
+trains and is selected on that reading. The family then keeps LiRA at step 0 (nothing trained) unless the trained
 model beats it on dev by that margin too (step 0's standard error: "margin" below).
 The "sts" family reuses the embedding family's head, with its English weight and the trained/untrained choice
 made on Thai STS-B dev.

@@ -26,8 +26,9 @@ Config (YAML)::
     use_gold: false              # train on the data's gold English instead of Arca's chosen translation
     head: {width: 128, layers: 2, heads: 4}      # LaSRConfig fields
     train: {steps: 300, batch_size: 32, lr: 0.001, seed: 0, mu: 0.1}   # LaSRTrainConfig fields, also
-                                 # english_weights (tried on dev at step 0; default [0.5, 0, 0.25, 0.75, 1])
-                                 # and one_se (a trained step must beat step 0 by one standard error)
+                                 # english_weights (tried on dev at step 0; default [0.5, 0, 0.25, 0.75, 1]),
+                                 # one_se (a trained step must beat step 0 by one standard error) and patience
+                                 # (stop after that many dev evaluations in a row without a gain; default none)
 """
 
 from __future__ import annotations
@@ -277,7 +278,7 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
         metrics |= {f"dev {english['metric']} at step 0, English weight {w}": s for w, s in english["dev"].items()}
     if selected.get("kept_step") is not None:
         metrics |= {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
-                    f"dev {selected['metric']} (kept)": selected["dev_kept"]}
+                    f"dev {selected['metric']} (kept)": selected["dev_kept"], "steps run": selected["steps_run"]}
     lira_config = LiRAConfig(**{**asdict(model), "languages": langs, "task": task, "classes": classes,
                                 "training_data": training_data or [], "metrics": metrics})
     lira = LiRAModel(lira_config, arca, lasr, cache_dir=cache_dir)

@@ -6,11 +6,14 @@ NLI and classification cross-entropy on the logits; multiple choice cross-entrop
 task adds ``mu`` times the consistency term between the dual, LRL-only and English-only paths (cosine for
 embeddings, symmetric KL for class distributions; the three go through the head as one batch). With Arca frozen,
 its dual path of every text is computed once (``frozen_paths``). Randomness comes from ``(seed, step)``; the queues are
-saved in checkpoints, so resuming gives the same weights as an uninterrupted run.
+saved in checkpoints, so resuming gives the same weights as an uninterrupted run. With ``patience`` the run stops
+early once that many dev evaluations in a row bring no gain (a checkpoint is written at the stop; resuming it
+stays stopped).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,9 @@ from lira.training.checkpoint import (
     stop_non_finite,
 )
 from lira.training.lasr_data import ChoiceData, PairData, RetrievalData, Texts
-from lira.training.selection import BestWeights
+from lira.training.selection import BestWeights, patience_spent
+
+log = logging.getLogger(__name__)
 
 # The English half's weights in the dual path (``LaSRConfig.english_weight``) that ``fit_lasr`` tries on dev at
 # step 0, the plain dual path first (a tie keeps it): 0 is the multilingual path alone, 1 the English alone.
@@ -54,7 +59,8 @@ class LaSRTrainConfig:
     on (the method's default); on the product set's dev split retrieval was better without the DocQueue
     (BENCHMARKS.md), so the shipped product configs turn it off. ``one_se``: the one-standard-error rule of
     checkpoint selection (``lira.training.selection``). ``english_weights``: the dual path's English weights
-    tried on dev before training (one value: that weight, no search)."""
+    tried on dev before training (one value: that weight, no search). ``patience``: stop early once that many dev
+    evaluations in a row have not raised the best dev score (``selection.patience_spent``; None: run every step)."""
 
     steps: int = 400
     batch_size: int = 32
@@ -77,8 +83,11 @@ class LaSRTrainConfig:
     consistency: bool = True
     one_se: bool = True
     english_weights: list[float] = field(default_factory=lambda: list(ENGLISH_WEIGHTS))
+    patience: int | None = None
 
     def __post_init__(self) -> None:
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be at least 1 (or None: no early stopping), got {self.patience}")
         bad = [w for w in self.english_weights if not 0.0 <= float(w) <= 1.0]
         if not self.english_weights or bad:
             raise ValueError(f"english_weights must be one or more numbers in [0, 1], got {self.english_weights}")
@@ -411,8 +420,14 @@ def _train_lasr_on_device(task: str, train: Any, dev: Any | None, *, head: LaSRH
         history.append({"step": 0, **evaluate_task(head, arca, task, dev)})
         keeper.update(0, history[-1])
     modules = _Modules(head, arca, config.joint)
-    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, desc=f"train lasr ({task})",
-               disable=None if show_progress is None else not show_progress, leave=False)
+    metric = PRIMARY[task]
+
+    def spent() -> bool:  # early stopping on the dev history (a resumed run that had stopped stays stopped)
+        return patience_spent([h[metric] for h in history if metric in h], config.patience)
+
+    done = start
+    bar = tqdm(range(start, start if spent() else config.steps), initial=start, total=config.steps,
+               desc=f"train lasr ({task})", disable=None if show_progress is None else not show_progress, leave=False)
     for step in bar:
         head.train()
         arca.train(config.joint)
@@ -435,7 +450,8 @@ def _train_lasr_on_device(task: str, train: Any, dev: Any | None, *, head: LaSRH
         if dev is not None and (done % config.eval_every == 0 or done == config.steps):
             history.append({"step": done, **evaluate_task(head, arca, task, dev)})
             keeper.update(done, history[-1])
-        if done % config.checkpoint_every == 0 or done == config.steps:
+        stop = spent()
+        if done % config.checkpoint_every == 0 or done == config.steps or stop:
             doc_states = {lang: queue.state_dict() for lang, queue in doc_queues.items()}
             tensors = {f"doc_emb.{lang}": s["emb"].contiguous() for lang, s in doc_states.items()}
             if corr_queue is not None:
@@ -444,9 +460,14 @@ def _train_lasr_on_device(task: str, train: Any, dev: Any | None, *, head: LaSRH
             queue_ids = {lang: s["ids"] for lang, s in doc_states.items()}
             save_checkpoint(out_dir, done, modules, optimizer, {"history": history, "doc_queue_ids": queue_ids},
                             keep=config.keep_checkpoints, extra_tensors=tensors)
+        if stop:
+            log.info("lasr: dev %s did not improve in %d evaluations; stopped early at step %d of %d", metric,
+                     config.patience, done, config.steps)
+            break
+    bar.close()
     keeper.restore()
     head.eval()
-    history.append({"selected": {"lasr": keeper.summary()}})
+    history.append({"selected": {"lasr": {**keeper.summary(), "steps_run": done, "steps": config.steps}}})
     write_json(out_dir / "history.json", history)
     return head, arca, history
 

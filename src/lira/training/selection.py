@@ -14,12 +14,17 @@ dual path's English weight, four alternatives to the plain dual path): the best 
 default by the Bonferroni-corrected equivalent of one standard error (Dunn 1961, *Multiple comparisons among
 means*), since the best of several noisy dev scores beats the default by one standard error far more often than
 a single score does.
+
+``patience_spent`` is early stopping (Prechelt 1998, *Early stopping - but when?*): training ends once several dev
+evaluations in a row have not raised the best dev score. The kept weights stay the best seen, so stopping changes
+the kept step only where a later step would have been the best.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +51,14 @@ def selection_margin(se: float, looks: int = 1) -> float:
     if looks < 1:
         raise ValueError(f"looks must be at least 1, got {looks}")
     return float(norm.isf(ONE_SE_LEVEL / looks)) * se if se else 0.0
+
+
+def patience_spent(scores: Sequence[float], patience: int | None) -> bool:
+    """Whether the last ``patience`` of the dev ``scores`` (in training order, step 0 first) all fail to beat the
+    best score before them; always False for ``patience=None`` or fewer than ``patience + 1`` scores."""
+    if patience is None or len(scores) <= patience:
+        return False
+    return max(scores[-patience:]) <= max(scores[:-patience])
 
 
 class BestWeights:
