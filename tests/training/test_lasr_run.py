@@ -60,7 +60,7 @@ def test_train_lasr_cli_on_products(arca_dir, tmp_path):
     assert "English candidates read per query, chosen on dev before stage 2: 1" in result.output
     card = (out / "model" / "README.md").read_text()
     assert "retrieval on products" in card and "dev mean_ndcg@10" in card
-    assert "| candidates (chosen on dev) | 1 |" in card
+    assert "| candidates (chosen on dev) | 1 |" in card and "| steps run | 3 |" in card
     model = LiRAModel.load(out / "model", cache_dir=tmp_path / "cache")
     assert model.config.candidates == 1
     assert model.encode(["giày chạy bộ"], lang="vie").shape == (1, 768)  # the dual path [E_lr ; E_en]

@@ -127,6 +127,8 @@ class BenchmarkConfig:
             raise ValueError(f"settings: unknown setting(s) {unknown} or none at all; valid: {', '.join(SETTINGS)}")
         if self.setting_seeds is not None and self.setting_seeds < 1:
             raise ValueError(f"setting_seeds must be >= 1 or None (all), got {self.setting_seeds}")
+        if self.lasr_patience is not None and self.lasr_patience < 1:
+            raise ValueError(f"lasr_patience must be >= 1 or None (every step), got {self.lasr_patience}")
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
         if bad:
             raise ValueError(f"english_spaces: unknown English anchor space(s) {bad}; valid: {', '.join(SPACE_NAMES)}")
