@@ -4,9 +4,9 @@ Every LaSR head of ``lira benchmark`` writes its dev history (``models/<variant>
 the dev score at step 0 and every ``eval_every`` steps). For each patience P this replays the run as if each head
 had stopped once P evaluations in a row had not raised its best dev score (``lira.training.selection.
 patience_spent``) and reports the share of training steps it would have skipped and the heads whose kept step
-(best dev score, one-standard-error rule against step 0, as ``BestWeights``) would change. The benchmark's
-``lasr_patience`` is the smallest P that changes no kept step of the full method. Dev scores only; nothing here reads
-a test split. Usage::
+(``BestWeights`` itself replays them: best dev score, one-standard-error rule against step 0) would change. The
+benchmark's ``lasr_patience`` is the smallest P that changes no kept step of the full method. Dev scores only;
+nothing here reads a test split. Usage::
 
     python benchmarks/patience_dev.py RUN_DIR [--patience 1 2 3 4 5]
 
@@ -18,22 +18,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from lira.training.selection import patience_spent
+from lira.training.selection import BestWeights, patience_spent
 
 
 def kept_step(evals: list[dict[str, Any]], metric: str) -> int | None:
-    """The step ``BestWeights`` keeps from ``evals`` (step 0 first): the best dev score, ties to the earlier step, a
-    trained step only when it beats step 0 by step 0's standard error."""
-    step0 = evals[0][metric] + evals[0].get(f"{metric}_se", 0.0)
-    best: tuple[float, int] | None = None
-    for e in evals:
-        score = e[metric]
-        if (best is None or score > best[0]) and (e["step"] == 0 or score > step0):
-            best = (score, e["step"])
-    return None if best is None else best[1]
+    """The step ``BestWeights`` keeps from ``evals`` (step 0 first), by feeding them to one that holds no modules
+    (its kept-weights files go to a temporary folder)."""
+    with tempfile.TemporaryDirectory() as folder:
+        keeper = BestWeights(folder, "replay", {}, metric)
+        for e in evals:
+            keeper.update(e["step"], e)
+        return keeper.step
 
 
 def heads(run: Path) -> list[tuple[str, str, list[dict[str, Any]]]]:

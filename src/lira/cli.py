@@ -159,7 +159,7 @@ def _echo_summary(summary: dict, model: Path) -> None:
             continue
         typer.echo(f"kept {name}: step {kept['kept_step']} (dev {kept['metric']} {kept['dev_kept']:.4f}; step 0: "
                    f"{kept['dev_step0']:.4f})")
-        if kept.get("steps_run", kept.get("steps")) != kept.get("steps"):
+        if "steps_run" in kept and kept["steps_run"] < kept["steps"]:
             typer.echo(f"stopped early at step {kept['steps_run']} of {kept['steps']}: dev {kept['metric']} no longer "
                        "improved")
         if kept["kept_step"] == 0:

@@ -447,10 +447,11 @@ def _train_lasr_on_device(task: str, train: Any, dev: Any | None, *, head: LaSRH
         optimizer.step()
         bar.set_postfix(loss=f"{loss.item():.4f}")
         done = step + 1
+        stop = False  # the patience can only run out at a dev evaluation
         if dev is not None and (done % config.eval_every == 0 or done == config.steps):
             history.append({"step": done, **evaluate_task(head, arca, task, dev)})
             keeper.update(done, history[-1])
-        stop = spent()
+            stop = spent()
         if done % config.checkpoint_every == 0 or done == config.steps or stop:
             doc_states = {lang: queue.state_dict() for lang, queue in doc_queues.items()}
             tensors = {f"doc_emb.{lang}": s["emb"].contiguous() for lang, s in doc_states.items()}
