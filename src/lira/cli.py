@@ -152,7 +152,8 @@ def _echo_summary(summary: dict, model: Path) -> None:
         typer.echo(f"{when:6s} step {metrics.get('step', 0):4d}: {values}")
     if english := summary.get("english_weight"):
         table = ", ".join(f"{w}: {s:.4f}" for w, s in english["dev"].items())
-        typer.echo(f"English weight of the dual path, chosen on dev: {english['english_weight']} "
+        aligned = " with token alignment" if english.get("alignment") else ""
+        typer.echo(f"English weight of the dual path, chosen on dev: {english['english_weight']}{aligned} "
                    f"(dev {english['metric']} at step 0 per weight: {table})")
     for name, kept in summary.get("selected", {}).items():
         if kept.get("kept_step") is None:

@@ -26,6 +26,7 @@ from lira.arca.features import candidate_tensors, critic_scores, encode_features
 from lira.arca.model import ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
 from lira.backbones import english_spec
+from lira.backbones.alignment import ALIGNMENT_FEATURES, encode_alignment
 from lira.backbones.base import Role, validate_texts
 from lira.cache import FeatureCache, cached_backbone
 from lira.config_fields import parse_fields
@@ -263,6 +264,37 @@ class LiRAModel:
             y[rows] = torch.from_numpy(encode_features(self.en_backbone, english, role=role, bins=bins))
         return x, y, has
 
+    def english_of(self, texts: Sequence[str], *, lang: str,
+                   translations: Sequence[str | None] | None = None) -> list[str | None]:
+        """The English each text reads: ``translations`` when given, else the Actor's choice among the
+        translator's candidates (None where there is none), as ``raw_features`` chooses it."""
+        if translations is not None:
+            return list(translations)
+        translator = self.translator(lang)
+        if translator is None:
+            return [None] * len(texts)
+        pools = translator.translate(list(texts), lang=lang, k=self.config.candidates)
+        return self._choose(texts, pools, lang=lang, ranked=is_ranked(translator))[0]
+
+    @torch.no_grad()
+    def alignment(self, texts: Sequence[str], texts2: Sequence[str], *, lang: str,
+                  translations: Sequence[str | None] | None = None,
+                  translations2: Sequence[str | None] | None = None, role: Role = "query") -> torch.Tensor:
+        """Token-alignment features of the pairs ``(texts[i], texts2[i])`` through both paths, ``[n, 2, A]``
+        (``lira.backbones.alignment``; A = ``len(ALIGNMENT_FEATURES)``): the multilingual backbone reading the
+        texts, and reading their English (a pair without English on both sides repeats its first row; the
+        head's English path is removed there anyway)."""
+        lang = normalize_code(lang)
+        lrl = encode_alignment(self.lr_backbone, texts, texts2, lang=lang, role=role)
+        english = lrl.copy()
+        en1 = self.english_of(texts, lang=lang, translations=translations)
+        en2 = self.english_of(texts2, lang=lang, translations=translations2)
+        rows = [i for i, (a, b) in enumerate(zip(en1, en2, strict=True)) if a and a.strip() and b and b.strip()]
+        if rows:
+            english[rows] = encode_alignment(self.lr_backbone, [str(en1[i]) for i in rows],
+                                             [str(en2[i]) for i in rows], role=role)
+        return torch.from_numpy(np.stack([lrl, english], axis=1)).reshape(len(lrl), 2, len(ALIGNMENT_FEATURES))
+
     @torch.no_grad()
     def dual_path(self, texts: Sequence[str], *, lang: str, translations: Sequence[str | None] | None = None,
                   role: Role = "query") -> DualPath:
@@ -278,13 +310,17 @@ class LiRAModel:
         if lang not in self.lasr.config.languages:
             warnings.warn(f"{lang} was not seen in training; LaSR uses its shared fallback and family embedding",
                           stacklevel=2)
-        dp = self.dual_path(texts, lang=lang, translations=translations, role=role)
         if texts2 is None:
+            dp = self.dual_path(texts, lang=lang, translations=translations, role=role)
             return self.lasr(dp.z, lang, en_mask=~dp.has_translation)
         if len(texts2) != len(texts):
             raise ValueError(f"{len(texts)} first texts but {len(texts2)} second texts")
+        # the alignment first: its pass also caches the texts' vectors that the dual path reads
+        align = self.alignment(texts, texts2, lang=lang, translations=translations, translations2=translations2,
+                               role=role) if self.lasr.config.alignment else None
+        dp = self.dual_path(texts, lang=lang, translations=translations, role=role)
         dp2 = self.dual_path(texts2, lang=lang, translations=translations2, role=role)
-        return self.lasr(dp.z, lang, z2=dp2.z, langs2=lang,
+        return self.lasr(dp.z, lang, z2=dp2.z, langs2=lang, align=align,
                          en_mask=torch.stack([~dp.has_translation, ~dp2.has_translation], 1))
 
     @torch.no_grad()
@@ -353,13 +389,18 @@ class LiRAModel:
             raise ValueError(f"{len(premises)} premises need as many option lists, all of the same length")
         flat = [o for row in options for o in row]
         flat_tr = None if option_translations is None else [t for row in option_translations for t in row]
+        align = None
+        if self.lasr.config.alignment:  # first: its pass also caches the texts' vectors that the dual path reads
+            premise_tr = None if translations is None else [t for t in translations for _ in range(m)]
+            align = self.alignment([p for p in premises for _ in range(m)], flat, lang=lang,
+                                   translations=premise_tr, translations2=flat_tr)
         dp = self.dual_path(premises, lang=lang, translations=translations)
         do = self.dual_path(flat, lang=lang, translations=flat_tr)
         if not (bool(dp.has_translation.all()) and bool(do.has_translation.all())):
             warnings.warn("some premises or options have no translation; their English slot holds the stand-in",
                           stacklevel=2)
         z_options = do.z.reshape(len(premises), m, *do.z.shape[1:])
-        return self.lasr.score_options(dp, z_options, lang).numpy()
+        return self.lasr.score_options(dp, z_options, lang, align=align).numpy()
 
     # -- persistence -----------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -246,3 +247,154 @@ def test_one_drop_per_row_equals_one_call_per_drop():
         head(z, "tha", drop=[None, "en"])
     with pytest.raises(ValueError, match="drop must be"):
         head(z, "tha", drop=[None, "en", "both", None])
+
+
+# ------------------------------------------------------------------------------------------- token alignment
+
+A = 8  # len(lira.backbones.alignment.ALIGNMENT_FEATURES)
+
+
+def aligned(**kwargs) -> LaSRHead:
+    return small(probe="pair", alignment=A, **kwargs)
+
+
+def pairs(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(n, 2, 1, D, generator=g), torch.randn(n, 2, 1, D, generator=g),
+            torch.randn(n, 2, A, generator=g) * 3 + 1)
+
+
+def test_alignment_needs_the_pair_probe():
+    for probe in ("none", "single"):
+        with pytest.raises(ValueError, match="alignment needs probe='pair'"):
+            LaSRConfig(num_classes=3, probe=probe, alignment=A)
+    with pytest.raises(ValueError, match="alignment needs probe='pair'"):
+        LaSRConfig(num_classes=3, probe="pair", alignment=-1)
+    assert LaSRConfig(num_classes=3, probe="pair", alignment=A).alignment == A
+    assert LaSRConfig().alignment == 0  # off by default
+
+
+def test_alignment_buffers_exist_only_with_alignment(tmp_path):
+    head = aligned()
+    assert head.align_mean.shape == head.align_std.shape == (2 * A,) and head.align_mean.dtype == torch.float64
+    assert torch.all(head.align_mean == 0) and torch.all(head.align_std == 1)
+    assert head.probe.in_features == 2 * D * 4 + 2 * A
+    plain = small(probe="pair")
+    assert not any(k.startswith("align") for k in plain.state_dict()) and not hasattr(plain, "align_mean")
+    assert plain.probe.in_features == 2 * D * 4
+    # a model saved before the setting existed (no "alignment" in its config) loads as a head without it
+    plain.save(tmp_path)
+    meta = json.loads((tmp_path / "lasr_config.json").read_text())
+    del meta["config"]["alignment"]
+    (tmp_path / "lasr_config.json").write_text(json.dumps(meta))
+    loaded = LaSRHead.load(tmp_path)
+    assert loaded.config.alignment == 0 and loaded.state_dict().keys() == plain.state_dict().keys()
+
+
+def test_a_head_with_alignment_refuses_pairs_without_it():
+    head = aligned()
+    z, z2, align = pairs(3)
+    with pytest.raises(ValueError, match=r"give align \[3, 2, 8\], got None"):
+        head(z, "tha", z2=z2)
+    with pytest.raises(ValueError, match=r"give align \[3, 2, 8\], got \(3, 8\)"):
+        head(z, "tha", z2=z2, align=align[:, 0])
+    with pytest.raises(ValueError, match=r"give align \[3, 2, 8\], got \(2, 2, 8\)"):
+        head(z, "tha", z2=z2, align=align[:2])
+    with pytest.raises(ValueError, match="align"):
+        head.score_options(z, z2[:, None], "tha")
+    # a head without alignment ignores it
+    plain = small(probe="pair")
+    assert torch.equal(plain(z, "tha", z2=z2).logits, plain(z, "tha", z2=z2, align=align).logits)
+
+
+def test_alignment_scale_and_features():
+    head = aligned()
+    z, z2, align = pairs(40)
+    head.set_alignment_scale(align)
+    flat = align.double().reshape(40, -1)
+    torch.testing.assert_close(head.align_mean, flat.mean(0))
+    torch.testing.assert_close(head.align_std, flat.std(0))
+    features = head(z, "tha", z2=z2, align=align).features
+    assert features.shape == (40, 2 * D * 4 + 2 * A) and features.dtype == torch.float64
+    # the pair features first, then the standardised alignment of the LRL path, then of the English path
+    torch.testing.assert_close(features[:, -2 * A:], (flat - flat.mean(0)) / flat.std(0))
+    torch.testing.assert_close(features[:, -2 * A:].mean(0), torch.zeros(2 * A, dtype=torch.float64))
+    torch.testing.assert_close(features[:, :-2 * A], small(probe="pair")(z, "tha", z2=z2).features.double())
+    constant = torch.ones(5, 2, A)  # a constant feature is not divided by 0
+    head.set_alignment_scale(constant)
+    assert torch.all(head.align_std == 1e-6) and torch.isfinite(head(z[:5], "tha", z2=z2[:5], align=constant)
+                                                               .features).all()
+
+
+def test_untrained_head_predicts_the_probe_on_its_alignment_features():
+    from lira.lasr.linear_probe import fit_logistic
+
+    head = aligned()
+    z, z2, align = pairs(60, seed=1)
+    labels = (align[:, 0, 1] > 1).long() + (align[:, 1, 3] > 1).long()  # the classes follow the alignment
+    head.set_alignment_scale(align)
+    features = head(z, "tha", z2=z2, align=align).features.detach().numpy()
+    probe = fit_logistic(features, labels.numpy())
+    head.set_probe(probe)
+    logits = head(z, "tha", z2=z2, align=align).logits.detach()
+    np.testing.assert_allclose(torch.softmax(logits, -1).numpy(), probe.predict_proba(features), atol=1e-5)
+    assert (logits.argmax(-1) == labels).float().mean() > 0.9  # the alignment columns carry the signal
+    assert np.abs(probe.coef_[:, -2 * A:]).max() > 0.1
+    moved = align.clone()
+    moved[:, 0, 1] += 5  # the features the classes follow
+    assert not torch.allclose(head(z, "tha", z2=z2, align=moved).logits, logits)
+
+
+def test_a_removed_path_takes_the_other_paths_alignment():
+    head = aligned()
+    z, z2, align = pairs(4)
+    lrl, en = align[:, 0].double(), align[:, 1].double()
+    for kwargs, expected in (({"drop": "en"}, (lrl, lrl)), ({"drop": "lrl"}, (en, en)), ({}, (lrl, en)),
+                             # the English slot of one text of rows 0 and 2 is missing: their English path goes
+                             ({"en_mask": torch.tensor([[True, False], [False, False], [False, True],
+                                                        [False, False]])},
+                              (lrl, torch.stack([lrl[0], en[1], lrl[2], en[3]])))):
+        features = head(z, "tha", z2=z2, align=align, **kwargs).features[:, -2 * A:]
+        # the scale is still (0, 1): the raw values
+        torch.testing.assert_close(features, torch.cat(expected, dim=-1), msg=str(kwargs))
+    # with a scale set, each path is standardised by its own statistics, so compare in raw units
+    head.set_alignment_scale(pairs(30, seed=2)[2])
+    features = head(z, "tha", z2=z2, align=align, drop="en").features[:, -2 * A:]
+    raw = features * head.align_std + head.align_mean
+    torch.testing.assert_close(raw[:, A:], raw[:, :A])
+    torch.testing.assert_close(raw[:, :A], lrl)
+    single = aligned(paths="lrl")  # a single-path head removes the English path from every row
+    torch.testing.assert_close(single(z, "tha", z2=z2, align=align).features[:, -2 * A:], torch.cat([lrl, lrl], -1))
+
+
+def test_options_read_their_alignment_with_the_premise():
+    from lira.lasr.linear_probe import fit_logistic
+
+    head = aligned(num_classes=0)  # a scorer: the probe's one output is the option's score
+    n, m = 3, 4
+    premise, options = torch.randn(n, 2, 1, D), torch.randn(n, m, 2, 1, D)
+    align = torch.randn(n * m, 2, A)
+    features = head.option_outputs(premise, options, "tha", align=align).features
+    right = (align[:, 0, 0] > 0).long()
+    head.set_probe(fit_logistic(features.numpy(), right.numpy()))
+    scores = head.score_options(premise, options, "tha", align=align)
+    assert scores.shape == (n, m)
+    for i in range(n):
+        for j in range(m):
+            direct = head(premise[i:i + 1], "tha", z2=options[i, j:j + 1], align=align[i * m + j:i * m + j + 1])
+            torch.testing.assert_close(scores[i, j], direct.score[0])
+    shuffled = align[torch.randperm(n * m)]
+    assert not torch.allclose(head.score_options(premise, options, "tha", align=shuffled), scores)
+
+
+def test_save_load_keeps_the_alignment_scale(tmp_path):
+    head = aligned()
+    z, z2, align = pairs(20)
+    head.set_alignment_scale(align)
+    with torch.no_grad():
+        head.probe.weight.normal_()
+    head.save(tmp_path)
+    loaded = LaSRHead.load(tmp_path).eval()
+    assert loaded.config.alignment == A and loaded.config == head.config
+    assert torch.equal(loaded.align_mean, head.align_mean) and torch.equal(loaded.align_std, head.align_std)
+    assert torch.equal(loaded(z, "tha", z2=z2, align=align).logits, head(z, "tha", z2=z2, align=align).logits)

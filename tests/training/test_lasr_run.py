@@ -3,6 +3,7 @@
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -164,3 +165,159 @@ def test_run_lasr_resolves_sources_as_before(tmp_path):
     assert bitext.name == "sib200+nusax" and bitext.type == "bitext" and len(bitext.subsets) == 15
     with pytest.raises(ValueError, match="stage 2 needs `arca:`"):
         run_lasr(replace(run, arca=None), tmp_path / "out")
+
+
+# ------------------------------------------------------------------------------------------- token alignment
+
+def entailment_pairs(n: int, seed: int):
+    """NLI whose label is whether the hypothesis' every word is in the premise (entailment) or one is not
+    (neutral): the token alignment reads it off, the pooled pair features only roughly."""
+    import random
+
+    from lira.data.formats import NLIExample
+    from tests.training.test_lasr_data import VOCAB, english
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        p = rng.sample(VOCAB, 5)
+        if i % 2:
+            h, label = rng.sample(p, 3), "entailment"
+        else:
+            h, label = rng.sample(p, 2) + [rng.choice([w for w in VOCAB if w not in p])], "neutral"
+            rng.shuffle(h)
+        out.append(NLIExample("vie", " ".join(p), " ".join(h), label, english(" ".join(p)), english(" ".join(h))))
+    return out
+
+
+def fit_nli(tmp_path, name: str, train_config, head=None, alignment: bool = True, n: int = 60):
+    from lira.training import lasr_data
+    from lira.training.lasr_run import fit_lasr
+    from tests.training.test_lasr_data import aligned_model
+
+    probe, lr, en = aligned_model(tmp_path)
+    train = lasr_data.nli_data(probe, entailment_pairs(n, 0), use_gold=True, alignment=alignment)
+    dev = lasr_data.nli_data(probe, entailment_pairs(n, 1), use_gold=True, alignment=alignment)
+    model, summary = fit_lasr("nli", train, dev, arca=probe.arca, model=probe.config, langs=["vie"],
+                              head={"width": 16, "heads": 2, "ff": 32, **(head or {})}, out_dir=tmp_path / name,
+                              train_config=train_config, cache_dir=tmp_path / "cache", show_progress=False)
+    return model, summary, lr, en
+
+
+def test_token_alignment_is_chosen_on_dev_where_it_decides(tmp_path):
+    from lira.training.lasr_trainer import LaSRTrainConfig
+
+    _, summary, lr, en = fit_nli(tmp_path, "run", LaSRTrainConfig(steps=0, english_weights=[0.5, 1.0]))
+    english = summary["english_weight"]
+    # the starts the two steps read: the first weight with and without alignment, then the other weight with it
+    assert set(english["dev"]) == {"0.5", "0.5 + alignment", "1.0 + alignment"}
+    assert english["dev"]["0.5 + alignment"] == 1.0 and english["dev"]["0.5"] < 0.8  # measured: 0.68
+    assert english["alignment"] is True and english["english_weight"] == 0.5  # a tie keeps the earlier weight
+    model = LiRAModel.load(tmp_path / "run" / "model", cache_dir=tmp_path / "cache").share_backbones(lr, en)
+    assert model.lasr.config.alignment == 8 and model.lasr.align_std.shape == (16,)
+    metrics = model.config.metrics
+    assert metrics["token alignment (chosen on dev)"] == "yes"
+    assert metrics["dev accuracy at step 0, English weight 0.5 + alignment"] == 1.0
+    assert "| token alignment (chosen on dev) | yes |" in (tmp_path / "run" / "model" / "README.md").read_text()
+    # the saved model computes the pairs' alignment itself (LiRAModel.alignment) and predicts as on dev
+    test = entailment_pairs(20, 2)
+    probs = model.predict([e.premise for e in test], lang="vie", texts2=[e.hypothesis for e in test],
+                          translations=[e.premise_en for e in test],
+                          translations2=[e.hypothesis_en for e in test])["probs"]
+    labels = ["entailment", "neutral", "contradiction"]
+    assert [labels[i] for i in probs.argmax(-1)] == [e.label for e in test]
+
+
+def test_token_alignment_is_not_tried_when_switched_off_or_without_data(tmp_path):
+    from lira.training.lasr_trainer import LaSRTrainConfig
+
+    config = LaSRTrainConfig(steps=0, english_weights=[0.5, 1.0], alignment=False)
+    model, summary, _, _ = fit_nli(tmp_path / "off", "run", config, n=20)
+    assert set(summary["english_weight"]["dev"]) == {"0.5", "1.0"} and summary["english_weight"]["alignment"] is False
+    assert "token alignment (chosen on dev)" not in model.config.metrics and model.lasr.config.alignment == 0
+    assert not any(k.startswith("align") for k in model.lasr.state_dict())
+    # data built without alignment: nothing to try, whatever the setting
+    model, summary, _, _ = fit_nli(tmp_path / "none", "run", replace(config, alignment=True), alignment=False, n=20)
+    assert set(summary["english_weight"]["dev"]) == {"0.5", "1.0"} and model.lasr.config.alignment == 0
+    # a head that fixes it reads it without a search (one weight: no dev choice at all)
+    model, summary, _, _ = fit_nli(tmp_path / "fixed", "run", replace(config, english_weights=[0.5]),
+                                   head={"alignment": 8}, n=20)
+    assert summary["english_weight"] == {} and model.lasr.config.alignment == 8
+    with pytest.raises(ValueError, match="needs training data built with them"):
+        fit_nli(tmp_path / "bad", "run", replace(config, english_weights=[0.5]), head={"alignment": 8},
+                alignment=False, n=20)
+
+
+def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
+    """Two steps: at the first weight, no alignment stays unless alignment beats it by one standard error of the
+    paired dev items; then, with that width, the first weight stays unless the best other beats it by the
+    margin for the other weights' looks."""
+    from types import SimpleNamespace
+
+    from lira.training import lasr_run
+    from lira.training.selection import selection_margin
+
+    assert lasr_run.start_name(0.5, 0) == "0.5" and lasr_run.start_name(0.25, 8) == "0.25 + alignment"
+    items: dict = {}
+    monkeypatch.setattr(lasr_run, "start_head", lambda config, *a: SimpleNamespace(config=config))
+    monkeypatch.setattr(lasr_run, "evaluate_task", lambda head, *a, **k: {
+        "accuracy": float(np.mean(items[head.config.english_weight, head.config.alignment])),
+        "items": items[head.config.english_weight, head.config.alignment]})
+    config = LaSRConfig(dim=4, num_classes=3, probe="pair")
+    base = [1.0] * 30 + [0.0] * 30
+    # one more right and one more wrong than base: a gain of 1/60, under one standard error of the difference
+    noisy = [0.0] + [1.0] * 30 + [0.0] * 28 + [1.0]
+    for better, kept in ((noisy, (0.5, 0)), ([1.0] * 50 + [0.0] * 10, (0.5, 8))):
+        items.clear()
+        items.update({(0.5, 0): base, (1.0, 0): base, (0.5, 8): better, (1.0, 8): base})
+        head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0, [0, 8])
+        assert (head.config.english_weight, head.config.alignment) == kept
+        assert summary["english_weight"] == kept[0] and summary["alignment"] is bool(kept[1])
+        chosen = "1.0 + alignment" if kept[1] else "1.0"  # the other weight is scored with the chosen width only
+        assert summary["dev"] == {"0.5": 0.5, "0.5 + alignment": np.mean(better), chosen: 0.5}
+        diff = np.subtract(better, base)
+        assert summary["alignment_margin"] == pytest.approx(selection_margin(diff.std(ddof=1) / np.sqrt(60), 1))
+    # the weight step compares within the chosen width: a better weight without alignment is not taken once
+    # alignment is chosen
+    items.update({(1.0, 0): [1.0] * 60})
+    head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0, [0, 8])
+    assert (head.config.english_weight, head.config.alignment) == (0.5, 8)
+    # without alignments, the config's own setting is the only one tried
+    _, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0)
+    assert set(summary["dev"]) == {"0.5", "1.0"} and summary["alignment"] is False
+
+
+def test_choice_trains_and_scores_with_token_alignment(tmp_path):
+    """Steps of multiple choice with the alignment features (the trainer slices them with the batch's options),
+    and the saved model scores options with the alignment it computes itself."""
+    import random
+
+    from lira.data.formats import ChoiceExample
+    from lira.training import lasr_data
+    from lira.training.lasr_run import fit_lasr
+    from lira.training.lasr_trainer import LaSRTrainConfig
+    from tests.training.test_lasr_data import VOCAB, aligned_model, english
+
+    rng = random.Random(3)
+    items = []
+    for i in range(24):
+        p = rng.sample(VOCAB, 5)
+        right, wrong = " ".join(rng.sample(p, 2)), " ".join(rng.sample([w for w in VOCAB if w not in p], 2))
+        choices = (right, wrong) if i % 2 else (wrong, right)
+        items.append(ChoiceExample("vie", " ".join(p), choices, choices.index(right), premise_en=english(" ".join(p)),
+                                   choices_en=tuple(english(c) for c in choices)))
+    probe, lr, en = aligned_model(tmp_path)
+    train = lasr_data.choice_data(probe, items[:16], use_gold=True, alignment=True)
+    dev = lasr_data.choice_data(probe, items[16:], use_gold=True, alignment=True)
+    config = LaSRTrainConfig(steps=2, batch_size=4, eval_every=2, checkpoint_every=2, english_weights=[0.5])
+    model, summary = fit_lasr("choice", train, dev, arca=probe.arca, model=probe.config, langs=["vie"],
+                              head={"width": 16, "heads": 2, "ff": 32, "alignment": 8}, out_dir=tmp_path / "run",
+                              train_config=config, cache_dir=tmp_path / "cache", show_progress=False)
+    assert summary["after"]["step"] == 2 and model.lasr.config.alignment == 8
+    loaded = LiRAModel.load(tmp_path / "run" / "model", cache_dir=tmp_path / "cache").share_backbones(lr, en)
+    test = items[16:]
+    scores = loaded.option_scores([e.premise for e in test], [list(e.choices) for e in test], lang="vie",
+                                  translations=[e.premise_en for e in test],
+                                  option_translations=[list(e.choices_en) for e in test])
+    assert scores.shape == (8, 2) and np.isfinite(scores).all()
+    assert scores.argmax(1).tolist() == [e.label for e in test]  # the right option is the one inside the premise

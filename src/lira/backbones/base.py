@@ -222,9 +222,13 @@ class BaseBackbone(ABC):
         texts, order = self._prepare(texts, lang, role)
         parts = [(batch, *self._encode_tokens_batch([texts[i] for i in batch], role))
                  for batch in self._batches(order, batch_size, show_progress, f"tokens {self.name}")]
+        return self._padded(len(texts), parts)
+
+    def _padded(self, n: int, parts: list[tuple[list[int], np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """Batches' ``(rows, states [b, L_b, dim], mask [b, L_b])`` as one zero-padded ``[n, L, dim]`` and mask."""
         length = max((p[1].shape[1] for p in parts), default=1)
-        tokens = np.zeros((len(texts), length, self.dim), dtype=np.float32)
-        mask = np.zeros((len(texts), length), dtype=bool)
+        tokens = np.zeros((n, length, self.dim), dtype=np.float32)
+        mask = np.zeros((n, length), dtype=bool)
         for batch, states, m in parts:
             tokens[batch, : states.shape[1]] = states
             mask[batch, : m.shape[1]] = m

@@ -17,6 +17,7 @@ batch (``lira.backbones.threads``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lira.backbones.base import BaseBackbone, Role
+from lira.backbones.base import BaseBackbone, Role, l2_normalize
 from lira.backbones.e5_file import E5File, dequantize_q4
 from lira.backbones.threads import use_torch_threads
 
@@ -112,9 +113,74 @@ class E5TorchBackbone(BaseBackbone):
                 start, longest = i, len(window)
         return [*ranges, (start, len(windows))]
 
+    def encode_with_tokens(self, texts: Sequence[str], *, lang: str | None = None, role: Role = "text",
+                           batch_size: int | None = None,
+                           show_progress: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``encode`` and ``encode_tokens`` at once: vectors ``[n, dim]`` (L2-normalised), token states ``[n, L,
+        dim]`` and their mask ``[n, L]``, from one forward pass (what ``lira.cache`` uses to store a text's vector
+        while it computes token alignment)."""
+        texts, order = self._prepare(texts, lang, role)
+        parts = []
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for batch in self._batches(order, batch_size, show_progress, f"tokens {self.name}"):
+            pooled, states, mask = self._pooled_tokens_batch([texts[i] for i in batch], role)
+            vectors[batch] = l2_normalize(pooled)
+            parts.append((batch, states, mask))
+        return (vectors, *self._padded(len(texts), parts))
+
+    def _encode_tokens_batch(self, texts: list[str], role: Role) -> tuple[np.ndarray, np.ndarray]:
+        """Last hidden states of each text's own tokens ``[n, L, dim]`` (the prompt and the special tokens left
+        out; a long text's windows one after the other) and their mask ``[n, L]``: what token alignment reads
+        (``lira.backbones.alignment``)."""
+        return self._pooled_tokens_batch(texts, role)[1:]
+
+    def _pooled_tokens_batch(self, texts: list[str], role: Role) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_encode_batch``'s raw vectors and ``_encode_tokens_batch``'s states and mask from one forward pass."""
+        use_torch_threads(self.num_threads)
+        f, width = self.file, self.file.positions - 2
+        prompt, spaced = self._ids(PROMPTS[role].rstrip()), self._ids(PROMPTS[role])
+        ids = [self._ids(PROMPTS[role] + text) for text in texts]
+        windows, owner, skips = [], [], []
+        for i, tokens in enumerate(ids):
+            # the prompt's tokens, and the bare space token after them where the text's first word does not
+            # absorb it
+            bare = len(spaced) > len(prompt) and tokens[len(prompt):len(prompt) + 1] == spaced[len(prompt):]
+            skips.append(len(prompt) + int(bare and len(tokens) > len(prompt) + 1))
+            for start in range(0, max(len(tokens), 1), width):
+                windows.append([f.bos, *tokens[start:start + width], f.eos])
+                owner.append((i, start))
+        per_text: list[list[np.ndarray]] = [[] for _ in texts]
+        pooled = np.zeros((len(texts), self.dim), dtype=np.float32)
+        weight = np.zeros(len(texts), dtype=np.float32)
+        for a, b in self._passes(windows):
+            states, _ = self._states(windows[a:b])
+            for j in range(a, b):
+                i, start = owner[j]
+                first = 1 + max(skips[i] - start, 0)  # after [CLS] and, in the first window, the prompt
+                per_text[i].append(states[j - a, first:len(windows[j]) - 1].numpy())
+                # as _encode_batch: each window's mean over all its tokens, weighted by its content tokens
+                chunk = max(len(windows[j]) - 2, 1)
+                pooled[i] += chunk * states[j - a, :len(windows[j])].mean(0).numpy()
+                weight[i] += chunk
+        joined = [np.concatenate(parts) for parts in per_text]
+        joined = [s if len(s) else np.zeros((1, self.dim), dtype=np.float32) for s in joined]  # prompt-only text
+        length = max((len(s) for s in joined), default=1)
+        tokens_out = np.zeros((len(texts), length, self.dim), dtype=np.float32)
+        mask = np.zeros((len(texts), length), dtype=bool)
+        for i, s in enumerate(joined):
+            tokens_out[i, : len(s)], mask[i, : len(s)] = s, True
+        return pooled / weight[:, None], tokens_out, mask
+
     @torch.inference_mode()
     def _forward(self, windows: list[list[int]]) -> np.ndarray:
         """Mean-pooled last hidden states ``[len(windows), dim]`` of token-id windows (specials included)."""
+        x, mask = self._states(windows)
+        weights = mask.unsqueeze(-1).to(x.dtype)
+        return ((x * weights).sum(1) / weights.sum(1)).numpy()
+
+    @torch.inference_mode()
+    def _states(self, windows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Last hidden states ``[len(windows), L, dim]`` of token-id windows and their mask ``[len(windows), L]``."""
         f, h = self.file, self.file.hidden
         n, length, heads = len(windows), max(map(len, windows)), self.file.heads
         ids = np.full((n, length), f.pad, dtype=np.int64)
@@ -131,5 +197,4 @@ class E5TorchBackbone(BaseBackbone):
             x = F.layer_norm(x + F.linear(context, ly["out"], ly["out_b"]), (h,), ly["ln1_w"], ly["ln1_b"], eps=f.eps)
             up = F.gelu(F.linear(x, ly["up"], ly["up_b"]))
             x = F.layer_norm(x + F.linear(up, ly["down"], ly["down_b"]), (h,), ly["ln2_w"], ly["ln2_b"], eps=f.eps)
-        weights = mask.unsqueeze(-1).to(x.dtype)
-        return ((x * weights).sum(1) / weights.sum(1)).numpy()
+        return x, mask

@@ -384,7 +384,7 @@ class SeedModels:
                 maker = makers[task.type]
 
                 def build(recs: list[Any]) -> Any:
-                    return maker(probe, recs, use_gold=True)
+                    return maker(probe, recs, use_gold=True, alignment=True)
             data = build(records)
             dev = build(dev_records) if dev_records else None
             described = (f"{task.type} on {task_name} training data ({len(records)} examples; dev: "
@@ -404,5 +404,6 @@ class SeedModels:
         if v.name == "full":
             self.english_weights[family] = weight
         self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),
-                             "english_weight": weight, **({"candidates": reading["candidates"]} if reading else {})}
+                             "english_weight": weight, "alignment": bool(model.lasr.config.alignment),
+                             **({"candidates": reading["candidates"]} if reading else {})}
         return model.share_backbones(lr_encoder, en_encoder)

@@ -18,6 +18,7 @@ from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.environment import environment
 from lira.io import atomic_write, write_json
 from lira.timing import backbone_labels, time_table
+from lira.training.lasr_run import start_name
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS
 from lira.training.selection import selection_margin
 
@@ -221,14 +222,17 @@ def selection_table(bench: Any) -> str:
         return "-" if value is None else f"{100 * value:.2f}"
 
     body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
-             r.get("english", r["model"].removeprefix("arca ")), str(r.get("english_weight", "-")), r["metric"],
+             r.get("english", r["model"].removeprefix("arca ")),
+             "-" if r.get("english_weight") is None else start_name(r["english_weight"], r.get("alignment", False)),
+             r["metric"],
              pct(r.get("dev_untrained")), pct(r.get("dev_step0")), str(r["kept_step"]), pct(r["dev_kept"]),
              "-" if r.get("steps_run") is None else str(r["steps_run"]), str(r.get("candidates", "-")),
              pct(r.get("dev_margin")), r.get("kept_model", "-")]
             for r in rows]
     kept0 = sum(r.get("kept_model", "").startswith("step 0") or r["kept_step"] == 0 for r in rows)
     note = (f"\n\nTraining did not improve dev (step 0 kept) in {kept0} of {len(rows)} selections." if kept0 else "")
-    return table(body, ["model", "seed", "English anchor", "English weight", "dev metric", "dev, LiRA at step 0",
+    return table(body, ["model", "seed", "English anchor", "English weight (+ token alignment)", "dev metric",
+                        "dev, LiRA at step 0",
                         "dev at stage-2 step 0 (after stage 1)", "kept stage-2 step", "dev at kept step",
                         "stage-2 steps run", "candidates read", "margin", "kept model"]) + note
 
@@ -301,8 +305,13 @@ included). Each family's LaSR head first takes the weight of the dual path's Eng
 at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone); the plain
 dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error margin for
 {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
-difference). It then keeps its best dev step; a trained step replaces step 0 only when it beats it by more than
-one standard error of the dev score{stopping}. Before stage 2, a retrieval family whose translator ranks its
+difference). The pair heads (NLI, choice) first decide, at weight 0.5, whether their probe also reads the pairs'
+token-alignment features (`lira.backbones.alignment`: how well each text's tokens find a match in the other's,
+BERTScore's greedy matching, through both paths): the plain probe stays unless the one with alignment beats it
+by one standard error of the paired difference; the weight is then chosen as above among the starts of that kind
+(a fixed-sequence procedure: one question at a time, so neither is corrected for the other's looks). It then
+keeps its best dev step; a trained step replaces step 0 only when it beats it by more than one standard error
+of the dev score{stopping}. Before stage 2, a retrieval family whose translator ranks its
 candidates (the product lexicon's senses) chooses on dev, through the untrained dual path over the stage-1 Arca, what
 each query reads: the translator's first candidate (what LiRA at step 0 reads) stays unless the stage-1 Actor's
 choice among them beats it by one standard error of the paired per-query difference ("candidates read"); the head

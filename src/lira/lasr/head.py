@@ -15,7 +15,8 @@ path alone; 1: the English path alone; chosen on dev by ``fit_lasr``); ``"mean"`
 thus returns its inputs' dual-path combination, a sensible retrieval embedding from the start
 (``residual_embedding=False``: ``normalize(P hidden)``).
 A linear path (``probe="single"``: the text's untrained dual-path vector ``l2n([(1-w) l2n(E_lr); w l2n(E_en)])``;
-``probe="pair"``: ``[u, v, |u - v|, u * v]`` of both texts' dual-path vectors) adds to the logits (or, with no
+``probe="pair"``: ``[u, v, |u - v|, u * v]`` of both texts' dual-path vectors, and with ``alignment`` the pair's
+token-alignment features through each path, standardised on the training pairs) adds to the logits (or, with no
 classes, to the score). ``lira.training.lasr_run.fit_lasr`` sets it to the logistic-regression probe's solution
 and the classifier and scorer on the Transformer start at zero, so an untrained head predicts exactly what the
 probe on the untrained dual path predicts; the Transformer only adds a correction (DESIGN.md section 7).
@@ -59,7 +60,8 @@ class LaSRConfig:
     or ``"lrl"`` / ``"en"`` to keep one slot only in every call (the ablations without the translation path or
     without the multilingual path); ``probe``: the linear path on the dual-path features (``PROBES``: none,
     single, pair; see the module docstring); ``english_weight``: the English half's weight ``w`` in the dual path
-    (0.5 = equal halves)."""
+    (0.5 = equal halves); ``alignment``: the width of a pair's token-alignment features per path
+    (``lira.backbones.alignment``; 0 = none), which the pair probe also reads."""
 
     dim: int = 384
     width: int = 128
@@ -78,8 +80,12 @@ class LaSRConfig:
     paths: str = "dual"
     probe: str = "none"
     english_weight: float = 0.5
+    alignment: int = 0
 
     def __post_init__(self) -> None:
+        if self.alignment < 0 or self.alignment and self.probe != "pair":
+            raise ValueError(f"alignment needs probe='pair' and a width >= 0, got alignment={self.alignment} "
+                             f"with probe={self.probe!r}")
         if not 0.0 <= self.english_weight <= 1.0:
             raise ValueError(f"english_weight must be in [0, 1], got {self.english_weight}")
         if self.probe not in PROBES:
@@ -145,6 +151,9 @@ def _row_mask(mask: torch.Tensor | None, n: int, text: int, device: torch.device
 class LaSRHead(nn.Module):
     """Small pre-norm Transformer encoder over ``[LANG; E_lr bins; E_en bins]`` (x2 for pairs)."""
 
+    align_mean: torch.Tensor  # buffers of a head with ``config.alignment``
+    align_std: torch.Tensor
+
     def __init__(self, config: LaSRConfig) -> None:
         super().__init__()
         self.config = config
@@ -170,8 +179,11 @@ class LaSRHead(nn.Module):
         self.classifier = nn.Linear(c.width, c.num_classes) if c.num_classes else None
         self.scorer = nn.Linear(c.width, 1)
         self.probe: nn.Linear | None = None
+        if c.alignment:  # the features' standardisation, set from the training pairs by ``set_alignment_scale``
+            self.register_buffer("align_mean", torch.zeros(2 * c.alignment, dtype=torch.float64))
+            self.register_buffer("align_std", torch.ones(2 * c.alignment, dtype=torch.float64))
         if c.probe != "none":
-            width = 2 * c.dim * (4 if c.probe == "pair" else 1)
+            width = 2 * c.dim * (4 if c.probe == "pair" else 1) + 2 * c.alignment
             # float64, like scikit-learn's own predictions, so near-ties resolve as the probe resolves them
             self.probe = nn.Linear(width, c.num_classes or 1, dtype=torch.float64)
             for layer in (self.probe, self.classifier, self.scorer):
@@ -246,7 +258,7 @@ class LaSRHead(nn.Module):
     def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
                 z2: torch.Tensor | DualPath | None = None, langs2: Sequence[str] | str | None = None,
                 drop: str | None | Sequence[str | None] = None, en_mask: torch.Tensor | None = None,
-                lrl_mask: torch.Tensor | None = None) -> LaSROutput:
+                lrl_mask: torch.Tensor | None = None, align: torch.Tensor | None = None) -> LaSROutput:
         """``z [n, 2, S, d]`` with one language code per row (or one string for all rows) -> ``LaSROutput``.
 
         ``z2``/``langs2``: the second text of a pair (``langs2`` defaults to ``langs``). ``drop``: ``"en"`` or
@@ -254,7 +266,10 @@ class LaSRHead(nn.Module):
         batch, as consistency regularisation compares them); ``en_mask``/``lrl_mask`` ``[n]`` (or ``[n, texts]``),
         True = remove that slot for that row; without ``en_mask``, a ``DualPath`` input removes the English
         slot of its stand-in rows (``~has_translation``). A row mask wins over ``drop`` and ``config.paths``:
-        a text whose English slot is masked keeps its LRL slot even under ``drop="lrl"``.
+        a text whose English slot is masked keeps its LRL slot even under ``drop="lrl"``. ``align [n, 2, A]``: the
+        pair's token-alignment features through the multilingual and the English path (needed when
+        ``config.alignment``); a path removed from either text takes the other path's features, as its slot takes
+        the other slot's mean.
         """
         drops = [drop] if drop is None or isinstance(drop, str) else list(drop)
         if any(d not in DROPS for d in drops):
@@ -275,12 +290,13 @@ class LaSRHead(nn.Module):
             raise ValueError(f"drop has {len(drops)} values for {n} rows (give one per row or one for all)")
         drop_lrl = torch.tensor([d == "lrl" for d in drops], device=device) | (self.config.paths == "en")
         drop_en = torch.tensor([d == "en" for d in drops], device=device) | (self.config.paths == "lrl")
-        parts = []
+        parts, removed = [], []
         for i, (zi, li) in enumerate(texts):
             missing_lrl, missing_en = _row_mask(lrl_mask, n, i, device), _row_mask(en_mask, n, i, device)
             # a slot missing from the data wins: dropping the other one would leave the text empty
             remove_lrl = missing_lrl | drop_lrl & ~missing_en
             remove_en = missing_en | drop_en & ~missing_lrl
+            removed.append((remove_lrl, remove_en))
             parts.append(self._text(zi, self._langs(li, n, "langs" if i == 0 else "langs2"), i,
                                     remove_lrl, remove_en))
         tokens = torch.cat([p[0] for p in parts], dim=1)
@@ -302,6 +318,8 @@ class LaSRHead(nn.Module):
                 if len(vectors) != 2:
                     raise ValueError("this head's linear path reads pairs (probe='pair'); give z2")
                 features = pair_features(vectors[0], vectors[1])
+                if self.config.alignment:
+                    features = torch.cat([features, self._alignment(align, removed, n)], dim=-1)
             else:
                 features = vectors[0]
             linear = self.probe(features.double())
@@ -312,24 +330,48 @@ class LaSRHead(nn.Module):
         return LaSROutput(embedding=F.normalize(embedding, dim=-1), logits=logits, score=score, hidden=hidden,
                           features=features)
 
+    def _alignment(self, align: torch.Tensor | None, removed: list[tuple[torch.Tensor, torch.Tensor]],
+                   n: int) -> torch.Tensor:
+        """The linear path's standardised alignment features ``[n, 2 A]`` (LRL path, English path) from ``align
+        [n, 2, A]``; a path removed from either text of a row takes the other path's features."""
+        a = self.config.alignment
+        if align is None or tuple(align.shape) != (n, 2, a):
+            raise ValueError(f"this head reads token-alignment features: give align [{n}, 2, {a}], got "
+                             f"{None if align is None else tuple(align.shape)}")
+        align = align.to(device=self.align_mean.device, dtype=torch.float64)
+        no_lrl, no_en = removed[0][0] | removed[1][0], removed[0][1] | removed[1][1]
+        lrl = torch.where(no_lrl[:, None], align[:, 1], align[:, 0])
+        en = torch.where(no_en[:, None], lrl, align[:, 1])
+        return (torch.cat([lrl, en], dim=-1) - self.align_mean) / self.align_std
+
+    @torch.no_grad()
+    def set_alignment_scale(self, align: torch.Tensor) -> None:
+        """Standardise the alignment features by the mean and standard deviation of the training pairs' ``align
+        [n, 2, A]`` (before the probe is fitted on them)."""
+        flat = align.to(torch.float64).reshape(len(align), -1)
+        self.align_mean.copy_(flat.mean(0))
+        self.align_std.copy_(flat.std(0).clamp(min=1e-6))
+
     def score_options(self, z_premise: torch.Tensor | DualPath, z_options: torch.Tensor,
                       langs: Sequence[str] | str, *, langs_options: Sequence[str] | str | None = None,
-                      drop: str | None = None) -> torch.Tensor:
+                      drop: str | None = None, align: torch.Tensor | None = None) -> torch.Tensor:
         """Multiple choice: ``z_premise [n, 2, S, d]``, ``z_options [n, m, 2, S, d]`` -> scores ``[n, m]``
         (``option_outputs``' scores)."""
         n, m = z_options.shape[:2]
-        out = self.option_outputs(z_premise, z_options, langs, langs_options=langs_options, drop=drop)
+        out = self.option_outputs(z_premise, z_options, langs, langs_options=langs_options, drop=drop, align=align)
         return out.score.reshape(n, m)
 
     def option_outputs(self, z_premise: torch.Tensor | DualPath, z_options: torch.Tensor,
                        langs: Sequence[str] | str, *, langs_options: Sequence[str] | str | None = None,
-                       drop: str | None | Sequence[str | None] = None) -> LaSROutput:
+                       drop: str | None | Sequence[str | None] = None,
+                       align: torch.Tensor | None = None) -> LaSROutput:
         """Multiple choice: ``z_premise [n, 2, S, d]``, ``z_options [n, m, 2, S, d]`` -> ``LaSROutput``.
 
         The head's outputs for each option paired with its premise (premise segment 0, option segment 1),
         ``n * m`` rows in row-major order; ``score`` is the option's score.
         ``langs_options`` (one per row, or one string) defaults to ``langs``; ``drop``: as in ``forward``, one
-        value or one per premise.
+        value or one per premise; ``align [n * m, 2, A]``: each option's token alignment with its premise (as in
+        ``forward``).
         """
         premise, z_premise = z_premise, self._check(z_premise, "z_premise")
         if z_options.ndim != 5:
@@ -346,7 +388,8 @@ class LaSRHead(nn.Module):
         out = self(z_premise.repeat_interleave(m, dim=0), [code for code in premise_langs for _ in range(m)],
                    z2=z_options.reshape(n * m, *z_options.shape[2:]),
                    langs2=[code for code in option_langs for _ in range(m)], en_mask=en_mask,
-                   drop=drop if drop is None or isinstance(drop, str) else [d for d in drop for _ in range(m)])
+                   drop=drop if drop is None or isinstance(drop, str) else [d for d in drop for _ in range(m)],
+                   align=align)
         return out
 
     @torch.no_grad()

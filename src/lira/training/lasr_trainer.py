@@ -60,7 +60,9 @@ class LaSRTrainConfig:
     (BENCHMARKS.md), so the shipped product configs turn it off. ``one_se``: the one-standard-error rule of
     checkpoint selection (``lira.training.selection``). ``english_weights``: the dual path's English weights
     tried on dev before training (one value: that weight, no search). ``patience``: stop early once that many dev
-    evaluations in a row have not raised the best dev score (``selection.patience_spent``; None: run every step)."""
+    evaluations in a row have not raised the best dev score (``selection.patience_spent``; None: run every step).
+    ``alignment``: pair heads (NLI, choice) also try each English weight with the pairs' token-alignment features
+    (``lira.backbones.alignment``) on dev before training."""
 
     steps: int = 400
     batch_size: int = 32
@@ -84,6 +86,7 @@ class LaSRTrainConfig:
     one_se: bool = True
     english_weights: list[float] = field(default_factory=lambda: list(ENGLISH_WEIGHTS))
     patience: int | None = None
+    alignment: bool = True
 
     def __post_init__(self) -> None:
         if self.patience is not None and self.patience < 1:
@@ -214,7 +217,8 @@ def _pair_forward(head: LaSRHead, arca: ArcaModel, data: PairData, group: int, r
     if second is None:
         return head(z, first.lang, drop=drop)
     other = second.rows(rows)
-    return head(z, first.lang, z2=_z(arca, other, joint), langs2=other.lang, drop=drop)
+    align = data.align[group][rows] if data.align else None
+    return head(z, first.lang, z2=_z(arca, other, joint), langs2=other.lang, drop=drop, align=align)
 
 
 def pair_step(head: LaSRHead, arca: ArcaModel, data: PairData, step: int, config: LaSRTrainConfig,
@@ -242,7 +246,8 @@ def _option_outputs(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: in
     option_rows = [i * m + j for i in rows for j in range(m)]
     zo = _z(arca, data.options[group].rows(option_rows), joint).z
     zo = zo.reshape(len(rows), m, *zo.shape[1:])
-    return head.option_outputs(_z(arca, premises, joint), zo, premises.lang, drop=drop)
+    align = data.align[group][option_rows] if data.align else None
+    return head.option_outputs(_z(arca, premises, joint), zo, premises.lang, drop=drop, align=align)
 
 
 def choice_scores(head: LaSRHead, arca: ArcaModel, data: ChoiceData, group: int, rows: list[int],
