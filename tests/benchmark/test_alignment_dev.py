@@ -1,0 +1,39 @@
+"""benchmarks/alignment_dev.py reads the alignment choice of each pair head from a run's model configs."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "alignment_dev.py"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("alignment_dev", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _model(run: Path, seed: int, family: str, metrics: dict) -> None:
+    folder = run / "models" / "full" / f"seed-{seed}" / family / "model"
+    folder.mkdir(parents=True)
+    (folder / "lira_config.json").write_text(json.dumps({"config": {"metrics": metrics}}))
+
+
+def test_rows_give_both_dev_scores_and_the_choice(tmp_path, monkeypatch, capsys):
+    _model(tmp_path, 0, "xnli", {"English weight (chosen on dev)": 0.75, "token alignment (chosen on dev)": "yes",
+                                 "dev accuracy at step 0, English weight 0.5": 0.56,
+                                 "dev accuracy at step 0, English weight 0.75": 0.57,
+                                 "dev accuracy at step 0, English weight 0.5 + alignment": 0.62})
+    _model(tmp_path, 0, "sib200", {"English weight (chosen on dev)": 0.5,
+                                   "dev accuracy at step 0, English weight 0.5": 0.88})  # no alignment choice
+    module = _script()
+    assert module.rows(tmp_path) == [["xnli", "0", "accuracy", "56.00", "62.00", "yes", "0.75"]]
+    monkeypatch.setattr("sys.argv", ["alignment_dev.py", str(tmp_path)])
+    module.main()
+    assert "| xnli | 0 | accuracy | 56.00 | 62.00 | yes | 0.75 |" in capsys.readouterr().out
+    monkeypatch.setattr("sys.argv", ["alignment_dev.py", str(tmp_path / "empty")])
+    with pytest.raises(SystemExit, match="no model of the full method chose on token alignment"):
+        module.main()
