@@ -46,4 +46,5 @@ class ConcatBackbone:
 
     def encode_tokens(self, texts: Sequence[str], **_: Any) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError(f"{self.name} gives pooled vectors only; use bins: 1 with a concatenated "
-                                  "English space")
+                                  "English space, and train.alignment: false with a concatenated multilingual "
+                                  "backbone (token alignment reads token states)")
