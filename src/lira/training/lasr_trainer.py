@@ -61,8 +61,9 @@ class LaSRTrainConfig:
     checkpoint selection (``lira.training.selection``). ``english_weights``: the dual path's English weights
     tried on dev before training (one value: that weight, no search). ``patience``: stop early once that many dev
     evaluations in a row have not raised the best dev score (``selection.patience_spent``; None: run every step).
-    ``alignment``: pair heads (NLI, choice) also try each English weight with the pairs' token-alignment features
-    (``lira.backbones.alignment``) on dev before training."""
+    ``alignment``: pair heads (NLI, choice) first try the pairs' token-alignment features
+    (``lira.backbones.alignment``) on dev before training, then the English weights with what dev chose
+    (``lasr_run.choose_english_weight``)."""
 
     steps: int = 400
     batch_size: int = 32
