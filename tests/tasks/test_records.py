@@ -139,3 +139,30 @@ def test_task_records_say_when_a_subset_repeats_a_record():
                     main_score="accuracy", translations="none", reference="a test", loader=lambda r, s, sp: twice)
     with pytest.warns(UserWarning, match=r"toy-nli lay train: 1 record\(s\) repeated exactly"):
         assert task_records(task, "train") == twice[:1]
+
+
+def test_training_only_subsets_train_and_choose_but_are_never_tested(tmp_path):
+    """``TaskSpec.train_subsets`` (XCOPA's Thai and Vietnamese val): their train and dev records join the
+    scored subsets', ``restrict`` keeps those of the languages asked for, and asking for their test split, or
+    declaring a subset both scored and training-only, is an error."""
+    def load(root, subset, split):
+        return [NLIExample(subset, f"{subset} {split}", "h", "neutral", id=f"{subset}:{split}")]
+
+    task = TaskSpec(name="toy-nli", type="nli", family="toy-nli", record_type=NLIExample,
+                    subsets=(Subset("ind", "ind"),), train_subsets=(Subset("tha", "tha"),), data="toy/",
+                    splits="train; test", main_score="accuracy", translations="none", reference="a test",
+                    loader=load)
+    assert [r.id for r in task_records(task, "train")] == ["ind:train", "tha:train"]
+    assert [r.id for r in task_records(task, "dev")] == ["ind:dev", "tha:dev"]
+    assert [r.id for r in task_records(task, "test")] == ["ind:test"]
+    assert task.training_subsets(["ind"]) == ["ind", "tha"] and task.subset("tha").lang == "tha"
+    assert [r.id for r in task.load(tmp_path, "tha", "train")] == ["tha:train"]
+    with pytest.raises(ValueError, match="subset 'tha' is training-only"):
+        task.load(tmp_path, "tha", "test")
+    assert restrict(task, ["ind"]).train_subsets == ()
+    assert restrict(get_task("xcopa"), ["ind"]).train_subsets == ()
+    assert [s.lang for s in get_task("xcopa").train_subsets] == ["tha", "vie"]
+    with pytest.raises(ValueError, match="subset\\(s\\) ind are both scored and training-only"):
+        replace(task, train_subsets=(Subset("ind", "ind"),))
+    with pytest.raises(KeyError, match="valid: ind, tha"):
+        task.subset("vie")

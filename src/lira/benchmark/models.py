@@ -62,9 +62,9 @@ LASR_PART = "the LaSR heads (stage 2, step-0 fits included) and their dev evalua
 # bitext-trained head. The STS tasks with an English path ("sts") use that head too, with the dual path's English
 # weight and the choice between trained and untrained made on the dev split of the ``dev_subsets`` one task of the
 # family declares (``family_dev``: both pairings of Thai STS-B dev); a task whose English comes from the
-# held-out lexicon has its own head, chosen on dev queries translated by a lexicon that lacks their dev-only words
-# (``lexicon-train``), as test queries lack theirs. A family that reads English in another family's anchor space
-# (and, for "sts", uses its head) declares it as ``TaskSpec.anchor_family``.
+# held-out lexicon has its own head and English anchor space, chosen on dev queries translated by a lexicon that
+# lacks their dev-only words (``lexicon-train``), as test queries lack theirs. A family that reads English in
+# another family's anchor space (and, for "sts", uses its head) declares it as ``TaskSpec.anchor_family``.
 
 
 def stage1_langs(config: BenchmarkConfig) -> list[str]:
@@ -102,9 +102,10 @@ def cap_train(task: TaskSpec, config: BenchmarkConfig) -> int | None:
 
 
 def task_train(task: TaskSpec, config: BenchmarkConfig, subsets: list[str], split: str = "train") -> list[Any]:
-    """The pooled records of ``split`` (train or dev) of ``subsets`` (each capped), without duplicates
-    (IndoNLI's two test subsets share one training split)."""
-    records = [r for name in subsets
+    """The pooled records of ``split`` (train or dev) of ``subsets`` and of the task's training-only subsets
+    (``TaskSpec.training_subsets``; each capped), without duplicates (IndoNLI's two test subsets share one
+    training split)."""
+    records = [r for name in task.training_subsets(subsets)
                for r in task.load(config.data_dir, name, split, cap=cap_train(task, config))]
     return list(dict.fromkeys(records))
 

@@ -51,14 +51,17 @@ def not_applicable(task: TaskSpec, method: str) -> str | None:
     return None
 
 
-def lexicon_translator(task: TaskSpec, lang: str) -> Translator | None:
-    """The test-time translator of a task whose English path is the built-in product lexicon (``translations``
-    lexicon or lexicon-heldout: without the terms only test queries use); None for any other task."""
+def lexicon_translator(task: TaskSpec, lang: str, split: str = "test") -> Translator | None:
+    """The translator of the ``split`` queries of a task whose English path is the built-in product lexicon
+    (``translations`` lexicon, or lexicon-heldout: without the terms only test queries use, and on dev without
+    those only dev queries use, ``lexicon-train``, so that dev queries meet unknown words as test queries do);
+    None for any other task."""
     if not task.reads_lexicon:
         return None
-    from lira.translators.lexicon import LexiconTranslator
+    from lira.translators import load_translator
 
-    return LexiconTranslator.for_products(lang, held_out=task.translations == "lexicon-heldout")
+    held_out = task.translations == "lexicon-heldout"
+    return load_translator("lexicon-train" if held_out and split == "dev" else task.translations, lang=lang)
 
 
 class Training(NamedTuple):
@@ -259,7 +262,7 @@ class Benchmark:
         if task.type == "retrieval":  # one retrieval set per subset; its qrels carry the query splits
             dataset = retrieval_set(task, c, subset, self.eval_split)
             return Subject(task, subset, lang, evaluator_class(dataset, split=self.eval_split),
-                           lexicon_translator(task, lang), k=None)
+                           lexicon_translator(task, lang, self.eval_split), k=None)
         test = task.load(c.data_dir, subset, "test", cap=min(caps) if caps else None)
         if train is None:
             train = task_train(task, c, self.subsets[task.name]) if task.type in PROBED else []

@@ -62,8 +62,7 @@ PRODUCTS = TaskSpec(
     translations="lexicon", reference=REFERENCE, loader=load, parallel=PARALLEL)
 
 PRODUCTS_HELDOUT = TaskSpec(
-    name="products-heldout", type="retrieval", family="products-heldout", anchor_family="products",
-    record_type=RetrievalDataset,
+    name="products-heldout", type="retrieval", family="products-heldout", record_type=RetrievalDataset,
     subsets=tuple(Subset(c, c) for c in PRODUCT_LANGS), data="built-in (lira/resources)",
     splits="as products, but the English path comes from the held-out lexicon: every lexicon term used only by "
            "test queries removed (`python benchmarks/lexicon_coverage.py` gives its coverage per split)",

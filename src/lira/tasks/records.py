@@ -147,20 +147,22 @@ def restrict(task: TaskSpec, langs: Sequence[str] | None) -> TaskSpec:
     if missing:
         raise ValueError(f"{task.name} has no data for {', '.join(missing)}; available: {', '.join(task.langs)}")
     names = {s.name for s in subsets}
-    return replace(task, subsets=subsets, dev_subsets=tuple(n for n in task.dev_subsets if n in names))
+    return replace(task, subsets=subsets, dev_subsets=tuple(n for n in task.dev_subsets if n in names),
+                   train_subsets=tuple(s for s in task.train_subsets if s.lang in codes))
 
 
 def task_records(task: TaskSpec, split: str, *, data_dir: str | Path | None = None) -> list[Any]:
-    """The records of ``split`` of every subset of ``task`` under ``data_dir`` (default ``default_data_dir()``),
-    as its loader gives them (uncapped), subset after subset, each record once (IndoNLI's two test subsets share
-    one training split; a retrieval set, mutable, is never a duplicate). ``split``: one the loader knows (``train``,
-    ``dev`` or ``test`` for the registry's tasks, ``SPLITS``; a file's split for a ``user_task``)."""
+    """The records of ``split`` of every subset of ``task`` (and, but on test, of its training-only ones) under
+    ``data_dir`` (default ``default_data_dir()``), as its loader gives them (uncapped), subset after subset, each
+    record once (IndoNLI's two test subsets share one training split; a retrieval set, mutable, is never a
+    duplicate). ``split``: one the loader knows (``train``, ``dev`` or ``test`` for the registry's tasks,
+    ``SPLITS``; a file's split for a ``user_task``)."""
     if task.loader is None:
         raise ValueError(f"task {task.name} has no loader")
     root = Path(default_data_dir() if data_dir is None else data_dir)
     out: list[Any] = []
     seen: set[Any] = set()
-    for subset in task.subsets:
+    for subset in task.subsets if split == "test" else (*task.subsets, *task.train_subsets):
         repeated = 0  # a record given twice within one subset is the data's own duplicate: said, not hidden
         own: set[Any] = set()
         for r in task.loader(root, subset.name, split):

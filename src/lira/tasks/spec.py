@@ -135,7 +135,9 @@ class TaskSpec:
     subsets whose dev split makes the choices of a shared family (the "sts" family's English weight: both
     pairings of Thai STS-B dev; ``lira.tasks.catalogue.family_dev``); ``disjoint_from`` is the stage-1 source
     its test split must be kept apart from (``Disjoint``); ``anchor_family`` is the family whose English anchor
-    space its family reads (and, for "sts", whose head it uses; empty: its own)."""
+    space its family reads (and, for "sts", whose head it uses; empty: its own); ``train_subsets`` are languages
+    whose train and dev splits also train the task's models (and take part in its dev choices) but that have no
+    test split here (XCOPA's Thai and Vietnamese val)."""
 
     name: str
     type: str
@@ -157,6 +159,7 @@ class TaskSpec:
     dev_subsets: tuple[str, ...] = ()
     disjoint_from: Disjoint | None = None
     anchor_family: str = ""
+    train_subsets: tuple[Subset, ...] = ()
 
     def __post_init__(self) -> None:
         if self.type not in TASK_TYPES:
@@ -174,6 +177,9 @@ class TaskSpec:
                              f"tasks only, not {self.type}")
         if not self.subsets:
             raise ValueError(f"task {self.name}: no subsets")
+        shared = sorted({s.name for s in self.subsets} & {s.name for s in self.train_subsets})
+        if shared:
+            raise ValueError(f"task {self.name}: subset(s) {', '.join(shared)} are both scored and training-only")
         unknown = [name for name in self.dev_subsets if name not in {s.name for s in self.subsets}]
         if unknown:
             raise ValueError(f"task {self.name}: dev subset(s) {', '.join(unknown)} are not among its subsets")
@@ -202,10 +208,17 @@ class TaskSpec:
         return list(dict.fromkeys(s.lang for s in self.subsets))
 
     def subset(self, name: str) -> Subset:
-        for s in self.subsets:
+        """The subset (scored or training-only) named ``name``; ``KeyError`` listing the valid names."""
+        for s in (*self.subsets, *self.train_subsets):
             if s.name == name:
                 return s
-        raise KeyError(f"task {self.name} has no subset {name!r}; valid: {', '.join(s.name for s in self.subsets)}")
+        raise KeyError(f"task {self.name} has no subset {name!r}; valid: "
+                       f"{', '.join(s.name for s in (*self.subsets, *self.train_subsets))}")
+
+    def training_subsets(self, scored: Sequence[str]) -> list[str]:
+        """The subsets whose train and dev splits train a model scored on ``scored`` (names of scored subsets):
+        those, then the training-only ``train_subsets``."""
+        return [*scored, *(s.name for s in self.train_subsets)]
 
     def dev_view(self) -> TaskSpec:
         """This task with its dev split in the place of its test split (capped like its training split): what
@@ -224,6 +237,8 @@ class TaskSpec:
             raise ValueError(f"task {self.name} has no loader")
         if split not in ("train", "dev", "test"):
             raise ValueError(f"split must be 'train', 'dev' or 'test', got {split!r}")
+        if split == "test" and subset in {s.name for s in self.train_subsets}:
+            raise ValueError(f"task {self.name}: subset {subset!r} is training-only (no test split)")
         records = self.loader(Path(data_dir), self.subset(subset).name, split)
         limit = cap if cap is not None else (self.max_test if split == "test" else self.max_train)
         return hashed_subset(records, limit, key=self.key)
