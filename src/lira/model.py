@@ -315,9 +315,13 @@ class LiRAModel:
             return self.lasr(dp.z, lang, en_mask=~dp.has_translation)
         if len(texts2) != len(texts):
             raise ValueError(f"{len(texts)} first texts but {len(texts2)} second texts")
-        # the alignment first: its pass also caches the texts' vectors that the dual path reads
-        align = self.alignment(texts, texts2, lang=lang, translations=translations, translations2=translations2,
-                               role=role) if self.lasr.config.alignment else None
+        align = None
+        if self.lasr.config.alignment:  # first: its pass also caches the texts' vectors that the dual path reads
+            # the English is chosen once and read by both the alignment and the dual path
+            translations = self.english_of(texts, lang=lang, translations=translations)
+            translations2 = self.english_of(texts2, lang=lang, translations=translations2)
+            align = self.alignment(texts, texts2, lang=lang, translations=translations, translations2=translations2,
+                                   role=role)
         dp = self.dual_path(texts, lang=lang, translations=translations, role=role)
         dp2 = self.dual_path(texts2, lang=lang, translations=translations2, role=role)
         return self.lasr(dp.z, lang, z2=dp2.z, langs2=lang, align=align,
@@ -391,9 +395,11 @@ class LiRAModel:
         flat_tr = None if option_translations is None else [t for row in option_translations for t in row]
         align = None
         if self.lasr.config.alignment:  # first: its pass also caches the texts' vectors that the dual path reads
-            premise_tr = None if translations is None else [t for t in translations for _ in range(m)]
+            # the English is chosen once per premise and option and read by both the alignment and the dual path
+            translations = self.english_of(premises, lang=lang, translations=translations)
+            flat_tr = self.english_of(flat, lang=lang, translations=flat_tr)
             align = self.alignment([p for p in premises for _ in range(m)], flat, lang=lang,
-                                   translations=premise_tr, translations2=flat_tr)
+                                   translations=[t for t in translations for _ in range(m)], translations2=flat_tr)
         dp = self.dual_path(premises, lang=lang, translations=translations)
         do = self.dual_path(flat, lang=lang, translations=flat_tr)
         if not (bool(dp.has_translation.all()) and bool(do.has_translation.all())):

@@ -228,6 +228,41 @@ def test_token_alignment_is_chosen_on_dev_where_it_decides(tmp_path):
     assert [labels[i] for i in probs.argmax(-1)] == [e.label for e in test]
 
 
+class CountingTranslator:
+    """A table of translations that records the size of each batch it is asked to translate."""
+
+    name = "counting"
+
+    def __init__(self, table: dict[str, str]) -> None:
+        from lira.translators.precomputed import PrecomputedTranslator
+
+        self.table, self.asked = PrecomputedTranslator({k: [v] for k, v in table.items()}), []
+
+    def translate(self, texts, **kwargs):
+        self.asked.append(len(texts))
+        return self.table.translate(texts, **kwargs)
+
+
+def test_an_aligned_model_asks_its_translator_once_per_text(tmp_path):
+    """Without given English, a pair or choice head with alignment has its translator's English chosen once, and
+    the alignment and the dual path both read it: the same outputs as with that English given."""
+    from lira.training.lasr_trainer import LaSRTrainConfig
+    from tests.training.test_lasr_data import english
+
+    model, _, lr, en = fit_nli(tmp_path, "run", LaSRTrainConfig(steps=0, english_weights=[0.5]),
+                               head={"alignment": 8}, n=20)
+    model = model.share_backbones(lr, en)
+    test = entailment_pairs(6, 2)
+    model._translators["vie"] = translator = CountingTranslator({t: english(t) for e in test
+                                                                for t in (e.premise, e.hypothesis)})
+    premises, hypotheses = [e.premise for e in test], [e.hypothesis for e in test]
+    found = model.predict(premises, lang="vie", texts2=hypotheses)["probs"]
+    assert translator.asked == [6, 6]  # premises, then hypotheses: not again for the dual path
+    given = model.predict(premises, lang="vie", texts2=hypotheses, translations=[english(p) for p in premises],
+                          translations2=[english(h) for h in hypotheses])["probs"]
+    assert np.array_equal(found, given)
+
+
 def test_token_alignment_is_not_tried_when_switched_off_or_without_data(tmp_path):
     from lira.training.lasr_trainer import LaSRTrainConfig
 
@@ -321,3 +356,8 @@ def test_choice_trains_and_scores_with_token_alignment(tmp_path):
                                   option_translations=[list(e.choices_en) for e in test])
     assert scores.shape == (8, 2) and np.isfinite(scores).all()
     assert scores.argmax(1).tolist() == [e.label for e in test]  # the right option is the one inside the premise
+    # without given English, each premise and option is translated once, for the alignment and the dual path
+    loaded._translators["vie"] = translator = CountingTranslator({t: english(t) for e in test
+                                                                 for t in (e.premise, *e.choices)})
+    found = loaded.option_scores([e.premise for e in test], [list(e.choices) for e in test], lang="vie")
+    assert translator.asked == [8, 16] and np.array_equal(found, scores)
