@@ -27,13 +27,21 @@ def test_rows_give_both_dev_scores_and_the_choice(tmp_path, monkeypatch, capsys)
                                  "dev accuracy at step 0, English weight 0.5": 0.56,
                                  "dev accuracy at step 0, English weight 0.75": 0.57,
                                  "dev accuracy at step 0, English weight 0.5 + alignment": 0.62})
+    _model(tmp_path, 1, "xcopa", {"English weight (chosen on dev)": 0.5, "token alignment (chosen on dev)": "alone",
+                                  "dev accuracy at step 0, English weight 0.5": 0.43,
+                                  "dev accuracy at step 0, English weight 0.5 + alignment": 0.63,
+                                  "dev accuracy at step 0, English weight 0.5 + alignment only": 0.72})
     _model(tmp_path, 0, "sib200", {"English weight (chosen on dev)": 0.5,
                                    "dev accuracy at step 0, English weight 0.5": 0.88})  # no alignment choice
     module = _script()
-    assert module.rows(tmp_path) == [["xnli", "0", "accuracy", "56.00", "62.00", "yes", "0.75"]]
+    # a run made before the alignment features were tried alone has "-" there
+    assert module.rows(tmp_path) == [["xnli", "0", "accuracy", "56.00", "62.00", "-", "yes", "0.75"],
+                                     ["xcopa", "1", "accuracy", "43.00", "63.00", "72.00", "alone", "0.5"]]
     monkeypatch.setattr("sys.argv", ["alignment_dev.py", str(tmp_path)])
     module.main()
-    assert "| xnli | 0 | accuracy | 56.00 | 62.00 | yes | 0.75 |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| xnli | 0 | accuracy | 56.00 | 62.00 | - | yes | 0.75 |" in out
+    assert "| alignment alone (weight 0.5) |" in out
     monkeypatch.setattr("sys.argv", ["alignment_dev.py", str(tmp_path / "empty")])
     with pytest.raises(SystemExit, match="no model of the full method chose on token alignment"):
         module.main()

@@ -398,3 +398,27 @@ def test_save_load_keeps_the_alignment_scale(tmp_path):
     assert loaded.config.alignment == A and loaded.config == head.config
     assert torch.equal(loaded.align_mean, head.align_mean) and torch.equal(loaded.align_std, head.align_std)
     assert torch.equal(loaded(z, "tha", z2=z2, align=align).logits, head(z, "tha", z2=z2, align=align).logits)
+
+
+def test_a_pair_probe_on_the_alignment_features_alone():
+    """``pair_vectors=False``: the linear path reads the standardised alignment features only (2 A weights), an
+    untrained head predicts what the probe on them predicts, and the setting needs alignment and the pair probe."""
+    from lira.lasr.linear_probe import fit_logistic
+
+    for bad in ({"probe": "pair"}, {"probe": "single"}, {"probe": "none"}):
+        with pytest.raises(ValueError, match="pair_vectors=False needs probe='pair' and alignment > 0"):
+            LaSRConfig(num_classes=3, pair_vectors=False, **bad)
+    head = aligned(pair_vectors=False)
+    assert head.probe.in_features == 2 * A and LaSRConfig().pair_vectors
+    z, z2, align = pairs(60, seed=1)
+    labels = (align[:, 0, 1] > 1).long() + (align[:, 1, 3] > 1).long()
+    head.set_alignment_scale(align)
+    features = head(z, "tha", z2=z2, align=align).features
+    flat = align.double().reshape(60, -1)
+    torch.testing.assert_close(features, (flat - flat.mean(0)) / flat.std(0))
+    probe = fit_logistic(features.numpy(), labels.numpy())
+    head.set_probe(probe)
+    logits = head(z, "tha", z2=z2, align=align).logits.detach()
+    np.testing.assert_allclose(torch.softmax(logits, -1).numpy(), probe.predict_proba(features.numpy()), atol=1e-5)
+    # the pooled vectors reach only the Transformer, whose outputs start at zero
+    assert torch.equal(head(-z, "tha", z2=z2 * 2, align=align).logits.detach(), logits)

@@ -209,16 +209,20 @@ def test_token_alignment_is_chosen_on_dev_where_it_decides(tmp_path):
 
     _, summary, lr, en = fit_nli(tmp_path, "run", LaSRTrainConfig(steps=0, english_weights=[0.5, 1.0]))
     english = summary["english_weight"]
-    # the starts the two steps read: the first weight with and without alignment, then the other weight with it
-    assert set(english["dev"]) == {"0.5", "0.5 + alignment", "1.0 + alignment"}
-    assert english["dev"]["0.5 + alignment"] == 1.0 and english["dev"]["0.5"] < 0.8  # measured: 0.68
-    assert english["alignment"] is True and english["english_weight"] == 0.5  # a tie keeps the earlier weight
+    # the starts the two steps read: the first weight without alignment, with it and with it alone, then the
+    # other weight with the kind kept (here both alignment kinds are perfect: the one with fewer features wins)
+    assert set(english["dev"]) == {"0.5", "0.5 + alignment", "0.5 + alignment only", "1.0 + alignment only"}
+    assert english["dev"]["0.5 + alignment"] == english["dev"]["0.5 + alignment only"] == 1.0
+    assert english["dev"]["0.5"] < 0.8  # measured: 0.68
+    assert english["alignment"] is True and english["pair_vectors"] is False
+    assert english["english_weight"] == 0.5  # a tie keeps the earlier weight
     model = LiRAModel.load(tmp_path / "run" / "model", cache_dir=tmp_path / "cache").share_backbones(lr, en)
     assert model.lasr.config.alignment == 8 and model.lasr.align_std.shape == (16,)
+    assert not model.lasr.config.pair_vectors and model.lasr.probe.in_features == 16
     metrics = model.config.metrics
-    assert metrics["token alignment (chosen on dev)"] == "yes"
-    assert metrics["dev accuracy at step 0, English weight 0.5 + alignment"] == 1.0
-    assert "| token alignment (chosen on dev) | yes |" in (tmp_path / "run" / "model" / "README.md").read_text()
+    assert metrics["token alignment (chosen on dev)"] == "alone"
+    assert metrics["dev accuracy at step 0, English weight 0.5 + alignment only"] == 1.0
+    assert "| token alignment (chosen on dev) | alone |" in (tmp_path / "run" / "model" / "README.md").read_text()
     # the saved model computes the pairs' alignment itself (LiRAModel.alignment) and predicts as on dev
     test = entailment_pairs(20, 2)
     probs = model.predict([e.premise for e in test], lang="vie", texts2=[e.hypothesis for e in test],
@@ -284,20 +288,25 @@ def test_token_alignment_is_not_tried_when_switched_off_or_without_data(tmp_path
 
 
 def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
-    """Two steps: at the first weight, no alignment stays unless alignment beats it by one standard error of the
-    paired dev items; then, with that width, the first weight stays unless the best other beats it by the
-    margin for the other weights' looks."""
+    """Two steps: at the first weight, the kind with the fewest features within one standard error of the paired
+    dev items of the best kind (two kinds: no alignment stays unless alignment beats it by that margin); then,
+    with that kind, the first weight stays unless the best other beats it by the margin for the other weights'
+    looks."""
     from types import SimpleNamespace
 
     from lira.training import lasr_run
     from lira.training.selection import selection_margin
 
     assert lasr_run.start_name(0.5, 0) == "0.5" and lasr_run.start_name(0.25, 8) == "0.25 + alignment"
+    assert lasr_run.start_name(0.25, 8, False) == "0.25 + alignment only"
     items: dict = {}
     monkeypatch.setattr(lasr_run, "start_head", lambda config, *a: SimpleNamespace(config=config))
+
+    def key(c):
+        return (c.english_weight, c.alignment) if c.pair_vectors else (c.english_weight, c.alignment, "alone")
+
     monkeypatch.setattr(lasr_run, "evaluate_task", lambda head, *a, **k: {
-        "accuracy": float(np.mean(items[head.config.english_weight, head.config.alignment])),
-        "items": items[head.config.english_weight, head.config.alignment]})
+        "accuracy": float(np.mean(items[key(head.config)])), "items": items[key(head.config)]})
     config = LaSRConfig(dim=4, num_classes=3, probe="pair")
     base = [1.0] * 30 + [0.0] * 30
     # one more right and one more wrong than base: a gain of 1/60, under one standard error of the difference
@@ -305,7 +314,8 @@ def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
     for better, kept in ((noisy, (0.5, 0)), ([1.0] * 50 + [0.0] * 10, (0.5, 8))):
         items.clear()
         items.update({(0.5, 0): base, (1.0, 0): base, (0.5, 8): better, (1.0, 8): base})
-        head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0, [0, 8])
+        head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0,
+                                                       [(0, True), (8, True)])
         assert (head.config.english_weight, head.config.alignment) == kept
         assert summary["english_weight"] == kept[0] and summary["alignment"] is bool(kept[1])
         chosen = "1.0 + alignment" if kept[1] else "1.0"  # the other weight is scored with the chosen width only
@@ -315,8 +325,20 @@ def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
     # the weight step compares within the chosen width: a better weight without alignment is not taken once
     # alignment is chosen
     items.update({(1.0, 0): [1.0] * 60})
-    head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0, [0, 8])
+    head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0,
+                                                   [(0, True), (8, True)])
     assert (head.config.english_weight, head.config.alignment) == (0.5, 8)
+    # the alignment features alone, within the margin of the best kind: fewer features, so they are kept
+    # (counted as a second look); clearly below it, they are not
+    alone_close = [0.0] + [1.0] * 49 + [0.0] * 9 + [1.0]
+    for alone, pair_vectors in ((alone_close, False), ([1.0] * 40 + [0.0] * 20, True)):
+        items.update({(0.5, 8, "alone"): alone, (1.0, 8, "alone"): base})
+        head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0,
+                                                       [(0, True), (8, True), (8, False)])
+        assert (head.config.alignment, head.config.pair_vectors, summary["pair_vectors"]) == (8, pair_vectors,
+                                                                                              pair_vectors)
+        assert summary["alignment_margin"] == pytest.approx(selection_margin(
+            np.subtract([1.0] * 50 + [0.0] * 10, base).std(ddof=1) / np.sqrt(60), 2))
     # without alignments, the config's own setting is the only one tried
     _, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0)
     assert set(summary["dev"]) == {"0.5", "1.0"} and summary["alignment"] is False

@@ -406,5 +406,6 @@ class SeedModels:
             self.english_weights[family] = weight
         self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),
                              "english_weight": weight, "alignment": bool(model.lasr.config.alignment),
+                             "pair_vectors": model.lasr.config.pair_vectors,
                              **({"candidates": reading["candidates"]} if reading else {})}
         return model.share_backbones(lr_encoder, en_encoder)

