@@ -1,19 +1,15 @@
 """benchmarks/alignment_dev.py reads the alignment choice of each pair head from a run's model configs."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "alignment_dev.py"
+from tests.benchmark import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("alignment_dev", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("alignment_dev")
 
 
 def _model(run: Path, seed: int, family: str, metrics: dict) -> None:

@@ -1,20 +1,13 @@
 """benchmarks/xcopa_probe_cv.py: the grouped cross-validation of the option probe and its standardisation."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
 from lira.data.formats import ChoiceExample
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "xcopa_probe_cv.py"
+from tests.benchmark import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("xcopa_probe_cv", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("xcopa_probe_cv")
 
 
 def test_standardised_columns_and_a_constant_one():

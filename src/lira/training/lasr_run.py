@@ -238,17 +238,18 @@ def _simplest(candidates: list[Start], scores: dict, items: dict) -> tuple[Start
     their paired per-item dev difference, the others counted as looks): the one-standard-error rule of Hastie,
     Tibshirani & Friedman (2009, section 7.10), and the first candidate's margin. With two candidates, the
     plain probe and the one with alignment, it keeps the plain one unless the other beats it by that margin."""
-    best = max(candidates, key=scores.__getitem__)
-    looks = max(len(candidates) - 1, 1)
-
-    def margin(c: Start) -> float:
-        if items[c] is None or items[best] is None:
-            return 0.0
-        return selection_margin(paired_se(items[best], items[c]), looks)
-
-    chosen = min((c for c in candidates if scores[best] - scores[c] <= margin(c)),
+    best, looks = max(candidates, key=scores.__getitem__), max(len(candidates) - 1, 1)
+    chosen = min((c for c in candidates if scores[best] - scores[c] <= _margin(items, best, c, looks)),
                  key=lambda c: (c[2], c[1]))
-    return chosen, margin(candidates[0])
+    return chosen, _margin(items, best, candidates[0], looks)
+
+
+def _margin(items: dict, best: Start, other: Start, looks: int) -> float:
+    """``selection_margin`` of the standard error of the paired per-item dev difference of ``best`` and
+    ``other`` for ``looks`` alternatives (0 where either has no per-item scores)."""
+    if items[best] is None or items[other] is None:
+        return 0.0
+    return selection_margin(paired_se(items[best], items[other]), looks)
 
 
 def _gain(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, float]:
@@ -256,9 +257,7 @@ def _gain(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, fl
     ``selection_margin`` of the standard error of their paired per-item dev difference, the others counted as
     looks) and that margin."""
     best, first = max(candidates, key=scores.__getitem__), candidates[0]
-    margin = 0.0
-    if items[first] is not None and items[best] is not None:
-        margin = selection_margin(paired_se(items[best], items[first]), max(len(candidates) - 1, 1))
+    margin = _margin(items, best, first, max(len(candidates) - 1, 1))
     return (best if scores[best] - scores[first] > margin else first), margin
 
 
