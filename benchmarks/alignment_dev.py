@@ -1,13 +1,14 @@
-"""The dev table behind each pair head's token-alignment choice in a `lira benchmark` run.
+"""The dev table behind what each pair head's linear path reads (token alignment, cosines) in a `lira benchmark` run.
 
 Usage: `python benchmarks/alignment_dev.py RUN_DIR` (the `--out` folder of `lira benchmark`), under a second.
 
 Every LaSR head of the full method whose start tried the token-alignment features (`lira.backbones.alignment`;
 NLI and choice heads, `LaSRTrainConfig.alignment`) recorded its dev scores at step 0 in its model's config
 (`lira_config.json`, `config.metrics`). This prints, per family and seed, the dev score of the plain pair probe,
-of the probe with alignment and of the probe on the alignment features alone at the first English weight (0.5)
-("-" for a run made before that start was tried), the step that decided it (yes, no, or alone)
-(`lira.training.lasr_run.choose_english_weight`), and the start kept: LiRA at step 0 (`<family>-step0`, over the
+of the probe with alignment, of the probe on the alignment features alone and of the probe on the two pair cosines
+alone at the first English weight (0.5) ("-" for a run made before that start was tried), what the step kept
+(`lira.training.lasr_run.choose_english_weight`, `probe_reads`; a run made before the cosines were tried names it
+as yes, no or alone), and the start kept: LiRA at step 0 (`<family>-step0`, over the
 untrained Arca) and the trained model's start (over the seed's stage-1 Arca).
 """
 
@@ -18,8 +19,9 @@ import json
 import re
 from pathlib import Path
 
-CHOSEN = "token alignment (chosen on dev)"
-SCORE = re.compile(r"^dev (\S+) at step 0, English weight 0\.5( \+ alignment)?( only)?$")
+CHOSEN = ("pair probe reads (chosen on dev)", "token alignment (chosen on dev)")  # the second: older runs
+SCORE = re.compile(r"^dev (\S+) at step 0, English weight 0\.5( \+ alignment)?( \+ cosine)?( only)?$")
+KINDS = ("", " + alignment", " + alignment only", " + cosine only")
 
 
 def rows(run_dir: Path) -> list[list[str]]:
@@ -27,14 +29,14 @@ def rows(run_dir: Path) -> list[list[str]]:
     out = []
     for config in sorted((run_dir / "models" / "full").glob("seed-*/*/model/lira_config.json")):
         metrics = json.loads(config.read_text())["config"]["metrics"]
-        if CHOSEN not in metrics:
+        chosen = next((metrics[key] for key in CHOSEN if key in metrics), None)
+        if chosen is None:
             continue
-        scores = {(m.group(2) or "") + (m.group(3) or ""): (m.group(1), v)
+        scores = {"".join(g or "" for g in m.groups()[1:]): (m.group(1), v)
                   for k, v in metrics.items() if (m := SCORE.match(k))}
         family, seed = config.parents[1].name, config.parents[2].name.removeprefix("seed-")
-        cells = [f"{100 * scores[kind][1]:.2f}" if kind in scores else "-"
-                 for kind in ("", " + alignment", " + alignment only")]
-        out.append([family, seed, scores[""][0], *cells, metrics[CHOSEN],
+        cells = [f"{100 * scores[kind][1]:.2f}" if kind in scores else "-" for kind in KINDS]
+        out.append([family, seed, scores[""][0], *cells, chosen,
                     str(metrics.get("English weight (chosen on dev)", "-"))])
     return out
 
@@ -47,7 +49,7 @@ def main() -> None:
     if not table:
         raise SystemExit(f"{args.run_dir}: no model of the full method chose on token alignment")
     head = ["model", "seed", "dev metric", "plain probe (weight 0.5)", "with alignment (weight 0.5)",
-            "alignment alone (weight 0.5)", "alignment kept", "English weight then"]
+            "alignment alone (weight 0.5)", "cosines alone (weight 0.5)", "probe reads", "English weight then"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     for row in table:
         print("| " + " | ".join(row) + " |")

@@ -152,8 +152,11 @@ def _echo_summary(summary: dict, model: Path) -> None:
         typer.echo(f"{when:6s} step {metrics.get('step', 0):4d}: {values}")
     if english := summary.get("english_weight"):
         table = ", ".join(f"{w}: {s:.4f}" for w, s in english["dev"].items())
-        aligned = ("" if not english.get("alignment") else " with token alignment" if english.get("pair_vectors", True)
-                   else " with token alignment alone")
+        from lira.training.lasr_run import probe_reads
+
+        reads = probe_reads(english.get("alignment", False), english.get("pair_vectors", True),
+                            english.get("pair_cosine", False))
+        aligned = "" if reads == "pair vectors" else f" (the pair probe reads {reads})"
         typer.echo(f"English weight of the dual path, chosen on dev: {english['english_weight']}{aligned} "
                    f"(dev {english['metric']} at step 0 per weight: {table})")
     for name, kept in summary.get("selected", {}).items():

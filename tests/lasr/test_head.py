@@ -406,7 +406,7 @@ def test_a_pair_probe_on_the_alignment_features_alone():
     from lira.lasr.linear_probe import fit_logistic
 
     for bad in ({"probe": "pair"}, {"probe": "single"}, {"probe": "none"}):
-        with pytest.raises(ValueError, match="pair_vectors=False needs probe='pair' and alignment > 0"):
+        with pytest.raises(ValueError, match="pair_vectors=False needs probe='pair' and alignment > 0 or pair_cos"):
             LaSRConfig(num_classes=3, pair_vectors=False, **bad)
     head = aligned(pair_vectors=False)
     assert head.probe.in_features == 2 * A and LaSRConfig().pair_vectors
@@ -422,3 +422,39 @@ def test_a_pair_probe_on_the_alignment_features_alone():
     np.testing.assert_allclose(torch.softmax(logits, -1).numpy(), probe.predict_proba(features.numpy()), atol=1e-5)
     # the pooled vectors reach only the Transformer, whose outputs start at zero
     assert torch.equal(head(-z, "tha", z2=z2 * 2, align=align).logits.detach(), logits)
+
+
+def test_a_pair_probe_on_the_pair_cosines(tmp_path):
+    """``pair_cosine``: the linear path reads the cosine of the two texts' slot means on each path (a removed path
+    takes the other path's), standardised by ``set_cosine_scale``; alone (``pair_vectors=False``) it has two
+    weights, and an untrained head predicts what the probe on them predicts; the setting needs the pair probe."""
+    from lira.lasr.linear_probe import fit_logistic
+
+    with pytest.raises(ValueError, match="pair_cosine needs probe='pair'"):
+        LaSRConfig(num_classes=3, probe="single", pair_cosine=True)
+    head = small(probe="pair", pair_vectors=False, pair_cosine=True, num_classes=0)
+    assert head.probe.in_features == 2 and small(probe="pair", pair_cosine=True).probe.in_features == 8 * D + 2
+    z, z2, _ = pairs(60, seed=1)
+    cosine = F.cosine_similarity(z[:, :, 0].double(), z2[:, :, 0].double(), dim=-1)  # [n, 2]
+    torch.testing.assert_close(head(z, "tha", z2=z2).features, cosine)  # the scale is still (0, 1)
+    en_missing = torch.tensor([[True, False]] + [[False, False]] * 59)  # row 0: the first text has no English
+    features = head(z, "tha", z2=z2, en_mask=en_missing).features
+    torch.testing.assert_close(features[0], cosine[0, [0, 0]])
+    torch.testing.assert_close(features[1:], cosine[1:])
+    head.set_cosine_scale(cosine)
+    features = head(z, "tha", z2=z2).features
+    torch.testing.assert_close(features, (cosine - cosine.mean(0)) / cosine.std(0))
+    right = (cosine[:, 1] > cosine[:, 1].median()).long()
+    probe = fit_logistic(features.numpy(), right.numpy())
+    head.set_probe(probe)
+    score = head(z, "tha", z2=z2).score.detach()
+    np.testing.assert_allclose(score.numpy(), probe.decision_function(features.numpy()), atol=1e-8)
+    assert (score > 0).long().eq(right).float().mean() > 0.9
+    # the pooled vectors reach the probe only through the cosines: scaling a text changes nothing
+    torch.testing.assert_close(head(z * 3, "tha", z2=z2).score.detach(), score)
+    with torch.no_grad():
+        head.probe.weight.normal_()
+    head.save(tmp_path)
+    loaded = LaSRHead.load(tmp_path).eval()
+    assert torch.equal(loaded.cosine_std, head.cosine_std)
+    assert torch.equal(loaded(z, "tha", z2=z2).score, head.eval()(z, "tha", z2=z2).score)

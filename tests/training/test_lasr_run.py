@@ -204,25 +204,29 @@ def fit_nli(tmp_path, name: str, train_config, head=None, alignment: bool = True
     return model, summary, lr, en
 
 
-def test_token_alignment_is_chosen_on_dev_where_it_decides(tmp_path):
+def test_what_the_pair_probe_reads_is_chosen_on_dev(tmp_path):
     from lira.training.lasr_trainer import LaSRTrainConfig
 
     _, summary, lr, en = fit_nli(tmp_path, "run", LaSRTrainConfig(steps=0, english_weights=[0.5, 1.0]))
     english = summary["english_weight"]
-    # the starts the two steps read: the first weight without alignment, with it and with it alone, then the
-    # other weight with the kind kept (here both alignment kinds are perfect: the one with fewer features wins)
-    assert set(english["dev"]) == {"0.5", "0.5 + alignment", "0.5 + alignment only", "1.0 + alignment only"}
+    # the starts the two steps read: the first weight without alignment, with it, with it alone and with the
+    # cosines alone, then the other weight with the kind kept (here the alignment kinds and the cosines are all
+    # perfect: the one with the fewest features, the cosines, wins)
+    assert set(english["dev"]) == {"0.5", "0.5 + alignment", "0.5 + alignment only", "0.5 + cosine only",
+                                   "1.0 + cosine only"}
     assert english["dev"]["0.5 + alignment"] == english["dev"]["0.5 + alignment only"] == 1.0
-    assert english["dev"]["0.5"] < 0.8  # measured: 0.68
-    assert english["alignment"] is True and english["pair_vectors"] is False
+    assert english["dev"]["0.5 + cosine only"] == 1.0
+    assert english["dev"]["0.5"] < 0.8  # measured: 0.65
+    assert english["alignment"] is False and english["pair_vectors"] is False and english["pair_cosine"] is True
     assert english["english_weight"] == 0.5  # a tie keeps the earlier weight
     model = LiRAModel.load(tmp_path / "run" / "model", cache_dir=tmp_path / "cache").share_backbones(lr, en)
-    assert model.lasr.config.alignment == 8 and model.lasr.align_std.shape == (16,)
-    assert not model.lasr.config.pair_vectors and model.lasr.probe.in_features == 16
+    assert model.lasr.config.pair_cosine and model.lasr.cosine_std.shape == (2,)
+    assert model.lasr.config.alignment == 0 and model.lasr.probe.in_features == 2
+    assert float(model.lasr.cosine_std.min()) > 0 and float(model.lasr.cosine_mean.abs().max()) > 0  # were set
     metrics = model.config.metrics
-    assert metrics["token alignment (chosen on dev)"] == "alone"
-    assert metrics["dev accuracy at step 0, English weight 0.5 + alignment only"] == 1.0
-    assert "| token alignment (chosen on dev) | alone |" in (tmp_path / "run" / "model" / "README.md").read_text()
+    assert metrics["pair probe reads (chosen on dev)"] == "cosine"
+    assert metrics["dev accuracy at step 0, English weight 0.5 + cosine only"] == 1.0
+    assert "| pair probe reads (chosen on dev) | cosine |" in (tmp_path / "run" / "model" / "README.md").read_text()
     # the saved model computes the pairs' alignment itself (LiRAModel.alignment) and predicts as on dev
     test = entailment_pairs(20, 2)
     probs = model.predict([e.premise for e in test], lang="vie", texts2=[e.hypothesis for e in test],
@@ -273,7 +277,7 @@ def test_token_alignment_is_not_tried_when_switched_off_or_without_data(tmp_path
     config = LaSRTrainConfig(steps=0, english_weights=[0.5, 1.0], alignment=False)
     model, summary, _, _ = fit_nli(tmp_path / "off", "run", config, n=20)
     assert set(summary["english_weight"]["dev"]) == {"0.5", "1.0"} and summary["english_weight"]["alignment"] is False
-    assert "token alignment (chosen on dev)" not in model.config.metrics and model.lasr.config.alignment == 0
+    assert "pair probe reads (chosen on dev)" not in model.config.metrics and model.lasr.config.alignment == 0
     assert not any(k.startswith("align") for k in model.lasr.state_dict())
     # data built without alignment: nothing to try, whatever the setting
     model, summary, _, _ = fit_nli(tmp_path / "none", "run", replace(config, alignment=True), alignment=False, n=20)
@@ -282,6 +286,11 @@ def test_token_alignment_is_not_tried_when_switched_off_or_without_data(tmp_path
     model, summary, _, _ = fit_nli(tmp_path / "fixed", "run", replace(config, english_weights=[0.5]),
                                    head={"alignment": 8}, n=20)
     assert summary["english_weight"] == {} and model.lasr.config.alignment == 8
+    # a head that fixes what its probe reads (here the cosines alone) is searched over the weights only
+    model, summary, _, _ = fit_nli(tmp_path / "cosine", "run", replace(config, alignment=True),
+                                   head={"pair_cosine": True, "pair_vectors": False}, n=20)
+    assert set(summary["english_weight"]["dev"]) == {"0.5 + cosine only", "1.0 + cosine only"}
+    assert model.lasr.config.pair_cosine and model.lasr.probe.in_features == 2
     with pytest.raises(ValueError, match="needs training data built with them"):
         fit_nli(tmp_path / "bad", "run", replace(config, english_weights=[0.5]), head={"alignment": 8},
                 alignment=False, n=20)
@@ -299,10 +308,16 @@ def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
 
     assert lasr_run.start_name(0.5, 0) == "0.5" and lasr_run.start_name(0.25, 8) == "0.25 + alignment"
     assert lasr_run.start_name(0.25, 8, False) == "0.25 + alignment only"
+    assert lasr_run.start_name(0.5, 0, False, True) == "0.5 + cosine only"
+    assert lasr_run.start_name(0.5, 8, True, True) == "0.5 + alignment + cosine"
+    assert lasr_run.probe_reads(False) == "pair vectors" and lasr_run.probe_reads(True, False) == "alignment"
+    assert lasr_run.probe_reads(False, False, True) == "cosine"
     items: dict = {}
     monkeypatch.setattr(lasr_run, "start_head", lambda config, *a: SimpleNamespace(config=config))
 
     def key(c):
+        if c.pair_cosine:
+            return c.english_weight, "cosine"
         return (c.english_weight, c.alignment) if c.pair_vectors else (c.english_weight, c.alignment, "alone")
 
     monkeypatch.setattr(lasr_run, "evaluate_task", lambda head, *a, **k: {
@@ -315,7 +330,7 @@ def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
         items.clear()
         items.update({(0.5, 0): base, (1.0, 0): base, (0.5, 8): better, (1.0, 8): base})
         head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0,
-                                                       [(0, True), (8, True)])
+                                                       [(0, True, False), (8, True, False)])
         assert (head.config.english_weight, head.config.alignment) == kept
         assert summary["english_weight"] == kept[0] and summary["alignment"] is bool(kept[1])
         chosen = "1.0 + alignment" if kept[1] else "1.0"  # the other weight is scored with the chosen width only
@@ -326,7 +341,7 @@ def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
     # alignment is chosen
     items.update({(1.0, 0): [1.0] * 60})
     head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0,
-                                                   [(0, True), (8, True)])
+                                                   [(0, True, False), (8, True, False)])
     assert (head.config.english_weight, head.config.alignment) == (0.5, 8)
     # the alignment features alone, within the margin of the best kind: fewer features, so they are kept
     # (counted as a second look); clearly below it, they are not
@@ -334,11 +349,20 @@ def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
     for alone, pair_vectors in ((alone_close, False), ([1.0] * 40 + [0.0] * 20, True)):
         items.update({(0.5, 8, "alone"): alone, (1.0, 8, "alone"): base})
         head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0,
-                                                       [(0, True), (8, True), (8, False)])
+                                                       [(0, True, False), (8, True, False), (8, False, False)])
         assert (head.config.alignment, head.config.pair_vectors, summary["pair_vectors"]) == (8, pair_vectors,
                                                                                               pair_vectors)
         assert summary["alignment_margin"] == pytest.approx(selection_margin(
             np.subtract([1.0] * 50 + [0.0] * 10, base).std(ddof=1) / np.sqrt(60), 2))
+    # the cosines alone (2 features, the fewest), within the margin of the best kind with 3 looks: kept
+    items.update({(0.5, "cosine"): alone_close, (1.0, "cosine"): base})
+    head, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0,
+                                                   [(0, True, False), (8, True, False), (8, False, False),
+                                                    (0, False, True)])
+    assert (head.config.alignment, head.config.pair_vectors, head.config.pair_cosine) == (0, False, True)
+    assert summary["pair_cosine"] is True and "0.5 + cosine only" in summary["dev"]
+    assert summary["alignment_margin"] == pytest.approx(selection_margin(
+        np.subtract([1.0] * 50 + [0.0] * 10, base).std(ddof=1) / np.sqrt(60), 3))
     # without alignments, the config's own setting is the only one tried
     _, summary = lasr_run.choose_english_weight(config, None, "nli", None, None, [0.5, 1.0], 0)
     assert set(summary["dev"]) == {"0.5", "1.0"} and summary["alignment"] is False

@@ -407,5 +407,6 @@ class SeedModels:
         self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),
                              "english_weight": weight, "alignment": bool(model.lasr.config.alignment),
                              "pair_vectors": model.lasr.config.pair_vectors,
+                             "pair_cosine": model.lasr.config.pair_cosine,
                              **({"candidates": reading["candidates"]} if reading else {})}
         return model.share_backbones(lr_encoder, en_encoder)

@@ -224,7 +224,8 @@ def selection_table(bench: Any) -> str:
     body = [[r["model"] if r["part"] == "lasr" else f"{r['model']} ({r['part']})", str(r["seed"]),
              r.get("english", r["model"].removeprefix("arca ")),
              "-" if r.get("english_weight") is None else start_name(r["english_weight"], r.get("alignment", False),
-                                                                     r.get("pair_vectors", True)),
+                                                                     r.get("pair_vectors", True),
+                                                                     r.get("pair_cosine", False)),
              r["metric"],
              pct(r.get("dev_untrained")), pct(r.get("dev_step0")), str(r["kept_step"]), pct(r["dev_kept"]),
              "-" if r.get("steps_run") is None else str(r["steps_run"]), str(r.get("candidates", "-")),
@@ -232,7 +233,7 @@ def selection_table(bench: Any) -> str:
             for r in rows]
     kept0 = sum(r.get("kept_model", "").startswith("step 0") or r["kept_step"] == 0 for r in rows)
     note = (f"\n\nTraining did not improve dev (step 0 kept) in {kept0} of {len(rows)} selections." if kept0 else "")
-    return table(body, ["model", "seed", "English anchor", "English weight (+ token alignment)", "dev metric",
+    return table(body, ["model", "seed", "English anchor", "English weight (+ alignment, cosine)", "dev metric",
                         "dev, LiRA at step 0",
                         "dev at stage-2 step 0 (after stage 1)", "kept stage-2 step", "dev at kept step",
                         "stage-2 steps run", "candidates read", "margin", "kept model"]) + note
@@ -306,11 +307,12 @@ included). Each family's LaSR head first takes the weight of the dual path's Eng
 at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone); the plain
 dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error margin for
 {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
-difference). The pair heads (NLI, choice) first decide, at weight 0.5, whether their probe also reads the pairs'
-token-alignment features (`lira.backbones.alignment`: how well each text's tokens find a match in the other's,
-BERTScore's greedy matching, through both paths), with the pooled pair vectors or alone ("alignment only"): of
-the three, the one with the fewest features whose dev score is within the margin of the best's is kept (one
-standard error of their paired difference, Bonferroni-corrected for 2 looks: the one-standard-error rule of
+difference). The pair heads (NLI, choice) first decide, at weight 0.5, what their probe reads: the pooled pair
+vectors, with the pairs' token-alignment features (`lira.backbones.alignment`: how well each text's tokens find a
+match in the other's, BERTScore's greedy matching, through both paths) or without, the alignment features alone
+("alignment only"), or the two texts' cosine on each path alone ("cosine only", 2 features): of the four, the one
+with the fewest features whose dev score is within the margin of the best's is kept (one standard error of their
+paired difference, Bonferroni-corrected for 3 looks: the one-standard-error rule of
 Hastie, Tibshirani and Friedman 2009, section 7.10); the weight is then chosen as above among the starts of that kind
 (a fixed-sequence procedure: one question at a time, so neither is corrected for the other's looks). It then
 keeps its best dev step; a trained step replaces step 0 only when it beats it by more than one standard error

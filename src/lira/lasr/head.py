@@ -16,8 +16,9 @@ thus returns its inputs' dual-path combination, a sensible retrieval embedding f
 (``residual_embedding=False``: ``normalize(P hidden)``).
 A linear path (``probe="single"``: the text's untrained dual-path vector ``l2n([(1-w) l2n(E_lr); w l2n(E_en)])``;
 ``probe="pair"``: ``[u, v, |u - v|, u * v]`` of both texts' dual-path vectors, and with ``alignment`` the pair's
-token-alignment features through each path, standardised on the training pairs; with ``pair_vectors=False`` those
-alignment features alone, for tasks with too few training pairs to fit thousands of weights) adds to the logits
+token-alignment features through each path, standardised on the training pairs, and with ``pair_cosine`` the
+cosine of the two texts' slot means on each path, standardised likewise; with ``pair_vectors=False`` those
+features alone, for tasks with too few training pairs to fit thousands of weights) adds to the logits
 (or, with no classes, to the score). ``lira.training.lasr_run.fit_lasr`` sets it to the logistic-regression
 probe's solution and the classifier and scorer on the Transformer start at zero, so an untrained head predicts
 exactly what the probe on the untrained dual path predicts; the Transformer only adds a correction (DESIGN.md
@@ -64,7 +65,9 @@ class LaSRConfig:
     single, pair; see the module docstring); ``english_weight``: the English half's weight ``w`` in the dual path
     (0.5 = equal halves); ``alignment``: the width of a pair's token-alignment features per path
     (``lira.backbones.alignment``; 0 = none), which the pair probe also reads; ``pair_vectors``: whether the pair
-    probe reads ``[u, v, |u - v|, u * v]`` (False: the alignment features alone, 2 x ``alignment`` weights)."""
+    probe reads ``[u, v, |u - v|, u * v]`` (False: the alignment and cosine features alone, 2 x ``alignment``
+    (+ 2) weights); ``pair_cosine``: whether the pair probe also reads the cosine of the two texts' slot means on
+    each path (2 weights: the untrained "which option is closer to the premise" of a choice task, calibrated)."""
 
     dim: int = 384
     width: int = 128
@@ -85,11 +88,15 @@ class LaSRConfig:
     english_weight: float = 0.5
     alignment: int = 0
     pair_vectors: bool = True
+    pair_cosine: bool = False
 
     def __post_init__(self) -> None:
-        if not self.pair_vectors and (self.probe != "pair" or not self.alignment):
-            raise ValueError(f"pair_vectors=False needs probe='pair' and alignment > 0 (the linear path would read "
-                             f"nothing else), got probe={self.probe!r}, alignment={self.alignment}")
+        if self.pair_cosine and self.probe != "pair":
+            raise ValueError(f"pair_cosine needs probe='pair', got probe={self.probe!r}")
+        if not self.pair_vectors and (self.probe != "pair" or not (self.alignment or self.pair_cosine)):
+            raise ValueError(f"pair_vectors=False needs probe='pair' and alignment > 0 or pair_cosine (the linear "
+                             f"path would read nothing else), got probe={self.probe!r}, alignment={self.alignment}, "
+                             f"pair_cosine={self.pair_cosine}")
         if self.alignment < 0 or self.alignment and self.probe != "pair":
             raise ValueError(f"alignment needs probe='pair' and a width >= 0, got alignment={self.alignment} "
                              f"with probe={self.probe!r}")
@@ -160,6 +167,8 @@ class LaSRHead(nn.Module):
 
     align_mean: torch.Tensor  # buffers of a head with ``config.alignment``
     align_std: torch.Tensor
+    cosine_mean: torch.Tensor  # buffers of a head with ``config.pair_cosine``
+    cosine_std: torch.Tensor
 
     def __init__(self, config: LaSRConfig) -> None:
         super().__init__()
@@ -189,8 +198,12 @@ class LaSRHead(nn.Module):
         if c.alignment:  # the features' standardisation, set from the training pairs by ``set_alignment_scale``
             self.register_buffer("align_mean", torch.zeros(2 * c.alignment, dtype=torch.float64))
             self.register_buffer("align_std", torch.ones(2 * c.alignment, dtype=torch.float64))
+        if c.pair_cosine:  # the cosines' standardisation, set from the training pairs by ``set_cosine_scale``
+            self.register_buffer("cosine_mean", torch.zeros(2, dtype=torch.float64))
+            self.register_buffer("cosine_std", torch.ones(2, dtype=torch.float64))
         if c.probe != "none":
-            width = (2 * c.dim * (4 if c.probe == "pair" else 1) if c.pair_vectors else 0) + 2 * c.alignment
+            width = ((2 * c.dim * (4 if c.probe == "pair" else 1) if c.pair_vectors else 0) + 2 * c.alignment
+                     + 2 * c.pair_cosine)
             # float64, like scikit-learn's own predictions, so near-ties resolve as the probe resolves them
             self.probe = nn.Linear(width, c.num_classes or 1, dtype=torch.float64)
             for layer in (self.probe, self.classifier, self.scorer):
@@ -327,6 +340,8 @@ class LaSRHead(nn.Module):
                 blocks = [pair_features(vectors[0], vectors[1])] if self.config.pair_vectors else []
                 if self.config.alignment:
                     blocks.append(self._alignment(align, removed, n))
+                if self.config.pair_cosine:
+                    blocks.append((self._cosines(parts, removed) - self.cosine_mean) / self.cosine_std)
                 features = torch.cat(blocks, dim=-1)
             else:
                 features = vectors[0]
@@ -347,10 +362,23 @@ class LaSRHead(nn.Module):
             raise ValueError(f"this head reads token-alignment features: give align [{n}, 2, {a}], got "
                              f"{None if align is None else tuple(align.shape)}")
         align = align.to(device=self.align_mean.device, dtype=torch.float64)
-        no_lrl, no_en = removed[0][0] | removed[1][0], removed[0][1] | removed[1][1]
-        lrl = torch.where(no_lrl[:, None], align[:, 1], align[:, 0])
-        en = torch.where(no_en[:, None], lrl, align[:, 1])
-        return (torch.cat([lrl, en], dim=-1) - self.align_mean) / self.align_std
+        return (_per_path(align, removed) - self.align_mean) / self.align_std
+
+    def _cosines(self, parts: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]],
+                 removed: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """The raw cosine of a pair's two texts on each path ``[n, 2]`` (LRL, English) from each text's kept-bin
+        sums and counts (``_text``); a path removed from either text takes the other path's cosine."""
+        means = [p[2] / p[3].clamp(min=1)[..., None] for p in parts]  # [n, 2, d] per text
+        cos = F.cosine_similarity(means[0].double(), means[1].double(), dim=-1)  # [n, 2]
+        return _per_path(cos[..., None], removed)
+
+    @torch.no_grad()
+    def set_cosine_scale(self, cosines: torch.Tensor) -> None:
+        """Standardise the pair cosines by the mean and standard deviation of the training pairs' raw cosines
+        ``[n, 2]`` (``_cosines``; the last two columns of ``features`` before this is set)."""
+        cosines = cosines.to(torch.float64)
+        self.cosine_mean.copy_(cosines.mean(0))
+        self.cosine_std.copy_(cosines.std(0).clamp(min=1e-6))
 
     @torch.no_grad()
     def set_alignment_scale(self, align: torch.Tensor) -> None:
@@ -425,3 +453,12 @@ class LaSRHead(nn.Module):
         model = cls(LaSRConfig.from_dict(config, where=str(Path(folder) / "lasr_config.json")))
         model.load_state_dict(state)
         return model
+
+
+def _per_path(values: torch.Tensor, removed: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """A pair's features ``[n, 2, k]`` (multilingual path, English path) as ``[n, 2 k]``, where a path removed
+    from either text takes the other path's features."""
+    no_lrl, no_en = removed[0][0] | removed[1][0], removed[0][1] | removed[1][1]
+    lrl = torch.where(no_lrl[:, None], values[:, 1], values[:, 0])
+    en = torch.where(no_en[:, None], lrl, values[:, 1])
+    return torch.cat([lrl, en], dim=-1)

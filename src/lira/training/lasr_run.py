@@ -217,30 +217,47 @@ def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed:
     if head.probe is not None:
         classes = list(getattr(train, "classes", []))
         features, labels = probe_training_set(head, arca, task, train)
+        if config.pair_cosine:  # the last two columns are the raw cosines until their scale is set
+            head.set_cosine_scale(torch.from_numpy(features[:, -2:]))
+            features[:, -2:] = (features[:, -2:] - head.cosine_mean.numpy()) / head.cosine_std.numpy()
         head.set_probe(fit_logistic(features, np.array(classes)[labels] if classes else labels), classes or None)
     return head
 
 
-# A start of a pair head's linear path: (English weight, token-alignment width, reads the pooled pair vectors)
-Start = tuple[float, int, bool]
+# Head fields that fix what a pair probe reads: given one, ``fit_lasr`` tries no other kind of start
+PROBE_FIELDS = frozenset({"alignment", "pair_vectors", "pair_cosine"})
+# A start of a pair head's linear path: (English weight, token-alignment width, reads the pooled pair vectors,
+# reads the pair cosines)
+Start = tuple[float, int, bool, bool]
+# What a start's linear path reads besides its English weight: (alignment width, pair vectors, pair cosines)
+Kind = tuple[int, bool, bool]
 
 
-def start_name(weight: float, alignment: int, pair_vectors: bool = True) -> str:
+def start_name(weight: float, alignment: int, pair_vectors: bool = True, cosine: bool = False) -> str:
     """How a starting point is named in the dev table of ``choose_english_weight``: its English weight, with
-    `` + alignment`` when it reads the token-alignment features (`` + alignment only`` without the pooled pair
-    vectors)."""
-    return str(weight) + ("" if not alignment else " + alignment" if pair_vectors else " + alignment only")
+    `` + alignment`` when it reads the token-alignment features and `` + cosine`` when it reads the pair cosines
+    (`` only`` after them without the pooled pair vectors)."""
+    extra = "".join(name for name, on in ((" + alignment", alignment), (" + cosine", cosine)) if on)
+    return str(weight) + extra + ("" if pair_vectors or not extra else " only")
+
+
+def probe_reads(alignment: bool, pair_vectors: bool = True, cosine: bool = False) -> str:
+    """What a pair probe reads, as the model card and the report name it: ``pair vectors``, with `` +
+    alignment`` / `` + cosine``, or ``alignment`` / ``cosine`` alone."""
+    parts = [name for name, on in (("pair vectors", pair_vectors), ("alignment", alignment), ("cosine", cosine)) if on]
+    return " + ".join(parts)
 
 
 def _simplest(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, float]:
-    """The candidate with the fewest linear-path features (no pooled pair vectors, then no alignment; ties: the
-    earlier) among those whose dev score is within ``selection_margin`` of the best's (the standard error of
-    their paired per-item dev difference, the others counted as looks): the one-standard-error rule of Hastie,
-    Tibshirani & Friedman (2009, section 7.10), and the first candidate's margin. With two candidates, the
-    plain probe and the one with alignment, it keeps the plain one unless the other beats it by that margin."""
+    """The candidate with the fewest linear-path features (no pooled pair vectors, then no alignment, then no
+    cosines; ties: the earlier) among those whose dev score is within ``selection_margin`` of the best's (the
+    standard error of their paired per-item dev difference, the others counted as looks): the one-standard-error
+    rule of Hastie, Tibshirani & Friedman (2009, section 7.10), and the first candidate's margin. With two
+    candidates, the plain probe and the one with alignment, it keeps the plain one unless the other beats it by
+    that margin."""
     best, looks = max(candidates, key=scores.__getitem__), max(len(candidates) - 1, 1)
     chosen = min((c for c in candidates if scores[best] - scores[c] <= _margin(items, best, c, looks)),
-                 key=lambda c: (c[2], c[1]))
+                 key=lambda c: (c[2], c[1], c[3]))
     return chosen, _margin(items, best, candidates[0], looks)
 
 
@@ -263,12 +280,13 @@ def _gain(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, fl
 
 def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, dev: Any,
                           weights: list[float], seed: int,
-                          kinds: list[tuple[int, bool]] | None = None) -> tuple[LaSRHead, dict[str, Any]]:
+                          kinds: list[Kind] | None = None) -> tuple[LaSRHead, dict[str, Any]]:
     """The best untrained combination of the parts, chosen on ``dev`` (``PRIMARY[task]``): what the starting
-    head's linear path reads (one of ``kinds``: token-alignment width ``LaSRConfig.alignment`` and whether it
-    reads the pooled pair vectors, ``LaSRConfig.pair_vectors``; default: the config's) and the dual path's
-    English weight (``LaSRConfig.english_weight``, one of ``weights``), and ``{"metric", "dev": {start_name:
-    score}, "english_weight", "alignment", "pair_vectors", "margin", "alignment_margin"}``.
+    head's linear path reads (one of ``kinds``: token-alignment width ``LaSRConfig.alignment``, whether it
+    reads the pooled pair vectors, ``LaSRConfig.pair_vectors``, and the pair cosines, ``LaSRConfig.pair_cosine``;
+    default: the config's) and the dual path's English weight (``LaSRConfig.english_weight``, one of
+    ``weights``), and ``{"metric", "dev": {start_name: score}, "english_weight", "alignment", "pair_vectors",
+    "pair_cosine", "margin", "alignment_margin"}``.
 
     Two steps in a fixed order (a fixed-sequence procedure), each with the one-standard-error rule of
     ``lira.training.selection`` for paired scores, Bonferroni-corrected for the looks it takes: at the first
@@ -283,19 +301,20 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
     def score(candidates: list[Start]) -> list[Start]:
         for c in candidates:
             if c not in heads:
-                w, a, pv = c
-                heads[c] = start_head(replace(config, english_weight=w, alignment=a, pair_vectors=pv), arca, task,
-                                      train, seed)
+                w, a, pv, cos = c
+                heads[c] = start_head(replace(config, english_weight=w, alignment=a, pair_vectors=pv,
+                                              pair_cosine=cos), arca, task, train, seed)
                 result = evaluate_task(heads[c], arca, task, dev, items=True)
                 scores[c], items[c] = float(result[metric]), result.get("items")
         return candidates
 
-    kinds = kinds or [(config.alignment, config.pair_vectors)]
-    (_, width, pair_vectors), alignment_margin = _simplest(score([(weights[0], *k) for k in kinds]), scores, items)
-    best, margin = _gain(score([(w, width, pair_vectors) for w in weights]), scores, items)
+    kinds = kinds or [(config.alignment, config.pair_vectors, config.pair_cosine)]
+    (_, width, pair_vectors, cosine), alignment_margin = _simplest(score([(weights[0], *k) for k in kinds]), scores,
+                                                                   items)
+    best, margin = _gain(score([(w, width, pair_vectors, cosine) for w in weights]), scores, items)
     return heads[best], {"metric": metric, "dev": {start_name(*c): s for c, s in scores.items()},
                          "english_weight": best[0], "alignment": bool(best[1]), "pair_vectors": best[2],
-                         "margin": margin, "alignment_margin": alignment_margin}
+                         "pair_cosine": best[3], "margin": margin, "alignment_margin": alignment_margin}
 
 
 def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: LiRAConfig, langs: list[str],
@@ -322,12 +341,13 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     weights = list(train_config.english_weights)
     if "english_weight" in (head or {}):
         weights = [head_config.english_weight]
-    kinds = [(head_config.alignment, head_config.pair_vectors)]
-    if train_config.alignment and getattr(train, "align", None) and "alignment" not in (head or {}):
-        width = len(ALIGNMENT_FEATURES)  # the plain pair probe, with alignment, alignment alone (_simplest)
-        kinds = [(0, True), (width, True), (width, False)]
+    kinds: list[Kind] = [(head_config.alignment, head_config.pair_vectors, head_config.pair_cosine)]
+    if train_config.alignment and getattr(train, "align", None) and not PROBE_FIELDS & set(head or {}):
+        width = len(ALIGNMENT_FEATURES)  # the plain pair probe, with alignment, alignment alone, cosines alone
+        kinds = [(0, True, False), (width, True, False), (width, False, False), (0, False, True)]
     fixed = len(weights) * len(kinds) == 1
-    head_config = replace(head_config, english_weight=weights[0], alignment=kinds[0][0], pair_vectors=kinds[0][1])
+    head_config = replace(head_config, english_weight=weights[0], alignment=kinds[0][0], pair_vectors=kinds[0][1],
+                          pair_cosine=kinds[0][2])
     english: dict[str, Any] = {}
     if not train_config.joint:  # the start's probe fits and dev scores read Arca's dual path once
         train, dev = frozen_paths(train, arca), frozen_paths(dev, arca)
@@ -346,8 +366,8 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     if english:
         metrics["English weight (chosen on dev)"] = english["english_weight"]
         if len(kinds) > 1:
-            metrics["token alignment (chosen on dev)"] = ("no" if not english["alignment"] else
-                                                          "yes" if english["pair_vectors"] else "alone")
+            metrics["pair probe reads (chosen on dev)"] = probe_reads(english["alignment"], english["pair_vectors"],
+                                                                      english["pair_cosine"])
         metrics |= {f"dev {english['metric']} at step 0, English weight {w}": s for w, s in english["dev"].items()}
     if selected.get("kept_step") is not None:
         metrics |= {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
