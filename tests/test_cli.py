@@ -158,3 +158,16 @@ def test_training_summary_says_when_a_head_stopped_early(capsys, tmp_path):
     assert "note: training did not improve dev accuracy; lasr keeps its untrained start" in out
     _echo_summary({"before": {}, "after": {}, "selected": {"lasr": {**kept, "steps_run": 400}}}, tmp_path)
     assert "stopped early" not in capsys.readouterr().out
+
+
+def test_training_summary_says_what_the_pair_probe_reads(capsys, tmp_path):
+    from lira.cli import _echo_summary
+
+    english = {"metric": "accuracy", "english_weight": 0.5, "dev": {"0.5": 0.6, "0.5 + cosine only": 0.7},
+               "alignment": False, "pair_vectors": False, "pair_cosine": True}
+    _echo_summary({"before": {}, "after": {}, "english_weight": english}, tmp_path)
+    assert ("English weight of the dual path, chosen on dev: 0.5 (the pair probe reads cosine) (dev accuracy at step "
+            "0 per weight: 0.5: 0.6000, 0.5 + cosine only: 0.7000)") in capsys.readouterr().out
+    plain = {**english, "pair_vectors": True, "pair_cosine": False}  # the plain pair probe: nothing to add
+    _echo_summary({"before": {}, "after": {}, "english_weight": plain}, tmp_path)
+    assert "chosen on dev: 0.5 (dev accuracy" in capsys.readouterr().out

@@ -156,8 +156,8 @@ def _echo_summary(summary: dict, model: Path) -> None:
 
         reads = probe_reads(english.get("alignment", False), english.get("pair_vectors", True),
                             english.get("pair_cosine", False))
-        aligned = "" if reads == "pair vectors" else f" (the pair probe reads {reads})"
-        typer.echo(f"English weight of the dual path, chosen on dev: {english['english_weight']}{aligned} "
+        reads_note = "" if reads == "pair vectors" else f" (the pair probe reads {reads})"
+        typer.echo(f"English weight of the dual path, chosen on dev: {english['english_weight']}{reads_note} "
                    f"(dev {english['metric']} at step 0 per weight: {table})")
     for name, kept in summary.get("selected", {}).items():
         if kept.get("kept_step") is None:

@@ -227,13 +227,36 @@ def test_what_the_pair_probe_reads_is_chosen_on_dev(tmp_path):
     assert metrics["pair probe reads (chosen on dev)"] == "cosine"
     assert metrics["dev accuracy at step 0, English weight 0.5 + cosine only"] == 1.0
     assert "| pair probe reads (chosen on dev) | cosine |" in (tmp_path / "run" / "model" / "README.md").read_text()
-    # the saved model computes the pairs' alignment itself (LiRAModel.alignment) and predicts as on dev
+    # the saved model computes the pairs' cosines itself (from its dual path) and predicts as on dev
     test = entailment_pairs(20, 2)
     probs = model.predict([e.premise for e in test], lang="vie", texts2=[e.hypothesis for e in test],
                           translations=[e.premise_en for e in test],
                           translations2=[e.hypothesis_en for e in test])["probs"]
     labels = ["entailment", "neutral", "contradiction"]
     assert [labels[i] for i in probs.argmax(-1)] == [e.label for e in test]
+
+
+def test_a_cosine_start_fits_its_probe_on_what_the_head_reads(tmp_path):
+    """``start_head`` with ``pair_cosine``: the cosines' scale is set from the training pairs, and the probe is
+    fitted on exactly the standardised features the head then computes (the same weights when refitted on them)."""
+    from lira.lasr.linear_probe import fit_logistic, linear_from_probe
+    from lira.training import lasr_data
+    from lira.training.lasr_run import start_head
+    from lira.training.lasr_trainer import probe_training_set
+    from tests.training.test_lasr_data import aligned_model
+
+    probe, _, _ = aligned_model(tmp_path)
+    train = lasr_data.nli_data(probe, entailment_pairs(40, 0), use_gold=True)
+    config = LaSRConfig(dim=probe.arca.config.adaptor.out_dim, width=16, heads=2, ff=32, languages=["vie"],
+                        num_classes=len(train.classes), probe="pair", pair_vectors=False, pair_cosine=True)
+    head = start_head(config, probe.arca, "nli", train, 0)
+    features, labels = probe_training_set(head, probe.arca, "nli", train)
+    assert features.shape[1] == 2
+    np.testing.assert_allclose(features.mean(0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(features.std(0, ddof=1), 1.0, atol=1e-9)
+    weight, bias = linear_from_probe(fit_logistic(features, np.array(train.classes)[labels]), len(train.classes),
+                                     train.classes)
+    assert torch.equal(head.probe.weight, weight) and torch.equal(head.probe.bias, bias)
 
 
 class CountingTranslator:
