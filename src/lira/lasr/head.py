@@ -256,9 +256,7 @@ class LaSRHead(nn.Module):
         Each slot's mean (a removed slot takes the other slot's mean as its stand-in) is weighted by the
         learned gate (softmax over the slots, x2 so both weights start at 1); ``concat`` joins the two
         normalised slot means, the dual-path ``z = [E_lr ; E_en]``; ``mean`` adds them."""
-        means = sums / counts.clamp(min=1)[..., None]
-        missing = counts == 0
-        means = torch.where(missing[..., None], means.flip(1), means)
+        means = _slot_means(sums, counts, stand_in=True)
         gate = 2 * torch.softmax(self.slot_gate, 0)[None, :, None]
         if self.config.residual_mode == "concat":
             w = self.config.english_weight
@@ -271,8 +269,7 @@ class LaSRHead(nn.Module):
         """The untrained dual-path vector ``l2n([(1 - w) l2n(mean E_lr); w l2n(mean E_en)])`` ``[n, 2 d]``
         (``w = config.english_weight``) from one text's per-slot sums ``[n, 2, d]`` and counts ``[n, 2]`` (a
         removed slot takes the other slot's mean)."""
-        means = sums / counts.clamp(min=1)[..., None]
-        means = torch.where((counts == 0)[..., None], means.flip(1), means)
+        means = _slot_means(sums, counts, stand_in=True)
         return dual_path_vector(means[:, 0].contiguous(), means[:, 1].contiguous(), self.config.english_weight)
 
     def forward(self, z: torch.Tensor | DualPath, langs: Sequence[str] | str, *,
@@ -368,7 +365,7 @@ class LaSRHead(nn.Module):
                  removed: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
         """The raw cosine of a pair's two texts on each path ``[n, 2]`` (LRL, English) from each text's kept-bin
         sums and counts (``_text``); a path removed from either text takes the other path's cosine."""
-        means = [p[2] / p[3].clamp(min=1)[..., None] for p in parts]  # [n, 2, d] per text
+        means = [_slot_means(p[2], p[3], stand_in=False) for p in parts]
         cos = F.cosine_similarity(means[0].double(), means[1].double(), dim=-1)  # [n, 2]
         return _per_path(cos[..., None], removed)
 
@@ -453,6 +450,13 @@ class LaSRHead(nn.Module):
         model = cls(LaSRConfig.from_dict(config, where=str(Path(folder) / "lasr_config.json")))
         model.load_state_dict(state)
         return model
+
+
+def _slot_means(sums: torch.Tensor, counts: torch.Tensor, *, stand_in: bool) -> torch.Tensor:
+    """Each slot's mean ``[n, 2, d]`` from per-slot sums ``[n, 2, d]`` and bin counts ``[n, 2]``; a removed slot
+    (count 0) is zero, or with ``stand_in`` takes the other slot's mean."""
+    means = sums / counts.clamp(min=1)[..., None]
+    return torch.where((counts == 0)[..., None], means.flip(1), means) if stand_in else means
 
 
 def _per_path(values: torch.Tensor, removed: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:

