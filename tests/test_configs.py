@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from lira.backbones import english_spec
+from lira.benchmark.config import ENGLISH_SPACES
 from lira.tasks.records import task_records
 from lira.training.arca_run import load_run_config
 from lira.training.distill_run import load_distill_config
@@ -15,9 +17,17 @@ LOADERS = {"arca": load_run_config, "lasr": load_lasr_config, "distill": load_di
 
 def test_the_benchmark_families_have_configs():
     names = {path.name for path in CONFIGS.glob("*.yaml")}
-    assert {"arca-products.yaml", "lasr-products.yaml", "arca-e5.yaml", "arca-both.yaml", "distill-e5.yaml",
-            "distill-both.yaml", "lasr-bitext.yaml", "lasr-classification.yaml", "lasr-nli.yaml",
-            "lasr-choice.yaml"} <= names
+    assert {"arca-products.yaml", "lasr-products.yaml", "lasr-bitext.yaml", "lasr-classification.yaml",
+            "lasr-nli.yaml", "lasr-choice.yaml"} <= names
+    # a stage-1 Arca and a distillation peer for every English anchor space the benchmark's families read
+    for space in set(ENGLISH_SPACES.values()):
+        assert load_run_config(CONFIGS / f"arca-{space}.yaml").backbones["english"] == space
+        assert load_distill_config(CONFIGS / f"distill-{space}.yaml").backbones["english"] == space
+    # each head config builds on the stage-1 Arca of its family's space and reads English with that space
+    for name, family in (("bitext", "embed"), ("classification", "sib200"), ("nli", "xnli"), ("choice", "xcopa")):
+        config = load_lasr_config(CONFIGS / f"lasr-{name}.yaml")
+        assert config.arca == f"runs/arca-{ENGLISH_SPACES[family]}/arca"
+        assert config.model.en_backbone == english_spec(ENGLISH_SPACES[family], config.model.lr_backbone)
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda path: path.name)

@@ -298,9 +298,9 @@ class Benchmark:
                "seed": seed, "setting": setting, "value": value, "variant": variant.name,
                "main_metric": s.task.main_score, "main_score": result["main_score"],
                "metrics": {k: v for k, v in result.items() if isinstance(v, float | int) and k != "main_score"},
-               # per-item scores feed the significance tests of the main and noise settings; elsewhere only the
-               # score is kept
-               "items": result.get("items") if setting in ("main", "noise") else None,
+               # per-item scores feed the significance tests of the main and noise settings and the dev choices'
+               # margins (benchmarks/anchor_dev_choices.py); elsewhere only the score is kept
+               "items": result.get("items") if setting in ("main", "noise", "dev") else None,
                "gold": result.get("gold") if setting == "main" else None}
         self.rows.append(row)
         return row
