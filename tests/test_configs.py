@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from lira.backbones import english_spec
-from lira.benchmark.config import ENGLISH_SPACES
+from lira.benchmark.config import ENGLISH_SPACES, STAGE1_STEPS
 from lira.tasks.records import task_records
 from lira.training.arca_run import load_run_config
 from lira.training.distill_run import load_distill_config
@@ -20,9 +20,12 @@ def test_the_benchmark_families_have_configs():
     assert {"arca-products.yaml", "lasr-products.yaml", "lasr-bitext.yaml", "lasr-classification.yaml",
             "lasr-nli.yaml", "lasr-choice.yaml"} <= names
     # a stage-1 Arca and a distillation peer for every English anchor space the benchmark's families read
+    # (the benchmark's steps for that space: the distillation peer trains as long as stage 1)
     for space in set(ENGLISH_SPACES.values()):
-        assert load_run_config(CONFIGS / f"arca-{space}.yaml").backbones["english"] == space
-        assert load_distill_config(CONFIGS / f"distill-{space}.yaml").backbones["english"] == space
+        arca = load_run_config(CONFIGS / f"arca-{space}.yaml")
+        distill = load_distill_config(CONFIGS / f"distill-{space}.yaml")
+        assert arca.backbones["english"] == distill.backbones["english"] == space
+        assert arca.train.steps == distill.train.steps == STAGE1_STEPS[space]
     # each head config builds on the stage-1 Arca of its family's space and reads English with that space
     for name, family in (("bitext", "embed"), ("classification", "sib200"), ("nli", "xnli"), ("choice", "xcopa")):
         config = load_lasr_config(CONFIGS / f"lasr-{name}.yaml")

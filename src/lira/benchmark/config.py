@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lira.backbones import DEFAULT_ENGLISH, FAST_MULTILINGUAL
+from lira.backbones import DEFAULT_ENGLISH, FAST_MULTILINGUAL, english_spec
 from lira.backbones import ENGLISH_SPACES as SPACE_NAMES
 from lira.data.io import default_data_dir
 
@@ -23,6 +23,9 @@ METHOD_LABELS = {"frozen": "frozen backbone", "translate-test": "translate-test"
 # have no English, and only e5's own space lets step 0 be the frozen backbone.
 ENGLISH_SPACES = {"embed": "e5", "sib200": "e5", "xnli": "e5", "myxnli": "e5", "indonli": "e5", "xcopa": "minilm",
                   "products": "both", "products-heldout": "e5"}
+# Stage 1's steps (and the distillation peer's, the same) per English anchor space, chosen on stage 1's dev curve
+# by ``benchmarks/stage1_steps_dev.py``: the fewest steps within one standard error of the best (BENCHMARKS.md).
+STAGE1_STEPS = {"e5": 500, "minilm": 1200, "both": 400}
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class BenchmarkConfig:
     stage1_langs: tuple[str, ...] | None = None
     stage1_sources: tuple[str, ...] = ("sib200", "nusax", "products")
     english_spaces: dict[str, str] = field(default_factory=lambda: dict(ENGLISH_SPACES))
-    arca_steps: int = 300
+    arca_steps: int | dict[str, int] = field(default_factory=lambda: dict(STAGE1_STEPS))
     lasr_steps: int = 400
     eval_every: int = 50
     lasr_patience: int | None = 3
@@ -132,6 +135,25 @@ class BenchmarkConfig:
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
         if bad:
             raise ValueError(f"english_spaces: unknown English anchor space(s) {bad}; valid: {', '.join(SPACE_NAMES)}")
+        if isinstance(self.arca_steps, dict):  # one step count per English anchor space the run reads
+            read = set(self.english_spaces.values()) | {self.english}
+            problems = [f"{what} {sorted(names)}" for what, names in (
+                ("unknown space(s)", set(self.arca_steps) - set(SPACE_NAMES)),
+                ("no step count for the space(s) the run reads", read - set(self.arca_steps)),
+                ("a step count under 1 for", {k for k, v in self.arca_steps.items() if v < 1})) if names]
+            if problems:
+                raise ValueError(f"arca_steps: {'; '.join(problems)}; valid spaces: {', '.join(SPACE_NAMES)}")
+
+    def stage1_steps(self, english: str) -> int:
+        """Stage 1's (and the distillation peer's) steps for the English encoder spec ``english``: ``arca_steps``,
+        or, per space, the steps of the space whose spec that is (``lira.backbones.english_spec``)."""
+        if isinstance(self.arca_steps, int):
+            return self.arca_steps
+        spaces = {english_spec(space, self.backbone): space for space in SPACE_NAMES}
+        if english not in spaces:
+            raise ValueError(f"no stage-1 steps for English encoder {english!r}: arca_steps names spaces "
+                             f"{', '.join(self.arca_steps)}, whose encoders are {', '.join(spaces)}")
+        return self.arca_steps[spaces[english]]
 
     @property
     def seeds_of_settings(self) -> tuple[int, ...]:

@@ -23,7 +23,7 @@ from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.backbones import english_spec
 from lira.baselines import DistilledStudent
-from lira.benchmark.config import BenchmarkConfig, Variant
+from lira.benchmark.config import FULL, BenchmarkConfig, Variant
 from lira.benchmark.translations import first_english, gold_translator
 from lira.data.formats import ParallelExample, RetrievalDataset
 from lira.evaluation.sts import STSEvaluator
@@ -82,6 +82,18 @@ def stage1_data(config: BenchmarkConfig) -> ArcaDataConfig:
     ``stage1_per_lang`` pairs per language and source (None = all); ``source`` names ``stage1_specs``."""
     return ArcaDataConfig(source="+".join(config.stage1_sources), langs=stage1_langs(config),
                           data_dir=str(config.data_dir), max_per_lang=config.stage1_per_lang)
+
+
+def stage1_config(config: BenchmarkConfig, english: str, seed: int, variant: Variant = FULL,
+                  steps: int | None = None) -> ArcaRunConfig:
+    """Stage 1's run config in the benchmark for the English encoder spec ``english``, ``seed`` and ``variant``'s
+    critics: ``steps`` (default ``config.stage1_steps(english)``), dev evaluated every ``config.eval_every`` steps, no
+    resumable checkpoints (the benchmark owns its folders)."""
+    return ArcaRunConfig(data=stage1_data(config), backbones={"multilingual": config.backbone, "english": english},
+                         candidates=stage1_pools(), critic={"role": STAGE1_CRITIC_ROLE},
+                         model=ArcaConfig(critics=variant.critics),
+                         train=ArcaTrainConfig(steps=steps or config.stage1_steps(english), seed=seed,
+                                               eval_every=config.eval_every, checkpoint_every=10**9))
 
 
 def parallel_train(config: BenchmarkConfig) -> list[ParallelExample]:
@@ -186,14 +198,9 @@ class SeedModels:
         if english not in self.arca_dirs:
             c = self.config
             out = self.folder / f"arca-{english.replace('+', '-')}"
-            run = ArcaRunConfig(data=stage1_data(c), backbones={"multilingual": c.backbone, "english": english},
-                                candidates=stage1_pools(), critic={"role": STAGE1_CRITIC_ROLE},
-                                model=ArcaConfig(critics=self.variant.critics),
-                                train=ArcaTrainConfig(steps=c.arca_steps, seed=self.seed, eval_every=c.eval_every,
-                                                      checkpoint_every=10**9))
             with self.ledger.part(STAGE1_PART):
-                summary = train_stage1(stage1_specs(c), run, out, overwrite=True,  # the benchmark owns its folders
-                                       cache_dir=c.cache_dir)
+                summary = train_stage1(stage1_specs(c), stage1_config(c, english, self.seed, self.variant), out,
+                                       overwrite=True, cache_dir=c.cache_dir)  # the benchmark owns its folders
             self.kept[f"arca {english}"] = summary["selected"]
             self.arca_dirs[english] = out / "arca"
         return self.arca_dirs[english]
@@ -208,7 +215,8 @@ class SeedModels:
             with self.ledger.part(DISTILL_PART):
                 self.students[english], _ = train_distillation(
                     parallel_train(c), lr_backbone=self.encoder(c.backbone), en_backbone=self.encoder(english),
-                    config=DistillConfig(steps=c.arca_steps, batch_size=ArcaTrainConfig.batch_size, seed=self.seed),
+                    config=DistillConfig(steps=c.stage1_steps(english), batch_size=ArcaTrainConfig.batch_size,
+                                         seed=self.seed),
                     show_progress=False)
             self.student_dirs[english] = self.students[english].save(
                 self.folder / f"distilled-{english.replace('+', '-')}")

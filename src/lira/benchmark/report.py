@@ -277,6 +277,8 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
                   if c.seeds_of_settings != c.seeds else "")
     patience = (f" (stopping early once {c.lasr_patience} dev evaluations in a row bring no gain)"
                 if c.lasr_patience else "")
+    stage1_steps = (f"{c.arca_steps} steps" if isinstance(c.arca_steps, int) else "steps by English space: "
+                    + ", ".join(f"{space} {steps}" for space, steps in c.arca_steps.items()))
     report = f"""# LiRA benchmark{' (quick mode: a smoke run, not a measurement)' if c.quick else ''}
 
 Seeds {list(c.seeds)}{seeds_note}; scores x100, mean ± standard deviation over seeds (a single number: a method
@@ -284,7 +286,7 @@ with nothing random in that setting, or one seed, evaluated once).
 Multilingual backbone `{c.backbone}`; English anchor space per task family (every method of the family reads
 English with it): {', '.join(f"{k} {v}" for k, v in c.english_spaces.items())}. Stage 1 and the distillation
 peer: {' + '.join(c.stage1_sources)} train data, {c.stage1_per_lang or 'all'} pairs per language and source,
-{c.arca_steps} steps; stage 2 (LaSR): {c.lasr_steps} steps per task family{patience}, lr {c.lasr_lr} (retrieval-trained
+{stage1_steps}; stage 2 (LaSR): {c.lasr_steps} steps per task family{patience}, lr {c.lasr_lr} (retrieval-trained
 heads: bitext, products; DocQueue {'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI,
 choice). Every trained model keeps the step with the best dev score (evaluated every {c.eval_every} steps), step
 0 included; "LiRA at step 0" is LiRA with nothing trained in either stage.

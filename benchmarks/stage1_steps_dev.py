@@ -1,0 +1,84 @@
+"""Stage 1's step count, chosen on its dev split (DESIGN.md section 7).
+
+Trains the benchmark's stage 1 (``lira.benchmark.models.stage1_config``: all the parallel training data, the
+same pools, critics and batch size, seed 0) for ``--steps`` steps in each English anchor space and reads its dev
+curve (SIB-200 dev, NusaX valid, the product set's dev; evaluated every 50 steps): the adaptor's bitext retrieval
+accuracy and the Actor's candidate-choice accuracy. For each space and metric it gives the best step and the
+first step within one binomial standard error of the best score (the one-standard-error rule of Hastie,
+Tibshirani & Friedman 2009, section 7.10: the fewest steps as good as the most, within noise); a space's steps
+are the larger of its two metrics'. A best at the last step evaluated is marked "the last" (the curve may
+still rise). Prints a Markdown table (x100) and writes the curves as JSON. Usage::
+
+    python benchmarks/stage1_steps_dev.py --data-dir ../shared/data --out runs/stage1-steps [--steps 1200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from lira.backbones import ENGLISH_SPACES, english_spec
+from lira.benchmark.config import BenchmarkConfig
+from lira.benchmark.models import stage1_config, stage1_specs
+from lira.io import write_json
+from lira.training.arca_run import train_stage1
+
+METRICS = ("retrieval_accuracy", "choice_accuracy")
+
+
+def one_se_step(curve: list[dict[str, Any]], metric: str) -> dict[str, Any]:
+    """``{"best_step", "best", "se", "step", "score"}`` of ``metric`` on a dev ``curve`` (``[{"step", metric,
+    "n"}]``, step 0 included): the best score (ties: the earlier step), its binomial standard error on ``n``
+    items, and the first step whose score is within that error of the best."""
+    best = max(curve, key=lambda h: h[metric])  # max keeps the first of equal scores
+    se = math.sqrt(best[metric] * (1 - best[metric]) / best["n"])
+    first = next(h for h in curve if h[metric] >= best[metric] - se)
+    return {"best_step": best["step"], "best": best[metric], "se": se, "step": first["step"], "score": first[metric]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("runs/stage1-steps"))
+    parser.add_argument("--steps", type=int, default=1200)
+    parser.add_argument("--space", action="append", choices=list(ENGLISH_SPACES), help="default: all")
+    parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument("--backbone", default=BenchmarkConfig.backbone)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone, out_dir=args.out,
+                             cache_dir=args.cache_dir, eval_every=50)
+    curves, chosen = {}, {}
+    lines = ["| space | metric | step 0 | at the benchmark's steps | best (step) | within one SE of it (step) |",
+             "|---|---|---|---|---|---|"]
+    for space in args.space or list(ENGLISH_SPACES):
+        spec = english_spec(space, config.backbone)
+        run = stage1_config(config, spec, seed=0, steps=args.steps)
+        train_stage1(stage1_specs(config), run, args.out / space, overwrite=True, cache_dir=config.cache_dir)
+        history = json.loads((args.out / space / "history.json").read_text(encoding="utf-8"))
+        curves[space] = curve = [h for h in history if "step" in h and METRICS[0] in h]
+        at = {h["step"]: h for h in curve}
+        steps = []
+        for metric in METRICS:
+            r = one_se_step(curve, metric)
+            rising = ", the last" if r["best_step"] == curve[-1]["step"] else ""
+            steps_now = config.stage1_steps(spec)
+            now = at.get(steps_now, {}).get(metric)
+            lines.append(f"| {space} | {metric} | {100 * curve[0][metric]:.2f} | "
+                         + (f"{100 * now:.2f} ({steps_now})" if now is not None else "-")
+                         + f" | {100 * r['best']:.2f} ({r['best_step']}{rising}) | {100 * r['score']:.2f} "
+                         f"({r['step']}; SE {100 * r['se']:.2f}) |")
+            steps.append(r["step"])
+        chosen[space] = max(steps)
+    print("\n".join(lines))
+    print("steps per space (the larger of its two metrics' one-SE steps):", chosen)
+    print(f"wall time {time.perf_counter() - start:.0f} s")
+    write_json(args.out / "stage1_steps_dev.json", {"curves": curves, "chosen": chosen, "steps": args.steps})
+
+
+if __name__ == "__main__":
+    main()

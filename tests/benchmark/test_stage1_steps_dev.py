@@ -1,0 +1,26 @@
+"""benchmarks/stage1_steps_dev.py: the fewest stage-1 steps whose dev score is within one standard error of the
+best."""
+
+import math
+
+import pytest
+
+from tests.benchmark import load_script
+
+
+def _curve(scores: list[float], n: int = 400) -> list[dict]:
+    return [{"step": 50 * i, "retrieval_accuracy": s, "n": n} for i, s in enumerate(scores)]
+
+
+def test_the_first_step_within_one_standard_error_of_the_best():
+    one_se_step = load_script("stage1_steps_dev").one_se_step
+    result = one_se_step(_curve([0.80, 0.86, 0.88, 0.89, 0.895, 0.89]), "retrieval_accuracy")
+    se = math.sqrt(0.895 * 0.105 / 400)  # 0.0153
+    assert result["best_step"] == 200 and result["best"] == 0.895
+    assert result["se"] == pytest.approx(se)
+    assert (result["step"], result["score"]) == (100, 0.88)  # 0.88 >= 0.895 - se; 0.86 is not
+
+
+def test_a_tie_for_the_best_keeps_the_earlier_step():
+    result = load_script("stage1_steps_dev").one_se_step(_curve([0.5, 0.9, 0.9], n=10**6), "retrieval_accuracy")
+    assert result["best_step"] == 50 and result["step"] == 50
