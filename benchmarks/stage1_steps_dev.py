@@ -6,7 +6,8 @@ curve (SIB-200 dev, NusaX valid, the product set's dev; evaluated every 50 steps
 accuracy and the Actor's candidate-choice accuracy. For each space and metric it gives the best step and the
 first step within one binomial standard error of the best score (the one-standard-error rule of Hastie,
 Tibshirani & Friedman 2009, section 7.10: the fewest steps as good as the most, within noise); a space's steps
-are the larger of its two metrics'. A best at the last step evaluated is marked "the last" (the curve may
+are the larger of its two metrics' (the adaptor and the Actor are each kept at their own best dev step, so
+the run must reach both). A best at the last step evaluated is marked "the last" (the curve may
 still rise). Prints a Markdown table (x100) and writes the curves as JSON. Usage::
 
     python benchmarks/stage1_steps_dev.py --data-dir ../shared/data --out runs/stage1-steps [--steps 1200]
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from lira.backbones import ENGLISH_SPACES, english_spec
 from lira.benchmark.config import BenchmarkConfig
 from lira.benchmark.models import stage1_config, stage1_specs
 from lira.io import write_json
+from lira.metrics import accuracy_se
 from lira.training.arca_run import train_stage1
 
 METRICS = ("retrieval_accuracy", "choice_accuracy")
@@ -35,7 +36,7 @@ def one_se_step(curve: list[dict[str, Any]], metric: str) -> dict[str, Any]:
     "n"}]``, step 0 included): the best score (ties: the earlier step), its binomial standard error on ``n``
     items, and the first step whose score is within that error of the best."""
     best = max(curve, key=lambda h: h[metric])  # max keeps the first of equal scores
-    se = math.sqrt(best[metric] * (1 - best[metric]) / best["n"])
+    se = accuracy_se(best[metric], best["n"])
     first = next(h for h in curve if h[metric] >= best[metric] - se)
     return {"best_step": best["step"], "best": best[metric], "se": se, "step": first["step"], "score": first[metric]}
 
