@@ -3,8 +3,9 @@
 Usage: `python benchmarks/alignment_dev.py RUN_DIR` (the `--out` folder of `lira benchmark`), under a second.
 
 Every LaSR head of the full method whose start tried the token-alignment features (`lira.backbones.alignment`;
-NLI and choice heads, `LaSRTrainConfig.alignment`) recorded its dev scores at step 0 in its model's config
-(`lira_config.json`, `config.metrics`). This prints, per family and seed, the dev score of the plain pair probe,
+NLI and choice heads, `LaSRTrainConfig.alignment`) recorded its scores at step 0 in its model's config
+(`lira_config.json`, `config.metrics`): on dev, or cross-validated over train and dev (`LaSRTrainConfig.start_folds`,
+`lira.training.start_cv`). This prints, per family and seed, the score of the plain pair probe,
 of the probe with alignment, of the probe on the alignment features alone and of the probe on the two pair cosines
 alone at the first English weight (0.5) ("-" for a run made before that start was tried), what the step kept
 (`lira.training.lasr_run.choose_english_weight`, `probe_reads`; a run made before the cosines were tried names it
@@ -19,8 +20,12 @@ import json
 import re
 from pathlib import Path
 
-CHOSEN = ("pair probe reads (chosen on dev)", "token alignment (chosen on dev)")  # the second: older runs
-SCORE = re.compile(r"^dev (\S+) at step 0, English weight 0\.5( \+ alignment)?( \+ cosine)?( only)?$")
+# what the probe reads and its English weight, as the model card names them (the later ones: older runs)
+CHOSEN = ("pair probe reads (chosen on train + dev)", "pair probe reads (chosen on dev)",
+          "token alignment (chosen on dev)")
+WEIGHT = ("English weight (chosen on train + dev)", "English weight (chosen on dev)")
+SCORE = re.compile(r"^(?:dev|\d+-fold cross-validated) (\S+) at step 0, English weight 0\.5( \+ alignment)?"
+                   r"( \+ cosine)?( only)?$")
 KINDS = ("", " + alignment", " + alignment only", " + cosine only")
 
 
@@ -37,7 +42,7 @@ def rows(run_dir: Path) -> list[list[str]]:
         family, seed = config.parents[1].name, config.parents[2].name.removeprefix("seed-")
         cells = [f"{100 * scores[kind][1]:.2f}" if kind in scores else "-" for kind in KINDS]
         out.append([family, seed, scores[""][0], *cells, chosen,
-                    str(metrics.get("English weight (chosen on dev)", "-"))])
+                    str(next((metrics[key] for key in WEIGHT if key in metrics), "-"))])
     return out
 
 

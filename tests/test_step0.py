@@ -45,16 +45,18 @@ def encoders(tmp_path):
 
 
 def step0(task: str, data_fn, train, lr, en, tmp_path, dev=None, weights=(0.5, 0.0, 0.25, 0.75, 1.0),
-          **kwargs) -> LiRAModel:
+          folds: int = 3, **kwargs) -> LiRAModel:
     """LiRA with an untrained Arca and a head after 0 steps (its linear path set to the probe's solution; with
-    ``dev``, the dual path's English weight chosen on it among ``weights``)."""
+    ``dev``, the dual path's English weight chosen among ``weights``: by ``folds``-fold cross-validation over
+    train and dev where the head is a probe, on dev alone with ``folds=0``)."""
     arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=lr.dim, en_dim=en.dim, hidden=16)))
     config = LiRAConfig(lr_backbone=lr.name, en_backbone=en.name, translator="none")
     probe = LiRAModel(config, arca, LaSRHead(LaSRConfig(dim=lr.dim)), cache_dir=tmp_path).share_backbones(lr, en)
     model, _ = fit_lasr(task, data_fn(probe, train, use_gold=True, **kwargs),
                         None if dev is None else data_fn(probe, dev, use_gold=True, **kwargs), arca=arca,
                         model=config, langs=["vie"], head={"width": 16, "heads": 2, "ff": 32},
-                        out_dir=tmp_path / task, train_config=LaSRTrainConfig(steps=0, english_weights=list(weights)),
+                        out_dir=tmp_path / task,
+                        train_config=LaSRTrainConfig(steps=0, english_weights=list(weights), start_folds=folds),
                         show_progress=False)
     return model.share_backbones(lr, en)
 
@@ -137,7 +139,9 @@ def test_bitext_step0_is_the_frozen_backbone(tmp_path):
 def test_english_weight_is_chosen_on_dev_and_its_ends_are_the_single_path_peers(encoders, tmp_path):
     """Where the LRL side misleads after the training split, the dev split moves the weight towards English by
     more than the selection margin (the first best of the tried weights), and at the weights 1 and 0 LiRA at
-    step 0 predicts exactly what translate-test's and the frozen backbone's probes predict."""
+    step 0 predicts exactly what translate-test's and the frozen backbone's probes predict. The starts are scored
+    on dev alone (``start_folds: 0``): here dev, not train, is drawn from the shifted distribution the model will
+    read, which is what scoring on dev alone is for."""
     lr, en = encoders
     rng = random.Random(6)
     make = []
@@ -150,7 +154,7 @@ def test_english_weight_is_chosen_on_dev_and_its_ends_are_the_single_path_peers(
     train, dev, test = make[:120], make[120:300], make[300:]
     classes = sorted({r.label for r in make})
     model = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path / "dev", dev=dev,
-                  classes=classes)
+                  folds=0, classes=classes)
     metrics = model.config.metrics
     dev_scores = {w: metrics[f"dev accuracy at step 0, English weight {w}"] for w in (0.5, 0.0, 0.25, 0.75, 1.0)}
     chosen = model.lasr.config.english_weight
@@ -162,3 +166,12 @@ def test_english_weight_is_chosen_on_dev_and_its_ends_are_the_single_path_peers(
         model = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path / str(weight),
                       weights=(weight,), classes=classes)
         assert evaluator(model, translator=translator)["items"] == evaluator(peer, translator=translator)["items"]
+    # scored by cross-validation (the default), the start chosen is fitted on the training split as any fixed
+    # start is: the same predictions as LiRA at step 0 given that weight alone
+    cross = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path / "cv", dev=dev,
+                  classes=classes)
+    weight = cross.lasr.config.english_weight
+    assert cross.config.metrics["English weight (chosen on train + dev)"] == weight
+    fixed = step0("classification", lasr_data.classification_data, train, lr, en, tmp_path / "fixed",
+                  weights=(weight,), classes=classes)
+    assert evaluator(cross, translator=translator)["items"] == evaluator(fixed, translator=translator)["items"]

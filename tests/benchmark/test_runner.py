@@ -208,6 +208,8 @@ def test_patience_option_reaches_the_config(args, patience, data_dir, tmp_path, 
     assert seen[0].lasr_patience == patience
     with pytest.raises(ValueError, match="lasr_patience must be >= 1 or None"):
         BenchmarkConfig(lasr_patience=0)
+    with pytest.raises(ValueError, match="start_folds must be 0"):
+        BenchmarkConfig(start_folds=1)
 
 
 @pytest.mark.parametrize(("args", "seeds"), [(["--quick"], (0,)), (["--quick", "--seeds", "3"], (0, 1, 2)),

@@ -1,37 +1,16 @@
-"""The English path of the benchmark: the data's own English (``gold_pairs`` / ``gold_translator``) and its
+"""The English path of the benchmark: the data's own English (``gold_translator``) and its
 noise-amplified variant (``noisy``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from lira.benchmark.translations import first_english, gold_pairs, gold_translator, noisy
+from lira.benchmark.translations import first_english, gold_translator, noisy
 from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample, ScoredPair
+from lira.training.lasr_data import gold_pairs
 from lira.translators.base import Candidate
 
 LONG = "the quick brown fox jumps over the lazy dog near the old river bank today"
-
-
-def test_gold_pairs_for_every_record_type():
-    assert gold_pairs(ScoredPair("một", "hai", 2.5, "vie", "vie", en1="one", en2=None)) == [
-        ("một", "one"), ("hai", None)]
-    assert gold_pairs(NLIExample("tha", "ฝนตก", "ถนนเปียก", "entailment", premise_en="It rains",
-                                 hypothesis_en="The road is wet")) == [("ฝนตก", "It rains"),
-                                                                       ("ถนนเปียก", "The road is wet")]
-    assert gold_pairs(ClassificationExample("ind", "sepak bola", "sports", en="football")) == [
-        ("sepak bola", "football")]
-    assert gold_pairs(ClassificationExample("ind", "sepak bola", "sports")) == [("sepak bola", None)]
-
-
-def test_gold_pairs_of_a_choice_item_read_the_premise_with_its_question():
-    item = ChoiceExample("ind", "Barang itu dikemas.", ("Rapuh.", "Kecil."), 0, question="cause",
-                         premise_en="The item is packed.", choices_en=("Fragile.", "Small."))
-    assert gold_pairs(item) == [("Barang itu dikemas. (cause)", "The item is packed. (cause)"),
-                                ("Rapuh.", "Fragile."), ("Kecil.", "Small.")]
-    bare = ChoiceExample("ind", "Premis.", ("A.", "B.", "C."), 2)  # no question, no English
-    assert gold_pairs(bare) == [("Premis.", None), ("A.", None), ("B.", None), ("C.", None)]
-    with pytest.raises(TypeError, match="no English side for a ParallelExample"):
-        gold_pairs(ParallelExample("tha", "แมว", "cat"))
 
 
 def test_gold_translator_gives_the_english_and_nothing_for_texts_without():

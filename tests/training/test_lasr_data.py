@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from lira.data.formats import ChoiceExample, NLIExample, ParallelExample
+from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ParallelExample, ScoredPair
 from lira.model import LiRAModel
-from lira.training.lasr_data import bitext_data, choice_data, choice_premise, nli_data
+from lira.training.lasr_data import bitext_data, choice_data, choice_premise, gold_pairs, nli_data
 from tests.evaluation.test_methods import DIM, WordBackbone, fake_backbones, tiny_lira  # noqa: F401
 
 PAIRS = [
@@ -147,3 +147,25 @@ def test_choice_data_aligns_each_option_with_its_premise(tmp_path):
     premises_en = [choice_premise(e.premise_en, e.question) for e in items for _ in range(2)]
     options_en = [c for e in items for c in e.choices_en]
     np.testing.assert_allclose(data.align[0][:, 1].numpy(), _alignment(lr, premises_en, options_en), atol=1e-6)
+
+
+def test_gold_pairs_for_every_record_type():
+    assert gold_pairs(ScoredPair("một", "hai", 2.5, "vie", "vie", en1="one", en2=None)) == [
+        ("một", "one"), ("hai", None)]
+    assert gold_pairs(NLIExample("tha", "ฝนตก", "ถนนเปียก", "entailment", premise_en="It rains",
+                                 hypothesis_en="The road is wet")) == [("ฝนตก", "It rains"),
+                                                                       ("ถนนเปียก", "The road is wet")]
+    assert gold_pairs(ClassificationExample("ind", "sepak bola", "sports", en="football")) == [
+        ("sepak bola", "football")]
+    assert gold_pairs(ClassificationExample("ind", "sepak bola", "sports")) == [("sepak bola", None)]
+
+
+def test_gold_pairs_of_a_choice_item_read_the_premise_with_its_question():
+    item = ChoiceExample("ind", "Barang itu dikemas.", ("Rapuh.", "Kecil."), 0, question="cause",
+                         premise_en="The item is packed.", choices_en=("Fragile.", "Small."))
+    assert gold_pairs(item) == [("Barang itu dikemas. (cause)", "The item is packed. (cause)"),
+                                ("Rapuh.", "Fragile."), ("Kecil.", "Small.")]
+    bare = ChoiceExample("ind", "Premis.", ("A.", "B.", "C."), 2)  # no question, no English
+    assert gold_pairs(bare) == [("Premis.", None), ("A.", None), ("B.", None), ("C.", None)]
+    with pytest.raises(TypeError, match="no English side for a ParallelExample"):
+        gold_pairs(ParallelExample("tha", "แมว", "cat"))

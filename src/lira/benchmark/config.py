@@ -72,11 +72,13 @@ class BenchmarkConfig:
     (``stage1_per_lang`` caps each language of each source, None = all); ``eval_every``: steps between dev evaluations
     that select the kept checkpoint (step 0 included); ``lasr_patience``: a LaSR head stops early after that many
     dev evaluations in a row without a gain (``LaSRTrainConfig.patience``; chosen on the dev histories of an earlier
-    run, BENCHMARKS.md; None: every step); ``setting_seeds``: how many of ``seeds`` (the first) the noise,
-    few-shot and ablation settings run (None = all; the main setting runs every seed); ``settings``: which of
-    ``SETTINGS`` run (a setting trains the models it reads on demand); ``budget_s``: the time budget of the run from an
-    empty feature cache, which the report holds its time against (None: no budget; the full run of every setting: 45
-    minutes, ``--quick``: 3, as issue 13 sets them)."""
+    run, BENCHMARKS.md; None: every step); ``start_folds``: the folds of the cross-validation over train and dev
+    that scores the starts of the heads with a probe (``LaSRTrainConfig.start_folds``; 0: on dev);
+    ``setting_seeds``: how many of ``seeds`` (the first) the noise, few-shot and ablation settings run (None = all;
+    the main setting runs every seed); ``settings``: which of ``SETTINGS`` run (a setting trains the models it reads
+    on demand); ``budget_s``: the time budget of the run from an empty feature cache, which the report holds its
+    time against (None: no budget; the full run of every setting: 45 minutes, ``--quick``: 3, as issue 13 sets
+    them)."""
 
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("runs/benchmark")
@@ -97,6 +99,7 @@ class BenchmarkConfig:
     lasr_steps: int = 400
     eval_every: int = 50
     lasr_patience: int | None = 3
+    start_folds: int = 3
     lasr_lr: float = 1e-4
     lasr_lr_heads: float = 1e-3
     doc_queue: bool = False
@@ -116,6 +119,7 @@ class BenchmarkConfig:
 
     def __post_init__(self) -> None:
         from lira.tasks import catalogue
+        from lira.training.lasr_trainer import LaSRTrainConfig
 
         # the families of ENGLISH_SPACES and those a registered task trains a head of its own for
         families = dict.fromkeys([*ENGLISH_SPACES, *(t.family for t in catalogue.TASKS if t.trains_head)])
@@ -132,6 +136,7 @@ class BenchmarkConfig:
             raise ValueError(f"setting_seeds must be >= 1 or None (all), got {self.setting_seeds}")
         if self.lasr_patience is not None and self.lasr_patience < 1:
             raise ValueError(f"lasr_patience must be >= 1 or None (every step), got {self.lasr_patience}")
+        LaSRTrainConfig(start_folds=self.start_folds)  # its one check of the count
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
         if bad:
             raise ValueError(f"english_spaces: unknown English anchor space(s) {bad}; valid: {', '.join(SPACE_NAMES)}")

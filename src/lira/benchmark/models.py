@@ -403,7 +403,7 @@ class SeedModels:
         train_config = LaSRTrainConfig(steps=steps, lr=lr, seed=self.seed, use_queues=use_queues,
                                        english_weights=weights,
                                        consistency=v.consistency, eval_every=c.eval_every, checkpoint_every=10**9,
-                                       patience=c.lasr_patience)
+                                       patience=c.lasr_patience, start_folds=c.start_folds)
         stage1 = "none (step 0)" if step0 else f"stage-1 parallel data ({'+'.join(c.stage1_sources)})"
         model, summary = fit_lasr(kind, data, dev, arca=arca, model=model_config, langs=sorted(set(langs)),
                                   head={"paths": v.paths}, train_config=train_config, out_dir=self.folder / family,

@@ -5,6 +5,7 @@ the plots (``lira.benchmark.plots``)."""
 from __future__ import annotations
 
 import statistics
+import textwrap
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -271,6 +272,13 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
     skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
     weights = len(ENGLISH_WEIGHTS) - 1
+    scoring = textwrap.fill(
+        f"A head with a probe (classification, NLI, choice) scores each start by {c.start_folds}-fold "
+        "cross-validation over its training and dev data together, grouped by item (rows that share an id or their "
+        "English side, the same item in several languages, fall in one fold: `lira.training.start_cv`), so its score "
+        "rests on every labelled example and not on the dev split alone; an item's score is the mean over its rows, "
+        "so the standard errors below are clustered by item. The other heads score their starts on dev."
+        if c.start_folds else "Every head scores its starts on dev.", width=116)
     stopping = (f"; a head stops training once {c.lasr_patience} dev evaluations in a row have not raised its best dev "
                 "score (\"stage-2 steps run\")" if c.lasr_patience else "")
     seeds_note = (f" (noise, few-shot and ablations: {list(c.seeds_of_settings)})"
@@ -305,15 +313,16 @@ feature cache: {cache}.
 ## Checkpoints kept on dev (full method)
 
 Stage 1 keeps the adaptor of its best dev bitext retrieval and the Actor of its best dev candidate choice (step 0
-included). Each family's LaSR head first takes the weight of the dual path's English half that scores best on dev
-at step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone); the plain
-dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error margin for
-{weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item dev
+included). Each family's LaSR head first takes the weight of the dual path's English half that scores best at
+step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone).
+{scoring}
+The plain dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error
+margin for {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item
 difference). The pair heads (NLI, choice) first decide, at weight 0.5, what their probe reads: the pooled pair
 vectors, with the pairs' token-alignment features (`lira.backbones.alignment`: how well each text's tokens find a
 match in the other's, BERTScore's greedy matching, through both paths) or without, the alignment features alone
 ("alignment only"), or the two texts' cosine on each path alone ("cosine only", 2 features): of the four, the one
-with the fewest features whose dev score is within the margin of the best's is kept (one standard error of their
+with the fewest features whose score is within the margin of the best's is kept (one standard error of their
 paired difference, Bonferroni-corrected for 3 looks: the one-standard-error rule of
 Hastie, Tibshirani and Friedman 2009, section 7.10); the weight is then chosen as above among the starts of that kind
 (a fixed-sequence procedure: one question at a time, so neither is corrected for the other's looks). It then

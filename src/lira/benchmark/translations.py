@@ -13,25 +13,10 @@ from dataclasses import replace
 from typing import Any
 
 from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample, ScoredPair
-from lira.training.lasr_data import choice_premise
+from lira.training.lasr_data import gold_pairs
 from lira.translators.base import Translator
 from lira.translators.noise import NoiseConfig, NoisyTranslator
 from lira.translators.precomputed import PrecomputedTranslator
-
-
-def gold_pairs(record: Any) -> list[tuple[str, str | None]]:
-    """``(source text, its English)`` for every text a record holds (English None where the data has none)."""
-    if isinstance(record, ScoredPair):
-        return [(record.text1, record.en1), (record.text2, record.en2)]
-    if isinstance(record, NLIExample):
-        return [(record.premise, record.premise_en), (record.hypothesis, record.hypothesis_en)]
-    if isinstance(record, ClassificationExample):
-        return [(record.text, record.en)]
-    if isinstance(record, ChoiceExample):
-        english = record.choices_en or (None,) * len(record.choices)
-        return [(choice_premise(record.premise, record.question), choice_premise(record.premise_en, record.question)),
-                *zip(record.choices, english, strict=True)]
-    raise TypeError(f"no English side for a {type(record).__name__}")
 
 
 def first_english_table(records: Sequence[Any]) -> dict[str, str]:

@@ -25,12 +25,15 @@ def pair_features(u: Any, v: Any) -> Any:
     return np.concatenate([u, v, np.abs(u - v), u * v], axis=1)
 
 
-def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000) -> LogisticRegression:
+def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000,
+                 init: LogisticRegression | None = None) -> LogisticRegression:
     """A logistic-regression probe on ``features [n, d]`` and integer or string ``labels [n]`` (two classes at
     least; raises ``ValueError`` otherwise). The rows are put in a canonical order (by a hash of each row and
     its label) first, so the fit does not depend on the order the examples came in (a LaSR head groups them by
     language, an evaluator does not). Columns that are zero in every row (a padded half, a dual-path half of
-    weight 0) are left out of the fit and get weight 0, so padding never changes the probe."""
+    weight 0) are left out of the fit and get weight 0, so padding never changes the probe. ``init``: a probe
+    of the same width and classes whose weights L-BFGS starts from (the objective is strictly convex, so only
+    the time to converge changes; cross-validation folds start from each other)."""
     labels = np.asarray(labels)
     if len(set(labels.tolist())) < 2:
         raise ValueError("a probe needs training examples of at least two classes")
@@ -40,7 +43,10 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 10
     keys = [hashlib.blake2b(row.tobytes() + repr(label).encode(), digest_size=16).digest()
             for row, label in zip(features, labels.tolist(), strict=True)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    probe = LogisticRegression(max_iter=max_iter).fit(features[order], labels[order])
+    probe = LogisticRegression(max_iter=max_iter, warm_start=init is not None)
+    if init is not None and init.coef_.shape[1] == width and np.array_equal(init.classes_, np.unique(labels)):
+        probe.coef_, probe.intercept_ = init.coef_[:, used].copy(), init.intercept_.copy()
+    probe.fit(features[order], labels[order])
     if len(used) < width:  # back to the full width: a column that is zero in every row gets weight 0
         coef = np.zeros((probe.coef_.shape[0], width), dtype=probe.coef_.dtype)
         coef[:, used] = probe.coef_

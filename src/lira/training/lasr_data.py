@@ -116,13 +116,39 @@ def bitext_data(model: LiRAModel, examples: Sequence[ParallelExample]) -> Retrie
 class PairData:
     """Pairs (STS, NLI) or single texts (classification, ``second`` None) with targets, grouped by language;
     ``align``: each group's token-alignment features ``[n, 2, A]`` (``LiRAModel.alignment``), when built with
-    them."""
+    them; ``keys``: each group's ``item_keys`` per row (NLI and classification)."""
 
     first: list[Texts]
     second: list[Texts | None]
     targets: list[torch.Tensor]
     classes: list[str] = field(default_factory=list)
     align: list[torch.Tensor] = field(default_factory=list)
+    keys: list[list[tuple[str, ...]]] = field(default_factory=list)
+
+
+def gold_pairs(record: Any) -> list[tuple[str, str | None]]:
+    """``(source text, its English)`` for every text a record holds (English None where the data has none)."""
+    if isinstance(record, ScoredPair):
+        return [(record.text1, record.en1), (record.text2, record.en2)]
+    if isinstance(record, NLIExample):
+        return [(record.premise, record.premise_en), (record.hypothesis, record.hypothesis_en)]
+    if isinstance(record, ClassificationExample):
+        return [(record.text, record.en)]
+    if isinstance(record, ChoiceExample):
+        english = record.choices_en or (None,) * len(record.choices)
+        return [(choice_premise(record.premise, record.question), choice_premise(record.premise_en, record.question)),
+                *zip(record.choices, english, strict=True)]
+    raise TypeError(f"no English side for a {type(record).__name__}")
+
+
+def item_keys(record: Any) -> tuple[str, ...]:
+    """What ties ``record`` to the same item in other languages: its id and its English side as a whole (the
+    parallel sets give every language the same id, as XCOPA and SIB-200 do, or the same English, as XNLI does);
+    rows that share either key are one item (``lira.training.start_cv.item_groups``). The English is one key,
+    not one per text: XNLI's splits share premises between rows, so two rows with one premise are two items."""
+    ids = (f"id:{record.id}",) if record.id is not None else ()
+    english = [e for _, e in gold_pairs(record) if e]
+    return ids + (("en:" + "\n".join(english),) if english else ())
 
 
 def _group(langs: Sequence[str]) -> dict[str, list[int]]:
@@ -159,6 +185,7 @@ def nli_data(model: LiRAModel, examples: Sequence[NLIExample], *, use_gold: bool
         out.first.append(texts_features(model, premises, lang=lang, gold=gold1, use_gold=use_gold))
         out.second.append(texts_features(model, hypotheses, lang=lang, gold=gold2, use_gold=use_gold))
         out.targets.append(torch.tensor([NLI_LABELS.index(examples[i].label) for i in rows]))
+        out.keys.append([item_keys(examples[i]) for i in rows])
     return out
 
 
@@ -175,19 +202,22 @@ def classification_data(model: LiRAModel, examples: Sequence[ClassificationExamp
                                         gold=[examples[i].en for i in rows], use_gold=use_gold))
         out.second.append(None)
         out.targets.append(torch.tensor([classes.index(examples[i].label) for i in rows]))
+        out.keys.append([item_keys(examples[i]) for i in rows])
     return out
 
 
 @dataclass
 class ChoiceData:
     """Per language: premise features, option features ``[n * m]`` (row-major) and gold indices; ``align``: each
-    option's token-alignment features with its premise ``[n * m, 2, A]``, when built with them."""
+    option's token-alignment features with its premise ``[n * m, 2, A]``, when built with them; ``keys``: each
+    question's ``item_keys``."""
 
     premises: list[Texts]
     options: list[Texts]
     n_options: list[int]
     targets: list[torch.Tensor]
     align: list[torch.Tensor] = field(default_factory=list)
+    keys: list[list[tuple[str, ...]]] = field(default_factory=list)
 
 
 @overload
@@ -223,4 +253,5 @@ def choice_data(model: LiRAModel, examples: Sequence[ChoiceExample], *, use_gold
         out.options.append(texts_features(model, options, lang=lang, gold=gold, use_gold=use_gold))
         out.n_options.append(m)
         out.targets.append(torch.tensor([examples[i].label for i in rows]))
+        out.keys.append([item_keys(examples[i]) for i in rows])
     return out

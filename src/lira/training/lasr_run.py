@@ -26,7 +26,9 @@ Config (YAML)::
     use_gold: false              # train on the data's gold English instead of Arca's chosen translation
     head: {width: 128, layers: 2, heads: 4}      # LaSRConfig fields
     train: {steps: 300, batch_size: 32, lr: 0.001, seed: 0, mu: 0.1}   # LaSRTrainConfig fields, also
-                                 # english_weights (tried on dev at step 0; default [0.5, 0, 0.25, 0.75, 1]),
+                                 # english_weights (tried at step 0; default [0.5, 0, 0.25, 0.75, 1]; a probe
+                                 # head scores each start by start_folds-fold cross-validation over train and
+                                 # dev, grouped by item, default 3; 0 or another head: on dev),
                                  # one_se (a trained step must beat step 0 by one standard error), patience
                                  # (stop after that many dev evaluations in a row without a gain; default none)
                                  # and alignment (nli, choice: try at step 0 the pairs' token-alignment
@@ -68,6 +70,7 @@ from lira.training.lasr_trainer import (
 )
 from lira.training.run_folder import claim_run_folder
 from lira.training.selection import selection_margin
+from lira.training.start_cv import keyed, start_items
 
 # The data sources of each stage-2 task that are no registered dataset (``lira.tasks.user.USER_SOURCES``): "file"
 # (``data.path`` maps each split to a record file, read by ``lira.data.loaders``), "tsv" (a parallel file per split)
@@ -203,10 +206,11 @@ def task_data(model: LiRAModel, task: TaskSpec, split: str | None, *, data_dir: 
     return lasr_data.choice_data(model, records, use_gold=use_gold, alignment=alignment), langs
 
 
-def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed: int) -> LaSRHead:
+def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed: int, fit: bool = True) -> LaSRHead:
     """A head at its starting point: Transformer weights from ``seed``; a linear path, if any, set to the
     logistic-regression probe on ``train``'s untrained dual-path features (fitted on the class names, as the
-    evaluators' probes are, so both fits are the same)."""
+    evaluators' probes are, so both fits are the same). ``fit`` False: the feature scales are set but the
+    linear path is not fitted (a start scored by cross-validation, which fits it per fold)."""
     torch.manual_seed(seed)  # the head's initial weights depend on the seed alone
     head = LaSRHead(config)
     if config.alignment:
@@ -220,7 +224,8 @@ def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed:
         if config.pair_cosine:  # the last two columns are the raw cosines until their scale is set
             head.set_cosine_scale(torch.from_numpy(features[:, -2:]))
             features[:, -2:] = (features[:, -2:] - head.cosine_mean.numpy()) / head.cosine_std.numpy()
-        head.set_probe(fit_logistic(features, np.array(classes)[labels] if classes else labels), classes or None)
+        if fit:
+            head.set_probe(fit_logistic(features, np.array(classes)[labels] if classes else labels), classes or None)
     return head
 
 
@@ -279,14 +284,19 @@ def _gain(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, fl
 
 
 def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, dev: Any,
-                          weights: list[float], seed: int,
-                          kinds: list[Kind] | None = None) -> tuple[LaSRHead, dict[str, Any]]:
-    """The best untrained combination of the parts, chosen on ``dev`` (``PRIMARY[task]``): what the starting
+                          weights: list[float], seed: int, kinds: list[Kind] | None = None,
+                          folds: int = 0) -> tuple[LaSRHead, dict[str, Any]]:
+    """The best untrained combination of the parts (``PRIMARY[task]`` on dev, or cross-validated): what the starting
     head's linear path reads (one of ``kinds``: token-alignment width ``LaSRConfig.alignment``, whether it
     reads the pooled pair vectors, ``LaSRConfig.pair_vectors``, and the pair cosines, ``LaSRConfig.pair_cosine``;
     default: the config's) and the dual path's English weight (``LaSRConfig.english_weight``, one of
-    ``weights``), and ``{"metric", "dev": {start_name: score}, "english_weight", "alignment", "pair_vectors",
-    "pair_cosine", "margin", "alignment_margin"}``.
+    ``weights``), and ``{"metric", "dev": {start_name: score}, "scored_on", "english_weight", "alignment",
+    "pair_vectors", "pair_cosine", "margin", "alignment_margin"}``.
+
+    A start is scored on ``dev``, or, with ``folds`` and data that carry item keys (a probe head:
+    classification, NLI, choice), by ``folds``-fold cross-validation over ``train`` and ``dev`` pooled, grouped
+    by item (``lira.training.start_cv``): many more examples than the dev split alone, and a standard error
+    clustered by item, so one item seen in 14 languages counts once. ``scored_on`` says which.
 
     Two steps in a fixed order (a fixed-sequence procedure), each with the one-standard-error rule of
     ``lira.training.selection`` for paired scores, Bonferroni-corrected for the looks it takes: at the first
@@ -296,25 +306,38 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
     what the probe reads is asked once, not once per weight. The ``dev`` table holds the starts the two steps
     scored (the first weight with each kind, then every weight with the chosen one); a tie keeps the earlier
     one."""
-    metric, scores, heads, items = PRIMARY[task], {}, {}, {}
+    metric, scores, heads = PRIMARY[task], {}, {}
+    items: dict[Start, Any] = {}
+    cross = folds >= 2 and keyed(train, dev)
+    scored_on = f"{folds}-fold cross-validated" if cross else "dev"
+
+    def start(c: Start, fit: bool = True) -> LaSRHead:
+        w, a, pv, cos = c
+        return start_head(replace(config, english_weight=w, alignment=a, pair_vectors=pv, pair_cosine=cos), arca,
+                          task, train, seed, fit)
 
     def score(candidates: list[Start]) -> list[Start]:
         for c in candidates:
-            if c not in heads:
-                w, a, pv, cos = c
-                heads[c] = start_head(replace(config, english_weight=w, alignment=a, pair_vectors=pv,
-                                              pair_cosine=cos), arca, task, train, seed)
-                result = evaluate_task(heads[c], arca, task, dev, items=True)
-                scores[c], items[c] = float(result[metric]), result.get("items")
+            if c in scores:
+                continue
+            if cross:  # refitted per fold: the full fit waits for the start chosen
+                items[c] = start_items(start(c, fit=False), arca, task, train, dev, folds)
+                scores[c] = float(np.mean(items[c]))
+                continue
+            heads[c] = start(c)
+            result = evaluate_task(heads[c], arca, task, dev, items=True)
+            scores[c], items[c] = float(result[metric]), result.get("items")
         return candidates
 
     kinds = kinds or [(config.alignment, config.pair_vectors, config.pair_cosine)]
     (_, width, pair_vectors, cosine), alignment_margin = _simplest(score([(weights[0], *k) for k in kinds]), scores,
                                                                    items)
     best, margin = _gain(score([(w, width, pair_vectors, cosine) for w in weights]), scores, items)
-    return heads[best], {"metric": metric, "dev": {start_name(*c): s for c, s in scores.items()},
-                         "english_weight": best[0], "alignment": bool(best[1]), "pair_vectors": best[2],
-                         "pair_cosine": best[3], "margin": margin, "alignment_margin": alignment_margin}
+    chosen = start(best) if cross else heads[best]
+    return chosen, {"metric": metric, "dev": {start_name(*c): s for c, s in scores.items()},
+                    "scored_on": scored_on, "english_weight": best[0], "alignment": bool(best[1]),
+                    "pair_vectors": best[2], "pair_cosine": best[3], "margin": margin,
+                    "alignment_margin": alignment_margin}
 
 
 def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: LiRAConfig, langs: list[str],
@@ -355,7 +378,7 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
         start = LaSRHead(head_config)
     elif dev is not None and not fixed:
         start, english = choose_english_weight(head_config, arca, task, train, dev, weights, train_config.seed,
-                                               kinds)
+                                               kinds, train_config.start_folds)
     else:
         start = start_head(head_config, arca, task, train, train_config.seed)
     lasr, arca, history = train_lasr(task, train, dev, head=start, arca=arca, config=train_config,
@@ -364,11 +387,13 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     selected = history[-1].get("selected", {}).get("lasr", {}) if history else {}
     metrics: dict[str, Any] = dict(card or {})
     if english:
-        metrics["English weight (chosen on dev)"] = english["english_weight"]
+        where = "dev" if english["scored_on"] == "dev" else "train + dev"  # cross-validated over both
+        metrics[f"English weight (chosen on {where})"] = english["english_weight"]
         if len(kinds) > 1:
-            metrics["pair probe reads (chosen on dev)"] = probe_reads(english["alignment"], english["pair_vectors"],
-                                                                      english["pair_cosine"])
-        metrics |= {f"dev {english['metric']} at step 0, English weight {w}": s for w, s in english["dev"].items()}
+            metrics[f"pair probe reads (chosen on {where})"] = probe_reads(
+                english["alignment"], english["pair_vectors"], english["pair_cosine"])
+        metrics |= {f"{english['scored_on']} {english['metric']} at step 0, English weight {w}": s
+                    for w, s in english["dev"].items()}
     if selected.get("kept_step") is not None:
         metrics |= {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
                     f"dev {selected['metric']} (kept)": selected["dev_kept"], "steps run": selected["steps_run"]}

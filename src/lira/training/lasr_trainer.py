@@ -63,7 +63,9 @@ class LaSRTrainConfig:
     evaluations in a row have not raised the best dev score (``selection.patience_spent``; None: run every step).
     ``alignment``: pair heads (NLI, choice) first try the pairs' token-alignment features
     (``lira.backbones.alignment``) on dev before training, then the English weights with what dev chose
-    (``lasr_run.choose_english_weight``)."""
+    (``lasr_run.choose_english_weight``). ``start_folds``: probe heads score those starts by that many folds of
+    cross-validation over train and dev together, grouped by item (``lira.training.start_cv``; 0: on dev
+    alone)."""
 
     steps: int = 400
     batch_size: int = 32
@@ -88,8 +90,11 @@ class LaSRTrainConfig:
     english_weights: list[float] = field(default_factory=lambda: list(ENGLISH_WEIGHTS))
     patience: int | None = None
     alignment: bool = True
+    start_folds: int = 3
 
     def __post_init__(self) -> None:
+        if self.start_folds == 1 or self.start_folds < 0:
+            raise ValueError(f"start_folds must be 0 (score the starts on dev) or at least 2, got {self.start_folds}")
         if self.patience is not None and self.patience < 1:
             raise ValueError(f"patience must be at least 1 (or None: no early stopping), got {self.patience}")
         bad = [w for w in self.english_weights if not 0.0 <= float(w) <= 1.0]

@@ -1,0 +1,53 @@
+"""``lira.training.start_cv``: the grouped cross-validation that scores a head's untrained starts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lira.data.formats import ChoiceExample, ClassificationExample, NLIExample
+from lira.training.lasr_data import item_keys
+from lira.training.start_cv import cross_validated, item_groups, item_scores
+
+
+def test_items_are_tied_across_languages_by_id_or_english():
+    xnli = [NLIExample("tha", "ก", "ข", "entailment", "A", "B", id="dev-th.tsv:1"),
+            NLIExample("vie", "a", "b", "entailment", "A", "B", id="dev-vi.tsv:1"),
+            NLIExample("vie", "c", "d", "neutral", "C", "D", id="dev-vi.tsv:2"),
+            NLIExample("vie", "a", "e", "neutral", "A", "E", id="dev-vi.tsv:3")]
+    xcopa = [ChoiceExample("ind", "p", ("x", "y"), 0, premise_en="P1", choices_en=("X1", "Y1"), id="7"),
+             ChoiceExample("tam", "q", ("z", "w"), 0, premise_en="P2", choices_en=("X2", "Y2"), id="7")]
+    bare = [ClassificationExample("ind", "t", "a"), ClassificationExample("ind", "u", "a")]
+    groups = item_groups([item_keys(r) for r in [*xnli, *xcopa, *bare]])
+    assert groups[0] == groups[1] != groups[2]  # XNLI: the same English pair, ids of their own files
+    assert groups[3] not in (groups[0], groups[2])  # one premise, another hypothesis: another item, as XNLI splits
+    assert groups[4] == groups[5]  # XCOPA: the same id, each language's own machine translation
+    assert len({groups[2], groups[4], groups[6], groups[7]}) == 4  # a row without keys is its own item
+
+
+def test_grouped_folds_keep_an_item_in_one_fold():
+    """Each item is seen in two languages with the same features and a random label (more features than items, so
+    a probe can learn every row it is fitted on): a probe that saw the other copy is right on most rows, one that
+    never did can only guess."""
+    rng = np.random.default_rng(0)
+    items = rng.normal(size=(60, 300))
+    labels = rng.integers(0, 2, size=60)
+    order = rng.permutation(60)  # the second language lists the items in another order
+    features, y = np.vstack([items, items[order]]), np.concatenate([labels, labels[order]])
+    leaky = cross_validated(features, y, np.arange(120), 5)  # every row its own group
+    grouped = cross_validated(features, y, np.concatenate([np.arange(60), order]), 5)
+    assert leaky.mean() > 0.85 and grouped.mean() < 0.7  # measured: 0.93 and 0.58
+
+
+def test_a_choice_question_is_right_when_its_right_option_scores_highest():
+    rng = np.random.default_rng(1)
+    n, m = 40, 3
+    gold = rng.integers(0, m, size=n)
+    labels = (np.arange(m)[None, :] == gold[:, None]).astype(int).ravel()
+    features = rng.normal(size=(n * m, 4)) + 3.0 * labels[:, None]  # the right option stands out
+    questions = np.repeat(np.arange(n), m)
+    correct = cross_validated(features, labels, np.arange(n)[questions], 4, questions)
+    assert correct.shape == (n,) and correct.mean() == 1.0
+
+
+def test_item_scores_average_each_items_rows():
+    assert item_scores(np.array([1.0, 0.0, 1.0, 1.0]), np.array([5, 5, 2, 9])) == [1.0, 0.5, 1.0]
