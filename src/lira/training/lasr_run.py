@@ -218,7 +218,7 @@ def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed:
             raise ValueError("a head with token-alignment features needs training data built with them "
                              "(lira.training.lasr_data, alignment=True)")
         head.set_alignment_scale(torch.cat(train.align))
-    if head.probe is not None:
+    if head.probe is not None and (fit or config.pair_cosine):  # the features set the probe or the cosines' scale
         classes = list(getattr(train, "classes", []))
         features, labels = probe_training_set(head, arca, task, train)
         if config.pair_cosine:  # the last two columns are the raw cosines until their scale is set

@@ -46,8 +46,7 @@ def cross_validated(features: np.ndarray, labels: np.ndarray, groups: np.ndarray
     """1/0 correctness of each example under a probe (``fit_logistic``) fitted on the other folds (``folds``
     folds grouped by ``groups``). ``questions``: for multiple choice, the question of each row (one row per
     option, label 1 for the right one); a question is right when its right option scores highest."""
-    unit = np.arange(len(labels)) if questions is None else questions
-    correct = np.zeros(int(unit.max()) + 1)
+    correct = np.zeros(len(labels) if questions is None else int(questions.max()) + 1)
     probe = None
     for fit_rows, held_rows in GroupKFold(folds).split(features, labels, groups):
         probe = fit_logistic(features[fit_rows], labels[fit_rows], init=probe)
