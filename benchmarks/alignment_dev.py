@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 
-# what the probe reads and its English weight, as the model card names them (the later ones: older runs)
-CHOSEN = ("pair probe reads (chosen on train + dev)", "pair probe reads (chosen on dev)",
-          "token alignment (chosen on dev)")
-WEIGHT = ("English weight (chosen on train + dev)", "English weight (chosen on dev)")
-SCORE = re.compile(r"^(?:dev|\d+-fold cross-validated) (\S+) at step 0, English weight 0\.5( \+ alignment)?"
-                   r"( \+ cosine)?( only)?$")
+from lira.training.card_keys import START_SCORE, reads_key, weight_key
+
+# what the probe reads and its English weight, as the model card names them: chosen by cross-validation (any
+# fold count), on dev, or (the last) on dev by a run made before the cosines were tried
+CHOSEN = (reads_key("cross-validated"), reads_key("dev"), "token alignment (chosen on dev)")
+WEIGHT = (weight_key("cross-validated"), weight_key("dev"))
+FIRST = "0.5"  # the English weight at which the kinds are scored
 KINDS = ("", " + alignment", " + alignment only", " + cosine only")
 
 
@@ -37,8 +37,8 @@ def rows(run_dir: Path) -> list[list[str]]:
         chosen = next((metrics[key] for key in CHOSEN if key in metrics), None)
         if chosen is None:
             continue
-        scores = {"".join(g or "" for g in m.groups()[1:]): (m.group(1), v)
-                  for k, v in metrics.items() if (m := SCORE.match(k))}
+        scores = {m["start"].removeprefix(FIRST): (m["metric"], v) for k, v in metrics.items()
+                  if (m := START_SCORE.match(k)) and m["start"].removeprefix(FIRST) in KINDS}
         family, seed = config.parents[1].name, config.parents[2].name.removeprefix("seed-")
         cells = [f"{100 * scores[kind][1]:.2f}" if kind in scores else "-" for kind in KINDS]
         out.append([family, seed, scores[""][0], *cells, chosen,

@@ -14,7 +14,6 @@ as JSON. No test split is read. Usage::
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,10 @@ from typing import Any
 from lira.benchmark.config import BenchmarkConfig
 from lira.benchmark.runner import Benchmark
 from lira.io import write_json
-from lira.training.lasr_run import start_name
+from lira.training.card_keys import START_SCORE, start_name
 
 TASKS = ("sib200", "xnli", "myxnli", "indonli", "xcopa")
 SCORINGS = {"dev alone": 0, "cross-validated": 3}
-SCORE = re.compile(r"^(?:dev|\d+-fold cross-validated) \S+ at step 0, English weight (.+)$")
 
 
 def starts(task: str, folds: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -35,7 +33,7 @@ def starts(task: str, folds: int, args: argparse.Namespace) -> dict[str, Any]:
                              seeds=(0,), tasks=(task,), start_folds=folds)
     model = Benchmark(config).seed_models(0).model(task, step0=True)
     head = model.lasr.config
-    scores = {m.group(1): v for k, v in model.config.metrics.items() if (m := SCORE.match(k))}
+    scores = {m["start"]: v for k, v in model.config.metrics.items() if (m := START_SCORE.match(k))}
     chosen = start_name(head.english_weight, head.alignment, head.pair_vectors, head.pair_cosine)
     return {"scores": scores, "chosen": chosen}
 

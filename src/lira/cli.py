@@ -152,7 +152,7 @@ def _echo_summary(summary: dict, model: Path) -> None:
         typer.echo(f"{when:6s} step {metrics.get('step', 0):4d}: {values}")
     if english := summary.get("english_weight"):
         table = ", ".join(f"{w}: {s:.4f}" for w, s in english["dev"].items())
-        from lira.training.lasr_run import probe_reads
+        from lira.training.card_keys import probe_reads
 
         reads = probe_reads(english.get("alignment", False), english.get("pair_vectors", True),
                             english.get("pair_cosine", False))

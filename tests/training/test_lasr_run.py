@@ -335,7 +335,7 @@ def test_token_alignment_is_not_tried_when_switched_off_or_without_data(tmp_path
                 alignment=False, n=20)
 
 
-def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
+def test_the_margin_of_the_alignment_choice(monkeypatch):
     """Two steps: at the first weight, the kind with the fewest features within one standard error of the paired
     dev items of the best kind (two kinds: no alignment stays unless alignment beats it by that margin); then,
     with that kind, the first weight stays unless the best other beats it by the margin for the other weights'
@@ -345,12 +345,6 @@ def test_start_names_and_the_margin_of_the_alignment_choice(monkeypatch):
     from lira.training import lasr_run
     from lira.training.selection import selection_margin
 
-    assert lasr_run.start_name(0.5, 0) == "0.5" and lasr_run.start_name(0.25, 8) == "0.25 + alignment"
-    assert lasr_run.start_name(0.25, 8, False) == "0.25 + alignment only"
-    assert lasr_run.start_name(0.5, 0, False, True) == "0.5 + cosine only"
-    assert lasr_run.start_name(0.5, 8, True, True) == "0.5 + alignment + cosine"
-    assert lasr_run.probe_reads(False) == "pair vectors" and lasr_run.probe_reads(True, False) == "alignment"
-    assert lasr_run.probe_reads(False, False, True) == "cosine"
     items: dict = {}
     monkeypatch.setattr(lasr_run, "start_head", lambda config, *a: SimpleNamespace(config=config))
 

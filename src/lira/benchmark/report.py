@@ -19,7 +19,7 @@ from lira.benchmark.significance import paired_bootstrap, sign_test
 from lira.environment import environment
 from lira.io import atomic_write, write_json
 from lira.timing import backbone_labels, time_table
-from lira.training.lasr_run import start_name
+from lira.training.card_keys import start_name
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS
 from lira.training.selection import selection_margin
 

@@ -60,6 +60,7 @@ from lira.tasks.records import SPLITS
 from lira.tasks.user import USER_SOURCES, user_task
 from lira.training import lasr_data
 from lira.training.candidate_choice import card_metrics, choose_candidates
+from lira.training.card_keys import probe_reads, reads_key, start_name, start_score_key, weight_key
 from lira.training.lasr_trainer import (
     PRIMARY,
     LaSRTrainConfig,
@@ -238,21 +239,6 @@ Start = tuple[float, int, bool, bool]
 Kind = tuple[int, bool, bool]
 
 
-def start_name(weight: float, alignment: int, pair_vectors: bool = True, cosine: bool = False) -> str:
-    """How a starting point is named in the dev table of ``choose_english_weight``: its English weight, with
-    `` + alignment`` when it reads the token-alignment features and `` + cosine`` when it reads the pair cosines
-    (`` only`` after them without the pooled pair vectors)."""
-    extra = "".join(name for name, on in ((" + alignment", alignment), (" + cosine", cosine)) if on)
-    return str(weight) + extra + ("" if pair_vectors or not extra else " only")
-
-
-def probe_reads(alignment: bool, pair_vectors: bool = True, cosine: bool = False) -> str:
-    """What a pair probe reads, as the model card and the report name it: ``pair vectors``, with `` +
-    alignment`` / `` + cosine``, or ``alignment`` / ``cosine`` alone."""
-    parts = [name for name, on in (("pair vectors", pair_vectors), ("alignment", alignment), ("cosine", cosine)) if on]
-    return " + ".join(parts)
-
-
 def _simplest(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, float]:
     """The candidate with the fewest linear-path features (no pooled pair vectors, then no alignment, then no
     cosines; ties: the earlier) among those whose dev score is within ``selection_margin`` of the best's (the
@@ -387,13 +373,12 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     selected = history[-1].get("selected", {}).get("lasr", {}) if history else {}
     metrics: dict[str, Any] = dict(card or {})
     if english:
-        where = "dev" if english["scored_on"] == "dev" else "train + dev"  # cross-validated over both
-        metrics[f"English weight (chosen on {where})"] = english["english_weight"]
+        scored_on = english["scored_on"]
+        metrics[weight_key(scored_on)] = english["english_weight"]
         if len(kinds) > 1:
-            metrics[f"pair probe reads (chosen on {where})"] = probe_reads(
-                english["alignment"], english["pair_vectors"], english["pair_cosine"])
-        metrics |= {f"{english['scored_on']} {english['metric']} at step 0, English weight {w}": s
-                    for w, s in english["dev"].items()}
+            metrics[reads_key(scored_on)] = probe_reads(english["alignment"], english["pair_vectors"],
+                                                        english["pair_cosine"])
+        metrics |= {start_score_key(scored_on, english["metric"], w): s for w, s in english["dev"].items()}
     if selected.get("kept_step") is not None:
         metrics |= {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],
                     f"dev {selected['metric']} (kept)": selected["dev_kept"], "steps run": selected["steps_run"]}
