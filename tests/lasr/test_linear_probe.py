@@ -81,3 +81,27 @@ def test_a_warm_start_reaches_the_same_probe():
     assert (warm.predict(x) == cold.predict(x)).mean() > 0.99
     binary = fit_logistic(x[:300], y[:300] > 0)
     assert np.array_equal(fit_logistic(x[100:], y[100:], init=binary).coef_, cold.coef_)
+
+
+def test_the_fit_runs_on_one_blas_thread_whatever_the_pools(monkeypatch):
+    """``fit_logistic`` fits on one BLAS thread inside a process whose pools have more (so a probe is the same in a
+    one-thread worker and in the main process), and leaves the process's pools as they were."""
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import lira.lasr.linear_probe as linear_probe
+
+    seen: list[int] = []
+
+    class Recording(LogisticRegression):
+        def fit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+            return super().fit(*args, **kwargs)
+
+    monkeypatch.setattr(linear_probe, "LogisticRegression", Recording)
+    x, y = data(3)
+    with threadpool_limits(limits=2, user_api="blas"):
+        fit_logistic(x, y)
+        after = {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+    assert seen and set(seen) == {1}
+    assert after == {2}

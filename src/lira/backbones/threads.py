@@ -10,11 +10,13 @@ count: ``$LIRA_NUM_THREADS`` (``lira --threads N`` sets it), else every CPU this
 pools of NumPy, SciPy and scikit-learn to its share (``limit_native_threads``): they start with one thread per CPU,
 and two one-thread workers each running two-thread BLAS products (a logistic-regression probe's fit) oversubscribe
 2 CPUs: side by side, such a fit took 2.4 to 4.4 s with default pools against 1.9 s with one BLAS thread
-each (``benchmarks/probe_threads.py``). LiRA's trainers set torch's count too, so a run trains with the same
-threads whether its features were encoded or read from the cache (a trained model depends on that count
-through float summation order). On a machine shared with other CPU-heavy jobs give LiRA only the idle cores: an
-OpenMP team whose thread was pre-empted by another process stalls at every barrier (MiniLM ran at about 2
-texts/s with 2 threads beside a busy job on 2 cores, and at 13-16 texts/s with 1).
+each (``benchmarks/probe_threads.py``); the fit itself (``lira.lasr.linear_probe.fit_logistic``) takes one
+BLAS thread in any process, as its products with a few class columns run faster on one than on two. LiRA's
+trainers set torch's count too, so a run trains with the same threads whether its features were encoded or read
+from the cache (a trained model depends on that count through float summation order). On a machine shared with
+other CPU-heavy jobs give LiRA only the idle cores: an OpenMP team whose thread was pre-empted by another process
+stalls at every barrier (MiniLM ran at about 2 texts/s with 2 threads beside a busy job on 2 cores, and at 13-16
+texts/s with 1).
 """
 
 from __future__ import annotations

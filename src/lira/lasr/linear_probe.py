@@ -1,9 +1,9 @@
 """The linear probe LiRA's heads start from: logistic regression on the untrained dual-path features.
 
 ``pair_features``: ``[u, v, |u - v|, u * v]`` for sentence pairs (Conneau et al. 2017, InferSent / SentEval),
-in NumPy or torch. ``fit_logistic``: scikit-learn ``LogisticRegression`` (L-BFGS, C = 1, deterministic), the
-one recipe both the evaluators' probes on frozen peers and the LaSR head's linear path use, so a head
-initialised from it reproduces the peer's probe (DESIGN.md section 7). ``linear_from_probe`` turns a fitted
+in NumPy or torch. ``fit_logistic``: scikit-learn ``LogisticRegression`` (L-BFGS, C = 1, deterministic, on one
+BLAS thread), the one recipe both the evaluators' probes on frozen peers and the LaSR head's linear path use, so a
+head initialised from it reproduces the peer's probe (DESIGN.md section 7). ``linear_from_probe`` turns a fitted
 probe into the weights of a ``torch.nn.Linear`` with one output per class (or one score for two classes).
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 
 def pair_features(u: Any, v: Any) -> Any:
@@ -33,7 +34,10 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 10
     language, an evaluator does not). Columns that are zero in every row (a padded half, a dual-path half of
     weight 0) are left out of the fit and get weight 0, so padding never changes the probe. ``init``: a probe
     of the same width and classes whose weights L-BFGS starts from (the objective is strictly convex, so only
-    the time to converge changes; cross-validation folds start from each other)."""
+    the time to converge changes; cross-validation folds start from each other). The fit runs on one BLAS
+    thread whatever the process's pools: its products with a few class columns ran faster on one thread than on
+    two (``benchmarks/probe_threads.py``, BENCHMARKS.md), and the probe, which depends on the thread count through
+    float summation order, is the same in a one-thread worker and in a process with every CPU."""
     labels = np.asarray(labels)
     if len(set(labels.tolist())) < 2:
         raise ValueError("a probe needs training examples of at least two classes")
@@ -46,7 +50,8 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 10
     probe = LogisticRegression(max_iter=max_iter, warm_start=init is not None)
     if init is not None and init.coef_.shape[1] == width and np.array_equal(init.classes_, np.unique(labels)):
         probe.coef_, probe.intercept_ = init.coef_[:, used].copy(), init.intercept_.copy()
-    probe.fit(features[order], labels[order])
+    with threadpool_limits(limits=1, user_api="blas"):
+        probe.fit(features[order], labels[order])
     if len(used) < width:  # back to the full width: a column that is zero in every row gets weight 0
         coef = np.zeros((probe.coef_.shape[0], width), dtype=probe.coef_.dtype)
         coef[:, used] = probe.coef_
