@@ -37,8 +37,8 @@ def rows(run_dir: Path) -> list[list[str]]:
         chosen = next((metrics[key] for key in CHOSEN if key in metrics), None)
         if chosen is None:
             continue
-        scores = {m["start"].removeprefix(FIRST): (m["metric"], v) for k, v in metrics.items()
-                  if (m := START_SCORE.match(k)) and m["start"].removeprefix(FIRST) in KINDS}
+        scores = {kind: (m["metric"], v) for k, v in metrics.items()
+                  if (m := START_SCORE.match(k)) and (kind := m["start"].removeprefix(FIRST)) in KINDS}
         family, seed = config.parents[1].name, config.parents[2].name.removeprefix("seed-")
         cells = [f"{100 * scores[kind][1]:.2f}" if kind in scores else "-" for kind in KINDS]
         out.append([family, seed, scores[""][0], *cells, chosen,
