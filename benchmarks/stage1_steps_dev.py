@@ -8,9 +8,12 @@ first step within one binomial standard error of the best score (the one-standar
 Tibshirani & Friedman 2009, section 7.10: the fewest steps as good as the most, within noise); a space's steps
 are the larger of its two metrics' (the adaptor and the Actor are each kept at their own best dev step, so
 the run must reach both). A best at the last step evaluated is marked "the last" (the curve may
-still rise). Prints a Markdown table (x100) and writes the curves as JSON. Usage::
+still rise). Prints a Markdown table (x100) and writes the curves as JSON. ``--add-source`` trains on more
+parallel sources of ``lira.tasks`` beside the benchmark's (e.g. ``xnli``, ``myxnli``) while the dev split stays
+the benchmark's, so two runs' curves score the same dev pairs. Usage::
 
     python benchmarks/stage1_steps_dev.py --data-dir ../shared/data --out runs/stage1-steps [--steps 1200]
+        [--add-source xnli --add-source myxnli]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,8 @@ from lira.benchmark.config import BenchmarkConfig
 from lira.benchmark.models import stage1_config, stage1_specs
 from lira.io import write_json
 from lira.metrics import accuracy_se
+from lira.tasks import get_parallel
+from lira.tasks.spec import ParallelSpec
 from lira.training.arca_run import train_stage1
 
 METRICS = ("retrieval_accuracy", "choice_accuracy")
@@ -41,6 +47,13 @@ def one_se_step(curve: list[dict[str, Any]], metric: str) -> dict[str, Any]:
     return {"best_step": best["step"], "best": best[metric], "se": se, "step": first["step"], "score": first[metric]}
 
 
+def train_only(source: ParallelSpec) -> ParallelSpec:
+    """``source`` with its training pairs and no dev pairs."""
+    def load(data_dir: Any, lang: str, split: str, **options: Any) -> list:
+        return [] if split == "dev" else source.load(data_dir, lang, split, **options)
+    return replace(source, load=load)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -49,17 +62,22 @@ def main() -> None:
     parser.add_argument("--space", action="append", choices=list(ENGLISH_SPACES), help="default: all")
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--backbone", default=BenchmarkConfig.backbone)
+    parser.add_argument("--add-source", action="append", default=[],
+                        help="another parallel source to train on (its dev pairs are not scored); repeatable")
     args = parser.parse_args()
     start = time.perf_counter()
     config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone, out_dir=args.out,
                              cache_dir=args.cache_dir, eval_every=50)
+    sources = stage1_specs(config) + [train_only(get_parallel(name)) for name in args.add_source]
+    print("training sources:", " + ".join(s.source for s in sources), "; dev:",
+          " + ".join(s.source for s in stage1_specs(config)))
     curves, chosen = {}, {}
     lines = ["| space | metric | step 0 | at the benchmark's steps | best (step) | within one SE of it (step) |",
              "|---|---|---|---|---|---|"]
     for space in args.space or list(ENGLISH_SPACES):
         spec = english_spec(space, config.backbone)
         run = stage1_config(config, spec, seed=0, steps=args.steps)
-        train_stage1(stage1_specs(config), run, args.out / space, overwrite=True, cache_dir=config.cache_dir)
+        train_stage1(sources, run, args.out / space, overwrite=True, cache_dir=config.cache_dir)
         history = json.loads((args.out / space / "history.json").read_text(encoding="utf-8"))
         curves[space] = curve = [h for h in history if "step" in h and METRICS[0] in h]
         at = {h["step"]: h for h in curve}
@@ -78,7 +96,8 @@ def main() -> None:
     print("\n".join(lines))
     print("steps per space (the larger of its two metrics' one-SE steps):", chosen)
     print(f"wall time {time.perf_counter() - start:.0f} s")
-    write_json(args.out / "stage1_steps_dev.json", {"curves": curves, "chosen": chosen, "steps": args.steps})
+    write_json(args.out / "stage1_steps_dev.json", {"curves": curves, "chosen": chosen, "steps": args.steps,
+                                                    "sources": [s.source for s in sources]})
 
 
 if __name__ == "__main__":

@@ -24,3 +24,17 @@ def test_the_first_step_within_one_standard_error_of_the_best():
 def test_a_tie_for_the_best_keeps_the_earlier_step():
     result = load_script("stage1_steps_dev").one_se_step(_curve([0.5, 0.9, 0.9], n=10**6), "retrieval_accuracy")
     assert result["best_step"] == 50 and result["step"] == 50
+
+
+def test_an_added_source_trains_without_dev_pairs():
+    from lira.data.formats import ParallelExample
+    from lira.tasks.spec import ParallelSpec
+
+    def load(data_dir, lang, split, **options):
+        return [ParallelExample(lang=lang, text=f"{split} {options}", en="x")]
+
+    added = load_script("stage1_steps_dev").train_only(ParallelSpec(source="toy", langs=("vie",), load=load))
+    assert added.source == "toy" and added.langs == ("vie",)
+    assert added.load("d", "vie", "dev") == []
+    assert added.load("d", "vie", "train", lexicon_pairs=False) == [
+        ParallelExample(lang="vie", text="train {'lexicon_pairs': False}", en="x")]

@@ -15,7 +15,7 @@ from lira.data.formats import (
     ScoredPair,
 )
 from lira.languages import LOW_RESOURCE
-from lira.tasks import TASKS, check_disjoint, get_task
+from lira.tasks import TASKS, check_disjoint, get_parallel, get_task
 from lira.tasks.catalogue import SPLIT_SEED, TATOEBA_LANGS, XNLI_LANGS
 from lira.tasks.spec import TASK_TYPES, hashed_subset, seeded_halves
 
@@ -24,7 +24,7 @@ CASES = [(t.name, s.name) for t in LOADED for s in t.subsets]
 
 # (train, test) records per subset, as the specs' ``splits`` texts and caps document them
 SIZES = {
-    "tatoeba": (0, 500),  # no training data; test capped at 500
+    "tatoeba": (0, 1000),  # no training data; every test pair (tha, khm and tam have fewer)
     "sib200-bitext": (701, 204),
     "sib200": (701, 204),
     "thai-stsb": (0, 1379),
@@ -53,7 +53,7 @@ def test_task_names_are_unique_and_valid():
     assert all(t.type in TASK_TYPES and t.subsets for t in TASKS)
     assert get_task("xnli").name == "xnli" and get_task("xnli").langs == list(XNLI_LANGS)
     assert get_task("sib200").langs == list(LOW_RESOURCE)
-    assert get_task("tatoeba").max_test == 500 and get_task("xnli").max_train == 1000
+    assert get_task("tatoeba").max_test is None and get_task("xnli").max_train == 1000
 
 
 def test_unknown_task_lists_the_valid_names():
@@ -78,8 +78,8 @@ def test_every_task_loads_train_and_test_with_the_documented_sizes(data_dir, tas
     spec = get_task(task)
     train, test = spec.load(data_dir, subset, "train"), spec.load(data_dir, subset, "test")
     expected = SIZES.get(task)
-    if task == "tatoeba" and subset == "tam":
-        expected = (0, 307)  # fewer than the cap
+    if task == "tatoeba" and subset in ("tha", "khm", "tam"):
+        expected = (0, {"tha": 548, "khm": 722, "tam": 307}[subset])
     if task == "semrel":  # train is the SemRel dev split, test its test split, uncapped
         expected = (len(benchmarks.semrel(data_dir, lang=subset, split="dev")),
                     len(benchmarks.semrel(data_dir, lang=subset, split="test")))
@@ -97,10 +97,11 @@ def test_every_task_loads_train_and_test_with_the_documented_sizes(data_dir, tas
 
 
 def test_caps_are_fixed_hashed_subsets(data_dir):
-    full = benchmarks.tatoeba(data_dir, lang="vie")
-    assert len(full) > 500
-    assert get_task("tatoeba").load(data_dir, "vie", "test") == hashed_subset(full, 500)
-    assert len(get_task("tatoeba").load(data_dir, "vie", "test", cap=20)) == 20
+    full = benchmarks.indonli(data_dir, split="test_lay")
+    assert len(full) > 1000
+    assert get_task("indonli").load(data_dir, "test_lay", "test") == hashed_subset(full, 1000)
+    assert len(get_task("indonli").load(data_dir, "test_lay", "test", cap=20)) == 20
+    assert get_task("tatoeba").load(data_dir, "vie", "test") == benchmarks.tatoeba(data_dir, lang="vie")  # no cap
 
 
 def test_xnli_halves_are_disjoint_and_share_row_numbers_across_languages(data_dir):
@@ -125,6 +126,26 @@ def test_xnli_halves_are_disjoint_and_share_row_numbers_across_languages(data_di
     train, test = mya.loader(data_dir, "mya", "train"), mya.loader(data_dir, "mya", "test")
     assert len(train) + len(mya.loader(data_dir, "mya", "dev")) + len(test) == 2490
     assert not {_row(r) for r in train} & {_row(r) for r in test}
+
+
+@pytest.mark.parametrize("task,lang", [("xnli", "tha"), ("xnli", "urd"), ("myxnli", "mya")])
+def test_nli_parallel_sources_share_no_sentence_with_another_split(data_dir, task, lang):
+    spec, source = get_task(task), get_parallel(task)
+    sentences = {split: {t for r in spec.loader(data_dir, lang, split) for t in (r.premise, r.hypothesis)}
+                 for split in ("train", "dev", "test")}
+    train, dev = source.load(data_dir, lang, "train"), source.load(data_dir, lang, "dev")
+    for pairs, split in ((train, "train"), (dev, "dev")):
+        texts = [p.text for p in pairs]
+        assert len(texts) == len(set(texts)) and set(texts) <= sentences[split]  # each sentence once, from its split
+        assert not set(texts) & (sentences["test"] | sentences["dev" if split == "train" else "train"])
+        assert all(p.lang == lang and p.en and p.id.endswith((":premise", ":hypothesis")) for p in pairs)
+    assert len(train) > 900 and len(dev) > 200  # most premises recur in other rows and are left out
+    rows = {r.id: r for r in spec.loader(data_dir, lang, "train")}
+    for pair in train[:50]:  # a sentence keeps the English of its own row and part
+        row_id, part = pair.id.rsplit(":", 1)
+        assert (getattr(rows[row_id], part), getattr(rows[row_id], f"{part}_en")) == (pair.text, pair.en)
+    with pytest.raises(ValueError, match="splits train and dev, not 'test'"):
+        source.load(data_dir, lang, "test")
 
 
 def test_indonli_trains_on_val_and_xcopa_on_val(data_dir):

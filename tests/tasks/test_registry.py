@@ -102,7 +102,7 @@ def test_inconsistent_declarations_are_refused(tiny_dataset):
 def test_unknown_names_list_the_valid_ones():
     with pytest.raises(KeyError, match="unknown task 'glue'; valid: tatoeba, sib200-bitext"):
         get_task("glue")
-    with pytest.raises(KeyError, match="unknown parallel source 'web'; valid: sib200, products, nusax"):
+    with pytest.raises(KeyError, match="unknown parallel source 'web'; valid: sib200, xnli, myxnli, products, nusax"):
         get_parallel("web")
 
 

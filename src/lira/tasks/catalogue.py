@@ -10,7 +10,9 @@ Training and test data never overlap: XNLI and myXNLI dev are split in two halve
 (``SPLIT_SEED``) of the row number, so every language has the same rows in each half; the parallel data that
 trains stage 1 and the distillation peer is the SIB-200 *train* split (FLORES-200 dev sentences), while the
 SIB-200 bitext task tests on the SIB-200 *test* split (FLORES-200 devtest sentences), disjoint by
-``index_id`` (each task declares it as ``TaskSpec.disjoint_from``; ``check_disjoint`` checks it). Caps
+``index_id`` (each task declares it as ``TaskSpec.disjoint_from``; ``check_disjoint`` checks it). The optional
+NLI sources ``xnli`` and ``myxnli`` (``cross_lingual_nli.sentence_pairs``) leave out every sentence of their
+task's test half, which repeats premises of the training half. Caps
 (``max_train``/``max_test``) keep the full run within an hour on 2 CPU cores; they take a fixed hashed subset and
 are printed in the report.
 """

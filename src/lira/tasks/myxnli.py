@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from lira.data import benchmarks
-from lira.data.formats import NLIExample
-from lira.tasks.cross_lingual_nli import HALVES
+from lira.data.formats import NLIExample, ParallelExample
+from lira.tasks.cross_lingual_nli import HALVES, sentence_pairs
 from lira.tasks.cross_lingual_nli import row as xnli_row
-from lira.tasks.spec import SPLIT_SEED, Subset, TaskSpec, carve_dev, seeded_halves
+from lira.tasks.spec import SPLIT_SEED, ParallelSpec, Subset, TaskSpec, carve_dev, seeded_halves
 
 
 def row(record: Any) -> str:
@@ -22,6 +22,16 @@ def load(root: Path, subset: str, split: str) -> list[NLIExample]:
     halves = seeded_halves(benchmarks.myxnli(root), seed=SPLIT_SEED, key=row)
     return halves["test"] if split == "test" else carve_dev(halves["train"], split, row)
 
+
+def parallel(data_dir: str | Path, lang: str, split: str, **_: Any) -> list[ParallelExample]:
+    """myXNLI's stage-1 pairs (``sentence_pairs`` of its training half); ``lang`` must be ``mya``."""
+    if lang != "mya":
+        raise ValueError(f"myXNLI has Burmese (mya) only, not {lang!r}")
+    return sentence_pairs(load, Path(data_dir), lang, split)
+
+
+PARALLEL = ParallelSpec(source="myxnli", langs=("mya",), load=parallel,
+                        reference="myXNLI (akhtet/myXNLI), Burmese XNLI")
 
 MYXNLI = TaskSpec(
     name="myxnli", type="nli", family="myxnli", record_type=NLIExample, subsets=(Subset("mya", "mya"),),

@@ -6,11 +6,11 @@
 Config (YAML; every field optional)::
 
     data:
-      source: products          # a stage-1 source of lira.tasks (sib200 | nusax | products) or tsv (your
-                                # file), or several joined by + (sib200+nusax+products)
+      source: products          # a stage-1 source of lira.tasks (sib200 | xnli | myxnli | products | nusax) or
+                                # tsv (your file), or several joined by + (sib200+nusax+products)
       langs: [vie, tha]         # default: all languages of the source
       path: null                # for tsv: a parallel file (text, en, lang)
-      data_dir: ../shared/data  # for nusax and sib200
+      data_dir: ../shared/data  # for the sources read from it (all but products and tsv)
       max_per_lang: null        # cap on examples per language and split (a fixed hashed subset; quick runs)
       dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
       lexicon_pairs: true       # products only: also lexicon terms with their first sense

