@@ -148,6 +148,18 @@ def test_nli_parallel_sources_share_no_sentence_with_another_split(data_dir, tas
         source.load(data_dir, lang, "test")
 
 
+def test_an_nli_parallel_source_needs_every_sentences_english():
+    from lira.tasks.cross_lingual_nli import sentence_pairs
+
+    def load(root, lang, split):
+        return [NLIExample(lang=lang, premise=f"{split} p", hypothesis=f"{split} h", label="entailment",
+                           premise_en="p", hypothesis_en=None if split == "train" else "h", id=f"{split}:1")]
+
+    assert [p.text for p in sentence_pairs(load, "root", "tha", "dev")] == ["dev p", "dev h"]
+    with pytest.raises(ValueError, match="train:1: no hypothesis_en"):
+        sentence_pairs(load, "root", "tha", "train")
+
+
 def test_indonli_trains_on_val_and_xcopa_on_val(data_dir):
     indonli = get_task("indonli")
     val_ids = {r.id for r in benchmarks.indonli(data_dir, split="val")}

@@ -42,7 +42,9 @@ def sentence_pairs(load_split: Callable[[Path, str, str], list[NLIExample]], roo
     out: dict[str, ParallelExample] = {}
     for r in load_split(root, lang, split):
         for part, text, en in (("premise", r.premise, r.premise_en), ("hypothesis", r.hypothesis, r.hypothesis_en)):
-            if text not in other and text not in out and en:
+            if not en:
+                raise ValueError(f"{r.id}: no {part}_en; an NLI parallel source needs every sentence's English")
+            if text not in other and text not in out:
                 out[text] = ParallelExample(lang=lang, text=text, en=en, id=f"{r.id}:{part}")
     return list(out.values())
 
