@@ -12,7 +12,7 @@ still rise). Prints a Markdown table (x100) and writes the curves as JSON. ``--a
 parallel sources of ``lira.tasks`` beside the benchmark's (e.g. ``xnli``, ``myxnli``) while the dev split stays
 the benchmark's, so two runs' curves score the same dev pairs. Usage::
 
-    python benchmarks/stage1_steps_dev.py --data-dir ../shared/data --out runs/stage1-steps [--steps 1200]
+    python benchmarks/stage1_steps_dev.py --data-dir ../shared/data --out runs/stage1-steps [--steps 2000]
         [--add-source xnli --add-source myxnli]
 """
 
@@ -58,7 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("runs/stage1-steps"))
-    parser.add_argument("--steps", type=int, default=1200)
+    parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--space", action="append", choices=list(ENGLISH_SPACES), help="default: all")
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--backbone", default=BenchmarkConfig.backbone)

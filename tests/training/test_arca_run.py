@@ -135,6 +135,33 @@ def test_product_pairs_never_hold_a_test_only_lexicon_term():
         assert terms and terms <= keep
 
 
+def test_features_built_for_another_seed_and_critics_train_the_same_arca(tmp_path):
+    """``train_stage1(inputs=...)``: ``stage1_inputs`` built with another seed's and critics' config (what the
+    benchmark shares between its seeds and ablations) train the same Arca as the features the run builds itself."""
+    from dataclasses import replace
+
+    from safetensors.torch import load_file
+
+    from lira.arca.model import ArcaConfig
+    from lira.training.arca_data import CandidateConfig
+    from lira.training.arca_run import ArcaRunConfig, stage1_inputs, train_stage1
+    from lira.training.arca_trainer import ArcaTrainConfig
+
+    config = ArcaRunConfig(data=ArcaDataConfig(source="products", langs=["vie"], max_per_lang=12),
+                           candidates=CandidateConfig(max_candidates=4),
+                           model=ArcaConfig(critics=("embedding",)),
+                           train=ArcaTrainConfig(steps=4, batch_size=4, eval_every=2, checkpoint_every=2, seed=1))
+    sources, cache = stage1_sources(config.data), tmp_path / "cache"
+    other = replace(config, model=ArcaConfig(), train=replace(config.train, seed=0))
+    shared = stage1_inputs(sources, other, cache_dir=cache)
+    own = train_stage1(sources, config, tmp_path / "own", cache_dir=cache)
+    given = train_stage1(sources, config, tmp_path / "given", cache_dir=cache, inputs=shared)
+    assert own["before"] == given["before"] and own["after"] == given["after"]
+    weights = [load_file(tmp_path / run / "arca" / "arca.safetensors") for run in ("own", "given")]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(weights[0][k].equal(weights[1][k]) for k in weights[0])
+
+
 def test_run_backbones_load_each_encoder_once(monkeypatch):
     from lira.backbones.concat import ConcatBackbone
     from lira.training import arca_run

@@ -43,7 +43,7 @@ from lira.tasks import (
 from lira.timing import TimeLedger
 from lira.training import lasr_data
 from lira.training.arca_data import STAGE1_CRITIC_ROLE, stage1_pools
-from lira.training.arca_run import ArcaDataConfig, ArcaRunConfig, stage1_examples, train_stage1
+from lira.training.arca_run import ArcaDataConfig, ArcaInputs, ArcaRunConfig, stage1_examples, train_stage1
 from lira.training.arca_trainer import ArcaTrainConfig
 from lira.training.candidate_choice import card_metrics, choose_candidates
 from lira.training.distill import DistillConfig, train_distillation
@@ -188,6 +188,9 @@ class SeedModels:
     # are loaded from there on first use
     folders: dict[str, Path] = field(default_factory=dict)
     student_dirs: dict[str, Path] = field(default_factory=dict)
+    # stage 1's train and dev features of an English encoder spec, shared by the run's seeds and variants
+    # (``Benchmark.stage1_inputs``); None: each stage 1 builds its own
+    stage1_inputs: Callable[[str], tuple[ArcaInputs, ArcaInputs]] | None = None
 
     @property
     def folder(self) -> Path:
@@ -199,8 +202,10 @@ class SeedModels:
             c = self.config
             out = self.folder / f"arca-{english.replace('+', '-')}"
             with self.ledger.part(STAGE1_PART):
+                inputs = self.stage1_inputs(english) if self.stage1_inputs else None
                 summary = train_stage1(stage1_specs(c), stage1_config(c, english, self.seed, self.variant), out,
-                                       overwrite=True, cache_dir=c.cache_dir)  # the benchmark owns its folders
+                                       overwrite=True, cache_dir=c.cache_dir,  # the benchmark owns its folders
+                                       inputs=inputs)
             self.kept[f"arca {english}"] = summary["selected"]
             self.arca_dirs[english] = out / "arca"
         return self.arca_dirs[english]

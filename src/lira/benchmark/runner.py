@@ -25,12 +25,21 @@ from typing import Any, NamedTuple
 
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.benchmark.config import FULL, METHODS, NOISE_METHODS, BenchmarkConfig, Variant, quick_config
-from lira.benchmark.models import SeedModels, SeedState, english_for, retrieval_set, task_train
+from lira.benchmark.models import (
+    SeedModels,
+    SeedState,
+    english_for,
+    retrieval_set,
+    stage1_config,
+    stage1_specs,
+    task_train,
+)
 from lira.benchmark.translations import gold_translator, noisy
 from lira.cache import FeatureCache, cached_backbone
 from lira.evaluation.registry import evaluator_for
 from lira.tasks import TASKS, TaskSpec, check_disjoint, get_task
 from lira.timing import TimeLedger
+from lira.training.arca_run import ArcaInputs, stage1_inputs
 from lira.translators.base import Translator
 
 _log = logging.getLogger(__name__)
@@ -137,6 +146,7 @@ class Benchmark:
         self.tasks = [get_task(n) for n in config.tasks] if config.tasks else [t for t in TASKS if t.in_benchmark]
         self.subsets = {t.name: [s.name for s in t.subsets][: config.subsets] for t in self.tasks}
         self.models: dict[tuple[str, int], SeedModels] = {}
+        self.stage1_features: dict[str, tuple[ArcaInputs, ArcaInputs]] = {}
         self.eval_split = "test"  # the split the subjects score (dev for the dev-choice scripts)
         self.ledger = TimeLedger()
         self.cold = self.cache.is_empty()  # whether the run began with an empty feature cache
@@ -168,6 +178,15 @@ class Benchmark:
             self.encoders[spec] = cached_backbone(spec, self.cache)
         return self.encoders[spec]
 
+    def stage1_inputs(self, english: str) -> tuple[ArcaInputs, ArcaInputs]:
+        """Stage 1's train and dev features for the English encoder spec ``english``, built once per process and
+        run: they do not depend on the seed or on the critics an ablation leaves out (``stage1_inputs``)."""
+        if english not in self.stage1_features:
+            self.stage1_features[english] = stage1_inputs(stage1_specs(self.config),
+                                                          stage1_config(self.config, english, 0),
+                                                          cache_dir=self.config.cache_dir)
+        return self.stage1_features[english]
+
     def peer(self, name: str, english: str) -> Any:
         """An untrained peer (frozen, translate-test, dual path) reading English with ``english``."""
         if (name, english) not in self.peers:
@@ -184,7 +203,7 @@ class Benchmark:
         key = (variant.name, seed)
         if key not in self.models:
             models = SeedModels(self.config, seed, variant, self.config.out_dir, self.subsets, self.encoder,
-                                ledger=self.ledger)
+                                ledger=self.ledger, stage1_inputs=self.stage1_inputs)
             # compared by value: a worker process receives its variants as copies (``SeedJob``)
             if variant.critics == FULL.critics and variant != FULL:
                 models.arca_dirs = self.seed_models(seed).arca_dirs  # stage 1 is unchanged by this ablation

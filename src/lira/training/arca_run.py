@@ -198,17 +198,29 @@ def arca_inputs(sources: Sequence[ParallelSpec], config: ArcaRunConfig, split: s
                                              translators=translators, config=config.candidates))
 
 
+def stage1_inputs(sources: Sequence[ParallelSpec], config: ArcaRunConfig, *,
+                  cache_dir: str | Path | None = None) -> tuple[ArcaInputs, ArcaInputs]:
+    """The train and dev ``arca_inputs`` of a stage-1 run, the backbones loaded once for both. They depend on
+    ``sources`` and ``config``'s data, backbones, translators, candidates and critic only: not on its model (the
+    critics Arca reads) nor on its training (the seed), so runs that differ in those alone can share them."""
+    backbones = run_backbones(config.backbones, cache_dir=cache_dir)
+    train, dev = (arca_inputs(sources, config, split, backbones=backbones) for split in ("train", "dev"))
+    return train, dev
+
+
 def train_stage1(sources: Sequence[ParallelSpec], config: ArcaRunConfig, out_dir: str | Path, *,
-                 resume: bool = False, overwrite: bool = False, cache_dir: str | Path | None = None) -> dict[str, Any]:
+                 resume: bool = False, overwrite: bool = False, cache_dir: str | Path | None = None,
+                 inputs: tuple[ArcaInputs, ArcaInputs] | None = None) -> dict[str, Any]:
     """Stage 1 on the parallel pairs of ``sources`` (``lira.tasks.PARALLEL`` or ``lira.tasks.user_parallel``),
     selected by ``config.data`` (languages, ``max_per_lang``, ``data_dir``, ``lexicon_pairs``; ``stage1_examples``):
     build features, train Arca into ``out_dir/arca`` and return a summary (first and last dev metrics). The run
     config saved in ``out_dir`` names the sources as ``data.source`` (joined by +). ``out_dir`` must be new or
-    empty unless ``resume`` (same config) or ``overwrite`` (``lira.training.run_folder``)."""
+    empty unless ``resume`` (same config) or ``overwrite`` (``lira.training.run_folder``). ``inputs``: the
+    features, from ``stage1_inputs`` of the same sources and a config that differs at most in model and
+    training (e.g. another seed's), instead of building them again."""
     config = replace(config, data=replace(config.data, source="+".join(s.source for s in sources)))
     claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
-    backbones = run_backbones(config.backbones, cache_dir=cache_dir)  # loaded once, shared by both splits
-    train, dev = (arca_inputs(sources, config, split, backbones=backbones) for split in ("train", "dev"))
+    train, dev = inputs or stage1_inputs(sources, config, cache_dir=cache_dir)
     config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
                                             "en_dim": train.en.dim})
     config.model.lr_backbone, config.model.en_backbone = train.lr.name, train.en.name
