@@ -51,3 +51,32 @@ def test_a_choice_question_is_right_when_its_right_option_scores_highest():
 
 def test_item_scores_average_each_items_rows():
     assert item_scores(np.array([1.0, 0.0, 1.0, 1.0]), np.array([5, 5, 2, 9])) == [1.0, 0.5, 1.0]
+
+
+def test_starts_fitted_side_by_side_score_as_one_at_a_time(tmp_path, monkeypatch):
+    """``starts_items`` on two threads (a process with two CPUs) gives each start the per-item scores that
+    ``start_items`` gives it alone, on one thread."""
+    from dataclasses import replace
+
+    from lira.backbones.alignment import ALIGNMENT_FEATURES
+    from lira.backbones.threads import ENV
+    from lira.lasr.head import LaSRConfig
+    from lira.training import lasr_data
+    from lira.training.lasr_run import PROBE_BY_TASK, start_head
+    from lira.training.lasr_trainer import frozen_paths
+    from lira.training.start_cv import start_items, starts_items
+    from tests.training.test_lasr_data import aligned_model
+    from tests.training.test_lasr_run import entailment_pairs
+
+    probe, _, _ = aligned_model(tmp_path)
+    train, dev = (frozen_paths(lasr_data.nli_data(probe, entailment_pairs(40, seed), use_gold=True, alignment=True),
+                               probe.arca) for seed in (0, 1))
+    config = LaSRConfig(dim=probe.arca.config.adaptor.out_dim, languages=["vie"], num_classes=len(train.classes),
+                        probe=PROBE_BY_TASK["nli"], width=16, heads=2, ff=32)
+    heads = [start_head(replace(config, english_weight=w, alignment=a), probe.arca, "nli", train, 0, fit=False)
+             for w, a in ((0.5, 0), (1.0, 0), (0.5, len(ALIGNMENT_FEATURES)))]
+    monkeypatch.setenv(ENV, "1")
+    alone = [start_items(head, probe.arca, "nli", train, dev, 3) for head in heads]
+    monkeypatch.setenv(ENV, "2")
+    assert starts_items(heads, probe.arca, "nli", train, dev, 3) == alone
+    assert len(alone[0]) == 80 and alone[0] != alone[2]  # one score per item; the starts differ

@@ -71,7 +71,7 @@ from lira.training.lasr_trainer import (
 )
 from lira.training.run_folder import claim_run_folder
 from lira.training.selection import selection_margin
-from lira.training.start_cv import keyed, start_items
+from lira.training.start_cv import keyed, starts_items
 
 # The data sources of each stage-2 task that are no registered dataset (``lira.tasks.user.USER_SOURCES``): "file"
 # (``data.path`` maps each split to a record file, read by ``lira.data.loaders``), "tsv" (a parallel file per split)
@@ -303,13 +303,13 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
                           task, train, seed, fit)
 
     def score(candidates: list[Start]) -> list[Start]:
-        for c in candidates:
-            if c in scores:
-                continue
-            if cross:  # refitted per fold: the full fit waits for the start chosen
-                items[c] = start_items(start(c, fit=False), arca, task, train, dev, folds)
-                scores[c] = float(np.mean(items[c]))
-                continue
+        new = [c for c in candidates if c not in scores]
+        if cross:  # refitted per fold: the full fit waits for the start chosen
+            found = starts_items([start(c, fit=False) for c in new], arca, task, train, dev, folds)
+            items.update(zip(new, found, strict=True))
+            scores.update({c: float(np.mean(found_items)) for c, found_items in zip(new, found, strict=True)})
+            return candidates
+        for c in new:
             heads[c] = start(c)
             result = evaluate_task(heads[c], arca, task, dev, items=True)
             scores[c], items[c] = float(result[metric]), result.get("items")

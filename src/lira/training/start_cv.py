@@ -13,15 +13,19 @@ is the mean over its rows, so the standard error of a paired difference of two s
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.model_selection import GroupKFold
+from threadpoolctl import threadpool_limits
 
 from lira.arca.model import ArcaModel
+from lira.backbones.threads import num_threads
 from lira.lasr.head import LaSRHead
 from lira.lasr.linear_probe import fit_logistic
 from lira.training.lasr_trainer import probe_training_set
@@ -79,6 +83,33 @@ def start_items(head: LaSRHead, arca: ArcaModel, task: str, train: Any, dev: Any
     ``ChoiceData`` for ``task``, both ``keyed``) and scored on the held-out fold; what it reads (English weight,
     alignment and cosine scales) is ``head``'s. Fewer items than ``folds``: one fold per item; fewer than 2:
     ``ValueError``."""
+    return starts_items([head], arca, task, train, dev, folds)[0]
+
+
+def starts_items(heads: Sequence[LaSRHead], arca: ArcaModel, task: str, train: Any, dev: Any,
+                 folds: int) -> list[list[float]]:
+    """``start_items`` of each of ``heads``. Their features are read one at a time (torch), and their probes
+    are fitted side by side on up to ``num_threads()`` Python threads of one BLAS thread each: the probes are
+    the ones a single thread fits (``fit_logistic`` runs on one BLAS thread anyway), and a process with two
+    CPUs fits two starts at once where it fitted one (a one-thread worker process fits them one after the
+    other)."""
+    lock = threading.Lock()
+
+    def one(head: LaSRHead) -> list[float]:
+        with lock:  # torch's own threads read the features; the fits below need no lock
+            features, labels, rows, k, questions, groups = _cv_inputs(head, arca, task, train, dev, folds)
+        return item_scores(cross_validated(features, labels, rows, k, questions), groups)
+
+    threads = min(num_threads(), len(heads))
+    if threads < 2:
+        return [one(head) for head in heads]
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, heads))
+
+
+def _cv_inputs(head: LaSRHead, arca: ArcaModel, task: str, train: Any, dev: Any,
+               folds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray | None, np.ndarray]:
+    """``(features, labels, fold groups, folds, questions, item groups)`` of ``start_items``."""
     parts = [probe_training_set(head, arca, task, data) for data in (train, dev)]
     features, labels = np.vstack([f for f, _ in parts]), np.concatenate([y for _, y in parts])
     groups = item_groups([k for data in (train, dev) for group in data.keys for k in group])
@@ -91,4 +122,4 @@ def start_items(head: LaSRHead, arca: ArcaModel, task: str, train: Any, dev: Any
     folds = min(folds, len(np.unique(rows)))
     if folds < 2:
         raise ValueError("cross-validating a start needs at least 2 items in its training and dev data")
-    return item_scores(cross_validated(features, labels, rows, folds, questions), groups)
+    return features, labels, rows, folds, questions, groups
