@@ -103,6 +103,8 @@ def starts_items(heads: Sequence[LaSRHead], arca: ArcaModel, task: str, train: A
     threads = min(num_threads(), len(heads))
     if threads < 2:
         return [one(head) for head in heads]
+    # one BLAS thread until every fit is done: each fit's own limit restores the pools it found when it ends,
+    # which must not hand a fit still running in another thread two BLAS threads
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
         return list(pool.map(one, heads))
 
