@@ -1,5 +1,5 @@
 """Training in parallel worker processes (``lira demo``'s seeds; ``lira benchmark``'s seeds, few-shot models and
-ablations).
+ablations, and its scoring of the main, noise and ablation settings).
 
 A LiRA training step is too small to keep two threads busy: alone on one thread it runs at about 87% of its
 two-thread speed. Side by side on the project's 2-CPU machine (competing for memory bandwidth and caches) two

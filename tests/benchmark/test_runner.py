@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from lira.benchmark.config import METHODS, NOISE_METHODS, BenchmarkConfig, quick_config
 from lira.benchmark.models import beats_start
-from lira.benchmark.runner import _per_language_sample, lexicon_translator, not_applicable
+from lira.benchmark.runner import SCORE_PART, _per_language_sample, lexicon_translator, not_applicable
 from lira.cli import app
 from lira.tasks import TASKS, get_task
 
@@ -303,8 +303,9 @@ def test_a_worker_copy_of_the_full_variant_is_the_full_method(tmp_path, monkeypa
 def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_dir, tmp_path, monkeypatch):
     """``Benchmark.train_ahead``: seed 1 of the main setting, the few-shot models of both seeds and the ablations
     train in worker processes (an ablation with its own LiRA at step 0, seed 1 waiting for seed 0's, and one that
-    reads the full method's), one pool for the whole run. On one thread everywhere, every score and dev selection
-    equals that of a run that trains everything here, and the report says what the workers' time went to."""
+    reads the full method's), one pool for the whole run; the noise and ablation settings are scored there too
+    (``Benchmark.score_parts``). On one thread everywhere, every score and dev selection equals that of a run that
+    trains and scores everything here, in the same row order, and the report says what the workers' time went to."""
     import dataclasses
 
     import lira.workers
@@ -315,7 +316,7 @@ def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_di
     by_name = {v.name: v for v in ABLATIONS}
     config = dataclasses.replace(
         quick_config(BenchmarkConfig(data_dir=data_dir, cache_dir=tmp_path / "cache", tasks=("sib200",),
-                                     settings=("main", "few-shot", "ablations"), seeds=(0, 1))),
+                                     settings=("main", "noise", "few-shot", "ablations"), seeds=(0, 1))),
         quick=False, setting_seeds=2,  # quick=True would make run_benchmark apply quick_config (one seed) again
         ablations=(by_name["no translation critic"], by_name["no consistency"]))
     monkeypatch.setenv(ENV, "1")  # both runs train on one thread, so their weights can be compared bit for bit
@@ -333,7 +334,7 @@ def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_di
         limiter.restore_original_limits()
     workers, here = results["workers"], results["here"]
     assert workers["worker_parts_s"] and not here["worker_parts_s"]
-    assert "The worker processes trained side by side" in (tmp_path / "workers" / "report.md").read_text()
+    assert "The worker processes trained and scored side by side" in (tmp_path / "workers" / "report.md").read_text()
 
     def rows(r: dict) -> list:
         return sorted((x["setting"], x["method"], str(x["value"]), str(x["seed"]), x["subset"], x["main_score"],
@@ -348,6 +349,11 @@ def test_seeds_and_ablations_trained_in_workers_score_as_if_trained_here(data_di
         (v, s) for v in ("no translation critic", "no consistency") for s in (0, 1)}
     assert rows(workers) == rows(here)
     assert selection(workers) == selection(here)
+    assert [(x["setting"], x["method"], x["value"], x["seed"], x["subset"]) for x in workers["rows"]] == \
+        [(x["setting"], x["method"], x["value"], x["seed"], x["subset"]) for x in here["rows"]]
+    assert {(x["value"], x["seed"]) for x in workers["rows"] if x["setting"] == "noise"} == {
+        (rate, seed) for rate in config.noise_rates for seed in (0, 1)}
+    assert workers["worker_parts_s"].get(SCORE_PART, 0) > 0  # the scoring the workers did, counted as theirs
     assert list((tmp_path / "workers" / "models" / "full" / "seed-1").glob("distilled-*/distilled.safetensors"))
 
 

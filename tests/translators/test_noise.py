@@ -160,3 +160,34 @@ def test_noisy_variants_without_the_clean_candidate_are_not_ranked():
     assert not is_ranked(NoisyTranslator(FixedTranslator(), configs, keep_clean=False))
     unranked = NoisyTranslator(FixedTranslator(), configs, keep_clean=False)
     assert not is_ranked(NoisyTranslator(unranked, configs))  # an unranked base stays unranked
+
+
+class EnglishTranslator:
+    """Gives every source the same English sentence (as SIB-200's languages share one), with its own meta."""
+
+    name = "shared"
+
+    def translate(self, texts, *, lang, k=1):
+        return [[Candidate(TEXT, "shared", meta={"from": t})] for t in texts]
+
+
+@pytest.mark.parametrize("per_source", [False, True])
+@pytest.mark.parametrize("kind", ["mixed", "code_mix", "sense"])
+def test_noisy_translator_variants_equal_apply_noise_with_their_seeded_generator(kind, per_source):
+    # the translator reuses a variant computed once (built-in senses); it must be apply_noise's, meta included
+    from lira.translators.noise import noise_rng
+
+    config = NoiseConfig(kind, 0.5, 3)
+    sources = [SOURCE, "ốp lưng Xiaomi", SOURCE]
+    for _ in range(2):  # the second pass is served by the memo
+        out = NoisyTranslator(EnglishTranslator(), [config], keep_clean=False,
+                              per_source=per_source).translate(sources, lang="vie")
+        for source, (variant,) in zip(sources, out, strict=True):
+            keys = (source, TEXT) if per_source else (TEXT,)
+            expected = apply_noise(Candidate(TEXT, "shared", meta={"from": source}), source_text=source,
+                                   config=config, rng=noise_rng(3, kind, *keys))
+            assert (variant.text, variant.source, variant.untranslated) == \
+                (expected.text, expected.source, expected.untranslated)
+            assert variant.meta == expected.meta and variant.meta["from"] == source
+    if kind == "code_mix":  # it reads the source text, so two sources can give the same English two variants
+        assert out[0][0].text != out[1][0].text

@@ -9,6 +9,11 @@ parts) and LiRA. Every method of a task family reads English with the family's a
 are evaluated once where nothing random touches them, and once per seed where the setting draws noise or
 few-shot samples.
 A method that cannot run on a task is listed with the reason (``skipped``).
+
+Where the machine has two threads or more, worker processes of one thread each (``lira.workers``) train the seeds
+after the first, the few-shot models and the ablations (``Benchmark.train_ahead``), and score the main setting (a
+part per subset), the noise setting (per rate and seed) and the ablations (per variant and seed): scoring alone
+keeps one thread of a process busy (``Benchmark.score_parts``; the rows keep the order of a one-process run).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -48,6 +53,7 @@ TRAINED = ("distillation", "lira")
 PROBED = ("classification", "nli", "choice")  # task types whose peers are read through a fitted probe
 SCORE_PART = "scoring: the evaluators on test, with their probes and searches"  # a part of the report's time table
 WORKERS_PART = "training in worker processes (wall time while this process waited for them)"
+SCORE_WORKERS_PART = "scoring in worker processes (wall time while this process waited for them)"
 
 
 def not_applicable(task: TaskSpec, method: str) -> str | None:
@@ -96,26 +102,69 @@ class SeedJob:
     given: list[tuple[int, Variant, SeedState]]
 
 
+class ScorePart(NamedTuple):
+    """A block of a setting's scoring that a worker process can do (``Benchmark.score_parts``): the name of the
+    ``Benchmark`` method that scores it (it appends rows) and that method's arguments."""
+
+    method: str
+    args: tuple[Any, ...]
+
+
+@dataclass
+class ScoreJob:
+    """One ``ScorePart`` to do in a worker process (``score_part``), with the run's config and ``given``: every
+    model the run has trained so far (as in ``SeedJob``)."""
+
+    config: BenchmarkConfig
+    part: ScorePart
+    given: list[tuple[int, Variant, SeedState]]
+
+
 _WORKER_RUN: dict[str, Benchmark] = {}  # a worker process's run, kept for its next job (backbones load once)
+
+
+def _worker_run(config: BenchmarkConfig, given: list[tuple[int, Variant, SeedState]]) -> Benchmark:
+    """This worker process's ``Benchmark`` of ``config`` (made on its first job), with the models in ``given``."""
+    key = repr(config)
+    if key not in _WORKER_RUN:
+        _WORKER_RUN.clear()
+        _WORKER_RUN[key] = Benchmark(config)
+    bench = _WORKER_RUN[key]
+    for seed, variant, state in given:
+        bench.seed_models(seed, variant).restore(state)
+    return bench
+
+
+def _took(bench: Benchmark, work: Callable[[], None]) -> dict[str, float]:
+    """Run ``work``; returns the seconds of each part of ``bench``'s time table it took (``TimeLedger``; encoding
+    as "encoding with <name>")."""
+    parts, encoding = dict(bench.ledger.parts), bench.ledger.encoding()
+    work()
+    took = {label: seconds - parts.get(label, 0.0) for label, seconds in bench.ledger.parts.items()}
+    took |= {f"encoding with {name}": seconds - encoding.get(name, (0.0, 0))[0]
+             for name, (seconds, _) in bench.ledger.encoding().items()}
+    return {label: seconds for label, seconds in took.items() if seconds > 0}
 
 
 def train_seed(job: SeedJob) -> tuple[SeedState, dict[str, float]]:
     """Worker process entry (``Benchmark.train_ahead``): train ``job``'s models; returns them by folder, and the
-    seconds of each part of the time table this job took (``TimeLedger``; encoding as "encoding with <name>")."""
-    key = repr(job.config)
-    if key not in _WORKER_RUN:
-        _WORKER_RUN.clear()
-        _WORKER_RUN[key] = Benchmark(job.config)
-    bench = _WORKER_RUN[key]
-    for seed, variant, state in job.given:
-        bench.seed_models(seed, variant).restore(state)
-    parts, encoding = dict(bench.ledger.parts), bench.ledger.encoding()
-    bench.train(job.training, distillation=job.distillation)
-    models = bench.seed_models(job.training.seed, job.training.variant)
-    took = {label: seconds - parts.get(label, 0.0) for label, seconds in bench.ledger.parts.items()}
-    took |= {f"encoding with {name}": seconds - encoding.get(name, (0.0, 0))[0]
-             for name, (seconds, _) in bench.ledger.encoding().items()}
-    return models.export(), {label: seconds for label, seconds in took.items() if seconds > 0}
+    seconds of each part of the time table this job took."""
+    bench = _worker_run(job.config, job.given)
+    took = _took(bench, lambda: bench.train(job.training, distillation=job.distillation))
+    return bench.seed_models(job.training.seed, job.training.variant).export(), took
+
+
+def score_part(job: ScoreJob) -> tuple[list[dict[str, Any]], list[dict[str, str]],
+                                       list[tuple[int, Variant, SeedState]], dict[str, float]]:
+    """Worker process entry (``Benchmark.score_parts``): score ``job``'s part; returns its rows and skips, the
+    state of every model of this process (scoring can make a dev choice, e.g. the STS family's English weight,
+    which the run's selection table reports), and the seconds of each part of the time table it took."""
+    bench = _worker_run(job.config, job.given)
+    rows, skipped = len(bench.rows), len(bench.skipped)
+    took = _took(bench, lambda: getattr(bench, job.part.method)(*job.part.args))
+    new_rows, new_skipped = bench.rows[rows:], bench.skipped[skipped:]
+    del bench.rows[rows:], bench.skipped[skipped:]
+    return new_rows, new_skipped, [(m.seed, m.variant, m.export()) for m in bench.models.values()], took
 
 
 @dataclass
@@ -149,6 +198,8 @@ class Benchmark:
         self.stage1_features: dict[str, tuple[ArcaInputs, ArcaInputs]] = {}
         self.eval_split = "test"  # the split the subjects score (dev for the dev-choice scripts)
         self.ledger = TimeLedger()
+        self._subjects: dict[tuple[str, str, str], Subject] = {}  # ``subjects``, by task, subset and split
+        self._trained: set[tuple[str, int, int | None, str, bool]] = set()  # what ``train_ahead`` did (``_done``)
         self.cold = self.cache.is_empty()  # whether the run began with an empty feature cache
         # the parts and encoding the worker processes' ledgers counted (``train_ahead``), added up
         self.worker_parts: dict[str, float] = {}
@@ -230,15 +281,20 @@ class Benchmark:
         """Do ``jobs`` now (with their tasks' distillation peers, with ``distillation``): in parallel worker
         processes of one thread each (``pool``) where this machine has two threads or more, else here; with
         ``first_here`` the first job trains here first (it fills the feature cache). A job whose LiRA at step 0
-        another job builds (``seed_models``; few-shot models build their own) starts once that one is done."""
+        another job builds (``seed_models``; few-shot models build their own) starts once that one is done. A job
+        whose models an earlier one trained is left out."""
         from lira.workers import worker_plan
 
+        jobs = [job for job in jobs if not self._trained_already(job, distillation)]
+        if not jobs:
+            return
         for job in jobs:
             self.seed_models(job.seed, job.variant)  # made in this order in every process: the same LiRA at step 0
         workers, threads = worker_plan(len(jobs) - first_here)
         here = jobs if workers < 2 else jobs[:first_here]
         for job in here:
             self.train(job, distillation=distillation)
+            self._trained.update(self._done(job, distillation))
         todo = jobs[len(here):]
         if not todo:
             return
@@ -259,8 +315,44 @@ class Benchmark:
                     job = running.pop(future)
                     state, took = future.result()
                     self.seed_models(job.seed, job.variant).restore(state)
-                    for label, seconds in took.items():
-                        self.worker_parts[label] = self.worker_parts.get(label, 0.0) + seconds
+                    self._trained.update(self._done(job, distillation))
+                    self._add_worker_parts(took)
+
+    @staticmethod
+    def _done(job: Training, distillation: bool) -> set[tuple[str, int, int | None, str, bool]]:
+        return {(job.variant.name, job.seed, job.shots, task, distillation) for task in job.tasks}
+
+    def _trained_already(self, job: Training, distillation: bool) -> bool:
+        """Whether ``train_ahead`` did ``job`` before (with ``distillation``, or as part of a job that had it)."""
+        return self._done(job, True) <= self._trained or (not distillation and self._done(job, False) <= self._trained)
+
+    def _add_worker_parts(self, took: dict[str, float]) -> None:
+        for label, seconds in took.items():
+            self.worker_parts[label] = self.worker_parts.get(label, 0.0) + seconds
+
+    def score_parts(self, parts: list[ScorePart]) -> None:
+        """Do ``parts`` (each appends rows): in the worker processes of ``pool`` where this machine has two
+        threads or more (a setting's scoring alone keeps one of them busy), their rows appended in the order of
+        ``parts``; else here, one after the other."""
+        from lira.workers import worker_plan
+
+        workers, threads = worker_plan(len(parts))
+        if workers < 2:
+            for part in parts:
+                getattr(self, part.method)(*part.args)
+            return
+        given = [(m.seed, m.variant, m.export()) for m in self.models.values()]
+        with self.ledger.part(SCORE_WORKERS_PART):
+            pool = self.pool(workers, threads)
+            futures = [pool.submit(score_part, ScoreJob(self.config, part, given)) for part in parts]
+            for future in futures:
+                rows, skipped, states, took = future.result()
+                self.rows.extend(rows)
+                for entry in skipped:
+                    self.skip(**entry)
+                for seed, variant, state in states:
+                    self.seed_models(seed, variant).restore(state)
+                self._add_worker_parts(took)
 
     def method(self, name: str, seed: int | None, task: str, variant: Variant = FULL) -> Any:
         """The encoder or model of method ``name`` for ``task`` (trained methods: of ``seed`` and ``variant``)."""
@@ -299,10 +391,25 @@ class Benchmark:
         return _per_language_sample(task_train(task, self.config, self.subsets[task.name]), shots, seed)
 
     def subjects(self, names: tuple[str, ...] | None = None) -> Iterator[Subject]:
+        """The subjects of the run's tasks (of ``names`` only, if given), made once per process and split
+        (their evaluators hold data only)."""
         for task in self.tasks:
             if names is None or task.name in names:
                 for subset in self.subsets[task.name]:
-                    yield self.subject(task, subset)
+                    yield self.kept_subject(task, subset)
+
+    def kept_subject(self, task: TaskSpec, subset: str) -> Subject:
+        """``subject(task, subset)``, made once per process and split."""
+        key = (task.name, subset, self.eval_split)
+        if key not in self._subjects:
+            self._subjects[key] = self.subject(task, subset)
+        return self._subjects[key]
+
+    def _reorder(self, start: int, key: Callable[[dict[str, Any], int], tuple[Any, ...]]) -> None:
+        """Sort the rows from ``start`` on by ``key(row, index of its subject in the order of subjects)``: rows
+        that worker processes scored in parts (``score_parts``) take the order of a one-process run."""
+        order = {pair: i for i, pair in enumerate((t.name, s) for t in self.tasks for s in self.subsets[t.name])}
+        self.rows[start:] = sorted(self.rows[start:], key=lambda r: key(r, order[r["task"], r["subset"]]))
 
     # -- scoring --------------------------------------------------------------------------------------------
     def score(self, s: Subject, method: str, seed: int | None, setting: str, *, value: Any = None,
@@ -337,30 +444,44 @@ class Benchmark:
         tasks = [t.name for t in self.tasks]
         self.train_ahead([Training(FULL, seed, tasks) for seed in self.config.seeds], distillation=True,
                          first_here=True)
+        self.score_parts([ScorePart("score_main", (t.name, s)) for t in self.tasks for s in self.subsets[t.name]])
+
+    def score_main(self, task: str, subset: str) -> None:
+        """The main setting's rows of one subject (``run_main``)."""
+        s = self.kept_subject(get_task(task), subset)
         # LiRA first: a pair head's token-alignment pass also caches the test texts' vectors the peers read
-        order = sorted(METHODS, key=lambda m: not m.startswith("lira"))
-        for s in self.subjects():
-            for method in order:
-                reason = not_applicable(s.task, method)
-                if reason:
-                    self.skip(s.task.name, method, "main", reason)
-                    continue
-                for seed in self.seeds_for(method, False):
-                    self.score(s, method, seed, "main")
-            _log.info("%s/%s: done", s.task.name, s.subset)
+        for method in sorted(METHODS, key=lambda m: not m.startswith("lira")):
+            reason = not_applicable(s.task, method)
+            if reason:
+                self.skip(s.task.name, method, "main", reason)
+                continue
+            for seed in self.seeds_for(method, False):
+                self.score(s, method, seed, "main")
+        _log.info("%s/%s: done", s.task.name, s.subset)
 
     def run_noise(self) -> None:
+        """The noise setting, one part per rate and seed (each corrupts its own English texts, so worker
+        processes never encode the same ones); rows by subject, rate, method and seed."""
+        c = self.config
+        names = [t.name for t in self.tasks if t.name in c.noise_tasks]
+        self.train_ahead([Training(FULL, seed, names) for seed in c.seeds_of_settings], distillation=False,
+                         first_here=True)  # what the main setting trained already is left out
+        start = len(self.rows)
+        self.score_parts([ScorePart("score_noise", (rate, seed)) for rate in c.noise_rates
+                          for seed in c.seeds_of_settings])
+        self._reorder(start, lambda r, subject: (subject, c.noise_rates.index(r["value"]),
+                                                 NOISE_METHODS.index(r["method"]), c.seeds.index(r["seed"])))
+
+    def score_noise(self, rate: float, seed: int) -> None:
+        """The noise setting's rows of ``rate`` and ``seed`` (``run_noise``)."""
         c = self.config
         for s in self.subjects(c.noise_tasks):
             if s.translator is None:
                 self.skip(s.task.name, "all", "noise", "the task has no English path to corrupt")
                 continue
-            base = s.translator
-            for rate in c.noise_rates:
-                for method in NOISE_METHODS:
-                    for seed in c.seeds_of_settings:
-                        tr = noisy(base, rate=rate, seed=seed, k=c.noise_candidates)
-                        self.score(s, method, seed, "noise", value=rate, translator=tr, k=1)
+            tr = noisy(s.translator, rate=rate, seed=seed, k=c.noise_candidates)
+            for method in NOISE_METHODS:
+                self.score(s, method, seed, "noise", value=rate, translator=tr, k=1)
 
     def run_few_shot(self) -> None:
         c = self.config
@@ -388,18 +509,25 @@ class Benchmark:
         names = [t.name for t in self.tasks if t.name in c.ablation_tasks]
         self.train_ahead([Training(v, seed, [n for n in names if v.queues is None or get_task(n).type not in PROBED])
                           for v in c.ablations for seed in c.seeds_of_settings], distillation=False, first_here=False)
-        for variant in c.ablations:
-            for s in self.subjects(c.ablation_tasks):
-                if variant.queues is not None and s.task.type in PROBED:
-                    self.skip(s.task.name, f"lira ({variant.name})", "ablation",
-                              f"the {s.task.type} objective has no queue (queues serve retrieval and STS)")
-                    continue
-                for seed in c.seeds_of_settings:
-                    self.score(s, "lira", seed, "ablation", value=variant.name, variant=variant)
-                    if s.task.name in c.noise_tasks and s.translator is not None:
-                        tr = noisy(s.translator, rate=c.ablation_noise, seed=seed, k=c.noise_candidates)
-                        self.score(s, "lira", seed, "ablation-noise", value=variant.name, variant=variant,
-                                   translator=tr, k=1)
+        start = len(self.rows)
+        self.score_parts([ScorePart("score_ablation", (v, seed)) for v in c.ablations for seed in c.seeds_of_settings])
+        variants = [v.name for v in c.ablations]
+        self._reorder(start, lambda r, subject: (variants.index(r["value"]), subject, c.seeds.index(r["seed"]),
+                                                 r["setting"] != "ablation"))
+
+    def score_ablation(self, variant: Variant, seed: int) -> None:
+        """The ablation setting's rows of ``variant`` and ``seed`` (``run_ablations``)."""
+        c = self.config
+        for s in self.subjects(c.ablation_tasks):
+            if variant.queues is not None and s.task.type in PROBED:
+                self.skip(s.task.name, f"lira ({variant.name})", "ablation",
+                          f"the {s.task.type} objective has no queue (queues serve retrieval and STS)")
+                continue
+            self.score(s, "lira", seed, "ablation", value=variant.name, variant=variant)
+            if s.task.name in c.noise_tasks and s.translator is not None:
+                tr = noisy(s.translator, rate=c.ablation_noise, seed=seed, k=c.noise_candidates)
+                self.score(s, "lira", seed, "ablation-noise", value=variant.name, variant=variant,
+                           translator=tr, k=1)
 
 
 def _per_language_sample(records: list[Any], shots: int, seed: int) -> list[Any]:

@@ -39,6 +39,7 @@ import string
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -339,9 +340,28 @@ def apply_noise(candidate: Candidate, *, source_text: str | None = None, config:
     change (rate 0, nothing eligible) the text is returned byte for byte.
     """
     rng = np.random.default_rng(config.seed) if rng is None else rng
-    tokens = candidate.text.split()
+    return _noisy_copy(candidate, config, *_noised_text(candidate.text, config, rng, source_text, senses))
+
+
+def _noised_text(text: str, config: NoiseConfig, rng: np.random.Generator, source_text: str | None,
+                 senses: Mapping[str, Sequence[str]] | None) -> tuple[str, tuple[str, ...]]:
+    """``text`` perturbed by ``config`` (byte for byte where no token changes) and the inserted source tokens."""
+    tokens = text.split()
     new, inserted = _apply_kind(tokens, config.kind, config.rate, rng, source_text, senses) if tokens else ([], [])
-    text = candidate.text if new == tokens else " ".join(new)
+    return (text if new == tokens else " ".join(new)), tuple(inserted)
+
+
+@lru_cache(maxsize=1 << 16)
+def _seeded_noised_text(text: str, config: NoiseConfig, keys: tuple[str, ...],
+                        source_text: str | None) -> tuple[str, tuple[str, ...]]:
+    """``_noised_text`` with the generator ``noise_rng(config.seed, config.kind, *keys)`` and the built-in senses,
+    memoised: a pure function of its arguments, so an English text that many sources, methods and settings
+    corrupt alike (``NoisyTranslator(per_source=False)``) is corrupted once."""
+    return _noised_text(text, config, noise_rng(config.seed, config.kind, *keys), source_text, None)
+
+
+def _noisy_copy(candidate: Candidate, config: NoiseConfig, text: str, inserted: Sequence[str]) -> Candidate:
+    """``candidate`` with the noisy ``text``, its source, ``untranslated`` and ``meta`` updated (``apply_noise``)."""
     meta = {**candidate.meta, "noise": {"kind": config.kind, "rate": config.rate, "seed": config.seed},
             "clean_text": candidate.text}
     return replace(candidate, text=text, source=f"{candidate.source}+{config.label}",
@@ -357,7 +377,8 @@ class NoisyTranslator:
     seed and the source and candidate texts, so results do not depend on batch order; with
     ``per_source=False`` by the candidate text alone, so an English text shared by many sources (one sentence
     in 14 languages) gets the same corruption for all of them. Without the clean candidates the variants are
-    exchangeable, so the translator is not ``ranked`` (``lira.translators.base.is_ranked``).
+    exchangeable, so the translator is not ``ranked`` (``lira.translators.base.is_ranked``). With the built-in
+    senses a variant is computed once per process and reused by every translator that asks for the same one.
     """
 
     def __init__(self, base: Translator, configs: Sequence[NoiseConfig], *, keep_clean: bool = True,
@@ -381,7 +402,13 @@ class NoisyTranslator:
             for candidate in candidates:
                 for config in self.configs:
                     keys = (text, candidate.text) if self.per_source else (candidate.text,)
-                    rng = noise_rng(config.seed, config.kind, *keys)
-                    row.append(apply_noise(candidate, source_text=text, config=config, rng=rng, senses=self.senses))
+                    if self.senses is None:  # the memoised path; only code_mix reads the source text
+                        source = text if config.kind == "code_mix" else None
+                        row.append(_noisy_copy(candidate, config,
+                                               *_seeded_noised_text(candidate.text, config, keys, source)))
+                    else:
+                        rng = noise_rng(config.seed, config.kind, *keys)
+                        row.append(apply_noise(candidate, source_text=text, config=config, rng=rng,
+                                               senses=self.senses))
             out.append(row)
         return out
