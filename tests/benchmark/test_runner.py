@@ -365,3 +365,22 @@ def test_held_out_products_read_dev_queries_without_their_dev_only_words():
     assert lexicon_translator(held_out, "tha", "dev").name == "lexicon:products-train-tha"
     assert lexicon_translator(shipped, "tha", "dev").name == lexicon_translator(shipped, "tha").name
     assert lexicon_translator(get_task("xnli"), "tha", "dev") is None
+
+
+def test_score_parts_score_here_where_the_tasks_are_dev_views(tmp_path, monkeypatch):
+    """A worker process makes its run from the config, so a run whose tasks were swapped for their dev views (the
+    dev-choice scripts) must not hand its scoring to workers: they would score the test splits."""
+    import lira.workers
+    from lira.benchmark.runner import Benchmark, ScorePart
+
+    bench = Benchmark(BenchmarkConfig(data_dir=tmp_path, cache_dir=tmp_path / "cache", tasks=("sib200",)))
+    monkeypatch.setattr(lira.workers, "worker_plan", lambda jobs: (2, 1))
+    monkeypatch.setattr(bench, "pool", lambda *a: pytest.fail("the scoring went to worker processes"))
+    done: list[tuple] = []
+    monkeypatch.setattr(bench, "score_noise", lambda rate, seed: done.append((rate, seed)))
+    bench.tasks = [get_task("sib200").dev_view()]
+    bench.score_parts([ScorePart("score_noise", (0.1, 0)), ScorePart("score_noise", (0.3, 0))])
+    assert done == [(0.1, 0), (0.3, 0)]
+    bench.tasks, bench.eval_split = [get_task("sib200")], "dev"
+    bench.score_parts([ScorePart("score_noise", (0.5, 0))])
+    assert done[-1] == (0.5, 0)
