@@ -9,7 +9,10 @@ IndoNLI and XCOPA val, the product set's dev queries (for the held-out setting t
 dev-only lexicon terms). Usage::
 
     python benchmarks/task_dev_choices.py --data-dir ../shared/data --out runs/task-dev [--lr 1e-4 3e-4 1e-3]
-        [--cache-dir DIR]
+        [--cache-dir DIR] [--task products ...] [--steps N]
+
+``--steps`` replaces the benchmark's stage-2 step count (the heads still stop early by its patience), to see whether
+a family whose best dev score is at the last step would gain from more; ``--task`` keeps only the named tasks.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/task-dev"))
     parser.add_argument("--lr", type=float, nargs="+", default=[1e-4, 3e-4, 1e-3])
     parser.add_argument("--cache-dir", type=Path, help="the feature cache (default: none kept on disk)")
+    parser.add_argument("--task", nargs="+", choices=TASKS, default=list(TASKS),
+                        help="the tasks to train (default: all)")
+    parser.add_argument("--steps", type=int, default=BenchmarkConfig.lasr_steps,
+                        help="stage-2 steps per head (default: the benchmark's)")
     parser.add_argument("--backbone", default=BenchmarkConfig.backbone,
                         help="the multilingual backbone (default: the benchmark's, as in BENCHMARKS.md's table)")
     args = parser.parse_args()
@@ -39,12 +46,12 @@ def main() -> None:
     table: dict[str, dict[str, dict[str, float]]] = {}
     for lr in args.lr:
         config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
-                                 out_dir=args.out / f"lr{lr}", seeds=(0,), tasks=TASKS, cache_dir=args.cache_dir,
-                                 lasr_lr=lr, lasr_lr_heads=lr)
+                                 out_dir=args.out / f"lr{lr}", seeds=(0,), tasks=tuple(args.task),
+                                 cache_dir=args.cache_dir, lasr_lr=lr, lasr_lr_heads=lr, lasr_steps=args.steps)
         bench = Benchmark(config)
-        bench.tasks = [get_task(name).dev_view() for name in TASKS]
+        bench.tasks = [get_task(name).dev_view() for name in args.task]
         models = bench.seed_models(0)
-        for name in TASKS:
+        for name in args.task:
             models.model(name)  # trains the family's head, selecting its step on the family's dev split
             family = get_task(name).family
             kept = models.kept[family]

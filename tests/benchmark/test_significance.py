@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest, spearmanr
 
-from lira.benchmark.significance import paired_bootstrap, sign_test
+from lira.benchmark.significance import best_possible_p, paired_bootstrap, sign_test
 
 
 def test_identical_inputs_give_no_difference():
@@ -54,6 +54,21 @@ def test_spearman_variant_delta_is_the_difference_of_correlations():
 def test_shape_errors_raise(a, b):
     with pytest.raises(ValueError, match="need two equally long 1-d item lists"):
         paired_bootstrap(a, b)
+
+
+def test_a_perfect_model_cannot_be_significant_against_a_baseline_that_misses_few_items():
+    few = [1.0] * 198 + [0.0] * 2  # misses 2 of 200: a resample has none of them with probability ~e^-2
+    many = [1.0] * 180 + [0.0] * 20
+    assert best_possible_p(few) == paired_bootstrap([1.0] * 200, few)["p"] >= 0.05
+    assert best_possible_p(many) < 0.01
+    assert best_possible_p([1.0] * 50) == 1.0  # nothing left to gain
+
+
+def test_a_perfect_spearman_model_predicts_the_gold_scores():
+    rng = np.random.default_rng(0)
+    gold = rng.random(60)
+    noisy = gold + rng.normal(0, 0.5, 60)
+    assert best_possible_p(noisy, gold=gold) == paired_bootstrap(gold, noisy, gold=gold)["p"] < 0.01
 
 
 def test_sign_test_counts_and_binomial_p():

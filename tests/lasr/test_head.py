@@ -274,6 +274,13 @@ def test_alignment_needs_the_pair_probe():
     assert LaSRConfig().alignment == 0  # off by default
 
 
+def test_the_probe_s_c_must_be_positive():
+    assert LaSRConfig().probe_c == 1.0  # the evaluators' probes' C
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="probe_c must be > 0"):
+            LaSRConfig(num_classes=3, probe="single", probe_c=bad)
+
+
 def test_alignment_buffers_exist_only_with_alignment(tmp_path):
     head = aligned()
     assert head.align_mean.shape == head.align_std.shape == (2 * A,) and head.align_mean.dtype == torch.float64

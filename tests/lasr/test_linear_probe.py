@@ -83,6 +83,13 @@ def test_a_warm_start_reaches_the_same_probe():
     assert np.array_equal(fit_logistic(x[100:], y[100:], init=binary).coef_, cold.coef_)
 
 
+def test_c_is_scikit_learn_s_and_smaller_shrinks_the_weights():
+    x, y = data(3)
+    strong, plain = fit_logistic(x, y, C=0.01), fit_logistic(x, y)
+    assert strong.C == 0.01 and plain.C == 1.0
+    assert np.abs(strong.coef_).sum() < np.abs(plain.coef_).sum()
+
+
 def test_the_fit_runs_on_one_blas_thread_whatever_the_pools(monkeypatch):
     """``fit_logistic`` fits on one BLAS thread inside a process whose pools have more (so a probe is the same in a
     one-thread worker and in the main process), and leaves the process's pools as they were."""

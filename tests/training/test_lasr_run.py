@@ -440,3 +440,54 @@ def test_choice_trains_and_scores_with_token_alignment(tmp_path):
                                                                  for t in (e.premise, *e.choices)})
     found = loaded.option_scores([e.premise for e in test], [list(e.choices) for e in test], lang="vie")
     assert translator.asked == [8, 16] and np.array_equal(found, scores)
+
+
+def test_the_probe_s_c_is_chosen_last_at_the_chosen_weight(monkeypatch):
+    """Third step: at the weight and kind chosen (at the first C), the first C stays unless the best other C beats
+    it by the one-standard-error margin for the other Cs' looks; the dev table names a C other than 1."""
+    from types import SimpleNamespace
+
+    from lira.training import lasr_run
+    from lira.training.selection import selection_margin
+
+    items: dict = {}
+    monkeypatch.setattr(lasr_run, "start_head", lambda config, *a: SimpleNamespace(config=config))
+    monkeypatch.setattr(lasr_run, "evaluate_task", lambda head, *a, **k: {
+        "accuracy": float(np.mean(items[(head.config.english_weight, head.config.probe_c)])),
+        "items": items[(head.config.english_weight, head.config.probe_c)]})
+    config = LaSRConfig(dim=4, num_classes=3, probe="single")
+    base = [1.0] * 30 + [0.0] * 30
+    noisy = [0.0] + [1.0] * 30 + [0.0] * 28 + [1.0]  # +1/60: within the margin
+    clear = [1.0] * 50 + [0.0] * 10
+    for better, kept in ((noisy, 1.0), (clear, 0.25)):
+        items.clear()
+        items.update({(0.5, 1.0): base, (1.0, 1.0): [1.0] * 20 + [0.0] * 40, (0.5, 0.25): better, (0.5, 4.0): base,
+                      (1.0, 0.25): [1.0] * 60})  # a better C at the weight not chosen is never scored
+        head, summary = lasr_run.choose_english_weight(config, None, "classification", None, None, [0.5, 1.0], 0,
+                                                       cs=[1.0, 0.25, 4.0])
+        assert (head.config.english_weight, head.config.probe_c) == (0.5, kept) and summary["probe_c"] == kept
+        assert summary["dev"] == {"0.5": 0.5, "1.0": 1 / 3, "0.5, C 0.25": np.mean(better), "0.5, C 4": 0.5}
+        assert summary["c_margin"] == pytest.approx(selection_margin(
+            np.subtract(better, base).std(ddof=1) / np.sqrt(60), 2))
+    # one C: no third step
+    _, summary = lasr_run.choose_english_weight(config, None, "classification", None, None, [0.5, 1.0], 0)
+    assert summary["c_margin"] is None and summary["probe_c"] == 1.0 and set(summary["dev"]) == {"0.5", "1.0"}
+
+
+def test_fit_lasr_records_the_c_chosen_and_keeps_a_fixed_one(tmp_path):
+    from lira.training.lasr_trainer import LaSRTrainConfig
+
+    model, summary, _, _ = fit_nli(tmp_path, "run", LaSRTrainConfig(steps=0, english_weights=[0.5],
+                                                                    probe_cs=[1.0, 0.25]), n=20)
+    english = summary["english_weight"]
+    assert english["probe_c"] == model.lasr.config.probe_c in (1.0, 0.25)
+    metrics = model.config.metrics
+    assert metrics["probe C (chosen on train + dev)"] == english["probe_c"]
+    assert metrics["probe C margin (on train + dev)"] == english["c_margin"]
+    assert any(k.endswith(", C 0.25") for k in metrics)  # its score is on the card
+    fixed, summary, _, _ = fit_nli(tmp_path, "fixed", LaSRTrainConfig(steps=0, english_weights=[0.5],
+                                                                      probe_cs=[1.0, 0.25]),
+                                   head={"probe_c": 4.0, "alignment": 0}, n=20)
+    assert fixed.lasr.config.probe_c == 4.0 and summary["english_weight"] == {}  # nothing left to choose
+    with pytest.raises(ValueError, match="probe_cs must be one or more numbers > 0"):
+        LaSRTrainConfig(probe_cs=[1.0, 0.0])

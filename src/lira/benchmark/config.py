@@ -27,6 +27,12 @@ ENGLISH_SPACES = {"embed": "e5", "sib200": "both", "xnli": "e5", "myxnli": "e5",
 # by ``benchmarks/stage1_steps_dev.py`` (2,000 steps in every space): the fewest steps within one standard error of
 # the best (BENCHMARKS.md).
 STAGE1_STEPS = {"e5": 750, "minilm": 1400, "both": 400}
+# The C (inverse L2 regularisation, ``LaSRConfig.probe_c``) of the probe each family's linear path starts from,
+# chosen per family by ``benchmarks/probe_c_dev.py`` with the start's own rule (cross-validated over train and dev,
+# C = 1 kept unless another beats it by the one-standard-error margin; BENCHMARKS.md). A family not listed takes
+# C = 1, the evaluators' probes'. Several values: the start chooses among them at every fit (the dev script's way).
+PROBE_C: dict[str, tuple[float, ...]] = {"sib200": (4.0,), "xnli": (0.25,), "myxnli": (1.0,), "indonli": (1.0,),
+                                         "xcopa": (1.0,)}
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ class BenchmarkConfig:
     dev evaluations in a row without a gain (``LaSRTrainConfig.patience``; chosen on the dev histories of an earlier
     run, BENCHMARKS.md; None: every step); ``start_folds``: the folds of the cross-validation over train and dev
     that scores the starts of the heads with a probe (``LaSRTrainConfig.start_folds``; 0: on dev);
+    ``probe_c``: per task family, the C of its probe, or the Cs its start chooses among (``PROBE_C``);
     ``setting_seeds``: how many of ``seeds`` (the first) the noise, few-shot and ablation settings run (None = all;
     the main setting runs every seed); ``settings``: which of ``SETTINGS`` run (a setting trains the models it reads
     on demand); ``budget_s``: the time budget of the run from an empty feature cache, which the report holds its
@@ -97,6 +104,7 @@ class BenchmarkConfig:
     stage1_sources: tuple[str, ...] = ("sib200", "nusax", "products")
     english_spaces: dict[str, str] = field(default_factory=lambda: dict(ENGLISH_SPACES))
     arca_steps: int | dict[str, int] = field(default_factory=lambda: dict(STAGE1_STEPS))
+    probe_c: dict[str, tuple[float, ...]] = field(default_factory=lambda: dict(PROBE_C))
     lasr_steps: int = 400
     eval_every: int = 50
     lasr_patience: int | None = 3
@@ -124,9 +132,10 @@ class BenchmarkConfig:
 
         # the families of ENGLISH_SPACES and those a registered task trains a head of its own for
         families = dict.fromkeys([*ENGLISH_SPACES, *(t.family for t in catalogue.TASKS if t.trains_head)])
-        unknown = sorted(set(self.english_spaces) - set(families))
-        if unknown:
-            raise ValueError(f"english_spaces: unknown task famil(ies) {unknown}; valid: {', '.join(families)}")
+        for name, given in (("english_spaces", self.english_spaces), ("probe_c", self.probe_c)):
+            unknown = sorted(set(given) - set(families))
+            if unknown:
+                raise ValueError(f"{name}: unknown task famil(ies) {unknown}; valid: {', '.join(families)}")
         if not self.seeds:
             raise ValueError("seeds: at least one training seed is needed (e.g. --seeds 1)")
         self.settings = tuple(self.settings)
@@ -138,6 +147,11 @@ class BenchmarkConfig:
         if self.lasr_patience is not None and self.lasr_patience < 1:
             raise ValueError(f"lasr_patience must be >= 1 or None (every step), got {self.lasr_patience}")
         LaSRTrainConfig(start_folds=self.start_folds)  # its one check of the count
+        for family, cs in self.probe_c.items():
+            try:
+                LaSRTrainConfig(probe_cs=list(cs))
+            except ValueError as err:
+                raise ValueError(f"probe_c[{family!r}]: {err}") from None
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
         if bad:
             raise ValueError(f"english_spaces: unknown English anchor space(s) {bad}; valid: {', '.join(SPACE_NAMES)}")
@@ -149,6 +163,13 @@ class BenchmarkConfig:
                 ("a step count under 1 for", {k for k, v in self.arca_steps.items() if v < 1})) if names]
             if problems:
                 raise ValueError(f"arca_steps: {'; '.join(problems)}; valid spaces: {', '.join(SPACE_NAMES)}")
+
+    def probe_cs(self, task: str) -> list[float]:
+        """The Cs the probe of ``task``'s family starts from or chooses among (``probe_c``; C = 1 where the
+        family is not listed), for every head of the task: trained or at step 0, full or few-shot."""
+        from lira.tasks import get_task
+
+        return list(self.probe_c.get(get_task(task).family, (1.0,)))
 
     def stage1_steps(self, english: str) -> int:
         """Stage 1's (and the distillation peer's) steps for the English encoder spec ``english``: ``arca_steps``,

@@ -406,7 +406,7 @@ class SeedModels:
         steps = 0 if step0 else c.lasr_steps
         weights = [self.english_weights[family]] if family in self.english_weights else list(ENGLISH_WEIGHTS)
         train_config = LaSRTrainConfig(steps=steps, lr=lr, seed=self.seed, use_queues=use_queues,
-                                       english_weights=weights,
+                                       english_weights=weights, probe_cs=c.probe_cs(task_name),
                                        consistency=v.consistency, eval_every=c.eval_every, checkpoint_every=10**9,
                                        patience=c.lasr_patience, start_folds=c.start_folds)
         stage1 = "none (step 0)" if step0 else f"stage-1 parallel data ({'+'.join(c.stage1_sources)})"
@@ -420,6 +420,6 @@ class SeedModels:
         self.kept[family] = {"english": english, **summary.get("selected", {}).get("lasr", {}),
                              "english_weight": weight, "alignment": bool(model.lasr.config.alignment),
                              "pair_vectors": model.lasr.config.pair_vectors,
-                             "pair_cosine": model.lasr.config.pair_cosine,
+                             "pair_cosine": model.lasr.config.pair_cosine, "probe_c": model.lasr.config.probe_c,
                              **({"candidates": reading["candidates"]} if reading else {})}
         return model.share_backbones(lr_encoder, en_encoder)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 import textwrap
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import numpy as np
 
 from lira.benchmark.aggregate import ablation_columns, ablation_scores, on_seeds_of, seed_means
 from lira.benchmark.config import METHOD_LABELS, METHODS, NOISE_METHODS, PEERS, SETTINGS
-from lira.benchmark.significance import paired_bootstrap, sign_test
+from lira.benchmark.significance import ALPHA, best_possible_p, paired_bootstrap, sign_test
 from lira.environment import environment
 from lira.io import atomic_write, write_json
 from lira.timing import backbone_labels, time_table
@@ -57,7 +57,8 @@ def mean_items(rows: list[dict]) -> np.ndarray:
 
 
 def significance(rows: list[dict]) -> list[dict[str, Any]]:
-    """LiRA against the best baseline of each task subset (main setting), paired bootstrap over test items."""
+    """LiRA against the best baseline of each task subset (main setting), paired bootstrap over test items, with
+    ``best_p``: the p a model right on every item would get against that baseline (``best_possible_p``)."""
     main = [r for r in rows if r["setting"] == "main"]
     out = []
     for task, subset in dict.fromkeys((r["task"], r["subset"]) for r in main):
@@ -69,10 +70,12 @@ def significance(rows: list[dict]) -> list[dict[str, Any]]:
             continue
         best = max(base, key=lambda m: statistics.mean(r["main_score"] for r in base[m]))
         gold = here[0].get("gold")
-        test = paired_bootstrap(mean_items(lira), mean_items(base[best]), gold=gold)
+        baseline = mean_items(base[best])
+        test = paired_bootstrap(mean_items(lira), baseline, gold=gold)
         out.append({"task": task, "subset": subset, "baseline": best,
                     "lira": statistics.mean(r["main_score"] for r in lira),
-                    "baseline_score": statistics.mean(r["main_score"] for r in base[best]), **test})
+                    "baseline_score": statistics.mean(r["main_score"] for r in base[best]), **test,
+                    "best_p": best_possible_p(baseline, gold=gold)})
     return out
 
 
@@ -153,11 +156,31 @@ def significance_table(sig: list[dict]) -> str:
         return "(no task with both LiRA and a baseline)"
     body = [[r["task"], r["subset"], METHOD_LABELS[r["baseline"]], f"{100 * r['lira']:.2f}",
              f"{100 * r['baseline_score']:.2f}", f"{100 * r['delta']:+.2f}",
-             f"[{100 * r['low']:+.2f}, {100 * r['high']:+.2f}]", _p(r["p"]), str(r["n"])] for r in sig]
+             f"[{100 * r['low']:+.2f}, {100 * r['high']:+.2f}]", _p(r["p"]), _p(r["best_p"]), str(r["n"])]
+            for r in sig]
     sign = sign_test([r["delta"] for r in sig])
-    return (table(body, ["task", "subset", "best baseline", "LiRA", "baseline", "delta", "95% CI", "p", "items"])
+    return (table(body, ["task", "subset", "best baseline", "LiRA", "baseline", "delta", "95% CI", "p",
+                         "p of a perfect model", "items"])
             + f"\n\nSign test over the {len(sig)} subsets: LiRA wins {sign['wins']}, loses {sign['losses']}, "
-              f"ties {sign['ties']}; two-sided p = {sign['p']:.3g}.")
+              f"ties {sign['ties']}; two-sided p = {sign['p']:.3g}.\n\n" + significance_count(sig))
+
+
+def significance_count(sig: list[dict]) -> str:
+    """One paragraph: the subsets where LiRA is significantly better or worse than the best baseline (p < ALPHA),
+    and those where no model can be significantly better (``best_p`` >= ALPHA: the baseline misses too few items),
+    named per task."""
+    better = sum(r["p"] < ALPHA and r["delta"] > 0 for r in sig)
+    worse = sum(r["p"] < ALPHA and r["delta"] < 0 for r in sig)
+    closed = [r for r in sig if r["best_p"] >= ALPHA]
+    text = (f"LiRA is significantly better than the best baseline (p < {ALPHA}) on {better} of the {len(sig)} subsets "
+            f"and significantly worse on {worse}.")
+    if closed:
+        tasks = ", ".join(f"{task} {n}" for task, n in Counter(r["task"] for r in closed).items())
+        reach = len(sig) - len(closed)
+        text += (f" On {len(closed)} subsets ({tasks}) no model can be significantly better: one right on every "
+                 f"item gets p >= {ALPHA} against their best baseline, which misses too few items. LiRA is "
+                 f"significantly better on {better} of the other {reach}.")
+    return textwrap.fill(text, 116)
 
 
 def setting_table(bench: Any, setting: str, methods: Sequence[str], values: Sequence[Any], label: str,
@@ -226,7 +249,8 @@ def selection_table(bench: Any) -> str:
              r.get("english", r["model"].removeprefix("arca ")),
              "-" if r.get("english_weight") is None else start_name(r["english_weight"], r.get("alignment", False),
                                                                      r.get("pair_vectors", True),
-                                                                     r.get("pair_cosine", False)),
+                                                                     r.get("pair_cosine", False),
+                                                                     r.get("probe_c", 1.0)),
              r["metric"],
              pct(r.get("dev_untrained")), pct(r.get("dev_step0")), str(r["kept_step"]), pct(r["dev_kept"]),
              "-" if r.get("steps_run") is None else str(r["steps_run"]), str(r.get("candidates", "-")),
@@ -234,7 +258,7 @@ def selection_table(bench: Any) -> str:
             for r in rows]
     kept0 = sum(r.get("kept_model", "").startswith("step 0") or r["kept_step"] == 0 for r in rows)
     note = (f"\n\nTraining did not improve dev (step 0 kept) in {kept0} of {len(rows)} selections." if kept0 else "")
-    return table(body, ["model", "seed", "English anchor", "English weight (+ alignment, cosine)", "dev metric",
+    return table(body, ["model", "seed", "English anchor", "English weight (+ alignment, cosine; C)", "dev metric",
                         "dev, LiRA at step 0",
                         "dev at stage-2 step 0 (after stage 1)", "kept stage-2 step", "dev at kept step",
                         "stage-2 steps run", "candidates read", "margin", "kept model"]) + note
@@ -272,6 +296,9 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
     skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
     weights = len(ENGLISH_WEIGHTS) - 1
+    probe_c = "; ".join(f"{family} {cs[0]:g}" if len(cs) == 1 else f"{family} chosen at each start among "
+                        f"{', '.join(f'{x:g}' for x in cs)}" for family, cs in c.probe_c.items()
+                        if list(cs) != [1.0]) or "none"
     scoring = textwrap.fill(
         f"A head with a probe (classification, NLI, choice) scores each start by {c.start_folds}-fold "
         "cross-validation over its training and dev data together, grouped by item (rows that share an id or their "
@@ -325,7 +352,10 @@ match in the other's, BERTScore's greedy matching, through both paths) or withou
 with the fewest features whose score is within the margin of the best's is kept (one standard error of their
 paired difference, Bonferroni-corrected for 3 looks: the one-standard-error rule of
 Hastie, Tibshirani and Friedman 2009, section 7.10); the weight is then chosen as above among the starts of that kind
-(a fixed-sequence procedure: one question at a time, so neither is corrected for the other's looks). It then
+(a fixed-sequence procedure: one question at a time, so neither is corrected for the other's looks). The probe's
+C (scikit-learn's inverse L2 regularisation; 1 in the peers' probes) is set per family, chosen by
+`benchmarks/probe_c_dev.py` as a third question after the weight (C = 1 stays unless another beats it by the
+margin): C other than 1 in {probe_c}. It then
 keeps its best dev step; a trained step replaces step 0 only when it beats it by more than one standard error
 of the dev score{stopping}. Before stage 2, a retrieval family whose translator ranks its
 candidates (the product lexicon's senses) chooses on dev, through the untrained dual path over the stage-1 Arca, what

@@ -3,7 +3,9 @@
 ``paired_bootstrap``: ``scipy.stats.bootstrap`` (paired resampling of test items, percentile interval) of
 the difference in the task's statistic (accuracy, mean nDCG@10 or Spearman with the gold scores), with a
 two-sided p-value ``2 min(P(d <= 0), P(d >= 0))`` from the bootstrap distribution (Efron & Tibshirani 1993;
-Koehn 2004 for paired bootstrap in NLP evaluation). ``sign_test``: ``scipy.stats.binomtest`` over subsets won
+Koehn 2004 for paired bootstrap in NLP evaluation). ``best_possible_p``: that test's p for a model right on every
+item, the smallest p any model can reach against a baseline on those items (a baseline that misses only a few
+items cannot be beaten significantly). ``sign_test``: ``scipy.stats.binomtest`` over subsets won
 and lost.
 """
 
@@ -15,6 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy.stats import binomtest, bootstrap, spearmanr
+
+ALPHA = 0.05  # the level at which the report calls a difference significant
 
 
 def paired_bootstrap(a: npt.ArrayLike, b: npt.ArrayLike, *, gold: npt.ArrayLike | None = None,
@@ -47,6 +51,15 @@ def paired_bootstrap(a: npt.ArrayLike, b: npt.ArrayLike, *, gold: npt.ArrayLike 
     p = min(1.0, 2 * min(float((dist <= 0).mean()), float((dist >= 0).mean())))
     return {"delta": delta, "low": float(result.confidence_interval.low),
             "high": float(result.confidence_interval.high), "p": p, "n": int(len(va))}
+
+
+def best_possible_p(b: npt.ArrayLike, *, gold: npt.ArrayLike | None = None, n_resamples: int = 1000,
+                    seed: int = 0) -> float:
+    """``paired_bootstrap``'s p of a perfect model against per-item scores ``b`` in [0, 1] (the perfect model
+    scores 1 on every item; with ``gold``, for a Spearman statistic, it predicts the gold scores themselves)."""
+    vb = np.asarray(b, dtype=float)
+    perfect = np.ones_like(vb) if gold is None else np.asarray(gold, dtype=float)
+    return paired_bootstrap(perfect, vb, gold=gold, n_resamples=n_resamples, seed=seed)["p"]
 
 
 def sign_test(deltas: Sequence[float]) -> dict[str, Any]:

@@ -67,7 +67,9 @@ class LaSRConfig:
     (``lira.backbones.alignment``; 0 = none), which the pair probe also reads; ``pair_vectors``: whether the pair
     probe reads ``[u, v, |u - v|, u * v]`` (False: the alignment and cosine features alone, 2 x ``alignment``
     (+ 2) weights); ``pair_cosine``: whether the pair probe also reads the cosine of the two texts' slot means on
-    each path (2 weights: the untrained "which option is closer to the premise" of a choice task, calibrated)."""
+    each path (2 weights: the untrained "which option is closer to the premise" of a choice task, calibrated);
+    ``probe_c``: the inverse L2 regularisation strength of the probe the linear path starts from (scikit-learn's
+    C; 1 = the evaluators' probes on the peers)."""
 
     dim: int = 384
     width: int = 128
@@ -89,8 +91,11 @@ class LaSRConfig:
     alignment: int = 0
     pair_vectors: bool = True
     pair_cosine: bool = False
+    probe_c: float = 1.0
 
     def __post_init__(self) -> None:
+        if not self.probe_c > 0:
+            raise ValueError(f"probe_c must be > 0 (scikit-learn's C), got {self.probe_c}")
         if self.pair_cosine and self.probe != "pair":
             raise ValueError(f"pair_cosine needs probe='pair', got probe={self.probe!r}")
         if not self.pair_vectors and (self.probe != "pair" or not (self.alignment or self.pair_cosine)):

@@ -1,9 +1,10 @@
 """The linear probe LiRA's heads start from: logistic regression on the untrained dual-path features.
 
 ``pair_features``: ``[u, v, |u - v|, u * v]`` for sentence pairs (Conneau et al. 2017, InferSent / SentEval),
-in NumPy or torch. ``fit_logistic``: scikit-learn ``LogisticRegression`` (L-BFGS, C = 1, deterministic, on one
-BLAS thread), the one recipe both the evaluators' probes on frozen peers and the LaSR head's linear path use, so a
-head initialised from it reproduces the peer's probe (DESIGN.md section 7). ``linear_from_probe`` turns a fitted
+in NumPy or torch. ``fit_logistic``: scikit-learn ``LogisticRegression`` (L-BFGS, C = 1 unless given,
+deterministic, on one BLAS thread), the one recipe both the evaluators' probes on frozen peers and the LaSR head's
+linear path use, so a head initialised from it with C = 1 reproduces the peer's probe (DESIGN.md section 7); a head
+may take another C chosen on dev (``LaSRConfig.probe_c``). ``linear_from_probe`` turns a fitted
 probe into the weights of a ``torch.nn.Linear`` with one output per class (or one score for two classes).
 """
 
@@ -27,14 +28,15 @@ def pair_features(u: Any, v: Any) -> Any:
 
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000,
-                 init: LogisticRegression | None = None) -> LogisticRegression:
+                 init: LogisticRegression | None = None, C: float = 1.0) -> LogisticRegression:
     """A logistic-regression probe on ``features [n, d]`` and integer or string ``labels [n]`` (two classes at
     least; raises ``ValueError`` otherwise). The rows are put in a canonical order (by a hash of each row and
     its label) first, so the fit does not depend on the order the examples came in (a LaSR head groups them by
     language, an evaluator does not). Columns that are zero in every row (a padded half, a dual-path half of
     weight 0) are left out of the fit and get weight 0, so padding never changes the probe. ``init``: a probe
     of the same width and classes whose weights L-BFGS starts from (the objective is strictly convex, so only
-    the time to converge changes; cross-validation folds start from each other). The fit runs on one BLAS
+    the time to converge changes; cross-validation folds start from each other). ``C``: scikit-learn's inverse
+    L2 regularisation strength (1, its default, in every evaluator). The fit runs on one BLAS
     thread whatever the process's pools: its products with a few class columns ran faster on one thread than on
     two (``benchmarks/probe_threads.py``, BENCHMARKS.md), and the probe, which depends on the thread count through
     float summation order, is the same in a one-thread worker and in a process with every CPU."""
@@ -47,7 +49,7 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 10
     keys = [hashlib.blake2b(row.tobytes() + repr(label).encode(), digest_size=16).digest()
             for row, label in zip(features, labels.tolist(), strict=True)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    probe = LogisticRegression(max_iter=max_iter, warm_start=init is not None)
+    probe = LogisticRegression(C=C, max_iter=max_iter, warm_start=init is not None)
     if init is not None and init.coef_.shape[1] == width and np.array_equal(init.classes_, np.unique(labels)):
         probe.coef_, probe.intercept_ = init.coef_[:, used].copy(), init.intercept_.copy()
     with threadpool_limits(limits=1, user_api="blas"):

@@ -15,12 +15,14 @@ START_SCORE = re.compile(r"^(?P<scored_on>dev|\d+-fold cross-validated) (?P<metr
                          r"English weight (?P<start>.+)$")
 
 
-def start_name(weight: float, alignment: int, pair_vectors: bool = True, cosine: bool = False) -> str:
+def start_name(weight: float, alignment: int, pair_vectors: bool = True, cosine: bool = False,
+               probe_c: float = 1.0) -> str:
     """How a starting point is named in the dev table of ``choose_english_weight``: its English weight, with
     `` + alignment`` when it reads the token-alignment features and `` + cosine`` when it reads the pair cosines
-    (`` only`` after them without the pooled pair vectors)."""
+    (`` only`` after them without the pooled pair vectors), and ``, C 0.25`` when its probe's C is not 1."""
     extra = "".join(name for name, on in ((" + alignment", alignment), (" + cosine", cosine)) if on)
-    return str(weight) + extra + ("" if pair_vectors or not extra else " only")
+    return (str(weight) + extra + ("" if pair_vectors or not extra else " only")
+            + ("" if probe_c == 1.0 else f", C {probe_c:g}"))
 
 
 def probe_reads(alignment: bool, pair_vectors: bool = True, cosine: bool = False) -> str:
@@ -44,6 +46,16 @@ def weight_key(scored_on: str) -> str:
 def reads_key(scored_on: str) -> str:
     """The card key of what the pair probe reads, chosen as ``weight_key`` says."""
     return f"pair probe reads (chosen on {chosen_on(scored_on)})"
+
+
+def probe_c_key(scored_on: str) -> str:
+    """The card key of the probe's C chosen (``LaSRConfig.probe_c``), as ``weight_key`` says."""
+    return f"probe C (chosen on {chosen_on(scored_on)})"
+
+
+def probe_c_margin_key(scored_on: str) -> str:
+    """The card key of the margin another C had to beat C = 1 by (``choose_english_weight``'s ``c_margin``)."""
+    return f"probe C margin (on {chosen_on(scored_on)})"
 
 
 def start_score_key(scored_on: str, metric: str, start: str) -> str:

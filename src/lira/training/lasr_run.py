@@ -60,7 +60,15 @@ from lira.tasks.records import SPLITS
 from lira.tasks.user import USER_SOURCES, user_task
 from lira.training import lasr_data
 from lira.training.candidate_choice import card_metrics, choose_candidates
-from lira.training.card_keys import probe_reads, reads_key, start_name, start_score_key, weight_key
+from lira.training.card_keys import (
+    probe_c_key,
+    probe_c_margin_key,
+    probe_reads,
+    reads_key,
+    start_name,
+    start_score_key,
+    weight_key,
+)
 from lira.training.lasr_trainer import (
     PRIMARY,
     LaSRTrainConfig,
@@ -226,15 +234,16 @@ def start_head(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, seed:
             head.set_cosine_scale(torch.from_numpy(features[:, -2:]))
             features[:, -2:] = (features[:, -2:] - head.cosine_mean.numpy()) / head.cosine_std.numpy()
         if fit:
-            head.set_probe(fit_logistic(features, np.array(classes)[labels] if classes else labels), classes or None)
+            head.set_probe(fit_logistic(features, np.array(classes)[labels] if classes else labels,
+                                        C=config.probe_c), classes or None)
     return head
 
 
 # Head fields that fix what a pair probe reads: given one, ``fit_lasr`` tries no other kind of start
 PROBE_FIELDS = frozenset({"alignment", "pair_vectors", "pair_cosine"})
 # A start of a pair head's linear path: (English weight, token-alignment width, reads the pooled pair vectors,
-# reads the pair cosines)
-Start = tuple[float, int, bool, bool]
+# reads the pair cosines, the probe's C)
+Start = tuple[float, int, bool, bool, float]
 # What a start's linear path reads besides its English weight: (alignment width, pair vectors, pair cosines)
 Kind = tuple[int, bool, bool]
 
@@ -271,24 +280,26 @@ def _gain(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, fl
 
 def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, dev: Any,
                           weights: list[float], seed: int, kinds: list[Kind] | None = None,
-                          folds: int = 0) -> tuple[LaSRHead, dict[str, Any]]:
+                          folds: int = 0, cs: list[float] | None = None) -> tuple[LaSRHead, dict[str, Any]]:
     """The best untrained combination of the parts (``PRIMARY[task]`` on dev, or cross-validated): what the starting
     head's linear path reads (one of ``kinds``: token-alignment width ``LaSRConfig.alignment``, whether it
     reads the pooled pair vectors, ``LaSRConfig.pair_vectors``, and the pair cosines, ``LaSRConfig.pair_cosine``;
     default: the config's) and the dual path's English weight (``LaSRConfig.english_weight``, one of
-    ``weights``), and ``{"metric", "dev": {start_name: score}, "scored_on", "english_weight", "alignment",
-    "pair_vectors", "pair_cosine", "margin", "alignment_margin"}``.
+    ``weights``), then its probe's C (``LaSRConfig.probe_c``, one of ``cs``; default: the config's), and
+    ``{"metric", "dev": {start_name: score}, "scored_on", "english_weight", "alignment", "pair_vectors",
+    "pair_cosine", "probe_c", "margin", "alignment_margin", "c_margin"}``.
 
     A start is scored on ``dev``, or, with ``folds`` and data that carry item keys (a probe head:
     classification, NLI, choice), by ``folds``-fold cross-validation over ``train`` and ``dev`` pooled, grouped
     by item (``lira.training.start_cv``): many more examples than the dev split alone, and a standard error
     clustered by item, so one item seen in 14 languages counts once. ``scored_on`` says which.
 
-    Two steps in a fixed order (a fixed-sequence procedure), each with the one-standard-error rule of
+    Up to three steps in a fixed order (a fixed-sequence procedure), each with the one-standard-error rule of
     ``lira.training.selection`` for paired scores, Bonferroni-corrected for the looks it takes: at the first
     weight, the kind with the fewest features within ``alignment_margin`` of the best kind is kept
     (``_simplest``); then, with that kind, the first weight (the plain dual path, 0.5, by default) stays unless
-    the best other weight beats it by ``margin``. So a small dev split does not move the start on noise, and
+    the best other weight beats it by ``margin``; then, at that weight, the first C (1, the evaluators') stays
+    unless the best other beats it by ``c_margin``. So a small dev split does not move the start on noise, and
     what the probe reads is asked once, not once per weight. The ``dev`` table holds the starts the two steps
     scored (the first weight with each kind, then every weight with the chosen one); a tie keeps the earlier
     one."""
@@ -298,9 +309,9 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
     scored_on = f"{folds}-fold cross-validated" if cross else "dev"
 
     def start(c: Start, fit: bool = True) -> LaSRHead:
-        w, a, pv, cos = c
-        return start_head(replace(config, english_weight=w, alignment=a, pair_vectors=pv, pair_cosine=cos), arca,
-                          task, train, seed, fit)
+        w, a, pv, cos, reg = c
+        return start_head(replace(config, english_weight=w, alignment=a, pair_vectors=pv, pair_cosine=cos,
+                                  probe_c=reg), arca, task, train, seed, fit)
 
     def score(candidates: list[Start]) -> list[Start]:
         new = [c for c in candidates if c not in scores]
@@ -316,14 +327,18 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
         return candidates
 
     kinds = kinds or [(config.alignment, config.pair_vectors, config.pair_cosine)]
-    (_, width, pair_vectors, cosine), alignment_margin = _simplest(score([(weights[0], *k) for k in kinds]), scores,
-                                                                   items)
-    best, margin = _gain(score([(w, width, pair_vectors, cosine) for w in weights]), scores, items)
+    cs = cs or [config.probe_c]
+    (_, width, pair_vectors, cosine, _), alignment_margin = _simplest(score([(weights[0], *k, cs[0]) for k in kinds]),
+                                                                      scores, items)
+    best, margin = _gain(score([(w, width, pair_vectors, cosine, cs[0]) for w in weights]), scores, items)
+    c_margin = None
+    if len(cs) > 1:
+        best, c_margin = _gain(score([(*best[:4], c) for c in cs]), scores, items)
     chosen = start(best) if cross else heads[best]
     return chosen, {"metric": metric, "dev": {start_name(*c): s for c, s in scores.items()},
                     "scored_on": scored_on, "english_weight": best[0], "alignment": bool(best[1]),
-                    "pair_vectors": best[2], "pair_cosine": best[3], "margin": margin,
-                    "alignment_margin": alignment_margin}
+                    "pair_vectors": best[2], "pair_cosine": best[3], "probe_c": best[4], "margin": margin,
+                    "alignment_margin": alignment_margin, "c_margin": c_margin}
 
 
 def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: LiRAConfig, langs: list[str],
@@ -350,13 +365,16 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     weights = list(train_config.english_weights)
     if "english_weight" in (head or {}):
         weights = [head_config.english_weight]
+    cs = list(train_config.probe_cs)
+    if "probe_c" in (head or {}) or head_config.probe == "none":  # fixed, or no probe to regularise
+        cs = [head_config.probe_c]
     kinds: list[Kind] = [(head_config.alignment, head_config.pair_vectors, head_config.pair_cosine)]
     if train_config.alignment and getattr(train, "align", None) and not PROBE_FIELDS & set(head or {}):
         width = len(ALIGNMENT_FEATURES)  # the plain pair probe, with alignment, alignment alone, cosines alone
         kinds = [(0, True, False), (width, True, False), (width, False, False), (0, False, True)]
-    fixed = len(weights) * len(kinds) == 1
+    fixed = len(weights) * len(kinds) * len(cs) == 1
     head_config = replace(head_config, english_weight=weights[0], alignment=kinds[0][0], pair_vectors=kinds[0][1],
-                          pair_cosine=kinds[0][2])
+                          pair_cosine=kinds[0][2], probe_c=cs[0])
     english: dict[str, Any] = {}
     if not train_config.joint:  # the start's probe fits and dev scores read Arca's dual path once
         train, dev = frozen_paths(train, arca), frozen_paths(dev, arca)
@@ -364,7 +382,7 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
         start = LaSRHead(head_config)
     elif dev is not None and not fixed:
         start, english = choose_english_weight(head_config, arca, task, train, dev, weights, train_config.seed,
-                                               kinds, train_config.start_folds)
+                                               kinds, train_config.start_folds, cs)
     else:
         start = start_head(head_config, arca, task, train, train_config.seed)
     lasr, arca, history = train_lasr(task, train, dev, head=start, arca=arca, config=train_config,
@@ -378,6 +396,9 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
         if len(kinds) > 1:
             metrics[reads_key(scored_on)] = probe_reads(english["alignment"], english["pair_vectors"],
                                                         english["pair_cosine"])
+        if len(cs) > 1:
+            metrics[probe_c_key(scored_on)] = english["probe_c"]
+            metrics[probe_c_margin_key(scored_on)] = english["c_margin"]
         metrics |= {start_score_key(scored_on, english["metric"], w): s for w, s in english["dev"].items()}
     if selected.get("kept_step") is not None:
         metrics |= {f"dev {selected['metric']} at step 0": selected["dev_step0"], "kept step": selected["kept_step"],

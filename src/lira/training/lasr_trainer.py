@@ -65,7 +65,8 @@ class LaSRTrainConfig:
     (``lira.backbones.alignment``) on dev before training, then the English weights with what dev chose
     (``lasr_run.choose_english_weight``). ``start_folds``: probe heads score those starts by that many folds of
     cross-validation over train and dev together, grouped by item (``lira.training.start_cv``; 0: on dev
-    alone)."""
+    alone). ``probe_cs``: the probe's C (``LaSRConfig.probe_c``) tried last, at the chosen weight, by the same
+    scoring (the first stays unless another beats it by the one-standard-error margin; one value: no search)."""
 
     steps: int = 400
     batch_size: int = 32
@@ -91,8 +92,11 @@ class LaSRTrainConfig:
     patience: int | None = None
     alignment: bool = True
     start_folds: int = 3
+    probe_cs: list[float] = field(default_factory=lambda: [1.0])
 
     def __post_init__(self) -> None:
+        if not self.probe_cs or not all(float(c) > 0 for c in self.probe_cs):
+            raise ValueError(f"probe_cs must be one or more numbers > 0 (scikit-learn's C), got {self.probe_cs}")
         if self.start_folds == 1 or self.start_folds < 0:
             raise ValueError(f"start_folds must be 0 (score the starts on dev) or at least 2, got {self.start_folds}")
         if self.patience is not None and self.patience < 1:

@@ -46,14 +46,15 @@ def item_groups(keys: Sequence[Sequence[str]]) -> np.ndarray:
 
 
 def cross_validated(features: np.ndarray, labels: np.ndarray, groups: np.ndarray, folds: int,
-                    questions: np.ndarray | None = None) -> np.ndarray:
+                    questions: np.ndarray | None = None, C: float = 1.0) -> np.ndarray:
     """1/0 correctness of each example under a probe (``fit_logistic``) fitted on the other folds (``folds``
     folds grouped by ``groups``). ``questions``: for multiple choice, the question of each row (one row per
-    option, label 1 for the right one); a question is right when its right option scores highest."""
+    option, label 1 for the right one); a question is right when its right option scores highest. ``C``: the
+    probes' regularisation (``fit_logistic``)."""
     correct = np.zeros(len(labels) if questions is None else int(questions.max()) + 1)
     probe = None
     for fit_rows, held_rows in GroupKFold(folds).split(features, labels, groups):
-        probe = fit_logistic(features[fit_rows], labels[fit_rows], init=probe)
+        probe = fit_logistic(features[fit_rows], labels[fit_rows], init=probe, C=C)
         if questions is None:
             correct[held_rows] = probe.predict(features[held_rows]) == labels[held_rows]
             continue
@@ -81,8 +82,8 @@ def start_items(head: LaSRHead, arca: ArcaModel, task: str, train: Any, dev: Any
     """Per-item cross-validated scores (1/0 correctness, averaged over each item's rows) of ``head``'s linear
     path, refitted on ``folds - 1`` folds of ``train`` and ``dev`` pooled (``lasr_data.PairData`` or
     ``ChoiceData`` for ``task``, both ``keyed``) and scored on the held-out fold; what it reads (English weight,
-    alignment and cosine scales) is ``head``'s. Fewer items than ``folds``: one fold per item; fewer than 2:
-    ``ValueError``."""
+    alignment and cosine scales) and its probe's C are ``head``'s. Fewer items than ``folds``: one fold per item;
+    fewer than 2: ``ValueError``."""
     return starts_items([head], arca, task, train, dev, folds)[0]
 
 
@@ -98,7 +99,7 @@ def starts_items(heads: Sequence[LaSRHead], arca: ArcaModel, task: str, train: A
     def one(head: LaSRHead) -> list[float]:
         with lock:  # torch's own threads read the features; the fits below need no lock
             features, labels, rows, k, questions, groups = _cv_inputs(head, arca, task, train, dev, folds)
-        return item_scores(cross_validated(features, labels, rows, k, questions), groups)
+        return item_scores(cross_validated(features, labels, rows, k, questions, head.config.probe_c), groups)
 
     threads = min(num_threads(), len(heads))
     if threads < 2:
