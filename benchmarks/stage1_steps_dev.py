@@ -10,10 +10,11 @@ are the larger of its two metrics' (the adaptor and the Actor are each kept at t
 the run must reach both). A best at the last step evaluated is marked "the last" (the curve may
 still rise). Prints a Markdown table (x100) and writes the curves as JSON. ``--add-source`` trains on more
 parallel sources of ``lira.tasks`` beside the benchmark's (e.g. ``xnli``, ``myxnli``) while the dev split stays
-the benchmark's, so two runs' curves score the same dev pairs. Usage::
+the benchmark's, so two runs' curves score the same dev pairs; ``--batch-size`` replaces the benchmark's batch
+(``ArcaTrainConfig.batch_size``: more in-batch negatives per step). Usage::
 
     python benchmarks/stage1_steps_dev.py --data-dir ../shared/data --out runs/stage1-steps [--steps 2000]
-        [--add-source xnli --add-source myxnli]
+        [--add-source xnli --add-source myxnli] [--batch-size 128]
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def main() -> None:
     parser.add_argument("--backbone", default=BenchmarkConfig.backbone)
     parser.add_argument("--add-source", action="append", default=[],
                         help="another parallel source to train on (its dev pairs are not scored); repeatable")
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the benchmark's")
     args = parser.parse_args()
     start = time.perf_counter()
     config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone, out_dir=args.out,
@@ -78,6 +80,8 @@ def main() -> None:
     for space in args.space or list(ENGLISH_SPACES):
         spec = english_spec(space, config.backbone)
         run = stage1_config(config, spec, seed=0, steps=args.steps)
+        if args.batch_size:
+            run = replace(run, train=replace(run.train, batch_size=args.batch_size))
         train_stage1(sources, run, args.out / space, overwrite=True, cache_dir=config.cache_dir)
         history = json.loads((args.out / space / "history.json").read_text(encoding="utf-8"))
         curves[space] = curve = [h for h in history if "step" in h and METRICS[0] in h]

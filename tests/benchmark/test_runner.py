@@ -123,12 +123,14 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     # LiRA with nothing trained is the untrained combination of its parts chosen on dev, item by item: with
     # the English weight 0, 0.5 or 1 it is the frozen backbone, the dual path or translate-test (each with its
     # probe); where nothing reads English (bitext, SemRel), the frozen backbone. A pair start that kept token
-    # alignment or the cosines (chosen on dev) reads other features than any peer, so no peer is its item-by-item
-    # reference.
+    # alignment or the cosines (chosen on dev) reads other features than any peer, and a start whose probe took
+    # another C than 1 (``PROBE_C``, chosen on dev) fits other weights than the peers' probes, so no peer is their
+    # item-by-item reference.
     score = {(r["task"], r["subset"], r["method"]): r["items"] for r in rows if r["seed"] is None}
     starts = [s for s in results["selection"] if s["variant"] == "full" and s["model"].endswith("-step0")]
     weights = {s["model"].removesuffix("-step0"): s.get("english_weight", 0.5) for s in starts}
-    aligned = {s["model"].removesuffix("-step0") for s in starts if s.get("alignment") or s.get("pair_cosine")}
+    aligned = {s["model"].removesuffix("-step0") for s in starts
+               if s.get("alignment") or s.get("pair_cosine") or s.get("probe_c", 1.0) != 1.0}
     compared = 0
     for (task, subset, method), items in score.items():
         if method != "lira-step0" or get_task(task).family in aligned:
