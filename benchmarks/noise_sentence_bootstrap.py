@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from lira.benchmark.config import NOISE_METHODS
+from lira.benchmark.report import mean_items, p_cell
 from lira.benchmark.significance import paired_bootstrap
 from lira.tasks import get_task
 
@@ -33,7 +34,7 @@ def by_sentence(rows: list[dict[str, Any]], ids: dict[str, list[str]], method: s
         here = [r for r in rows if r["method"] == method and r["value"] == rate and r["subset"] == subset]
         if not here:
             continue
-        items = np.mean([r["items"] for r in here], axis=0)
+        items = mean_items(here)
         if len(items) != len(keys):
             raise SystemExit(f"{subset}: {len(items)} items in the run against {len(keys)} test records")
         for key, score in zip(keys, items, strict=True):
@@ -42,7 +43,7 @@ def by_sentence(rows: list[dict[str, Any]], ids: dict[str, list[str]], method: s
 
 
 def table(rows: list[dict[str, Any]], ids: dict[str, list[str]], task: str) -> list[str]:
-    """Markdown rows: per noise rate and method, LiRA's difference and its p over rows and over sentences."""
+    """Markdown rows: per noise rate and method, LiRA's difference and its p with sentences as the items."""
     lines = []
     noise = [r for r in rows if r["setting"] == "noise" and r["task"] == task and r.get("items") is not None]
     for rate in sorted({r["value"] for r in noise}):
@@ -53,8 +54,8 @@ def table(rows: list[dict[str, Any]], ids: dict[str, list[str]], task: str) -> l
             if len(keys) < 2:
                 continue
             result = paired_bootstrap([lira[k] for k in keys], [other[k] for k in keys])
-            p = "< 0.001" if result["p"] == 0 else f"{result['p']:.3f}"
-            lines.append(f"| {task} | {rate} | {method} | {100 * result['delta']:+.2f} | {p} | {len(keys)} |")
+            lines.append(f"| {task} | {rate} | {method} | {100 * result['delta']:+.2f} | {p_cell(result['p'])} | "
+                         f"{len(keys)} |")
     return lines
 
 

@@ -10,13 +10,13 @@ from scipy.stats import binomtest, spearmanr
 from lira.benchmark.config import Variant
 from lira.benchmark.report import (
     BASELINES,
-    _p,
     ablation_table,
     cell,
     main_tables,
     mean_items,
     noise_significance,
     noise_significance_table,
+    p_cell,
     scores,
     seed_means,
     setting_table,
@@ -136,7 +136,7 @@ def test_tables_render_with_their_headers():
     assert "LiRA is significantly better than the best baseline (p < 0.05) on 1 of the 1 subsets and" in sig
     assert "no model can be significantly better" not in sig  # translate-test misses 15 of 30 items
     assert significance_table([]) == "(no task with both LiRA and a baseline)"
-    assert _p(0.0) == "< 0.001" and _p(0.0423) == "0.042"
+    assert p_cell(0.0) == "< 0.001" and p_cell(0.0423) == "0.042"
 
     noise = setting_table(b, "noise", ("translate-test", "lira"), (0.0, 0.5), "noise {}")
     assert noise.startswith("**t** (mean over 1 subsets)")
@@ -200,5 +200,5 @@ def test_noise_significance_pools_the_subsets_items_per_task_and_rate():
     assert result["delta"] == pytest.approx(0.7) and result["p"] < 0.05
     text = noise_significance_table([result])
     assert text.startswith("| task | noise | LiRA | items | against dual path (untrained) |")
-    assert f"| t | 0.5 | 70.00 | 20 | +70.00 (p {_p(result['p'])}) |" in text
+    assert f"| t | 0.5 | 70.00 | 20 | +70.00 (p {p_cell(result['p'])}) |" in text
     assert noise_significance_table([]) == "(not run)"

@@ -115,13 +115,14 @@ def noise_significance_table(sig: list[dict]) -> str:
     cells: dict[tuple, dict[str, str]] = {}
     for r in sig:
         key = (r["task"], r["noise"], f"{100 * r['lira']:.2f}", str(r["n"]))
-        cells.setdefault(key, {})[r["method"]] = f"{100 * r['delta']:+.2f} (p {_p(r['p'])})"
+        cells.setdefault(key, {})[r["method"]] = f"{100 * r['delta']:+.2f} (p {p_cell(r['p'])})"
     body = [[task, str(rate), lira, n, *(by.get(m, "-") for m in methods)]
             for (task, rate, lira, n), by in cells.items()]
     return table(body, ["task", "noise", "LiRA", "items", *(f"against {METHOD_LABELS[m]}" for m in methods)])
 
 
-def _p(p: float, n_resamples: int = 1000) -> str:
+def p_cell(p: float, n_resamples: int = 1000) -> str:
+    """A bootstrap p-value as a table cell: ``< 1/n_resamples`` where no resample crossed zero."""
     return f"< {1 / n_resamples:.3f}" if p == 0 else f"{p:.3f}"
 
 
@@ -156,7 +157,7 @@ def significance_table(sig: list[dict]) -> str:
         return "(no task with both LiRA and a baseline)"
     body = [[r["task"], r["subset"], METHOD_LABELS[r["baseline"]], f"{100 * r['lira']:.2f}",
              f"{100 * r['baseline_score']:.2f}", f"{100 * r['delta']:+.2f}",
-             f"[{100 * r['low']:+.2f}, {100 * r['high']:+.2f}]", _p(r["p"]), _p(r["best_p"]), str(r["n"])]
+             f"[{100 * r['low']:+.2f}, {100 * r['high']:+.2f}]", p_cell(r["p"]), p_cell(r["best_p"]), str(r["n"])]
             for r in sig]
     sign = sign_test([r["delta"] for r in sig])
     return (table(body, ["task", "subset", "best baseline", "LiRA", "baseline", "delta", "95% CI", "p",
