@@ -33,7 +33,7 @@ TranslationsOpt = Annotated[Path | None, typer.Option(
                       "or a Hugging Face dataset folder (save_to_disk); default: the data's own English columns.")]
 LangOpt = Annotated[str | None, typer.Option(help="Language of the rows without a lang column.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Write the results as JSON here.", callback=writable_file)]
-ItemsOpt = Annotated[bool, typer.Option("--items", help="Keep the per-item scores in --out.")]
+ItemsOpt = Annotated[bool, typer.Option("--items", help="Keep the per-item scores (and the items' ids) in --out.")]
 TrainOpt = Annotated[Path | None, typer.Option(
     exists=True, help="Training file of the probe (any languages), or a Hugging Face dataset folder (its train "
                       "split); optional for a LiRA model trained for the task.")]
@@ -167,7 +167,7 @@ def _report(task: str, results: dict[str, dict], columns: list[str], *, pooled: 
     if out:
         from lira.io import write_json
 
-        kept = {k: {f: v for f, v in r.items() if items or f not in ("items", "gold", "per_query")}
+        kept = {k: {f: v for f, v in r.items() if items or f not in ("items", "ids", "gold", "per_query")}
                 for k, r in results.items()}
         write_json(out, {"task": task, **meta, "results": kept, **({"all": overall} if overall else {})})
 

@@ -11,6 +11,7 @@ from lira.benchmark.config import Variant
 from lira.benchmark.report import (
     BASELINES,
     ablation_table,
+    by_record,
     cell,
     main_tables,
     mean_items,
@@ -24,7 +25,7 @@ from lira.benchmark.report import (
     significance_table,
     table,
 )
-from lira.benchmark.significance import best_possible_p
+from lira.benchmark.significance import best_possible_p, paired_bootstrap
 from lira.data.formats import ClassificationExample
 from lira.tasks.spec import Subset, TaskSpec
 
@@ -181,11 +182,12 @@ def test_few_shot_table_can_add_the_main_setting_as_a_last_column():
                                                           "{}-shot", "all (main)")
 
 
-def test_noise_significance_pools_the_subsets_items_per_task_and_rate():
-    def noisy(method, seed, subset, items, task="t", kind="classification"):
-        return {**row(method, seed, sum(items) / len(items), task=task, subset=subset, setting="noise", value=0.5,
-                      items=items), "type": kind}
+def noisy(method, seed, subset, items, task="t", kind="classification", ids=None):
+    return {**row(method, seed, sum(items) / len(items), task=task, subset=subset, setting="noise", value=0.5,
+                  items=items), "type": kind, "ids": ids}
 
+
+def test_noise_significance_without_ids_pools_the_subsets_items_per_task_and_rate():
     data = [noisy("lira", 0, "a", [1.0] * 10), noisy("lira", 1, "a", [1.0] * 8 + [0.0] * 2),
             noisy("lira", 0, "b", [1.0] * 5 + [0.0] * 5), noisy("lira", 1, "b", [1.0] * 5 + [0.0] * 5),
             noisy("dual-path", 0, "a", [0.0] * 10), noisy("dual-path", 1, "a", [0.0] * 10),
@@ -199,6 +201,24 @@ def test_noise_significance_pools_the_subsets_items_per_task_and_rate():
     assert result["lira"] == pytest.approx((9 + 5) / 20) and result["other"] == 0.0  # seed means per item
     assert result["delta"] == pytest.approx(0.7) and result["p"] < 0.05
     text = noise_significance_table([result])
-    assert text.startswith("| task | noise | LiRA | items | against dual path (untrained) |")
+    assert text.startswith("| task | noise | LiRA | records | against dual path (untrained) |")
     assert f"| t | 0.5 | 70.00 | 20 | +70.00 (p {p_cell(result['p'])}) |" in text
     assert noise_significance_table([]) == "(not run)"
+
+
+def test_noise_significance_counts_a_record_shared_by_languages_once():
+    tha, vie = ["s1", "s2", "s3"], ["s2", "s1", "s3"]  # one sentence in two languages, each split in its own order
+    data = [noisy("lira", 0, "tha", [1.0, 1.0, 0.0], ids=tha), noisy("lira", 1, "tha", [1.0, 0.0, 0.0], ids=tha),
+            noisy("lira", 0, "vie", [1.0, 1.0, 1.0], ids=vie), noisy("dual-path", 0, "tha", [0.0, 1.0, 0.0], ids=tha),
+            noisy("dual-path", 0, "vie", [1.0, 0.0, 0.0], ids=vie)]
+    # s1: tha seeds 1.0, 1.0 -> 1.0, vie 1.0; s2: tha 0.5, vie 1.0; s3: tha 0.0, vie 1.0
+    assert by_record(data, "lira") == {"s1": 1.0, "s2": 0.75, "s3": 0.5}
+    assert by_record(data, "dual-path") == {"s1": 0.0, "s2": 1.0, "s3": 0.0}
+    (result,) = noise_significance(data, ["dual-path"])
+    expected = paired_bootstrap([1.0, 0.75, 0.5], [0.0, 1.0, 0.0])
+    assert result["n"] == 3 and result["delta"] == pytest.approx(expected["delta"]) and result["p"] == expected["p"]
+    distinct = [noisy("lira", 0, "a", [1.0, 0.0], ids=["a1", "a2"]), noisy("lira", 0, "b", [1.0], ids=["b1"]),
+                noisy("dual-path", 0, "a", [0.0, 0.0], ids=["a1", "a2"]), noisy("dual-path", 0, "b", [0.0], ids=["b1"])]
+    assert noise_significance(distinct, ["dual-path"])[0]["n"] == 3  # a query per language: pooled
+    with pytest.raises(ValueError, match="t/tha: 2 ids for 3 items"):
+        by_record([noisy("lira", 0, "tha", [1.0, 1.0, 0.0], ids=["s1", "s2"])], "lira")

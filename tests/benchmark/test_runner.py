@@ -154,6 +154,12 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     assert {r["method"] for r in results["rows"] if r["setting"] == "noise"} == set(NOISE_METHODS)
     assert {(r["task"], r["method"]) for r in results["noise_significance"]} == {
         (task, method) for task in ("sib200", "products") for method in ("translate-test", "dual-path", "lira-step0")}
+    # the noise table's items are the test records (their ids kept in the rows; one per distinct id)
+    noise_rows = [r for r in results["rows"] if r["setting"] == "noise"]
+    assert all(len(r["ids"]) == len(r["items"]) and None not in r["ids"] for r in noise_rows)
+    records = {t: len({i for r in noise_rows if r["task"] == t for i in r["ids"]}) for t in ("sib200", "products")}
+    assert {r["task"]: r["n"] for r in results["noise_significance"]} == records
+    assert all(r["ids"] is None for r in results["rows"] if r["setting"] != "noise")
     assert {r["task"] for r in results["significance"]} == {t.name for t in TASKS if t.in_benchmark}
     report = (out / "report.md").read_text()
     for heading in ("## Main results", "paired bootstrap", "## Noise-amplified", "## Few-shot", "## Ablations",

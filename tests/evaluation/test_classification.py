@@ -63,12 +63,13 @@ class TopicHead:
 
 
 def test_a_head_trained_for_classification_predicts():
-    test = [ClassificationExample("tha", "a", "food"), ClassificationExample("tha", "b", "sports"),
-            ClassificationExample("tha", "c", "sports")]
+    test = [ClassificationExample("tha", "a", "food", id="t1"), ClassificationExample("tha", "b", "sports"),
+            ClassificationExample("tha", "c", "sports", id="t3")]
     head = TopicHead({"a": [0.9, 0.1], "b": [0.3, 0.7], "c": [0.6, 0.4]})  # food, sports, food
     result = ClassificationEvaluator([], test, "tha")(head, translator=PrecomputedTranslator({"c": ["C"]},
                                                                                           allow_missing=True))
     assert result["items"] == [1.0, 1.0, 0.0] and result["accuracy"] == pytest.approx(2 / 3)
+    assert result["ids"] == ["t1", None, "t3"]  # each item's record, in order
     assert head.seen == (["a", "b", "c"], "tha", [None, None, "C"])
     music = [*test, ClassificationExample("tha", "a", "music")]
     with pytest.raises(ValueError, match=r"1 of 4 test example\(s\) \(tha\) have labels \['music'\] that are not "

@@ -76,6 +76,7 @@ def test_bitext_line_files_frozen_and_translate_test(fake_backbones, tmp_path): 
     assert "| vie | 4 | 100.00 | 100.00 |" in output
     assert "3 of 4 text(s) (vie) have no translation in" in output  # counted once
     assert saved(out)["results"]["vie"]["items"] == [1.0] * 4 and saved(out)["translations"] == str(mt)
+    assert saved(out)["results"]["vie"]["ids"] == [f"{src.name}:{n}" for n in range(1, 5)]  # the items' own rows
     for peer in ("translate-test", "dual-path"):  # without machine translations there is no English to read
         output = invoke("bitext", "--src", src, "--tgt", tgt, "--lang", "vie", "--model", peer, code=2)
         assert f"--model {peer} reads an English translation of each source sentence" in output

@@ -55,6 +55,7 @@ def test_translation_aware_encoder_reads_the_translators_first_candidate():
     assert result["items"][0] < 1.0 and result["items"][1] == 1.0
     assert result["main_score"] == pytest.approx(sum(result["items"]) / 2)
     assert result["items"] == [result["per_query"]["ndcg@10"][q] for q in ("q1", "q2")]
+    assert result["ids"] == ["q1", "q2"]  # each item's query
 
 
 def test_a_chooser_reads_its_own_candidate_count_unless_told():

@@ -79,30 +79,43 @@ def significance(rows: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
-def _pooled_items(rows: list[dict], method: str) -> np.ndarray | None:
-    """``method``'s per-item scores over every subset of ``rows`` (averaged over seeds), or None where it
-    lacks a subset."""
-    subsets = dict.fromkeys(r["subset"] for r in rows)
-    parts = [[r for r in rows if r["method"] == method and r["subset"] == s] for s in subsets]
-    return np.concatenate([mean_items(p) for p in parts]) if all(parts) else None
+def by_record(rows: list[dict], method: str) -> dict[Any, float] | None:
+    """``method``'s score per test record over every subset of ``rows``: each row's items averaged over seeds,
+    then over the subsets that share the record's id (a SIB-200 sentence is one record in 14 languages). An item
+    without an id (``ids`` None: a run before ids were kept, or a record without one) is a record of its own.
+    None where ``method`` lacks a subset."""
+    found: dict[Any, list[float]] = {}
+    for subset in dict.fromkeys(r["subset"] for r in rows):
+        part = [r for r in rows if r["method"] == method and r["subset"] == subset]
+        if not part:
+            return None
+        items = mean_items(part)
+        ids = part[0].get("ids") or [None] * len(items)
+        if len(ids) != len(items):
+            raise ValueError(f"{part[0]['task']}/{subset}: {len(ids)} ids for {len(items)} items")
+        for i, (key, score) in enumerate(zip(ids, items, strict=True)):
+            found.setdefault((subset, i) if key is None else key, []).append(float(score))
+    return {key: float(np.mean(scores)) for key, scores in found.items()}
 
 
 def noise_significance(rows: list[dict], methods: Sequence[str]) -> list[dict[str, Any]]:
-    """LiRA against each of ``methods`` per task and noise rate, paired bootstrap over the test items of all the
-    task's subsets (each item's score averaged over the noise seeds; tasks scored by a mean over items)."""
+    """LiRA against each of ``methods`` per task and noise rate: paired bootstrap over the task's test records
+    (``by_record``: a record read in several languages is one item, a cluster bootstrap, Cameron & Miller 2015;
+    tasks scored by a mean over items)."""
     noise = [r for r in rows if r["setting"] == "noise" and r.get("items") is not None]
     out = []
     for task, rate in dict.fromkeys((r["task"], r["value"]) for r in noise):
         here = [r for r in noise if r["task"] == task and r["value"] == rate]
         if any(r.get("type") == "sts" for r in here):
             continue  # a correlation is not a mean over items: not pooled over subsets
-        lira = _pooled_items(here, "lira")
+        lira = by_record(here, "lira")
         for method in methods:
-            other = _pooled_items(here, method)
+            other = by_record(here, method)
             if lira is None or other is None:
                 continue
-            out.append({"task": task, "noise": rate, "method": method, "lira": float(lira.mean()),
-                        "other": float(other.mean()), **paired_bootstrap(lira, other)})
+            a, b = list(lira.values()), [other[k] for k in lira]
+            out.append({"task": task, "noise": rate, "method": method, "lira": float(np.mean(a)),
+                        "other": float(np.mean(b)), **paired_bootstrap(a, b)})
     return out
 
 
@@ -118,7 +131,7 @@ def noise_significance_table(sig: list[dict]) -> str:
         cells.setdefault(key, {})[r["method"]] = f"{100 * r['delta']:+.2f} (p {p_cell(r['p'])})"
     body = [[task, str(rate), lira, n, *(by.get(m, "-") for m in methods)]
             for (task, rate, lira, n), by in cells.items()]
-    return table(body, ["task", "noise", "LiRA", "items", *(f"against {METHOD_LABELS[m]}" for m in methods)])
+    return table(body, ["task", "noise", "LiRA", "records", *(f"against {METHOD_LABELS[m]}" for m in methods)])
 
 
 def p_cell(p: float, n_resamples: int = 1000) -> str:
@@ -380,8 +393,9 @@ are exchangeable: an untrained Actor takes the critics' best reward, `benchmarks
 
 {setting_table(bench, "noise", NOISE_METHODS, c.noise_rates, "noise {}")}
 
-LiRA against each of them (paired bootstrap over the test items of all subsets, each item averaged over the noise
-seeds; 1000 resamples):
+LiRA against each of them (paired bootstrap, 1000 resamples, over the test records: each record's score is averaged
+over the noise seeds and over the languages that share it, so a SIB-200 sentence, read in 14 languages against one
+English, is one item; a product query is one language's own):
 
 {noise_significance_table(noise_sig)}
 

@@ -434,8 +434,10 @@ class Benchmark:
                "main_metric": s.task.main_score, "main_score": result["main_score"],
                "metrics": {k: v for k, v in result.items() if isinstance(v, float | int) and k != "main_score"},
                # per-item scores feed the significance tests of the main and noise settings and the dev choices'
-               # margins (benchmarks/anchor_dev_choices.py); elsewhere only the score is kept
+               # margins (benchmarks/anchor_dev_choices.py); elsewhere only the score is kept. The noise setting
+               # also keeps the test records' ids: its significance counts a record read in several languages once
                "items": result.get("items") if setting in ("main", "noise", "dev") else None,
+               "ids": result.get("ids") if setting == "noise" else None,
                "gold": result.get("gold") if setting == "main" else None}
         self.rows.append(row)
         return row

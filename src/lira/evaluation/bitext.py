@@ -31,7 +31,8 @@ class BitextEvaluator:
 
     def __call__(self, method: Any, *, translator: Translator | None = None, train_translator: Any = None,
                  **_: Any) -> dict[str, Any]:
-        """``{"main_score", "accuracy", "f1", "n", "items" (1/0 per source), "seconds"}``."""
+        """``{"main_score", "accuracy", "f1", "n", "items" (1/0 per source), "ids" (the examples'
+        ids, None where they have none), "seconds"}``."""
         start = time.perf_counter()
         english = list(dict.fromkeys(ex.en for ex in self.examples))
         gold = np.array([english.index(ex.en) for ex in self.examples]) if len(english) < 2000 else \
@@ -43,4 +44,4 @@ class BitextEvaluator:
         pred = np.argmax(src @ tgt.T, axis=1)
         return {"main_score": accuracy(correct), "accuracy": accuracy(correct),
                 "f1": float(f1_score(gold, pred, average="macro")), "n": len(correct), "items": correct.tolist(),
-                "seconds": time.perf_counter() - start}
+                "ids": [ex.id for ex in self.examples], "seconds": time.perf_counter() - start}

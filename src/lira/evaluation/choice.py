@@ -48,7 +48,8 @@ class ChoiceEvaluator:
 
     def __call__(self, method: Any, *, translator: Translator | None = None,
                  train_translator: Translator | None = None, **_: Any) -> dict[str, Any]:
-        """``{"main_score", "accuracy", "n", "n_train", "items" (1/0 per test item), "seconds"}``."""
+        """``{"main_score", "accuracy", "n", "n_train", "items" (1/0 per test item), "ids" (the items'
+        ids, None where they have none), "seconds"}``."""
         start = time.perf_counter()
         m = {len(ex.choices) for ex in [*self.train, *self.test]}
         if len(m) != 1:
@@ -73,4 +74,5 @@ class ChoiceEvaluator:
             scores = proba.reshape(len(self.test), m_options)
         correct = top1_correct(np.asarray(scores), np.array([ex.label for ex in self.test])).astype(float)
         return {"main_score": accuracy(correct), "accuracy": accuracy(correct), "n": len(correct),
-                "n_train": len(self.train), "items": correct.tolist(), "seconds": time.perf_counter() - start}
+                "n_train": len(self.train), "items": correct.tolist(), "ids": [ex.id for ex in self.test],
+                "seconds": time.perf_counter() - start}

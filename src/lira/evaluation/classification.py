@@ -48,7 +48,8 @@ class ClassificationEvaluator:
 
     def __call__(self, method: Any, *, translator: Translator | None = None,
                  train_translator: Translator | None = None, **_: Any) -> dict[str, Any]:
-        """``{"main_score", "accuracy", "n", "n_train", "items" (1/0 per test example), "seconds"}``.
+        """``{"main_score", "accuracy", "n", "n_train", "items" (1/0 per test example), "ids" (the
+        examples' ids, None where they have none), "seconds"}``.
         ``translator`` gives the test texts' English, ``train_translator`` (default: the same) the training
         texts' English."""
         start = time.perf_counter()
@@ -69,4 +70,5 @@ class ClassificationEvaluator:
             pred = probe.predict(np.asarray(encode(method, texts, lang=self.lang, translator=translator))).tolist()
         correct = np.array([p == ex.label for p, ex in zip(pred, self.test, strict=True)], dtype=float)
         return {"main_score": accuracy(correct), "accuracy": accuracy(correct), "n": len(correct),
-                "n_train": len(self.train), "items": correct.tolist(), "seconds": time.perf_counter() - start}
+                "n_train": len(self.train), "items": correct.tolist(), "ids": [ex.id for ex in self.test],
+                "seconds": time.perf_counter() - start}

@@ -40,7 +40,8 @@ class NLIEvaluator:
 
     def __call__(self, method: Any, *, translator: Translator | None = None,
                  train_translator: Translator | None = None, **_: Any) -> dict[str, Any]:
-        """``{"main_score", "accuracy", "n", "n_train", "items" (1/0 per test pair), "seconds"}``."""
+        """``{"main_score", "accuracy", "n", "n_train", "items" (1/0 per test pair), "ids" (the pairs' ids,
+        None where they have none), "seconds"}``."""
         start = time.perf_counter()
         gold = [ex.label for ex in self.test]
         if getattr(method, "task", None) == "nli":
@@ -60,4 +61,5 @@ class NLIEvaluator:
             pred = probe.predict(_features(method, self.test, translator)).tolist()
         correct = np.array([p == g for p, g in zip(pred, gold, strict=True)], dtype=float)
         return {"main_score": accuracy(correct), "accuracy": accuracy(correct), "n": len(correct),
-                "n_train": len(self.train), "items": correct.tolist(), "seconds": time.perf_counter() - start}
+                "n_train": len(self.train), "items": correct.tolist(), "ids": [ex.id for ex in self.test],
+                "seconds": time.perf_counter() - start}

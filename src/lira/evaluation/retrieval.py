@@ -26,7 +26,8 @@ class RetrievalEvaluator:
     peers take the first), and get each document's English side (``Document.en``) as its translation.
 
     Calling it returns ``{"main_score": nDCG@10, "ndcg@10": ..., "recall@1": ..., "recall@10": ...,
-    "recall@100": ..., "mrr@10": ..., "n_queries", "n_docs", "seconds", "per_query": {metric: {qid: v}}}``.
+    "recall@100": ..., "mrr@10": ..., "n_queries", "n_docs", "items" (nDCG@10 per judged query), "ids" (their query
+    ids), "seconds", "per_query": {metric: {qid: v}}}``.
     """
 
     dataset: RetrievalDataset
@@ -63,4 +64,5 @@ class RetrievalEvaluator:
         main = per_query[self.main_metric]
         return {"main_score": means[self.main_metric], **means, "n_queries": len(query_ids), "n_docs": len(doc_ids),
                 "n": len(query_ids), "items": [main[i] for i in query_ids if i in main],
+                "ids": [i for i in query_ids if i in main],
                 "seconds": time.perf_counter() - start, "per_query": per_query}

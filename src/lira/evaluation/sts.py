@@ -33,7 +33,8 @@ class STSEvaluator:
     primary_metric: ClassVar[str] = "spearman"
 
     def __call__(self, method: Any, *, translator: Translator | None = None, **_: Any) -> dict[str, Any]:
-        """``{"main_score", "spearman", "pearson", "n", "items" (predicted scores), "gold", "seconds"}``."""
+        """``{"main_score", "spearman", "pearson", "n", "items" (predicted scores), "gold", "ids" (the
+        pairs' ids, None where they have none), "seconds"}``."""
         start = time.perf_counter()
         langs = {(p.lang1, p.lang2) for p in self.pairs}
         if len(langs) != 1:
@@ -51,4 +52,4 @@ class STSEvaluator:
         scores = correlation_metrics(pred, gold)
         return {"main_score": scores["spearman"], "spearman": scores["spearman"], "pearson": scores["pearson"],
                 "n": len(gold), "items": np.asarray(pred).tolist(),
-                "gold": gold.tolist(), "seconds": time.perf_counter() - start}
+                "gold": gold.tolist(), "ids": [p.id for p in self.pairs], "seconds": time.perf_counter() - start}
