@@ -54,7 +54,8 @@ def probe_c_key(scored_on: str) -> str:
 
 
 def probe_c_margin_key(scored_on: str) -> str:
-    """The card key of the margin another C had to beat C = 1 by (``choose_english_weight``'s ``c_margin``)."""
+    """The card key of the margin another C had to beat the first C by (``choose_english_weight``'s
+    ``c_margin``)."""
     return f"probe C margin (on {chosen_on(scored_on)})"
 
 

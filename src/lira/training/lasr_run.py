@@ -298,11 +298,11 @@ def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train:
     ``lira.training.selection`` for paired scores, Bonferroni-corrected for the looks it takes: at the first
     weight, the kind with the fewest features within ``alignment_margin`` of the best kind is kept
     (``_simplest``); then, with that kind, the first weight (the plain dual path, 0.5, by default) stays unless
-    the best other weight beats it by ``margin``; then, at that weight, the first C (1, the evaluators') stays
-    unless the best other beats it by ``c_margin``. So a small dev split does not move the start on noise, and
-    what the probe reads is asked once, not once per weight. The ``dev`` table holds the starts the two steps
-    scored (the first weight with each kind, then every weight with the chosen one); a tie keeps the earlier
-    one."""
+    the best other weight beats it by ``margin``; then, at that weight, the first of ``cs`` (by default 1, the
+    evaluators' C) stays unless the best other beats it by ``c_margin``. So a small dev split does not move the
+    start on noise, and what the probe reads is asked once, not once per weight. The ``dev`` table holds the
+    starts the steps scored (the first weight with each kind, then every weight with the chosen one, then every C
+    at the chosen weight); a tie keeps the earlier one."""
     metric, scores, heads = PRIMARY[task], {}, {}
     items: dict[Start, Any] = {}
     cross = folds >= 2 and keyed(train, dev)
