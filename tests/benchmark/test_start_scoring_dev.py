@@ -19,7 +19,7 @@ def test_starts_reads_the_card_of_either_scoring(monkeypatch):
 
     class FakeBenchmark:
         def __init__(self, config):
-            seen.append((config.tasks, config.start_folds, config.seeds))
+            seen.append((config.tasks, config.start_folds, config.seeds, config.probe_c["xnli"]))
             self.folds = config.start_folds
 
         def seed_models(self, seed):
@@ -31,8 +31,9 @@ def test_starts_reads_the_card_of_either_scoring(monkeypatch):
             return SimpleNamespace(model=lambda task, step0: model)
 
     monkeypatch.setattr(script, "Benchmark", FakeBenchmark)
-    args = Namespace(data_dir=Path("data"), out=Path("out"), cache_dir=None)
+    args = Namespace(data_dir=Path("data"), out=Path("out"), cache_dir=None, probe_c=None)
     assert script.starts("xnli", 0, args) == {"scores": {"0.5": 0.80, "1.0": 0.83}, "chosen": "1.0"}
     assert script.starts("xnli", 3, args) == {"scores": {"0.5 + alignment": 0.66, "0.5": 0.65},
                                               "chosen": "0.5 + alignment"}
-    assert seen == [(("xnli",), 0, (0,)), (("xnli",), 3, (0,))]
+    script.starts("xnli", 3, Namespace(**{**vars(args), "probe_c": 4.0}))  # --probe-c: that C, not PROBE_C's
+    assert seen == [(("xnli",), 0, (0,), (0.25,)), (("xnli",), 3, (0,), (0.25,)), (("xnli",), 3, (0,), (4.0,))]

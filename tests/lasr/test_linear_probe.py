@@ -69,20 +69,6 @@ def test_all_zero_columns_never_change_the_probe():
     np.testing.assert_array_equal(wide.predict(padded), plain.predict(x))
 
 
-def test_a_warm_start_reaches_the_same_probe():
-    """``init``: L-BFGS starts from another fit's weights and ends at the same (strictly convex) optimum, up to
-    its tolerance; a probe of other classes is not used as a start."""
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(400, 20))
-    y = np.digitize(x[:, 0] + x[:, 1] + rng.normal(size=400), [-1.0, 1.0])  # three classes
-    first = fit_logistic(x[:300], y[:300])
-    cold, warm = fit_logistic(x[100:], y[100:]), fit_logistic(x[100:], y[100:], init=first)
-    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-2)
-    assert (warm.predict(x) == cold.predict(x)).mean() > 0.99
-    binary = fit_logistic(x[:300], y[:300] > 0)
-    assert np.array_equal(fit_logistic(x[100:], y[100:], init=binary).coef_, cold.coef_)
-
-
 def test_c_is_scikit_learn_s_and_smaller_shrinks_the_weights():
     x, y = data(3)
     strong, plain = fit_logistic(x, y, C=0.01), fit_logistic(x, y)

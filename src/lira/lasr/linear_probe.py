@@ -28,14 +28,13 @@ def pair_features(u: Any, v: Any) -> Any:
 
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 1000,
-                 init: LogisticRegression | None = None, C: float = 1.0) -> LogisticRegression:
+                 C: float = 1.0) -> LogisticRegression:
     """A logistic-regression probe on ``features [n, d]`` and integer or string ``labels [n]`` (two classes at
     least; raises ``ValueError`` otherwise). The rows are put in a canonical order (by a hash of each row and
     its label) first, so the fit does not depend on the order the examples came in (a LaSR head groups them by
     language, an evaluator does not). Columns that are zero in every row (a padded half, a dual-path half of
-    weight 0) are left out of the fit and get weight 0, so padding never changes the probe. ``init``: a probe
-    of the same width and classes whose weights L-BFGS starts from (the objective is strictly convex, so only
-    the time to converge changes; cross-validation folds start from each other). ``C``: scikit-learn's inverse
+    weight 0) are left out of the fit and get weight 0, so padding never changes the probe. ``C``: scikit-learn's
+    inverse
     L2 regularisation strength (1, its default, in every evaluator). The fit runs on one BLAS
     thread whatever the process's pools: its products with a few class columns ran faster on one thread than on
     two (``benchmarks/probe_threads.py``, BENCHMARKS.md), and the probe, which depends on the thread count through
@@ -49,9 +48,7 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 10
     keys = [hashlib.blake2b(row.tobytes() + repr(label).encode(), digest_size=16).digest()
             for row, label in zip(features, labels.tolist(), strict=True)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    probe = LogisticRegression(C=C, max_iter=max_iter, warm_start=init is not None)
-    if init is not None and init.coef_.shape[1] == width and np.array_equal(init.classes_, np.unique(labels)):
-        probe.coef_, probe.intercept_ = init.coef_[:, used].copy(), init.intercept_.copy()
+    probe = LogisticRegression(C=C, max_iter=max_iter)
     with threadpool_limits(limits=1, user_api="blas"):
         probe.fit(features[order], labels[order])
     if len(used) < width:  # back to the full width: a column that is zero in every row gets weight 0
