@@ -29,15 +29,15 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 
 from lira.backbones import load_backbone
 from lira.backbones.alignment import encode_alignment
 from lira.benchmark.config import BenchmarkConfig
 from lira.cache import CachedBackbone, FeatureCache
 from lira.data import benchmarks
-from lira.lasr.linear_probe import fit_logistic, pair_features
+from lira.lasr.linear_probe import pair_features
 from lira.training.lasr_data import choice_premise
+from lira.training.start_cv import cross_validated
 
 LANGS = ("ind", "tam", "tha", "vie")
 
@@ -49,18 +49,13 @@ def standardised(x: np.ndarray) -> np.ndarray:
 
 
 def cv_accuracy(features: np.ndarray, items: list, folds: int) -> float:
-    """Grouped k-fold accuracy of the option probe on ``features [n_items * 2, d]`` (option rows, in item order)."""
+    """Grouped k-fold accuracy x100 of the option probe on ``features [n_items * 2, d]`` (option rows, in item
+    order), by the benchmark's own cross-validation of a choice head's starts (``start_cv.cross_validated``)."""
     labels = np.array([ex.label for ex in items])
-    groups = np.array([ex.id for ex in items])
-    rows = features.reshape(len(items), 2, -1)
-    right = 0
-    for train, test in GroupKFold(folds).split(rows, labels, groups):
-        x = rows[train].reshape(2 * len(train), -1)
-        y = (np.arange(2)[None, :] == labels[train][:, None]).astype(int).ravel()
-        probe = fit_logistic(x, y)
-        scores = probe.decision_function(rows[test].reshape(2 * len(test), -1)).reshape(len(test), 2)
-        right += int((scores.argmax(axis=1) == labels[test]).sum())
-    return 100 * right / len(items)
+    option_labels = (np.arange(2)[None, :] == labels[:, None]).astype(int).ravel()
+    questions = np.repeat(np.arange(len(items)), 2)
+    groups = np.array([ex.id for ex in items])[questions]
+    return 100 * float(cross_validated(features, option_labels, groups, folds, questions).mean())
 
 
 def main() -> None:
