@@ -35,10 +35,10 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, *, max_iter: int = 10
     language, an evaluator does not). Columns that are zero in every row (a padded half, a dual-path half of
     weight 0) are left out of the fit and get weight 0, so padding never changes the probe. L-BFGS starts from
     zero in every fit. ``C``: scikit-learn's inverse L2 regularisation strength (1, its default, in every
-    evaluator). The fit runs on one BLAS
-    thread whatever the process's pools: its products with a few class columns ran faster on one thread than on
-    two (``benchmarks/probe_threads.py``, BENCHMARKS.md), and the probe, which depends on the thread count through
-    float summation order, is the same in a one-thread worker and in a process with every CPU."""
+    evaluator). The fit runs on one BLAS thread whatever the process's pools: its products with a few class
+    columns ran faster on one thread than on two (``benchmarks/probe_threads.py``, BENCHMARKS.md), and the probe,
+    which depends on the thread count through float summation order, is the same in a one-thread worker and in a
+    process with every CPU."""
     labels = np.asarray(labels)
     if len(set(labels.tolist())) < 2:
         raise ValueError("a probe needs training examples of at least two classes")
