@@ -47,7 +47,8 @@ def main() -> None:
     for lr in args.lr:
         config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
                                  out_dir=args.out / f"lr{lr}", seeds=(0,), tasks=tuple(args.task),
-                                 cache_dir=args.cache_dir, lasr_lr=lr, lasr_lr_heads=lr, lasr_steps=args.steps)
+                                 cache_dir=args.cache_dir, lasr_lr=lr, lasr_lr_heads=lr, lasr_lr_families={},
+                                 lasr_steps=args.steps)
         bench = Benchmark(config)
         bench.tasks = [get_task(name).dev_view() for name in args.task]
         models = bench.seed_models(0)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from lira.backbones import english_spec
-from lira.benchmark.config import ENGLISH_SPACES, STAGE1_STEPS
+from lira.benchmark.config import ENGLISH_SPACES, STAGE1_STEPS, BenchmarkConfig
 from lira.tasks.records import task_records
 from lira.training.arca_run import load_run_config
 from lira.training.distill_run import load_distill_config
@@ -31,6 +31,12 @@ def test_the_benchmark_families_have_configs():
         config = load_lasr_config(CONFIGS / f"lasr-{name}.yaml")
         assert config.arca == f"runs/arca-{ENGLISH_SPACES[family]}/arca"
         assert config.model.en_backbone == english_spec(ENGLISH_SPACES[family], config.model.lr_backbone)
+    # and trains as the benchmark's head of the task it names: its learning rate, and its probe's C
+    benchmark = BenchmarkConfig()
+    for name, task in (("bitext", "tatoeba"), ("classification", "sib200"), ("nli", "indonli"), ("choice", "xcopa")):
+        train = load_lasr_config(CONFIGS / f"lasr-{name}.yaml").train
+        assert train.lr == benchmark.lasr_lr_of(task, retrieval=name == "bitext"), name
+        assert train.probe_cs == benchmark.probe_cs(task), name
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda path: path.name)

@@ -81,6 +81,19 @@ def test_probe_c_names_known_families_and_positive_cs():
         BenchmarkConfig(probe_c={"xcopa": ()})
 
 
+def test_lasr_lr_families_replace_their_kind_s_rate():
+    config = BenchmarkConfig(lasr_lr=1e-4, lasr_lr_heads=1e-3, lasr_lr_families={"sib200": 3e-4, "products": 5e-5})
+    assert config.lasr_lr_of("sib200", retrieval=False) == 3e-4
+    assert config.lasr_lr_of("xnli", retrieval=False) == 1e-3  # a family not listed: its kind's rate
+    assert config.lasr_lr_of("products", retrieval=True) == 5e-5
+    assert config.lasr_lr_of("products-heldout", retrieval=True) == 1e-4  # its own family
+    assert BenchmarkConfig().lasr_lr_of("sib200", retrieval=False) == 3e-4  # the rate chosen on dev
+    with pytest.raises(ValueError, match=r"lasr_lr_families: unknown task famil\(ies\) \['classification'\]"):
+        BenchmarkConfig(lasr_lr_families={"classification": 3e-4})
+    with pytest.raises(ValueError, match=r"lasr_lr_families: learning rates must be > 0, got \{'xnli': 0.0\}"):
+        BenchmarkConfig(lasr_lr_families={"xnli": 0.0})
+
+
 def test_setting_seeds_must_be_positive():
     with pytest.raises(ValueError, match="setting_seeds must be >= 1 or None"):
         BenchmarkConfig(setting_seeds=0)
@@ -404,6 +417,43 @@ def test_score_parts_score_here_where_the_tasks_are_dev_views(tmp_path, monkeypa
     bench.tasks, bench.eval_split = [get_task("sib200")], "dev"
     bench.score_parts([ScorePart("score_noise", (0.5, 0))])
     assert done[-1] == (0.5, 0)
+
+
+def test_next_part_keeps_parts_that_share_texts_apart_without_idling():
+    from lira.benchmark.runner import ScorePart, next_part
+
+    parts = [ScorePart("score_main", ("thai-stsb", "th-th"), shares="thai-stsb"),
+             ScorePart("score_main", ("thai-stsb", "en-th"), shares="thai-stsb"),
+             ScorePart("score_main", ("hindi-stsb", "hi-hi"), shares="hindi-stsb"),
+             ScorePart("score_noise", (0.3, 0))]
+    assert next_part(parts, [0, 1, 2, 3], []) == 0
+    assert next_part(parts, [1, 2, 3], [0]) == 2  # en-th would encode th-th's English side a second time
+    assert next_part(parts, [1, 3], [0, 2]) == 3
+    assert next_part(parts, [1], [0]) == 1  # nothing else is left: it starts rather than leave a worker idle
+    assert next_part(parts, [3, 1], [0]) == 3  # a part that shares nothing starts whatever runs
+
+
+def test_score_parts_append_rows_in_the_order_of_the_parts(tmp_path, monkeypatch):
+    """However the workers take the parts up (``next_part``), the rows come back in the order of ``parts``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import lira.benchmark.runner as runner
+    import lira.workers
+
+    bench = runner.Benchmark(BenchmarkConfig(data_dir=tmp_path, cache_dir=tmp_path / "cache", tasks=("sib200",)))
+    monkeypatch.setattr(lira.workers, "worker_plan", lambda jobs: (2, 1))
+    pool = ThreadPoolExecutor(2)
+    monkeypatch.setattr(bench, "pool", lambda *a: pool)
+    started: list[tuple] = []
+    monkeypatch.setattr(runner, "score_part", lambda job: (started.append(job.part.args) or
+                                                           ([{"part": job.part.args}], [], [], {"x": 1.0})))
+    parts = [runner.ScorePart("score_main", ("a", s), shares="a") for s in ("1", "2")] + \
+        [runner.ScorePart("score_main", ("b", "1"), shares="b")]
+    with pool:
+        bench.score_parts(parts)
+    assert started[:2] == [("a", "1"), ("b", "1")]  # the second part of "a" waits for the first
+    assert [row["part"] for row in bench.rows] == [("a", "1"), ("a", "2"), ("b", "1")]
+    assert bench.worker_parts == {"x": 3.0}
 
 
 def test_a_worker_counts_its_encoding_under_the_time_table_s_backbone_names():

@@ -33,6 +33,11 @@ STAGE1_STEPS = {"e5": 750, "minilm": 1400, "both": 400}
 # C = 1, the evaluators' probes'. Several values: the start chooses among them at every fit (the dev script's way).
 PROBE_C: dict[str, tuple[float, ...]] = {"sib200": (1.0,), "xnli": (0.25,), "myxnli": (1.0,), "indonli": (1.0,),
                                          "xcopa": (1.0,)}
+# The stage-2 learning rate of a family whose dev table asks for another rate than its kind of head's
+# (``lasr_lr`` / ``lasr_lr_heads``), chosen by ``benchmarks/task_dev_choices.py``: a rate replaces the kind's
+# when its kept dev score beats the kind's by one standard error of the dev score (BENCHMARKS.md, "Stage-2
+# learning rate per family").
+LASR_LR_FAMILIES: dict[str, float] = {"sib200": 3e-4}
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,8 @@ class BenchmarkConfig:
     sample; judgements of the dropped documents go with them); ``stage1_per_lang``: parallel pairs per language that
     train stage 1 and the distillation peer (SIB-200 train); ``stage1_langs``: their languages (None = all 14);
     ``lasr_lr`` / ``lasr_lr_heads``: the stage-2 learning rate of the retrieval-trained heads (bitext, products) and of
-    the classification, NLI and choice heads; ``doc_queue``: the DocQueue of the retrieval-trained heads (off; both
+    the classification, NLI and choice heads; ``lasr_lr_families``: per task family, a rate that replaces its kind's
+    (``LASR_LR_FAMILIES``); ``doc_queue``: the DocQueue of the retrieval-trained heads (off; both
     chosen on dev with ``benchmarks/task_dev_choices.py``, see BENCHMARKS.md); ``noise_tasks`` / ``few_shot_task`` /
     ``ablation_tasks``: where the settings run (ablations also run on the noise tasks among them at ``ablation_noise``,
     where the critics and Actor have candidates to choose from); ``shots``: training examples per language (None = all);
@@ -111,6 +117,7 @@ class BenchmarkConfig:
     start_folds: int = 3
     lasr_lr: float = 1e-4
     lasr_lr_heads: float = 1e-3
+    lasr_lr_families: dict[str, float] = field(default_factory=lambda: dict(LASR_LR_FAMILIES))
     doc_queue: bool = False
     noise_rates: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5)
     noise_candidates: int = 3
@@ -132,7 +139,8 @@ class BenchmarkConfig:
 
         # the families of ENGLISH_SPACES and those a registered task trains a head of its own for
         families = dict.fromkeys([*ENGLISH_SPACES, *(t.family for t in catalogue.TASKS if t.trains_head)])
-        for name, given in (("english_spaces", self.english_spaces), ("probe_c", self.probe_c)):
+        for name, given in (("english_spaces", self.english_spaces), ("probe_c", self.probe_c),
+                            ("lasr_lr_families", self.lasr_lr_families)):
             unknown = sorted(set(given) - set(families))
             if unknown:
                 raise ValueError(f"{name}: unknown task famil(ies) {unknown}; valid: {', '.join(families)}")
@@ -152,6 +160,9 @@ class BenchmarkConfig:
                 LaSRTrainConfig(probe_cs=list(cs))
             except ValueError as err:
                 raise ValueError(f"probe_c[{family!r}]: {err}") from None
+        bad_lr = {k: v for k, v in self.lasr_lr_families.items() if not v > 0}
+        if bad_lr:
+            raise ValueError(f"lasr_lr_families: learning rates must be > 0, got {bad_lr}")
         bad = {k: v for k, v in self.english_spaces.items() if v not in SPACE_NAMES}
         if bad:
             raise ValueError(f"english_spaces: unknown English anchor space(s) {bad}; valid: {', '.join(SPACE_NAMES)}")
@@ -170,6 +181,14 @@ class BenchmarkConfig:
         from lira.tasks import get_task
 
         return list(self.probe_c.get(get_task(task).family, (1.0,)))
+
+    def lasr_lr_of(self, task: str, retrieval: bool) -> float:
+        """The stage-2 learning rate of ``task``'s heads: its family's in ``lasr_lr_families``, else ``lasr_lr``
+        for a retrieval-trained head (``retrieval``) and ``lasr_lr_heads`` for the others."""
+        from lira.tasks import get_task
+
+        default = self.lasr_lr if retrieval else self.lasr_lr_heads
+        return self.lasr_lr_families.get(get_task(task).family, default)
 
     def stage1_steps(self, english: str) -> int:
         """Stage 1's (and the distillation peer's) steps for the English encoder spec ``english``: ``arca_steps``,

@@ -326,6 +326,8 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
                   if c.seeds_of_settings != c.seeds else "")
     patience = (f" (stopping early once {c.lasr_patience} dev evaluations in a row bring no gain)"
                 if c.lasr_patience else "")
+    lr_families = ("; by task family: " + ", ".join(f"{family} {lr}" for family, lr in c.lasr_lr_families.items())
+                   if c.lasr_lr_families else "")
     stage1_steps = (f"{c.arca_steps} steps" if isinstance(c.arca_steps, int) else "steps by English space: "
                     + ", ".join(f"{space} {steps}" for space, steps in c.arca_steps.items()))
     report = f"""# LiRA benchmark{' (quick mode: a smoke run, not a measurement)' if c.quick else ''}
@@ -337,8 +339,8 @@ English with it): {', '.join(f"{k} {v}" for k, v in c.english_spaces.items())}. 
 peer: {' + '.join(c.stage1_sources)} train data, {c.stage1_per_lang or 'all'} pairs per language and source,
 {stage1_steps}; stage 2 (LaSR): {c.lasr_steps} steps per task family{patience}, lr {c.lasr_lr} (retrieval-trained
 heads: bitext, products; DocQueue {'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI,
-choice). Every trained model keeps the step with the best dev score (evaluated every {c.eval_every} steps), step
-0 included; "LiRA at step 0" is LiRA with nothing trained in either stage.
+choice){lr_families}. Every trained model keeps the step with the best dev score (evaluated every
+{c.eval_every} steps), step 0 included; "LiRA at step 0" is LiRA with nothing trained in either stage.
 Wall time {bench.timings.get('total', 0):.0f} s on {env['platform']} (Python {env['python']}, torch
 {env.get('torch')}); per phase (s): {', '.join(f"{k} {v:.0f}" for k, v in bench.timings.items() if k != 'total')};
 feature cache: {cache}.

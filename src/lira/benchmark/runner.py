@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -104,10 +104,21 @@ class SeedJob:
 
 class ScorePart(NamedTuple):
     """A block of a setting's scoring that a worker process can do (``Benchmark.score_parts``): the name of the
-    ``Benchmark`` method that scores it (it appends rows) and that method's arguments."""
+    ``Benchmark`` method that scores it (it appends rows) and that method's arguments. Parts with the same
+    ``shares`` read texts in common (the subsets of one task: e.g. Thai STS-B's th-th and en-th read the same
+    English side); ``next_part`` keeps them from running side by side, where both would encode those texts."""
 
     method: str
     args: tuple[Any, ...]
+    shares: str | None = None
+
+
+def next_part(parts: list[ScorePart], pending: list[int], running: Iterable[int]) -> int:
+    """The part to start next, of ``pending`` (indices into ``parts``) while those in ``running`` run: the first
+    that shares no texts with a running part (``ScorePart.shares``), else the first (a worker is never left
+    idle)."""
+    busy = {parts[i].shares for i in running} - {None}
+    return next((i for i in pending if parts[i].shares not in busy), pending[0])
 
 
 @dataclass
@@ -338,8 +349,8 @@ class Benchmark:
 
     def score_parts(self, parts: list[ScorePart]) -> None:
         """Do ``parts`` (each appends rows): in the worker processes of ``pool`` where this machine has two
-        threads or more (a setting's scoring alone keeps one of them busy), their rows appended in the order of
-        ``parts``; else here, one after the other."""
+        threads or more (a setting's scoring alone keeps one of them busy), started in the order ``next_part``
+        gives, their rows appended in the order of ``parts``; else here, one after the other."""
         from lira.workers import worker_plan
 
         workers, threads = worker_plan(len(parts))
@@ -351,17 +362,26 @@ class Benchmark:
                 getattr(self, part.method)(*part.args)
             return
         given = self.exported()
+        results: dict[int, Any] = {}
         with self.ledger.part(SCORE_WORKERS_PART):
             pool = self.pool(workers, threads)
-            futures = [pool.submit(score_part, ScoreJob(self.config, part, given)) for part in parts]
-            for future in futures:
-                rows, skipped, states, took = future.result()
-                self.rows.extend(rows)
-                for entry in skipped:
-                    self.skip(**entry)
-                for seed, variant, state in states:
-                    self.seed_models(seed, variant).restore(state)
-                self._add_worker_parts(took)
+            pending, running = list(range(len(parts))), dict[Future[Any], int]()
+            while pending or running:
+                while pending and len(running) < workers:  # one part per worker: the next is chosen when one ends
+                    i = next_part(parts, pending, running.values())
+                    pending.remove(i)
+                    running[pool.submit(score_part, ScoreJob(self.config, parts[i], given))] = i
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    results[running.pop(future)] = future.result()
+        for i in range(len(parts)):
+            rows, skipped, states, took = results[i]
+            self.rows.extend(rows)
+            for entry in skipped:
+                self.skip(**entry)
+            for seed, variant, state in states:
+                self.seed_models(seed, variant).restore(state)
+            self._add_worker_parts(took)
 
     def method(self, name: str, seed: int | None, task: str, variant: Variant = FULL) -> Any:
         """The encoder or model of method ``name`` for ``task`` (trained methods: of ``seed`` and ``variant``)."""
@@ -455,7 +475,8 @@ class Benchmark:
         tasks = [t.name for t in self.tasks]
         self.train_ahead([Training(FULL, seed, tasks) for seed in self.config.seeds], distillation=True,
                          first_here=True)
-        self.score_parts([ScorePart("score_main", (t.name, s)) for t in self.tasks for s in self.subsets[t.name]])
+        self.score_parts([ScorePart("score_main", (t.name, s), shares=t.name) for t in self.tasks
+                          for s in self.subsets[t.name]])
 
     def score_main(self, task: str, subset: str) -> None:
         """The main setting's rows of one subject (``run_main``)."""
