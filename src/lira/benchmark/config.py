@@ -76,23 +76,22 @@ class BenchmarkConfig:
     train stage 1 and the distillation peer (SIB-200 train); ``stage1_langs``: their languages (None = all 14);
     ``lasr_lr`` / ``lasr_lr_heads``: the stage-2 learning rate of the retrieval-trained heads (bitext, products) and of
     the classification, NLI and choice heads; ``lasr_lr_families``: per task family, a rate that replaces its kind's
-    (``LASR_LR_FAMILIES``); ``doc_queue``: the DocQueue of the retrieval-trained heads (off; both
+    (``LASR_LR_FAMILIES``); ``doc_queue``: the DocQueue of the retrieval-trained heads (off; the rates and the queue
     chosen on dev with ``benchmarks/task_dev_choices.py``, see BENCHMARKS.md); ``noise_tasks`` / ``few_shot_task`` /
     ``ablation_tasks``: where the settings run (ablations also run on the noise tasks among them at ``ablation_noise``,
     where the critics and Actor have candidates to choose from); ``shots``: training examples per language (None = all);
     ``english_spaces``: the English anchor space per task family (peers of the family read the same English encoder;
     ``english`` serves families not listed); ``stage1_sources``: the parallel data of stage 1 and distillation
     (``stage1_per_lang`` caps each language of each source, None = all); ``eval_every``: steps between dev evaluations
-    that select the kept checkpoint (step 0 included); ``lasr_patience``: a LaSR head stops early after that many
-    dev evaluations in a row without a gain (``LaSRTrainConfig.patience``; chosen on the dev histories of an earlier
-    run, BENCHMARKS.md; None: every step); ``start_folds``: the folds of the cross-validation over train and dev
-    that scores the starts of the heads with a probe (``LaSRTrainConfig.start_folds``; 0: on dev);
-    ``probe_c``: per task family, the C of its probe, or the Cs its start chooses among (``PROBE_C``);
-    ``setting_seeds``: how many of ``seeds`` (the first) the noise, few-shot and ablation settings run (None = all;
-    the main setting runs every seed); ``settings``: which of ``SETTINGS`` run (a setting trains the models it reads
-    on demand); ``budget_s``: the time budget of the run from an empty feature cache, which the report holds its
-    time against (None: no budget; the full run of every setting: 45 minutes, ``--quick``: 3, as issue 13 sets
-    them)."""
+    that select the kept checkpoint (step 0 included); ``lasr_patience``: a LaSR head stops early after that many dev
+    evaluations in a row without a gain (``LaSRTrainConfig.patience``; chosen on the dev histories of an earlier run,
+    BENCHMARKS.md; None: every step); ``start_folds``: the folds of the cross-validation over train and dev that scores
+    the starts of the heads with a probe (``LaSRTrainConfig.start_folds``; 0: on dev); ``probe_c``: per task family, the
+    C of its probe, or the Cs its start chooses among (``PROBE_C``); ``setting_seeds``: how many of ``seeds`` (the
+    first) the noise, few-shot and ablation settings run (None = all; the main setting runs every seed); ``settings``:
+    which of ``SETTINGS`` run (a setting trains the models it reads on demand); ``budget_s``: the time budget of the run
+    from an empty feature cache, which the report holds its time against (None: no budget; the full run of every
+    setting: 45 minutes, ``--quick``: 3, as issue 13 sets them)."""
 
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("runs/benchmark")
