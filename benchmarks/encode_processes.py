@@ -10,7 +10,8 @@ thread each. This script encodes the same texts both ways, with no feature cache
   slowest share's seconds.
 
 Both run in ``lira.workers.worker_pool`` processes (threads set and native pools limited as in a benchmark run),
-after a warm-up encode in each. Texts: ``--n`` SIB-200 sentences spread over the 14 languages (as
+after every process of the pool has loaded the backbone and run a warm-up encode (they meet at a barrier, so no
+process loads while another is timed). Texts: ``--n`` SIB-200 sentences spread over the 14 languages (as
 ``benchmarks/encode_speed.py``; English with ``--english``). Timings depend on the machine's load: run it on an
 idle machine. Usage::
 
@@ -42,19 +43,31 @@ def encode_seconds(spec: str, texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def warm_up(spec: str, texts: list[str], barrier: Any) -> None:
+    """Load and warm up ``spec`` in this process (``encode_seconds``), then wait at ``barrier`` until every
+    process of the pool has: a process waiting there takes no other task, so each process of the pool warms up."""
+    encode_seconds(spec, texts[:8])
+    barrier.wait(timeout=600)
+
+
 def throughput(spec: str, texts: list[str], threads: int) -> dict[str, float]:
     """Texts per second of ``texts`` encoded by one process of ``threads`` threads, and by ``threads`` processes
     of one thread side by side (one share each), and their ratio."""
+    from multiprocessing import Manager
+
     from lira.workers import worker_pool
 
-    with worker_pool(1, threads) as pool:
-        pool.submit(encode_seconds, spec, texts[:8]).result()  # loaded and warmed up
-        alone = pool.submit(encode_seconds, spec, texts).result()
-    with worker_pool(threads, 1) as pool:
-        for future in [pool.submit(encode_seconds, spec, texts[:8]) for _ in range(threads)]:
+    def timed(pool: Any, processes: int, shares: list[list[str]]) -> float:
+        barrier = manager.Barrier(processes)
+        for future in [pool.submit(warm_up, spec, texts, barrier) for _ in range(processes)]:
             future.result()
-        shares = [texts[i::threads] for i in range(threads)]
-        apart = max(f.result() for f in [pool.submit(encode_seconds, spec, share) for share in shares])
+        return max(f.result() for f in [pool.submit(encode_seconds, spec, share) for share in shares])
+
+    with Manager() as manager:
+        with worker_pool(1, threads) as pool:
+            alone = timed(pool, 1, [texts])
+        with worker_pool(threads, 1) as pool:
+            apart = timed(pool, threads, [texts[i::threads] for i in range(threads)])
     one, side = len(texts) / alone, len(texts) / apart
     return {"texts": len(texts), "one_process_per_s": one, "side_by_side_per_s": side, "ratio": side / one}
 

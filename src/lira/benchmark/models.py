@@ -359,7 +359,6 @@ class SeedModels:
         probe = LiRAModel(model_config, arca, LaSRHead(LaSRConfig(dim=arca.config.adaptor.out_dim)),
                           cache_dir=c.cache_dir).share_backbones(lr_encoder, en_encoder)
         use_queues = c.doc_queue if v.queues is None else v.queues
-        lr = c.lasr_lr_of(task_name, retrieval=True)
         data: Any  # the task's LaSR features (lira.training.lasr_data), as fit_lasr takes them
         dev: Any
         if task.family == "embed":
@@ -386,7 +385,7 @@ class SeedModels:
             dev_records = task_train(task, c, self.subsets[task_name], "dev")
             if task.translations == "data":  # each text reads the English the peers' translator gives it
                 records, dev_records = first_english(records), first_english(dev_records)
-            kind, langs, lr = task.type, sorted({r.lang for r in records}), c.lasr_lr_of(task_name, retrieval=False)
+            kind, langs = task.type, sorted({r.lang for r in records})
             build: Callable[..., Any]
             if task.type == "classification":  # every class of the task, even those a few-shot sample lacks
                 classes = sorted({r.label for r in pooled})
@@ -405,6 +404,7 @@ class SeedModels:
                          f"{len(dev_records)} examples)")
         steps = 0 if step0 else c.lasr_steps
         weights = [self.english_weights[family]] if family in self.english_weights else list(ENGLISH_WEIGHTS)
+        lr = c.lasr_lr_of(task_name, retrieval=kind == "retrieval")
         train_config = LaSRTrainConfig(steps=steps, lr=lr, seed=self.seed, use_queues=use_queues,
                                        english_weights=weights, probe_cs=c.probe_cs(task_name),
                                        consistency=v.consistency, eval_every=c.eval_every, checkpoint_every=10**9,
