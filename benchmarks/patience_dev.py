@@ -11,7 +11,8 @@ nothing here reads a test split. Usage::
     python benchmarks/patience_dev.py RUN_DIR [--patience 1 2 3 4 5]
 
 where RUN_DIR is the ``--out`` folder of a benchmark run trained without early stopping (``lira benchmark
---patience 0``).
+--patience 0``), or of one that stopped early with patience R (its ``results.json`` says which): a head stopped
+with patience R holds every evaluation a smaller patience would have made, so patiences up to R replay exactly.
 """
 
 from __future__ import annotations
@@ -35,15 +36,26 @@ def kept_step(evals: list[dict[str, Any]], metric: str) -> int | None:
         return keeper.step
 
 
-def heads(run: Path) -> list[tuple[str, str, list[dict[str, Any]]]]:
-    """``(variant, name, dev evaluations)`` of every stage-2 head of ``run`` that trained (more than step 0)."""
-    out = []
+def run_patience(run: Path) -> int | None:
+    """The ``lasr_patience`` ``run`` trained with (its ``results.json``; None: without early stopping, or unknown)."""
+    results = run / "results.json"
+    if not results.is_file():
+        return None
+    return json.loads(results.read_text(encoding="utf-8")).get("config", {}).get("lasr_patience") or None
+
+
+def heads(run: Path, longest: int) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """``(variant, name, dev evaluations)`` of every stage-2 head of ``run`` that trained (more than step 0); a
+    head that stopped early is kept where ``longest`` (the largest patience to replay) is at most the run's."""
+    out, trained_with = [], run_patience(run)
     for path in sorted(run.glob("models/*/seed-*/*/history.json")):
         history = json.loads(path.read_text(encoding="utf-8"))
         selected = history[-1].get("selected", {}).get("lasr") if history else None
         evals = [h for h in history if "step" in h]
-        if selected and selected.get("steps_run", evals[-1]["step"]) < selected.get("steps", evals[-1]["step"]):
-            raise SystemExit(f"{path}: this head stopped early (lasr_patience); replay a run trained without it")
+        stopped = selected and selected.get("steps_run", evals[-1]["step"]) < selected.get("steps", evals[-1]["step"])
+        if stopped and (trained_with is None or longest > trained_with):
+            raise SystemExit(f"{path}: this head stopped early (lasr_patience {trained_with or 'unknown'}); replay "
+                             f"patiences up to {trained_with or 'that'} only, or a run trained without early stopping")
         if selected and len(evals) > 1:
             variant, seed, family = path.parts[-4], path.parts[-3], path.parts[-2]
             out.append((variant, f"{seed}/{family}", [{"metric": selected["metric"], **e} for e in evals]))
@@ -64,7 +76,7 @@ def main() -> None:
     parser.add_argument("run", type=Path, help="a benchmark run's --out folder (trained without early stopping)")
     parser.add_argument("--patience", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     args = parser.parse_args()
-    found = heads(args.run)
+    found = heads(args.run, max(args.patience))
     if not found:
         raise SystemExit(f"{args.run}: no LaSR history.json under models/*/seed-*/*/ (a benchmark run's --out?)")
     total = sum(evals[-1]["step"] for _, _, evals in found)

@@ -13,6 +13,7 @@ from lira.benchmark.report import (
     ablation_table,
     by_record,
     cell,
+    data_source,
     main_tables,
     mean_items,
     noise_significance,
@@ -108,6 +109,20 @@ def test_significance_counts_the_subsets_where_no_model_can_be_significantly_bet
     assert "on 1 of the 2 subsets and significantly worse on 0. On 1 subsets (t 1) no model can be significantly" in (
         " ".join(text.split()))
     assert "significantly better on 1 of the other 1." in " ".join(text.split())
+
+
+def test_the_grouped_sign_test_counts_the_subsets_of_one_data_set_once():
+    assert data_source("sib200") == data_source("sib200-bitext") != data_source("tatoeba")
+    assert data_source("products") == data_source("products-heldout")
+    assert data_source("t") == "t"  # a task outside the registry is its own data set
+    # task t: +0.4 and -0.1 (a win by its mean), task u: -0.2 (a loss)
+    sig = [{"task": task, "subset": s, "baseline": "frozen", "lira": 0.5, "baseline_score": 0.5, "delta": d,
+            "low": d, "high": d, "p": 0.5, "best_p": 0.01, "n": 10} for task, s, d in
+           (("t", "a", 0.4), ("t", "b", -0.1), ("u", "a", -0.2))]
+    text = " ".join(significance_table(sig).split())
+    assert "Sign test over the 3 subsets: LiRA wins 1, loses 2, ties 0" in text
+    assert "over the 2 data sets, each counted once by its mean delta: LiRA wins 1, loses 1, ties 0; two-sided p = 1." \
+        in text
 
 
 def test_significance_with_gold_compares_spearman():

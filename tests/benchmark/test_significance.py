@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest, spearmanr
 
-from lira.benchmark.significance import best_possible_p, paired_bootstrap, sign_test
+from lira.benchmark.significance import best_possible_p, grouped_sign_test, paired_bootstrap, sign_test
 
 
 def test_identical_inputs_give_no_difference():
@@ -79,3 +79,12 @@ def test_sign_test_counts_and_binomial_p():
     assert sign_test([1.0] * 6)["p"] == pytest.approx(2 * 0.5 ** 6)  # hand-computed: 0.03125
     assert sign_test([0.0, 0.0]) == {"wins": 0, "losses": 0, "ties": 2, "p": 1.0}
     assert sign_test([]) == {"wins": 0, "losses": 0, "ties": 0, "p": 1.0}
+
+
+def test_grouped_sign_test_counts_each_group_once_by_its_mean_difference():
+    # means: a +0.15 (a win), b -0.25 (a loss, although one of its subsets ties), c +0.3 (a win)
+    result = grouped_sign_test([0.1, 0.2, -0.5, 0.0, 0.3], ["a", "a", "b", "b", "c"])
+    assert result == {"groups": 3, "wins": 2, "losses": 1, "ties": 0, "p": pytest.approx(binomtest(2, 3).pvalue)}
+    assert grouped_sign_test([0.2, -0.2], ["a", "a"]) == {"groups": 1, "wins": 0, "losses": 0, "ties": 1, "p": 1.0}
+    with pytest.raises(ValueError, match="2 differences but 1 group labels"):
+        grouped_sign_test([0.1, 0.2], ["a"])

@@ -4,6 +4,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import torch
 
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig
 from lira.cache import CachedBackbone, FeatureCache
@@ -86,3 +87,16 @@ def test_scores_and_features_are_those_of_the_critic_and_backbones(tmp_path, cri
                                       Recording("en").encode([c.text for c in pool], role="query"))
         assert features.mask[i].sum() == len(pool)
     assert features.gold.tolist() == golds
+
+
+def test_moving_features_moves_every_tensor_and_shares_the_lists(tmp_path):
+    features = _run(tmp_path, "query", False)[0]
+    rows = features.subset(torch.tensor([3, 0]))
+    moved = rows.to("meta")  # a device every machine has: tensors of the right shapes, no data
+    tensors = ("x_lr", "y_en", "mask", "scores", "gold")
+    assert all(getattr(moved, name).device.type == "meta" for name in tensors)
+    assert all(getattr(moved, name).shape == getattr(rows, name).shape for name in tensors)
+    assert (moved.langs, moved.sources, moved.candidates) == (rows.langs, rows.sources, rows.candidates)
+    assert moved.candidates is rows.candidates  # not walked, not copied
+    same = rows.to("cpu")
+    assert all(getattr(same, name) is getattr(rows, name) for name in tensors)  # already there: nothing copied

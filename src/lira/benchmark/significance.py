@@ -6,7 +6,8 @@ two-sided p-value ``2 min(P(d <= 0), P(d >= 0))`` from the bootstrap distributio
 Koehn 2004 for paired bootstrap in NLP evaluation). ``best_possible_p``: that test's p for a model right on every
 item, the smallest p any model can reach against a baseline on those items (a baseline that misses only a few
 items cannot be beaten significantly). ``sign_test``: ``scipy.stats.binomtest`` over subsets won
-and lost.
+and lost; ``grouped_sign_test``: the same over groups of subsets (those drawn from one data set share items, so
+they are not independent draws), each group counted once by its mean difference.
 """
 
 from __future__ import annotations
@@ -68,3 +69,14 @@ def sign_test(deltas: Sequence[float]) -> dict[str, Any]:
     losses = sum(d < 0 for d in deltas)
     return {"wins": wins, "losses": losses, "ties": len(deltas) - wins - losses,
             "p": float(binomtest(wins, wins + losses).pvalue) if wins + losses else 1.0}
+
+
+def grouped_sign_test(deltas: Sequence[float], groups: Sequence[str]) -> dict[str, Any]:
+    """``sign_test`` over the mean of ``deltas`` within each of ``groups`` (one label per delta), with
+    ``"groups"``: how many there are."""
+    if len(deltas) != len(groups):
+        raise ValueError(f"{len(deltas)} differences but {len(groups)} group labels")
+    by_group: dict[str, list[float]] = {}
+    for delta, group in zip(deltas, groups, strict=True):
+        by_group.setdefault(group, []).append(delta)
+    return {"groups": len(by_group), **sign_test([float(np.mean(d)) for d in by_group.values()])}

@@ -75,7 +75,7 @@ def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, to
     model.eval()
     device = distributed.module_device(model)
     has_gold = features.gold >= 0
-    f = distributed.to_device(features.subset(torch.nonzero(has_gold).squeeze(1)), device)
+    f = features.subset(torch.nonzero(has_gold).squeeze(1)).to(device)
     out = model(f.x_lr, f.y_en, f.mask, f.scores)
     gold_en = out.e_en[torch.arange(len(f), device=device), f.gold]
     sim = out.sim.masked_fill(~f.mask, float("-inf"))
@@ -148,8 +148,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
     for step in bar:
         model.train()
         torch.manual_seed(config.seed * 1_000_003 + step)
-        batch = distributed.to_device(train.subset(_batch_index(len(train), step, config.batch_size, config.seed)),
-                                      device)
+        batch = train.subset(_batch_index(len(train), step, config.batch_size, config.seed)).to(device)
         out = distributed.data_parallel(model)(batch.x_lr, batch.y_en, batch.mask, batch.scores)  # rows split by rank
         if not (torch.isfinite(out.e_lr).all() and torch.isfinite(out.sim).all()):
             stop_non_finite(f"non-finite embeddings at step {step + 1}", out_dir)
