@@ -175,15 +175,15 @@ def significance_table(sig: list[dict]) -> str:
             for r in sig]
     sign = sign_test([r["delta"] for r in sig])
     grouped = grouped_sign_test([r["delta"] for r in sig], [data_source(r["task"]) for r in sig])
+    signs = (f"Sign test over the {len(sig)} subsets: LiRA wins {sign['wins']}, loses {sign['losses']}, ties "
+             f"{sign['ties']}; two-sided p = {sign['p']:.3g}. The subsets of one data set share items (in this "
+             "benchmark, SIB-200's languages and its bitext task hold the same sentences, XNLI's languages the same "
+             "premises, products and products-heldout the same queries), so they are not independent draws; over "
+             f"the {grouped['groups']} data sets, each counted once by its mean delta: LiRA wins {grouped['wins']}, "
+             f"loses {grouped['losses']}, ties {grouped['ties']}; two-sided p = {grouped['p']:.3g}.")
     return (table(body, ["task", "subset", "best baseline", "LiRA", "baseline", "delta", "95% CI", "p",
                          "p of a perfect model", "items"])
-            + f"\n\nSign test over the {len(sig)} subsets: LiRA wins {sign['wins']}, loses {sign['losses']}, "
-              f"ties {sign['ties']}; two-sided p = {sign['p']:.3g}. The subsets of one data set share items (SIB-200's "
-              "languages and its bitext task hold the same sentences, XNLI's languages the same premises, products "
-              "and products-heldout the same queries), so they are not independent draws; over the "
-              f"{grouped['groups']} data sets, each counted once by its mean delta: LiRA wins {grouped['wins']}, "
-              f"loses {grouped['losses']}, ties {grouped['ties']}; two-sided p = {grouped['p']:.3g}.\n\n"
-            + significance_count(sig))
+            + "\n\n" + textwrap.fill(signs, 116) + "\n\n" + significance_count(sig))
 
 
 def data_source(task: str) -> str:

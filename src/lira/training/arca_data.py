@@ -79,8 +79,9 @@ class ArcaFeatures:
         return len(self.sources)
 
     def to(self, device: torch.device | str) -> ArcaFeatures:
-        """These features with their tensors on ``device``; the lists are shared, not walked (a generic
-        ``distributed.to_device`` visits every candidate of every row, which cost stage 1 seconds per run)."""
+        """These features with their tensors on ``device``; the lists are shared, not walked (the generic
+        ``distributed.to_device`` visited every candidate of every row at every step: BENCHMARKS.md, "Time with a
+        cold feature cache")."""
         return ArcaFeatures(self.langs, self.sources, self.candidates, self.x_lr.to(device), self.y_en.to(device),
                             self.mask.to(device), self.scores.to(device), self.gold.to(device))
 
