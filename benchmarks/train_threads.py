@@ -17,9 +17,9 @@ import argparse
 import time
 from pathlib import Path
 
-COLUMNS = ("stage 1 (Arca) training and its dev evaluations",
-           "the LaSR heads (stage 2, step-0 fits included) and their dev evaluations",
-           "the distillation peer's training")
+from lira.benchmark.models import DISTILL_PART, LASR_PART, STAGE1_PART
+
+COLUMNS = (STAGE1_PART, LASR_PART, DISTILL_PART)  # the parts of the run's time table that training fills
 
 
 def train_seconds(data_dir: Path, cache_dir: Path, out: Path) -> dict[str, float]:

@@ -18,7 +18,7 @@ from lira.benchmark.config import METHOD_LABELS, METHODS, NOISE_METHODS, PEERS, 
 from lira.benchmark.significance import ALPHA, best_possible_p, grouped_sign_test, paired_bootstrap, sign_test
 from lira.environment import environment
 from lira.io import atomic_write, write_json
-from lira.tasks import TASKS
+from lira.tasks import TASKS, get_task
 from lira.timing import backbone_labels, time_table
 from lira.training.card_keys import start_name
 from lira.training.lasr_trainer import ENGLISH_WEIGHTS
@@ -188,7 +188,10 @@ def significance_table(sig: list[dict]) -> str:
 
 def data_source(task: str) -> str:
     """The data set ``task``'s subsets are drawn from (``TaskSpec.data``; a task outside the registry: its name)."""
-    return next((t.data for t in TASKS if t.name == task), task)
+    try:
+        return get_task(task).data
+    except KeyError:
+        return task
 
 
 def significance_count(sig: list[dict]) -> str:
@@ -317,8 +320,6 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
                                       "significance": sig, "noise_significance": noise_sig,
                                       "selection": selection_rows(bench),
                                       "rows": bench.rows})
-    from lira.tasks import TASKS
-
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
     skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
     weights = len(ENGLISH_WEIGHTS) - 1
