@@ -1,10 +1,10 @@
 """Seed 0's training on one thread and on every CPU, from a filled feature cache.
 
-A cold ``lira benchmark`` fills the feature cache in its main process on every CPU (``Benchmark.warm_up``), then
-trains every seed's models in one-thread worker processes side by side (``Benchmark.train_seeds``). This script
-times seed 0's models of the main setting (stage 1 per English space, the LaSR heads with their step-0 fits, the
-distillation peers), in a ``lira.workers.worker_pool`` process of each ``--threads`` value, one after the other,
-each into a fresh folder under ``--out``. ``--cache-dir`` should be a cache that a full run filled, so that
+A cold ``lira benchmark`` trains seed 0's models in its main process on every CPU, where it fills the feature cache,
+and seeds 1 and 2 in one-thread worker processes side by side (``Benchmark.train_ahead``). This script times the
+same training, seed 0's models of the main setting (stage 1 per English space, the LaSR heads with their step-0
+fits, the distillation peers), in a ``lira.workers.worker_pool`` process of each ``--threads`` value, one after the
+other, each into a fresh folder under ``--out``. ``--cache-dir`` should be a cache that a full run filled, so that
 nothing is encoded: the table shows what encoding there was apart. Timings depend on the machine's load: run it on
 an idle machine. Usage::
 

@@ -11,10 +11,9 @@ few-shot samples.
 A method that cannot run on a task is listed with the reason (``skipped``).
 
 Where the machine has two threads or more, worker processes of one thread each (``lira.workers``) train the seeds
-(a job per seed and English anchor space, once the run's own process has filled the feature cache:
-``Benchmark.train_seeds``), the few-shot models and the ablations (``Benchmark.train_ahead``), and score the main
-setting (a part per subset), the noise setting (per rate and seed) and the ablations (per variant and seed): scoring
-alone keeps one thread of a process busy (``Benchmark.score_parts``; the rows keep the order of a one-process run).
+after the first, the few-shot models and the ablations (``Benchmark.train_ahead``), and score the main setting (a
+part per subset), the noise setting (per rate and seed) and the ablations (per variant and seed): scoring alone
+keeps one thread of a process busy (``Benchmark.score_parts``; the rows keep the order of a one-process run).
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from typing import Any, NamedTuple
 from lira.baselines import DualPathUntrained, TranslateTest
 from lira.benchmark.config import FULL, METHODS, NOISE_METHODS, BenchmarkConfig, Variant, quick_config
 from lira.benchmark.models import (
-    STAGE1_PART,
     SeedModels,
     SeedState,
     english_for,
@@ -291,56 +289,26 @@ class Benchmark:
             models.model(name, train=self.few_shot_sample(get_task(name), job.shots, job.seed),
                          tag=f"{job.shots}-shot")
 
-    def by_space(self, tasks: list[str]) -> list[list[str]]:
-        """``tasks`` grouped by the English anchor space their family reads (``english_for``), in the order of
-        their first task: each group trains its own stage 1 and distillation peer."""
-        groups: dict[str, list[str]] = {}
-        for name in tasks:
-            groups.setdefault(english_for(self.config, name), []).append(name)
-        return list(groups.values())
-
-    def warm_up(self, tasks: list[str]) -> None:
-        """Build here, on every thread, what every seed's models of ``tasks`` read: stage 1's features of each
-        English space (``stage1_inputs``) and LiRA at step 0 of each family (the first seed's models build it, the
-        others read it: ``seed_models``). Together they encode every text that the training of ``tasks`` reads, so
-        the worker processes that train the seeds next (``train_seeds``) find them in the feature cache."""
-        models = self.seed_models(self.config.seeds[0])
-        for name in tasks:
-            english = english_for(self.config, name)
-            if english not in self.stage1_features:
-                with self.ledger.part(STAGE1_PART):
-                    self.stage1_inputs(english)
-            models.model(name, step0=True)
-
-    def train_seeds(self, seeds: Iterable[int], tasks: list[str], *, distillation: bool) -> None:
-        """Train the full method's models of ``seeds`` that the scoring of ``tasks`` reads (with their distillation
-        peers, with ``distillation``): ``warm_up`` here, then a job per seed and English space (``by_space``)
-        in the worker processes (``train_ahead``): smaller jobs than one per seed, so that the seeds share the
-        workers evenly. What an earlier call trained is left out."""
-        jobs = [Training(FULL, seed, group) for group in self.by_space(tasks) for seed in seeds]
-        if all(self._trained_already(job, distillation) for job in jobs):
-            return
-        self.warm_up(tasks)
-        self.train_ahead(jobs, distillation=distillation)
-
-    def train_ahead(self, jobs: list[Training], *, distillation: bool) -> None:
+    def train_ahead(self, jobs: list[Training], *, distillation: bool, first_here: bool) -> None:
         """Do ``jobs`` now (with their tasks' distillation peers, with ``distillation``): in parallel worker
-        processes of one thread each (``pool``) where this machine has two threads or more, else here. A job whose
-        LiRA at step 0 another job builds (``seed_models``; few-shot models build their own) starts once that one
-        is done, unless it was built already (``warm_up``). A job whose models an earlier one trained is left
-        out."""
+        processes of one thread each (``pool``) where this machine has two threads or more, else here; with
+        ``first_here`` the first job trains here first (it fills the feature cache). A job whose LiRA at step 0
+        another job builds (``seed_models``; few-shot models build their own) starts once that one is done. A job
+        whose models an earlier one trained is left out."""
         from lira.workers import worker_plan
 
-        todo = [job for job in jobs if not self._trained_already(job, distillation)]
-        if not todo:
+        jobs = [job for job in jobs if not self._trained_already(job, distillation)]
+        if not jobs:
             return
-        for job in todo:
+        for job in jobs:
             self.seed_models(job.seed, job.variant)  # made in this order in every process: the same LiRA at step 0
-        workers, threads = worker_plan(len(todo))
-        if workers < 2:
-            for job in todo:
-                self.train(job, distillation=distillation)
-                self._trained.update(self._done(job, distillation))
+        workers, threads = worker_plan(len(jobs) - first_here)
+        here = jobs if workers < 2 else jobs[:first_here]
+        for job in here:
+            self.train(job, distillation=distillation)
+            self._trained.update(self._done(job, distillation))
+        todo = jobs[len(here):]
+        if not todo:
             return
         _log.info("%d training job(s) in %d processes of %d thread(s)", len(todo), workers, threads)
         running: dict[Future[tuple[SeedState, dict[str, float]]], Training] = {}
@@ -349,7 +317,8 @@ class Benchmark:
             while todo or running:
                 busy = {(j.variant, j.seed) for j in [*todo, *running.values()] if j.shots is None}
                 for job in list(todo):
-                    if not self._waits_for_step0(job, busy):
+                    owner = None if job.shots is not None else self.seed_models(job.seed, job.variant).step0_from
+                    if owner is None or (owner.variant, owner.seed) not in busy:
                         running[pool.submit(train_seed, SeedJob(self.config, job, distillation,
                                                                 self.exported()))] = job
                         todo.remove(job)
@@ -357,8 +326,6 @@ class Benchmark:
                 for future in done:
                     job = running.pop(future)
                     state, took = future.result()
-                    _log.info("trained %s seed %d%s of %s in %.0f s of a worker's time", job.variant.name, job.seed,
-                              f" ({job.shots}-shot)" if job.shots else "", ", ".join(job.tasks), sum(took.values()))
                     self.seed_models(job.seed, job.variant).restore(state)
                     self._trained.update(self._done(job, distillation))
                     self._add_worker_parts(took)
@@ -367,14 +334,6 @@ class Benchmark:
         """Every model trained so far, as ``(seed, variant, state)`` in the order the models were made (what a
         worker process restores: ``SeedJob.given``)."""
         return [(m.seed, m.variant, m.export()) for m in self.models.values()]
-
-    def _waits_for_step0(self, job: Training, busy: set[tuple[Variant, int]]) -> bool:
-        """Whether ``job`` reads a LiRA at step 0 that another seed's models build (``seed_models``) and that is
-        not built yet, while a job of that seed and variant (in ``busy``) is still to do or running."""
-        owner = None if job.shots is not None else self.seed_models(job.seed, job.variant).step0_from
-        if owner is None or (owner.variant, owner.seed) not in busy:
-            return False
-        return any(f"{get_task(name).family}-step0" not in owner.kept for name in job.tasks)
 
     @staticmethod
     def _done(job: Training, distillation: bool) -> set[tuple[str, int, int | None, str, bool]]:
@@ -513,7 +472,9 @@ class Benchmark:
 
     # -- settings -------------------------------------------------------------------------------------------
     def run_main(self) -> None:
-        self.train_seeds(self.config.seeds, [t.name for t in self.tasks], distillation=True)
+        tasks = [t.name for t in self.tasks]
+        self.train_ahead([Training(FULL, seed, tasks) for seed in self.config.seeds], distillation=True,
+                         first_here=True)
         self.score_parts([ScorePart("score_main", (t.name, s), shares=t.name) for t in self.tasks
                           for s in self.subsets[t.name]])
 
@@ -535,7 +496,8 @@ class Benchmark:
         processes never encode the same ones); rows by subject, rate, method and seed."""
         c = self.config
         names = [t.name for t in self.tasks if t.name in c.noise_tasks]
-        self.train_seeds(c.seeds_of_settings, names, distillation=False)  # the main setting's models are kept
+        self.train_ahead([Training(FULL, seed, names) for seed in c.seeds_of_settings], distillation=False,
+                         first_here=True)  # what the main setting trained already is left out
         start = len(self.rows)
         self.score_parts([ScorePart("score_noise", (rate, seed)) for rate in c.noise_rates
                           for seed in c.seeds_of_settings])
@@ -561,7 +523,7 @@ class Benchmark:
         sizes = [n for n in c.shots if n is not None]  # None ("all") is the main setting
         # the largest samples first, so that the workers end together
         self.train_ahead([Training(FULL, seed, [task.name], shots) for shots in sorted(sizes, reverse=True)
-                          for seed in c.seeds_of_settings], distillation=False)
+                          for seed in c.seeds_of_settings], distillation=False, first_here=False)
         for shots in sizes:
             for seed in c.seeds_of_settings:
                 sample = self.few_shot_sample(task, shots, seed)
@@ -578,7 +540,7 @@ class Benchmark:
         c = self.config
         names = [t.name for t in self.tasks if t.name in c.ablation_tasks]
         self.train_ahead([Training(v, seed, [n for n in names if v.queues is None or get_task(n).type not in PROBED])
-                          for v in c.ablations for seed in c.seeds_of_settings], distillation=False)
+                          for v in c.ablations for seed in c.seeds_of_settings], distillation=False, first_here=False)
         start = len(self.rows)
         self.score_parts([ScorePart("score_ablation", (v, seed)) for v in c.ablations for seed in c.seeds_of_settings])
         variants = [v.name for v in c.ablations]
