@@ -221,7 +221,7 @@ def run_demo(config: DemoConfig) -> Path:
                  "chosen on the dev queries (0.5: the plain dual path).")
               + "\n\n"
               f"{table}\n\n## Frozen backbone: nDCG@10 by query style\n\n{style_table}\n\n"
-              f"{cache_line} Wall time {seconds:.1f} s on {env['platform']} (Python {env['python']}).\n\n"
+              f"{cache_line} Wall time {seconds:.1f} s on {env['platform']}, {env['cpu']} (Python {env['python']}).\n\n"
               "## Where the time went\n\nEncoding counts the backbone passes over texts the feature cache did not "
               "hold (in this process; the seeds' worker processes read the cache).\n\n"
               f"{time_table(time_parts, seconds, budget, cold, backbone_labels(encoders))}\n")

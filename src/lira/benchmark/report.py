@@ -354,7 +354,7 @@ peer: {' + '.join(c.stage1_sources)} train data, {c.stage1_per_lang or 'all'} pa
 heads: bitext, products; DocQueue {'on' if c.doc_queue else 'off'}) or {c.lasr_lr_heads} (classification, NLI,
 choice){lr_families}. Every trained model keeps the step with the best dev score (evaluated every
 {c.eval_every} steps), step 0 included; "LiRA at step 0" is LiRA with nothing trained in either stage.
-Wall time {bench.timings.get('total', 0):.0f} s on {env['platform']} (Python {env['python']}, torch
+Wall time {bench.timings.get('total', 0):.0f} s on {env['platform']}, {env['cpu']} (Python {env['python']}, torch
 {env.get('torch')}); per phase (s): {', '.join(f"{k} {v:.0f}" for k, v in bench.timings.items() if k != 'total')};
 feature cache: {cache}.
 
