@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import platform
 import sys
 from pathlib import Path
 
 from lira import __version__
-from lira.environment import default_cache_dir, environment
+from lira.environment import cpu_description, default_cache_dir, environment
 
 
 def test_environment_names_python_lira_and_the_packages():
@@ -24,8 +25,6 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
 
 
 def test_cpu_description_reads_the_first_processor_of_cpuinfo(tmp_path):
-    from lira.environment import cpu_description
-
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\n"
                        "model name\t: AMD EPYC\nflags\t\t: fpu sse\n\nprocessor\t: 1\nmodel name\t: Other\n")
@@ -34,10 +33,6 @@ def test_cpu_description_reads_the_first_processor_of_cpuinfo(tmp_path):
 
 
 def test_cpu_description_without_cpuinfo_names_the_processor_or_says_unknown(tmp_path, monkeypatch):
-    import platform
-
-    from lira.environment import cpu_description, environment
-
     monkeypatch.setattr(platform, "processor", lambda: "")
     assert cpu_description(tmp_path / "absent").startswith("unknown CPU, ")
     monkeypatch.setattr(platform, "processor", lambda: "x86_64")

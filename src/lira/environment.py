@@ -18,9 +18,18 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("LIRA_CACHE_DIR") or Path.home() / ".cache" / "lira")
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask; ``os.cpu_count`` where that is unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
+        return os.cpu_count() or 1
+
+
 def cpu_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     """The CPU a result was timed on: its model name, family and model as Linux's ``cpuinfo`` gives them (two CPUs
-    that share a name can differ in speed and in their floats), and the CPUs this process may use; on a system
+    that share a name can differ in speed and in their floats), and the CPUs this process may use
+    (``available_cpus``); on a system
     without ``cpuinfo``, ``platform.processor()``."""
     fields: dict[str, str] = {}
     try:
@@ -34,7 +43,7 @@ def cpu_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     name = fields.get("model name") or platform.processor() or "unknown CPU"
     family = ", ".join(f"{label} {fields[key]}" for key, label in (("cpu family", "family"), ("model", "model"))
                        if key in fields)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpus = available_cpus()
     return f"{name}{f' ({family})' if family else ''}, {cpus} CPU{'s' if cpus != 1 else ''}"
 
 

@@ -29,15 +29,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lira.environment import available_cpus
+
 ENV = "LIRA_NUM_THREADS"
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (its affinity mask; ``os.cpu_count`` where that is unknown)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
-        return os.cpu_count() or 1
 
 
 def num_threads() -> int:
