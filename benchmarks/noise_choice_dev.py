@@ -1,17 +1,18 @@
-"""How the untrained Actor breaks its ties, chosen on dev splits only (DESIGN.md section 7).
+"""How the untrained Actor reads a pool of candidates, chosen on dev splits only (DESIGN.md section 7).
 
 Arca's Actor starts uniform, so its greedy choice is a tie between the candidates. This script scores LiRA at
 step 0 (nothing trained, as ``lira benchmark`` builds it) on the dev splits of SIB-200 and the product set, with
 its pools declared ranked (the tie goes to the translator's first candidate, the one the single-translation
-peers read) or unranked (the tie goes to the highest critic reward ``R_k``). Two kinds of pools:
+peers read) or unranked, read by the tie going to the highest critic reward ``R_k`` or by the uniform policy's
+expectation, the mean of the candidates' English vectors (``LiRAConfig.english_reading``). Two kinds of pools:
 
 - the task's own translator (SIB-200: the data's English, one candidate; products: the built-in lexicon, two
   candidates ordered by sense rank);
 - the benchmark's noise-amplified setting: 3 variants of the clean English with mixed noise at each rate
   (``lira.benchmark.translations.noisy``, seeds 0-2), none of them clean.
 
-Prints a Markdown table (x100, mean over subsets and seeds, with the subsets where the critics' choice is
-above / below the first candidate) and writes it as JSON. Usage::
+Prints a Markdown table (x100, mean over subsets and seeds, with the subset-and-seed pairs where one rule
+scores above / below the other) and writes it as JSON. Usage::
 
     python benchmarks/noise_choice_dev.py --data-dir ../shared/data --out runs/noise-choice-dev [--quick]
 """
@@ -29,11 +30,15 @@ from pathlib import Path
 from lira.benchmark.config import BenchmarkConfig
 from lira.benchmark.runner import Benchmark
 from lira.benchmark.translations import noisy
+from lira.model import ENGLISH_READINGS
 from lira.tasks import get_task
 from lira.translators.base import Candidate, Translator
 
 TASKS = ("sib200", "products")
 RATES = (0.1, 0.3, 0.5)
+# (rule, the pools declared ranked, LiRAConfig.english_reading): the translator's first candidate, the critics'
+# best reward, and the untrained Actor's expectation (the candidates' mean English vector)
+RULES = (("first", True, "choice"), ("critics", False, "choice"), ("mean", False, "expectation"))
 
 
 class Declared:
@@ -72,26 +77,30 @@ def main() -> None:
             settings = [("translator", None, s.translator, s.k)]
             settings += [(f"noise {rate}", seed, noisy(s.translator, rate=rate, seed=seed, k=3), 1)
                          for rate in RATES for seed in seeds]
+            readings = {reading: model.reconfigured(english_reading=reading) for reading in ENGLISH_READINGS}
             for setting, seed, translator, k in settings:
-                for rule, ranked in (("first", True), ("critics", False)):
-                    row = bench.score(s, "lira-step0", seed, "dev", value=setting, model=model, k=k,
+                for rule, ranked, reading in RULES:
+                    row = bench.score(s, "lira-step0", seed, "dev", value=setting, model=readings[reading], k=k,
                                       translator=Declared(translator, ranked))
                     scores.setdefault(name, {}).setdefault(setting, {}).setdefault(rule, []).append(
                         row["main_score"])
             print(f"{name}/{s.subset} done ({time.perf_counter() - start:.0f} s)", flush=True)
-    lines = ["| task | pools | first candidate | critics' best reward | difference | subsets up / down |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| task | pools | first candidate | critics' best reward | candidates' mean | critics - first "
+             "(up / down) | mean - critics (up / down) |", "|---|---|---|---|---|---|---|"]
     table: dict[str, dict[str, dict[str, float]]] = {}
     for name, settings_ in scores.items():
         for setting, rules in settings_.items():
-            first, critics = rules["first"], rules["critics"]
-            up = sum(c > f for f, c in zip(first, critics, strict=True))
-            down = sum(c < f for f, c in zip(first, critics, strict=True))
-            cell = {"first": statistics.mean(first), "critics": statistics.mean(critics), "up": up, "down": down,
-                    "n": len(first)}
+            cell: dict[str, float] = {rule: statistics.mean(rules[rule]) for rule, _, _ in RULES}
+            cell["n"] = len(rules["first"])
+            cells = []
+            for a, b in (("critics", "first"), ("mean", "critics")):
+                up = sum(x > y for x, y in zip(rules[a], rules[b], strict=True))
+                down = sum(x < y for x, y in zip(rules[a], rules[b], strict=True))
+                cell[f"{a} up"], cell[f"{a} down"] = up, down
+                cells.append(f"{100 * (cell[a] - cell[b]):+.2f} ({up} / {down} of {cell['n']})")
             table.setdefault(name, {})[setting] = cell
-            lines.append(f"| {name} | {setting} | {100 * cell['first']:.2f} | {100 * cell['critics']:.2f} | "
-                         f"{100 * (cell['critics'] - cell['first']):+.2f} | {up} / {down} of {len(first)} |")
+            lines.append(f"| {name} | {setting} | " + " | ".join(f"{100 * cell[r]:.2f}" for r, _, _ in RULES)
+                         + " | " + " | ".join(cells) + " |")
     seconds = time.perf_counter() - start
     print("\n".join(lines))
     print(f"wall time {seconds:.0f} s on {platform.platform()}")

@@ -12,7 +12,7 @@ from lira.arca.model import ArcaConfig, ArcaModel
 from lira.cache import CachedBackbone
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.model import LiRAConfig, LiRAModel
-from lira.translators.base import Candidate
+from lira.translators.base import Candidate, Reading
 from tests.evaluation.test_methods import DIM, WordBackbone, fake_backbones, tiny_lira  # noqa: F401
 
 
@@ -224,6 +224,38 @@ def test_the_critic_reads_only_the_pools_that_leave_a_choice(tmp_path):
     unranked = model.choose(texts, pools, lang="vie", ranked=False)
     picks = model.arca.choose(x, y, mask, scores, ranked=False)
     assert unranked == [pool[int(p)].text for pool, p in zip(pools, picks, strict=True)]
+
+
+class _Exchangeable(_Dictionary):
+    """``_Dictionary``'s pools, declared exchangeable (``lira.translators.base.is_ranked``: no best first)."""
+
+    ranked = False
+
+
+def test_an_exchangeable_pool_is_read_by_the_policy_expectation(tmp_path):
+    model, _, _ = _counted_model(tmp_path)
+    model._translators["vie"] = _Exchangeable()
+    texts = ["giày chạy bộ", "ốp lưng"]
+    pools = model.translator("vie").translate(texts, lang="vie", k=2)
+    x, y, mask, scores = model.arca_inputs(texts, pools, lang="vie")
+    picks = model.arca.choose(x, y, mask, scores, ranked=False)
+    _, y_read, has = model.raw_features(texts, lang="vie")
+    assert has.all()
+    torch.testing.assert_close(y_read, y.mean(1))  # the untrained (uniform) policy: the candidates' mean
+    chosen = model.choose(texts, pools, lang="vie", ranked=False)
+    assert chosen == [pool[int(p)].text for pool, p in zip(pools, picks, strict=True)]  # its text: the greedy pick
+    assert all(isinstance(c, Reading) and c.candidates == tuple(x.text for x in pool) and c.weights == (0.5, 0.5)
+               for c, pool in zip(chosen, pools, strict=True))
+    np.testing.assert_allclose(model.encode(texts, lang="vie", translations=chosen), model.encode(texts, lang="vie"),
+                               atol=1e-6)  # given back as translations, the same vectors
+    _, y_greedy, _ = model.reconfigured(english_reading="choice").raw_features(texts, lang="vie")
+    torch.testing.assert_close(y_greedy, y[torch.arange(len(texts)), picks])
+    model._translators["vie"] = _Dictionary()  # ranked: read by the choice, the first candidate when untrained
+    _, y_ranked, _ = model.raw_features(texts, lang="vie")
+    torch.testing.assert_close(y_ranked, y[:, 0])
+    assert model.choose(texts, pools, lang="vie") == [pool[0].text for pool in pools]
+    with pytest.raises(ValueError, match="english_reading: unknown value 'vote'; valid: expectation, choice"):
+        LiRAConfig(english_reading="vote")
 
 
 def test_encode_streams_in_chunks_with_the_same_result(tmp_path):

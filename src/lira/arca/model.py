@@ -115,6 +115,19 @@ class ArcaModel(nn.Module):
         """The greedy choice ``argmax_k pi(k)`` per row: ``[n]`` (``greedy`` of this forward pass)."""
         return self.greedy(self(x_lr, y_en, mask, scores), scores, ranked=ranked)
 
+    @torch.no_grad()
+    def read(self, x_lr: torch.Tensor, y_en: torch.Tensor, mask: torch.Tensor, scores: torch.Tensor, *,
+             ranked: bool = True, expectation: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """The greedy choice per row (``choose``) and the weights ``[n, K]`` the English path reads the
+        candidates with: one-hot on the choice, or, with ``expectation`` in an unranked pool, the policy
+        ``pi(k)`` itself, so the path reads the expected English vector ``sum_k pi(k) E_en(y_k)`` (the
+        candidates' mean under the untrained, uniform policy). A ranked pool is always read by its choice."""
+        out = self(x_lr, y_en, mask, scores)
+        picks = self.greedy(out, scores, ranked=ranked)
+        if expectation and not ranked:
+            return picks, out.log_pi.exp()
+        return picks, torch.nn.functional.one_hot(picks, mask.shape[1]).to(y_en.dtype)
+
     def greedy(self, out: ArcaOutput, scores: torch.Tensor, *, ranked: bool = True) -> torch.Tensor:
         """``argmax_k pi(k)`` per row of a forward pass ``out`` over critic ``scores [n, K, 3]``: ``[n]``. Ties
         (every candidate under the untrained, uniform policy) go to the first candidate of a ``ranked`` pool (the

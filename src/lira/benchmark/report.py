@@ -403,8 +403,9 @@ made on Thai STS-B dev.
 
 ## Noise-amplified English path (mixed MT noise at test time, {c.noise_candidates} candidates per text)
 
-Translate-test and the dual path read the first candidate; LiRA's critics and Actor choose among them (the candidates
-are exchangeable: an untrained Actor takes the critics' best reward, `benchmarks/noise_choice_dev.py`).
+Translate-test and the dual path read the first candidate. The candidates are exchangeable, so LiRA's English path
+reads its Actor's expectation over them: the mean of their English vectors weighted by the Actor's policy (uniform
+for an untrained Actor), chosen on dev over the critics' best candidate (`benchmarks/noise_choice_dev.py`).
 
 {setting_table(bench, "noise", NOISE_METHODS, c.noise_rates, "noise {}")}
 

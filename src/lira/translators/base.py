@@ -22,6 +22,29 @@ class Candidate:
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
+class Reading(str):
+    """The English a text reads from a pool of candidates when the English path averages them: its value is the
+    Actor's greedy candidate (what ``LiRAModel.translate`` reports), ``candidates`` the pool's texts and
+    ``weights`` the Actor's policy over them (summing to 1), whose weighted mean of English vectors the path reads
+    (``LiRAConfig.english_reading``)."""
+
+    candidates: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    def __new__(cls, text: str, candidates: Sequence[str] = (), weights: Sequence[float] = ()) -> Reading:
+        if len(candidates) != len(weights):
+            raise ValueError(f"{len(candidates)} candidates but {len(weights)} weights")
+        out = super().__new__(cls, text)
+        out.candidates, out.weights = tuple(candidates), tuple(float(w) for w in weights)
+        return out
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Reading, (str(self), self.candidates, self.weights)
+
+    def __repr__(self) -> str:  # names the pool too, so keys built from reprs tell two readings apart
+        return f"Reading({str(self)!r}, candidates={self.candidates!r}, weights={self.weights!r})"
+
+
 @runtime_checkable
 class Translator(Protocol):
     """Maps source texts in ``lang`` to up to ``k`` English candidates each (at least one per text)."""
