@@ -17,5 +17,6 @@ def test_a_reading_is_its_chosen_text_and_carries_its_pool():
     assert isinstance(again, Reading) and again == reading and again.weights == reading.weights
     other = Reading("red shoes", ["red shoes", "red shoe"], [0.5, 0.5])
     assert repr(other) != repr(reading)  # keys built from reprs tell the two pools apart
-    with pytest.raises(ValueError, match="2 candidates but 1 weights"):
-        Reading("x", ["x", "y"], [1.0])
+    for candidates, weights in ((["x", "y"], [1.0]), ([], [])):  # never a silent zero vector
+        with pytest.raises(ValueError, match="one weight per candidate, at least one"):
+            Reading("x", candidates, weights)

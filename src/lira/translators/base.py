@@ -31,9 +31,10 @@ class Reading(str):
     candidates: tuple[str, ...]
     weights: tuple[float, ...]
 
-    def __new__(cls, text: str, candidates: Sequence[str] = (), weights: Sequence[float] = ()) -> Reading:
-        if len(candidates) != len(weights):
-            raise ValueError(f"{len(candidates)} candidates but {len(weights)} weights")
+    def __new__(cls, text: str, candidates: Sequence[str], weights: Sequence[float]) -> Reading:
+        if not candidates or len(candidates) != len(weights):
+            raise ValueError(f"a reading needs one weight per candidate, at least one: got {len(candidates)} "
+                             f"candidates and {len(weights)} weights")
         out = super().__new__(cls, text)
         out.candidates, out.weights = tuple(candidates), tuple(float(w) for w in weights)
         return out
