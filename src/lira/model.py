@@ -234,9 +234,9 @@ class LiRAModel:
             picks[choice], weights[choice] = self.arca.read(
                 x, y[choice], torch.from_numpy(cands.mask[choice]), torch.from_numpy(scores), ranked=ranked,
                 expectation=self.config.english_reading == "expectation")
+        y_chosen[rows] = torch.einsum("rk,rksd->rsd", weights, y)
         for r, i in enumerate(rows):
             text = pools[i][int(picks[r])].text
-            y_chosen[i] = torch.einsum("k,ksd->sd", weights[r], y[r])
             spread = weights[r, :len(pools[i])]
             chosen[i] = text if bool(spread.max() == 1) else Reading(text, [c.text for c in pools[i]],
                                                                      spread.tolist())
