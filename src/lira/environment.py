@@ -29,8 +29,7 @@ def available_cpus() -> int:
 def cpu_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     """The CPU a result was timed on: its model name, family and model as Linux's ``cpuinfo`` gives them (two CPUs
     that share a name can differ in speed and in their floats), and the CPUs this process may use
-    (``available_cpus``); on a system
-    without ``cpuinfo``, ``platform.processor()``."""
+    (``available_cpus``); on a system without ``cpuinfo``, ``platform.processor()``."""
     fields: dict[str, str] = {}
     try:
         for line in cpuinfo.read_text(errors="replace").splitlines():
