@@ -283,7 +283,8 @@ class LiRAModel:
 
     def _english_features(self, english: Sequence[str | None], *, role: Role) -> torch.Tensor:
         """``[n, S, d_h]`` English features of translations, each a text or a ``Reading`` (the weighted mean of its
-        candidates' features); every distinct text is encoded once."""
+        candidates' features), from one encode call over every text and candidate (the feature cache, when the
+        model has one, encodes each distinct text once)."""
         parts = [(t.candidates, t.weights) if isinstance(t, Reading) else ((str(t),), (1.0,)) for t in english]
         texts = [text for candidates, _ in parts for text in candidates]
         flat = torch.from_numpy(encode_features(self.en_backbone, texts, role=role, bins=self.arca.config.bins))
