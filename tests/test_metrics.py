@@ -9,6 +9,7 @@ from lira.metrics import (
     accuracy,
     accuracy_metrics,
     correlation_metrics,
+    margin_scores,
     mean_se,
     nearest_correct,
     paired_se,
@@ -28,6 +29,20 @@ def test_nearest_key_by_dot_product():
     queries = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
     keys = np.array([[1.0, 0.0], [0.0, 1.0]])
     assert nearest_correct(queries, keys, np.array([0, 1, 0])).tolist() == [True, True, False]
+
+
+def test_margin_subtracts_the_mean_of_each_sides_nearest_neighbours():
+    sim = np.array([[1.0, 0.5], [0.8, 0.7]])
+    # k = 1: rows' best 1.0 and 0.8, columns' best 1.0 and 0.7
+    assert margin_scores(sim, 1) == pytest.approx(np.array([[0.0, -0.35], [-0.1, -0.05]]))
+    # k = 2 (and any larger k, cut to the sides): rows' means 0.75 and 0.75, columns' 0.9 and 0.6
+    both = np.array([[0.175, -0.175], [-0.025, 0.025]])
+    assert margin_scores(sim, 2) == pytest.approx(both) and margin_scores(sim, 5) == pytest.approx(both)
+    # the second source's cosine picks the first target, a hub that is the first source's match; its margin does not
+    assert top1_correct(sim, np.array([0, 1])).tolist() == [True, False]
+    assert top1_correct(margin_scores(sim, 1), np.array([0, 1])).tolist() == [True, True]
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        margin_scores(sim, 0)
 
 
 def test_accuracy_keeps_the_dtype_it_is_given():

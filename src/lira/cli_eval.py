@@ -290,10 +290,14 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
 
 def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: Path | None, lang: str | None,
                 model: str, translations: Path | None, backbone: str, english: str, cache_dir: Path | None,
-                out: Path | None, items: bool, column: list[str] | None) -> None:
-    """Bitext mining: each source sentence's nearest English sentence; accuracy (main) and F1 per language."""
+                out: Path | None, items: bool, column: list[str] | None, scoring: str, margin_k: int) -> None:
+    """Bitext mining: each source sentence's nearest English sentence by ``scoring`` (cosine, or the margin over
+    ``margin_k`` neighbours); accuracy (main) and F1 per language."""
     from lira.data.formats import ParallelExample
+    from lira.evaluation.bitext import SCORINGS
 
+    if scoring not in SCORINGS:
+        _fail(f"unknown --scoring {scoring!r}; valid: {', '.join(SCORINGS)}")
     if (pairs is not None and (src or tgt)) or (pairs is None and (src is None or tgt is None)):
         _fail("give --src FILE and --tgt FILE (line-aligned), or --pairs FILE")
     code = _code(lang)
@@ -319,9 +323,10 @@ def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: P
     results = {}
     for code_, group in _by_lang(examples, lambda ex: ex.lang).items():
         translator = source(code_, [], [ex.text for ex in group])
-        results[code_] = _score(entry.evaluator_class()(group, code_), method, translator)
+        results[code_] = _score(entry.evaluator_class()(group, code_, scoring=scoring, k=margin_k), method, translator)
     _report("bitext", results, ["n", "accuracy", "f1"], pooled=["accuracy"], averaged=["f1"], out=out, items=items,
-            meta=_meta(model, method, source, src=src, tgt=tgt, pairs=pairs))
+            meta={**_meta(model, method, source, src=src, tgt=tgt, pairs=pairs), "scoring": scoring,
+                  **({"margin_k": margin_k} if scoring == "margin" else {})})
 
 
 def _run_sts(entry: EvalType, *, data: Path, lang: str | None, model: str, translations: Path | None,
@@ -445,6 +450,12 @@ EVAL_TYPES: dict[str, EvalType] = {e.task_type: e for e in (
                      exists=True, dir_okay=False, help="Parallel file of machine translations of the source "
                                                        "sentences (default none: the data's English is the "
                                                        "target).")], None),
+                 Opt("scoring", Annotated[str, typer.Option(
+                     help="How a source finds its English: 'cosine' (LASER's Tatoeba test, MTEB) or 'margin' "
+                          "(the cosine less its neighbours' mean, Artetxe & Schwenk 2019: fewer hub "
+                          "sentences).")], "cosine"),
+                 Opt("margin_k", Annotated[int, typer.Option(
+                     min=1, help="Neighbours on each side that the margin averages.")], 4),
                  *SHARED[3:])),
     EvalType(task_type="sts", command="sts",
              loader="lira.data.loaders:load_sts", run=_run_sts, options=(

@@ -74,6 +74,24 @@ def test_nearest_neighbour_accuracy_and_f1_by_hand():
     assert result["f1"] == pytest.approx((2 / 3 + 2) / 4)
 
 
+def test_margin_scoring_lowers_a_hub():
+    # H is its own source's exact match; x is nearer H (cos 0.8) than its own T (cos 0.7), and nearer T than any
+    # other source: by cosine x takes H, by the margin over k = 1 neighbour it takes T
+    vectors = {"H": [1, 0, 0], "T": [0.5, 3 ** 0.5 / 2, 0], "h": [1, 0, 0],
+               "x": [0.8, 0.3 / (3 ** 0.5 / 2), 0.24 ** 0.5]}
+    examples = [ParallelExample("vie", "h", "H"), ParallelExample("vie", "x", "T")]
+    assert BitextEvaluator(examples, "vie")(Lookup(vectors))["items"] == [1.0, 0.0]
+    margin = BitextEvaluator(examples, "vie", scoring="margin", k=1)(Lookup(vectors))
+    assert margin["items"] == [1.0, 1.0] and margin["f1"] == 1.0 and margin["scoring"] == "margin"
+
+
+def test_unknown_scoring_names_the_valid_ones():
+    with pytest.raises(ValueError, match="unknown bitext scoring 'csls'; valid: cosine, margin"):
+        BitextEvaluator(EXAMPLES, "vie", scoring="csls")
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        BitextEvaluator(EXAMPLES, "vie", scoring="margin", k=0)
+
+
 def test_repeated_english_is_one_target():
     examples = [*EXAMPLES, ParallelExample("vie", "s5", "A")]
     method = Lookup({**VECTORS, "s5": [1, -0.2]})

@@ -95,6 +95,8 @@ def test_bitext_pairs_by_language_and_lira(fake_backbones, models, tmp_path):  #
     assert overall["n"] == 6 and overall["accuracy"] == pytest.approx(5 / 6)
     assert overall["f1"] == pytest.approx(((2 / 3 + 2) / 4 + 1) / 2)
     assert "| all | 6 | 83.33 | 83.33 |" in output
+    invoke("bitext", "--pairs", pairs, "--out", out, "--scoring", "margin", "--margin-k", "1")
+    assert saved(out)["scoring"] == "margin" and saved(out)["margin_k"] == 1 and saved(out)["all"]["n"] == 6
 
     from lira.data.loaders import load_parallel
     from lira.evaluation.bitext import BitextEvaluator
@@ -116,6 +118,8 @@ def test_bitext_bad_input(fake_backbones, tmp_path):  # noqa: F811
     assert "give --src FILE and --tgt FILE" in invoke("bitext", "--src", src, code=2)
     assert "--lang is required" in invoke("bitext", "--src", src, "--tgt", tgt, code=2)
     assert "has 2 texts but" in invoke("bitext", "--src", src, "--tgt", tgt, "--lang", "vi", code=2)
+    assert "unknown --scoring 'csls'; valid: cosine, margin" in invoke(
+        "bitext", "--src", src, "--tgt", src, "--lang", "vi", "--scoring", "csls", code=2)
     assert "unknown language code 'xx'" in invoke("bitext", "--src", src, "--tgt", src, "--lang", "xx", code=2)
     output = invoke("bitext", "--src", src, "--tgt", src, "--lang", "vi", "--model", "nope", code=2)
     assert "'nope' is neither a baseline name nor a folder" in output
