@@ -291,8 +291,8 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
 def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: Path | None, lang: str | None,
                 model: str, translations: Path | None, backbone: str, english: str, cache_dir: Path | None,
                 out: Path | None, items: bool, column: list[str] | None, scoring: str, margin_k: int) -> None:
-    """Bitext mining: each source sentence's nearest English sentence by ``scoring`` (cosine, or the margin over
-    ``margin_k`` neighbours); accuracy (main) and F1 per language."""
+    """Bitext mining: each source sentence's nearest English sentence, by cosine or by margin (--scoring);
+    accuracy (main) and F1 per language."""
     from lira.data.formats import ParallelExample
     from lira.evaluation.bitext import SCORINGS
 
@@ -455,7 +455,8 @@ EVAL_TYPES: dict[str, EvalType] = {e.task_type: e for e in (
                           "(the cosine less its neighbours' mean, Artetxe & Schwenk 2019: fewer hub "
                           "sentences).")], "cosine"),
                  Opt("margin_k", Annotated[int, typer.Option(
-                     min=1, help="Neighbours on each side that the margin averages.")], 4),
+                     min=1, help="Neighbours on each side that the margin averages (4 as published; "
+                                 "BENCHMARKS.md has 2 to 16 on dev).")], 4),
                  *SHARED[3:])),
     EvalType(task_type="sts", command="sts",
              loader="lira.data.loaders:load_sts", run=_run_sts, options=(
