@@ -54,16 +54,18 @@ Items = dict[str, dict[str, list[np.ndarray]]]  # model row -> column -> per lan
 
 def score_models(evaluators: list[BitextEvaluator], method: Callable[[str, int | None], Any], seeds: list[int],
                  columns: list[tuple[str, str, int]]) -> Items:
-    """Each model's per-item results on ``evaluators`` (one per language) in each column, averaged over seeds."""
+    """Each model's per-item results on ``evaluators`` (one per language) in each column, averaged over seeds; a
+    model encodes each language once, and every column scores that encoding."""
     out: Items = {}
     for row, name, per_seed in MODELS:
-        runs: dict[str, list[list[np.ndarray]]] = {c: [] for c, _, _ in columns}
+        runs: dict[str, list[list[np.ndarray]]] = {c: [[] for _ in evaluators] for c, _, _ in columns}
         for seed in seeds if per_seed else [None]:
             model = method(name, seed)
-            for column, scoring, k in columns:
-                runs[column].append([np.asarray(replace(e, scoring=scoring, k=k)(model)["items"])
-                                     for e in evaluators])
-        out[row] = {c: [np.mean(per_lang, axis=0) for per_lang in zip(*v, strict=True)] for c, v in runs.items()}
+            for i, e in enumerate(evaluators):
+                sim, gold = e.similarities(model)
+                for column, scoring, k in columns:
+                    runs[column][i].append(np.asarray(replace(e, scoring=scoring, k=k).scored(sim, gold)["items"]))
+        out[row] = {c: [np.mean(per_seed_items, axis=0) for per_seed_items in v] for c, v in runs.items()}
     return out
 
 

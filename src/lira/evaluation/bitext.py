@@ -47,16 +47,25 @@ class BitextEvaluator:
         """``{"main_score", "accuracy", "f1", "n", "items" (1/0 per source), "ids" (the examples'
         ids, None where they have none), "scoring", "seconds"}``."""
         start = time.perf_counter()
+        result = self.scored(*self.similarities(method, translator=translator))
+        return {**result, "seconds": time.perf_counter() - start}
+
+    def similarities(self, method: Any, *, translator: Translator | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(sim, gold)``: ``[n, m]`` dot products of the ``n`` sources' vectors with those of the ``m`` distinct
+        English sides (cosines: methods give unit vectors), and ``[n]`` the index of each source's own English."""
         english = list(dict.fromkeys(ex.en for ex in self.examples))
         gold = np.array([english.index(ex.en) for ex in self.examples]) if len(english) < 2000 else \
             np.array([{t: i for i, t in enumerate(english)}[ex.en] for ex in self.examples])
         src = encode(method, [ex.text for ex in self.examples], lang=self.lang, translator=translator)
         tgt = encode(method, english, lang=self.lang, english=True)
-        scores = np.asarray(src) @ np.asarray(tgt).T
-        if self.scoring == "margin":
-            scores = margin_scores(scores, self.k)
+        return np.asarray(src) @ np.asarray(tgt).T, gold
+
+    def scored(self, sim: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
+        """The result of ``similarities``' output matched by ``scoring`` (``__call__``'s, without "seconds"): one
+        encoding can be scored several ways."""
+        scores = margin_scores(sim, self.k) if self.scoring == "margin" else sim
         correct = top1_correct(scores, gold).astype(float)
         pred = np.argmax(scores, axis=1)
         return {"main_score": accuracy(correct), "accuracy": accuracy(correct),
                 "f1": float(f1_score(gold, pred, average="macro")), "n": len(correct), "items": correct.tolist(),
-                "ids": [ex.id for ex in self.examples], "scoring": self.scoring, "seconds": time.perf_counter() - start}
+                "ids": [ex.id for ex in self.examples], "scoring": self.scoring}
