@@ -1,20 +1,25 @@
 """Stage 1's step count, chosen on its dev split (DESIGN.md section 7).
 
 Trains the benchmark's stage 1 (``lira.benchmark.models.stage1_config``: all the parallel training data, the
-same pools, critics and batch size, seed 0) for ``--steps`` steps in each English anchor space and reads its dev
-curve (SIB-200 dev, NusaX valid, the product set's dev; evaluated every 50 steps): the adaptor's bitext retrieval
-accuracy and the Actor's candidate-choice accuracy. For each space and metric it gives the best step and the
-first step within one binomial standard error of the best score (the one-standard-error rule of Hastie,
-Tibshirani & Friedman 2009, section 7.10: the fewest steps as good as the most, within noise); a space's steps
-are the larger of its two metrics' (the adaptor and the Actor are each kept at their own best dev step, so
-the run must reach both). A best at the last step evaluated is marked "the last" (the curve may
-still rise). Prints a Markdown table (x100) and writes the curves as JSON. ``--add-source`` trains on more
-parallel sources of ``lira.tasks`` beside the benchmark's (e.g. ``xnli``, ``myxnli``) while the dev split stays
-the benchmark's, so two runs' curves score the same dev pairs; ``--batch-size`` replaces the benchmark's batch
-(``ArcaTrainConfig.batch_size``: more in-batch negatives per step). Usage::
+same pools, critics and batch size; ``--seed``, default 0) for ``--steps`` steps in each English anchor space
+and reads its dev curve (SIB-200 dev, NusaX valid, the product set's dev; evaluated every 50 steps): the
+adaptor's bitext retrieval accuracy and the Actor's candidate-choice accuracy. For each space and metric it
+gives the best step and the first step within one binomial standard error of the best score (the
+one-standard-error rule of Hastie, Tibshirani & Friedman 2009, section 7.10: the fewest steps as good as the
+most, within noise); a space's steps are the larger of its two metrics' (the adaptor and the Actor are each kept
+at their own best dev step, so the run must reach both). A best at the last step evaluated is marked "the last"
+(the curve may still rise). Prints a Markdown table (x100) and writes the curves as JSON.
+
+``--add-source`` trains on more parallel sources of ``lira.tasks`` beside the benchmark's (e.g. ``xnli``,
+``myxnli``) while the dev split stays the benchmark's, so two runs' curves score the same dev pairs;
+``--batch-size`` replaces the benchmark's batch (``ArcaTrainConfig.batch_size``: more in-batch negatives per
+step), ``--weight-decay`` its AdamW weight decay, and ``--adaptor-layers``, ``--adaptor-hidden`` and
+``--adaptor-dropout`` the shape of the shared adaptor (``lira.arca.adaptor.AdaptorConfig``; one layer is the
+linear map alone). Usage::
 
     python benchmarks/stage1_steps_dev.py --data-dir ../shared/data --out runs/stage1-steps [--steps 2000]
-        [--add-source xnli --add-source myxnli] [--batch-size 128]
+        [--add-source xnli --add-source myxnli] [--batch-size 128] [--weight-decay 0.05]
+        [--adaptor-layers 1] [--adaptor-hidden 1024] [--adaptor-dropout 0.1] [--seed 1]
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from lira.io import write_json
 from lira.metrics import accuracy_se
 from lira.tasks import get_parallel
 from lira.tasks.spec import ParallelSpec
-from lira.training.arca_run import train_stage1
+from lira.training.arca_run import ArcaRunConfig, train_stage1
 
 METRICS = ("retrieval_accuracy", "choice_accuracy")
 
@@ -55,6 +60,16 @@ def train_only(source: ParallelSpec) -> ParallelSpec:
     return replace(source, load=load)
 
 
+def with_overrides(run: ArcaRunConfig, args: argparse.Namespace) -> ArcaRunConfig:
+    """``run`` with the options the command line gave (``batch_size``, ``weight_decay``, ``adaptor_layers``,
+    ``adaptor_hidden``, ``adaptor_dropout``; None keeps the benchmark's value)."""
+    train = {k: v for k, v in (("batch_size", args.batch_size), ("weight_decay", args.weight_decay)) if v is not None}
+    adaptor = {k: v for k, v in (("layers", args.adaptor_layers), ("hidden", args.adaptor_hidden),
+                                 ("dropout", args.adaptor_dropout)) if v is not None}
+    return replace(run, train=replace(run.train, **train),
+                   model=replace(run.model, adaptor=replace(run.model.adaptor, **adaptor)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -66,6 +81,13 @@ def main() -> None:
     parser.add_argument("--add-source", action="append", default=[],
                         help="another parallel source to train on (its dev pairs are not scored); repeatable")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the benchmark's")
+    parser.add_argument("--weight-decay", type=float, default=None, help="AdamW's; default: the benchmark's")
+    parser.add_argument("--adaptor-layers", type=int, default=None,
+                        help="layers of the adaptor (1: the linear map alone); default: the benchmark's")
+    parser.add_argument("--adaptor-hidden", type=int, default=None,
+                        help="hidden width of the adaptor's MLP; default: the benchmark's")
+    parser.add_argument("--adaptor-dropout", type=float, default=None, help="default: the benchmark's")
+    parser.add_argument("--seed", type=int, default=0, help="stage 1's seed (the benchmark trains 0, 1, 2)")
     args = parser.parse_args()
     start = time.perf_counter()
     config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone, out_dir=args.out,
@@ -79,9 +101,7 @@ def main() -> None:
              "|---|---|---|---|---|---|"]
     for space in args.space or list(ENGLISH_SPACES):
         spec = english_spec(space, config.backbone)
-        run = stage1_config(config, spec, seed=0, steps=args.steps)
-        if args.batch_size:
-            run = replace(run, train=replace(run.train, batch_size=args.batch_size))
+        run = with_overrides(stage1_config(config, spec, seed=args.seed, steps=args.steps), args)
         train_stage1(sources, run, args.out / space, overwrite=True, cache_dir=config.cache_dir)
         history = json.loads((args.out / space / "history.json").read_text(encoding="utf-8"))
         curves[space] = curve = [h for h in history if "step" in h and METRICS[0] in h]

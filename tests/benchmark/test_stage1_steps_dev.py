@@ -38,3 +38,22 @@ def test_an_added_source_trains_without_dev_pairs():
     assert added.load("d", "vie", "dev") == []
     assert added.load("d", "vie", "train", lexicon_pairs=False) == [
         ParallelExample(lang="vie", text="train {'lexicon_pairs': False}", en="x")]
+
+
+def test_the_command_line_overrides_only_what_it_names():
+    import argparse
+
+    from lira.training.arca_run import ArcaRunConfig
+
+    with_overrides = load_script("stage1_steps_dev").with_overrides
+    run = ArcaRunConfig()
+    none = argparse.Namespace(batch_size=None, weight_decay=None, adaptor_layers=None, adaptor_hidden=None,
+                              adaptor_dropout=None)
+    assert with_overrides(run, none) == run
+    some = argparse.Namespace(batch_size=128, weight_decay=0.05, adaptor_layers=1, adaptor_hidden=None,
+                              adaptor_dropout=0.1)
+    changed = with_overrides(run, some)
+    assert (changed.train.batch_size, changed.train.weight_decay) == (128, 0.05)
+    assert (changed.model.adaptor.layers, changed.model.adaptor.dropout) == (1, 0.1)
+    assert changed.model.adaptor.hidden == run.model.adaptor.hidden and changed.train.lr == run.train.lr
+    assert (run.train.batch_size, run.model.adaptor.layers) != (128, 1)  # the original is left as it was
