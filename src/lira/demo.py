@@ -153,7 +153,7 @@ def run_demo(config: DemoConfig) -> Path:
     styles: dict[str, dict[str, float]] = {}
     step0_weight: float | None = None
 
-    def evaluate(method: str, encoder: Any) -> None:
+    def evaluate(method: str, encoder: Any, label: str | None = None) -> None:
         for lang, dataset in datasets.items():
             with ledger.part("scoring: the evaluators on test"):
                 result = RetrievalEvaluator(dataset, split=config.split)(encoder, show_progress=False)
@@ -167,7 +167,7 @@ def run_demo(config: DemoConfig) -> Path:
                     styles.setdefault(style, {})[lang] = mean_scores(
                         {"ndcg@10": {i: per_query["ndcg@10"][i] for i in ids}})["ndcg@10"]
         mean = sum(v[-1] for v in scores[method].values()) / len(datasets)
-        _log.info("%s: mean nDCG@10 %.2f", method, 100 * mean)
+        _log.info("%s: mean nDCG@10 %.2f", label or method, 100 * mean)
 
     evaluate("frozen backbone", frozen)
     if config.train:
@@ -183,8 +183,8 @@ def run_demo(config: DemoConfig) -> Path:
 
         with ledger.part("training: stage 1 and stage 2 of every seed (without the encoding they trigger here)"):
             folders = _train_seeds(config, run_dir)
-        for folder in folders:
-            evaluate("LiRA", LiRAModel.load(folder, cache_dir=config.cache_dir))
+        for seed, folder in zip(config.seeds, folders, strict=True):
+            evaluate("LiRA", LiRAModel.load(folder, cache_dir=config.cache_dir), label=f"LiRA, seed {seed}")
     seconds = time.perf_counter() - start
     time_parts, budget = ledger.summary(seconds), config.budget_s if config.train else None
     cache_line = (f"Feature cache (frozen multilingual backbone): {frozen.hits} texts served from the cache, "

@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 import lira.cli
-from lira.cli_logging import setup_logging
+from lira.cli_logging import report_repeats, setup_logging
 
 
 def _crash() -> None:
@@ -41,3 +41,25 @@ def test_warnings_and_log_lines_are_one_clean_line(capsys):
     err = capsys.readouterr().err.splitlines()
     assert err == ["warning: 3 of 5 texts were truncated to 512 tokens",
                    "info: training did not improve dev accuracy; step 0 is kept"]
+
+
+def test_a_batch_command_shows_each_warning_once_and_counts_the_repeats(capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # as from many calls, or from worker processes
+        setup_logging(once=True)
+        for _ in range(3):
+            warnings.warn("204 of 204 text(s) have no English translation", UserWarning, stacklevel=1)
+        logging.getLogger("lira.training").warning("no built-in lexicon for khm")
+        logging.getLogger("lira.training").warning("no built-in lexicon for khm")
+        logging.getLogger("lira.training").info("seed 1 done")
+        logging.getLogger("lira.training").info("seed 1 done")  # info lines are never held back
+        report_repeats()
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: 204 of 204 text(s) have no English translation", "warning: no built-in lexicon for khm",
+        "info: seed 1 done", "info: seed 1 done",
+        "info: 3 repeat(s) of 2 warning(s) shown above were not shown again"]
+    setup_logging()  # without once (the server): every copy, and nothing to report
+    logging.getLogger("lira").warning("slow request")
+    logging.getLogger("lira").warning("slow request")
+    report_repeats()
+    assert capsys.readouterr().err.splitlines() == ["warning: slow request", "warning: slow request"]

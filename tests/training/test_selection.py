@@ -33,6 +33,22 @@ def test_keeps_the_best_step_and_restores_it(tmp_path):
     assert resumed.summary()["dev_step0"] == 0.5
 
 
+def test_keeping_step_0_says_so_and_names_the_run(tmp_path, caplog):
+    keeper = BestWeights(tmp_path / "seed-1" / "xnli", "lasr", {"head": nn.Linear(2, 1)}, "accuracy")
+    keeper.update(0, {"accuracy": 0.5})
+    keeper.update(10, {"accuracy": 0.4})
+    with caplog.at_level("INFO", logger="lira"):
+        keeper.restore()
+    assert caplog.messages == [f"lasr ({tmp_path / 'seed-1' / 'xnli'}): training did not improve dev accuracy "
+                               "(0.5000 at step 0); the untrained starting point is kept"]
+    caplog.clear()
+    untrained = BestWeights(tmp_path / "step0", "lasr", {"head": nn.Linear(2, 1)}, "accuracy")
+    untrained.update(0, {"accuracy": 0.5})  # a run of 0 steps: nothing was trained, so nothing to say
+    with caplog.at_level("INFO", logger="lira"):
+        untrained.restore()
+    assert caplog.messages == []
+
+
 def test_one_standard_error_rule(tmp_path):
     module = nn.Linear(2, 1)
     keeper = BestWeights(tmp_path, "head", {"head": module}, "accuracy")

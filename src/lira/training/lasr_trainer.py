@@ -477,8 +477,8 @@ def _train_lasr_on_device(task: str, train: Any, dev: Any | None, *, head: LaSRH
             save_checkpoint(out_dir, done, modules, optimizer, {"history": history, "doc_queue_ids": queue_ids},
                             keep=config.keep_checkpoints, extra_tensors=tensors)
         if stop:
-            log.info("lasr: dev %s did not improve in %d evaluations; stopped early at step %d of %d", metric,
-                     config.patience, done, config.steps)
+            log.info("lasr (%s): dev %s did not improve in %d evaluations; stopped early at step %d of %d", out_dir,
+                     metric, config.patience, done, config.steps)
             break
     bar.close()
     keeper.restore()

@@ -72,6 +72,7 @@ class BestWeights:
         self.score: float | None = None
         self.step0: float | None = None
         self.step0_se = 0.0
+        self.trained = False  # a step after 0 was scored (a run of 0 steps has nothing to report)
         self._state: dict[str, torch.Tensor] | None = None
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
@@ -83,6 +84,7 @@ class BestWeights:
         if self.metric not in metrics:
             return False
         score = float(metrics[self.metric])
+        self.trained = self.trained or step > 0
         if step == 0:
             self.step0 = score
             self.step0_se = float(metrics.get(f"{self.metric}_se", 0.0)) if self.one_se else 0.0
@@ -114,9 +116,9 @@ class BestWeights:
         for prefix, module in self.modules.items():
             n = len(prefix) + 1
             module.load_state_dict({k[n:]: v for k, v in self._state.items() if k.startswith(prefix + ".")})
-        if self.step == 0:
-            log.info("%s: training did not improve dev %s (%.4f at step 0); the untrained starting point is kept",
-                     self.name, self.metric, self.score)
+        if self.step == 0 and self.trained:
+            log.info("%s (%s): training did not improve dev %s (%.4f at step 0); the untrained starting point is "
+                     "kept", self.name, self.folder.parent, self.metric, self.score)
 
     def summary(self) -> dict[str, Any]:
         """``{"metric", "kept_step", "dev_step0", "dev_step0_se", "dev_kept"}`` (``dev_step0_se``: the margin a
