@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
+from collections import Counter
 from typing import Any, TextIO
 
 _HANDLER_NAME = "lira-cli"
@@ -25,24 +26,19 @@ class _LineFormatter(logging.Formatter):
 
 
 class _Repeats(logging.Filter):
-    """Passes each distinct warning text once and counts its later copies; other levels always pass."""
+    """Passes each distinct warning text once and counts every copy (``counts``: text -> times seen); other
+    levels always pass."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.seen: set[str] = set()
-        self.repeated: set[str] = set()
-        self.hidden = 0
+        self.counts: Counter[str] = Counter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno != logging.WARNING:
             return True
         message = record.getMessage()
-        if message not in self.seen:
-            self.seen.add(message)
-            return True
-        self.repeated.add(message)
-        self.hidden += 1
-        return False
+        self.counts[message] += 1
+        return self.counts[message] == 1
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -72,6 +68,8 @@ def report_repeats() -> None:
     """One ``info:`` line saying how many repeats of how many warnings the CLI's handler did not show (nothing
     when there were none, or without ``once``)."""
     for handler in logging.getLogger("lira").handlers:
-        for repeats in (f for f in handler.filters if isinstance(f, _Repeats) and f.hidden):
-            logging.getLogger("lira").info("%d repeat(s) of %d warning(s) shown above were not shown again",
-                                           repeats.hidden, len(repeats.repeated))
+        for repeats in (f for f in handler.filters if isinstance(f, _Repeats)):
+            copies = [n - 1 for n in repeats.counts.values() if n > 1]
+            if copies:
+                logging.getLogger("lira").info("%d repeat(s) of %d warning(s) shown above were not shown again",
+                                               sum(copies), len(copies))
