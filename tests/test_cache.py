@@ -23,6 +23,16 @@ def test_second_encode_is_served_from_cache(tmp_path):
     assert model.batches[-1] == ["new"]
 
 
+def test_a_text_and_its_copy_with_zero_width_spaces_share_one_entry(tmp_path):
+    model = CountingBackbone()
+    cached = CachedBackbone(model, FeatureCache(tmp_path))
+    cached.encode(["ab"])
+    out = cached.encode(["a\u200bb", "\u200bab"])
+    assert (cached.hits, cached.misses) == (2, 1)  # the backbone reads "ab" in all three, so it is encoded once
+    assert model.batches == [["ab"]]
+    np.testing.assert_array_equal(out[0], out[1])
+
+
 def test_roles_are_separate_namespaces(tmp_path):
     encoder = CachedBackbone(CountingBackbone(), FeatureCache(tmp_path))
     encoder.encode(["ab"], role="query")

@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from lira.backbones.base import ROLES, BaseBackbone, Role, gather, validate_texts
+from lira.backbones.base import ROLES, BaseBackbone, Role, encoder_texts, gather, validate_texts
 from lira.environment import default_cache_dir
 from lira.io import atomic_write
 from lira.languages import check_script, normalize_code
@@ -533,8 +533,9 @@ class CachedBackbone:
         self._script_ok: set[tuple[str, str]] = set()  # (language, text) that passed the script check
 
     def _check(self, texts: Sequence[str], lang: str | None, role: str) -> list[str]:
-        """Texts as a list after the checks ``encode`` makes on every text, cached or not."""
-        texts = validate_texts(texts)
+        """Texts as a backbone reads them (``encoder_texts``) after the checks ``encode`` makes on every text,
+        cached or not."""
+        texts = encoder_texts(texts)
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
         if lang is not None:

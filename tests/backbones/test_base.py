@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lira.backbones import load_backbone
-from lira.backbones.base import BaseBackbone, fingerprint, l2_normalize, validate_texts
+from lira.backbones.base import BaseBackbone, encoder_texts, fingerprint, l2_normalize, validate_texts
 
 
 class CountingBackbone(BaseBackbone):
@@ -21,10 +21,18 @@ class CountingBackbone(BaseBackbone):
         return sum(len(t) > self.max_tokens for t in texts)
 
 
-@pytest.mark.parametrize("bad", [[""], ["ok", "   "], ["ok", None], [3]])
+@pytest.mark.parametrize("bad", [[""], ["ok", "   "], ["ok", None], [3], ["ok", "\u200b \u200b"]])
 def test_rejects_empty_none_and_blank(bad):
     with pytest.raises(ValueError, match="empty, None or whitespace-only"):
         CountingBackbone().encode(bad)
+
+
+def test_zero_width_spaces_are_removed_before_tokenizing_and_joiners_kept():
+    model = CountingBackbone()
+    out = model.encode(["a\u200bb", "ab", "a\u200cb", "a\u200db"])
+    assert model.batches == [["ab", "ab"], ["a\u200cb", "a\u200db"]]  # ZWSP gone; ZWNJ and ZWJ join letters
+    np.testing.assert_array_equal(out[0], out[1])
+    assert encoder_texts(["\u1780\u200b\u1781\u200b"]) == ["\u1780\u1781"]
 
 
 def test_rejects_single_string():

