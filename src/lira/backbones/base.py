@@ -27,8 +27,8 @@ BATCH_TOLERANCE = 1e-6
 # Removed from every text before a backbone tokenizes it and before the feature cache keys it: U+200B ZERO WIDTH
 # SPACE, an invisible line-break hint in Khmer (and now and then Thai, Lao, Burmese) text that e5's tokenizer reads
 # as a space between words, which that script does not write (BERT's tokenizer already drops it, as a format
-# character). Chosen on SIB-200's train and dev Khmer (BENCHMARKS.md, "Zero width spaces"). ZWNJ and ZWJ stay:
-# they change how Indic and Arabic letters join.
+# character). Chosen on SIB-200's train and dev Khmer by `benchmarks/zero_width_dev.py` (BENCHMARKS.md). ZWNJ
+# and ZWJ stay: they change how Indic and Arabic letters join.
 INVISIBLE = "\u200b"
 _DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
 
