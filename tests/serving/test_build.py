@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,29 @@ def test_rebuild_embeds_only_new_documents(build_config, recorded, corpus_file, 
     assert {t for t in recorded} <= NEW_TEXTS and recorded
     a, b = open_index(report.path.parents[1]), open_index(fresh.path.parents[1])
     np.testing.assert_allclose(a.searcher.vectors(), b.searcher.vectors(), atol=1e-6)
+
+
+def test_an_index_built_before_zero_width_spaces_were_removed_re_embeds_just_those(build_config, recorded,
+                                                                                   corpus_file, tmp_path):
+    spaced = {"_id": "d9", "title": "rice\u200bcooker", "text": "Brand: Sharp."}
+    write_corpus(corpus_file, DOCS + [spaced])
+    root = build_index(build_config()).path.parents[1]
+    meta_file = root / "versions" / read_meta(root)["version"] / "meta.json"
+    assert read_meta(root)["text_reading"] == "removes U+200B"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an index built now opens without a word about it
+        open_index(root)
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    del meta["text_reading"]  # as an earlier LiRA wrote it
+    meta_file.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"1 of 7 documents were embedded by an earlier LiRA"):
+        open_index(root)
+    recorded.clear()
+    with pytest.warns(UserWarning, match=r"1 document\(s\) of the current version were embedded before"):
+        report = build_index(build_config(cache_dir=tmp_path / "empty-cache"))
+    assert (report.embedded, report.reused) == (1, len(DOCS))
+    assert recorded and all("ricecooker" in t for t in recorded)  # d9 alone, read without its zero width space
+    assert read_meta(root)["text_reading"] == "removes U+200B"
 
 
 def test_another_model_is_refused_unless_overwritten(build_config):

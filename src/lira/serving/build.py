@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from lira import __version__
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
+from lira.backbones.base import TEXT_READING
 from lira.evaluation.translations import needs_translations
 from lira.io import atomic_write, write_json
 from lira.serving.corpus import Corpus, IndexDoc, load_corpus
@@ -39,6 +40,7 @@ from lira.serving.index import (
     publish,
     read_meta,
     staging_dir,
+    stale_docs,
 )
 from lira.serving.qdrant_index import QdrantConfig, write_qdrant
 
@@ -139,7 +141,11 @@ def _reusable(root: Path, identity: ModelIdentity, overwrite: bool) -> dict[str,
     finally:
         searcher.close()
     docs = read_docs(folder / DOCS)
-    return {d.content_hash(): vectors[i] for i, d in enumerate(docs)}
+    stale = set(stale_docs(meta, docs))
+    if stale:
+        warnings.warn(f"{len(stale)} document(s) of the current version were embedded before the backbones removed "
+                      "zero width spaces (U+200B); they are embedded again", stacklevel=3)
+    return {d.content_hash(): vectors[i] for i, d in enumerate(docs) if i not in stale}
 
 
 def _embed(config: BuildConfig, corpus: Corpus, todo: list[int]) -> np.ndarray:
@@ -185,6 +191,7 @@ def write_version(config: BuildConfig, corpus: Corpus, vectors: np.ndarray, iden
     write_json(staging / META, {
         "format_version": FORMAT_VERSION, "lira_version": __version__, "version": version,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "model": identity.to_dict(),
+        "text_reading": TEXT_READING,
         "translator": query_translator(identity, config.translator), "dim": int(vectors.shape[1]),
         "corpus": {"source": corpus.source, "sha256": corpus.sha256, "documents": len(corpus.docs),
                    "lang": corpus.lang},

@@ -21,7 +21,8 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from lira.backbones.base import INVISIBLE, TEXT_READING
 from lira.io import atomic_write
 from lira.serving.corpus import IndexDoc, read_docs
 from lira.serving.identity import ModelIdentity, identity_from_dict
@@ -231,6 +233,14 @@ class LoadedIndex:
             self.searcher.close()
 
 
+def stale_docs(meta: dict[str, Any], docs: Sequence[IndexDoc]) -> list[int]:
+    """Rows of ``docs`` whose vectors no longer match what the backbones read: in an index built before they
+    removed ``INVISIBLE`` (``meta.json`` without this ``text_reading``), the documents that hold one."""
+    if meta.get("text_reading") == TEXT_READING:
+        return []
+    return [i for i, d in enumerate(docs) if any(c in f for f in (d.title, d.text, d.en or "") for c in INVISIBLE)]
+
+
 def open_index(root: str | Path, version: str | None = None) -> LoadedIndex:
     """Load ``version`` (default: the current one) of the index at ``root``; the documents and the backend must
     agree with ``meta.json`` (count, width)."""
@@ -247,4 +257,8 @@ def open_index(root: str | Path, version: str | None = None) -> LoadedIndex:
         searcher.close()
         raise IndexFolderError(f"{folder}: the {meta['backend']['name']} index holds {searcher.count} vectors of "
                                f"width {searcher.dim}; meta.json records {len(docs)} of width {meta['dim']}")
+    if stale := stale_docs(meta, docs):
+        warnings.warn(f"{root}: {len(stale)} of {len(docs)} documents were embedded by an earlier LiRA, which read "
+                      "zero width spaces (U+200B) as spaces; the model now removes them, so run `lira index "
+                      "build` again with the same model and corpus: it embeds just those documents", stacklevel=2)
     return LoadedIndex(root, version, meta, docs, searcher)
