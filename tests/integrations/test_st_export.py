@@ -76,6 +76,32 @@ def test_fixed_map_export_loads_without_remote_code(tiny_bert_dir, tmp_path, lay
     assert {".bin", ".pt", ".pkl"}.isdisjoint(files_of(tmp_path / "st")) and ".safetensors" in files_of(tmp_path / "st")
 
 
+def test_the_exported_tokenizer_removes_zero_width_spaces_first(tiny_bert_dir, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from lira.integrations.st_export import export_sentence_transformers
+
+    model = make_model(tmp_path / "m", tiny_bert_dir, task="retrieval", fixed=True)
+    export_sentence_transformers(model, tmp_path / "st", lang="tha", cache_dir=tmp_path / "cache")
+    normalizer = json.loads(next((tmp_path / "st").rglob("tokenizer.json")).read_text(encoding="utf-8"))["normalizer"]
+    assert normalizer["type"] == "Sequence"
+    first, *rest = normalizer["normalizers"]
+    assert first["type"] == "Replace" and first["pattern"] == {"String": "\u200b"} and first["content"] == ""
+    assert [n["type"] for n in rest] == ["BertNormalizer"]  # the backbone's own normalizer follows
+    st = SentenceTransformer(str(tmp_path / "st"), device="cpu", local_files_only=True)
+    assert st.tokenizer.backend_tokenizer.normalizer.normalize_str("red\u200bshoes") == "redshoes"
+
+
+def test_a_tokenizer_without_a_fast_backend_gets_a_warning_with_the_way_out():
+    from lira.integrations.st_export import read_like_lira
+
+    class SlowTokenizer:
+        pass
+
+    with pytest.warns(UserWarning, match=r"SlowTokenizer\) is not a fast .*\(tokenizer\.json\)"):
+        read_like_lira(SlowTokenizer())
+
+
 def test_trained_head_exports_as_a_lira_module(tiny_bert_dir, tmp_path):
     from lira.integrations.st_export import export_sentence_transformers
 

@@ -11,6 +11,7 @@ Modules, in order (``modules.json``):
 - ``Transformer`` + ``Pooling`` (mean, cls or lasttoken, as the ``hf:`` spec says) + ``Normalize``: the ``hf:``
   backbone; an ``st:`` backbone's own modules (+ ``Normalize``). Role prefixes become ST prompts ``query`` /
   ``passage``.
+  The tokenizer's normalizer first removes zero width spaces, as LiRA's backbones do (``read_like_lira``).
 - The adaptor ``A(v) = W v + MLP(W v)`` with sentence-transformers' own ``Dense`` modules: ``Dense(W)``, then
   per hidden layer a ``Dense`` with GELU that also carries ``[h ; -h]`` (``GELU(h) - GELU(-h) = h`` exactly,
   since ``Phi(x) + Phi(-x) = 1``), then a linear ``Dense`` that adds the carried ``h`` to the MLP's output.
@@ -25,6 +26,7 @@ transformers weights: its export is refused with the reason and the alternative.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -33,6 +35,7 @@ import torch
 from torch import nn
 
 from lira.backbones import load_backbone
+from lira.backbones.base import INVISIBLE
 from lira.io import write_json
 from lira.languages import normalize_code
 from lira.model import LiRAModel
@@ -64,9 +67,27 @@ def _refuse_backbone(spec: str) -> None:
         raise ExportError(f"backbone {spec!r} cannot be exported; the multilingual backbone must be hf:PATH or st:PATH")
 
 
+def read_like_lira(tokenizer: Any) -> None:
+    """Put removing ``INVISIBLE`` (zero width spaces, which LiRA's backbones remove before tokenizing) in front of
+    a fast tokenizer's own normalizer, so the exported tokenizer reads such texts as LiRA does. Warns for a
+    tokenizer without a ``tokenizers`` backend, which has no normalizer to extend (the export then differs from
+    LiRA on texts that hold one)."""
+    from tokenizers import normalizers
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        warnings.warn(f"the backbone's tokenizer ({type(tokenizer).__name__}) is not a fast (tokenizers) one, so the "
+                      "exported model reads zero width spaces its own way, where LiRA removes them first; remove "
+                      "them before encoding, or save the backbone with a fast tokenizer (tokenizer.json) and export "
+                      "again", stacklevel=3)
+        return
+    steps = [normalizers.Replace(char, "") for char in INVISIBLE]
+    backend.normalizer = normalizers.Sequence(steps + ([backend.normalizer] if backend.normalizer else []))
+
+
 def backbone_modules(spec: str) -> tuple[list[nn.Module], dict[str, str], Any]:
-    """sentence-transformers modules reproducing the backbone ``spec`` (L2-normalised pooled vectors), the prompts
-    of its roles and the loaded LiRA backbone."""
+    """sentence-transformers modules reproducing the backbone ``spec`` (L2-normalised pooled vectors, zero width
+    spaces removed first: ``read_like_lira``), the prompts of its roles and the loaded LiRA backbone."""
     from sentence_transformers.base.modules.normalize import Normalize
 
     _refuse_backbone(spec)
@@ -82,11 +103,15 @@ def backbone_modules(spec: str) -> tuple[list[nn.Module], dict[str, str], Any]:
         tokenizer = transformer.tokenizer
         if getattr(tokenizer, "pad_token", "") is None:  # as HFBackbone pads
             tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+        read_like_lira(tokenizer)
         mode = {"mean": "mean", "cls": "cls", "last": "lasttoken"}[hf.pooling]
         prompts = {role: p for role, p in hf.prefixes.items() if p and role != "text"}
         return [transformer, Pooling(hf.dim, pooling_mode=mode), Normalize()], prompts, hf
     model = cast("SentenceTransformerBackbone", backbone)._model  # st: and minilm (_refuse_backbone left no other)
     modules = list(model)
+    for module in modules:
+        if getattr(module, "tokenizer", None) is not None:
+            read_like_lira(module.tokenizer)
     if not isinstance(modules[-1], Normalize):
         modules.append(Normalize())
     prompts = {role: p for role, p in (getattr(model, "prompts", None) or {}).items() if role in ("query", "passage")}
