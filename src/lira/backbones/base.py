@@ -97,6 +97,11 @@ def validate_texts(texts: Sequence[str] | str) -> list[str]:
     return texts
 
 
+def holds_invisible(text: str) -> bool:
+    """Whether ``text`` holds a character of ``INVISIBLE`` (so a backbone reads it without that character)."""
+    return any(char in text for char in INVISIBLE)
+
+
 def encoder_texts(texts: Sequence[str] | str) -> list[str]:
     """``validate_texts(texts)`` with ``INVISIBLE`` removed from each: what a backbone reads and the cache keys."""
     return [t.translate(_DROP_INVISIBLE) for t in validate_texts(texts)]

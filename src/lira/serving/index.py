@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from lira.backbones.base import INVISIBLE, TEXT_READING
+from lira.backbones.base import TEXT_READING, holds_invisible
 from lira.io import atomic_write
 from lira.serving.corpus import IndexDoc, read_docs
 from lira.serving.identity import ModelIdentity, identity_from_dict
@@ -238,7 +238,7 @@ def stale_docs(meta: dict[str, Any], docs: Sequence[IndexDoc]) -> list[int]:
     removed ``INVISIBLE`` (``meta.json`` without this ``text_reading``), the documents that hold one."""
     if meta.get("text_reading") == TEXT_READING:
         return []
-    return [i for i, d in enumerate(docs) if any(c in f for f in (d.title, d.text, d.en or "") for c in INVISIBLE)]
+    return [i for i, d in enumerate(docs) if any(holds_invisible(f) for f in (d.title, d.text, d.en or ""))]
 
 
 def open_index(root: str | Path, version: str | None = None) -> LoadedIndex:
