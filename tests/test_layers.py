@@ -24,9 +24,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("languages", "io", "environment", "config_fields", "extras", "metrics", "lru"),  # language codes, atomic
     # I/O, cache folder, versions, the optional extras' install messages, the metrics training and evaluation
     # share, a bounded least-recently-used map
-    ("data", "backbones", "weights"),  # data formats and loaders; frozen encoders; safetensors
-    ("cache", "translators", "retrieval", "stream", "workers"),  # feature cache; translators; retrieval metrics and
-    # search; streaming any encoder (it sums the backbones' warnings) into an .npy; worker processes for training
+    ("data", "backbones"),  # data formats and loaders; frozen encoders
+    ("cache", "translators", "retrieval", "stream", "workers", "weights"),  # feature cache; translators; retrieval
+    # metrics and search; streaming any encoder (it sums the backbones' warnings) into an .npy; worker processes for
+    # training; safetensors weights (they record how the backbones read the text they were trained on)
     ("arca", "tasks", "timing"),  # adaptor, critics, actor over backbones and translators; the task registry;
     # where a run's time went (over the cache's encoding tally)
     ("lasr", "baselines"),  # LaSR head over Arca; the baselines LiRA is compared with

@@ -1,12 +1,15 @@
 """Weights on disk: ``<stem>.safetensors`` plus ``<stem>_config.json`` carrying a format version.
 
-Used by every saved module (Arca, LaSR); never pickles. Writes are atomic; a folder of another format
-version is refused with the reason.
+Used by every saved module (Arca, LaSR, the distilled student); never pickles. Writes are atomic; a folder of
+another format version is refused with the reason. The config also records how the backbones read text when the
+weights were trained (``lira.backbones.base.TEXT_READING``); weights trained under another reading load with a
+warning, since some of their inputs now reach them as other features.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +17,27 @@ import torch
 from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
+from lira.backbones.base import INVISIBLE, TEXT_READING
 from lira.io import atomic_write, write_json
 
 
 def save_weights(folder: str | Path, stem: str, state: dict[str, torch.Tensor], config: dict[str, Any],
                  version: int) -> Path:
-    """Write ``state`` and ``{"format_version": version, "config": config}`` into ``folder``."""
+    """Write ``state`` and ``{"format_version": version, "text_reading": TEXT_READING, "config": config}`` into
+    ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_write(folder / f"{stem}.safetensors", "wb") as f:
         f.write(safetensors_bytes({k: v.detach().contiguous().cpu() for k, v in state.items()}))
-    write_json(folder / f"{stem}_config.json", {"format_version": version, "config": config})
+    write_json(folder / f"{stem}_config.json", {"format_version": version, "text_reading": TEXT_READING,
+                                                   "config": config})
     return folder
 
 
 def load_weights(folder: str | Path, stem: str, version: int, what: str) -> tuple[dict[str, Any],
                                                                                   dict[str, torch.Tensor]]:
-    """``(config, state)`` from a folder written by ``save_weights``; ``what`` names the module in errors."""
+    """``(config, state)`` from a folder written by ``save_weights``; ``what`` names the module in errors and in
+    the warning given when the weights were trained under another text reading (``check_text_reading``)."""
     folder = Path(folder)
     path = folder / f"{stem}_config.json"
     if not path.is_file():
@@ -39,4 +46,18 @@ def load_weights(folder: str | Path, stem: str, version: int, what: str) -> tupl
     if meta.get("format_version") != version:
         raise ValueError(f"{folder}: {what} format version {meta.get('format_version')} is not supported by "
                          f"this LiRA (expects {version})")
+    check_text_reading(folder, what, meta.get("text_reading"))
     return meta["config"], load_file(folder / f"{stem}.safetensors")
+
+
+def check_text_reading(folder: Path, what: str, recorded: str | None) -> None:
+    """Warn when the weights in ``folder`` were trained while the backbones read text another way than
+    ``TEXT_READING`` (``recorded`` None: saved before LiRA recorded it, when zero width spaces reached the
+    tokenizer, which e5's reads as spaces)."""
+    if recorded == TEXT_READING:
+        return
+    chars = ", ".join(f"U+{ord(c):04X}" for c in INVISIBLE)
+    then = f"read text as {recorded!r}" if recorded else f"kept {chars} (zero width space; e5 reads it as a space)"
+    warnings.warn(f"{folder}: this {what} was trained when the backbones {then}; this LiRA's backbones "
+                  f"{TEXT_READING} before encoding, so texts holding it (mostly Khmer) reach these weights as other "
+                  "features than in training. Train it again to remove the difference", UserWarning, stacklevel=3)

@@ -31,8 +31,9 @@ BATCH_TOLERANCE = 1e-6
 # and ZWJ stay: they change how Indic and Arabic letters join.
 INVISIBLE = "\u200b"
 _DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
-# How backbones read a text, as an index's meta.json records it: an index built before (no record) holds vectors of
-# texts with these characters read as spaces, which a rebuild embeds again.
+# How backbones read a text, as an index's meta.json and saved weights (lira.weights) record it: an index built
+# before (no record) holds vectors of texts with these characters read as spaces, which a rebuild embeds again;
+# weights trained before load with a warning.
 TEXT_READING = "removes " + ", ".join(f"U+{ord(c):04X}" for c in INVISIBLE)
 
 
