@@ -52,12 +52,17 @@ def load_weights(folder: str | Path, stem: str, version: int, what: str) -> tupl
 
 def check_text_reading(folder: Path, what: str, recorded: str | None) -> None:
     """Warn when the weights in ``folder`` were trained while the backbones read text another way than
-    ``TEXT_READING`` (``recorded`` None: saved before LiRA recorded it, when zero width spaces reached the
-    tokenizer, which e5's reads as spaces)."""
+    ``TEXT_READING``, or do not say how they read it (``recorded`` None: saved before LiRA recorded it, which
+    includes every model trained before zero width spaces were removed, when e5's tokenizer read them as spaces)."""
     if recorded == TEXT_READING:
         return
-    chars = ", ".join(f"U+{ord(c):04X}" for c in INVISIBLE)
-    then = f"read text as {recorded!r}" if recorded else f"kept {chars} (zero width space; e5 reads it as a space)"
-    warnings.warn(f"{folder}: this {what} was trained when the backbones {then}; this LiRA's backbones "
-                  f"{TEXT_READING} before encoding, so texts holding it (mostly Khmer) reach these weights as other "
-                  "features than in training. Train it again to remove the difference", UserWarning, stacklevel=3)
+    if recorded:
+        message = (f"was trained when the backbones' text reading was {recorded!r}; this LiRA's is {TEXT_READING!r}, "
+                   "so some texts now reach it as other features than in training")
+    else:
+        chars = ", ".join(f"U+{ord(c):04X}" for c in INVISIBLE)
+        message = (f"does not record how the backbones read text when it was trained. If that was before LiRA's "
+                   f"backbones began to remove {chars} (zero width space; e5 read it as a space), texts that hold "
+                   "one (mostly Khmer) now reach it as other features than in training")
+    warnings.warn(f"{folder}: this {what} {message}: train it again to remove the difference", UserWarning,
+                  stacklevel=3)
