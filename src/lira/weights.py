@@ -17,7 +17,7 @@ import torch
 from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
-from lira.backbones.base import INVISIBLE, TEXT_READING
+from lira.backbones.base import INVISIBLE_CODES, TEXT_READING
 from lira.io import atomic_write, write_json
 
 
@@ -60,9 +60,8 @@ def check_text_reading(folder: Path, what: str, recorded: str | None) -> None:
         message = (f"was trained when the backbones' text reading was {recorded!r}; this LiRA's is {TEXT_READING!r}, "
                    "so some texts now reach it as other features than in training")
     else:
-        chars = ", ".join(f"U+{ord(c):04X}" for c in INVISIBLE)
-        message = (f"does not record how the backbones read text when it was trained. If that was before LiRA's "
-                   f"backbones began to remove {chars} (zero width space; e5 read it as a space), texts that hold "
-                   "one (mostly Khmer) now reach it as other features than in training")
+        message = ("does not record how the backbones read text when it was trained. If that was before LiRA's "
+                   f"backbones began to remove {INVISIBLE_CODES} (zero width space; e5 read it as a space), texts "
+                   "that hold one (mostly Khmer) now reach it as other features than in training")
     warnings.warn(f"{folder}: this {what} {message}: train it again to remove the difference", UserWarning,
                   stacklevel=3)

@@ -33,8 +33,9 @@ INVISIBLE = "\u200b"
 _DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
 # How backbones read a text, as an index's meta.json and saved weights (lira.weights) record it: an index built
 # before (no record) holds vectors of texts with these characters read as spaces, which a rebuild embeds again;
-# weights trained before load with a warning.
-TEXT_READING = "removes " + ", ".join(f"U+{ord(c):04X}" for c in INVISIBLE)
+# weights without the record load with a warning.
+INVISIBLE_CODES = ", ".join(f"U+{ord(c):04X}" for c in INVISIBLE)
+TEXT_READING = f"removes {INVISIBLE_CODES}"
 
 
 @runtime_checkable
