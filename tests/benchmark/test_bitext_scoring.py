@@ -4,6 +4,7 @@ better peer, on hand-made vectors."""
 from lira.benchmark.significance import paired_bootstrap
 from lira.data.formats import ParallelExample
 from lira.evaluation.bitext import BitextEvaluator
+from lira.tasks.spec import hashed_subset, record_key
 from tests.benchmark import load_script
 from tests.evaluation.test_bitext import Lookup
 
@@ -36,3 +37,14 @@ def test_items_means_and_the_comparison_with_the_better_peer():
     assert lines[2].startswith("| vie | 75.00 | frozen backbone | 50.00 | +25.00 |")
     assert lines[2].endswith(f"| {paired_bootstrap([1.0, 0.5], [1.0, 0.0])['p']:.3f} |")  # the report's test
     assert "\n".join(script.table(scores, ["cosine"], "model")).splitlines()[2] == "| frozen backbone | 50.00 |"
+
+
+def test_capped_keeps_the_hashed_pairs_of_a_capped_load_and_only_when_a_language_has_more():
+    script = load_script("bitext_scoring")
+    many = [ParallelExample("vie", f"s{i}", f"E{i}", id=f"vie-{i}") for i in range(5)]
+    few = [ParallelExample("tha", "t", "T", id="tha-0")]
+    evaluators = [BitextEvaluator(many, "vie", scoring="margin", k=2), BitextEvaluator(few, "tha")]
+    cut = script.capped(evaluators, 3, record_key)
+    assert [list(e.examples) for e in cut] == [hashed_subset(many, 3), few]
+    assert len(cut[0].examples) == 3 and (cut[0].scoring, cut[0].k, cut[0].lang) == ("margin", 2, "vie")
+    assert script.capped(evaluators, 5, record_key) is None  # nothing to cut: no second table
