@@ -143,19 +143,19 @@ def main() -> None:
         for name in TEST_TASKS:
             subjects = list(bench.subjects((name,)))
             evaluators = [s.evaluator for s in subjects]
-            cuts = [("", evaluators)]
-            cut = capped(evaluators, args.test_cap, subjects[0].task.key) if args.test_cap is not None else None
-            if cut is not None:
-                cuts.append((f", at most {args.test_cap} pairs per language", cut))
-            for cut, chosen in cuts:
+            runs = {name: evaluators}
+            shorter = capped(evaluators, args.test_cap, subjects[0].task.key) if args.test_cap is not None else None
+            if shorter is not None:
+                runs[f"{name}, at most {args.test_cap} pairs per language"] = shorter
+            for label, chosen in runs.items():
                 items = score_models(chosen, lambda method, seed, n=name: bench.method(method, seed, n), args.seeds,
                                      [columns[0], best])
-                result["test"][name + cut] = test = means(items)
-                lines += ["", f"test: {name}{cut} ({len(subjects)} languages, {sum(len(e.examples) for e in chosen)} "
-                          "pairs)", "", *table(test, [columns[0][0], best[0]], "model"), ""]
-                for column in dict.fromkeys([columns[0][0], best[0]]) if cut else [best[0]]:
-                    lines += [f"{name}{cut}, {column}: LiRA against the better peer (paired bootstrap, 1000 "
-                              "resamples)", "", *against_peers(items, column, [s.subset for s in subjects]), ""]
+                result["test"][label] = test = means(items)
+                lines += ["", f"test: {label} ({len(subjects)} languages, {sum(len(e.examples) for e in chosen)} "
+                          "pairs)", "", *table(test, [columns[0][0], best[0]], "model")]
+                for column in (columns[0][0], best[0]):
+                    lines += ["", f"{label}, {column}: LiRA against the better peer (paired bootstrap, 1000 "
+                              "resamples)", "", *against_peers(items, column, [s.subset for s in subjects])]
     seconds = time.perf_counter() - start
     print("\n".join(lines))
     print(f"wall time {seconds:.0f} s on {platform.platform()}")
