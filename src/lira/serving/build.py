@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from lira import __version__
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
-from lira.backbones.base import TEXT_READING
+from lira.backbones.base import INVISIBLE_CODES, TEXT_READING
 from lira.evaluation.translations import needs_translations
 from lira.io import atomic_write, write_json
 from lira.serving.corpus import Corpus, IndexDoc, load_corpus
@@ -144,7 +144,7 @@ def _reusable(root: Path, identity: ModelIdentity, overwrite: bool) -> dict[str,
     stale = set(stale_docs(meta, docs))
     if stale:
         warnings.warn(f"{len(stale)} document(s) of the current version were embedded before the backbones removed "
-                      "zero width spaces (U+200B); they are embedded again", stacklevel=3)
+                      f"zero width spaces ({INVISIBLE_CODES}); they are embedded again", stacklevel=3)
     return {d.content_hash(): vectors[i] for i, d in enumerate(docs) if i not in stale}
 
 

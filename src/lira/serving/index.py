@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from lira.backbones.base import TEXT_READING, holds_invisible
+from lira.backbones.base import INVISIBLE_CODES, TEXT_READING, holds_invisible
 from lira.io import atomic_write
 from lira.serving.corpus import IndexDoc, read_docs
 from lira.serving.identity import ModelIdentity, identity_from_dict
@@ -259,6 +259,6 @@ def open_index(root: str | Path, version: str | None = None) -> LoadedIndex:
                                f"width {searcher.dim}; meta.json records {len(docs)} of width {meta['dim']}")
     if stale := stale_docs(meta, docs):
         warnings.warn(f"{root}: {len(stale)} of {len(docs)} documents were embedded by an earlier LiRA, which read "
-                      "zero width spaces (U+200B) as spaces; the model now removes them, so run `lira index "
-                      "build` again with the same model and corpus: it embeds just those documents", stacklevel=2)
+                      f"zero width spaces ({INVISIBLE_CODES}) as spaces; the model now removes them, so run `lira "
+                      "index build` again with the same model and corpus: it embeds just those documents", stacklevel=2)
     return LoadedIndex(root, version, meta, docs, searcher)
