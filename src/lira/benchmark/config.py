@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lira.backbones import DEFAULT_ENGLISH, FAST_MULTILINGUAL, english_spec
+from lira.backbones import DEFAULT_ENGLISH, FAST_MULTILINGUAL, BackboneSpecError, check_spec, english_spec
 from lira.backbones import ENGLISH_SPACES as SPACE_NAMES
 from lira.data.io import default_data_dir
 
@@ -143,6 +143,16 @@ class BenchmarkConfig:
             unknown = sorted(set(given) - set(families))
             if unknown:
                 raise ValueError(f"{name}: unknown task famil(ies) {unknown}; valid: {', '.join(families)}")
+        names = [t.name for t in catalogue.TASKS]
+        for where, tasks in (("tasks", self.tasks or ()), ("noise_tasks", self.noise_tasks),
+                             ("ablation_tasks", self.ablation_tasks), ("few_shot_task", (self.few_shot_task,))):
+            unknown = [t for t in tasks if t not in names]
+            if unknown:
+                raise ValueError(f"{where}: unknown task(s) {unknown}; valid: {', '.join(names)}")
+        try:
+            check_spec(self.backbone)
+        except BackboneSpecError as e:
+            raise ValueError(f"backbone: {e}") from None
         if not self.seeds:
             raise ValueError("seeds: at least one training seed is needed (e.g. --seeds 1)")
         self.settings = tuple(self.settings)

@@ -40,10 +40,10 @@ from lira.arca.diagnostics import DiagnosticsConfig, DiagnosticsInput, Stability
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.arca.offline_critic import OfflineCritic, OfflineCriticConfig, english_vocabulary
 from lira.arca.translation_critic import TranslationCritic
-from lira.backbones import english_spec
+from lira.backbones import check_backbone_fields, english_spec
 from lira.backbones.concat import ConcatBackbone
 from lira.cache import CachedBackbone, FeatureCache, cached_backbone
-from lira.config_fields import check_fields, parse_fields, read_yaml
+from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.formats import ParallelExample
 from lira.data.io import default_data_dir
 from lira.tasks import ParallelSpec, parallel_examples, parallel_sources
@@ -80,6 +80,23 @@ class ArcaRunConfig:
     train: ArcaTrainConfig = field(default_factory=ArcaTrainConfig)
 
 
+BACKBONE_KEYS = ("multilingual", "english")
+
+
+def parse_backbones(raw: Any, defaults: dict[str, str], where: str) -> dict[str, str]:
+    """``defaults`` updated by a config's ``backbones`` section ``raw``: the keys ``BACKBONE_KEYS`` only, each a
+    backbone spec (``english`` also an anchor space name; ``lira.backbones.check_backbone_fields``); else
+    ``ConfigError`` naming ``where`` and the field."""
+    raw = raw or {}
+    unknown = sorted(set(raw) - set(BACKBONE_KEYS)) if isinstance(raw, dict) else raw
+    if unknown:
+        raise ConfigError(f"{where} backbones: unknown field(s) {unknown}; valid: {list(BACKBONE_KEYS)}")
+    backbones = {**defaults, **raw}
+    check_backbone_fields(("backbones.multilingual", backbones["multilingual"]),
+                          ("backbones.english", backbones["english"]), where)
+    return backbones
+
+
 def load_run_config(path: str | Path) -> ArcaRunConfig:
     """Parse a YAML run config; unknown keys raise ``ValueError`` naming the file and section."""
     path = Path(path)
@@ -88,7 +105,7 @@ def load_run_config(path: str | Path) -> ArcaRunConfig:
     if "data" in raw:
         config.data = parse_fields(ArcaDataConfig, raw["data"], f"{path} data")
     if "backbones" in raw:
-        config.backbones = {**config.backbones, **raw["backbones"]}
+        config.backbones = parse_backbones(raw["backbones"], config.backbones, str(path))
     if "translators" in raw:
         config.translators = list(raw["translators"] or [])
     if "candidates" in raw:

@@ -31,10 +31,8 @@ from typing import Any
 from lira.backbones.base import ROLES
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.io import write_json
-from lira.training.arca_run import ArcaDataConfig, run_backbones, stage1_examples, stage1_sources
+from lira.training.arca_run import ArcaDataConfig, parse_backbones, run_backbones, stage1_examples, stage1_sources
 from lira.training.distill import DistillConfig, train_distillation
-
-BACKBONE_KEYS = ("multilingual", "english")
 
 
 @dataclass
@@ -55,11 +53,7 @@ def load_distill_config(path: str | Path) -> DistillRunConfig:
     if "data" in raw:
         config.data = parse_fields(ArcaDataConfig, raw["data"] or {}, f"{path} data")
     if "backbones" in raw:
-        backbones = raw["backbones"] or {}
-        unknown = sorted(set(backbones) - set(BACKBONE_KEYS)) if isinstance(backbones, dict) else backbones
-        if unknown:
-            raise ConfigError(f"{path} backbones: unknown field(s) {unknown}; valid: {list(BACKBONE_KEYS)}")
-        config.backbones = {**config.backbones, **backbones}
+        config.backbones = parse_backbones(raw["backbones"], config.backbones, str(path))
     if "train" in raw:
         train = check_fields(DistillConfig, raw["train"] or {}, f"{path} train")
         if train.get("role", "query") not in ROLES:

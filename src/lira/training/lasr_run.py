@@ -47,6 +47,7 @@ import numpy as np
 import torch
 
 from lira.arca.model import ArcaModel
+from lira.backbones import check_backbone_fields
 from lira.backbones.alignment import ALIGNMENT_FEATURES
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.io import default_data_dir
@@ -154,6 +155,8 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
         raise ConfigError(f"{path} data: max_per_lang applies to task bitext on the stage-1 sources only")
     if "model" in raw:
         config.model = parse_fields(LiRAConfig, raw["model"], f"{path} model")
+        check_backbone_fields(("model.lr_backbone", config.model.lr_backbone),
+                              ("model.en_backbone", config.model.en_backbone), str(path))
     if "train" in raw:
         config.train = parse_fields(LaSRTrainConfig, raw["train"], f"{path} train")
     check_fields(LaSRConfig, config.head, f"{path} head")
