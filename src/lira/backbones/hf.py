@@ -12,7 +12,7 @@ threads are set before every batch (``lira.backbones.threads``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -31,8 +31,8 @@ class HFBackbone(BaseBackbone):
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        if pooling not in ("mean", "cls", "last"):
-            raise ValueError(f"unknown pooling {pooling!r}; valid: mean, cls, last")
+        if pooling not in get_args(Pooling):
+            raise ValueError(f"unknown pooling {pooling!r}; valid: {', '.join(get_args(Pooling))}")
         self.path = Path(path)
         if not self.path.is_dir():
             raise FileNotFoundError(f"Hugging Face model folder not found: {self.path}")
