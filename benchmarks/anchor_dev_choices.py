@@ -35,7 +35,7 @@ from lira.metrics import paired_se
 from lira.tasks import get_task
 from lira.training.selection import selection_margin
 
-TASKS = ("sib200-bitext", "sib200", "xnli", "myxnli", "xcopa", "products", "products-heldout")
+TASKS = ("sib200-bitext", "sib200", "nusax-sentiment", "xnli", "myxnli", "xcopa", "products", "products-heldout")
 METHODS = ("translate-test", "dual-path", "lira-step0")
 DEFAULT = "e5"  # the backbone reads the English itself: no second encoder
 
@@ -64,12 +64,13 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     tasks = tuple(args.task or TASKS)
+    families = dict.fromkeys([*FAMILY_SPACES, *(get_task(name).family for name in tasks)])
     scores: dict[str, dict[str, dict[str, float]]] = {}
     items: dict[str, dict[str, dict[str, list[float]]]] = {}  # LiRA at step 0: family -> space -> subset -> items
     for space in ENGLISH_SPACES:
         config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
                                  out_dir=args.out / space, seeds=(0,), tasks=tasks,
-                                 english_spaces=dict.fromkeys(FAMILY_SPACES, space),
+                                 english_spaces=dict.fromkeys(families, space),
                                  **({"subsets": 1, "max_test": 30, "max_train": 48} if args.quick else {}))
         bench = Benchmark(config)
         bench.tasks = [get_task(name).dev_view() for name in tasks]

@@ -11,6 +11,7 @@ cross-validation over train and dev, grouped by item (``lira.training.start_cv``
 is what ``lira.benchmark.config.PROBE_C`` holds. No test split is read. Usage::
 
     python benchmarks/probe_c_dev.py --data-dir ../shared/data --out runs/probe-c [--cache-dir DIR] [--c 1 0.25 4]
+        [--task sib200 ...]
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from lira.io import write_json
 from lira.tasks import get_task
 from lira.training.card_keys import START_SCORE, probe_c_margin_key, start_name
 
-TASKS = ("sib200", "xnli", "myxnli", "indonli", "xcopa")
+TASKS = ("sib200", "nusax-sentiment", "xnli", "myxnli", "indonli", "xcopa")
 
 
 def probe_cs(task: str, cs: list[float], args: argparse.Namespace) -> dict[str, Any]:
@@ -50,9 +51,10 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="the feature cache (default: none)")
     parser.add_argument("--c", type=float, nargs="+", default=[1.0, 0.25, 4.0],
                         help="the Cs tried, the first kept unless another beats it (default: 1 0.25 4)")
+    parser.add_argument("--task", nargs="+", choices=TASKS, default=list(TASKS), help="only these (default: all)")
     args = parser.parse_args()
     begin = time.perf_counter()
-    result = {task: probe_cs(task, args.c, args) for task in TASKS}
+    result = {task: probe_cs(task, args.c, args) for task in args.task}
     lines = ["| family | start (chosen at C = 1) | " + " | ".join(f"C = {c:g}" for c in args.c)
              + " | C kept | margin |", "|---|---|" + "---|" * (len(args.c) + 2)]
     for task, r in result.items():

@@ -26,7 +26,8 @@ from lira.benchmark.config import BenchmarkConfig
 from lira.benchmark.runner import Benchmark
 from lira.tasks import get_task
 
-TASKS = ("sib200-bitext", "sib200", "xnli", "myxnli", "indonli", "xcopa", "products", "products-heldout")
+TASKS = ("sib200-bitext", "sib200", "nusax-sentiment", "xnli", "myxnli", "indonli", "xcopa", "products",
+         "products-heldout")
 
 
 def main() -> None:

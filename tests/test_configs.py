@@ -18,7 +18,7 @@ LOADERS = {"arca": load_run_config, "lasr": load_lasr_config, "distill": load_di
 def test_the_benchmark_families_have_configs():
     names = {path.name for path in CONFIGS.glob("*.yaml")}
     assert {"arca-products.yaml", "lasr-products.yaml", "lasr-bitext.yaml", "lasr-classification.yaml",
-            "lasr-nli.yaml", "lasr-choice.yaml"} <= names
+            "lasr-nli.yaml", "lasr-choice.yaml", "lasr-sentiment.yaml"} <= names
     # a stage-1 Arca and a distillation peer for every English anchor space the benchmark's families read
     # (the benchmark's steps for that space: the distillation peer trains as long as stage 1)
     for space in set(ENGLISH_SPACES.values()):
@@ -27,13 +27,15 @@ def test_the_benchmark_families_have_configs():
         assert arca.backbones["english"] == distill.backbones["english"] == space
         assert arca.train.steps == distill.train.steps == STAGE1_STEPS[space]
     # each head config builds on the stage-1 Arca of its family's space and reads English with that space
-    for name, family in (("bitext", "embed"), ("classification", "sib200"), ("nli", "xnli"), ("choice", "xcopa")):
+    for name, family in (("bitext", "embed"), ("classification", "sib200"), ("nli", "xnli"), ("choice", "xcopa"),
+                         ("sentiment", "nusax-sentiment")):
         config = load_lasr_config(CONFIGS / f"lasr-{name}.yaml")
         assert config.arca == f"runs/arca-{ENGLISH_SPACES[family]}/arca"
         assert config.model.en_backbone == english_spec(ENGLISH_SPACES[family], config.model.lr_backbone)
     # and trains as the benchmark's head of the task it names: its learning rate, and its probe's C
     benchmark = BenchmarkConfig()
-    for name, task in (("bitext", "tatoeba"), ("classification", "sib200"), ("nli", "indonli"), ("choice", "xcopa")):
+    for name, task in (("bitext", "tatoeba"), ("classification", "sib200"), ("nli", "indonli"), ("choice", "xcopa"),
+                       ("sentiment", "nusax-sentiment")):
         train = load_lasr_config(CONFIGS / f"lasr-{name}.yaml").train
         assert train.lr == benchmark.lasr_lr_of(task, retrieval=name == "bitext"), name
         assert train.probe_cs == benchmark.probe_cs(task), name

@@ -21,6 +21,7 @@ from lira.benchmark.report import (
     p_cell,
     scores,
     seed_means,
+    separation,
     setting_table,
     significance,
     significance_table,
@@ -237,3 +238,9 @@ def test_noise_significance_counts_a_record_shared_by_languages_once():
     assert noise_significance(distinct, ["dual-path"])[0]["n"] == 3  # a query per language: pooled
     with pytest.raises(ValueError, match="t/tha: 2 ids for 3 items"):
         by_record([noisy("lira", 0, "tha", [1.0, 1.0, 0.0], ids=["s1", "s2"])], "lira")
+
+
+def test_separation_counts_each_english_disjoint_task_against_its_source():
+    counts = {"tatoeba/tha": 1, "tatoeba/vie": 2, "sib200-bitext/tha": 0, "nusax-sentiment/ind": 0}
+    assert separation(counts) == ("English sentences of Tatoeba test also found in sib200 train: 3; English "
+                                  "sentences of NusaX sentiment test also found in nusax train: 0")

@@ -184,6 +184,21 @@ def test_nusax_first_row(data_dir):
     assert first.en.startswith("Enjoy 0% instalment for up to 12 months")
 
 
+@pytest.mark.parametrize(("split", "count"), [("train", 500), ("valid", 100), ("test", 400)])
+def test_nusax_sentiment_is_the_mt_sentences_with_labels(data_dir, split, count):
+    rows = _no_warnings(benchmarks.nusax_sentiment, data_dir, split=split)
+    mt = benchmarks.nusax_mt(data_dir, split=split)
+    assert len(rows) == count and {r.lang for r in rows} == {"ind"}
+    assert {r.label for r in rows} == set(benchmarks.NUSAX_SENTIMENT_LABELS)
+    assert [(r.text, r.en) for r in rows] == [(p.text, p.en) for p in mt]  # the same sentences, in the same order
+
+
+def test_nusax_sentiment_first_row(data_dir):
+    first = benchmarks.nusax_sentiment(data_dir, split="train")[0]
+    assert (first.id, first.label) == ("219", "neutral")
+    assert first.en.startswith("Enjoy 0% instalment for up to 12 months")
+
+
 @pytest.mark.parametrize(("lang", "code"), [("th", "tha"), ("bn", "ben"), ("eng", "eng")])
 def test_mgsm_aligned_with_english(data_dir, lang, code):
     rows = _no_warnings(benchmarks.mgsm, data_dir, lang=lang)
@@ -206,7 +221,8 @@ def test_mgsm_thai_first_row(data_dir):
 
 def test_datasets_registry_names_functions():
     assert set(benchmarks.DATASETS) == {"tatoeba", "sib200", "sib200_parallel", "xnli", "myxnli", "indonli",
-                                        "xcopa", "thai_stsb", "hindi_stsb", "semrel", "nusax_mt", "mgsm"}
+                                        "xcopa", "thai_stsb", "hindi_stsb", "semrel", "nusax_mt", "nusax_sentiment",
+                                        "mgsm"}
     for name in benchmarks.DATASETS:
         fn = getattr(benchmarks, name)
         assert fn.__doc__
@@ -388,3 +404,47 @@ def test_thai_stsb_dev_is_aligned_with_english_dev(data_dir):
     assert [(r.text1, r.text2, r.score) for r in cross[:3]] == [(r.en1, r.text2, r.score) for r in rows[:3]]
     with pytest.raises(ValueError, match="Thai STS-B split"):
         benchmarks.thai_stsb(data_dir, split="train")
+
+
+def _nusax_sentiment_folder(root: Path, indonesian: str, english: str) -> Path:
+    folder = root / "nusax/datasets/sentiment"
+    for lang, text in (("indonesian", indonesian), ("english", english)):
+        (folder / lang).mkdir(parents=True)
+        (folder / lang / "valid.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_nusax_sentiment_joins_by_id(tmp_path):
+    _nusax_sentiment_folder(tmp_path, 'id,text,label\n7,"bagus, murah",positive\n3,biasa,neutral\n',
+                            "id,text,label\n3,so-so,neutral\n7,\"good, cheap\",positive\n")
+    rows = benchmarks.nusax_sentiment(tmp_path, split="valid")
+    assert [(r.id, r.text, r.en, r.label) for r in rows] == [("7", "bagus, murah", "good, cheap", "positive"),
+                                                             ("3", "biasa", "so-so", "neutral")]
+
+
+@pytest.mark.parametrize(("indonesian", "english", "where", "line", "field", "message"), [
+    ("id,text,label\n1,a,positive\n2,b,happy\n", "id,text,label\n1,x,positive\n2,y,happy\n", "indonesian", 3,
+     "label", "unknown label 'happy'; valid: negative, neutral, positive"),
+    ("id,text,label\n1,a,positive\n1,b,negative\n", "id,text,label\n1,x,positive\n", "indonesian", 3, "id",
+     "duplicate id '1' \\(first at line 2\\)"),
+    ("id,text,label\n1,a,positive\n2,b,negative\n", "id,text,label\n1,x,positive\n", "indonesian", 3, "id",
+     "1 id\\(s\\) have no row in .*english/valid.csv \\(first: '2'\\)"),
+    ("id,text,label\n1,a,positive\n", "id,text,label\n1,x,positive\n9,y,negative\n", "english", 3, "id",
+     "1 id\\(s\\) have no row in .*indonesian/valid.csv \\(first: '9'\\)"),
+    ("id,text,label\n1,a,positive\n", "id,text,label\n1,x,negative\n", "indonesian", 2, "label",
+     "label 'positive' differs from valid.csv line 2 \\('negative', same id\\)"),
+    ("id,text,label\n1, ,positive\n", "id,text,label\n1,x,positive\n", "indonesian", 2, "text", "non-empty"),
+])
+def test_nusax_sentiment_bad_rows_name_file_line_and_field(tmp_path, indonesian, english, where, line, field,
+                                                           message):
+    folder = _nusax_sentiment_folder(tmp_path, indonesian, english)
+    with pytest.raises(DataFormatError, match=message) as info:
+        benchmarks.nusax_sentiment(tmp_path, split="valid")
+    assert (Path(info.value.path), info.value.line, info.value.field) == (folder / where / "valid.csv", line, field)
+
+
+def test_nusax_sentiment_bad_split_and_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="NusaX sentiment split: unknown 'dev'; valid: train, valid, test"):
+        benchmarks.nusax_sentiment(tmp_path, split="dev")
+    with pytest.raises(FileNotFoundError, match="nusax/datasets/sentiment/indonesian/test.csv"):
+        benchmarks.nusax_sentiment(tmp_path, split="test")

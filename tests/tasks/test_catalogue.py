@@ -27,6 +27,7 @@ SIZES = {
     "tatoeba": (0, 1000),  # no training data; every test pair (tha, khm and tam have fewer)
     "sib200-bitext": (701, 204),
     "sib200": (701, 204),
+    "nusax-sentiment": (500, 400),
     "thai-stsb": (0, 1379),
     "hindi-stsb": (0, 1374),
     # halves of the 2490 dev rows (1218 train-half rows, 1272 test-half rows); 20% of the train half is dev
@@ -177,12 +178,23 @@ def test_indonli_trains_on_val_and_xcopa_on_val(data_dir):
     assert {r.id for r in indonli.load(data_dir, "test_lay", "dev")} <= val_ids - {r.id for r in train}
 
 
+def test_nusax_sentiment_splits_and_refusals(data_dir):
+    task = get_task("nusax-sentiment")
+    dev = task.load(data_dir, "ind", "dev")
+    assert dev == benchmarks.nusax_sentiment(data_dir, split="valid") and len(dev) == 100
+    with pytest.raises(ValueError, match="Indonesian \\(ind\\) only here, not 'jav'"):
+        task.loader(data_dir, "jav", "train")
+    with pytest.raises(ValueError, match="unknown split 'valid'; valid: train, dev, test"):
+        task.loader(data_dir, "ind", "valid")
+
+
 def test_sib200_train_and_test_are_disjoint(data_dir):
     counts = check_disjoint(data_dir)
     assert {k: v for k, v in counts.items() if k.startswith("sib200-bitext/")} == {
         f"sib200-bitext/{lang}": 0 for lang in LOW_RESOURCE}
     assert {k for k in counts if k.startswith("tatoeba/")} == {f"tatoeba/{lang}" for lang in TATOEBA_LANGS}
     assert all(isinstance(v, int) and v >= 0 for v in counts.values())
+    assert counts["nusax-sentiment/ind"] == 0  # NusaX-MT train (stage 1) holds the sentiment train sentences only
     bitext = get_task("sib200-bitext")
     train, test = bitext.load(data_dir, "tha", "train"), bitext.load(data_dir, "tha", "test")
     assert not {r.id for r in train} & {r.id for r in test}

@@ -76,7 +76,8 @@ def test_registry_declares_the_sts_dev_split_disjointness_and_anchor_spaces():
     with pytest.raises(KeyError, match="no task declares the dev subsets of family 'embed'"):
         catalogue.family_dev("embed")
     declared = {t.name: (t.disjoint_from.source, t.disjoint_from.by) for t in TASKS if t.disjoint_from}
-    assert declared == {"tatoeba": ("sib200", "english"), "sib200-bitext": ("sib200", "id")}
+    assert declared == {"tatoeba": ("sib200", "english"), "sib200-bitext": ("sib200", "id"),
+                        "nusax-sentiment": ("nusax", "english")}
     spaces = {t.family: t.space_family for t in TASKS if t.space_family != t.family}
     assert spaces == {"sts": "embed"}  # products-heldout chooses its own, on dev queries that meet unknown words
 
@@ -155,7 +156,7 @@ def test_xcopa_trains_on_every_val_language_with_the_same_dev_items(data_dir):
 def test_training_sources_come_from_the_registry():
     assert isinstance(PARALLEL["sib200"], ParallelSpec) and get_task("sib200-bitext").parallel is PARALLEL["sib200"]
     assert records.PARALLEL_SOURCES == (*PARALLEL, "tsv")
-    assert lasr_run.SOURCES["classification"] == ("sib200", "file")
+    assert lasr_run.SOURCES["classification"] == ("sib200", "nusax-sentiment", "file")
     assert lasr_run.SOURCES["nli"] == ("xnli", "myxnli", "indonli", "file")
     assert lasr_run.SOURCES["choice"] == ("xcopa", "file") and lasr_run.SOURCES["sts"] == ("file",)
     assert lasr_run.serves("bitext", "sib200+nusax+products") and not lasr_run.serves("bitext", "sib200+web")

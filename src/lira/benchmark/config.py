@@ -21,8 +21,8 @@ METHOD_LABELS = {"frozen": "frozen backbone", "translate-test": "translate-test"
 # the families' dev splits by ``benchmarks/anchor_dev_choices.py`` (the table is in BENCHMARKS.md): e5 unless
 # another space beats it there by the selection margin. The embedding family is e5 by construction: its queries
 # have no English, and only e5's own space lets step 0 be the frozen backbone.
-ENGLISH_SPACES = {"embed": "e5", "sib200": "both", "xnli": "e5", "myxnli": "e5", "indonli": "e5", "xcopa": "minilm",
-                  "products": "both", "products-heldout": "e5"}
+ENGLISH_SPACES = {"embed": "e5", "sib200": "both", "nusax-sentiment": "e5", "xnli": "e5", "myxnli": "e5",
+                  "indonli": "e5", "xcopa": "minilm", "products": "both", "products-heldout": "e5"}
 # Stage 1's steps (and the distillation peer's, the same) per English anchor space, chosen on stage 1's dev curve
 # by ``benchmarks/stage1_steps_dev.py`` (2,000 steps in every space): the fewest steps within one standard error of
 # the best (BENCHMARKS.md).
@@ -31,8 +31,8 @@ STAGE1_STEPS = {"e5": 750, "minilm": 1400, "both": 400}
 # chosen per family by ``benchmarks/probe_c_dev.py`` with the start's own rule (cross-validated over train and dev,
 # C = 1 kept unless another beats it by the one-standard-error margin; BENCHMARKS.md). A family not listed takes
 # C = 1, the evaluators' probes'. Several values: the start chooses among them at every fit (the dev script's way).
-PROBE_C: dict[str, tuple[float, ...]] = {"sib200": (1.0,), "xnli": (0.25,), "myxnli": (1.0,), "indonli": (1.0,),
-                                         "xcopa": (1.0,)}
+PROBE_C: dict[str, tuple[float, ...]] = {"sib200": (1.0,), "nusax-sentiment": (4.0,), "xnli": (0.25,),
+                                         "myxnli": (1.0,), "indonli": (1.0,), "xcopa": (1.0,)}
 # The stage-2 learning rate of a family whose dev table asks for another rate than its kind of head's
 # (``lasr_lr`` / ``lasr_lr_heads``), chosen by ``benchmarks/task_dev_choices.py``: a rate replaces the kind's
 # when its kept dev score beats the kind's by one standard error of the dev score (BENCHMARKS.md, "Stage-2

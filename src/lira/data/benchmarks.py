@@ -46,6 +46,7 @@ DATASETS: dict[str, str] = {
     "hindi_stsb": "Hindi STS-B test (MT of English STS-B), hi-hi or en-hi pairs by orig_index, scores 0-1: hin (+ eng)",
     "semrel": "SemRel 2024 Track B semantic relatedness (dev / test), scores 0-1: ind hin",
     "nusax_mt": "NusaX-MT Indonesian-English parallel sentences (train / valid / test): ind",
+    "nusax_sentiment": "NusaX sentiment (negative / neutral / positive; train / valid / test) with the English: ind",
     "mgsm": "MGSM grade-school math, 250 problems aligned row by row with English, numeric answers: tha ben (+ eng)",
 }
 
@@ -209,6 +210,53 @@ def nusax_mt(data_dir: str | Path, *, split: str) -> list[ParallelExample]:
         out.append(ParallelExample(lang="ind", text=require(r, "indonesian", path=path, line=n),
                                    en=require(r, "english", path=path, line=n),
                                    id=r.get("") or f"{path.name}:{n}"))
+    return out
+
+
+NUSAX_SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+def nusax_sentiment(data_dir: str | Path, *, split: str) -> list[ClassificationExample]:
+    """NusaX sentiment of Indonesian from ``nusax/datasets/sentiment/indonesian/<split>.csv`` (train/valid/test)
+    with the English of the same ``id`` from ``sentiment/english/<split>.csv``.
+
+    Returns ``ClassificationExample`` (lang ind, label negative / neutral / positive, ``en``, ``id``); 500 / 100 /
+    400 rows. The two files must hold the same ids with the same labels. The sentences are NusaX-MT's (the same
+    split), so its English is the MT English. Winata et al. (2023), NusaX; CC BY-SA 4.0.
+    """
+    _pick(split, ("train", "valid", "test"), "NusaX sentiment split")
+    root = _root(data_dir)
+    path = _file(root, f"nusax/datasets/sentiment/indonesian/{split}.csv", "NusaX sentiment")
+    epath = _file(root, f"nusax/datasets/sentiment/english/{split}.csv", "NusaX sentiment (English)")
+
+    def rows(file: Path) -> dict[str, tuple[int, str, str]]:
+        out: dict[str, tuple[int, str, str]] = {}
+        for n, r in iter_delimited(file, delimiter=","):
+            key = require(r, "id", path=file, line=n)
+            if key in out:
+                raise DataFormatError(f"duplicate id {key!r} (first at line {out[key][0]})", path=file, line=n,
+                                      field="id")
+            label = require(r, "label", path=file, line=n)
+            if label not in NUSAX_SENTIMENT_LABELS:
+                raise DataFormatError(f"unknown label {label!r}; valid: {', '.join(NUSAX_SENTIMENT_LABELS)}",
+                                      path=file, line=n, field="label")
+            out[key] = (n, require(r, "text", path=file, line=n), label)
+        return out
+
+    texts, english = rows(path), rows(epath)
+    if missing := [k for k in texts if k not in english]:
+        raise DataFormatError(f"{len(missing)} id(s) have no row in {epath} (first: {missing[0]!r})", path=path,
+                              line=texts[missing[0]][0], field="id")
+    if extra := [k for k in english if k not in texts]:
+        raise DataFormatError(f"{len(extra)} id(s) have no row in {path} (first: {extra[0]!r})", path=epath,
+                              line=english[extra[0]][0], field="id")
+    out = []
+    for key, (n, text, label) in texts.items():
+        en_n, en, en_label = english[key]
+        if en_label != label:
+            raise DataFormatError(f"label {label!r} differs from {epath.name} line {en_n} ({en_label!r}, same id)",
+                                  path=path, line=n, field="label")
+        out.append(ClassificationExample(lang="ind", text=text, label=label, en=en, id=key))
     return out
 
 
