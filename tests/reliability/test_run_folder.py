@@ -1,5 +1,6 @@
 """Runs never mix in one folder: the config is recorded, resume checks it, a fresh run needs --overwrite, and a
-damaged newest checkpoint falls back to the newest intact one."""
+damaged newest checkpoint falls back to the newest intact one; a fresh run that fails before it writes anything
+lets go of its folder."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from lira.training.checkpoint import latest_checkpoint, save_checkpoint
-from lira.training.run_folder import RunFolderError, claim_run_folder
+from lira.training.run_folder import RunFolderError, claim_run_folder, claimed_run_folder
 
 
 def test_resume_refuses_another_config_and_a_fresh_run_needs_overwrite(tmp_path):
@@ -27,6 +28,28 @@ def test_resume_refuses_another_config_and_a_fresh_run_needs_overwrite(tmp_path)
     claim_run_folder(tmp_path, other, resume=True, overwrite=False)
     with pytest.raises(RunFolderError, match="has no run_config.json"):
         claim_run_folder(tmp_path / "new", other, resume=True, overwrite=False)
+
+
+def test_a_fresh_run_that_fails_before_writing_lets_go_of_its_folder(tmp_path):
+    config = {"train": {"steps": 300}}
+    with pytest.raises(FileNotFoundError, match="no data"):
+        with claimed_run_folder(tmp_path / "a", config, resume=False, overwrite=False):
+            assert (tmp_path / "a" / "run_config.json").is_file()
+            raise FileNotFoundError("no data")
+    assert list((tmp_path / "a").iterdir()) == []
+    with claimed_run_folder(tmp_path / "a", config, resume=False, overwrite=False):  # the corrected run may start
+        (tmp_path / "a" / "checkpoints").mkdir()
+    # a run that fails after writing something, or a resumed one, keeps its record: there is a run to continue
+    with pytest.raises(RuntimeError):
+        with claimed_run_folder(tmp_path / "b", config, resume=False, overwrite=False):
+            (tmp_path / "b" / "history.json").write_text("[]")
+            raise RuntimeError("diverged")
+    assert (tmp_path / "b" / "run_config.json").is_file()
+    (tmp_path / "b" / "history.json").unlink()
+    with pytest.raises(KeyboardInterrupt):
+        with claimed_run_folder(tmp_path / "b", config, resume=True, overwrite=False):
+            raise KeyboardInterrupt
+    assert (tmp_path / "b" / "run_config.json").is_file()
 
 
 class _Model(nn.Module):

@@ -497,3 +497,14 @@ def test_fit_lasr_records_the_c_chosen_and_keeps_a_fixed_one(tmp_path):
     assert fixed.lasr.config.probe_c == 4.0 and summary["english_weight"] == {}  # nothing left to choose
     with pytest.raises(ValueError, match="probe_cs must be one or more numbers > 0"):
         LaSRTrainConfig(probe_cs=[1.0, 0.0])
+
+
+def test_a_run_refused_by_its_data_leaves_the_folder_free(arca_dir, tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"task: classification\narca: {arca_dir}\n"
+                      f"data: {{source: nusax-sentiment, data_dir: {tmp_path / 'nowhere'}}}\n")
+    out = tmp_path / "run"
+    for _ in range(2):  # the second try is refused for the same reason, not as "already holds a run"
+        result = runner.invoke(app, ["train", "lasr", "--config", str(config), "--out", str(out)])
+        assert isinstance(result.exception, FileNotFoundError)  # `lira` prints it as one error line, status 2
+        assert "data folder not found" in str(result.exception) and not (out / "run_config.json").exists()

@@ -49,7 +49,7 @@ from lira.data.io import default_data_dir
 from lira.tasks import ParallelSpec, parallel_examples, parallel_sources
 from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
 from lira.training.arca_trainer import ArcaTrainConfig, choice_correctness, train_arca
-from lira.training.run_folder import claim_run_folder
+from lira.training.run_folder import claimed_run_folder
 from lira.translators.base import Translator
 from lira.translators.noise import NoiseConfig
 
@@ -239,14 +239,14 @@ def train_stage1(sources: Sequence[ParallelSpec], config: ArcaRunConfig, out_dir
     features, from ``stage1_inputs`` of the same sources and a config that differs at most in model and
     training (e.g. another seed's), instead of building them again."""
     config = replace(config, data=replace(config.data, source="+".join(s.source for s in sources)))
-    claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
-    train, dev = inputs or stage1_inputs(sources, config, cache_dir=cache_dir)
-    config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
-                                            "en_dim": train.en.dim})
-    config.model.lr_backbone, config.model.en_backbone = train.lr.name, train.en.name
-    config.model.bins = config.candidates.bins
-    _, history = train_arca(train.features, dev.features, model_config=config.model, config=config.train,
-                            out_dir=out_dir, resume=resume)
+    with claimed_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite):
+        train, dev = inputs or stage1_inputs(sources, config, cache_dir=cache_dir)
+        config.model.adaptor = AdaptorConfig(**{**asdict(config.model.adaptor), "lr_dim": train.lr.dim,
+                                                "en_dim": train.en.dim})
+        config.model.lr_backbone, config.model.en_backbone = train.lr.name, train.en.name
+        config.model.bins = config.candidates.bins
+        _, history = train_arca(train.features, dev.features, model_config=config.model, config=config.train,
+                                out_dir=out_dir, resume=resume)
     return {"train_examples": len(train.features), "dev_examples": len(dev.features),
             "before": history[0], "after": [h for h in history if "step" in h][-1],
             "selected": history[-1]["selected"], "out_dir": str(out_dir)}

@@ -78,7 +78,7 @@ from lira.training.lasr_trainer import (
     probe_training_set,
     train_lasr,
 )
-from lira.training.run_folder import claim_run_folder
+from lira.training.run_folder import claimed_run_folder
 from lira.training.selection import selection_margin
 from lira.training.start_cv import keyed, starts_items
 
@@ -436,26 +436,26 @@ def train_stage2(task: TaskSpec, config: LaSRRunConfig, out_dir: str | Path, *, 
     out_dir = Path(out_dir)
     arca_dir = _arca_folder(config)
     config = replace(config, task=task.type, data=replace(config.data, source=task.name))
-    claim_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite)
-    arca = ArcaModel.load(arca_dir)
-    probe = LiRAModel(config.model, arca, LaSRHead(LaSRConfig()), cache_dir=cache_dir)
-    data = config.data
-    reading: dict[str, Any] = {}
-    if task.type == "retrieval" and data.dev_split is not None:  # may the trained Actor override the ranking?
-        k, reading = choose_candidates(probe, task_records(task, data.dev_split, data_dir=data.data_dir),
-                                       data.dev_split)
-        probe = probe.reconfigured(candidates=k)  # the head trains on the reading the saved model reads
-    aligned = config.train.alignment
-    train, langs = task_data(probe, task, data.train_split, data_dir=data.data_dir, use_gold=config.use_gold,
-                             alignment=aligned)
-    dev, _ = task_data(probe, task, data.dev_split, data_dir=data.data_dir, use_gold=config.use_gold,
-                       classes=list(getattr(train, "classes", [])) or None, alignment=aligned)
-    training_data = [f"stage 1: Arca from {config.arca}",
-                     f"stage 2: {config.task} on {data.source} ({data.train_split} split)"]
-    _, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=probe.config,
-                          langs=langs, head=config.head,
-                          train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
-                          cache_dir=cache_dir, show_progress=show_progress, card=card_metrics(reading))
+    with claimed_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite):
+        arca = ArcaModel.load(arca_dir)
+        probe = LiRAModel(config.model, arca, LaSRHead(LaSRConfig()), cache_dir=cache_dir)
+        data = config.data
+        reading: dict[str, Any] = {}
+        if task.type == "retrieval" and data.dev_split is not None:  # may the trained Actor override the ranking?
+            k, reading = choose_candidates(probe, task_records(task, data.dev_split, data_dir=data.data_dir),
+                                           data.dev_split)
+            probe = probe.reconfigured(candidates=k)  # the head trains on the reading the saved model reads
+        aligned = config.train.alignment
+        train, langs = task_data(probe, task, data.train_split, data_dir=data.data_dir, use_gold=config.use_gold,
+                                 alignment=aligned)
+        dev, _ = task_data(probe, task, data.dev_split, data_dir=data.data_dir, use_gold=config.use_gold,
+                           classes=list(getattr(train, "classes", [])) or None, alignment=aligned)
+        training_data = [f"stage 1: Arca from {config.arca}",
+                         f"stage 2: {config.task} on {data.source} ({data.train_split} split)"]
+        _, summary = fit_lasr(TRAINER_KIND.get(config.task, config.task), train, dev, arca=arca, model=probe.config,
+                              langs=langs, head=config.head,
+                              train_config=config.train, out_dir=out_dir, training_data=training_data, resume=resume,
+                              cache_dir=cache_dir, show_progress=show_progress, card=card_metrics(reading))
     return {"task": config.task, "classes": list(getattr(train, "classes", [])), **summary, "candidates": reading,
             "model": str(out_dir / "model")}
 

@@ -3,6 +3,8 @@
 ``claim_run_folder`` records the config (``run_config.json``: the config and its SHA-256) when a run starts. A
 fresh run into a folder that already holds one is refused unless ``overwrite`` (which first deletes the old
 checkpoints and kept weights); ``resume`` is refused when the config differs, naming the fields that differ.
+``claimed_run_folder`` claims for the body of a run and lets go again when a fresh run fails before it has written
+anything else there (a missing data folder, a bad input file), so the corrected run is not refused.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +75,19 @@ def claim_run_folder(out_dir: str | Path, config: dict[str, Any], *, resume: boo
     for folder in (out_dir / "checkpoints", out_dir / "best"):
         shutil.rmtree(folder, ignore_errors=True)
     write_json(record, {"config": canonical(config), "sha256": config_hash(config)})
+
+
+@contextmanager
+def claimed_run_folder(out_dir: str | Path, config: dict[str, Any], *, resume: bool,
+                       overwrite: bool) -> Iterator[None]:
+    """``claim_run_folder`` for the body of a run. If the body raises and the run was fresh (not ``resume``) and
+    ``out_dir`` holds nothing but the ``run_config.json`` it just wrote, that record is removed before the error
+    goes on: the run left nothing to resume or to protect."""
+    claim_run_folder(out_dir, config, resume=resume, overwrite=overwrite)
+    try:
+        yield
+    except BaseException:
+        folder = Path(out_dir)
+        if not resume and [p.name for p in folder.iterdir()] == [RECORD]:
+            (folder / RECORD).unlink()
+        raise
