@@ -46,10 +46,14 @@ def test_a_fresh_run_that_fails_before_writing_lets_go_of_its_folder(tmp_path):
             raise RuntimeError("diverged")
     assert (tmp_path / "b" / "run_config.json").is_file()
     (tmp_path / "b" / "history.json").unlink()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(OSError):
         with claimed_run_folder(tmp_path / "b", config, resume=True, overwrite=False):
-            raise KeyboardInterrupt
+            raise OSError("disk full")
     assert (tmp_path / "b" / "run_config.json").is_file()
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C during a fresh run's first encode: --resume picks it up
+        with claimed_run_folder(tmp_path / "c", config, resume=False, overwrite=False):
+            raise KeyboardInterrupt
+    assert (tmp_path / "c" / "run_config.json").is_file()
 
 
 class _Model(nn.Module):

@@ -80,13 +80,14 @@ def claim_run_folder(out_dir: str | Path, config: dict[str, Any], *, resume: boo
 @contextmanager
 def claimed_run_folder(out_dir: str | Path, config: dict[str, Any], *, resume: bool,
                        overwrite: bool) -> Iterator[None]:
-    """``claim_run_folder`` for the body of a run. If the body raises and the run was fresh (not ``resume``) and
-    ``out_dir`` holds nothing but the ``run_config.json`` it just wrote, that record is removed before the error
-    goes on: the run left nothing to resume or to protect."""
+    """``claim_run_folder`` for the body of a run. If the body raises an error and the run was fresh (not
+    ``resume``) and ``out_dir`` holds nothing but the ``run_config.json`` it just wrote, that record is removed
+    before the error goes on: the run left nothing to protect. An interrupted run (Ctrl-C) keeps it, for
+    ``--resume``."""
     claim_run_folder(out_dir, config, resume=resume, overwrite=overwrite)
     try:
         yield
-    except BaseException:
+    except Exception:
         folder = Path(out_dir)
         if not resume and [p.name for p in folder.iterdir()] == [RECORD]:
             (folder / RECORD).unlink()
