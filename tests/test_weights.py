@@ -57,3 +57,13 @@ def test_another_format_version_is_refused(tmp_path: Path) -> None:
     folder, _ = _saved(tmp_path)
     with pytest.raises(ValueError, match="format version 7 is not supported.*expects 8"):
         load_weights(folder, "arca", 8, "Arca")
+
+
+def test_a_run_folder_given_for_its_model_folder_names_the_model_folder(tmp_path: Path) -> None:
+    folder, _ = _saved(tmp_path)
+    run = folder.parent
+    with pytest.raises(FileNotFoundError, match=f"{run} is not a saved Arca folder \\(no arca_config.json\\); "
+                                                f"found one in {folder}$"):
+        load_weights(run, "arca", 7, "Arca")
+    with pytest.raises(FileNotFoundError, match="no arca_config.json\\)$"):
+        load_weights(tmp_path / "nowhere", "arca", 7, "Arca")

@@ -40,8 +40,10 @@ def load_weights(folder: str | Path, stem: str, version: int, what: str) -> tupl
     the warning given when the weights were trained under another text reading (``check_text_reading``)."""
     folder = Path(folder)
     path = folder / f"{stem}_config.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{folder} is not a saved {what} folder (no {path.name})")
+    if not path.is_file():  # a run folder instead of the model folder inside it is the common slip: name that one
+        inside = sorted(str(p.parent) for p in folder.glob(f"*/{path.name}")) if folder.is_dir() else []
+        raise FileNotFoundError(f"{folder} is not a saved {what} folder (no {path.name})"
+                                + (f"; found one in {', '.join(inside)}" if inside else ""))
     meta = json.loads(path.read_text(encoding="utf-8"))
     if meta.get("format_version") != version:
         raise ValueError(f"{folder}: {what} format version {meta.get('format_version')} is not supported by "
