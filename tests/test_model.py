@@ -57,8 +57,9 @@ def test_unknown_language_and_version(model, tmp_path):
     (folder / "lira_config.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="format version 99"):
         LiRAModel.load(folder)
-    with pytest.raises(FileNotFoundError, match="not a LiRA model folder"):
-        LiRAModel.load(tmp_path)
+    with pytest.raises(FileNotFoundError, match=f"not a saved LiRA model folder \\(no lira_config.json\\); "
+                                                f"found one in {folder}$"):
+        LiRAModel.load(tmp_path)  # the run folder given for the model folder inside it
 
 
 # ------------------------------------------------------------------------------------------- cheap models

@@ -35,6 +35,7 @@ from lira.languages import check_script, normalize_code
 from lira.lasr.head import LaSRHead, LaSROutput
 from lira.stream import CountedWarnings
 from lira.translators.base import Candidate, Reading, Translator, is_ranked
+from lira.weights import not_saved
 
 FORMAT_VERSION = 1
 ENCODE_CHUNK = 1024  # texts per pass of the whole pipeline in LiRAModel.encode
@@ -458,7 +459,7 @@ class LiRAModel:
         folder = Path(folder)
         path = folder / "lira_config.json"
         if not path.is_file():
-            raise FileNotFoundError(f"{folder} is not a LiRA model folder (no lira_config.json)")
+            raise not_saved(folder, path.name, "LiRA model")
         meta = json.loads(path.read_text(encoding="utf-8"))
         if meta.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{folder} was written by LiRA {meta.get('lira_version', '?')} in format version "

@@ -34,16 +34,22 @@ def save_weights(folder: str | Path, stem: str, state: dict[str, torch.Tensor], 
     return folder
 
 
+def not_saved(folder: Path, name: str, what: str) -> FileNotFoundError:
+    """The error for a ``folder`` without ``name``, the config file of a saved ``what``; it names the folders one
+    level below that hold one, since a run folder given for the model folder inside it is the common slip."""
+    inside = sorted(str(p.parent) for p in folder.glob(f"*/{name}")) if folder.is_dir() else []
+    return FileNotFoundError(f"{folder} is not a saved {what} folder (no {name})"
+                             + (f"; found one in {', '.join(inside)}" if inside else ""))
+
+
 def load_weights(folder: str | Path, stem: str, version: int, what: str) -> tuple[dict[str, Any],
                                                                                   dict[str, torch.Tensor]]:
     """``(config, state)`` from a folder written by ``save_weights``; ``what`` names the module in errors and in
     the warning given when the weights were trained under another text reading (``check_text_reading``)."""
     folder = Path(folder)
     path = folder / f"{stem}_config.json"
-    if not path.is_file():  # a run folder instead of the model folder inside it is the common slip: name that one
-        inside = sorted(str(p.parent) for p in folder.glob(f"*/{path.name}")) if folder.is_dir() else []
-        raise FileNotFoundError(f"{folder} is not a saved {what} folder (no {path.name})"
-                                + (f"; found one in {', '.join(inside)}" if inside else ""))
+    if not path.is_file():
+        raise not_saved(folder, path.name, what)
     meta = json.loads(path.read_text(encoding="utf-8"))
     if meta.get("format_version") != version:
         raise ValueError(f"{folder}: {what} format version {meta.get('format_version')} is not supported by "
