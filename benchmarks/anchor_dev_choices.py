@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lira.backbones import ENGLISH_SPACES
-from lira.benchmark.config import ENGLISH_SPACES as FAMILY_SPACES
-from lira.benchmark.config import BenchmarkConfig
+from lira.benchmark.config import BenchmarkConfig, task_families
 from lira.benchmark.runner import Benchmark, not_applicable
 from lira.io import write_json
 from lira.metrics import paired_se
@@ -64,13 +63,12 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     tasks = tuple(args.task or TASKS)
-    families = dict.fromkeys([*FAMILY_SPACES, *(get_task(name).family for name in tasks)])
     scores: dict[str, dict[str, dict[str, float]]] = {}
     items: dict[str, dict[str, dict[str, list[float]]]] = {}  # LiRA at step 0: family -> space -> subset -> items
     for space in ENGLISH_SPACES:
         config = BenchmarkConfig(data_dir=args.data_dir, backbone=args.backbone,
                                  out_dir=args.out / space, seeds=(0,), tasks=tasks,
-                                 english_spaces=dict.fromkeys(families, space),
+                                 english_spaces=dict.fromkeys(task_families(), space),
                                  **({"subsets": 1, "max_test": 30, "max_train": 48} if args.quick else {}))
         bench = Benchmark(config)
         bench.tasks = [get_task(name).dev_view() for name in tasks]

