@@ -113,3 +113,17 @@ def test_beir_dataset_dict_matches_the_beir_folder(tmp_path):
         (from_files.corpus, from_files.queries, from_files.qrels)
     with pytest.raises(DataFormatError, match="needs splits corpus, queries and at least one qrels split"):
         load_beir(DatasetDict({"corpus": dd["corpus"], "queries": dd["queries"]}), lang="th")
+
+
+def test_language_errors_name_the_dataset_column(tmp_path):
+    ds = Dataset.from_dict({"text1": ["a"], "text2": ["b"], "score": [4.0], "language": ["thai"]})
+    with pytest.raises(DataFormatError, match=r"^Dataset row 0 column 'language' \(field 'lang'\): unknown language "
+                                              r"code 'thai'"):
+        load_sts(with_columns(ds, {"lang": "language"}))
+    with pytest.raises(DataFormatError, match=r"^Dataset row 0 column 'lang': no language: add a 'lang' column, or "
+                                              r"give the language: --lang on the command line, lang=\.\.\. in Python"):
+        load_classification(Dataset.from_dict({"text": ["a"], "label": ["x"]}))
+    path = tmp_path / "pairs.tsv"
+    path.write_text("text1\ttext2\tscore\tlanguage\na\tb\t4\tthai\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"pairs.tsv:2 column 'language' \(field 'lang'\): unknown language"):
+        load_sts(with_columns(path, {"lang": "language"}))

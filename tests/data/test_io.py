@@ -35,3 +35,15 @@ def test_default_data_dir_follows_the_environment_then_the_checkout(monkeypatch,
     monkeypatch.delenv("LIRA_DATA_DIR")
     found = default_data_dir()
     assert found == Path("../shared/data") or (found.is_dir() and found.parts[-2:] == ("shared", "data"))
+
+
+def test_header_without_the_delimiter_is_reported_only_when_asked(tmp_path):
+    path = tmp_path / "x.tsv"
+    path.write_text("\na;b;c\n1;2;3\n")
+    assert list(iter_delimited(path)) == [(3, {"a;b;c": "1;2;3"})]  # benchmarks' readers: unchanged
+    with pytest.raises(DataFormatError, match=r"x.tsv:2: read as tab-separated because I said so, but found no tab "
+                                              r"in the header 'a;b;c': it holds semicolons, so the file looks "
+                                              r"semicolon-separated; fix it$"):
+        list(iter_delimited(path, assumed="because I said so", hint="fix it"))
+    path.write_text("single\nvalue\n")  # one column and no other delimiter: read as is
+    assert list(iter_delimited(path, assumed="because I said so")) == [(2, {"single": "value"})]

@@ -49,16 +49,44 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield n, obj
 
 
+# How messages name a delimiter: one, several, the kind of file; the other delimiters a header is checked for.
+_DELIMITERS = {"\t": ("tab", "tabs", "tab-separated"), ",": ("comma", "commas", "comma-separated"),
+               ";": ("semicolon", "semicolons", "semicolon-separated"), "|": ("bar", "bars", "bar-separated")}
+
+
+def _check_header_line(text: str, delimiter: str, assumed: str, hint: str, path: str | Path) -> None:
+    """Raise ``DataFormatError`` when the first non-blank line of ``text`` (the header) has no ``delimiter`` but
+    another one of ``_DELIMITERS``: the file is not separated the way it is read (a CSV file read as TSV)."""
+    n, line = next(((n, line) for n, line in enumerate(io.StringIO(text), 1) if line.strip()), (0, ""))
+    if not line:  # no header
+        return
+    other = next((d for d in _DELIMITERS if d != delimiter and d in line), None)
+    if delimiter in line or other is None:
+        return
+    name, _, kind = _DELIMITERS.get(delimiter, (repr(delimiter), "", f"{delimiter!r}-separated"))
+    shown = line.strip() if len(line.strip()) <= 60 else line.strip()[:57] + "..."
+    raise DataFormatError(f"read as {kind} {assumed}, but found no {name} in the header {shown!r}: it holds "
+                          f"{_DELIMITERS[other][1]}, so the file looks {_DELIMITERS[other][2]}"
+                          + (f"; {hint}" if hint else ""), path=path, line=n)
+
+
 def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = True,
                    fieldnames: Sequence[str] | None = None,
-                   quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL) -> Iterator[tuple[int, dict[str, str]]]:
+                   quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL,
+                   assumed: str | None = None, hint: str = "") -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line_number, row)`` of a TSV/CSV file as dicts keyed by the header or ``fieldnames``.
 
     The text is parsed as one stream, so quoted fields keep their newlines; ``line_number`` is the
     physical line where the record starts. A row with a different number of fields than the header,
-    or broken quoting, raises ``DataFormatError``.
+    or broken quoting, raises ``DataFormatError``. ``assumed`` says why the file is read with ``delimiter``
+    (``"because of its extension '.txt'"``); given, a header line without ``delimiter`` but with another
+    (a comma, tab, semicolon or bar: a CSV file read as TSV) raises ``DataFormatError`` on that line saying so,
+    then ``hint`` (what to do).
     """
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter, quoting=quoting, strict=True)
+    text = read_text(path)
+    if assumed is not None and header and fieldnames is None:
+        _check_header_line(text, delimiter, assumed, hint, path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=True)
     names: list[str] | None = list(fieldnames) if fieldnames is not None else None
     start = 1
     try:

@@ -1,6 +1,8 @@
 """Loaders for users' files in LiRA's formats, with errors that name the file, line and field.
 
-Tabular formats are read from ``.jsonl`` or ``.tsv`` (header row) files; field names:
+Tabular formats are read from ``.jsonl``, ``.tsv`` or ``.csv`` (header row) files, by extension: ``.json`` is
+read as JSON lines and ``.txt`` as tab-separated (a header line with commas but no tab then raises an error that
+says so); other extensions are refused (``EXTENSIONS``). Field names:
 
 - parallel: ``text``, ``en``, optional ``lang`` and ``translations`` (JSONL list, or TSV columns ``en_2``, ``en_3``...)
 - STS pairs: ``text1``, ``text2``, ``score``, optional ``lang`` or ``lang1``/``lang2``, ``en1``/``en2``
@@ -9,7 +11,8 @@ Tabular formats are read from ``.jsonl`` or ``.tsv`` (header row) files; field n
 - classification: ``text``, ``label``
 - retrieval: a BEIR folder with ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``
 
-A ``lang`` column overrides the ``lang`` argument row by row; one of them is required.
+A ``lang`` column overrides the ``lang`` argument row by row; one of them is required (``GIVE_LANGUAGE``).
+Errors name the file's own column: an STS language taken from ``lang`` is reported as ``lang``, not ``lang1``.
 
 Every loader also takes a Hugging Face ``datasets.Dataset``, a ``DatasetDict`` or a ``save_to_disk`` folder
 with the same field names as columns, and ``lira.data.hf_datasets.with_columns(data, {field: column})`` for
@@ -40,6 +43,12 @@ from lira.data.io import iter_delimited, iter_jsonl, require
 from lira.io import atomic_write, write_jsonl
 from lira.languages import UnknownLanguageError, normalize_code
 
+# How to give a language when rows have none (every loader's "no language" error ends with it).
+GIVE_LANGUAGE = "give the language: --lang on the command line, lang=... in Python"
+# The extensions ``iter_records`` reads, and how; named in its errors.
+EXTENSIONS = ".jsonl or .json for JSON lines, .tsv or .txt for tab-separated, .csv for comma-separated"
+
+_PAIR_LANGS = " (or 'lang1' and 'lang2')"
 _NLI_ALIASES = {"e": "entailment", "n": "neutral", "c": "contradiction", "0": "entailment", "1": "neutral",
                 "2": "contradiction", "contradictory": "contradiction"}
 
@@ -56,24 +65,45 @@ def iter_records(path: str | Path | Any, required: Required = ()) -> Iterator[tu
         return
     path = source
     suffix = path.suffix.lower()
+    assumed, hint = f"because of its extension {suffix!r}", f"accepted extensions: {EXTENSIONS}"
     if suffix in (".jsonl", ".json"):
         yield from iter_jsonl(path)
     elif suffix in (".tsv", ".txt"):
-        yield from iter_delimited(path, delimiter="\t")
+        yield from iter_delimited(path, delimiter="\t", assumed=assumed, hint=hint)
     elif suffix == ".csv":
-        yield from iter_delimited(path, delimiter=",")
+        yield from iter_delimited(path, delimiter=",", assumed=assumed, hint=hint)
     else:
-        raise DataFormatError(f"unsupported file type {suffix!r}; use .jsonl, .tsv or .csv", path=path)
+        kind = f"unsupported file type {suffix!r}" if suffix else "no file extension"
+        raise DataFormatError(f"{kind}: the format is told by the extension; accepted extensions: {EXTENSIONS}",
+                              path=path)
 
 
-def _lang(record: dict[str, Any], key: str, default: str | None, path: Path, line: int) -> str:
-    code = record.get(key) or default
-    if not code:
-        raise DataFormatError("no language: add this column or pass lang=...", path=path, line=line, field=key)
+def _lang(record: dict[str, Any], keys: tuple[str, ...], default: str | None, path: Any, line: int, *,
+          alternatives: str = "") -> str:
+    """The language of a row: the first of the columns ``keys`` with a value (``("lang1", "lang")``: a pair's
+    own, else the row's), else ``default`` (the ``lang`` argument). Errors name the column the code was read
+    from; a missing language, the first of ``keys`` the row has (``keys[-1]`` when it has none), and
+    ``alternatives`` (``" (or 'lang1' and 'lang2')"``) after the column to add."""
+    key = next((k for k in keys if record.get(k) is not None and str(record[k]).strip()), None)
+    code = record[key] if key is not None else default
+    if key is None and not code:
+        present = [k for k in keys if k in record]
+        if present:
+            problem = f"{present[0]!r} is empty here; fill it in"
+        else:
+            problem = f"add a {keys[-1]!r} column{alternatives}"
+        raise DataFormatError(f"no language: {problem}, or {GIVE_LANGUAGE}", path=path, line=line,
+                              field=present[0] if present else keys[-1])
+    field = key if key is not None else keys[-1]
+    if not isinstance(code, str):
+        raise DataFormatError(f"must be a language code (a string), got {code!r}", path=path, line=line, field=field)
     try:
         return normalize_code(code)
     except UnknownLanguageError as e:
-        raise DataFormatError(str(e), path=path, line=line, field=key) from None
+        if key is None:  # the ``lang`` argument, for a row without a language of its own
+            raise DataFormatError(f"no language in the row, and the one given (lang={code!r}) is not valid: {e}",
+                                  path=path, line=line, field=field) from None
+        raise DataFormatError(str(e), path=path, line=line, field=field) from None
 
 
 def _optional(record: dict[str, Any], field: str, path: str | Path | object, line: int) -> str | None:
@@ -82,18 +112,35 @@ def _optional(record: dict[str, Any], field: str, path: str | Path | object, lin
     return require(record, field, path=path, line=line)
 
 
+def _numbered(record: dict[str, Any], prefix: str) -> list[str]:
+    """The fields of ``record`` named ``prefix`` + a number (``choice1``, ``choice2``...) in the numbers' order."""
+    return sorted((k for k in record if k.startswith(prefix) and k[len(prefix):].isdigit()),
+                  key=lambda k: int(k[len(prefix):]))
+
+
+def _translations(r: dict[str, Any], path: Any, n: int) -> tuple[str, ...]:
+    """Extra English candidates: the ``translations`` list (or one string), else the non-empty ``en_2``,
+    ``en_3``... columns in their numbers' order (then other ``en_*`` columns); errors name the column read."""
+    extra = r.get("translations")
+    if extra:
+        if isinstance(extra, str):
+            extra = [extra]
+        if not isinstance(extra, list) or not all(isinstance(t, str) and t.strip() for t in extra):
+            raise DataFormatError("must be a list of non-empty strings", path=path, line=n, field="translations")
+        return tuple(extra)
+    numbered = _numbered(r, "en_")
+    columns = numbered + sorted(k for k in r if k.startswith("en_") and k not in numbered)
+    return tuple(require(r, k, path=path, line=n) for k in columns if r[k] not in (None, ""))
+
+
 def load_parallel(path: str | Path | Any, *, lang: str | None = None) -> list[ParallelExample]:
     """Parallel sentences ``text`` (in ``lang``) with English ``en`` and optional extra ``translations``."""
     path = as_source(path)
     out = []
     for n, r in iter_records(path, ("text", "en")):
-        extra = r.get("translations") or [r[k] for k in sorted(r) if k.startswith("en_") and r[k]]
-        if isinstance(extra, str):
-            extra = [extra]
-        if not isinstance(extra, list) or not all(isinstance(t, str) and t.strip() for t in extra):
-            raise DataFormatError("must be a list of non-empty strings", path=path, line=n, field="translations")
-        out.append(ParallelExample(lang=_lang(r, "lang", lang, path, n), text=require(r, "text", path=path, line=n),
-                                   en=require(r, "en", path=path, line=n), translations=tuple(extra),
+        extra = _translations(r, path, n)
+        out.append(ParallelExample(lang=_lang(r, ("lang",), lang, path, n), text=require(r, "text", path=path, line=n),
+                                   en=require(r, "en", path=path, line=n), translations=extra,
                                    id=str(r["id"]) if r.get("id") not in (None, "") else f"{path.name}:{n}"))
     return out
 
@@ -103,11 +150,11 @@ def load_sts(path: str | Path | Any, *, lang: str | None = None) -> list[ScoredP
     path = as_source(path)
     out = []
     for n, r in iter_records(path, ("text1", "text2", "score")):
-        base = r.get("lang") or lang
         out.append(ScoredPair(
             text1=require(r, "text1", path=path, line=n), text2=require(r, "text2", path=path, line=n),
             score=require(r, "score", path=path, line=n, kind=float),
-            lang1=_lang(r, "lang1", base, path, n), lang2=_lang(r, "lang2", base, path, n),
+            lang1=_lang(r, ("lang1", "lang"), lang, path, n, alternatives=_PAIR_LANGS),
+            lang2=_lang(r, ("lang2", "lang"), lang, path, n, alternatives=_PAIR_LANGS),
             en1=_optional(r, "en1", path, n), en2=_optional(r, "en2", path, n),
             id=str(r.get("id") or f"{path.name}:{n}")))
     return out
@@ -126,7 +173,7 @@ def nli_label(value: Any, *, path: str | Path, line: int) -> str:
 def load_nli(path: str | Path | Any, *, lang: str | None = None) -> list[NLIExample]:
     """NLI pairs with optional ``premise_en``/``hypothesis_en``."""
     path = as_source(path)
-    return [NLIExample(lang=_lang(r, "lang", lang, path, n), premise=require(r, "premise", path=path, line=n),
+    return [NLIExample(lang=_lang(r, ("lang",), lang, path, n), premise=require(r, "premise", path=path, line=n),
                        hypothesis=require(r, "hypothesis", path=path, line=n),
                        label=nli_label(require(r, "label", path=path, line=n, kind=object), path=path, line=n),
                        premise_en=_optional(r, "premise_en", path, n),
@@ -135,19 +182,29 @@ def load_nli(path: str | Path | Any, *, lang: str | None = None) -> list[NLIExam
             for n, r in iter_records(path, ("premise", "hypothesis", "label"))]
 
 
-def _choices(r: dict[str, Any], key: str, path: Path, n: int) -> tuple[str, ...] | None:
+def _choices(r: dict[str, Any], key: str, path: Any, n: int) -> tuple[tuple[str, ...], list[str]] | None:
+    """The options of ``key`` (``choices`` or ``choices_en``): its list (in TSV/CSV a JSON list), else the numbered
+    columns (``choice1``... or ``choice_en1``...); with the columns they were read from, for errors."""
     if key in r:
         value = r[key]
         if isinstance(value, str):
-            value = json.loads(value) if value.startswith("[") else None
+            try:
+                value = json.loads(value) if value.lstrip().startswith("[") else None
+            except json.JSONDecodeError as e:
+                raise DataFormatError(f"malformed JSON list ({e.msg} at column {e.colno})", path=path, line=n,
+                                      field=key) from None
         if not isinstance(value, list) or len(value) < 2 or not all(isinstance(c, str) and c.strip() for c in value):
             raise DataFormatError("must be a list of at least 2 non-empty strings", path=path, line=n, field=key)
-        return tuple(value)
-    prefix = "choice" if key == "choices" else "choice_en"
-    numbered = [k for k in r if k.startswith(prefix) and k[len(prefix):].isdigit()]
+        return tuple(value), [key]
+    numbered = _numbered(r, "choice" if key == "choices" else "choice_en")
     if not numbered:
         return None
-    return tuple(require(r, k, path=path, line=n) for k in sorted(numbered, key=lambda k: int(k[len(prefix):])))
+    return tuple(require(r, k, path=path, line=n) for k in numbered), numbered
+
+
+def _columns(names: list[str]) -> str:
+    """``choices``, or ``choice1..choice3`` for numbered columns."""
+    return names[0] if len(names) == 1 else f"{names[0]}..{names[-1]}"
 
 
 def load_choice(path: str | Path | Any, *, lang: str | None = None) -> list[ChoiceExample]:
@@ -155,16 +212,21 @@ def load_choice(path: str | Path | Any, *, lang: str | None = None) -> list[Choi
     path = as_source(path)
     out = []
     for n, r in iter_records(path, ("premise", ("choices", "choice1"), "label")):
-        choices = _choices(r, "choices", path, n)
-        if choices is None:
+        found = _choices(r, "choices", path, n)
+        if found is None:
             raise DataFormatError("missing (give choices or choice1, choice2, ...)", path=path, line=n, field="choices")
+        choices, choice_columns = found
         label = require(r, "label", path=path, line=n, kind=int)
         if not 0 <= label < len(choices):
             raise DataFormatError(f"must be in 0..{len(choices) - 1}", path=path, line=n, field="label")
-        choices_en = _choices(r, "choices_en", path, n)
-        if choices_en is not None and len(choices_en) != len(choices):
-            raise DataFormatError("must have as many entries as choices", path=path, line=n, field="choices_en")
-        out.append(ChoiceExample(lang=_lang(r, "lang", lang, path, n), premise=require(r, "premise", path=path, line=n),
+        found_en = _choices(r, "choices_en", path, n)
+        choices_en = found_en[0] if found_en is not None else None
+        if found_en is not None and len(found_en[0]) != len(choices):
+            raise DataFormatError(f"{len(found_en[0])} English choices ({_columns(found_en[1])}) for {len(choices)} "
+                                  f"choices ({_columns(choice_columns)}); give one per choice", path=path, line=n,
+                                  field=found_en[1][0])
+        out.append(ChoiceExample(lang=_lang(r, ("lang",), lang, path, n),
+                                 premise=require(r, "premise", path=path, line=n),
                                  choices=choices, label=label, question=_optional(r, "question", path, n),
                                  premise_en=_optional(r, "premise_en", path, n), choices_en=choices_en,
                                  id=str(r.get("id") or f"{path.name}:{n}")))
@@ -182,7 +244,7 @@ def _label(record: dict[str, Any], path: Path, line: int) -> str:
 def load_classification(path: str | Path | Any, *, lang: str | None = None) -> list[ClassificationExample]:
     """Texts with class labels (a string or a number; never empty) and an optional English ``en``."""
     path = as_source(path)
-    return [ClassificationExample(lang=_lang(r, "lang", lang, path, n), text=require(r, "text", path=path, line=n),
+    return [ClassificationExample(lang=_lang(r, ("lang",), lang, path, n), text=require(r, "text", path=path, line=n),
                                   label=_label(r, path, n),
                                   en=_optional(r, "en", path, n), id=str(r.get("id") or f"{path.name}:{n}"))
             for n, r in iter_records(path, ("text", "label"))]
@@ -201,8 +263,11 @@ def load_qrels(path: str | Path | Any, *, queries: Collection[str] | None = None
     those columns (``lira.data.hf_datasets``)."""
     path = as_source(path)
     qrels: dict[str, dict[str, int]] = {}
-    rows = iter_delimited(path, delimiter="\t") if isinstance(path, Path) else \
-        iter_records(path, ("query-id", "corpus-id", "score"))
+    rows: Iterator[tuple[int, dict[str, Any]]]
+    if isinstance(path, Path):  # a qrels file is TSV whatever its extension
+        rows = iter_delimited(path, delimiter="\t", assumed="as BEIR qrels are", hint="save it with tabs")
+    else:
+        rows = iter_records(path, ("query-id", "corpus-id", "score"))
     for n, r in rows:
         qid, doc_id = _id(r, "query-id", path, n), _id(r, "corpus-id", path, n)
         grade = require(r, "score", path=path, line=n, kind=int)
