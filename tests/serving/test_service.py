@@ -3,8 +3,11 @@ that does not match the index."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from lira.model import LiRAModel
 from lira.serving.build import build_index
 from lira.serving.schemas import Limits, RequestError
 from lira.serving.service import SearchService
@@ -102,3 +105,49 @@ def test_without_a_cache_folder_queries_are_not_written(index_dir, tmp_path, mon
     finally:
         svc.close()
     assert not (tmp_path / "shared-cache").exists()
+
+
+def _slow_first_call(function, seconds: float):
+    """``function`` whose first call sleeps ``seconds`` first, as a component loaded on first use does."""
+    calls = []
+
+    def wrapped(*args, **kwargs):
+        if not calls:
+            time.sleep(seconds)
+        calls.append(1)
+        return function(*args, **kwargs)
+
+    return wrapped
+
+
+def test_first_query_is_warm_or_falls_back_within_the_timeout(build_config, tmp_path):
+    """The walkthrough's first /search spent 2.7 s in translation with a 2 s timeout and no fallback: Arca's
+    choice loaded the critic and the English backbone on first use, outside the timeout. Now the service does
+    that work when it starts, and the timeout covers the whole step when it has not."""
+    folder = tiny_lira(tmp_path / "model")
+    index = build_index(build_config(model=str(folder), out=tmp_path / "lira-index")).path.parents[1]
+
+    def start(warm_up: bool) -> SearchService:
+        model = LiRAModel.load(folder, cache_dir=tmp_path / "c")
+        model.choose = _slow_first_call(model.choose, 1.0)
+        return SearchService(index, method=model, timeout_s=0.3, warm_up=warm_up)
+
+    warm = start(warm_up=True)
+    try:
+        assert warm.warmup["error"] is None and warm.warmup["seconds"] >= 1.0 and "vie" in warm.warmup["translators"]
+        assert warm.health()["warmup"] == warm.warmup
+        first = warm.search("giày chạy đỏ", lang="vi", k=2)
+        assert first["english"]["fallback"] is False and first["english"]["text"] == "shoes running red"
+        assert first["timings_ms"]["translation"] < 300
+    finally:
+        warm.close()
+    cold = start(warm_up=False)
+    try:
+        assert cold.warmup is None
+        first = cold.search("giày chạy đỏ", lang="vi", k=2)
+        assert first["english"]["fallback"] is True and first["english"]["text"] is None
+        assert "Arca's choice" in first["english"]["reason"] and "took longer than 0.3 s" in first["english"]["reason"]
+        assert first["timings_ms"]["translation"] < 900  # not the 1 s the first choice takes
+        assert cold.search("giày chạy đỏ", lang="vi", k=2)["english"]["fallback"] is False  # not cached; warm now
+    finally:
+        cold.close()

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from lira.evaluation.methods import load_method
+from lira.languages import LANGUAGES
 from lira.model import LiRAModel
 from lira.serving.metrics import ServiceMetrics
 from lira.serving.translation import TranslationService
@@ -129,4 +130,45 @@ def test_an_endpoint_that_is_down_falls_back(fake_backbones, tmp_path):
     assert _sample(service.metrics, "lira_translation_fallbacks_total", reason="error") == 1
     english = service.english("black shoes", "eng")
     assert (english.text, english.used, english.fallback) == ("black shoes", "the query (English)", False)
+    service.close()
+
+
+def test_slow_translator_loading_falls_back_within_the_timeout(fake_backbones, tmp_path, monkeypatch):
+    """Loading a language's translator on its first query counts against the timeout too; the load goes on in
+    the background and the next query reads it."""
+    import lira.translators
+
+    loaded = threading.Event()
+
+    def slow_load(spec, *, lang=None):
+        time.sleep(0.6)
+        loaded.set()
+        return Scripted({"giày đen": ["black shoes"]})
+
+    monkeypatch.setattr(lira.translators, "load_translator", slow_load)
+    service = TranslationService(load_method("dual-path", cache_dir=tmp_path), translator_spec="slow",
+                                 metrics=ServiceMetrics(), timeout_s=0.2)
+    try:
+        start = time.perf_counter()
+        choice = service.english("giày đen", "vie")
+        assert time.perf_counter() - start < 0.55
+        assert (choice.used, choice.fallback, choice.translator) == ("source text", True, "slow")
+        assert choice.reason == "translator slow was still loading after 0.2 s"
+        assert _sample(service.metrics, "lira_translation_fallbacks_total", reason="timeout") == 1
+        assert loaded.wait(5)
+        again = service.english("giày đen", "vie")
+        assert (again.text, again.fallback) == ("black shoes", False)
+    finally:
+        service.close()
+
+
+def test_warm_up_loads_the_translators_and_arca_choice(fake_backbones, tmp_path):
+    model = LiRAModel.load(tiny_lira(tmp_path / "m"), cache_dir=tmp_path / "cache")
+    service = TranslationService(model, translator_spec="lexicon")
+    assert model._critic is None and model._en is None  # loaded on first use
+    assert service.warm_up() == ["vie", "tha", "ind", "zsm", "tgl", "urd", "ben"]  # the product lexicons' languages
+    assert model._critic is not None and model._en is not None and set(service._translators) == {
+        x.code for x in LANGUAGES if x.code != "eng"}
+    assert TranslationService(model, translator_spec="hf:/nowhere").warm_up() == []  # one model per language: lazy
+    assert TranslationService(load_method("frozen", cache_dir=tmp_path), translator_spec=None).warm_up() == []
     service.close()

@@ -10,6 +10,10 @@ pass over the index (``lira.serving.batching``). The vectors of the last ``vecto
 language, the English read) are kept in memory, so a popular query is neither translated nor encoded again
 (``lira_query_vector_cache_total``).
 
+The service warms up when it starts (``warm_up``): it loads the translators and runs Arca's choice and the
+encoder once on a fixed text, so the first query pays none of the first-use loading (the critic, the English
+backbone); how long that took is logged and reported by ``health`` (``warmup``).
+
 By default the server encodes without the feature cache: shoppers' queries never land in the shared cache of the
 training and benchmark runs, and a long-running server writes nothing per query (repeated queries come from the
 vectors kept in memory). ``cache_dir`` names a feature cache folder to read and write instead.
@@ -17,6 +21,7 @@ vectors kept in memory). ``cache_dir`` names a feature cache folder to read and 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import warnings
@@ -27,7 +32,7 @@ import numpy as np
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 from lira.evaluation.translations import needs_translations
-from lira.languages import LANGUAGES, UnknownLanguageError, normalize_code
+from lira.languages import ENGLISH, LANGUAGES, UnknownLanguageError, normalize_code
 from lira.lru import LRU
 from lira.serving.batching import DynamicBatcher, batched_search, search_together
 from lira.serving.holder import IndexHolder
@@ -36,7 +41,9 @@ from lira.serving.index import LoadedIndex, read_meta
 from lira.serving.langid import detect_language, script_mismatch
 from lira.serving.metrics import ServiceMetrics
 from lira.serving.schemas import Limits, RequestError
-from lira.serving.translation import EnglishChoice, TranslationService
+from lira.serving.translation import WARM_UP_POOL, WARM_UP_QUERY, EnglishChoice, TranslationService
+
+log = logging.getLogger("lira.serving")
 
 # The response flags what these warnings say (a missing English side, a language the head did not see).
 _QUIET = (r".*have no (English )?translation.*", r".*was not seen in training.*", r".*mostly written in another.*")
@@ -55,12 +62,13 @@ class SearchService:
     ``translator``: a translator spec replacing the recorded one; ``method``: an already loaded method (tests);
     ``translation_cache`` and ``vector_cache``: how many query translations and query vectors are kept in memory
     (0: none); ``request_batch``: the most concurrent requests encoded or searched together (0: each on its
-    own). Raises ``ValueError`` naming the reason when the model and the index do not match."""
+    own); ``warm_up``: do the first query's loading now (``warm_up``). Raises ``ValueError`` naming the reason
+    when the model and the index do not match."""
 
     def __init__(self, root: str | Path, *, model: str | None = None, translator: str | None = None,
                  timeout_s: float = 2.0, cache_dir: str | Path | None = None, limits: Limits | None = None,
                  metrics: ServiceMetrics | None = None, method: Any = None, translation_cache: int = 10_000,
-                 vector_cache: int = 10_000, request_batch: int = 64) -> None:
+                 vector_cache: int = 10_000, request_batch: int = 64, warm_up: bool = True) -> None:
         if vector_cache < 0:  # checked before anything is loaded
             raise ValueError(f"vector_cache must be >= 0, got {vector_cache}")
         self.limits = limits or Limits()
@@ -102,6 +110,30 @@ class SearchService:
                                                  on_batch=self.metrics.batch_size.labels("encoding").observe)
         for pattern in _QUIET:
             warnings.filterwarnings("ignore", message=pattern)
+        self.warmup: dict[str, Any] | None = None
+        if warm_up:
+            self.warm_up()
+
+    def warm_up(self) -> dict[str, Any]:
+        """Do the first query's loading now: the translators (``TranslationService.warm_up``), Arca's choice and
+        one encoding of a fixed text, outside the query caches. A failure is logged, not raised: the queries then
+        load what is missing, within the translation timeout. Returns (and keeps as ``warmup``) the seconds it
+        took, the languages with a translator and the error, if any."""
+        start = time.perf_counter()
+        ready: list[str] = []
+        error = None
+        try:
+            ready = self.translations.warm_up()
+            lang = ready[0] if ready else next(x.code for x in LANGUAGES if x.code != ENGLISH)
+            self._encode([WARM_UP_QUERY], lang, [WARM_UP_POOL[0].text], "query")
+        except Exception as e:  # noqa: BLE001 - serving goes on; a query loads what the warm-up could not
+            error = f"{type(e).__name__}: {e}".splitlines()[0][:200]
+            log.warning("warm-up failed, the first queries will load what it could not: %s", error)
+        seconds = time.perf_counter() - start
+        self.warmup = {"seconds": round(seconds, 3), "translators": ready, "error": error}
+        if error is None:
+            log.info("warmed up in %.2f s (translators for %s)", seconds, ", ".join(ready) or "no language")
+        return self.warmup
 
     def _mismatch(self, index: LoadedIndex) -> str | None:
         return index.identity.mismatch(self.identity)
@@ -253,6 +285,6 @@ class SearchService:
     def health(self) -> dict[str, Any]:
         """Model and index identity, the limits and the languages."""
         return {"status": "ok", "model": {**self.identity.to_dict(), "name": self.method_name,
-                                          "translator": self.translations.spec},
+                                          "translator": self.translations.spec}, "warmup": self.warmup,
                 "index": self.holder.current.summary(), "limits": self.limits.__dict__,
                 "languages": [{"code": x.code, "name": x.name, "script": x.script} for x in LANGUAGES]}
