@@ -151,6 +151,34 @@ def test_an_unwritable_out_is_refused_before_any_work(tmp_path):
     assert result.exit_code == 2 and "cannot write to" in result.output
 
 
+def test_choice_options_are_usage_errors(tmp_path):
+    src = tmp_path / "texts.txt"
+    src.write_text("ok\n", encoding="utf-8")
+    result = runner.invoke(app, ["encode", str(src), "--out", str(tmp_path / "v.npy"), "--role", "doc"])
+    assert result.exit_code == 2 and "'doc' is not one of query, passage, text" in result.output
+    result = runner.invoke(app, ["demo", "--no-train", "--split", "tst", "--out-dir", str(tmp_path / "demo")])
+    assert result.exit_code == 2 and "'tst' is not one of train, dev, test" in result.output
+
+
+def test_an_output_folder_left_empty_is_removed_at_exit(tmp_path, monkeypatch):
+    from lira.cli_options import _remove_if_empty, writable_folder
+
+    registered = []
+    monkeypatch.setattr("atexit.register", lambda f, *args: registered.append((f, args)))
+    (tmp_path / "kept").mkdir()
+    writable_folder(tmp_path / "kept")  # it existed: nothing to remove
+    writable_folder(tmp_path / "runs" / "a")
+    writable_folder(tmp_path / "runs" / "b")
+    assert [args for _, args in registered] == [([tmp_path / "runs" / "a", tmp_path / "runs"],),
+                                               ([tmp_path / "runs" / "b"],)]
+    (tmp_path / "runs" / "b" / "out.json").write_text("{}", encoding="utf-8")  # b's command wrote its output
+    for f, args in registered:
+        assert f is _remove_if_empty
+        f(*args)
+    assert not (tmp_path / "runs" / "a").exists() and (tmp_path / "runs" / "b" / "out.json").exists()
+    assert (tmp_path / "kept").is_dir()
+
+
 def test_training_summary_says_when_a_head_stopped_early(capsys, tmp_path):
     from lira.cli import _echo_summary
 

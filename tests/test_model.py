@@ -167,7 +167,7 @@ def _counted_model(tmp_path, critic_role="text"):
     torch.manual_seed(0)
     arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=DIM, en_dim=DIM, dim=DIM, hidden=32)))
     head = LaSRHead(LaSRConfig(dim=DIM, width=16, heads=2, ff=32, layers=1, languages=["vie"]))
-    model = LiRAModel(LiRAConfig(languages=["vie"], translator="dict", critic_role=critic_role), arca, head,
+    model = LiRAModel(LiRAConfig(languages=["vie"], translator="lexicon", critic_role=critic_role), arca, head,
                       cache_dir=tmp_path / "cache")
     lr, en = _Recording("lr"), _Recording("en")
     model.share_backbones(CachedBackbone(lr, model._cache), CachedBackbone(en, model._cache))

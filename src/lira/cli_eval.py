@@ -15,7 +15,7 @@ import numpy as np
 import typer
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
-from lira.cli_options import BackboneOpt, CacheDirOpt, read_texts, writable_file
+from lira.cli_options import CacheDirOpt, read_texts, writable_file
 from lira.cli_options import fail as _fail
 
 if TYPE_CHECKING:
@@ -28,6 +28,10 @@ MethodOpt = Annotated[str, typer.Option(
     "--model", help="What to score: frozen, translate-test, dual-path, distilled:DIR, or a model folder (a LiRA "
                     "model or a distilled student).")]
 EnglishOpt = Annotated[str, typer.Option(help="English backbone spec (translate-test, dual-path).")]
+MultilingualOpt = Annotated[str | None, typer.Option(
+    "--backbone", help=f"Multilingual backbone spec of frozen and dual-path (default {DEFAULT_MULTILINGUAL}); a "
+                       "distilled student reads the one it was trained on unless this is given, a LiRA model always "
+                       "its own.")]
 TranslationsOpt = Annotated[Path | None, typer.Option(
     exists=True, help="Parallel file (text, en, en_2... or translations) giving the English of the source texts, "
                       "or a Hugging Face dataset folder (save_to_disk); default: the data's own English columns.")]
@@ -65,7 +69,7 @@ def _input(path: Path, columns: list[str] | None, prefer: str) -> Any:
     return with_columns(path, mapping) if mapping else path
 
 
-def _load_method(spec: str, backbone: str, english: str, cache_dir: Path | None) -> Any:
+def _load_method(spec: str, backbone: str | None, english: str, cache_dir: Path | None) -> Any:
     from lira.evaluation.methods import load_method
 
     try:
@@ -216,7 +220,7 @@ class Opt:
 OPTIONS: dict[str, Opt] = {o.name: o for o in (
     Opt("test", TestOpt), Opt("train", TrainOpt, None), Opt("lang", LangOpt, None),
     Opt("model", MethodOpt, "frozen"), Opt("translations", TranslationsOpt, None),
-    Opt("backbone", BackboneOpt, DEFAULT_MULTILINGUAL), Opt("english", EnglishOpt, DEFAULT_ENGLISH),
+    Opt("backbone", MultilingualOpt, None), Opt("english", EnglishOpt, DEFAULT_ENGLISH),
     Opt("cache_dir", CacheDirOpt, None), Opt("out", OutOpt, None), Opt("items", ItemsOpt, False),
     Opt("column", ColumnOpt, None))}
 # The options every file-reading command takes after its data options, in this order.
@@ -256,7 +260,7 @@ class EvalType:
         return [OPTIONS[o] if isinstance(o, str) else o for o in self.options]
 
 
-def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split: str, backbone: str,
+def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split: str, backbone: str | None,
                    out: Path | None, cache_dir: Path | None, model: str, english: str, translations: Path | None,
                    items: bool, column: list[str] | None) -> None:
     """nDCG@10, Recall@1/10/100 and MRR@10 of a method (default: the frozen --backbone) on a retrieval set (a
@@ -284,12 +288,12 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
         results[dataset.lang] = _score(entry.evaluator_class()(dataset, split=split), encoder, translator)
     _report("retrieval", results, ["n_queries", *METRICS], averaged=METRICS, n="n_queries", out=out, items=items,
             meta={"data": data, "split": split, "method": model,
-                  "backbone": method_name(encoder) if model == "frozen" else backbone,
+                  "backbone": method_name(encoder) if model == "frozen" else backbone or DEFAULT_MULTILINGUAL,
                   "translations": source.source() or "data"})
 
 
 def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: Path | None, lang: str | None,
-                model: str, translations: Path | None, backbone: str, english: str, cache_dir: Path | None,
+                model: str, translations: Path | None, backbone: str | None, english: str, cache_dir: Path | None,
                 out: Path | None, items: bool, column: list[str] | None, scoring: str, margin_k: int) -> None:
     """Bitext mining: each source sentence's nearest English sentence, by cosine or by margin (--scoring);
     accuracy (main) and F1 per language."""
@@ -330,7 +334,7 @@ def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: P
 
 
 def _run_sts(entry: EvalType, *, data: Path, lang: str | None, model: str, translations: Path | None,
-             backbone: str, english: str, cache_dir: Path | None, out: Path | None, items: bool,
+             backbone: str | None, english: str, cache_dir: Path | None, out: Path | None, items: bool,
              column: list[str] | None) -> None:
     """Semantic similarity: Spearman (main) and Pearson of the predicted with the gold scores, per language
     pairing; the English comes from --translations or the en1/en2 columns."""
@@ -355,7 +359,7 @@ def _run_sts(entry: EvalType, *, data: Path, lang: str | None, model: str, trans
 def _eval_probe_task(entry: EvalType, evaluator: Callable[..., Any],
                      english_pairs: Callable[[Any], list[tuple[str, Any]]], texts: Callable[[Any], list[str]],
                      train: Path | None, test: Path, lang: str | None, model: str, translations: Path | None,
-                     backbone: str, english: str, cache_dir: Path | None, out: Path | None, items: bool,
+                     backbone: str | None, english: str, cache_dir: Path | None, out: Path | None, items: bool,
                      aliases: Callable[[Any], list[tuple[str, str, Callable[[str], str]]]] | None = None,
                      column: list[str] | None = None) -> None:
     """NLI, choice and classification: one evaluator per test language, the probe fitted on all of ``train``."""
@@ -384,7 +388,7 @@ def _eval_probe_task(entry: EvalType, evaluator: Callable[..., Any],
 
 
 def _run_nli(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
-             translations: Path | None, backbone: str, english: str, cache_dir: Path | None, out: Path | None,
+             translations: Path | None, backbone: str | None, english: str, cache_dir: Path | None, out: Path | None,
              items: bool, column: list[str] | None) -> None:
     """NLI accuracy per language: a LiRA model trained for NLI predicts with its head, any other method through
     a logistic-regression probe on (u, v, |u - v|, u * v) fitted on --train."""
@@ -395,7 +399,7 @@ def _run_nli(entry: EvalType, *, test: Path, train: Path | None, lang: str | Non
 
 
 def _run_choice(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
-                translations: Path | None, backbone: str, english: str, cache_dir: Path | None, out: Path | None,
+                translations: Path | None, backbone: str | None, english: str, cache_dir: Path | None, out: Path | None,
                 items: bool, column: list[str] | None) -> None:
     """Multiple-choice accuracy per language: a LiRA model trained for choice scores the options with its head,
     any other method through a probe fitted on --train. The premise is read with its question in brackets."""
@@ -417,8 +421,8 @@ def _run_choice(entry: EvalType, *, test: Path, train: Path | None, lang: str | 
 
 
 def _run_classify(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
-                  translations: Path | None, backbone: str, english: str, cache_dir: Path | None, out: Path | None,
-                  items: bool, column: list[str] | None, allow_unknown_labels: bool) -> None:
+                  translations: Path | None, backbone: str | None, english: str, cache_dir: Path | None,
+                  out: Path | None, items: bool, column: list[str] | None, allow_unknown_labels: bool) -> None:
     """Classification accuracy per language: a LiRA model trained for classification predicts with its head
     (test labels must be among its classes), any other method through a probe fitted on --train."""
     evaluator = partial(entry.evaluator_class(), allow_unknown_labels=allow_unknown_labels)

@@ -24,8 +24,8 @@ def export_st(
                                                                        "retrieval and bitext models).")] = None,
     cache_dir: CacheDirOpt = None,
 ) -> None:
-    """Write the multilingual path (backbone, adaptor and, for retrieval models, LaSR's embedding) as a folder
-    SentenceTransformer(path) loads, giving the model's vectors for texts without an English translation."""
+    """Write the multilingual path (backbone, adaptor and, for retrieval and bitext models, LaSR's embedding) as a
+    folder SentenceTransformer(path) loads, giving the model's vectors for texts without an English translation."""
     from lira.integrations.st_export import ExportError, export_sentence_transformers
 
     try:

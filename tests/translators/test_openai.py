@@ -1,6 +1,6 @@
 import pytest
 
-from lira.translators import Candidate, Translator, load_translator
+from lira.translators import Candidate, Translator, TranslatorSpecError, check_translator_spec, load_translator
 from lira.translators.chat import ChatClient, ChatConfig, EndpointError
 from lira.translators.openai import OpenAITranslator, clean_answer
 from tests.chat_server import chat_server  # noqa: F401
@@ -81,5 +81,15 @@ def test_endpoint_spec_options_and_default_disk_cache(chat_server, tmp_path):  #
 @pytest.mark.parametrize("spec", ["openai:model", "google", "hf:", "precomputed"])
 def test_unknown_specs_list_the_valid_ones(spec):
     valid = r"valid specs: lexicon, lexicon-heldout, lexicon-train, lexicon:PATH.tsv, openai:MODEL@BASE_URL\["
-    with pytest.raises(ValueError, match=valid):
+    with pytest.raises(TranslatorSpecError, match=valid):  # a ConfigError: the CLI prints one line, status 2
         load_translator(spec, lang="vie")
+    with pytest.raises(TranslatorSpecError, match=valid):  # the same check on the form alone, nothing loaded
+        check_translator_spec(spec)
+
+
+@pytest.mark.parametrize("spec", ["lexicon", "lexicon-heldout", "lexicon-train", "lexicon:/no/such.tsv", "hf:/no/m",
+                                  "openai:m@http://127.0.0.1:9/v1?timeout=1&retries=0&cache=none"])
+def test_check_translator_spec_reads_the_form_only(spec):
+    assert check_translator_spec(spec) == spec  # no file, folder or endpoint is touched
+    with pytest.raises(TranslatorSpecError, match="unknown option 'colour'"):
+        check_translator_spec("openai:m@http://127.0.0.1:9/v1?colour=red")

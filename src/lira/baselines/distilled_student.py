@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -38,15 +39,16 @@ class DistilledStudent:
     """``encode(texts) = l2_normalize(P(g(texts)))`` as float32 ``[n, dim]``; reads the source text only.
 
     ``lr_backbone`` is g (anything with ``encode(texts, lang=, role=)``, ``name`` and ``dim``), ``projection``
-    the Adaptor P with ``lr_dim == g.dim``, ``teacher`` the English teacher's name (recorded, never run)."""
+    the Adaptor P with ``lr_dim == g.dim``, ``teacher`` the English teacher's name (recorded, never run),
+    ``lr_spec`` g's backbone spec when known (recorded, so that ``lira eval`` loads g by itself)."""
 
     needs_translations = False
 
-    def __init__(self, lr_backbone, projection: Adaptor, *, teacher: str) -> None:
+    def __init__(self, lr_backbone, projection: Adaptor, *, teacher: str, lr_spec: str | None = None) -> None:
         if projection.config.lr_dim != lr_backbone.dim:
             raise ValueError(f"the projection reads {projection.config.lr_dim}-d features but backbone "
                              f"{lr_backbone.name!r} gives {lr_backbone.dim}-d vectors")
-        self.lr, self.projection, self.teacher = lr_backbone, projection, teacher
+        self.lr, self.projection, self.teacher, self.lr_spec = lr_backbone, projection, teacher, lr_spec
         self.dim = projection.config.out_dim
         self.name = f"distilled({lr_backbone.name}->{teacher})"
 
@@ -72,8 +74,17 @@ class DistilledStudent:
 
     def save(self, folder: str | Path) -> Path:
         """Write ``distilled.safetensors`` and ``distilled_config.json`` (atomically) into ``folder``."""
-        config = {"adaptor": asdict(self.projection.config), "lr_backbone": self.lr.name, "teacher": self.teacher}
+        config = {"adaptor": asdict(self.projection.config), "lr_backbone": self.lr.name, "teacher": self.teacher,
+                  "lr_spec": self.lr_spec}
         return save_weights(folder, "distilled", self.projection.state_dict(), config, FORMAT_VERSION)
+
+    @staticmethod
+    def recorded_backbone(folder: str | Path) -> str | None:
+        """The backbone spec a folder written by ``save`` records (None: not recorded, or no such folder)."""
+        path = Path(folder) / "distilled_config.json"
+        if not path.is_file():
+            return None
+        return json.loads(path.read_text(encoding="utf-8")).get("config", {}).get("lr_spec")
 
     @classmethod
     def load(cls, folder: str | Path, *, lr_backbone) -> DistilledStudent:
@@ -81,10 +92,13 @@ class DistilledStudent:
         ``name``). Refuses other format versions, backbones and unknown config fields with the reason."""
         config, state = load_weights(folder, "distilled", FORMAT_VERSION, "distilled student")
         if config.get("lr_backbone") != lr_backbone.name:
+            spec = config.get("lr_spec")
+            hint = (f"load it with its backbone {spec!r} (lira eval: --backbone {spec})" if spec
+                    else "load it with the backbone it was trained on (lira eval: --backbone)")
             raise ValueError(f"{folder}: the student was trained on {config.get('lr_backbone')!r} features, "
-                             f"but lr_backbone is {lr_backbone.name!r}")
+                             f"but lr_backbone is {lr_backbone.name!r}; {hint}")
         adaptor = parse_fields(AdaptorConfig, config["adaptor"], f"{folder}: distilled student adaptor")
         projection = Adaptor(adaptor)
         projection.load_state_dict(state)
         projection.eval()
-        return cls(lr_backbone, projection, teacher=config["teacher"])
+        return cls(lr_backbone, projection, teacher=config["teacher"], lr_spec=config.get("lr_spec"))

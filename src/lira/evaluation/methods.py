@@ -34,6 +34,7 @@ from lira.data.errors import DataFormatError
 from lira.data.loaders import load_parallel
 from lira.languages import ENGLISH, normalize_code
 from lira.translators.precomputed import PrecomputedTranslator
+from lira.weights import found_below
 
 METHOD_NAMES = ("frozen", "translate-test", "dual-path")
 DISTILLED_PREFIX = "distilled:"
@@ -43,11 +44,12 @@ def _no_translator(lang: str) -> None:
     return None
 
 
-def load_method(spec: str, *, backbone: str = DEFAULT_MULTILINGUAL, english: str = DEFAULT_ENGLISH,
+def load_method(spec: str, *, backbone: str | None = None, english: str = DEFAULT_ENGLISH,
                 cache_dir: str | Path | None = None, cache: bool = True) -> Any:
-    """The method named by ``spec`` (see the module docstring) over the ``backbone`` (multilingual) and
-    ``english`` backbone specs, encoding through the feature cache in ``cache_dir`` (``cache=False``: without a
-    feature cache).
+    """The method named by ``spec`` (see the module docstring) over the ``backbone`` (multilingual; None:
+    ``DEFAULT_MULTILINGUAL``, and for a distilled student the one it records) and ``english`` backbone specs,
+    encoding through the feature cache in ``cache_dir`` (``cache=False``: without a feature cache). A LiRA model
+    reads the backbones it records.
 
     Raises ``ValueError`` for a name that is neither a baseline nor a model folder, saying what was expected."""
     from lira.baselines import DistilledStudent, DualPathUntrained, TranslateTest
@@ -59,24 +61,30 @@ def load_method(spec: str, *, backbone: str = DEFAULT_MULTILINGUAL, english: str
 
         return cached_backbone(name, store) if store is not None else load_backbone(name)
 
+    def student(folder: str | Path) -> DistilledStudent:
+        own = backbone or DistilledStudent.recorded_backbone(folder) or DEFAULT_MULTILINGUAL
+        return DistilledStudent.load(folder, lr_backbone=cached(own))
+
     if spec == "frozen":
-        return cached(backbone)
+        return cached(backbone or DEFAULT_MULTILINGUAL)
     if spec == "translate-test":
         return TranslateTest(cached(english), translator_for=_no_translator)
     if spec == "dual-path":
-        return DualPathUntrained(cached(backbone), cached(english), translator_for=_no_translator)
+        return DualPathUntrained(cached(backbone or DEFAULT_MULTILINGUAL), cached(english),
+                                 translator_for=_no_translator)
     if spec.startswith(DISTILLED_PREFIX):
-        return DistilledStudent.load(spec[len(DISTILLED_PREFIX):], lr_backbone=cached(backbone))
+        return student(spec[len(DISTILLED_PREFIX):])
     folder = Path(spec)
     if (folder / "lira_config.json").is_file():
         from lira.model import LiRAModel
 
         return LiRAModel.load(folder, cache_dir=cache_dir, cache=cache)
     if (folder / "distilled_config.json").is_file():
-        return DistilledStudent.load(folder, lr_backbone=cached(backbone))
+        return student(folder)
     what = "folder has neither" if folder.is_dir() else "is neither a baseline name nor a folder; expected"
     raise ValueError(f"method {spec!r} {what} a LiRA model (lira_config.json) nor a distilled student "
-                     f"(distilled_config.json); baselines: {', '.join(METHOD_NAMES)}, {DISTILLED_PREFIX}DIR")
+                     f"(distilled_config.json); baselines: {', '.join(METHOD_NAMES)}, {DISTILLED_PREFIX}DIR"
+                     + found_below(folder, "lira_config.json", "distilled_config.json"))
 
 
 def method_name(method: Any) -> str:

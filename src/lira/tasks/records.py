@@ -25,12 +25,23 @@ from lira.tasks.catalogue import PARALLEL, get_parallel
 from lira.tasks.spec import ParallelSpec, Subset, TaskSpec
 from lira.tasks.user import USER_PARALLEL, user_parallel
 
-__all__ = ["PARALLEL_SOURCES", "SPLITS", "parallel_examples", "parallel_sources", "parallel_task", "restrict",
-           "source_langs", "task_records"]
+__all__ = ["PARALLEL_SOURCES", "SPLITS", "check_source_names", "parallel_examples", "parallel_sources",
+           "parallel_task", "restrict", "source_langs", "task_records"]
 
 SPLITS = ("train", "dev", "test")
 # The stage-1 source names a config may give (joined by +): the registry's parallel sources and the user's file.
 PARALLEL_SOURCES = (*PARALLEL, USER_PARALLEL)
+
+
+def check_source_names(source: str) -> list[str]:
+    """The parallel source names ``source`` joins by ``+``, each one of ``PARALLEL_SOURCES``; else
+    ``ValueError`` listing them."""
+    parts = source.split("+")
+    for part in parts:
+        if part not in PARALLEL_SOURCES:
+            raise ValueError(f"unknown data source {part!r}; valid: {', '.join(PARALLEL_SOURCES)}, or several "
+                             "joined by +")
+    return parts
 
 
 def parallel_sources(source: str, *, path: str | Path | None = None, dev_fraction: float = 0.2) -> list[ParallelSpec]:
@@ -38,10 +49,7 @@ def parallel_sources(source: str, *, path: str | Path | None = None, dev_fractio
     (the user's parallel file ``path``, ``user_parallel`` with ``dev_fraction``), or several joined by ``+``.
     An unknown name, or ``tsv`` without ``path``, raises ``ValueError``."""
     out = []
-    for part in source.split("+"):
-        if part not in PARALLEL_SOURCES:
-            raise ValueError(f"unknown data source {part!r}; valid: {', '.join(PARALLEL_SOURCES)}, or several "
-                             "joined by +")
+    for part in check_source_names(source):
         if part == USER_PARALLEL:
             if not path:
                 raise ValueError("data.source tsv needs data.path")

@@ -46,10 +46,14 @@ from lira.cache import CachedBackbone, FeatureCache, cached_backbone
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.formats import ParallelExample
 from lira.data.io import default_data_dir
+from lira.languages import UnknownLanguageError, normalize_code
 from lira.tasks import ParallelSpec, parallel_examples, parallel_sources
+from lira.tasks.records import check_source_names
+from lira.tasks.user import USER_PARALLEL
 from lira.training.arca_data import ArcaFeatures, CandidateConfig, build_features
 from lira.training.arca_trainer import ArcaTrainConfig, choice_correctness, train_arca
 from lira.training.run_folder import claimed_run_folder
+from lira.translators import TranslatorSpecError, check_translator_spec
 from lira.translators.base import Translator
 from lira.translators.noise import NoiseConfig
 
@@ -100,17 +104,54 @@ def parse_backbones(raw: Any, defaults: dict[str, str], where: str) -> dict[str,
     return backbones
 
 
+def check_language_codes(codes: Sequence[str] | None, where: str) -> None:
+    """``ConfigError`` naming ``where`` (a file and field) and the valid codes unless every one of ``codes`` is a
+    language code ``lira.languages`` reads."""
+    for code in codes or ():
+        try:
+            normalize_code(code)
+        except UnknownLanguageError as e:
+            raise ConfigError(f"{where}: {e}") from None
+
+
+def parse_data(raw: Any, where: str) -> ArcaDataConfig:
+    """A config's ``data`` section: its fields (``parse_fields``), its source names (``check_source_names``)
+    and language codes; else ``ConfigError`` naming ``where`` and the field."""
+    data = parse_fields(ArcaDataConfig, raw or {}, f"{where} data")
+    try:
+        names = check_source_names(data.source)
+    except ValueError as e:
+        raise ConfigError(f"{where} data.source: {e}") from None
+    if USER_PARALLEL in names and not data.path:
+        raise ConfigError(f"{where} data.path: data.source {USER_PARALLEL} reads your parallel file; give its path")
+    check_language_codes(data.langs, f"{where} data.langs")
+    return data
+
+
+def parse_translators(raw: Any, where: str) -> list[str]:
+    """A config's ``translators`` list, each a ``load_translator`` spec (its form: ``check_translator_spec``);
+    else ``ConfigError`` naming ``where`` and the field."""
+    if raw is not None and not isinstance(raw, list):
+        raise ConfigError(f"{where} translators: expected a list of translator specs such as [lexicon], got {raw!r}")
+    for i, spec in enumerate(raw or []):
+        try:
+            check_translator_spec(spec if isinstance(spec, str) else repr(spec))
+        except TranslatorSpecError as e:
+            raise ConfigError(f"{where} translators[{i}]: {e}") from None
+    return list(raw or [])
+
+
 def load_run_config(path: str | Path) -> ArcaRunConfig:
     """Parse a YAML run config; unknown keys raise ``ValueError`` naming the file and section."""
     path = Path(path)
     raw = check_fields(ArcaRunConfig, read_yaml(path), str(path))
     config = ArcaRunConfig()
     if "data" in raw:
-        config.data = parse_fields(ArcaDataConfig, raw["data"], f"{path} data")
+        config.data = parse_data(raw["data"], str(path))
     if "backbones" in raw:
         config.backbones = parse_backbones(raw["backbones"], config.backbones, str(path))
     if "translators" in raw:
-        config.translators = list(raw["translators"] or [])
+        config.translators = parse_translators(raw["translators"], str(path))
     if "candidates" in raw:
         cands = dict(check_fields(CandidateConfig, raw["candidates"], f"{path} candidates"))
         if "noise" in cands:

@@ -31,7 +31,14 @@ from typing import Any
 from lira.backbones.base import ROLES
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.io import write_json
-from lira.training.arca_run import ArcaDataConfig, parse_backbones, run_backbones, stage1_examples, stage1_sources
+from lira.training.arca_run import (
+    ArcaDataConfig,
+    parse_backbones,
+    parse_data,
+    run_backbones,
+    stage1_examples,
+    stage1_sources,
+)
 from lira.training.distill import DistillConfig, train_distillation
 
 
@@ -51,7 +58,7 @@ def load_distill_config(path: str | Path) -> DistillRunConfig:
     raw = check_fields(DistillRunConfig, read_yaml(path), str(path))
     config = DistillRunConfig()
     if "data" in raw:
-        config.data = parse_fields(ArcaDataConfig, raw["data"] or {}, f"{path} data")
+        config.data = parse_data(raw["data"], str(path))
     if "backbones" in raw:
         config.backbones = parse_backbones(raw["backbones"], config.backbones, str(path))
     if "train" in raw:
@@ -97,6 +104,7 @@ def run_distill(config: DistillRunConfig, out_dir: str | Path, *, resume: bool =
                       stacklevel=2)
     student, history = train_distillation(train, lr_backbone=lr, en_backbone=en, config=config.train,
                                           dev=dev or None, show_progress=show_progress)
+    student.lr_spec = config.backbones["multilingual"]  # so that lira eval loads the student's own backbone
     student.save(out_dir / "student")
     counts = {"train_examples": len(train), "dev_examples": len(dev)}
     write_json(out_dir / "history.json", {"counts": counts, "history": history})

@@ -60,6 +60,7 @@ from lira.tasks import PARALLEL, TASKS, TaskSpec, get_task, parallel_sources, pa
 from lira.tasks.records import SPLITS
 from lira.tasks.user import USER_SOURCES, user_task
 from lira.training import lasr_data
+from lira.training.arca_run import check_language_codes
 from lira.training.candidate_choice import card_metrics, choose_candidates
 from lira.training.card_keys import (
     probe_c_key,
@@ -147,6 +148,7 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
         raise ConfigError(f"{path}: unknown task {config.task!r}; valid: {', '.join(SOURCES)}")
     if "data" in raw:
         config.data = parse_fields(LaSRDataConfig, raw["data"], f"{path} data")
+        check_language_codes(config.data.langs, f"{path} data.langs")
     if not serves(config.task, config.data.source):
         joined = ", or several of the first joined by +" if config.task == "bitext" else ""
         raise ConfigError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "

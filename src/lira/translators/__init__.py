@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 from typing import TypedDict
 
+from lira.config_fields import ConfigError
 from lira.translators.base import Candidate, Translator
 
-__all__ = ["Candidate", "Translator", "TRANSLATOR_SPECS", "PRODUCT_LEXICON_SPECS", "available_languages", "covers",
-           "load_translator"]
+__all__ = ["Candidate", "Translator", "TRANSLATOR_SPECS", "PRODUCT_LEXICON_SPECS", "TranslatorSpecError",
+           "available_languages", "check_translator_spec", "covers", "load_translator"]
 
 PRODUCT_LEXICON_SPECS: tuple[str, ...] = ("lexicon", "lexicon-heldout", "lexicon-train")
 TRANSLATOR_SPECS: tuple[str, ...] = ("lexicon", "lexicon-heldout", "lexicon-train", "lexicon:PATH.tsv",
@@ -18,6 +19,29 @@ API_KEY_ENV = "LIRA_API_KEY"
 
 
 ENDPOINT_OPTIONS = ("timeout", "retries", "cache")
+
+
+class TranslatorSpecError(ConfigError):
+    """A translator spec of no known form (``TRANSLATOR_SPECS``); a ``ConfigError``, so the CLI prints it as one
+    line."""
+
+
+def check_translator_spec(spec: str) -> str:
+    """``spec`` itself when it has the form of a ``load_translator`` spec (its form only: a file, folder or
+    endpoint is read when the translator loads), else ``TranslatorSpecError`` listing the valid specs. Configs
+    check their translators with it before a run starts."""
+    kind, _, arg = spec.partition(":")
+    if kind == "lexicon" or spec in PRODUCT_LEXICON_SPECS or (kind == "hf" and arg):
+        return spec
+    model, _, address = arg.rpartition("@")
+    base_url, _, query = address.partition("?")
+    if kind == "openai" and model and base_url:
+        try:
+            endpoint_options(query, spec)
+        except ValueError as e:
+            raise TranslatorSpecError(str(e)) from None
+        return spec
+    raise TranslatorSpecError(f"unknown translator spec {spec!r}; valid specs: {', '.join(TRANSLATOR_SPECS)}")
 
 
 class EndpointOptions(TypedDict, total=False):
@@ -78,8 +102,9 @@ def load_translator(spec: str, *, lang: str | None = None) -> Translator:
     selection in that setting), ``lexicon:PATH.tsv`` (a lexicon TSV for ``lang``),
     ``openai:MODEL@BASE_URL[?timeout=S&retries=N&cache=DIR|none]`` (an OpenAI-compatible endpoint; key from
     ``$LIRA_API_KEY`` when set; ``endpoint_options``) or ``hf:PATH`` (a local seq2seq model folder). Anything
-    else raises ``ValueError`` listing these.
+    else raises ``TranslatorSpecError`` (a ``ValueError``) listing these.
     """
+    check_translator_spec(spec)
     kind, _, arg = spec.partition(":")
     if kind == "lexicon" or spec in ("lexicon-heldout", "lexicon-train"):
         from lira.translators.lexicon import LexiconTranslator
@@ -91,18 +116,15 @@ def load_translator(spec: str, *, lang: str | None = None) -> Translator:
         if spec == "lexicon-train":
             return LexiconTranslator.for_products(lang, held_out=True, known_splits=("train",))
         return LexiconTranslator.for_products(lang, held_out=spec == "lexicon-heldout")
-    if kind == "openai" and "@" in arg:
+    if kind == "openai":
         from lira.translators.chat import ChatClient, ChatConfig
         from lira.translators.openai import OpenAITranslator
 
         model, _, base_url = arg.rpartition("@")
         base_url, _, query = base_url.partition("?")
-        if model and base_url:
-            key_env = API_KEY_ENV if os.environ.get(API_KEY_ENV) else None
-            return OpenAITranslator(ChatClient(ChatConfig(base_url=base_url, model=model, api_key_env=key_env,
-                                                          **endpoint_options(query, spec))))
-    if kind == "hf" and arg:
-        from lira.translators.hf_seq2seq import Seq2SeqTranslator
+        key_env = API_KEY_ENV if os.environ.get(API_KEY_ENV) else None
+        return OpenAITranslator(ChatClient(ChatConfig(base_url=base_url, model=model, api_key_env=key_env,
+                                                      **endpoint_options(query, spec))))
+    from lira.translators.hf_seq2seq import Seq2SeqTranslator  # the one form left (check_translator_spec)
 
-        return Seq2SeqTranslator(arg)
-    raise ValueError(f"unknown translator spec {spec!r}; valid specs: {', '.join(TRANSLATOR_SPECS)}")
+    return Seq2SeqTranslator(arg)
