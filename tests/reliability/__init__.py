@@ -10,9 +10,15 @@ reliability alone; the others sit beside the module they test:
    ``--allow-empty``), over-long texts in ``tests/backbones/test_hf.py``.
 5. A cache that verifies itself: ``tests/test_cache.py`` (checksums, quarantine, orphans, kill -9).
 6. One error style: ``test_error_style.py``, ``test_config_schema.py`` (one typed schema for configs and model
-   folders), ``tests/test_cli.py`` (unwritable output paths checked first).
+   folders), ``tests/test_cli.py`` (unwritable output paths checked first, choice options, output folders left
+   empty by a failed command), the config fields named in errors (``tests/training/test_arca_run.py``,
+   ``test_lasr_run.py``, ``test_distill_run.py``: translators, data.source, data.langs), the run folder given
+   for the model folder inside it (``tests/evaluation/test_methods.py``).
 7. Endpoints: ``tests/translators/test_chat.py`` (spec options, disk cache), ``tests/test_cli.py`` (an endpoint
    that is down), ``tests/evaluation/test_mgsm.py`` (every item failed exits non-zero),
    ``tests/evaluation/test_eval_cli.py`` (bitext refuses a peer that has no English to read).
-8. Files: ``tests/data/test_io.py`` (umask, default data folder).
+8. Files: ``tests/data/test_io.py`` (umask, default data folder, a header without its delimiter),
+   ``tests/data/test_loaders.py`` (the file's own column named; a CSV read as TSV).
+9. Serving: ``tests/serving/test_service.py`` and ``test_translation.py`` (the translation timeout covers
+   loading and Arca's choice; warm-up at start).
 """
