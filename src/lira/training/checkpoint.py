@@ -2,12 +2,15 @@
 
 ``<out>/checkpoints/step-000050/`` holds ``model/`` (the model's own ``save`` folder),
 ``optimizer.safetensors`` and ``trainer_state.json``. A checkpoint folder is written under a temporary
-name and renamed when complete, so ``latest_checkpoint`` never returns a partial one; one damaged afterwards
-(a truncated file) is reported by path and skipped for the newest intact one. No pickles.
+name and renamed when complete, so ``latest_checkpoint`` never returns a partial one. The last file written
+into it, ``checksums.json``, holds the SHA-256 of every other file; one damaged afterwards (a truncated file, or
+bytes changed in place) is reported by path and file and skipped for the newest intact one. Checkpoints written
+before the checksums existed resume without that check. No pickles.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import warnings
@@ -19,6 +22,8 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from lira.io import write_json
+
+CHECKSUMS = "checksums.json"  # {"sha256": {relative posix path: hex digest}}, written last
 
 
 class NonFiniteLossError(RuntimeError):
@@ -57,6 +62,45 @@ def optimizer_from_flat(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) 
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_checksums(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` (but ``checksums.json``), keyed by its path relative to ``folder``."""
+    return {path.relative_to(folder).as_posix(): _sha256(path) for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.relative_to(folder).as_posix() != CHECKSUMS}
+
+
+def has_checksums(folder: Path) -> bool:
+    """Whether checkpoint ``folder`` was written with checksums (older versions wrote none)."""
+    return (folder / CHECKSUMS).exists()
+
+
+def checksum_problem(folder: Path) -> str | None:
+    """Why the files of checkpoint ``folder`` differ from the checksums written with it (naming the file), or None
+    (also for a checkpoint written before checksums existed: see ``has_checksums``)."""
+    if not has_checksums(folder):
+        return None
+    try:
+        expected = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))["sha256"]
+        if not isinstance(expected, dict):
+            raise TypeError(f"sha256 is a {type(expected).__name__}, not an object")
+    except Exception as e:  # noqa: BLE001 - an unreadable checksum file makes the checkpoint unverifiable
+        return f"{CHECKSUMS} unreadable: {type(e).__name__}: {e}"
+    for name, digest in sorted(expected.items()):
+        path = folder / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if _sha256(path) != digest:
+            return f"{name} does not match its SHA-256 checksum"
+    return None
+
+
 def save_checkpoint(out_dir: str | Path, step: int, model: Any, optimizer: torch.optim.Optimizer,
                     trainer_state: dict[str, Any], *, keep: int = 2,
                     extra_tensors: dict[str, torch.Tensor] | None = None) -> Path:
@@ -73,6 +117,7 @@ def save_checkpoint(out_dir: str | Path, step: int, model: Any, optimizer: torch
     write_json(tmp / "optimizer.json", meta)
     save_file(dict(extra_tensors or {}), str(tmp / "extra.safetensors"))
     write_json(tmp / "trainer_state.json", {"step": step, **trainer_state})
+    write_json(tmp / CHECKSUMS, {"sha256": _file_checksums(tmp)})  # last: it covers every file above
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
     for old in sorted(root.glob("step-*"))[:-keep]:
@@ -81,7 +126,11 @@ def save_checkpoint(out_dir: str | Path, step: int, model: Any, optimizer: torch
 
 
 def checkpoint_problem(folder: Path) -> str | None:
-    """Why the checkpoint ``folder`` cannot be loaded (a missing, truncated or unparsable file), or None."""
+    """Why the checkpoint ``folder`` cannot be loaded (a file that differs from its checksum, a missing, truncated
+    or unparsable file), or None."""
+    problem = checksum_problem(folder)
+    if problem is not None:
+        return problem
     try:
         for name in ("trainer_state.json", "optimizer.json"):
             json.loads((folder / name).read_text(encoding="utf-8"))
@@ -102,7 +151,8 @@ def checkpoint_problem(folder: Path) -> str | None:
 
 def latest_checkpoint(out_dir: str | Path) -> Path | None:
     """The newest intact checkpoint folder under ``out_dir``, or None; damaged newer ones are named in a
-    warning and skipped. Raises ``ValueError`` when checkpoints exist but none is intact."""
+    warning and skipped. A checkpoint written before checksums existed is used without a checksum check (with a
+    note). Raises ``ValueError`` when checkpoints exist but none is intact."""
     found = sorted((Path(out_dir) / "checkpoints").glob("step-*"))
     damaged: list[tuple[Path, str]] = []
     for folder in reversed(found):
@@ -111,6 +161,9 @@ def latest_checkpoint(out_dir: str | Path) -> Path | None:
             if damaged:
                 warnings.warn(f"checkpoint {damaged[0][0]} is damaged ({damaged[0][1]}); resuming from the newest "
                               f"intact one, {folder}", stacklevel=2)
+            if not has_checksums(folder):
+                warnings.warn(f"checkpoint {folder} has no checksums (written by an older lira); its files are "
+                              "used without a checksum check", stacklevel=2)
             return folder
         damaged.append((folder, problem))
     if damaged:
