@@ -54,11 +54,34 @@ def test_column_mapping_for_datasets_and_files(tmp_path):
 
 def test_missing_column_is_named_with_the_columns_present():
     ds = Dataset.from_dict({"sentence": ["sepatu"], "en": ["shoes"]})
-    with pytest.raises(DataFormatError, match=r"^Dataset: no column 'text'; columns present: sentence, en; map "
-                                              r"another column to it with --column text=COLUMN"):
+    with pytest.raises(DataFormatError) as error:
         load_parallel(ds, lang="id")
-    with pytest.raises(DataFormatError, match=r"no column 'choices' or 'choice1'"):
+    assert str(error.value) == (
+        "Dataset: no column 'text'; columns present: sentence, en; map another column to it: "
+        "lira.data.hf_datasets.with_columns(data, {'text': 'COLUMN'}) in Python, --column text=COLUMN on the "
+        "command line")
+    # what the hint names works: the import path, and the command line's parser of --column
+    import lira.data.hf_datasets
+
+    assert load_parallel(lira.data.hf_datasets.with_columns(ds, {"text": "sentence"}), lang="id")[0].text == "sepatu"
+    assert load_parallel(with_columns(ds, parse_columns(["text=sentence"])), lang="id")[0].text == "sepatu"
+    with pytest.raises(DataFormatError, match=r"no column 'choices' or 'choice1'; columns present: premise, label; "
+                                              r"map another column to it: lira\.data\.hf_datasets\.with_columns\(data, "
+                                              r"\{'choices': 'COLUMN'\}\) in Python, --column choices=COLUMN on the "
+                                              r"command line$"):
         load_choice(Dataset.from_dict({"premise": ["p"], "label": [0]}), lang="ind")
+
+
+def test_missing_column_of_a_retrieval_dataset_names_load_beir_columns():
+    dd = DatasetDict({"corpus": Dataset.from_dict({"id": ["d1"], "text": ["nike"]}),
+                      "queries": Dataset.from_dict({"_id": ["q1"], "text": ["nike"]}),
+                      "test": Dataset.from_dict({"query-id": ["q1"], "corpus-id": ["d1"], "score": [1]})})
+    with pytest.raises(DataFormatError) as error:
+        load_beir(dd, lang="th")
+    assert str(error.value) == (
+        "DatasetDict split 'corpus': no column '_id'; columns present: id, text; map another column to it: "
+        "load_beir(..., columns={'_id': 'COLUMN'}) in Python, --column _id=COLUMN on the command line")
+    assert list(load_beir(dd, lang="th", columns={"_id": "id"}).corpus) == ["d1"]
 
 
 def test_null_in_a_text_column_names_row_and_column():
@@ -77,16 +100,40 @@ def test_null_in_a_text_column_names_row_and_column():
 def test_dataset_dict_and_save_to_disk_folder(tmp_path):
     dd = DatasetDict({"train": Dataset.from_dict({"text": ["a"], "label": ["x"]}),
                       "test": Dataset.from_dict({"text": ["b", "c"], "label": ["y", "x"]})})
-    with pytest.raises(DataFormatError, match="splits train, test: say which one to read"):
+    with pytest.raises(DataFormatError) as error:
         load_classification(dd, lang="ind")
+    assert str(error.value) == ("DatasetDict: splits train, test, and LiRA reads one split: pass one split, e.g. "
+                                "data['test'] (the loaders take no split=)")
+    assert len(load_classification(dd["test"], lang="ind")) == 2  # what the message says
     assert len(load_classification(dataset_source(dd, split="test"), lang="ind")) == 2
+    assert len(load_classification(with_columns(dd, {}, split="test"), lang="ind")) == 2
     dd.save_to_disk(str(tmp_path / "dd"))
+    folder = tmp_path / "dd"
+    with pytest.raises(DataFormatError) as error:
+        load_classification(folder, lang="ind")
+    assert str(error.value) == (f"{folder}: a DatasetDict with splits train, test, and LiRA reads one split: give "
+                                f"that split's own folder, e.g. {folder / 'test'} (on the command line too; in "
+                                "Python, load_from_disk(...)['test'] also works)")
+    assert len(load_classification(datasets.load_from_disk(str(folder))["test"], lang="ind")) == 2
     source = dataset_source(tmp_path / "dd", prefer=("train",))
     rows = load_classification(source, lang="ind")
     assert [(r.text, r.id) for r in rows] == [("a", "train:0")]
     assert len(load_classification(tmp_path / "dd" / "test", lang="ind")) == 2  # a split's own folder
     with pytest.raises(DataFormatError, match="no split 'dev'; splits present: train, test"):
         dataset_source(tmp_path / "dd", split="dev")
+    # the command line's choice (lira.cli_eval: prefer 'train' for --train, 'test' for the others)
+    assert len(load_classification(dataset_source(folder, prefer=("test",)), lang="ind")) == 2
+    DatasetDict({"dev": dd["train"], "eval": dd["test"]}).save_to_disk(str(tmp_path / "no_test"))
+    with pytest.raises(DataFormatError) as error:
+        dataset_source(tmp_path / "no_test", prefer=("test",))
+    assert str(error.value) == (f"{tmp_path / 'no_test'}: a DatasetDict with splits dev, eval (none named 'test'), "
+                                f"and LiRA reads one split: give that split's own folder, e.g. "
+                                f"{tmp_path / 'no_test' / 'dev'} (on the command line too; in Python, "
+                                "load_from_disk(...)['dev'] also works)")
+    assert len(load_classification(dataset_source(tmp_path / "no_test" / "dev", prefer=("test",)), lang="ind")) == 1
+    DatasetDict({"eval": dd["test"]}).save_to_disk(str(tmp_path / "one"))  # the only split, whatever its name
+    assert len(load_classification(dataset_source(tmp_path / "one", prefer=("test",)), lang="ind")) == 2
+    assert len(load_classification(tmp_path / "one", lang="ind")) == 2
     (tmp_path / "plain").mkdir()
     with pytest.raises(DataFormatError, match="a folder, but not one written by save_to_disk"):
         load_classification(tmp_path / "plain", lang="ind")

@@ -1,9 +1,14 @@
 """Hugging Face ``datasets`` as input to LiRA's loaders, and column mappings for any input.
 
 Every loader of ``lira.data.loaders`` (and ``lira.data.lexicon.load_lexicon``) takes, besides a file, a
-``datasets.Dataset``, a ``DatasetDict`` (one split is read: the one asked for, else its only split) or a folder
-written by ``save_to_disk`` (``load_from_disk``), with named columns. ``with_columns(data, {"text": "sentence"})``
-reads LiRA's field ``text`` from the column ``sentence`` (files and datasets alike).
+``datasets.Dataset``, a ``DatasetDict`` or a folder written by ``save_to_disk`` (``load_from_disk``), with named
+columns. The loaders take no ``split=``: a ``DatasetDict`` (or its folder) is read only when it has one split; with
+several, pass one split (``data["test"]``) or give that split's own folder (``FOLDER/test``, which ``save_to_disk``
+writes). ``dataset_source(data, split=...)`` and ``with_columns(data, columns, split=...)`` pick a split too; the
+command line (``lira.cli_eval``) reads a folder's ``train`` split for ``--train`` and ``test`` for the other options
+(``prefer``), else its only split. ``with_columns(data, {"text": "sentence"})`` reads LiRA's field ``text`` from the
+column ``sentence`` (files and datasets alike; ``--column text=sentence`` on the command line). ``load_beir`` reads a
+``DatasetDict`` of every part at once and maps columns with its own ``columns=``.
 
 Errors are ``DataFormatError``: a missing column is named with the columns present; a null value in a column the
 loader needs is named by row (0-based, as ``dataset[i]``) and column.
@@ -32,6 +37,11 @@ from lira.extras import needs_extra
 # A field the loader needs: one column name, or alternatives of which one must be present (``choices`` or
 # ``choice1``).
 Required = Sequence[str | tuple[str, ...]]
+
+# How a missing field is mapped to another column, in Python (``{field}`` is filled in); the command line's
+# ``--column FIELD=COLUMN`` is named with it.
+WITH_COLUMNS_HINT = "lira.data.hf_datasets.with_columns(data, {{'{field}': 'COLUMN'}})"
+BEIR_COLUMNS_HINT = "load_beir(..., columns={{'{field}': 'COLUMN'}})"
 
 
 def is_dataset_folder(path: str | Path) -> bool:
@@ -65,11 +75,13 @@ def parse_columns(items: Sequence[str] | None) -> dict[str, str]:
 
 class DatasetSource:
     """The rows of one ``datasets.Dataset`` as LiRA's loaders read them, with ``columns`` (LiRA field -> dataset
-    column) applied; ``str()`` and ``describe_location`` name it in errors."""
+    column) applied; ``str()`` and ``describe_location`` name it in errors. ``python_hint`` says how Python maps a
+    missing field to another column (``WITH_COLUMNS_HINT``, ``BEIR_COLUMNS_HINT``)."""
 
-    def __init__(self, dataset: Any, *, origin: str, name: str, columns: Mapping[str, str] | None = None) -> None:
+    def __init__(self, dataset: Any, *, origin: str, name: str, columns: Mapping[str, str] | None = None,
+                 python_hint: str = WITH_COLUMNS_HINT) -> None:
         self.dataset, self.origin, self.name = dataset, origin, name
-        self.columns = dict(columns or {})
+        self.columns, self.python_hint = dict(columns or {}), python_hint
         present = list(dataset.column_names)
         for field, column in self.columns.items():
             if column not in present:
@@ -105,7 +117,8 @@ class DatasetSource:
             options = (need,) if isinstance(need, str) else tuple(need)
             if not fields & set(options):
                 wanted = " or ".join(repr(self.columns.get(o, o)) for o in options)
-                hint = f"; map another column to it with --column {options[0]}=COLUMN (columns={{'{options[0]}': ...}})"
+                hint = (f"; map another column to it: {self.python_hint.format(field=options[0])} in Python, "
+                        f"--column {options[0]}=COLUMN on the command line")
                 raise DataFormatError(f"no column {wanted}; columns present: {', '.join(self.present)}{hint}",
                                       path=self)
 
@@ -158,7 +171,10 @@ class MappedFile:
             yield n, record
 
 
-def _pick_split(splits: Sequence[str], split: str | None, prefer: Sequence[str], origin: str) -> str:
+def _pick_split(splits: Sequence[str], split: str | None, prefer: Sequence[str], origin: str,
+                folder: str | Path | None = None) -> str:
+    """``split``, else the first of ``prefer`` in ``splits``, else the only split; with several, the error says how
+    to give one: the split itself for a ``DatasetDict`` object (Python), its own folder for a ``folder``."""
     if split is not None:
         if split not in splits:
             raise DataFormatError(f"no split {split!r}; splits present: {', '.join(splits)}", path=origin)
@@ -168,8 +184,15 @@ def _pick_split(splits: Sequence[str], split: str | None, prefer: Sequence[str],
             return name
     if len(splits) == 1:
         return splits[0]
-    raise DataFormatError(f"a DatasetDict with splits {', '.join(splits)}: say which one to read (split=..., or "
-                          "give the split's own folder, e.g. FOLDER/test)", path=origin)
+    example = next((s for s in ("test", "validation", "dev", "train") if s in splits), splits[0])
+    absent = f" (none named {' or '.join(map(repr, prefer))})" if prefer else ""
+    if folder is None:  # a DatasetDict object (origin "DatasetDict"): only Python passes one
+        what, how = "splits", f"pass one split, e.g. data[{example!r}] (the loaders take no split=)"
+    else:
+        what = "a DatasetDict with splits"
+        how = (f"give that split's own folder, e.g. {Path(folder) / example} (on the command line too; in Python, "
+               f"load_from_disk(...)[{example!r}] also works)")
+    raise DataFormatError(f"{what} {', '.join(splits)}{absent}, and LiRA reads one split: {how}", path=origin)
 
 
 def _load_from_disk(path: str | Path) -> Any:
@@ -186,20 +209,22 @@ def dataset_source(data: Any, *, split: str | None = None, prefer: Sequence[str]
     else its only split) or a ``save_to_disk`` folder of either."""
     if isinstance(data, DatasetSource):
         return data if not columns else DatasetSource(data.dataset, origin=data.origin, name=data.name,
-                                                      columns={**data.columns, **columns})
-    origin = "Dataset"
-    if isinstance(data, str | Path):
-        if not is_dataset_folder(data):
+                                                      columns={**data.columns, **columns},
+                                                      python_hint=data.python_hint)
+    folder = data if isinstance(data, str | Path) else None
+    if folder is not None:
+        if not is_dataset_folder(folder):
             raise DataFormatError("not a folder written by save_to_disk (no dataset_dict.json or state.json)",
-                                  path=data)
-        origin, data = str(data), _load_from_disk(data)
+                                  path=folder)
+        data = _load_from_disk(folder)
     elif not is_dataset(data):
         raise TypeError(f"expected a datasets.Dataset, DatasetDict or a save_to_disk folder, got {type(data).__name__}")
     from datasets import DatasetDict
 
-    name = Path(origin).name if origin != "Dataset" else "dataset"
+    origin = str(folder) if folder is not None else "DatasetDict" if isinstance(data, DatasetDict) else "Dataset"
+    name = Path(folder).name if folder is not None else "dataset"
     if isinstance(data, DatasetDict):
-        chosen = _pick_split(list(data), split, prefer, origin)
+        chosen = _pick_split(list(data), split, prefer, origin, folder)
         origin, name, data = f"{origin} split {chosen!r}", chosen, data[chosen]
     elif split is not None and origin == "Dataset":
         origin, name = f"Dataset {split!r}", split
@@ -255,7 +280,8 @@ def beir_sources(data: Any, columns: Mapping[str, str] | None = None) -> tuple[D
 
     def source(split: str) -> DatasetSource:  # each part takes the mappings whose columns it has
         own = {f: c for f, c in columns.items() if c in data[split].column_names}
-        return DatasetSource(data[split], origin=f"{origin} split {split!r}", name=split, columns=own)
+        return DatasetSource(data[split], origin=f"{origin} split {split!r}", name=split, columns=own,
+                             python_hint=BEIR_COLUMNS_HINT)
 
     return source("corpus"), source("queries"), {s: source(s) for s in qrels}
 
