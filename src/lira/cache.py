@@ -94,17 +94,30 @@ def _safe(part: str) -> str:
 
 @dataclass(frozen=True)
 class NamespaceInfo:
-    """Size of one (backbone, role, pooling) namespace of the cache (``bytes`` includes its key index)."""
+    """Size of one (backbone, role, pooling) namespace of the cache (``bytes`` includes its key index, not the
+    shards set aside as ``*.bad``: ``set_aside`` of them, ``set_aside_bytes`` on disk until ``gc``)."""
 
     backbone: str
     role_pooling: str
     entries: int
     shards: int
     bytes: int
+    set_aside: int = 0
+    set_aside_bytes: int = 0
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _unreadable(e: Exception) -> str:
+    """Why a shard file that raised ``e`` when read cannot be used."""
+    return f"unreadable ({type(e).__name__}: {e})"
+
+
+def _stem(name: str) -> str:
+    """The shard stem of one of its file names (``<stem>.npy``, ``<stem>.keys.json``, either with ``.bad``)."""
+    return name.removesuffix(".bad").removesuffix(".npy").removesuffix(".keys.json")
 
 
 def _warn(message: str) -> None:
@@ -180,8 +193,9 @@ class FeatureCache:
 
     Each shard ``<stem>.npy`` has a ``<stem>.keys.json`` with its keys and the SHA-256 of the ``.npy`` bytes,
     checked when the shard is first read (shards written before the checksum existed are checked for finite
-    values only). A shard that fails (unreadable, wrong size, wrong checksum, a non-finite value) is moved
-    aside as ``<stem>.npy.bad`` with one warning naming it, and its keys leave the index; its texts count as
+    values only). A shard that fails (unreadable, wrong size, wrong checksum, a non-finite value, an unreadable keys
+    file) is moved aside as ``<stem>.npy.bad`` and ``<stem>.keys.json.bad`` with one warning naming the file that
+    failed, and its keys leave the index (``info`` counts such shards apart, ``gc`` deletes them); its texts count as
     absent and are encoded again. It never returns NaN and never breaks unrelated entries.
 
     Keys are looked up in the namespace's ``index.sqlite`` (see the module docstring), so memory does not grow
@@ -299,20 +313,24 @@ class FeatureCache:
             self._insert(conn, batch)
 
     def _read_keys(self, folder: Path, stem: str) -> tuple[str, str | None, list[bytes]] | None:
-        """``(stem, sha256, keys)`` of a shard on disk, or None when it is damaged (then set aside)."""
-        shard = folder / f"{stem}.npy"
+        """``(stem, sha256, keys)`` of a shard on disk, or None when it is damaged (then set aside, naming the
+        file that failed: the keys file or the ``.npy``)."""
+        shard, keys_file = folder / f"{stem}.npy", folder / f"{stem}.keys.json"
         try:
-            meta = json.loads((folder / f"{stem}.keys.json").read_text(encoding="utf-8"))
-            hex_keys = meta["keys"]
-            rows = np.load(shard, mmap_mode="r").shape[0]
-            keys = [bytes.fromhex(k) for k in hex_keys]
+            meta = json.loads(keys_file.read_text(encoding="utf-8"))
+            keys, checksum = [bytes.fromhex(k) for k in meta["keys"]], meta.get("sha256")
         except Exception as e:  # noqa: BLE001 - any damage: the shard is set aside, never fatal
-            self._quarantine(shard, f"unreadable ({type(e).__name__}: {e})")
+            self._quarantine(shard, _unreadable(e), keys_file)
+            return None
+        try:
+            rows = np.load(shard, mmap_mode="r").shape[0]
+        except Exception as e:  # noqa: BLE001
+            self._quarantine(shard, _unreadable(e))
             return None
         if rows != len(keys):
             self._quarantine(shard, f"{rows} rows for {len(keys)} keys")
             return None
-        return stem, meta.get("sha256"), keys
+        return stem, checksum, keys
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, shards: Sequence[tuple[str, str | None, list[bytes]]]) -> None:
@@ -340,16 +358,19 @@ class FeatureCache:
         return space.shards[shard_id]
 
     # -- shards ------------------------------------------------------------------------------------------------
-    def _quarantine(self, shard: Path, why: str) -> None:
+    def _quarantine(self, shard: Path, why: str, broken: Path | None = None) -> None:
         """Move a damaged shard (and its keys) aside as ``*.bad`` and drop its keys from the index, with one
-        warning naming it."""
+        warning naming the ``broken`` file (default: the shard's ``.npy``)."""
+        broken = broken or shard
+        moved = []
         for path in (shard, shard.with_name(shard.name.removesuffix(".npy") + ".keys.json")):
             try:
                 os.replace(path, path.with_name(path.name + ".bad"))
+                moved.append(f"{path.name}.bad")
             except FileNotFoundError:  # absent, or set aside by another process just now
                 pass
         self._arrays[shard] = None
-        self.damaged.append((shard, why))
+        self.damaged.append((broken, why))
         space = self._spaces.get(shard.parent)
         if space is not None and space.pid == os.getpid():
             stem = shard.name.removesuffix(".npy")
@@ -357,8 +378,9 @@ class FeatureCache:
                 for (shard_id,) in space.conn.execute("SELECT id FROM shards WHERE stem = ?", (stem,)).fetchall():
                     self._delete_rows(space.conn, shard_id)
                     space.shards[shard_id] = None
-        _warn(f"feature cache: shard {shard} is damaged ({why}); moved aside as {shard.name}.bad, its texts will "
-              "be encoded again")
+        aside = " and ".join(moved) or "*.bad"
+        _warn(f"feature cache: shard file {broken} is damaged ({why}); moved aside as {aside}, its texts will be "
+              "encoded again")
 
     @staticmethod
     def _check(shard: Path, expected: str | None, rows: int) -> str | None:
@@ -370,7 +392,7 @@ class FeatureCache:
             if expected is not None and _sha256(shard) != expected:
                 return "checksum mismatch"
         except Exception as e:  # noqa: BLE001
-            return f"unreadable ({type(e).__name__}: {e})"
+            return _unreadable(e)
         if not np.isfinite(array).all():
             return "non-finite values"
         return None
@@ -492,10 +514,39 @@ class FeatureCache:
                 continue
             entries = self._run(folder, lambda space: int(space.conn.execute("SELECT count(*) FROM keys")
                                                           .fetchone()[0]))
-            size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+            sizes = {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
+            bad = [name for name in sizes if name.endswith(".bad")]  # set aside: no entries, on disk until gc
+            aside = sum(sizes[name] for name in bad)
             out.append(NamespaceInfo(folder.parent.name, folder.name, entries or 0,
-                                     len(list(folder.glob("*.keys.json"))), size))
+                                     len(list(folder.glob("*.keys.json"))), sum(sizes.values()) - aside,
+                                     len({_stem(name) for name in bad}), aside))
         return out
+
+    def backbones(self) -> list[str]:
+        """The backbone names that hold a namespace folder, as ``info`` shows them."""
+        return sorted({f.parent.name for f in (self.root / "features").glob("*/*") if f.is_dir()})
+
+    def resolve(self, backbone: str) -> list[str]:
+        """The cached backbone names ``backbone`` stands for: itself when the cache holds that name, else those of
+        the names the backbone spec ``backbone`` writes (``backbone_names``) that it holds. ``ConfigError`` listing
+        the cached names when there are none."""
+        from lira.backbones import BackboneSpecError
+        from lira.config_fields import ConfigError
+
+        cached = self.backbones()
+        if _safe(backbone) in cached:
+            return [_safe(backbone)]
+        try:
+            names = [_safe(name) for name in backbone_names(backbone)]
+        except BackboneSpecError:
+            names = []
+        found = [name for name in names if name in cached]
+        if not found:
+            what = (f"cache name{'s' * (len(names) > 1)} {', '.join(names)}" if names
+                    else "neither a cached name nor a backbone spec")
+            held = f"cached backbones: {', '.join(cached)}" if cached else "the cache is empty"
+            raise ConfigError(f"no features of backbone {backbone!r} ({what}) under {self.root}; {held}")
+        return found
 
     def clear(self, backbone: str | None = None) -> int:
         """Delete the whole cache, or one backbone's part (its index files included); returns the bytes freed."""
@@ -675,6 +726,17 @@ class CachedBackbone:
 
         return gather(self._served(keys, role, ALIGNMENT_POOLING, None, encode_missing), len(keys),
                       len(ALIGNMENT_FEATURES))
+
+
+def backbone_names(spec: str) -> list[str]:
+    """The backbone names the backbone ``spec`` caches its vectors under: a ``+`` spec's parts'
+    (``cached_backbone``) and their joined name (a ``CachedBackbone`` of the ``ConcatBackbone``, ``lira encode``).
+    Loads each backbone to read its ``name`` (seconds); ``BackboneSpecError`` for a spec that names no backbone."""
+    from lira.backbones import _parts, check_spec, load_backbone
+    from lira.backbones.concat import SEPARATOR
+
+    names = [load_backbone(part).name for part in _parts(check_spec(spec))]
+    return names if len(names) == 1 else [*names, SEPARATOR.join(names)]
 
 
 def cached_backbone(spec: str, cache: FeatureCache | None = None) -> Any:
