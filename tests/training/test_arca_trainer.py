@@ -52,6 +52,25 @@ def test_training_closes_the_anchor_gap_and_learns_choices(tmp_path):
     assert len(list((tmp_path / "checkpoints").glob("step-*"))) == TRAIN.keep_checkpoints
 
 
+def test_a_trained_step_must_beat_step_0_by_one_standard_error(tmp_path):
+    """Stage 1's selection reads the standard errors of its dev accuracies (``train.one_se``, on by default): the
+    kept step is the best of those beating step 0 by one standard error, else step 0; off, the best step."""
+    train, dev = synthetic(128, 0), synthetic(64, 1)
+    for one_se in (True, False):
+        config = ArcaTrainConfig(**{**TRAIN.__dict__, "one_se": one_se})
+        _, history = train_arca(train, dev, model_config=CONFIG, config=config, out_dir=tmp_path / str(one_se),
+                                show_progress=False)
+        steps, selected = history[:-1], history[-1]["selected"]
+        for part, metric in (("adaptor", "retrieval_accuracy"), ("actor", "choice_accuracy")):
+            step0, kept = steps[0], selected[part]
+            p = step0[metric]
+            assert step0[f"{metric}_se"] == pytest.approx((p * (1 - p) / 64) ** 0.5)
+            assert kept["dev_step0_se"] == (step0[f"{metric}_se"] if one_se else 0.0)
+            passing = [h for h in steps[1:] if h[metric] > p + kept["dev_step0_se"]]
+            best = max(passing, key=lambda h: h[metric]) if passing else step0  # ties: the earlier step
+            assert kept["kept_step"] == best["step"], (one_se, part)
+
+
 def test_resume_is_exact(tmp_path):
     train, dev = synthetic(96, 0), synthetic(32, 1)
     full, _ = train_arca(train, dev, model_config=CONFIG, config=TRAIN, out_dir=tmp_path / "a", show_progress=False)

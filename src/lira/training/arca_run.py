@@ -21,7 +21,7 @@ Config (YAML; every field optional)::
     critic: {cos_lo: 0.79, cos_hi: 0.95, spelling: true}   # the offline critic's constants, and optionally
                                 # llm: {base_url: http://127.0.0.1:8000/v1, model: NAME, api_key_env: KEY_VAR}
     model: {eta: 1.0, contrastive_weight: 0.5, reward: {alpha: 1.0, beta: 0.5, gamma: 1.0, delta: 1.0}}
-    train: {steps: 300, batch_size: 64, lr: 0.001, seed: 0, eval_every: 50, checkpoint_every: 50}
+    train: {steps: 300, batch_size: 64, lr: 0.001, seed: 0, eval_every: 50, checkpoint_every: 50, one_se: true}
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from lira.arca.contrastive_loss import ContrastiveLoss
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.backbones.threads import use_torch_threads
 from lira.io import write_json
-from lira.metrics import accuracy, nearest_correct, top1_correct
+from lira.metrics import accuracy, accuracy_se, nearest_correct, top1_correct
 from lira.training import distributed
 from lira.training.arca_data import ArcaFeatures
 from lira.training.checkpoint import (
@@ -55,6 +55,7 @@ class ArcaTrainConfig:
     eval_every: int = 50
     checkpoint_every: int = 50
     keep_checkpoints: int = 2
+    one_se: bool = True  # a trained step replaces step 0 only when it beats its dev score by one standard error
 
 
 def _batch_index(n: int, step: int, batch_size: int, seed: int) -> torch.Tensor:
@@ -96,13 +97,17 @@ def choice_correctness(model: ArcaModel, features: ArcaFeatures) -> dict[str, to
 def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
     """Means of ``choice_correctness``: ``anchor_gap``, ``retrieval_accuracy``, ``choice_accuracy`` (Actor),
     ``sim_only_accuracy``, ``critic_s_only_accuracy``, ``chance`` and ``n``; empty when no example has its gold
-    translation. The accuracies come from ``lira.metrics`` (float32 means), without a standard error: one would
-    switch on the one-standard-error rule of the selection."""
+    translation. The accuracies come from ``lira.metrics`` (float32 means); the adaptor's and the Actor's also with
+    their standard errors (``retrieval_accuracy_se``, ``choice_accuracy_se``), which the one-standard-error rule
+    of the selection reads."""
     if not bool((features.gold >= 0).any()):
         return {}
     r = choice_correctness(model, features)
-    return {"anchor_gap": float(r["gap"].mean()), "retrieval_accuracy": accuracy(r["retrieved"].float()),
-            "choice_accuracy": accuracy(r["actor"].float()),
+    n = len(r["gap"])
+    retrieval, choice = accuracy(r["retrieved"].float()), accuracy(r["actor"].float())
+    return {"anchor_gap": float(r["gap"].mean()), "retrieval_accuracy": retrieval,
+            "retrieval_accuracy_se": accuracy_se(retrieval, n), "choice_accuracy": choice,
+            "choice_accuracy_se": accuracy_se(choice, n),
             "sim_only_accuracy": accuracy(r["sim_only"].float()),
             "critic_s_only_accuracy": accuracy(r["critic_s_only"].float()),
             "chance": float(r["chance"].mean()), "n": len(r["gap"])}
@@ -132,8 +137,9 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         load_optimizer_state(checkpoint, optimizer)
         state = load_trainer_state(checkpoint)
         start, baseline.value, history = state["step"], state["baseline"], state["history"]
-    keepers = [BestWeights(out_dir, "adaptor", {"adaptor": model.adaptor}, "retrieval_accuracy"),
-               BestWeights(out_dir, "actor", {"actor": model.actor}, "choice_accuracy")]
+    keepers = [BestWeights(out_dir, "adaptor", {"adaptor": model.adaptor}, "retrieval_accuracy",
+                           one_se=config.one_se),
+               BestWeights(out_dir, "actor", {"actor": model.actor}, "choice_accuracy", one_se=config.one_se)]
     if checkpoint is not None:
         for keeper in keepers:
             keeper.resume()
