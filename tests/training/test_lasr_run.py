@@ -1,6 +1,7 @@
 """Stage 2 end to end on tiny data: `lira train lasr` on the product set, and every task type from user files."""
 
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -136,10 +137,12 @@ def test_train_stage2_on_a_task_spec_is_run_lasr(tmp_path, tiny_bert_dir):
     from tests.training.test_lasr_bitext import _pairs_file
 
     torch.manual_seed(0)
-    arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=32, en_dim=32, hidden=16))).save(tmp_path / "arca")
-    files = {"train": _pairs_file(tmp_path / "train.tsv", 0), "dev": _pairs_file(tmp_path / "dev.tsv", 1)}
     backbones = {"lr_backbone": f"hf:{tiny_bert_dir}", "en_backbone": f"hf:{tiny_bert_dir}?pooling=cls",
                  "translator": "none"}
+    arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=32, en_dim=32, hidden=16),
+                                lr_backbone=backbones["lr_backbone"], en_backbone=backbones["en_backbone"]))
+    arca = arca.save(tmp_path / "arca")
+    files = {"train": _pairs_file(tmp_path / "train.tsv", 0), "dev": _pairs_file(tmp_path / "dev.tsv", 1)}
     head, train = {"width": 32, "heads": 2, "ff": 64}, {"steps": 2, "batch_size": 4, "random_docs": 4,
                                                          "eval_every": 2, "checkpoint_every": 2}
     config = tmp_path / "c.yaml"
@@ -515,3 +518,22 @@ def test_a_run_refused_by_its_data_leaves_the_folder_free(arca_dir, tmp_path):
         result = runner.invoke(app, ["train", "lasr", "--config", str(config), "--out", str(out)])
         assert isinstance(result.exception, FileNotFoundError)  # `lira` prints it as one error line, status 2
         assert "data folder not found" in str(result.exception) and not (out / "run_config.json").exists()
+
+
+def test_stage2_refuses_backbones_other_than_stage_1s(tmp_path, tiny_bert_dir):
+    """An Arca reads the features of the backbones it was trained on: another multilingual or English backbone in
+    the LaSR config is an error naming the field, before anything trains."""
+    from tests.training.test_lasr_bitext import _pairs_file
+
+    spec = f"hf:{tiny_bert_dir}"
+    arca = ArcaModel(ArcaConfig(adaptor=AdaptorConfig(lr_dim=32, en_dim=32, hidden=16), lr_backbone=spec,
+                                en_backbone=spec)).save(tmp_path / "arca")
+    files = {"train": _pairs_file(tmp_path / "train.tsv", 0), "dev": _pairs_file(tmp_path / "dev.tsv", 1)}
+    for model, field in (({"lr_backbone": f"{spec}?pooling=cls", "en_backbone": spec}, "lr_backbone"),
+                         ({"lr_backbone": spec, "en_backbone": f"{spec}?pooling=cls"}, "en_backbone")):
+        config = LaSRRunConfig(task="bitext", arca=str(arca), data=LaSRDataConfig(source="tsv", path=files),
+                               model=LiRAConfig(**model, translator="none"))
+        with pytest.raises(ConfigError, match=rf"model.{field} '{re.escape(spec)}\?pooling=cls' reads as .*, but the "
+                                              rf"Arca in `arca:` {re.escape(str(arca))} was trained on "):
+            run_lasr(config, tmp_path / field, cache_dir=tmp_path / "cache", show_progress=False)
+        assert not (tmp_path / field).exists() or not any((tmp_path / field).iterdir())  # the folder stays free

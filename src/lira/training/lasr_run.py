@@ -422,6 +422,19 @@ def _arca_folder(config: LaSRRunConfig) -> str:
     return config.arca
 
 
+def _check_stage1_backbones(model: LiRAModel, arca_dir: str) -> None:
+    """``ConfigError`` unless ``model.lr_backbone`` and ``model.en_backbone`` are the backbones the Arca in
+    ``arca_dir`` was trained on, by the name it records (stage 1 records the backbone's name; an Arca built in
+    Python may record the spec): its adaptor reads their features."""
+    for name, recorded, backbone in (("lr_backbone", model.arca.config.lr_backbone, model.lr_backbone),
+                                     ("en_backbone", model.arca.config.en_backbone, model.en_backbone)):
+        spec = getattr(model.config, name)
+        if recorded not in (backbone.name, spec):
+            raise ConfigError(f"model.{name} {spec!r} reads as {backbone.name!r}, but the Arca in `arca:` {arca_dir} "
+                              f"was trained on {recorded!r}: give model.{name} the backbone stage 1 used "
+                              "(its config's backbones)")
+
+
 def train_stage2(task: TaskSpec, config: LaSRRunConfig, out_dir: str | Path, *, resume: bool = False,
                  overwrite: bool = False, cache_dir: str | Path | None = None,
                  show_progress: bool | None = None) -> dict[str, Any]:
@@ -437,6 +450,7 @@ def train_stage2(task: TaskSpec, config: LaSRRunConfig, out_dir: str | Path, *, 
     with claimed_run_folder(out_dir, asdict(config), resume=resume, overwrite=overwrite):
         arca = ArcaModel.load(arca_dir)
         probe = LiRAModel(config.model, arca, LaSRHead(LaSRConfig()), cache_dir=cache_dir)
+        _check_stage1_backbones(probe, arca_dir)
         data = config.data
         reading: dict[str, Any] = {}
         if task.type == "retrieval" and data.dev_split is not None:  # may the trained Actor override the ranking?
