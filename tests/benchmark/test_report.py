@@ -244,3 +244,14 @@ def test_separation_counts_each_english_disjoint_task_against_its_source():
     counts = {"tatoeba/tha": 1, "tatoeba/vie": 2, "sib200-bitext/tha": 0, "nusax-sentiment/ind": 0}
     assert separation(counts) == ("English sentences of Tatoeba test also found in sib200 train: 3; English "
                                   "sentences of NusaX sentiment test also found in nusax train: 0")
+
+
+def test_plots_of_an_earlier_run_that_this_one_has_no_rows_for_are_removed(tmp_path):
+    from lira.benchmark.plots import PLOTS, write_plots
+
+    for name in PLOTS:
+        (tmp_path / name).write_bytes(b"an earlier run's plot")
+    made = write_plots(bench(rows()), tmp_path)
+    assert 0 < len(made) < len(PLOTS)  # this run has main rows, no noise, few-shot or ablation rows
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(p.name for p in made)
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in made)

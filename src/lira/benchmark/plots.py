@@ -95,9 +95,17 @@ def _ablations(bench: Any, path: Path) -> Path | None:
     return _save(fig, path)
 
 
+PLOTS = ("noise_curve.png", "few_shot_curve.png", "per_language.png", "ablations.png")
+
+
 def write_plots(bench: Any, out: Path) -> list[Path]:
-    """Write ``noise_curve.png``, ``few_shot_curve.png``, ``per_language.png`` and ``ablations.png``."""
-    made = [_curve(bench, "noise", ("translate-test", "dual-path", "lira"), "noise rate", out / "noise_curve.png"),
-            _curve(bench, "few-shot", METHODS, "training examples per language", out / "few_shot_curve.png"),
-            _per_language(bench, out / "per_language.png"), _ablations(bench, out / "ablations.png")]
+    """Write the ``PLOTS`` the run has rows for; one of them left in ``out`` by an earlier run that this one has
+    no rows for is removed, so the folder never shows another run's plot beside this run's report."""
+    noise, few_shot, per_language, ablations = (out / name for name in PLOTS)
+    made = [_curve(bench, "noise", ("translate-test", "dual-path", "lira"), "noise rate", noise),
+            _curve(bench, "few-shot", METHODS, "training examples per language", few_shot),
+            _per_language(bench, per_language), _ablations(bench, ablations)]
+    for path in (noise, few_shot, per_language, ablations):
+        if path not in made:
+            path.unlink(missing_ok=True)
     return [p for p in made if p is not None]

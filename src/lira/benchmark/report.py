@@ -335,7 +335,10 @@ def write_outputs(bench: Any, *, config: dict[str, Any], disjoint: dict[str, int
                                       "selection": selection_rows(bench),
                                       "rows": bench.rows})
     outside = [f"- **{t.name}**: {t.note}" for t in TASKS if not t.in_benchmark]
-    skipped = "\n".join(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)
+    asked = " ".join(f"--setting {s}" for s in c.settings)
+    skipped = "\n".join([*(f"- the {s} setting: not asked for (`{asked}`)" for s in SETTINGS if s not in c.settings),
+                         *(f"- {s['method']} on {s['task']} ({s['setting']}): {s['reason']}" for s in bench.skipped)])
+    no_main = f"(the main setting was not run: `{asked}`)"
     weights = len(ENGLISH_WEIGHTS) - 1
     probe_c = "; ".join(f"{family} {cs[0]:g}" if len(cs) == 1 else f"{family} chosen at each start among "
                         f"{', '.join(f'{x:g}' for x in cs)}" for family, cs in c.probe_c.items()
@@ -374,17 +377,18 @@ feature cache: {cache}.
 
 ## Overview (main score x100, mean over each task's subsets)
 
-{overview_table(bench)}
+{overview_table(bench) if "main" in c.settings else no_main}
 
 ## Main results per task
 
-{main_tables(bench)}
+{main_tables(bench) if "main" in c.settings else no_main}
 
 ## Checkpoints kept on dev (full method)
 
 Stage 1 keeps the adaptor of its best dev bitext retrieval and the Actor of its best dev candidate choice (step 0
-included). Each family's LaSR head first takes the weight of the dual path's English half that scores best at
-step 0 (0 = the multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone).
+included; a trained step replaces step 0 only when it beats it by one standard error of the dev accuracy). Each
+family's LaSR head first takes the weight of the dual path's English half that scores best at step 0 (0 = the
+multilingual path alone, 0.5 = the plain dual path, 1 = the English path alone).
 {scoring}
 The plain dual path stays unless the best other weight beats it by the Bonferroni-corrected one-standard-error
 margin for {weights} alternatives ({selection_margin(1.0, weights):.2f} standard errors of their paired per-item

@@ -571,6 +571,19 @@ def _per_language_sample(records: list[Any], shots: int, seed: int) -> list[Any]
     return [r for lang in sorted(by_lang) for r in rng.sample(by_lang[lang], min(shots, len(by_lang[lang])))]
 
 
+def cache_counts(encoders: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Feature-cache hits and encoded texts per backbone spec, over the run's ``encoders`` (spec -> cached
+    encoder): a ``+`` spec's concatenation counts in each of its parts (``lira.cache.cached_backbone``)."""
+    counts: dict[str, dict[str, int]] = {}
+    for spec, encoder in encoders.items():
+        parts = zip(spec.split("+"), encoder.parts, strict=True) if hasattr(encoder, "parts") else [(spec, encoder)]
+        for name, part in parts:
+            count = counts.setdefault(name, {"hits": 0, "encoded": 0})
+            count["hits"] += int(part.hits)
+            count["encoded"] += int(part.misses)
+    return counts
+
+
 def run_benchmark(config: BenchmarkConfig) -> Path:
     """Run the benchmark and write ``results.json``, ``report.md`` and the plots into ``config.out_dir``."""
     from lira.benchmark.report import write_outputs
@@ -596,6 +609,6 @@ def run_benchmark(config: BenchmarkConfig) -> Path:
     finally:
         bench.close()
     bench.timings["total"] = time.perf_counter() - start
-    cache = {spec: {"hits": e.hits, "encoded": e.misses} for spec, e in bench.encoders.items() if "+" not in spec}
+    cache = cache_counts(bench.encoders)
     return write_outputs(bench, config={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
                          disjoint=disjoint, cache=cache)

@@ -69,6 +69,10 @@ def english_share(texts: Sequence[str]) -> float:
     return sum(w in vocabulary for w in words) / len(words) if words else 0.0
 
 
+# The folders a training run saves its model in (``lira train lasr``: model/, ``lira train distill``: student/).
+SAVED_IN_RUN = ("model", "student")
+
+
 class LiRAEncoder(AbsEncoder):
     """mteb's ``EncoderProtocol`` over a LiRA method (see the module docstring)."""
 
@@ -115,7 +119,11 @@ class LiRAEncoder(AbsEncoder):
         return None
 
     def _meta(self, revision: str | None) -> ModelMeta:
-        name = Path(self.spec).name if Path(self.spec).is_dir() else self.spec.replace(":", "-").replace("/", "-")
+        folder = Path(self.spec)
+        if folder.is_dir():  # a training run's model/ or student/ is named after its run folder
+            name = folder.parent.name if folder.name in SAVED_IN_RUN and folder.parent.name else folder.name
+        else:
+            name = self.spec.replace(":", "-").replace("/", "-")
         n_parameters = None
         if hasattr(self.model, "lasr"):
             n_parameters = sum(p.numel() for m in (self.model.arca, self.model.lasr) for p in m.parameters())
