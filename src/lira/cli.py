@@ -302,8 +302,7 @@ def cache_verify(cache_dir: CacheDirOpt = None) -> None:
         warnings.simplefilter("ignore")
         bad = cache.verify()
     for path, why in bad:  # the file that failed: the shard's .npy or its .keys.json
-        stem = path.name.removesuffix(".npy").removesuffix(".keys.json")
-        typer.echo(f"damaged: {path} ({why}); shard {stem} moved aside as *.bad")
+        typer.echo(f"damaged: {path} ({why}); its shard was moved aside as *.bad")
     typer.echo(f"cache: {cache.root}: {len(bad)} damaged shard(s)")
     if bad:
         raise typer.Exit(code=1)
@@ -355,8 +354,8 @@ def main() -> None:
         app()
     except SystemExit as e:
         if e.code == 130:  # Ctrl-C (typer's exit status for KeyboardInterrupt)
-            resume = "; run the same command with --resume to continue from its last checkpoint" \
-                if sys.argv[1:2] == ["train"] else ""
+            resume = ("; run the same command with --resume to continue from its last checkpoint"
+                      if sys.argv[1:2] == ["train"] else "")
             typer.secho(f"interrupted{resume}", fg=typer.colors.RED, err=True)
         raise
     except (ConfigError, DataFormatError, UnknownLanguageError, FileNotFoundError, RunFolderError, EndpointError) as e:
