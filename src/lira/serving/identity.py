@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lira.evaluation.methods import DISTILLED_PREFIX, METHOD_NAMES
+from lira.weights import found_below
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def model_identity(spec: str, *, backbone: str, english: str) -> ModelIdentity:
                              _hash({"kind": "distilled", "backbone": backbone, "files": _folder_files_hash(folder)}))
     raise ValueError(f"model {spec!r} is neither a baseline ({', '.join(METHOD_NAMES)}, {DISTILLED_PREFIX}DIR) "
                      "nor a folder holding a LiRA model (lira_config.json) or a distilled student "
-                     "(distilled_config.json)")
+                     "(distilled_config.json)" + found_below(folder, "lira_config.json", "distilled_config.json"))
 
 
 def resolve_spec(spec: str) -> str:
