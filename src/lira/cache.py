@@ -47,7 +47,7 @@ import numpy as np
 
 from lira.backbones.base import ROLES, BaseBackbone, Role, encoder_texts, gather, validate_texts
 from lira.environment import default_cache_dir
-from lira.io import atomic_write
+from lira.io import atomic_write, sha256_file
 from lira.languages import check_script, normalize_code
 
 INDEX_NAME = "index.sqlite"  # the key index of one namespace folder
@@ -104,10 +104,6 @@ class NamespaceInfo:
     bytes: int
     set_aside: int = 0
     set_aside_bytes: int = 0
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _unreadable(e: Exception) -> str:
@@ -389,7 +385,7 @@ class FeatureCache:
             array = np.load(shard, mmap_mode="r")
             if array.shape[0] != rows:
                 return f"{array.shape[0]} rows for {rows} keys"
-            if expected is not None and _sha256(shard) != expected:
+            if expected is not None and sha256_file(shard) != expected:
                 return "checksum mismatch"
         except Exception as e:  # noqa: BLE001
             return _unreadable(e)
@@ -495,7 +491,7 @@ class FeatureCache:
                              "values; nothing was cached")
         with atomic_write(folder / f"{stem}.npy", "wb") as f:
             np.save(f, array)
-        checksum = _sha256(folder / f"{stem}.npy")
+        checksum = sha256_file(folder / f"{stem}.npy")
         with atomic_write(folder / f"{stem}.keys.json") as f:
             json.dump({"backbone": name, "role": role, "pooling": pooling, "keys": [k.hex() for k in keys],
                        "sha256": checksum}, f)

@@ -6,6 +6,7 @@ generic I/O used by every layer (caches, weights, reports, data), so it sits at 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -41,6 +42,15 @@ def write_jsonl(path: str | Path, records: Sequence[Mapping[str, Any]]) -> None:
     with atomic_write(path) as f:
         for record in records:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 hex digest of the file ``path``'s bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from lira.data.errors import DataFormatError
 from lira.data.formats import Document
 from lira.data.io import iter_jsonl, require
+from lira.io import sha256_file
 from lira.languages import ENGLISH, normalize_code
 
 PRODUCTS = "products"
@@ -112,7 +113,7 @@ def load_jsonl_corpus(path: str | Path, *, lang: str = ENGLISH) -> Corpus:
         docs.append(IndexDoc(doc_id, title, text, en))
     if not docs:
         raise DataFormatError("no documents", path=path)
-    return Corpus(tuple(docs), code, str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+    return Corpus(tuple(docs), code, str(path), sha256_file(path))
 
 
 def load_corpus(spec: str, *, lang: str | None = None) -> Corpus:

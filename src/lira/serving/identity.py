@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lira.evaluation.methods import DISTILLED_PREFIX, METHOD_NAMES
+from lira.io import sha256_file
 from lira.weights import found_below
 
 
@@ -54,7 +55,7 @@ def _folder_files_hash(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "README.md"):
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode("ascii") + b"\n")
+        digest.update(sha256_file(path).encode("ascii") + b"\n")
     return digest.hexdigest()
 
 

@@ -10,7 +10,6 @@ before the checksums existed resume without that check. No pickles.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import warnings
@@ -21,7 +20,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from lira.io import write_json
+from lira.io import sha256_file, write_json
 
 CHECKSUMS = "checksums.json"  # {"sha256": {relative posix path: hex digest}}, written last
 
@@ -62,17 +61,9 @@ def optimizer_from_flat(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) 
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _file_checksums(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under ``folder`` (but ``checksums.json``), keyed by its path relative to ``folder``."""
-    return {path.relative_to(folder).as_posix(): _sha256(path) for path in sorted(folder.rglob("*"))
+    return {path.relative_to(folder).as_posix(): sha256_file(path) for path in sorted(folder.rglob("*"))
             if path.is_file() and path.relative_to(folder).as_posix() != CHECKSUMS}
 
 
@@ -96,7 +87,7 @@ def checksum_problem(folder: Path) -> str | None:
         path = folder / name
         if not path.is_file():
             return f"{name} is missing"
-        if _sha256(path) != digest:
+        if sha256_file(path) != digest:
             return f"{name} does not match its SHA-256 checksum"
     return None
 
