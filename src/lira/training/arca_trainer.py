@@ -30,7 +30,7 @@ from lira.arca.contrastive_loss import ContrastiveLoss
 from lira.arca.model import ArcaConfig, ArcaModel
 from lira.backbones.threads import use_torch_threads
 from lira.io import write_json
-from lira.metrics import accuracy, accuracy_se, nearest_correct, top1_correct
+from lira.metrics import accuracy, accuracy_metrics, nearest_correct, top1_correct
 from lira.training import distributed
 from lira.training.arca_data import ArcaFeatures
 from lira.training.checkpoint import (
@@ -103,11 +103,9 @@ def evaluate_arca(model: ArcaModel, features: ArcaFeatures) -> dict[str, float]:
     if not bool((features.gold >= 0).any()):
         return {}
     r = choice_correctness(model, features)
-    n = len(r["gap"])
-    retrieval, choice = accuracy(r["retrieved"].float()), accuracy(r["actor"].float())
-    return {"anchor_gap": float(r["gap"].mean()), "retrieval_accuracy": retrieval,
-            "retrieval_accuracy_se": accuracy_se(retrieval, n), "choice_accuracy": choice,
-            "choice_accuracy_se": accuracy_se(choice, n),
+    with_se = {f"{name}_{key}": value for name, part in (("retrieval", "retrieved"), ("choice", "actor"))
+               for key, value in accuracy_metrics(r[part].float()).items()}
+    return {"anchor_gap": float(r["gap"].mean()), **with_se,
             "sim_only_accuracy": accuracy(r["sim_only"].float()),
             "critic_s_only_accuracy": accuracy(r["critic_s_only"].float()),
             "chance": float(r["chance"].mean()), "n": len(r["gap"])}
