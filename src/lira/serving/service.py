@@ -32,7 +32,7 @@ import numpy as np
 
 from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
 from lira.evaluation.translations import needs_translations
-from lira.languages import ENGLISH, LANGUAGES, UnknownLanguageError, normalize_code
+from lira.languages import LANGUAGES, UnknownLanguageError, normalize_code
 from lira.lru import LRU
 from lira.serving.batching import DynamicBatcher, batched_search, search_together
 from lira.serving.holder import IndexHolder
@@ -41,7 +41,7 @@ from lira.serving.index import LoadedIndex, read_meta
 from lira.serving.langid import detect_language, script_mismatch
 from lira.serving.metrics import ServiceMetrics
 from lira.serving.schemas import Limits, RequestError
-from lira.serving.translation import WARM_UP_POOL, WARM_UP_QUERY, EnglishChoice, TranslationService
+from lira.serving.translation import WARM_UP_LANG, WARM_UP_POOL, WARM_UP_QUERY, EnglishChoice, TranslationService
 
 log = logging.getLogger("lira.serving")
 
@@ -124,7 +124,7 @@ class SearchService:
         error = None
         try:
             ready = self.translations.warm_up()
-            lang = ready[0] if ready else next(x.code for x in LANGUAGES if x.code != ENGLISH)
+            lang = ready[0] if ready else WARM_UP_LANG
             self._encode([WARM_UP_QUERY], lang, [WARM_UP_POOL[0].text], "query")
         except Exception as e:  # noqa: BLE001 - serving goes on; a query loads what the warm-up could not
             error = f"{type(e).__name__}: {e}".splitlines()[0][:200]

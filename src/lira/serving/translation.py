@@ -70,6 +70,7 @@ def _is_lira(method: Any) -> bool:
 # What ``warm_up`` hands Arca's choice: two distinct candidates, so the critic scores them and the Actor reads them.
 WARM_UP_QUERY = "warm-up"
 WARM_UP_POOL = (Candidate("warm up", "warm-up"), Candidate("warming up", "warm-up"))
+WARM_UP_LANG = next(x.code for x in LANGUAGES if x.code != ENGLISH)  # where no language has a translator
 
 
 class _Progress:
@@ -148,7 +149,7 @@ class TranslationService:
             langs = [] if per_query else [x.code for x in LANGUAGES]
         ready = [lang for lang in langs if lang != ENGLISH and self.translator(lang) is not None]
         if _is_lira(self.method) and (ready or per_query):  # no translator: Arca never chooses
-            lang = ready[0] if ready else next(x.code for x in LANGUAGES if x.code != ENGLISH)
+            lang = ready[0] if ready else WARM_UP_LANG
             self._choose(WARM_UP_QUERY, lang, list(WARM_UP_POOL), name="warm-up", ranked=True)
         return ready
 

@@ -26,6 +26,14 @@ class TranslatorSpecError(ConfigError):
     line."""
 
 
+def _endpoint(arg: str) -> tuple[str, str, str]:
+    """``(model, base_url, query)`` of an endpoint spec's ``MODEL@BASE_URL[?QUERY]`` (the part after ``openai:``;
+    the model may hold an ``@``)."""
+    model, _, address = arg.rpartition("@")
+    base_url, _, query = address.partition("?")
+    return model, base_url, query
+
+
 def check_translator_spec(spec: str) -> str:
     """``spec`` itself when it has the form of a ``load_translator`` spec (its form only: a file, folder or
     endpoint is read when the translator loads), else ``TranslatorSpecError`` listing the valid specs. Configs
@@ -33,8 +41,7 @@ def check_translator_spec(spec: str) -> str:
     kind, _, arg = spec.partition(":")
     if kind == "lexicon" or spec in PRODUCT_LEXICON_SPECS or (kind == "hf" and arg):
         return spec
-    model, _, address = arg.rpartition("@")
-    base_url, _, query = address.partition("?")
+    model, base_url, query = _endpoint(arg)
     if kind == "openai" and model and base_url:
         try:
             endpoint_options(query, spec)
@@ -120,8 +127,7 @@ def load_translator(spec: str, *, lang: str | None = None) -> Translator:
         from lira.translators.chat import ChatClient, ChatConfig
         from lira.translators.openai import OpenAITranslator
 
-        model, _, base_url = arg.rpartition("@")
-        base_url, _, query = base_url.partition("?")
+        model, base_url, query = _endpoint(arg)
         key_env = API_KEY_ENV if os.environ.get(API_KEY_ENV) else None
         return OpenAITranslator(ChatClient(ChatConfig(base_url=base_url, model=model, api_key_env=key_env,
                                                       **endpoint_options(query, spec))))
