@@ -738,10 +738,11 @@ def backbone_names(spec: str) -> list[str]:
 def cached_backbone(spec: str, cache: FeatureCache | None = None) -> Any:
     """The backbone named by ``spec`` (``lira.backbones.load_backbone``) behind ``cache``; a ``+`` spec becomes
     a ``ConcatBackbone`` of cached parts, so each part's vectors are cached (and shared) on their own."""
-    from lira.backbones import load_backbone
+    from lira.backbones import _parts, load_backbone
     from lira.backbones.concat import ConcatBackbone
 
     cache = cache or FeatureCache()
-    if "+" in spec and not spec.startswith(("st:", "hf:")):
-        return ConcatBackbone([cached_backbone(part, cache) for part in spec.split("+")])
+    parts = _parts(spec)
+    if len(parts) > 1:
+        return ConcatBackbone([cached_backbone(part, cache) for part in parts])
     return CachedBackbone(load_backbone(spec), cache)
