@@ -174,3 +174,15 @@ def test_language_errors_name_the_dataset_column(tmp_path):
     path.write_text("text1\ttext2\tscore\tlanguage\na\tb\t4\tthai\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match=r"pairs.tsv:2 column 'language' \(field 'lang'\): unknown language"):
         load_sts(with_columns(path, {"lang": "language"}))
+
+
+def test_every_missing_column_is_named_in_one_error():
+    ds = Dataset.from_dict({"sentence": ["sepatu"], "english": ["shoes"]})
+    with pytest.raises(DataFormatError) as error:
+        load_parallel(ds, lang="id")
+    assert str(error.value) == (
+        "Dataset: no columns 'text', 'en'; columns present: sentence, english; map another column to each: "
+        "lira.data.hf_datasets.with_columns(data, {'text': 'COLUMN', 'en': 'COLUMN'}) in Python, "
+        "--column text=COLUMN --column en=COLUMN on the command line")
+    mapped = with_columns(ds, parse_columns(["text=sentence", "en=english"]))
+    assert (load_parallel(mapped, lang="id")[0].en) == "shoes"

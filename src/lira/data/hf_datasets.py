@@ -38,10 +38,10 @@ from lira.extras import needs_extra
 # ``choice1``).
 Required = Sequence[str | tuple[str, ...]]
 
-# How a missing field is mapped to another column, in Python (``{field}`` is filled in); the command line's
-# ``--column FIELD=COLUMN`` is named with it.
-WITH_COLUMNS_HINT = "lira.data.hf_datasets.with_columns(data, {{'{field}': 'COLUMN'}})"
-BEIR_COLUMNS_HINT = "load_beir(..., columns={{'{field}': 'COLUMN'}})"
+# How missing fields are mapped to other columns, in Python (``{mapping}`` is filled in, e.g.
+# ``{'text': 'COLUMN'}``); the command line's ``--column FIELD=COLUMN`` is named with it.
+WITH_COLUMNS_HINT = "lira.data.hf_datasets.with_columns(data, {mapping})"
+BEIR_COLUMNS_HINT = "load_beir(..., columns={mapping})"
 
 
 def is_dataset_folder(path: str | Path) -> bool:
@@ -112,15 +112,19 @@ class DatasetSource:
         return where
 
     def _check_required(self, required: Required) -> None:
+        """Raise one ``DataFormatError`` naming every required column the dataset lacks."""
         fields = set(self.field_names())
-        for need in required:
-            options = (need,) if isinstance(need, str) else tuple(need)
-            if not fields & set(options):
-                wanted = " or ".join(repr(self.columns.get(o, o)) for o in options)
-                hint = (f"; map another column to it: {self.python_hint.format(field=options[0])} in Python, "
-                        f"--column {options[0]}=COLUMN on the command line")
-                raise DataFormatError(f"no column {wanted}; columns present: {', '.join(self.present)}{hint}",
-                                      path=self)
+        missing = [(need,) if isinstance(need, str) else tuple(need) for need in required]
+        missing = [options for options in missing if not fields & set(options)]
+        if not missing:
+            return
+        wanted = ", ".join(" or ".join(repr(self.columns.get(o, o)) for o in options) for options in missing)
+        python = self.python_hint.format(mapping=repr({options[0]: "COLUMN" for options in missing}))
+        cli = " ".join(f"--column {options[0]}=COLUMN" for options in missing)
+        plural = "s" if len(missing) > 1 else ""
+        raise DataFormatError(f"no column{plural} {wanted}; columns present: {', '.join(self.present)}; map another "
+                              f"column to {'each' if plural else 'it'}: {python} in Python, {cli} on the command line",
+                              path=self)
 
     def rows(self, required: Required = ()) -> Iterator[tuple[int, dict[str, Any]]]:
         """``(row index, record)`` per row; a missing required column or a null in one raises ``DataFormatError``."""
