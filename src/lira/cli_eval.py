@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 
-from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
-from lira.cli_options import CacheDirOpt, read_texts, writable_file
+from lira.backbones import DEFAULT_ENGLISH
+from lira.cli_options import CacheDirOpt, MultilingualOpt, read_texts, writable_file
 from lira.cli_options import fail as _fail
 
 if TYPE_CHECKING:
@@ -28,10 +28,6 @@ MethodOpt = Annotated[str, typer.Option(
     "--model", help="What to score: frozen, translate-test, dual-path, distilled:DIR, or a model folder (a LiRA "
                     "model or a distilled student).")]
 EnglishOpt = Annotated[str, typer.Option(help="English backbone spec (translate-test, dual-path).")]
-MultilingualOpt = Annotated[str | None, typer.Option(
-    "--backbone", help=f"Multilingual backbone spec of frozen and dual-path (default {DEFAULT_MULTILINGUAL}); a "
-                       "distilled student reads the one it was trained on unless this is given, a LiRA model always "
-                       "its own.")]
 TranslationsOpt = Annotated[Path | None, typer.Option(
     exists=True, help="Parallel file (text, en, en_2... or translations) giving the English of the source texts, "
                       "or a Hugging Face dataset folder (save_to_disk); default: the data's own English columns.")]
@@ -267,7 +263,7 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
     BEIR folder, or a Hugging Face DatasetDict folder with splits corpus, queries and qrels splits). Queries read
     --translations or their own en field; documents their en field."""
     from lira.data.products import PRODUCT_LANGS, load_products
-    from lira.evaluation.methods import method_name
+    from lira.evaluation.methods import method_name, parse_method
     from lira.retrieval.metrics import METRICS
 
     if data != "products" and not lang:
@@ -288,7 +284,8 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
         results[dataset.lang] = _score(entry.evaluator_class()(dataset, split=split), encoder, translator)
     _report("retrieval", results, ["n_queries", *METRICS], averaged=METRICS, n="n_queries", out=out, items=items,
             meta={"data": data, "split": split, "method": model,
-                  "backbone": method_name(encoder) if model == "frozen" else backbone or DEFAULT_MULTILINGUAL,
+                  "backbone": (method_name(encoder) if model == "frozen"
+                               else parse_method(model).backbones(backbone, english)[0]),
                   "translations": source.source() or "data"})
 
 

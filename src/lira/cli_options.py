@@ -9,9 +9,13 @@ from typing import Annotated
 
 import typer
 
-from lira.backbones import SPECS
+from lira.backbones import DEFAULT_MULTILINGUAL, SPECS
 
 BackboneOpt = Annotated[str, typer.Option(help=f"Backbone spec: {', '.join(SPECS)}.")]
+MultilingualOpt = Annotated[str | None, typer.Option(
+    "--backbone", help=f"Multilingual backbone spec of frozen and dual-path (default {DEFAULT_MULTILINGUAL}); a "
+                       "distilled student reads the one it was trained on unless this is given, a LiRA model always "
+                       "its own.")]
 CacheDirOpt = Annotated[
     Path | None, typer.Option(help="Feature cache folder (default $LIRA_CACHE_DIR or ~/.cache/lira).")]
 

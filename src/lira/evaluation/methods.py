@@ -23,8 +23,10 @@ Example::
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ from lira.data.errors import DataFormatError
 from lira.data.loaders import load_parallel
 from lira.languages import ENGLISH, normalize_code
 from lira.translators.precomputed import PrecomputedTranslator
-from lira.weights import found_below
+from lira.weights import found_below, not_saved
 
 METHOD_NAMES = ("frozen", "translate-test", "dual-path")
 DISTILLED_PREFIX = "distilled:"
@@ -44,6 +46,53 @@ def _no_translator(lang: str) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class MethodSpec:
+    """What a method spec names: its ``kind`` (``baseline``, ``lira`` or ``distilled``) and, for a model, the
+    ``folder`` holding it."""
+
+    spec: str
+    kind: str
+    folder: Path | None = None
+
+    def multilingual(self, backbone: str | None) -> str:
+        """The multilingual backbone spec a baseline or distilled student reads: ``backbone`` when given, else
+        the one the student records, else ``DEFAULT_MULTILINGUAL``."""
+        from lira.baselines import DistilledStudent
+
+        recorded = DistilledStudent.recorded_backbone(self.folder) if self.kind == "distilled" and self.folder else None
+        return backbone or recorded or DEFAULT_MULTILINGUAL
+
+    def backbones(self, backbone: str | None, english: str) -> tuple[str, str]:
+        """``(multilingual, English)`` backbone specs the method reads, "" for a side it does not read: a LiRA
+        model's from its ``lira_config.json``, the others' from ``backbone`` (``multilingual``) and ``english``."""
+        if self.kind == "lira" and self.folder is not None:
+            config = json.loads((self.folder / "lira_config.json").read_text(encoding="utf-8")).get("config", {})
+            return str(config.get("lr_backbone", "")), str(config.get("en_backbone", ""))
+        lr = "" if self.spec == "translate-test" else self.multilingual(backbone)
+        return lr, english if self.spec in ("translate-test", "dual-path") else ""
+
+
+def parse_method(spec: str) -> MethodSpec:
+    """Classify ``spec`` (see the module docstring). Raises ``ValueError`` for a name that is neither a baseline
+    nor a model folder, saying what was expected, and ``FileNotFoundError`` for ``distilled:DIR`` without a
+    student; both name a model folder found just below a run folder."""
+    if spec in METHOD_NAMES:
+        return MethodSpec(spec, "baseline")
+    distilled = spec.startswith(DISTILLED_PREFIX)
+    folder = Path(spec[len(DISTILLED_PREFIX):] if distilled else spec)
+    if not distilled and (folder / "lira_config.json").is_file():
+        return MethodSpec(spec, "lira", folder)
+    if (folder / "distilled_config.json").is_file():
+        return MethodSpec(spec, "distilled", folder)
+    if distilled:
+        raise not_saved(folder, "distilled_config.json", "distilled student")
+    what = "folder has neither" if folder.is_dir() else "is neither a baseline name nor a folder; expected"
+    raise ValueError(f"model {spec!r} {what} a LiRA model (lira_config.json) nor a distilled student "
+                     f"(distilled_config.json); baselines: {', '.join(METHOD_NAMES)}, {DISTILLED_PREFIX}DIR"
+                     + found_below(folder, "lira_config.json", "distilled_config.json"))
+
+
 def load_method(spec: str, *, backbone: str | None = None, english: str = DEFAULT_ENGLISH,
                 cache_dir: str | Path | None = None, cache: bool = True) -> Any:
     """The method named by ``spec`` (see the module docstring) over the ``backbone`` (multilingual; None:
@@ -51,40 +100,28 @@ def load_method(spec: str, *, backbone: str | None = None, english: str = DEFAUL
     encoding through the feature cache in ``cache_dir`` (``cache=False``: without a feature cache). A LiRA model
     reads the backbones it records.
 
-    Raises ``ValueError`` for a name that is neither a baseline nor a model folder, saying what was expected."""
+    Raises ``ValueError`` for a name that is neither a baseline nor a model folder (``parse_method``)."""
+    from lira.backbones import load_backbone
     from lira.baselines import DistilledStudent, DualPathUntrained, TranslateTest
 
+    parsed = parse_method(spec)
     store = FeatureCache(cache_dir) if cache else None
 
     def cached(name: str) -> Any:
-        from lira.backbones import load_backbone  # looked up per call, as ``cached_backbone`` does
-
         return cached_backbone(name, store) if store is not None else load_backbone(name)
 
-    def student(folder: str | Path) -> DistilledStudent:
-        own = backbone or DistilledStudent.recorded_backbone(folder) or DEFAULT_MULTILINGUAL
-        return DistilledStudent.load(folder, lr_backbone=cached(own))
-
-    if spec == "frozen":
-        return cached(backbone or DEFAULT_MULTILINGUAL)
-    if spec == "translate-test":
-        return TranslateTest(cached(english), translator_for=_no_translator)
-    if spec == "dual-path":
-        return DualPathUntrained(cached(backbone or DEFAULT_MULTILINGUAL), cached(english),
-                                 translator_for=_no_translator)
-    if spec.startswith(DISTILLED_PREFIX):
-        return student(spec[len(DISTILLED_PREFIX):])
-    folder = Path(spec)
-    if (folder / "lira_config.json").is_file():
+    if parsed.kind == "lira" and parsed.folder is not None:
         from lira.model import LiRAModel
 
-        return LiRAModel.load(folder, cache_dir=cache_dir, cache=cache)
-    if (folder / "distilled_config.json").is_file():
-        return student(folder)
-    what = "folder has neither" if folder.is_dir() else "is neither a baseline name nor a folder; expected"
-    raise ValueError(f"method {spec!r} {what} a LiRA model (lira_config.json) nor a distilled student "
-                     f"(distilled_config.json); baselines: {', '.join(METHOD_NAMES)}, {DISTILLED_PREFIX}DIR"
-                     + found_below(folder, "lira_config.json", "distilled_config.json"))
+        return LiRAModel.load(parsed.folder, cache_dir=cache_dir, cache=cache)
+    lr = parsed.multilingual(backbone)
+    if parsed.kind == "distilled" and parsed.folder is not None:
+        return DistilledStudent.load(parsed.folder, lr_backbone=cached(lr))
+    if spec == "frozen":
+        return cached(lr)
+    if spec == "translate-test":
+        return TranslateTest(cached(english), translator_for=_no_translator)
+    return DualPathUntrained(cached(lr), cached(english), translator_for=_no_translator)
 
 
 def method_name(method: Any) -> str:

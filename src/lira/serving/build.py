@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from lira import __version__
-from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
+from lira.backbones import DEFAULT_ENGLISH
 from lira.backbones.base import INVISIBLE_CODES, TEXT_READING
 from lira.evaluation.translations import needs_translations
 from lira.io import atomic_write, write_json
@@ -50,7 +50,8 @@ DEFAULT_TRANSLATOR = "lexicon"
 
 @dataclass(frozen=True)
 class BuildConfig:
-    """What to build: the ``model`` spec (over ``backbone`` and ``english`` for baselines), the ``corpus``
+    """What to build: the ``model`` spec (over ``backbone`` and ``english`` for baselines; ``backbone`` None:
+    ``DEFAULT_MULTILINGUAL``, and for a distilled student the one it records), the ``corpus``
     (``lira.serving.corpus.load_corpus``; ``lang`` for a JSONL file), where (``out``), the ``backend`` and its
     settings, and the query ``translator`` a baseline reads at search time (recorded; LiRA models use their own
     unless one is given). ``overwrite`` replaces an index built with another model."""
@@ -60,7 +61,7 @@ class BuildConfig:
     out: Path
     backend: str = "faiss"
     lang: str | None = None
-    backbone: str = DEFAULT_MULTILINGUAL
+    backbone: str | None = None
     english: str = DEFAULT_ENGLISH
     translator: str | None = None
     faiss: FaissConfig = field(default_factory=FaissConfig)

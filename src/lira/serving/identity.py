@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from lira.evaluation.methods import DISTILLED_PREFIX, METHOD_NAMES
+from lira.backbones import DEFAULT_ENGLISH
+from lira.evaluation.methods import DISTILLED_PREFIX, METHOD_NAMES, parse_method
 from lira.io import sha256_file
-from lira.weights import found_below
 
 
 @dataclass(frozen=True)
@@ -63,25 +63,19 @@ def _hash(facts: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def model_identity(spec: str, *, backbone: str, english: str) -> ModelIdentity:
-    """The identity of the model ``spec`` over ``backbone`` and ``english`` (ignored for a LiRA model folder,
-    whose config names its own). Raises ``ValueError`` for a spec that is neither a baseline nor a folder."""
-    if spec in METHOD_NAMES:
-        used_en = "" if spec == "frozen" else english
-        used_lr = "" if spec == "translate-test" else backbone
-        return ModelIdentity(spec, "baseline", used_lr, used_en,
-                             _hash({"spec": spec, "backbone": used_lr, "english": used_en}))
-    folder = Path(spec[len(DISTILLED_PREFIX):] if spec.startswith(DISTILLED_PREFIX) else spec)
-    if (folder / "lira_config.json").is_file() and not spec.startswith(DISTILLED_PREFIX):
-        config = json.loads((folder / "lira_config.json").read_text(encoding="utf-8")).get("config", {})
-        lr, en = str(config.get("lr_backbone", "")), str(config.get("en_backbone", ""))
-        return ModelIdentity(spec, "lira", lr, en, _hash({"kind": "lira", "files": _folder_files_hash(folder)}))
-    if (folder / "distilled_config.json").is_file():
-        return ModelIdentity(spec, "distilled", backbone, "",
-                             _hash({"kind": "distilled", "backbone": backbone, "files": _folder_files_hash(folder)}))
-    raise ValueError(f"model {spec!r} is neither a baseline ({', '.join(METHOD_NAMES)}, {DISTILLED_PREFIX}DIR) "
-                     "nor a folder holding a LiRA model (lira_config.json) or a distilled student "
-                     "(distilled_config.json)" + found_below(folder, "lira_config.json", "distilled_config.json"))
+def model_identity(spec: str, *, backbone: str | None = None, english: str = DEFAULT_ENGLISH) -> ModelIdentity:
+    """The identity of the model ``spec`` over ``backbone`` and ``english`` (read as ``load_method`` reads them:
+    a LiRA model folder names its own, a distilled student records its multilingual backbone). Raises
+    ``ValueError`` for a spec that is neither a baseline nor a model folder (``parse_method``)."""
+    parsed = parse_method(spec)
+    lr, en = parsed.backbones(backbone, english)
+    if parsed.folder is None:
+        facts = {"spec": spec, "backbone": lr, "english": en}
+    else:
+        facts = {"kind": parsed.kind, "files": _folder_files_hash(parsed.folder)}
+        if parsed.kind == "distilled":
+            facts["backbone"] = lr
+    return ModelIdentity(spec, parsed.kind, lr, en, _hash(facts))
 
 
 def resolve_spec(spec: str) -> str:
