@@ -22,7 +22,7 @@ from lira.evaluation.retrieval import RetrievalEvaluator  # noqa: E402
 from lira.integrations.mteb_model import LiRAEncoder, english_share  # noqa: E402
 from lira.integrations.mteb_tasks import bitext_task, retrieval_task  # noqa: E402
 from lira.languages import UnknownLanguageError  # noqa: E402
-from tests.evaluation.test_methods import WordBackbone, fake_backbones, tiny_lira  # noqa: E402, F401
+from tests.evaluation.test_methods import DIM, WordBackbone, fake_backbones, tiny_lira  # noqa: E402, F401
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mteb"
 
@@ -121,6 +121,18 @@ def test_model_meta(fake_backbones, tmp_path):  # noqa: F811
     assert frozen.name == "lira/frozen" and frozen.embed_dim == WordBackbone().dim and len(frozen.languages) == 15
     dual = LiRAEncoder("dual-path", cache_dir=tmp_path / "cache").mteb_model_meta
     assert dual.embed_dim == 2 * WordBackbone().dim
+
+
+def test_a_student_reads_its_recorded_backbone_and_is_named_after_its_run(fake_backbones, tmp_path):  # noqa: F811
+    from lira.arca.adaptor import Adaptor, AdaptorConfig
+    from lira.baselines import DistilledStudent
+
+    student = DistilledStudent(WordBackbone("mb"), Adaptor(AdaptorConfig(lr_dim=DIM, en_dim=DIM, dim=DIM)),
+                               teacher="fake-en", lr_spec="mb")
+    folder = student.save(tmp_path / "distill-th" / "student")
+    encoder = LiRAEncoder(f"distilled:{folder}", cache_dir=tmp_path / "cache")
+    assert encoder.model.lr.name == "fake-mb"  # not the default backbone: the one it was trained on
+    assert encoder.mteb_model_meta.name == "lira/distill-th"
 
 
 def test_unknown_language_is_named(fake_backbones, tmp_path):  # noqa: F811

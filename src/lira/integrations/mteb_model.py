@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from lira.backbones import DEFAULT_ENGLISH, DEFAULT_MULTILINGUAL
+from lira.backbones import DEFAULT_ENGLISH
 from lira.data.formats import Document
-from lira.evaluation.methods import load_method, method_name
+from lira.evaluation.methods import DISTILLED_PREFIX, load_method, method_name
 from lira.evaluation.translations import encode as encode_method
 from lira.evaluation.translations import needs_translations, pick_translations
 from lira.extras import needs_extra
@@ -79,7 +79,7 @@ class LiRAEncoder(AbsEncoder):
     mteb_model_meta: ModelMeta  # always set in __init__ (AbsEncoder allows None; EncoderProtocol does not)
 
     def __init__(self, model_name: str = "frozen", revision: str | None = None, *, device: str | None = None,
-                 backbone: str = DEFAULT_MULTILINGUAL, english: str = DEFAULT_ENGLISH, translator: str | None = None,
+                 backbone: str | None = None, english: str = DEFAULT_ENGLISH, translator: str | None = None,
                  cache_dir: str | Path | None = None, method: Any = None, **_: Any) -> None:
         self.spec, self.backbone, self.english, self.translator_spec = model_name, backbone, english, translator
         self.model = method if method is not None else load_method(model_name, backbone=backbone, english=english,
@@ -119,7 +119,7 @@ class LiRAEncoder(AbsEncoder):
         return None
 
     def _meta(self, revision: str | None) -> ModelMeta:
-        folder = Path(self.spec)
+        folder = Path(self.spec.removeprefix(DISTILLED_PREFIX))
         if folder.is_dir():  # a training run's model/ or student/ is named after its run folder
             name = folder.parent.name if folder.name in SAVED_IN_RUN and folder.parent.name else folder.name
         else:
