@@ -44,18 +44,27 @@ def test_user_task_per_type(tmp_path):
         user_task("math", {"train": "x"})
 
 
-def test_beir_folder_is_one_subset_per_language(tmp_path):
-    folder = tmp_path / "beir"
+def _beir(folder, query):
     (folder / "qrels").mkdir(parents=True)
-    _jsonl(folder / "corpus.jsonl", [{"_id": "d1", "title": "", "text": "giày đen"}])
-    _jsonl(folder / "queries.jsonl", [{"_id": "q1", "text": "giày"}])
+    _jsonl(folder / "corpus.jsonl", [{"_id": "d1", "title": "", "text": "shoes"}])
+    _jsonl(folder / "queries.jsonl", [{"_id": "q1", "text": query}])
     (folder / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n", encoding="utf-8")
-    task = user_task("retrieval", folder, langs=["vi", "th"])
+    return folder
+
+
+def test_beir_folders_are_one_subset_per_language(tmp_path):
+    vi, th = _beir(tmp_path / "vi", "giày"), _beir(tmp_path / "th", "รองเท้า")
+    task = user_task("retrieval", {"vi": vi, "th": th})
     assert [s.lang for s in task.subsets] == ["vie", "tha"]
     sets = task_records(task, "train")
     assert [d.lang for d in sets] == ["vie", "tha"] and all(isinstance(d, RetrievalDataset) for d in sets)
-    with pytest.raises(ValueError, match="needs its language"):
-        user_task("retrieval", folder)
+    assert [d.queries["q1"].text for d in sets] == ["giày", "รองเท้า"]
+    assert [s.lang for s in user_task("retrieval", vi, langs=["vi"]).subsets] == ["vie"]
+    with pytest.raises(ValueError, match=r"one language: give it in data.langs \(none given\)"):
+        user_task("retrieval", vi)
+    # its queries carry no language: read under two, each query would count twice
+    with pytest.raises(ValueError, match=r"\(got 2 \(vi, th\)\), or give data.path as a mapping LANG: FOLDER"):
+        user_task("retrieval", vi, langs=["vi", "th"])
 
 
 def test_user_parallel_splits_one_file_by_a_hash_of_the_text(tmp_path):

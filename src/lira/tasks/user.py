@@ -41,24 +41,22 @@ UNDETERMINED = Subset("und", "und", "Zzzz")
 
 def user_task(type: str, path: str | Path | Mapping[str, str | Path], *, langs: Sequence[str] = ()) -> TaskSpec:
     """A ``TaskSpec`` of ``type`` over the user's files, named ``USER_SOURCES[type]``. Retrieval: ``path`` is a
-    BEIR folder (``load_beir``), read whatever the split (its qrels carry the splits), one subset per language
-    of ``langs`` (at least one). Other types: ``path`` maps each split name to its file, read by
-    ``READERS[type]``; one subset, ``langs[0]`` (the language of records that name none; none given: every record
-    names its own, subset ``und``). Records keep the files' order."""
+    BEIR folder (``load_beir``) of the one language in ``langs``, or a mapping language -> BEIR folder, read
+    whatever the split (its qrels carry the splits), one subset per language. Other types: ``path`` maps each
+    split name to its file, read by ``READERS[type]``; one subset, ``langs[0]`` (the language of records that
+    name none; none given: every record names its own, subset ``und``). Records keep the files' order."""
     if type not in USER_SOURCES:
         raise ValueError(f"no user data for task type {type!r}; valid: {', '.join(USER_SOURCES)}")
     name = USER_SOURCES[type]
     loader: Callable[[Path, str, str], list[Any]]
     if type == "retrieval":
-        if not langs:
-            raise ValueError("a BEIR folder needs its language(s) (data.langs)")
-        folder = path
+        folders = _beir_folders(path, langs)
 
         def loader(root: Path, subset: str, split: str) -> list[Any]:
-            return [loaders.load_beir(folder, lang=subset)]
+            return [loaders.load_beir(folders[subset], lang=subset)]
 
-        subsets = tuple(Subset(code, code) for code in (normalize_code(lang) for lang in langs))
-        data = str(path)
+        subsets = tuple(Subset(code, code) for code in folders)
+        data = ", ".join(f"{code}: {folder}" for code, folder in folders.items())
     else:
         if not isinstance(path, Mapping):
             raise ValueError(f"a {type} task reads one file per split: give a mapping split -> file, got {path!r}")
@@ -74,6 +72,19 @@ def user_task(type: str, path: str | Path | Mapping[str, str | Path], *, langs: 
     return TaskSpec(name=name, type=type, family=name, record_type=RECORD_TYPES[type], subsets=subsets, data=data,
                     splits="the user's files", main_score=MAIN_SCORES[type], translations="data",
                     reference="the user's data", loader=loader)
+
+
+def _beir_folders(path: str | Path | Mapping[str, str | Path], langs: Sequence[str]) -> dict[str, str]:
+    """``{language: BEIR folder}`` from one folder and its one language, or a mapping language -> folder.
+    A BEIR folder's queries carry no language, so one folder read under several would repeat every query
+    under each: ``ValueError``, as for no language."""
+    if isinstance(path, Mapping):
+        return {normalize_code(str(code)): str(folder) for code, folder in path.items()}
+    if len(langs) != 1:
+        given = f"got {len(langs)} ({', '.join(langs)})" if langs else "none given"
+        raise ValueError(f"a BEIR folder holds the queries of one language: give it in data.langs ({given}), or "
+                         "give data.path as a mapping LANG: FOLDER, one BEIR folder per language")
+    return {normalize_code(langs[0]): str(path)}
 
 
 def hash_split(text: str, dev_fraction: float) -> str:
