@@ -60,6 +60,25 @@ def test_config_errors(tmp_path):
         load_lasr_config(path)
 
 
+def test_own_data_config_errors_name_the_field(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("task: retrieval\ndata: {source: beir}\n")
+    with pytest.raises(ConfigError, match=r"c.yaml data.path: data.source beir reads your own data; give a BEIR folder "
+                                          r"\(with data.langs\) or a mapping LANG: FOLDER$"):
+        load_lasr_config(path)
+    path.write_text("task: retrieval\ndata: {source: beir, path: q}\n")
+    with pytest.raises(ConfigError, match=r"c.yaml data: a BEIR folder holds the queries of one language"):
+        load_lasr_config(path)
+    path.write_text("task: retrieval\ndata: {source: beir, path: q, langs: [th, vi]}\n")
+    with pytest.raises(ConfigError, match=r"got 2 \(th, vi\)"):
+        load_lasr_config(path)
+    path.write_text("task: retrieval\ndata: {source: beir, path: {th: q-th, vi: q-vi}}\n")
+    assert [s.lang for s in stage2_task(load_lasr_config(path)).subsets] == ["tha", "vie"]
+    path.write_text("task: nli\ndata: {source: file, path: train.tsv}\n")
+    with pytest.raises(ConfigError, match=r"c.yaml data: data.path must map 'train'/'dev' to files"):
+        load_lasr_config(path)
+
+
 @pytest.mark.slow
 def test_train_lasr_cli_on_products(arca_dir, tmp_path):
     config = tmp_path / "tiny.yaml"
@@ -79,6 +98,12 @@ def test_train_lasr_cli_on_products(arca_dir, tmp_path):
     model = LiRAModel.load(out / "model", cache_dir=tmp_path / "cache")
     assert model.config.candidates == 1
     assert model.encode(["giày chạy bộ"], lang="vie").shape == (1, 768)  # the dual path [E_lr ; E_en]
+    # a resumed run takes its head from the checkpoint and still reports the start chosen on dev
+    resumed = runner.invoke(app, ["train", "lasr", "--config", str(config), "--out", str(out), "--resume",
+                                  "--cache-dir", str(tmp_path / "cache")])
+    assert resumed.exit_code == 0, resumed.output
+    assert "English weight of the dual path, chosen on dev:" in resumed.output
+    assert (out / "model" / "README.md").read_text() == card
 
 
 def test_every_task_type_reads_user_files(arca_dir, tmp_path):

@@ -39,6 +39,7 @@ Config (YAML)::
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ from lira.backbones import check_backbone_fields
 from lira.backbones.alignment import ALIGNMENT_FEATURES
 from lira.config_fields import ConfigError, check_fields, parse_fields, read_yaml
 from lira.data.io import default_data_dir
+from lira.io import write_json
 from lira.languages import ENGLISH, LOW_RESOURCE
 from lira.lasr.head import LaSRConfig, LaSRHead
 from lira.lasr.linear_probe import fit_logistic
@@ -153,6 +155,15 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
         joined = ", or several of the first joined by +" if config.task == "bitext" else ""
         raise ConfigError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "
                           f"valid: {', '.join(SOURCES[config.task])}{joined}")
+    if config.data.source in OWN_SOURCES.get(config.task, ()):
+        if config.data.path is None:
+            wanted = ("a BEIR folder (with data.langs) or a mapping LANG: FOLDER" if config.task == "retrieval"
+                      else "a mapping SPLIT: FILE")
+            raise ConfigError(f"{path} data.path: data.source {config.data.source} reads your own data; give {wanted}")
+        try:
+            stage2_task(config)  # the spec only: no file is read yet
+        except ValueError as e:
+            raise ConfigError(f"{path} data: {e}") from None
     if config.data.max_per_lang is not None and (config.task != "bitext" or config.data.source == "tsv"):
         raise ConfigError(f"{path} data: max_per_lang applies to task bitext on the stage-1 sources only")
     if "model" in raw:
@@ -283,6 +294,11 @@ def _gain(candidates: list[Start], scores: dict, items: dict) -> tuple[Start, fl
     return (best if scores[best] - scores[first] > margin else first), margin
 
 
+# The start chosen on dev (``choose_english_weight``'s record), kept in the run folder so that a resumed run, which
+# takes its head from the checkpoint, still gives the choice and its dev scores in its summary and model card.
+START_CHOICE = "start_choice.json"
+
+
 def choose_english_weight(config: LaSRConfig, arca: ArcaModel, task: str, train: Any, dev: Any,
                           weights: list[float], seed: int, kinds: list[Kind] | None = None,
                           folds: int = 0, cs: list[float] | None = None) -> tuple[LaSRHead, dict[str, Any]]:
@@ -383,11 +399,14 @@ def fit_lasr(task: str, train: Any, dev: Any | None, *, arca: ArcaModel, model: 
     english: dict[str, Any] = {}
     if not train_config.joint:  # the start's probe fits and dev scores read Arca's dual path once
         train, dev = frozen_paths(train, arca), frozen_paths(dev, arca)
-    if resume:  # the head comes from the checkpoint
+    if resume:  # the head comes from the checkpoint, the start's dev scores from the first run (model card)
         start = LaSRHead(head_config)
+        if (out_dir / START_CHOICE).is_file():
+            english = json.loads((out_dir / START_CHOICE).read_text(encoding="utf-8"))
     elif dev is not None and not fixed:
         start, english = choose_english_weight(head_config, arca, task, train, dev, weights, train_config.seed,
                                                kinds, train_config.start_folds, cs)
+        write_json(out_dir / START_CHOICE, english)
     else:
         start = start_head(head_config, arca, task, train, train_config.seed)
     lasr, arca, history = train_lasr(task, train, dev, head=start, arca=arca, config=train_config,
