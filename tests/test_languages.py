@@ -56,3 +56,19 @@ def test_in_script_is_a_one_letter_script_share():
         char = chr(point)
         for script in scripts:
             assert in_script(char, script) == (script_share(char, script) == 1.0), (hex(point), script)
+
+
+def test_decomposed_texts_are_named_once():
+    import unicodedata
+
+    from lira.languages import DecomposedTextWarning, check_composed, check_script
+
+    composed = "giày chạy bộ"
+    texts = [composed, unicodedata.normalize("NFD", composed), "ক়"]  # the last: NFC does not compose it
+    with pytest.warns(DecomposedTextWarning, match=r"^1 text\(s\) hold decomposed characters .*first at index 1\)"):
+        assert check_composed(texts) == [1]
+    with pytest.warns(DecomposedTextWarning):
+        assert check_script(texts[:2], "vie") == []  # the script is right; the form is named
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_composed([composed, "\u09dc"]) == []  # composed, and a Bengali letter NFC decomposes (longer)

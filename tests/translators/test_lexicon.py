@@ -176,3 +176,12 @@ def test_the_product_lexicon_declares_its_languages_from_its_files():
     for spec in ("lexicon:my.tsv", "openai:m@http://localhost:1", "hf:/a/model"):
         assert available_languages(spec) is None and covers(spec, "hin")
     assert LexiconTranslator.for_products("vie").languages == ("vie",)
+
+
+def test_a_decomposed_text_finds_the_composed_term():
+    import unicodedata
+
+    composed = "giày chạy bộ màu đen"
+    lexicon = LexiconTranslator.for_products("vie")
+    (nfc,), (nfd,) = (lexicon.translate([t], lang="vie") for t in (composed, unicodedata.normalize("NFD", composed)))
+    assert nfd[0].text == nfc[0].text == "running shoes colour black" and not nfd[0].untranslated

@@ -59,3 +59,13 @@ def test_allow_missing_gives_no_candidate_for_missing_texts():
         strict.translate(["a", "b"], lang="vie")
     with pytest.raises(ValueError, match="k must be"):  # the k check holds either way
         lenient.translate(["b"], lang="vie", k=0)
+
+
+def test_keys_match_in_composed_form():
+    import unicodedata
+
+    composed = "giày chạy bộ"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    table = PrecomputedTranslator({decomposed: ["running shoes"]})
+    assert composed in table and table.translate([composed], lang="vie")[0][0].text == "running shoes"

@@ -127,7 +127,8 @@ def _join(parts: Sequence[str]) -> str:
 
 
 class LexiconTranslator:
-    """Translates ``lang`` text word by word with a bilingual lexicon, longest match first.
+    """Translates ``lang`` text word by word with a bilingual lexicon, longest match first; terms and texts are
+    matched in Unicode NFC (composed) form, so a decomposed text finds the composed term.
 
     ``lexicon`` maps lowercased terms to their senses, as ``lira.data.lexicon.load_lexicon`` returns.
     Candidates are named ``name`` (default ``lexicon:custom``); ``languages`` is ``(lang,)``.
@@ -142,7 +143,7 @@ class LexiconTranslator:
         self._max_len = 1
         self._max_chars = 1
         for term, entries in lexicon.items():
-            tokens = self.tokenize(term)
+            tokens = self.tokenize(unicodedata.normalize("NFC", term))
             senses = tuple(dict.fromkeys(e.translation.strip() for e in entries if e.translation.strip()))
             if not tokens or not senses:
                 continue
@@ -237,7 +238,7 @@ class LexiconTranslator:
         return pieces if left < len(text) else [(t, ()) for t in run]
 
     def _candidates(self, text: str, k: int) -> list[Candidate]:
-        pieces = self.segment(text)
+        pieces = self.segment(unicodedata.normalize("NFC", text))  # terms and texts match in composed form
         base = [senses[0] if senses else surface for surface, senses in pieces]
         untranslated = tuple(s for s, senses in pieces if not senses and _is_word(s))
         out = {_join(base): Candidate(_join(base), self.name, untranslated)}

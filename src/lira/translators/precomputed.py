@@ -8,6 +8,7 @@ is the reference English, further columns are extra candidates. Candidates are n
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from lira.data.formats import ParallelExample
@@ -31,14 +32,15 @@ class MissingTranslationError(KeyError):
 
 
 def _key(text: str) -> str:
-    return text.strip()
+    return unicodedata.normalize("NFC", text.strip())
 
 
 class PrecomputedTranslator:
     """Serves translations from ``table`` (source text -> translations, best first).
 
-    Keys are matched after stripping surrounding whitespace. Repeated translations of one text are
-    dropped (the first column that holds it names the candidate); blank translations are rejected.
+    Keys are matched after stripping surrounding whitespace, in Unicode NFC (composed) form. Repeated
+    translations of one text are dropped (the first column that holds it names the candidate); blank
+    translations are rejected.
     """
 
     def __init__(self, table: Mapping[str, Sequence[str]], *, name: str = "precomputed",
