@@ -216,3 +216,105 @@ def test_qrels_with_commas_say_they_are_read_as_tsv(tmp_path):
     with pytest.raises(DataFormatError, match=r"test.tsv:1: read as tab-separated as BEIR qrels are, but found no "
                                               r"tab .*it holds commas"):
         load_beir(folder, lang="vi")
+
+
+def test_quotes_in_a_tsv_are_text_and_a_json_list_still_parses(tmp_path):
+    path = tmp_path / "p.tsv"
+    path.write_text('text\ten\tlang\nสวัสดี\t"Hello there\tth\nขอบคุณ\tthanks\tth\nทีวี\tTV 55"\tth\nลาก่อน\tbye\tth\n',
+                    encoding="utf-8")
+    assert [r.en for r in load_parallel(path)] == ['"Hello there', "thanks", 'TV 55"', "bye"]
+    path = tmp_path / "c.tsv"
+    path.write_text('premise\tchoices\tlabel\n"p"\t["a \\"x\\"", "b"]\t1\n', encoding="utf-8")
+    assert load_choice(path, lang="vi")[0].choices == ('a "x"', "b")
+
+
+def test_classification_labels_are_stripped_scalars_and_case_clashes_warn(tmp_path):
+    path = tmp_path / "labels.tsv"
+    path.write_text("text\tlabel\na\tPositive\nb\tpositive\nc\tpositive \nd\t positive\n", encoding="utf-8")
+    with pytest.warns(UserWarning) as caught:
+        rows = load_classification(path, lang="vi")
+    assert [r.label for r in rows] == ["Positive", "positive", "positive", "positive"]
+    assert [str(w.message) for w in caught] == [
+        f"{path}: labels differing only in letter case are kept as different classes: 'Positive' (line 2) and "
+        "'positive' (line 3); spell them the same if they are one class"]
+    rows = load_classification(write(tmp_path / "n.jsonl", [{"text": "a", "label": 1}, {"text": "b", "label": 1.0},
+                                                            {"text": "c", "label": "1"}]), lang="vi")
+    assert [r.label for r in rows] == ["1", "1", "1"]
+
+
+@pytest.mark.parametrize(("label", "shown"), [("true", "True"), ('{"x": 1}', "{'x': 1}"), ("[1]", r"\[1\]"),
+                                              ("NaN", "nan")])
+def test_classification_label_must_be_a_string_or_a_finite_number(tmp_path, label, shown):
+    path = tmp_path / "n.jsonl"
+    path.write_text(f'{{"text": "a", "label": "ok"}}\n{{"text": "b", "label": {label}}}\n', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=rf"n.jsonl:2 field 'label': must be a string or a finite number, "
+                                              rf"got {shown}$"):
+        load_classification(path, lang="vi")
+
+
+def test_parallel_translations_as_a_json_list_and_unknown_columns_warn(tmp_path):
+    path = tmp_path / "p.tsv"
+    path.write_text('text\ten\ttranslations\na\tb\t["x","y"]\n', encoding="utf-8")
+    assert load_parallel(path, lang="vi")[0].translations == ("x", "y")
+    path.write_text('text\ten\ttranslations\na\tb\t["x",\n', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"p.tsv:2 field 'translations': malformed JSON list"):
+        load_parallel(path, lang="vi")
+    rows = load_parallel(write(tmp_path / "p.jsonl", [{"text": "a", "en": "b", "translations": '["x","y"]'},
+                                                      {"text": "a", "en": "b", "translations": "x"}]), lang="vi")
+    assert [r.translations for r in rows] == [("x", "y"), ("x",)]
+    path.write_text("text\ten\ten_fr\ten1\ten_2\na\tb\tbonjour\tother\tc\n", encoding="utf-8")
+    with pytest.warns(UserWarning) as caught:
+        assert load_parallel(path, lang="vi")[0].translations == ("c",)
+    assert [str(w.message) for w in caught] == [
+        f"{path}:2: ignored column(s) 'en_fr', 'en1'; the columns read are text, en, lang, id, translations and "
+        "en_2, en_3, ... (extra English candidates)"]
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([{"premise": "a", "choices": ["x", "y"], "choice1": "z", "label": 0}],
+     r"c.jsonl:1 field 'choice1': give either 'choices' or the numbered columns \(choice1\), not both$"),
+    ([{"premise": "a", "choice1": "x", "choice2": "y", "choice10": "z", "label": 1}],
+     r"c.jsonl:1 field 'choice10': numbered columns must run choice1, choice2, \.\.\. without a gap; found choice1, "
+     r"choice2, choice10$"),
+    ([{"premise": "a", "choices": ["x", "y"], "choice_en2": "y", "choice_en3": "z", "label": 1}],
+     r"c.jsonl:1 field 'choice_en2': numbered columns must run choice_en1, choice_en2, \.\.\. without a gap"),
+])
+def test_choice_columns_in_both_forms_or_with_a_gap_are_refused(tmp_path, rows, message):
+    with pytest.raises(DataFormatError, match=message):
+        load_choice(write(tmp_path / "c.jsonl", rows), lang="vi")
+
+
+@pytest.mark.parametrize(("doc_id", "message"), [
+    ("", "must be a non-empty string"), ("  ", "must be a non-empty string"),
+    ({"a": 1}, r"must be a string or a finite number, got \{'a': 1\}"),
+])
+def test_blank_and_non_scalar_ids_are_refused(tmp_path, doc_id, message):
+    folder = save_beir(_dataset(), tmp_path / "toy")
+    write(folder / "corpus.jsonl", [{"_id": "d1", "title": "", "text": "x"}, {"_id": doc_id, "title": "", "text": "x"}])
+    with pytest.raises(DataFormatError, match=rf"corpus.jsonl:2 field '_id': {message}$"):
+        load_beir(folder, lang="vi")
+    path = write(tmp_path / "c.jsonl", [{"id": doc_id, "text": "a", "label": "x"}])
+    if doc_id == "":  # an optional id left empty (an empty TSV cell): the row is named by its line
+        assert load_classification(path, lang="vi")[0].id == "c.jsonl:1"
+        return
+    with pytest.raises(DataFormatError, match=rf"c.jsonl:1 field 'id': {message}$"):
+        load_classification(path, lang="vi")
+
+
+def test_duplicate_ids_are_refused_and_id_zero_is_kept(tmp_path):
+    path = tmp_path / "c.tsv"
+    path.write_text("id\ttext\tlabel\n1\ta\tx\n1\tb\ty\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"c.tsv:3 field 'id': duplicate id '1' \(first on line 2\)$"):
+        load_classification(path, lang="vi")
+    rows = [{"text1": "a", "text2": "b", "score": 1, "id": 0}] * 2
+    with pytest.raises(DataFormatError, match=r"s.jsonl:2 field 'id': duplicate id '0' \(first on line 1\)$"):
+        load_sts(write(tmp_path / "s.jsonl", rows), lang="vi")
+    assert load_sts(write(tmp_path / "s.jsonl", rows[:1]), lang="vi")[0].id == "0"
+
+
+def test_headerless_qrels_say_the_first_line_is_the_header(tmp_path):
+    folder = save_beir(_dataset(), tmp_path / "toy")
+    (folder / "qrels" / "test.tsv").write_text("q1\td1\t1\n")
+    with pytest.raises(DataFormatError, match=r"test.tsv:1: the first line is read as the header and must be "
+                                              r"query-id<TAB>corpus-id<TAB>score; found 'q1<TAB>d1<TAB>1'$"):
+        load_beir(folder, lang="vi")

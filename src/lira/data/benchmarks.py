@@ -7,7 +7,8 @@ malformed row raises ``DataFormatError`` naming the file and line); a missing fo
 skipped (e.g. no English partner) the count is reported in one warning.
 
 Quoting, checked against the files: SIB-200, Thai STS-B, SemRel and NusaX are proper CSV/TSV quoting
-(``"..."`` with doubled inner quotes) and are decoded as such; XNLI, myXNLI, the Hindi STS-B and the
+(``"..."`` with doubled inner quotes) and are decoded as such (SIB-200's TSV with ``csv.QUOTE_MINIMAL`` given
+explicitly: ``iter_delimited`` reads tab-separated files unquoted by default); XNLI, myXNLI, the Hindi STS-B and the
 English STS-B contain bare quotes and are read with ``csv.QUOTE_NONE``. SemRel and NusaX have quoted
 fields spanning lines, which ``iter_delimited`` keeps (it parses the file as one stream). MGSM is headerless
 and unquoted (``question<TAB>answer``) and is read with ``csv.QUOTE_NONE``.
@@ -139,7 +140,7 @@ def tatoeba(data_dir: str | Path, *, lang: str) -> list[ParallelExample]:
 
 def _sib_rows(root: Path, tag: str, split: str) -> tuple[Path, list[tuple[int, dict[str, str]]]]:
     path = _file(root, f"sib200/data/annotated/{tag}/{split}.tsv", "SIB-200")
-    rows = list(iter_delimited(path, delimiter="\t"))
+    rows = list(iter_delimited(path, delimiter="\t", quoting=csv.QUOTE_MINIMAL))  # SIB-200 is quoted TSV
     for n, r in rows:
         for field in ("index_id", "category", "text"):
             require(r, field, path=path, line=n)
@@ -206,7 +207,7 @@ def nusax_mt(data_dir: str | Path, *, split: str) -> list[ParallelExample]:
     _pick(split, ("train", "valid", "test"), "NusaX-MT split")
     path = _file(_root(data_dir), f"nusax/datasets/mt/{split}.csv", "NusaX-MT")
     out = []
-    for n, r in iter_delimited(path, delimiter=","):
+    for n, r in iter_delimited(path, delimiter=",", unnamed=True):  # the first column, the row index, has no name
         out.append(ParallelExample(lang="ind", text=require(r, "indonesian", path=path, line=n),
                                    en=require(r, "english", path=path, line=n),
                                    id=r.get("") or f"{path.name}:{n}"))

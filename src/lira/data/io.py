@@ -26,6 +26,9 @@ def read_text(path: str | Path) -> str:
     if not path.is_file():
         raise DataFormatError("file not found", path=path)
     raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataFormatError("looks like UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8",
+                              path=path, line=1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -72,20 +75,26 @@ def _check_header_line(text: str, delimiter: str, assumed: str, hint: str, path:
 
 def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = True,
                    fieldnames: Sequence[str] | None = None,
-                   quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL,
-                   assumed: str | None = None, hint: str = "") -> Iterator[tuple[int, dict[str, str]]]:
+                   quoting: Literal[0, 1, 2, 3] | None = None,
+                   assumed: str | None = None, hint: str = "",
+                   unnamed: bool = False, columns: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line_number, row)`` of a TSV/CSV file as dicts keyed by the header or ``fieldnames``.
 
-    The text is parsed as one stream, so quoted fields keep their newlines; ``line_number`` is the
-    physical line where the record starts. A row with a different number of fields than the header,
-    or broken quoting, raises ``DataFormatError``. ``assumed`` says why the file is read with ``delimiter``
-    (``"because of its extension '.txt'"``); given, a header line without ``delimiter`` but with another
-    (a comma, tab, semicolon or bar: a CSV file read as TSV) raises ``DataFormatError`` on that line saying so,
-    then ``hint`` (what to do).
+    ``quoting`` defaults to ``csv.QUOTE_NONE`` for tabs (TSV has no quoting: a ``"`` is a literal character)
+    and ``csv.QUOTE_MINIMAL`` otherwise. The text is parsed as one stream, so quoted fields keep their newlines;
+    ``line_number`` is the physical line where the record starts. A header with a repeated column name, or an
+    empty one (unless ``unnamed``: a pandas index column, keyed ``""``), a row with a different number of fields
+    than the header, or broken quoting, raises ``DataFormatError``. ``assumed`` says why the file is read with
+    ``delimiter`` (``"because of its extension '.txt'"``); given, a header line without ``delimiter`` but with
+    another (a comma, tab, semicolon or bar: a CSV file read as TSV) raises ``DataFormatError`` on that line
+    saying so, then ``hint`` (what to do). A header without every one of ``columns`` raises ``DataFormatError`` saying the
+    first line is read as the header and what it must be (a headerless file).
     """
     text = read_text(path)
     if assumed is not None and header and fieldnames is None:
         _check_header_line(text, delimiter, assumed, hint, path)
+    if quoting is None:
+        quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=True)
     names: list[str] | None = list(fieldnames) if fieldnames is not None else None
     start = 1
@@ -95,7 +104,11 @@ def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = Tr
             if not any(cell.strip() for cell in row):
                 continue
             if names is None and header:
-                names = [cell.strip() for cell in row]
+                names = _header(row, path, line, unnamed=unnamed)
+                if not set(columns) <= set(names):
+                    sep = "<TAB>" if delimiter == "\t" else delimiter
+                    raise DataFormatError(f"the first line is read as the header and must be {sep.join(columns)}; "
+                                          f"found {sep.join(names)!r}", path=path, line=line)
                 continue
             if names is None:
                 raise DataFormatError("no header and no field names given", path=path, line=line)
@@ -104,7 +117,22 @@ def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = Tr
                                       path=path, line=line)
             yield line, dict(zip(names, row, strict=True))
     except csv.Error as e:
-        raise DataFormatError(f"malformed CSV ({e})", path=path, line=start) from None
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        raise DataFormatError(f"malformed {kind} ({e})", path=path, line=start) from None
+
+
+def _header(row: list[str], path: str | Path, line: int, *, unnamed: bool) -> list[str]:
+    """The column names of a header row, stripped; a repeated name, or an empty one unless ``unnamed``, raises
+    ``DataFormatError``."""
+    names = [cell.strip() for cell in row]
+    for i, name in enumerate(names):
+        if not name and not unnamed:
+            raise DataFormatError(f"column {i + 1} of the header has no name; name it or remove the column",
+                                  path=path, line=line)
+        if name in names[:i]:
+            raise DataFormatError(f"column {name!r} appears twice in the header (columns {names.index(name) + 1} "
+                                  f"and {i + 1}); rename one", path=path, line=line, field=name)
+    return names
 
 
 def require(record: Mapping[str, Any], field: str, *, path: str | Path | object, line: int,
@@ -112,7 +140,10 @@ def require(record: Mapping[str, Any], field: str, *, path: str | Path | object,
     """``record[field]`` checked to be present, of ``kind`` and (for strings) not blank; a ``float`` must be
     finite, an ``int`` a whole number (``"3"``, ``3`` or ``3.0``, never ``1.7`` or ``true``). ``path`` is
     whatever ``DataFormatError`` locates (a file, or a dataset source)."""
-    if field not in record or record[field] is None:
+    if field not in record:
+        present = ", ".join(map(repr, record)) or "none"
+        raise DataFormatError(f"missing; columns present: {present}", path=path, line=line, field=field)
+    if record[field] is None:
         raise DataFormatError("missing", path=path, line=line, field=field)
     value = record[field]
     if kind is str:

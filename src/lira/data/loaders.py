@@ -4,14 +4,17 @@ Tabular formats are read from ``.jsonl``, ``.tsv`` or ``.csv`` (header row) file
 read as JSON lines and ``.txt`` as tab-separated (a header line with commas but no tab then raises an error that
 says so); other extensions are refused (``EXTENSIONS``). Field names:
 
-- parallel: ``text``, ``en``, optional ``lang`` and ``translations`` (JSONL list, or TSV columns ``en_2``, ``en_3``...)
+- parallel: ``text``, ``en``, optional ``lang``, ``id`` and ``translations`` (a list; in TSV/CSV a JSON list, or
+  columns ``en_2``, ``en_3``...); other columns are ignored with a warning that names them
 - STS pairs: ``text1``, ``text2``, ``score``, optional ``lang`` or ``lang1``/``lang2``, ``en1``/``en2``
 - NLI: ``premise``, ``hypothesis``, ``label`` (entailment/neutral/contradiction, e/n/c or 0/1/2)
-- multiple choice: ``premise``, ``choices`` (list) or ``choice1``, ``choice2``..., ``label`` (0-based), ``question``
-- classification: ``text``, ``label``
+- multiple choice: ``premise``, ``choices`` (list) or ``choice1``, ``choice2``... (not both; numbered from 1 without a
+  gap), ``label`` (0-based), ``question``
+- classification: ``text``, ``label`` (a string, stripped, or a number; labels differing only in case warn)
 - retrieval: a BEIR folder with ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``
 
-A ``lang`` column overrides the ``lang`` argument row by row; one of them is required (``GIVE_LANGUAGE``).
+A ``lang`` column overrides the ``lang`` argument row by row; one of them is required (``GIVE_LANGUAGE``). An
+``id`` (a string or a number) must be unique in its file; a row without one is named ``file:line``.
 Errors name the file's own column: an STS language taken from ``lang`` is reported as ``lang``, not ``lang1``.
 
 Every loader also takes a Hugging Face ``datasets.Dataset``, a ``DatasetDict`` or a ``save_to_disk`` folder
@@ -22,6 +25,8 @@ other column names (``lira.data.hf_datasets``).
 from __future__ import annotations
 
 import json
+import math
+import warnings
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -114,34 +119,67 @@ def _optional(record: dict[str, Any], field: str, path: str | Path | object, lin
 
 def _numbered(record: dict[str, Any], prefix: str) -> list[str]:
     """The fields of ``record`` named ``prefix`` + a number (``choice1``, ``choice2``...) in the numbers' order."""
-    return sorted((k for k in record if k.startswith(prefix) and k[len(prefix):].isdigit()),
+    return sorted((k for k in record if k.startswith(prefix) and k[len(prefix):].isdecimal()),
                   key=lambda k: int(k[len(prefix):]))
 
 
+def _json_list(value: Any, path: Any, n: int, field: str) -> Any:
+    """``value``, or the JSON list it holds when it is a string starting with ``[`` (a list in a TSV/CSV cell)."""
+    if not isinstance(value, str) or not value.lstrip().startswith("["):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as e:
+        raise DataFormatError(f"malformed JSON list ({e.msg} at column {e.colno})", path=path, line=n,
+                              field=field) from None
+
+
+def _place(source: Any, line: int) -> str:
+    """Where ``line`` of ``source`` is, as errors name it (``file:3``, or a dataset's ``row 3``)."""
+    describe = getattr(source, "describe_location", None)
+    return str(describe(line, None)) if callable(describe) else f"{source}:{line}"
+
+
+def _line(source: Any, line: int) -> str:
+    """``line 3`` of a file, ``row 3`` of a dataset."""
+    return f"{'row' if isinstance(source, DatasetSource) else 'line'} {line}"
+
+
 def _translations(r: dict[str, Any], path: Any, n: int) -> tuple[str, ...]:
-    """Extra English candidates: the ``translations`` list (or one string), else the non-empty ``en_2``,
-    ``en_3``... columns in their numbers' order (then other ``en_*`` columns); errors name the column read."""
-    extra = r.get("translations")
+    """Extra English candidates: the ``translations`` list (or one string; in TSV/CSV a JSON list), else the
+    non-empty ``en_2``, ``en_3``... columns in their numbers' order; errors name the column read."""
+    extra = _json_list(r.get("translations"), path, n, "translations")
     if extra:
         if isinstance(extra, str):
             extra = [extra]
         if not isinstance(extra, list) or not all(isinstance(t, str) and t.strip() for t in extra):
             raise DataFormatError("must be a list of non-empty strings", path=path, line=n, field="translations")
         return tuple(extra)
-    numbered = _numbered(r, "en_")
-    columns = numbered + sorted(k for k in r if k.startswith("en_") and k not in numbered)
-    return tuple(require(r, k, path=path, line=n) for k in columns if r[k] not in (None, ""))
+    return tuple(require(r, k, path=path, line=n) for k in _numbered(r, "en_") if r[k] not in (None, ""))
+
+
+_PARALLEL_COLUMNS = ("text", "en", "lang", "id", "translations")
 
 
 def load_parallel(path: str | Path | Any, *, lang: str | None = None) -> list[ParallelExample]:
-    """Parallel sentences ``text`` (in ``lang``) with English ``en`` and optional extra ``translations``."""
+    """Parallel sentences ``text`` (in ``lang``) with English ``en`` and optional extra ``translations``; columns
+    it does not read (``en_fr``, ``en1``) are named in one warning."""
     path = as_source(path)
-    out = []
+    out: list[ParallelExample] = []
+    ids: dict[str, int] = {}
+    warned = False
     for n, r in iter_records(path, ("text", "en")):
+        numbered = _numbered(r, "en_")
+        unknown = [k for k in r if k not in _PARALLEL_COLUMNS and k not in numbered]
+        if unknown and not warned:
+            warned = True
+            warnings.warn(f"{_place(path, n)}: ignored column(s) {', '.join(map(repr, unknown))}; the columns read "
+                          f"are {', '.join(_PARALLEL_COLUMNS)} and en_2, en_3, ... (extra English candidates)",
+                          stacklevel=2)
         extra = _translations(r, path, n)
         out.append(ParallelExample(lang=_lang(r, ("lang",), lang, path, n), text=require(r, "text", path=path, line=n),
                                    en=require(r, "en", path=path, line=n), translations=extra,
-                                   id=str(r["id"]) if r.get("id") not in (None, "") else f"{path.name}:{n}"))
+                                   id=_row_id(r, path, n, ids)))
     return out
 
 
@@ -149,14 +187,14 @@ def load_sts(path: str | Path | Any, *, lang: str | None = None) -> list[ScoredP
     """Scored sentence pairs; ``lang1``/``lang2`` default to ``lang`` (column or argument)."""
     path = as_source(path)
     out = []
+    ids: dict[str, int] = {}
     for n, r in iter_records(path, ("text1", "text2", "score")):
         out.append(ScoredPair(
             text1=require(r, "text1", path=path, line=n), text2=require(r, "text2", path=path, line=n),
             score=require(r, "score", path=path, line=n, kind=float),
             lang1=_lang(r, ("lang1", "lang"), lang, path, n, alternatives=_PAIR_LANGS),
             lang2=_lang(r, ("lang2", "lang"), lang, path, n, alternatives=_PAIR_LANGS),
-            en1=_optional(r, "en1", path, n), en2=_optional(r, "en2", path, n),
-            id=str(r.get("id") or f"{path.name}:{n}")))
+            en1=_optional(r, "en1", path, n), en2=_optional(r, "en2", path, n), id=_row_id(r, path, n, ids)))
     return out
 
 
@@ -173,30 +211,33 @@ def nli_label(value: Any, *, path: str | Path, line: int) -> str:
 def load_nli(path: str | Path | Any, *, lang: str | None = None) -> list[NLIExample]:
     """NLI pairs with optional ``premise_en``/``hypothesis_en``."""
     path = as_source(path)
+    ids: dict[str, int] = {}
     return [NLIExample(lang=_lang(r, ("lang",), lang, path, n), premise=require(r, "premise", path=path, line=n),
                        hypothesis=require(r, "hypothesis", path=path, line=n),
                        label=nli_label(require(r, "label", path=path, line=n, kind=object), path=path, line=n),
                        premise_en=_optional(r, "premise_en", path, n),
-                       hypothesis_en=_optional(r, "hypothesis_en", path, n),
-                       id=str(r.get("id") or f"{path.name}:{n}"))
+                       hypothesis_en=_optional(r, "hypothesis_en", path, n), id=_row_id(r, path, n, ids))
             for n, r in iter_records(path, ("premise", "hypothesis", "label"))]
 
 
 def _choices(r: dict[str, Any], key: str, path: Any, n: int) -> tuple[tuple[str, ...], list[str]] | None:
     """The options of ``key`` (``choices`` or ``choices_en``): its list (in TSV/CSV a JSON list), else the numbered
-    columns (``choice1``... or ``choice_en1``...); with the columns they were read from, for errors."""
+    columns (``choice1``... or ``choice_en1``..., numbered from 1 without a gap; not both forms); with the columns
+    they were read from, for errors."""
+    prefix = "choice" if key == "choices" else "choice_en"
+    numbered = _numbered(r, prefix)
+    if key in r and numbered:
+        raise DataFormatError(f"give either {key!r} or the numbered columns ({_columns(numbered)}), not both",
+                              path=path, line=n, field=numbered[0])
+    gap = next((k for i, k in enumerate(numbered, 1) if int(k[len(prefix):]) != i), None)
+    if gap is not None:
+        raise DataFormatError(f"numbered columns must run {prefix}1, {prefix}2, ... without a gap; found "
+                              f"{', '.join(numbered)}", path=path, line=n, field=gap)
     if key in r:
-        value = r[key]
-        if isinstance(value, str):
-            try:
-                value = json.loads(value) if value.lstrip().startswith("[") else None
-            except json.JSONDecodeError as e:
-                raise DataFormatError(f"malformed JSON list ({e.msg} at column {e.colno})", path=path, line=n,
-                                      field=key) from None
+        value = _json_list(r[key], path, n, key)
         if not isinstance(value, list) or len(value) < 2 or not all(isinstance(c, str) and c.strip() for c in value):
             raise DataFormatError("must be a list of at least 2 non-empty strings", path=path, line=n, field=key)
         return tuple(value), [key]
-    numbered = _numbered(r, "choice" if key == "choices" else "choice_en")
     if not numbered:
         return None
     return tuple(require(r, k, path=path, line=n) for k in numbered), numbered
@@ -211,6 +252,7 @@ def load_choice(path: str | Path | Any, *, lang: str | None = None) -> list[Choi
     """Multiple-choice items (XCOPA-like); ``label`` is the 0-based index of the right choice."""
     path = as_source(path)
     out = []
+    ids: dict[str, int] = {}
     for n, r in iter_records(path, ("premise", ("choices", "choice1"), "label")):
         found = _choices(r, "choices", path, n)
         if found is None:
@@ -229,31 +271,75 @@ def load_choice(path: str | Path | Any, *, lang: str | None = None) -> list[Choi
                                  premise=require(r, "premise", path=path, line=n),
                                  choices=choices, label=label, question=_optional(r, "question", path, n),
                                  premise_en=_optional(r, "premise_en", path, n), choices_en=choices_en,
-                                 id=str(r.get("id") or f"{path.name}:{n}")))
+                                 id=_row_id(r, path, n, ids)))
     return out
 
 
-def _label(record: dict[str, Any], path: Path, line: int) -> str:
-    """A class label as text; an empty or blank label is an error, never a class named ""."""
-    label = str(require(record, "label", path=path, line=line, kind=object))
-    if not label.strip():
+def _scalar(record: dict[str, Any], field: str, path: Any, line: int) -> str:
+    """``record[field]`` as text: a string as is, a number as written (``1.0`` as ``1``); a boolean, NaN, list or
+    object raises ``DataFormatError``."""
+    value = require(record, field, path=path, line=line, kind=object)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DataFormatError(f"must be a string or a finite number, got {value!r}", path=path, line=line,
+                              field=field)
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def _id(record: dict[str, Any], field: str, path: Any, line: int) -> str:
+    """An id as text: a non-blank string, or a number (integer id columns of a dataset) written as text."""
+    value = _scalar(record, field, path, line)
+    return require(record, field, path=path, line=line) if isinstance(record[field], str) else value
+
+
+def _row_id(r: dict[str, Any], path: Any, n: int, seen: dict[str, int]) -> str:
+    """The row's ``id`` (``file:line`` when it has none); one already in ``seen`` (id -> line) raises
+    ``DataFormatError`` naming both lines."""
+    if r.get("id") is None or r["id"] == "":
+        return f"{path.name}:{n}"
+    key = _id(r, "id", path, n)
+    if key in seen:
+        raise DataFormatError(f"duplicate id {key!r} (first on {_line(path, seen[key])})", path=path, line=n,
+                              field="id")
+    seen[key] = n
+    return key
+
+
+def _label(record: dict[str, Any], path: Any, line: int) -> str:
+    """A class label as text, stripped (a whole JSON number as an integer); an empty label is an error, never a
+    class named ""."""
+    label = _scalar(record, "label", path, line).strip()
+    if not label:
         raise DataFormatError("must be a non-empty class label", path=path, line=line, field="label")
     return label
+
+
+def _warn_case_variants(labels: list[tuple[int, str]], path: Any) -> None:
+    """One warning naming the labels that differ only in letter case, with the first line of each spelling."""
+    first: dict[str, int] = {}
+    for n, label in labels:
+        first.setdefault(label, n)
+    spellings: dict[str, list[str]] = {}
+    for label in first:
+        spellings.setdefault(label.casefold(), []).append(label)
+    clashes = [group for group in spellings.values() if len(group) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(f"{s!r} ({_line(path, first[s])})" for s in group) for group in clashes)
+        warnings.warn(f"{path}: labels differing only in letter case are kept as different classes: {shown}; "
+                      "spell them the same if they are one class", stacklevel=3)
 
 
 def load_classification(path: str | Path | Any, *, lang: str | None = None) -> list[ClassificationExample]:
     """Texts with class labels (a string or a number; never empty) and an optional English ``en``."""
     path = as_source(path)
-    return [ClassificationExample(lang=_lang(r, ("lang",), lang, path, n), text=require(r, "text", path=path, line=n),
-                                  label=_label(r, path, n),
-                                  en=_optional(r, "en", path, n), id=str(r.get("id") or f"{path.name}:{n}"))
-            for n, r in iter_records(path, ("text", "label"))]
-
-
-def _id(record: dict[str, Any], field: str, path: Any, line: int) -> str:
-    """An id as text: a non-blank string, or a number (integer id columns of a dataset) written as text."""
-    value = require(record, field, path=path, line=line, kind=object)
-    return require(record, field, path=path, line=line) if isinstance(value, str) else str(value)
+    ids: dict[str, int] = {}
+    out = [(n, ClassificationExample(lang=_lang(r, ("lang",), lang, path, n),
+                                     text=require(r, "text", path=path, line=n), label=_label(r, path, n),
+                                     en=_optional(r, "en", path, n), id=_row_id(r, path, n, ids)))
+           for n, r in iter_records(path, ("text", "label"))]
+    _warn_case_variants([(n, ex.label) for n, ex in out], path)
+    return [ex for _, ex in out]
 
 
 def load_qrels(path: str | Path | Any, *, queries: Collection[str] | None = None,
@@ -264,8 +350,9 @@ def load_qrels(path: str | Path | Any, *, queries: Collection[str] | None = None
     path = as_source(path)
     qrels: dict[str, dict[str, int]] = {}
     rows: Iterator[tuple[int, dict[str, Any]]]
-    if isinstance(path, Path):  # a qrels file is TSV whatever its extension
-        rows = iter_delimited(path, delimiter="\t", assumed="as BEIR qrels are", hint="save it with tabs")
+    if isinstance(path, Path):  # a qrels file is TSV whatever its extension, with a header
+        rows = iter_delimited(path, delimiter="\t", assumed="as BEIR qrels are", hint="save it with tabs",
+                              columns=("query-id", "corpus-id", "score"))
     else:
         rows = iter_records(path, ("query-id", "corpus-id", "score"))
     for n, r in rows:
@@ -308,7 +395,7 @@ def load_beir(folder: str | Path | Any, *, lang: str, name: str | None = None,
                             for p in sorted((folder / "qrels").glob("*.tsv"))} or None
     corpus: dict[str, Document] = {}
     for n, r in iter_records(cpath, ("_id",)):
-        doc_id = str(require(r, "_id", path=cpath, line=n, kind=object))
+        doc_id = _id(r, "_id", cpath, n)
         if doc_id in corpus:
             raise DataFormatError(f"duplicate document id {doc_id!r}", path=cpath, line=n, field="_id")
         title, text = str(r.get("title") or ""), str(r.get("text") or "")
@@ -317,7 +404,7 @@ def load_beir(folder: str | Path | Any, *, lang: str, name: str | None = None,
         corpus[doc_id] = Document(title=title, text=text, en=_optional(r, "en", cpath, n))
     queries: dict[str, Query] = {}
     for n, r in iter_records(qpath, ("_id", "text")):
-        qid = str(require(r, "_id", path=qpath, line=n, kind=object))
+        qid = _id(r, "_id", qpath, n)
         if qid in queries:
             raise DataFormatError(f"duplicate query id {qid!r}", path=qpath, line=n, field="_id")
         meta = {k: str(v) for k, v in (r.get("metadata") or {}).items()}
