@@ -126,6 +126,31 @@ def test_read_texts_keeps_lines_exact_and_reads_tsv_headers(tmp_path):
         assert read_texts(empty, "text", allow_empty=True) == []
 
 
+def test_read_texts_follows_the_loaders_extension_rules(tmp_path, capsys):
+    import typer
+
+    from lira.cli_options import read_texts
+
+    rows = '{"text": "ร้านอาหาร"}\n{"text": "รองเท้า"}\n'
+    for name in ("th.json", "th.JSONL"):
+        (tmp_path / name).write_text(rows, encoding="utf-8")
+        assert read_texts(tmp_path / name, "text") == ["ร้านอาหาร", "รองเท้า"]  # the field, not the raw JSON
+    cr = tmp_path / "cr.txt"
+    cr.write_text("one\rtwo\r", encoding="utf-8", newline="")
+    assert read_texts(cr, "text") == ["one", "two"]  # lone \r ends a line
+    cases = {"th.dat": "one\n", "tabbed.txt": "text\tlabel\nร้าน\tpos\n"}
+    for name, content in cases.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        with pytest.raises(typer.Exit):
+            read_texts(tmp_path / name, "text")
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"error: {tmp_path / 'th.dat'}: unsupported file type '.dat': the format is told by the extension; "
+                   "accepted: .txt (one text per line), .jsonl or .json (JSON lines), .tsv (tab-separated) or .csv "
+                   "(comma-separated), the last three with a header or field naming the text",
+                   f"error: {tmp_path / 'tabbed.txt'}:1: a tab in a .txt file, read as one text per line: the file "
+                   "looks tab-separated; for a table, name it .tsv with a header and a 'text' column"]
+
+
 def test_an_endpoint_that_is_down_is_one_error_line(monkeypatch, capsys):
     import lira.cli
     from lira.translators.chat import EndpointError

@@ -58,12 +58,13 @@ def _options(ctx: typer.Context, verbose: Annotated[bool, typer.Option(
 
 @app.command()
 def encode(
-    input: Annotated[Path, typer.Argument(help="A .txt file (one text per line) or .jsonl file.")],
+    input: Annotated[Path, typer.Argument(help="A .txt file (one text per line), a .jsonl/.json file (JSON lines) "
+                                               "or a .tsv/.csv file with a header; the text is --field.")],
     out: Annotated[Path, typer.Option(help="Output .npy file of float32 [n, dim] embeddings.",
                                       callback=writable_file)],
     lang: Annotated[str | None, typer.Option(help="Language code of the texts (checked against their script).")] = None,
     role: Annotated[str, typer.Option(help="query, passage or text.", callback=one_of(*ROLES))] = "text",
-    field: Annotated[str, typer.Option(help="JSONL field holding the text.")] = "text",
+    field: Annotated[str, typer.Option(help="JSON field or table column holding the text.")] = "text",
     backbone: BackboneOpt = DEFAULT_MULTILINGUAL,
     cache_dir: CacheDirOpt = None,
     no_cache: Annotated[bool, typer.Option(help="Encode everything, bypassing the feature cache.")] = False,

@@ -74,26 +74,37 @@ def _remove_if_empty(folders: list[Path]) -> None:
             return
 
 
-def read_texts(path: Path, field: str, *, allow_empty: bool = False) -> list[str]:
-    """Texts of a ``.jsonl`` file (``field``), a ``.tsv``/``.csv`` file with a header (column ``field``) or a text
-    file (one per line, lines split on ``\n`` only, so U+2028, U+2029, ``\v`` and ``\f`` stay inside a text; a
-    trailing ``\r`` is dropped). An empty line is an error; so is an empty input, unless ``allow_empty`` (then a
-    warning and no texts)."""
-    from lira.data.io import iter_delimited, iter_jsonl, read_text, require
+# The extensions ``read_texts`` reads (compared case-insensitively), named in its error for any other.
+TEXT_EXTENSIONS = (".txt (one text per line), .jsonl or .json (JSON lines), .tsv (tab-separated) or .csv "
+                   "(comma-separated), the last three with a header or field naming the text")
 
-    if path.suffix == ".jsonl":
-        texts = [require(r, field, path=path, line=n) for n, r in iter_jsonl(path)]
-    elif path.suffix in (".tsv", ".csv"):
-        texts = [require(r, field, path=path, line=n)
-                 for n, r in iter_delimited(path, delimiter="\t" if path.suffix == ".tsv" else ",")]
-    else:
-        texts = read_text(path).split("\n")
+
+def read_texts(path: Path, field: str, *, allow_empty: bool = False) -> list[str]:
+    """Texts of a file, by its extension (case-insensitive, as the data loaders read it): ``.jsonl``/``.json``
+    (``field`` of each JSON line), ``.tsv``/``.csv`` with a header (column ``field``), or ``.txt``, one text per
+    line: lines end at ``\n``, ``\r\n`` or a lone ``\r`` (U+2028, U+2029, ``\v`` and ``\f`` stay inside a
+    text). A ``.txt`` line with a tab, an empty line or another extension is an error (``fail``); so is
+    an empty input, unless ``allow_empty`` (then a warning and no texts)."""
+    from lira.data.io import read_text, require
+    from lira.data.loaders import iter_records
+
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".tsv", ".csv"):
+        texts = [require(r, field, path=path, line=n) for n, r in iter_records(path)]
+    elif suffix == ".txt":
+        texts = read_text(path).replace("\r\n", "\n").replace("\r", "\n").split("\n")
         if texts and texts[-1] == "":
             texts.pop()  # the newline that ends the last line
-        texts = [line.removesuffix("\r") for line in texts]
+        tabbed = next((n for n, line in enumerate(texts, 1) if "\t" in line), None)
+        if tabbed is not None:
+            fail(f"{path}:{tabbed}: a tab in a .txt file, read as one text per line: the file looks "
+                 f"tab-separated; for a table, name it .tsv with a header and a {field!r} column")
         blank = [n for n, line in enumerate(texts, 1) if not line.strip()]
         if blank:
             fail(f"{path}:{blank[0]}: empty line ({len(blank)} in all); one text per line, none empty")
+    else:
+        kind = f"unsupported file type {suffix!r}" if suffix else "no file extension"
+        fail(f"{path}: {kind}: the format is told by the extension; accepted: {TEXT_EXTENSIONS}")
     if not texts:
         if not allow_empty:
             fail(f"{path}: no texts; give one text per line (or a `{field}` field per row), or pass --allow-empty")
