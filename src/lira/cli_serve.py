@@ -24,7 +24,8 @@ def index_build(
                                              "listing titles).")],
     out: Annotated[Path, typer.Option(help="The index folder (versions land in it atomically).")],
     backend: Annotated[str, typer.Option(help="faiss (embedded) or qdrant (local folder, or --qdrant-url).")] = "faiss",
-    lang: Annotated[str | None, typer.Option(help="Language of a corpus.jsonl's documents (default English).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language of a corpus.jsonl's documents (default English; checked "
+                                                  "against their script and each row's own lang field).")] = None,
     backbone: MultilingualOpt = None,
     english: Annotated[str, typer.Option(help="English backbone spec (translate-test, dual-path).")] = DEFAULT_ENGLISH,
     translator: Annotated[str | None, typer.Option(

@@ -59,6 +59,16 @@ def test_build_writes_a_version_with_its_metadata(build_config, corpus_file):
     assert top[0][0].id == "d3" and top[0][1] == pytest.approx(1.0, abs=1e-5)
 
 
+def test_a_corpus_in_another_script_than_its_language_warns_once(build_config, tmp_path):
+    thai = write_corpus(tmp_path / "thai.jsonl", [{"_id": f"t{i}", "text": "ร้านอาหารอร่อยมาก"} for i in range(3)])
+    with pytest.warns(UserWarning) as caught:
+        build_index(build_config(corpus=str(thai), model="frozen"))
+    messages = [str(w.message) for w in caught if "script" in str(w.message)]
+    assert messages == [f"{thai}: 3 of 3 document(s) are mostly written in another script than eng's (English, "
+                        "script Latn; the default, as no --lang was given), the first _id 't0'; pass --lang with the "
+                        "documents' language"]
+
+
 def test_rebuild_embeds_only_new_documents(build_config, recorded, corpus_file, tmp_path):
     build_index(build_config())
     first = len(recorded)

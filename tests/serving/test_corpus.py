@@ -47,3 +47,28 @@ def test_jsonl_corpus_checksum_and_errors(tmp_path):
         load_corpus(str(tmp_path / "corpus.tsv"))
     with pytest.raises(FileNotFoundError, match="corpus file not found"):
         load_corpus(str(tmp_path / "missing.jsonl"))
+
+
+def test_jsonl_corpus_names_unindexed_fields_and_refuses_another_row_language(tmp_path):
+    path = write_corpus(tmp_path / "corpus.jsonl", [{**DOCS[0], "price": 19.99, "url": "u"}, {**DOCS[1], "lang": "en"}])
+    with pytest.warns(UserWarning) as caught:
+        assert len(load_corpus(str(path)).docs) == 2  # a row's lang equal to the corpus language is fine
+    assert [str(w.message) for w in caught] == [
+        f"{path}: field(s) price, url are not indexed (an index keeps _id, title, text and en); /search returns "
+        "each hit's _id for joining them back"]
+    write_corpus(path, [DOCS[0], {**DOCS[1], "lang": "vi"}])
+    with pytest.raises(DataFormatError) as e:
+        load_corpus(str(path))
+    assert str(e.value) == (f"{path}:2 field 'lang': the row is in vie but the corpus is built as eng (--lang, "
+                            "default eng); one build embeds every document as one language: pass --lang for a "
+                            "one-language corpus, or build one index per language")
+
+
+def test_blank_or_non_scalar_document_ids_are_refused(tmp_path):
+    from lira.serving.corpus import load_jsonl_corpus
+
+    for bad in ('""', '"  "', '{"a": 1}'):
+        path = tmp_path / "c.jsonl"
+        path.write_text('{"_id": "d1", "title": "giày"}\n{"_id": ' + bad + ', "title": "nồi"}\n', encoding="utf-8")
+        with pytest.raises(DataFormatError, match=r"c.jsonl:2 field '_id'"):
+            load_jsonl_corpus(path)

@@ -24,6 +24,7 @@ from lira.backbones import DEFAULT_ENGLISH
 from lira.backbones.base import INVISIBLE_CODES, TEXT_READING
 from lira.evaluation.translations import needs_translations
 from lira.io import atomic_write, write_json
+from lira.languages import ScriptWarning, check_script, get_language
 from lira.serving.corpus import Corpus, IndexDoc, load_corpus
 from lira.serving.faiss_index import FaissConfig, write_faiss
 from lira.serving.identity import ModelIdentity, identity_from_dict, model_identity, resolve_spec
@@ -149,6 +150,21 @@ def _reusable(root: Path, identity: ModelIdentity, overwrite: bool) -> dict[str,
     return {d.content_hash(): vectors[i] for i, d in enumerate(docs) if i not in stale}
 
 
+def check_corpus_script(corpus: Corpus, *, lang_given: bool) -> None:
+    """Warn once, with the count, when documents look written in another script than the corpus language's (a
+    Thai corpus built as English because ``--lang`` was left out)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScriptWarning)  # replaced by the one below, which names the corpus
+        bad = check_script([d.full_text for d in corpus.docs], corpus.lang)
+    if bad:
+        language = get_language(corpus.lang)
+        how = "--lang" if lang_given else "the default, as no --lang was given"
+        warnings.warn(f"{corpus.source}: {len(bad)} of {len(corpus.docs)} document(s) are mostly written in another "
+                      f"script than {language.code}'s ({language.name}, script {language.script}; {how}), the "
+                      f"first _id {corpus.docs[bad[0]].id!r}; pass --lang with the documents' language",
+                      stacklevel=2)
+
+
 def _embed(config: BuildConfig, corpus: Corpus, todo: list[int]) -> np.ndarray:
     from lira.evaluation.methods import load_method
 
@@ -159,6 +175,7 @@ def _embed(config: BuildConfig, corpus: Corpus, todo: list[int]) -> np.ndarray:
     with tqdm(total=len(todo), desc="embedding", unit="doc", disable=not config.progress) as bar, \
             warnings.catch_warnings():
         warnings.filterwarnings("once")  # a missing English side is counted once per batch, not per document
+        warnings.simplefilter("ignore", ScriptWarning)  # checked once over the corpus by build_index
         for start in range(0, len(todo), config.batch_size):
             rows = todo[start:start + config.batch_size]
             out.append(encode_documents(method, [corpus.docs[i] for i in rows], [english[i] for i in rows],
@@ -206,6 +223,7 @@ def build_index(config: BuildConfig) -> BuildReport:
     """Build a new version of the index at ``config.out`` and make it current (see the module docstring)."""
     started = time.perf_counter()
     corpus = load_corpus(config.corpus, lang=config.lang)
+    check_corpus_script(corpus, lang_given=config.lang is not None)
     identity = model_identity(resolve_spec(config.model), backbone=config.backbone, english=config.english)
     with build_lock(Path(config.out)):
         collect_garbage(Path(config.out))

@@ -5,7 +5,9 @@
   attributes; each document carries its English listing in ``en``);
 - a ``.jsonl`` file: one object per line with ``_id``, ``title`` and/or ``text`` and an optional ``en`` (the
   document's English side, read by methods that read English). ``lang`` (the command's ``--lang``) is the
-  documents' language; English documents are their own English side.
+  documents' language; English documents are their own English side. A row's own ``lang`` field must name that
+  language (one build embeds every document as one language, so a mixed corpus is refused, not misread); other
+  fields are not indexed (one warning names them: join them back on the ``_id`` that ``/search`` returns).
 
 ``Corpus.sha256`` is the SHA-256 of the file's bytes (``sha256sum corpus.jsonl``), or for the built-in set of its
 documents as the index stores them (``docs.jsonl``).
@@ -15,16 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from lira.data.errors import DataFormatError
 from lira.data.formats import Document
-from lira.data.io import iter_jsonl, require
+from lira.data.io import iter_jsonl
+from lira.data.loaders import record_id
 from lira.io import sha256_file
-from lira.languages import ENGLISH, normalize_code
+from lira.languages import ENGLISH, UnknownLanguageError, normalize_code
 
 PRODUCTS = "products"
+# The fields of a corpus.jsonl row that an index reads; any other is reported as not indexed.
+INDEXED_FIELDS = ("_id", "title", "text", "en", "lang")
 
 
 @dataclass(frozen=True)
@@ -96,8 +102,9 @@ def load_jsonl_corpus(path: str | Path, *, lang: str = ENGLISH) -> Corpus:
     code = normalize_code(lang)
     docs: list[IndexDoc] = []
     seen: set[str] = set()
+    extra: set[str] = set()
     for n, r in iter_jsonl(path):
-        doc_id = str(require(r, "_id", path=path, line=n, kind=object))
+        doc_id = record_id(r, "_id", path, n)
         if doc_id in seen:
             raise DataFormatError(f"duplicate document id {doc_id!r}", path=path, line=n, field="_id")
         seen.add(doc_id)
@@ -110,10 +117,32 @@ def load_jsonl_corpus(path: str | Path, *, lang: str = ENGLISH) -> Corpus:
         en = r.get("en")
         if en is not None and (not isinstance(en, str) or not en.strip()):
             raise DataFormatError("must be a non-empty string when given", path=path, line=n, field="en")
+        _check_row_lang(r, code, path, n)
+        extra.update(k for k in r if k not in INDEXED_FIELDS)
         docs.append(IndexDoc(doc_id, title, text, en))
     if not docs:
         raise DataFormatError("no documents", path=path)
+    if extra:
+        warnings.warn(f"{path}: field(s) {', '.join(sorted(extra))} are not indexed (an index keeps _id, title, "
+                      "text and en); /search returns each hit's _id for joining them back", stacklevel=2)
     return Corpus(tuple(docs), code, str(path), sha256_file(path))
+
+
+def _check_row_lang(row: dict, code: str, path: Path, line: int) -> None:
+    """Raise ``DataFormatError`` when ``row`` has a ``lang`` field that is not a valid code of ``code``."""
+    given = row.get("lang")
+    if given is None:
+        return
+    try:
+        own = normalize_code(given) if isinstance(given, str) else None
+    except UnknownLanguageError as e:
+        raise DataFormatError(str(e), path=path, line=line, field="lang") from None
+    if own is None:
+        raise DataFormatError(f"must be a language code (a string), got {given!r}", path=path, line=line, field="lang")
+    if own != code:
+        raise DataFormatError(f"the row is in {own} but the corpus is built as {code} (--lang, default eng); one "
+                              "build embeds every document as one language: pass --lang for a one-language corpus, "
+                              "or build one index per language", path=path, line=line, field="lang")
 
 
 def load_corpus(spec: str, *, lang: str | None = None) -> Corpus:
