@@ -318,3 +318,11 @@ def test_headerless_qrels_say_the_first_line_is_the_header(tmp_path):
     with pytest.raises(DataFormatError, match=r"test.tsv:1: the first line is read as the header and must be "
                                               r"query-id<TAB>corpus-id<TAB>score; found 'q1<TAB>d1<TAB>1'$"):
         load_beir(folder, lang="vi")
+
+
+def test_a_pair_judged_twice_names_both_lines(tmp_path):
+    folder = save_beir(_dataset(), tmp_path / "toy")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td1\t0\n")
+    with pytest.raises(DataFormatError, match=r"test.tsv:3 field 'corpus-id': query 'q1' and document 'd1' are judged "
+                                              r"twice \(first on line 2\)$"):
+        load_beir(folder, lang="vi")

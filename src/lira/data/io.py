@@ -87,8 +87,8 @@ def iter_delimited(path: str | Path, *, delimiter: str = "\t", header: bool = Tr
     than the header, or broken quoting, raises ``DataFormatError``. ``assumed`` says why the file is read with
     ``delimiter`` (``"because of its extension '.txt'"``); given, a header line without ``delimiter`` but with
     another (a comma, tab, semicolon or bar: a CSV file read as TSV) raises ``DataFormatError`` on that line
-    saying so, then ``hint`` (what to do). A header without every one of ``columns`` raises ``DataFormatError`` saying the
-    first line is read as the header and what it must be (a headerless file).
+    saying so, then ``hint`` (what to do). A header without every one of ``columns`` raises ``DataFormatError``
+    saying the first line is read as the header and what it must be (a headerless file).
     """
     text = read_text(path)
     if assumed is not None and header and fieldnames is None:

@@ -287,8 +287,9 @@ def _scalar(record: dict[str, Any], field: str, path: Any, line: int) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-def _id(record: dict[str, Any], field: str, path: Any, line: int) -> str:
-    """An id as text: a non-blank string, or a number (integer id columns of a dataset) written as text."""
+def record_id(record: dict[str, Any], field: str, path: Any, line: int) -> str:
+    """An id as text: a non-blank string, or a number (integer id columns of a dataset) written as text; a blank
+    string, boolean, list or object raises ``DataFormatError``."""
     value = _scalar(record, field, path, line)
     return require(record, field, path=path, line=line) if isinstance(record[field], str) else value
 
@@ -298,7 +299,7 @@ def _row_id(r: dict[str, Any], path: Any, n: int, seen: dict[str, int]) -> str:
     ``DataFormatError`` naming both lines."""
     if r.get("id") is None or r["id"] == "":
         return f"{path.name}:{n}"
-    key = _id(r, "id", path, n)
+    key = record_id(r, "id", path, n)
     if key in seen:
         raise DataFormatError(f"duplicate id {key!r} (first on {_line(path, seen[key])})", path=path, line=n,
                               field="id")
@@ -345,10 +346,11 @@ def load_classification(path: str | Path | Any, *, lang: str | None = None) -> l
 def load_qrels(path: str | Path | Any, *, queries: Collection[str] | None = None,
                corpus: Collection[str] | None = None) -> dict[str, dict[str, int]]:
     """A BEIR qrels TSV (``query-id``, ``corpus-id``, ``score`` >= 0) as ``{qid: {doc_id: grade}}``; ids outside
-    ``queries`` or ``corpus`` (when given) raise ``DataFormatError`` naming the line. Also a dataset source with
-    those columns (``lira.data.hf_datasets``)."""
+    ``queries`` or ``corpus`` (when given) and a pair judged twice raise ``DataFormatError`` naming the line.
+    Also a dataset source with those columns (``lira.data.hf_datasets``)."""
     path = as_source(path)
     qrels: dict[str, dict[str, int]] = {}
+    lines: dict[tuple[str, str], int] = {}  # (query, document) -> the line judging it
     rows: Iterator[tuple[int, dict[str, Any]]]
     if isinstance(path, Path):  # a qrels file is TSV whatever its extension, with a header
         rows = iter_delimited(path, delimiter="\t", assumed="as BEIR qrels are", hint="save it with tabs",
@@ -356,7 +358,7 @@ def load_qrels(path: str | Path | Any, *, queries: Collection[str] | None = None
     else:
         rows = iter_records(path, ("query-id", "corpus-id", "score"))
     for n, r in rows:
-        qid, doc_id = _id(r, "query-id", path, n), _id(r, "corpus-id", path, n)
+        qid, doc_id = record_id(r, "query-id", path, n), record_id(r, "corpus-id", path, n)
         grade = require(r, "score", path=path, line=n, kind=int)
         if queries is not None and qid not in queries:
             raise DataFormatError(f"unknown query id {qid!r}", path=path, line=n, field="query-id")
@@ -364,6 +366,10 @@ def load_qrels(path: str | Path | Any, *, queries: Collection[str] | None = None
             raise DataFormatError(f"unknown document id {doc_id!r}", path=path, line=n, field="corpus-id")
         if grade < 0:
             raise DataFormatError("relevance grade must be >= 0", path=path, line=n, field="score")
+        if (qid, doc_id) in lines:
+            raise DataFormatError(f"query {qid!r} and document {doc_id!r} are judged twice (first on "
+                                  f"{_line(path, lines[qid, doc_id])})", path=path, line=n, field="corpus-id")
+        lines[qid, doc_id] = n
         qrels.setdefault(qid, {})[doc_id] = grade
     return qrels
 
@@ -395,7 +401,7 @@ def load_beir(folder: str | Path | Any, *, lang: str, name: str | None = None,
                             for p in sorted((folder / "qrels").glob("*.tsv"))} or None
     corpus: dict[str, Document] = {}
     for n, r in iter_records(cpath, ("_id",)):
-        doc_id = _id(r, "_id", cpath, n)
+        doc_id = record_id(r, "_id", cpath, n)
         if doc_id in corpus:
             raise DataFormatError(f"duplicate document id {doc_id!r}", path=cpath, line=n, field="_id")
         title, text = str(r.get("title") or ""), str(r.get("text") or "")
@@ -404,7 +410,7 @@ def load_beir(folder: str | Path | Any, *, lang: str, name: str | None = None,
         corpus[doc_id] = Document(title=title, text=text, en=_optional(r, "en", cpath, n))
     queries: dict[str, Query] = {}
     for n, r in iter_records(qpath, ("_id", "text")):
-        qid = _id(r, "_id", qpath, n)
+        qid = record_id(r, "_id", qpath, n)
         if qid in queries:
             raise DataFormatError(f"duplicate query id {qid!r}", path=qpath, line=n, field="_id")
         meta = {k: str(v) for k, v in (r.get("metadata") or {}).items()}
