@@ -145,7 +145,7 @@ def test_unknown_method_and_bad_folders(tmp_path):
     with pytest.raises(ValueError, match="'nope' is neither a baseline name nor a folder") as e:
         load_method("nope")
     assert "frozen, translate-test, dual-path, distilled:DIR" in str(e.value)
-    assert "lira_config.json" in str(e.value) and "distilled_config.json" in str(e.value)
+    assert "expected a LiRA model (lira_config.json) or a distilled student (distilled_config.json)" in str(e.value)
     with pytest.raises(ValueError, match="folder has neither a LiRA model"):
         load_method(str(tmp_path))
     with pytest.raises(FileNotFoundError, match="not a saved distilled student folder"):

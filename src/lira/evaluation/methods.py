@@ -87,8 +87,9 @@ def parse_method(spec: str) -> MethodSpec:
         return MethodSpec(spec, "distilled", folder)
     if distilled:
         raise not_saved(folder, "distilled_config.json", "distilled student")
-    what = "folder has neither" if folder.is_dir() else "is neither a baseline name nor a folder; expected"
-    raise ValueError(f"model {spec!r} {what} a LiRA model (lira_config.json) nor a distilled student "
+    what, joiner = (("folder has neither", "nor") if folder.is_dir()
+                    else ("is neither a baseline name nor a folder; expected", "or"))
+    raise ValueError(f"model {spec!r} {what} a LiRA model (lira_config.json) {joiner} a distilled student "
                      f"(distilled_config.json); baselines: {', '.join(METHOD_NAMES)}, {DISTILLED_PREFIX}DIR"
                      + found_below(folder, "lira_config.json", "distilled_config.json"))
 

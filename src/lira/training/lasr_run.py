@@ -155,6 +155,8 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
         joined = ", or several of the first joined by +" if config.task == "bitext" else ""
         raise ConfigError(f"{path}: source {config.data.source!r} does not serve task {config.task}; "
                           f"valid: {', '.join(SOURCES[config.task])}{joined}")
+    if config.data.max_per_lang is not None and (config.task != "bitext" or config.data.source == "tsv"):
+        raise ConfigError(f"{path} data: max_per_lang applies to task bitext on the stage-1 sources only")
     if config.data.source in OWN_SOURCES.get(config.task, ()):
         if config.data.path is None:
             wanted = ("a BEIR folder (with data.langs) or a mapping LANG: FOLDER" if config.task == "retrieval"
@@ -164,8 +166,6 @@ def load_lasr_config(path: str | Path) -> LaSRRunConfig:
             stage2_task(config)  # the spec only: no file is read yet
         except ValueError as e:
             raise ConfigError(f"{path} data: {e}") from None
-    if config.data.max_per_lang is not None and (config.task != "bitext" or config.data.source == "tsv"):
-        raise ConfigError(f"{path} data: max_per_lang applies to task bitext on the stage-1 sources only")
     if "model" in raw:
         config.model = parse_fields(LiRAConfig, raw["model"], f"{path} model")
         check_backbone_fields(("model.lr_backbone", config.model.lr_backbone),
