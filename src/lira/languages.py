@@ -157,7 +157,7 @@ class DecomposedTextWarning(UserWarning):
 def check_composed(texts: Sequence[str]) -> list[int]:
     """Warn once (a ``DecomposedTextWarning``) when texts hold characters that Unicode NFC composes, such as
     Vietnamese tones typed as combining marks: e5's tokenizer reads them as other tokens than the composed text
-    (its vector differs; cosine about 0.9), while translation lookups match both forms. Returns their indices."""
+    (its vector differs), while translation lookups match both forms. Returns their indices."""
     bad = [i for i, t in enumerate(texts)
            if not unicodedata.is_normalized("NFC", t) and len(unicodedata.normalize("NFC", t)) < len(t)]
     if bad:

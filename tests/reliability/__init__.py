@@ -21,4 +21,10 @@ reliability alone; the others sit beside the module they test:
    ``tests/data/test_loaders.py`` (the file's own column named; a CSV read as TSV).
 9. Serving: ``tests/serving/test_service.py`` and ``test_translation.py`` (the translation timeout covers
    loading and Arca's choice; warm-up at start).
+10. Messy user files: ``tests/data/test_io.py`` (TSV without quoting, repeated or empty header names, UTF-16),
+    ``tests/data/test_loaders.py`` (labels, ids, JSON-list translations, choice columns, qrels judged twice),
+    ``tests/test_cli.py`` (``lira encode`` by extension), ``tests/test_cli_eval.py`` (no judged query),
+    ``tests/serving/test_corpus.py`` and ``test_build.py`` (unindexed fields, row languages, script of a corpus),
+    ``tests/test_languages.py`` (decomposed text), ``tests/translators/`` (lookups in composed form),
+    ``tests/tasks/test_user.py`` and ``tests/training/test_lasr_run.py`` (own retrieval data per language).
 """
