@@ -71,13 +71,15 @@ def test_a_trained_step_must_beat_step_0_by_one_standard_error(tmp_path):
             assert kept["kept_step"] == best["step"], (one_se, part)
 
 
-def test_resume_is_exact(tmp_path):
+def test_resume_is_exact(tmp_path, caplog):
     train, dev = synthetic(96, 0), synthetic(32, 1)
     full, _ = train_arca(train, dev, model_config=CONFIG, config=TRAIN, out_dir=tmp_path / "a", show_progress=False)
     half = ArcaTrainConfig(**{**TRAIN.__dict__, "steps": 20})
     train_arca(train, dev, model_config=CONFIG, config=half, out_dir=tmp_path / "b", show_progress=False)
-    resumed, history = train_arca(train, dev, model_config=CONFIG, config=TRAIN, out_dir=tmp_path / "b",
-                                  resume=True, show_progress=False)
+    with caplog.at_level("INFO", logger="lira.training.arca_trainer"):
+        resumed, history = train_arca(train, dev, model_config=CONFIG, config=TRAIN, out_dir=tmp_path / "b",
+                                      resume=True, show_progress=False)
+    assert f"resuming from {tmp_path / 'b' / 'checkpoints' / 'step-000020'} at step 20 of" in caplog.text
     for (name, a), (_, b) in zip(full.state_dict().items(), resumed.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
     assert [h["step"] for h in history[:-1]] == [0, 20, 40] and "selected" in history[-1]

@@ -102,6 +102,7 @@ def test_train_lasr_cli_on_products(arca_dir, tmp_path):
     resumed = runner.invoke(app, ["train", "lasr", "--config", str(config), "--out", str(out), "--resume",
                                   "--cache-dir", str(tmp_path / "cache")])
     assert resumed.exit_code == 0, resumed.output
+    assert f"resuming from {out / 'checkpoints' / 'step-000003'} at step 3 of 3" in resumed.output
     assert "English weight of the dual path, chosen on dev:" in resumed.output
     assert (out / "model" / "README.md").read_text() == card
 

@@ -16,6 +16,7 @@ included for both; the two are selected separately because they serve different 
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ from lira.training.checkpoint import (
     stop_non_finite,
 )
 from lira.training.selection import BestWeights
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -135,6 +138,7 @@ def train_arca(train: ArcaFeatures, dev: ArcaFeatures | None, *, model_config: A
         load_optimizer_state(checkpoint, optimizer)
         state = load_trainer_state(checkpoint)
         start, baseline.value, history = state["step"], state["baseline"], state["history"]
+        log.info("arca (%s): resuming from %s at step %d of %d", out_dir, checkpoint, start, config.steps)
     keepers = [BestWeights(out_dir, "adaptor", {"adaptor": model.adaptor}, "retrieval_accuracy",
                            one_se=config.one_se),
                BestWeights(out_dir, "actor", {"actor": model.actor}, "choice_accuracy", one_se=config.one_se)]

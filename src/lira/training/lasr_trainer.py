@@ -424,6 +424,7 @@ def _train_lasr_on_device(task: str, train: Any, dev: Any | None, *, head: LaSRH
         load_optimizer_state(checkpoint, optimizer)
         state = load_trainer_state(checkpoint)
         start, history = state["step"], [h for h in state["history"] if "selected" not in h]
+        log.info("lasr (%s): resuming from %s at step %d of %d", out_dir, checkpoint, start, config.steps)
         keeper.resume()
         queues = load_extra_tensors(checkpoint)
         for lang, queue in doc_queues.items():
