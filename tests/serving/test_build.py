@@ -218,3 +218,21 @@ def test_sigkill_mid_build_leaves_the_old_index_or_none(build_config, tmp_path):
     assert (report.reused, report.embedded) == (400, 50)
     assert not list(out.glob(f"{BUILD_PREFIX}*")) and len(open_index(out).docs) == 450
     assert json.loads((report.path / "meta.json").read_text())["corpus"]["documents"] == 450
+
+
+def test_documents_read_in_a_language_the_head_did_not_see_are_named():
+    from types import SimpleNamespace
+
+    from lira.serving.build import warn_unseen_document_language
+    from lira.serving.corpus import Corpus
+
+    model = SimpleNamespace(config=SimpleNamespace(languages=["tha", "vie"]))
+    english = Corpus((IndexDoc("d1", "shoes", "", None),), "eng", "c.jsonl", "0")
+    with pytest.warns(UserWarning, match=r"read its training documents in each query's language \(tha, vie\), and "
+                                         r"this index reads them as eng, which it did not see in training"):
+        assert warn_unseen_document_language(model, english)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        thai = Corpus(english.docs, "tha", "c.jsonl", "0")
+        assert not warn_unseen_document_language(model, thai)  # as training read them
+        assert not warn_unseen_document_language(WordBackbone(), english)  # a baseline has no head

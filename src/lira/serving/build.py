@@ -165,17 +165,34 @@ def check_corpus_script(corpus: Corpus, *, lang_given: bool) -> None:
                       stacklevel=2)
 
 
+def warn_unseen_document_language(method: Any, corpus: Corpus) -> bool:
+    """Warn when a LiRA model's head reads the documents in a language it was not trained on: training and
+    ``lira eval`` read a retrieval set's documents in each query's language, so an index built in another (an
+    English catalogue built as ``eng``) can score below what ``lira eval`` reports. Returns whether it warned."""
+    languages = list(getattr(getattr(method, "config", None), "languages", None) or [])
+    if not languages or corpus.lang in languages:
+        return False
+    warnings.warn(f"the model's head read its training documents in each query's language ({', '.join(languages)}),"
+                  f" and this index reads them as {corpus.lang}, which it did not see in training: its search can "
+                  "score below what `lira eval` reports (an index per query language, built with --lang, reads "
+                  "them as training did)", stacklevel=2)
+    return True
+
+
 def _embed(config: BuildConfig, corpus: Corpus, todo: list[int]) -> np.ndarray:
     from lira.evaluation.methods import load_method
 
     method = load_method(resolve_spec(config.model), backbone=config.backbone, english=config.english,
                          cache_dir=config.cache_dir)
+    unseen = warn_unseen_document_language(method, corpus)
     english = corpus.english()
     out: list[np.ndarray] = []
     with tqdm(total=len(todo), desc="embedding", unit="doc", disable=not config.progress) as bar, \
             warnings.catch_warnings():
         warnings.filterwarnings("once")  # a missing English side is counted once per batch, not per document
         warnings.simplefilter("ignore", ScriptWarning)  # checked once over the corpus by build_index
+        if unseen:
+            warnings.filterwarnings("ignore", message=".*was not seen in training")  # said once, above
         for start in range(0, len(todo), config.batch_size):
             rows = todo[start:start + config.batch_size]
             out.append(encode_documents(method, [corpus.docs[i] for i in rows], [english[i] for i in rows],
