@@ -31,6 +31,9 @@ EnglishOpt = Annotated[str, typer.Option(help="English backbone spec (translate-
 TranslationsOpt = Annotated[Path | None, typer.Option(
     exists=True, help="Parallel file (text, en, en_2... or translations) giving the English of the source texts, "
                       "or a Hugging Face dataset folder (save_to_disk); default: the data's own English columns.")]
+TranslatorOpt = Annotated[str | None, typer.Option(
+    help="Translator spec giving the English of the source texts (lexicon, openai:MODEL@URL, ...), as `lira serve` "
+         "reads it; in place of --translations and the data's English columns.")]
 LangOpt = Annotated[str | None, typer.Option(help="Language of the rows without a lang column.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Write the results as JSON here.", callback=writable_file)]
 ItemsOpt = Annotated[bool, typer.Option("--items", help="Keep the per-item scores (and the items' ids) in --out.")]
@@ -96,14 +99,17 @@ def _by_lang(items: list, key: Callable[[Any], str]) -> dict[str, list]:
 
 
 class _English:
-    """Where a command's English comes from: ``--translations`` (read once), else the data's own columns, else
-    a LiRA model's configured translator; warns about what is missing, once per language."""
+    """Where a command's English comes from: ``--translations`` (read once) or ``--translator`` (a spec, loaded per
+    language), else the data's own columns, else a LiRA model's configured translator; warns about what is
+    missing, once per language."""
 
-    def __init__(self, method: Any, translations: Path | None) -> None:
+    def __init__(self, method: Any, translations: Path | None, translator: str | None = None) -> None:
         from lira.evaluation.methods import load_translation_pairs
         from lira.evaluation.translations import needs_translations
 
-        self.method, self.file = method, translations
+        if translations is not None and translator is not None:
+            _fail("give --translations or --translator, not both")
+        self.method, self.file, self.spec = method, translations, translator
         self.reads = needs_translations(method)
         try:
             self.file_pairs = load_translation_pairs(translations) if translations else None
@@ -111,7 +117,7 @@ class _English:
             _fail(str(e))
 
     def source(self) -> str | None:
-        return str(self.file) if self.file else None
+        return str(self.file) if self.file else self.spec
 
     def __call__(self, lang: str, data_pairs: Iterable[tuple[str, Any]], texts: Iterable[str],
                  aliases: Iterable[tuple[str, str, Callable[[str], str]]] = ()) -> Any:
@@ -122,6 +128,14 @@ class _English:
 
         if not self.reads:
             return None
+        if self.spec is not None:
+            from lira.translators import check_translator_spec, load_translator
+
+            try:
+                check_translator_spec(self.spec)
+                return load_translator(self.spec, lang=lang)
+            except ValueError as e:
+                _fail(f"--translator: {e}")
         if self.file_pairs is not None:
             table = dict(self.file_pairs)
             extra = [(text, [rewrite(e) for e in table[key]]) for text, key, rewrite in aliases if key in table]
@@ -221,11 +235,12 @@ class Opt:
 OPTIONS: dict[str, Opt] = {o.name: o for o in (
     Opt("test", TestOpt), Opt("train", TrainOpt, None), Opt("lang", LangOpt, None),
     Opt("model", MethodOpt, "frozen"), Opt("translations", TranslationsOpt, None),
+    Opt("translator", TranslatorOpt, None),
     Opt("backbone", MultilingualOpt, None), Opt("english", EnglishOpt, DEFAULT_ENGLISH),
     Opt("cache_dir", CacheDirOpt, None), Opt("out", OutOpt, None), Opt("items", ItemsOpt, False),
     Opt("column", ColumnOpt, None))}
 # The options every file-reading command takes after its data options, in this order.
-SHARED = ("lang", "model", "translations", "backbone", "english", "cache_dir", "out", "items", "column")
+SHARED = ("lang", "model", "translations", "translator", "backbone", "english", "cache_dir", "out", "items", "column")
 PROBE_DATA = ("test", "train")
 
 
@@ -263,7 +278,7 @@ class EvalType:
 
 def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split: str, backbone: str | None,
                    out: Path | None, cache_dir: Path | None, model: str, english: str, translations: Path | None,
-                   items: bool, column: list[str] | None) -> None:
+                   translator: str | None, items: bool, column: list[str] | None) -> None:
     """nDCG@10, Recall@1/10/100 and MRR@10 of a method (default: the frozen --backbone) on a retrieval set (a
     BEIR folder, or a Hugging Face DatasetDict folder with splits corpus, queries and qrels splits). Queries read
     --translations or their own en field; documents their en field."""
@@ -277,7 +292,7 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
         _fail("--column maps the columns of a BEIR folder or dataset, not of the built-in product set")
     langs = lang or list(PRODUCT_LANGS)
     encoder = _load_method(model, backbone, english, cache_dir)
-    source = _English(encoder, translations)
+    source = _English(encoder, translations, translator)
     results: dict[str, Any] = {}
     warned: set[str] = set()
     for code in langs:
@@ -317,8 +332,9 @@ def _check_judged(data: str, split: str, judged: int, total: int, warned: set[st
 
 
 def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: Path | None, lang: str | None,
-                model: str, translations: Path | None, backbone: str | None, english: str, cache_dir: Path | None,
-                out: Path | None, items: bool, column: list[str] | None, scoring: str, margin_k: int) -> None:
+                model: str, translations: Path | None, translator: str | None, backbone: str | None, english: str,
+                cache_dir: Path | None, out: Path | None, items: bool, column: list[str] | None, scoring: str,
+                margin_k: int) -> None:
     """Bitext mining: each source sentence's nearest English sentence, by cosine or by margin (--scoring);
     accuracy (main) and F1 per language."""
     from lira.data.formats import ParallelExample
@@ -342,12 +358,12 @@ def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: P
                     for i, (s, t) in enumerate(zip(sources, targets, strict=True), 1)]
     if not examples:
         _fail(f"{pairs}: no sentence pairs")
-    if model in ("translate-test", "dual-path") and translations is None:
+    if model in ("translate-test", "dual-path") and translations is None and translator is None:
         _fail(f"--model {model} reads an English translation of each source sentence, and bitext mining has none "
               "(the data's English is the target); give --translations FILE with machine translations of the "
               "sources, or use --model frozen or a LiRA model folder")
     method = _load_method(model, backbone, english, cache_dir)
-    source = _English(method, translations)
+    source = _English(method, translations, translator)
     results = {}
     for code_, group in _by_lang(examples, lambda ex: ex.lang).items():
         translator = source(code_, [], [ex.text for ex in group])
@@ -358,8 +374,8 @@ def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: P
 
 
 def _run_sts(entry: EvalType, *, data: Path, lang: str | None, model: str, translations: Path | None,
-             backbone: str | None, english: str, cache_dir: Path | None, out: Path | None, items: bool,
-             column: list[str] | None) -> None:
+             translator: str | None, backbone: str | None, english: str, cache_dir: Path | None, out: Path | None,
+             items: bool, column: list[str] | None) -> None:
     """Semantic similarity: Spearman (main) and Pearson of the predicted with the gold scores, per language
     pairing; the English comes from --translations or the en1/en2 columns."""
     from lira.languages import ENGLISH
@@ -368,7 +384,7 @@ def _run_sts(entry: EvalType, *, data: Path, lang: str | None, model: str, trans
     if not pairs:
         _fail(f"{data}: no pairs")
     method = _load_method(model, backbone, english, cache_dir)
-    source = _English(method, translations)
+    source = _English(method, translations, translator)
     results = {}
     for name, group in _by_lang(pairs, lambda p: p.lang1 if p.lang1 == p.lang2 else f"{p.lang1}-{p.lang2}").items():
         sides = [(p.text1, p.en1, p.lang1) for p in group] + [(p.text2, p.en2, p.lang2) for p in group]
@@ -383,7 +399,8 @@ def _run_sts(entry: EvalType, *, data: Path, lang: str | None, model: str, trans
 def _eval_probe_task(entry: EvalType, evaluator: Callable[..., Any],
                      english_pairs: Callable[[Any], list[tuple[str, Any]]], texts: Callable[[Any], list[str]],
                      train: Path | None, test: Path, lang: str | None, model: str, translations: Path | None,
-                     backbone: str | None, english: str, cache_dir: Path | None, out: Path | None, items: bool,
+                     translator: str | None, backbone: str | None, english: str, cache_dir: Path | None,
+                     out: Path | None, items: bool,
                      aliases: Callable[[Any], list[tuple[str, str, Callable[[str], str]]]] | None = None,
                      column: list[str] | None = None) -> None:
     """NLI, choice and classification: one evaluator per test language, the probe fitted on all of ``train``."""
@@ -398,7 +415,7 @@ def _eval_probe_task(entry: EvalType, evaluator: Callable[..., Any],
     method = _load_method(model, backbone, english, cache_dir)
     _needs_train(method, task, train, len(train_rows))
     probe = getattr(method, "task", None) != task
-    source = _English(method, translations)
+    source = _English(method, translations, translator)
     results = {}
     for name, group in _by_lang(test_rows, lambda ex: ex.lang).items():
         rows = [*group, *(train_rows if probe else [])]
@@ -412,19 +429,19 @@ def _eval_probe_task(entry: EvalType, evaluator: Callable[..., Any],
 
 
 def _run_nli(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
-             translations: Path | None, backbone: str | None, english: str, cache_dir: Path | None, out: Path | None,
-             items: bool, column: list[str] | None) -> None:
+             translations: Path | None, translator: str | None, backbone: str | None, english: str,
+             cache_dir: Path | None, out: Path | None, items: bool, column: list[str] | None) -> None:
     """NLI accuracy per language: a LiRA model trained for NLI predicts with its head, any other method through
     a logistic-regression probe on (u, v, |u - v|, u * v) fitted on --train."""
     _eval_probe_task(entry, entry.evaluator_class(),
                      lambda ex: [(ex.premise, ex.premise_en), (ex.hypothesis, ex.hypothesis_en)],
-                     lambda ex: [ex.premise, ex.hypothesis], train, test, lang, model, translations, backbone,
-                     english, cache_dir, out, items, column=column)
+                     lambda ex: [ex.premise, ex.hypothesis], train, test, lang, model, translations, translator,
+                     backbone, english, cache_dir, out, items, column=column)
 
 
 def _run_choice(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
-                translations: Path | None, backbone: str | None, english: str, cache_dir: Path | None, out: Path | None,
-                items: bool, column: list[str] | None) -> None:
+                translations: Path | None, translator: str | None, backbone: str | None, english: str,
+                cache_dir: Path | None, out: Path | None, items: bool, column: list[str] | None) -> None:
     """Multiple-choice accuracy per language: a LiRA model trained for choice scores the options with its head,
     any other method through a probe fitted on --train. The premise is read with its question in brackets."""
     from lira.training.lasr_data import choice_premise
@@ -441,17 +458,18 @@ def _run_choice(entry: EvalType, *, test: Path, train: Path | None, lang: str | 
 
     _eval_probe_task(entry, entry.evaluator_class(), pairs,
                      lambda ex: [str(choice_premise(ex.premise, ex.question)), *ex.choices], train, test, lang, model,
-                     translations, backbone, english, cache_dir, out, items, aliases=aliases, column=column)
+                     translations, translator, backbone, english, cache_dir, out, items, aliases=aliases, column=column)
 
 
 def _run_classify(entry: EvalType, *, test: Path, train: Path | None, lang: str | None, model: str,
-                  translations: Path | None, backbone: str | None, english: str, cache_dir: Path | None,
-                  out: Path | None, items: bool, column: list[str] | None, allow_unknown_labels: bool) -> None:
+                  translations: Path | None, translator: str | None, backbone: str | None, english: str,
+                  cache_dir: Path | None, out: Path | None, items: bool, column: list[str] | None,
+                  allow_unknown_labels: bool) -> None:
     """Classification accuracy per language: a LiRA model trained for classification predicts with its head
     (test labels must be among its classes), any other method through a probe fitted on --train."""
     evaluator = partial(entry.evaluator_class(), allow_unknown_labels=allow_unknown_labels)
     _eval_probe_task(entry, evaluator, lambda ex: [(ex.text, ex.en)], lambda ex: [ex.text], train, test, lang, model,
-                     translations, backbone, english, cache_dir, out, items, column=column)
+                     translations, translator, backbone, english, cache_dir, out, items, column=column)
 
 
 EVAL_TYPES: dict[str, EvalType] = {e.task_type: e for e in (
@@ -462,7 +480,8 @@ EVAL_TYPES: dict[str, EvalType] = {e.task_type: e for e in (
                  Opt("lang", Annotated[list[str] | None, typer.Option(
                      help="Language(s); default: all 7 of the product set.")], None),
                  Opt("split", Annotated[str, typer.Option(help="Qrels split to score.")], "test"),
-                 "backbone", "out", "cache_dir", "model", "english", "translations", "items", "column")),
+                 "backbone", "out", "cache_dir", "model", "english", "translations", "translator", "items",
+                 "column")),
     EvalType(task_type="bitext", command="bitext",
              loader="lira.data.loaders:load_parallel", run=_run_bitext, options=(
                  Opt("src", Annotated[Path | None, typer.Option(

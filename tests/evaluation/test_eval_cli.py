@@ -310,6 +310,16 @@ def test_retrieval_methods_and_translations(fake_backbones, models, tmp_path):  
                     mt, "--out", out, "--items")
     assert saved(out)["results"]["vie"]["per_query"]["recall@1"] == {"q1": 1.0, "q2": 1.0}
     assert "1 of 2 text(s) (vie) have no translation in" in output
+    # or a translator, as `lira serve` reads the queries
+    lexicon = tmp_path / "vi.tsv"
+    lexicon.write_text("term\ttranslation\tnote\nnồi\trice cooker\t\ngiày\tshoes\t\n", encoding="utf-8")
+    invoke("retrieval", "--data", folder, "--lang", "vi", "--model", "translate-test", "--translator",
+           f"lexicon:{lexicon}", "--out", out)
+    assert saved(out)["translations"] == f"lexicon:{lexicon}" and saved(out)["results"]["vie"]["recall@1"] == 1.0
+    assert "not both" in invoke("retrieval", "--data", folder, "--lang", "vi", "--model", "translate-test",
+                                "--translator", "lexicon", "--translations", mt, code=2)
+    assert "--translator: unknown translator spec 'google'" in invoke(
+        "retrieval", "--data", folder, "--lang", "vi", "--model", "translate-test", "--translator", "google", code=2)
 
     from lira.data.loaders import load_beir
     from lira.evaluation.methods import translator_from_pairs
