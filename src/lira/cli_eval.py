@@ -288,6 +288,9 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
 
     if data != "products" and not lang:
         _fail("--lang is required for a BEIR folder")
+    if data != "products" and lang and len(lang) > 1:  # its queries carry no language: each would count per --lang
+        _fail(f"a BEIR folder holds the queries of one language; got --lang {' --lang '.join(lang)}: score each "
+              "language's folder in its own run")
     if data == "products" and column:
         _fail("--column maps the columns of a BEIR folder or dataset, not of the built-in product set")
     langs = lang or list(PRODUCT_LANGS)

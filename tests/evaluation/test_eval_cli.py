@@ -295,12 +295,14 @@ def test_retrieval_methods_and_translations(fake_backbones, models, tmp_path):  
     folder = _beir(tmp_path / "toy")
     out = tmp_path / "r.json"
     # frozen: "nike giày" finds d1, and so does "nồi shoes" (a rice cooker, d2): recall@1 1/2
-    output = invoke("retrieval", "--data", folder, "--lang", "vi", "--lang", "id", "--backbone", "mb",
-                    "--out", out)
+    output = invoke("retrieval", "--data", folder, "--lang", "vi", "--backbone", "mb", "--out", out)
     result = saved(out)
     assert result["backbone"] == "fake-mb" and result["method"] == "frozen"
     assert result["results"]["vie"]["recall@1"] == pytest.approx(0.5)
-    assert "per_query" not in result["results"]["vie"] and "| all | 4 |" in output
+    assert "per_query" not in result["results"]["vie"] and "| vie | 2 |" in output
+    # its queries carry no language: read under two, each would count twice
+    assert "holds the queries of one language; got --lang vi --lang id" in invoke(
+        "retrieval", "--data", folder, "--lang", "vi", "--lang", "id", code=2)
 
     # translate-test reads the queries' own English by default, or a --translations file
     invoke("retrieval", "--data", folder, "--lang", "vi", "--model", "translate-test", "--out", out)
