@@ -100,3 +100,15 @@ def test_moving_features_moves_every_tensor_and_shares_the_lists(tmp_path):
     assert moved.candidates is rows.candidates  # not walked, not copied
     same = rows.to("cpu")
     assert all(getattr(same, name) is getattr(rows, name) for name in tensors)  # already there: nothing copied
+
+
+def test_a_source_in_another_script_is_named_by_its_example_id(tmp_path):
+    from lira.languages import ScriptWarning
+
+    examples = [ParallelExample("vie", "giày chạy bộ", "running shoes", id="p.tsv:2"),
+                ParallelExample("vie", "รองเท้าวิ่ง", "running shoes", id="p.tsv:3")]
+    lr = CachedBackbone(Recording("lr"), FeatureCache(tmp_path))
+    with pytest.warns(ScriptWarning, match=r"^1 source text\(s\) tagged vie \(Vietnamese, script Latn\) are mostly "
+                                           r"written in another script \(first: p.tsv:3\)"):
+        build_features(examples, lr_backbone=lr, en_backbone=lr, critic=OfflineCritic(lr), translators={},
+                       config=CandidateConfig())

@@ -27,6 +27,7 @@ from lira.arca.features import candidate_tensors, critic_scores, encode_features
 from lira.arca.translation_critic import TranslationCritic
 from lira.backbones.base import Backbone, Role
 from lira.data.formats import ParallelExample
+from lira.languages import DecomposedTextWarning, ScriptWarning, check_script, get_language
 from lira.translators.base import Candidate, Translator
 from lira.translators.noise import NoiseConfig, apply_noise, noise_rng
 
@@ -146,7 +147,17 @@ def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone
         by_lang.setdefault(ex.lang, []).append(i)
     for lang, rows in by_lang.items():
         sources = list(dict.fromkeys(examples[i].text for i in rows))
-        pooled = encode_features(lr_backbone, sources, lang=lang, bins=bins)
+        with warnings.catch_warnings():  # the backbone names its first text by index: name the example instead
+            warnings.simplefilter("ignore", ScriptWarning)
+            pooled = encode_features(lr_backbone, sources, lang=lang, bins=bins)
+            warnings.simplefilter("ignore", DecomposedTextWarning)  # the backbone said it
+            bad = check_script(sources, lang)
+        if bad:
+            language = get_language(lang)
+            first = next(examples[i].id for i in rows if examples[i].text == sources[bad[0]])
+            warnings.warn(ScriptWarning(f"{len(bad)} source text(s) tagged {lang} ({language.name}, script "
+                                        f"{language.script}) are mostly written in another script (first: {first}); "
+                                        "check their language"), stacklevel=2)
         where = {text: j for j, text in enumerate(sources)}
         x[rows] = pooled[[where[examples[i].text] for i in rows]]
     candidates = candidate_tensors(en_backbone, pools, bins=bins)  # each distinct candidate encoded once
