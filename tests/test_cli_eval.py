@@ -117,6 +117,13 @@ def test_retrieval_refuses_a_split_with_no_judged_query_and_counts_unjudged_ones
     assert result.exit_code == 0, result.output
     assert (f"warning: 2 of 3 queries in {judged / 'queries.jsonl'} have no judgement in "
             f"{judged / 'qrels' / 'test.tsv'}; they are not scored\n") in result.stderr
+    # a query judged in another split is not unjudged: the product set's train and dev queries, for one
+    split = save_beir(RetrievalDataset("toy", "vie", corpus, queries, {"train": {"q2": {"d2": 1}},
+                                                                        "test": {"q1": {"d1": 1}}}), tmp_path / "c")
+    result = runner.invoke(app, ["eval", "retrieval", "--data", str(split), "--lang", "vi"])
+    assert result.exit_code == 0, result.output
+    assert (f"warning: 1 of 3 queries in {split / 'queries.jsonl'} have no judgement in any split (test, train); "
+            "they are not scored\n") in result.stderr
 
 
 def test_empty_train_and_pairs_files_are_named(tmp_path):
@@ -129,3 +136,11 @@ def test_empty_train_and_pairs_files_are_named(tmp_path):
     assert result.stderr.endswith(" needs training examples for its probe\n")
     result = runner.invoke(app, ["eval", "bitext", "--pairs", str(pairs), "--lang", "th"])
     assert result.exit_code == 2 and result.stderr == f"error: {pairs}: no sentence pairs\n"
+
+
+def test_the_product_set_has_no_unjudged_query(capsys):
+    from lira.cli_eval import _check_judged
+    from lira.data.products import load_products
+
+    _check_judged("products", "test", load_products("tha"))  # its train and dev queries are judged in their splits
+    assert capsys.readouterr().err == ""

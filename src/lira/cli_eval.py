@@ -297,13 +297,12 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
     encoder = _load_method(model, backbone, english, cache_dir)
     source = _English(encoder, translations, translator)
     results: dict[str, Any] = {}
-    warned: set[str] = set()
     for code in langs:
         dataset = load_products(code) if data == "products" else entry.load(data, lang=code, columns=_columns(column))
         if split not in dataset.qrels:
             _fail(f"{dataset.name}: no split {split!r}; available: {', '.join(sorted(dataset.qrels))}")
         queries, _ = dataset.split(split)
-        _check_judged(data, split, len(queries), len(dataset.queries), warned)
+        _check_judged(data, split, dataset)
         translator = source(dataset.lang, [(q.text, q.en) for q in queries.values()],
                             [q.text for q in queries.values()])
         results[dataset.lang] = _score(entry.evaluator_class()(dataset, split=split), encoder, translator)
@@ -314,9 +313,9 @@ def _run_retrieval(entry: EvalType, *, data: str, lang: list[str] | None, split:
                   "translations": source.source() or "data"})
 
 
-def _check_judged(data: str, split: str, judged: int, total: int, warned: set[str]) -> None:
-    """Fail when ``split`` of the retrieval set ``data`` judges no query; warn once (``warned``) when some of its
-    ``total`` queries have no judgement (they are not scored, as in BEIR)."""
+def _check_judged(data: str, split: str, dataset: Any) -> None:
+    """Fail when ``split`` of the retrieval set ``data`` (``dataset``, a ``RetrievalDataset``) judges no query;
+    warn when some of its queries are judged in no split (they are never scored, as in BEIR)."""
     from lira.data.hf_datasets import is_beir_dataset
 
     if data == "products":
@@ -325,13 +324,14 @@ def _check_judged(data: str, split: str, judged: int, total: int, warned: set[st
         queries, qrels = f"{data} split 'queries'", f"{data} split {split!r}"
     else:
         queries, qrels = str(Path(data, "queries.jsonl")), str(Path(data, "qrels", f"{split}.tsv"))
-    if not judged:
+    if not dataset.qrels[split]:
         _fail(f"{qrels}: no judged query for split {split!r}; nothing to score (add query-id, corpus-id, score rows)")
-    message = (f"{total - judged} of {total} queries in {queries} have no judgement in {qrels}; they are not "
-               "scored")
-    if judged < total and message not in warned:
-        warned.add(message)
-        _warn(message)
+    judged = set().union(*dataset.qrels.values())  # the ids of the queries some split judges
+    unjudged = [q for q in dataset.queries if q not in judged]
+    if unjudged:
+        where = qrels if len(dataset.qrels) == 1 else f"any split ({', '.join(sorted(dataset.qrels))})"
+        _warn(f"{len(unjudged)} of {len(dataset.queries)} queries in {queries} have no judgement in {where}; they "
+              "are not scored")
 
 
 def _run_bitext(entry: EvalType, *, src: Path | None, tgt: Path | None, pairs: Path | None, lang: str | None,
