@@ -12,13 +12,18 @@ class DataFormatError(ValueError):
     def __init__(self, message: str, *, path: str | Path | object | None = None, line: int | None = None,
                  field: str | None = None) -> None:
         self.path, self.line, self.field = path, line, field
-        describe = getattr(path, "describe_location", None)
-        if callable(describe):  # a source that is not a plain file (a Hugging Face dataset) names its own places
-            where = str(describe(line, field))
-        else:
-            where = str(path) if path is not None else "<input>"
-            if line is not None:
-                where += f":{line}"
-            if field is not None:
-                where += f" field {field!r}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{location(path, line, field)}: {message}")
+
+
+def location(path: str | Path | object | None, line: int | None = None, field: str | None = None) -> str:
+    """How errors and warnings name a place: ``file:3 field 'text'``; a ``path`` with
+    ``describe_location(line, field)`` (a Hugging Face dataset) names its own places."""
+    describe = getattr(path, "describe_location", None)
+    if callable(describe):
+        return str(describe(line, field))
+    where = str(path) if path is not None else "<input>"
+    if line is not None:
+        where += f":{line}"
+    if field is not None:
+        where += f" field {field!r}"
+    return where

@@ -31,7 +31,7 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from lira.data.errors import DataFormatError
+from lira.data.errors import DataFormatError, location
 from lira.data.formats import (
     NLI_LABELS,
     ChoiceExample,
@@ -134,12 +134,6 @@ def _json_list(value: Any, path: Any, n: int, field: str) -> Any:
                               field=field) from None
 
 
-def _place(source: Any, line: int) -> str:
-    """Where ``line`` of ``source`` is, as errors name it (``file:3``, or a dataset's ``row 3``)."""
-    describe = getattr(source, "describe_location", None)
-    return str(describe(line, None)) if callable(describe) else f"{source}:{line}"
-
-
 def _line(source: Any, line: int) -> str:
     """``line 3`` of a file, ``row 3`` of a dataset."""
     return f"{'row' if isinstance(source, DatasetSource) else 'line'} {line}"
@@ -173,7 +167,7 @@ def load_parallel(path: str | Path | Any, *, lang: str | None = None) -> list[Pa
         unknown = [k for k in r if k not in _PARALLEL_COLUMNS and k not in numbered]
         if unknown and not warned:
             warned = True
-            warnings.warn(f"{_place(path, n)}: ignored column(s) {', '.join(map(repr, unknown))}; the columns read "
+            warnings.warn(f"{location(path, n)}: ignored column(s) {', '.join(map(repr, unknown))}; the columns read "
                           f"are {', '.join(_PARALLEL_COLUMNS)} and en_2, en_3, ... (extra English candidates)",
                           stacklevel=2)
         extra = _translations(r, path, n)
