@@ -142,10 +142,12 @@ class ScriptWarning(UserWarning):
     language: Language | None = None
 
     @classmethod
-    def of(cls, count: int, first: int, language: Language) -> ScriptWarning:
-        """The warning for ``count`` texts tagged ``language`` in another script, the first at index ``first``."""
+    def of(cls, count: int, first: int, language: Language, *, name: str | None = None) -> ScriptWarning:
+        """The warning for ``count`` texts tagged ``language`` in another script, the first at index ``first``
+        (or named ``name``: an example's ``file:line``)."""
+        where = f"first: {name}" if name is not None else f"first at index {first}"
         warning = cls(f"{count} text(s) tagged {language.code} ({language.name}, script {language.script}) are "
-                      f"mostly written in another script (first at index {first}); check the language code")
+                      f"mostly written in another script ({where}); check the language code")
         warning.count, warning.first, warning.language = count, first, language
         return warning
 

@@ -108,7 +108,7 @@ def test_a_source_in_another_script_is_named_by_its_example_id(tmp_path):
     examples = [ParallelExample("vie", "giày chạy bộ", "running shoes", id="p.tsv:2"),
                 ParallelExample("vie", "รองเท้าวิ่ง", "running shoes", id="p.tsv:3")]
     lr = CachedBackbone(Recording("lr"), FeatureCache(tmp_path))
-    with pytest.warns(ScriptWarning, match=r"^1 source text\(s\) tagged vie \(Vietnamese, script Latn\) are mostly "
+    with pytest.warns(ScriptWarning, match=r"^1 text\(s\) tagged vie \(Vietnamese, script Latn\) are mostly "
                                            r"written in another script \(first: p.tsv:3\)"):
         build_features(examples, lr_backbone=lr, en_backbone=lr, critic=OfflineCritic(lr), translators={},
                        config=CandidateConfig())

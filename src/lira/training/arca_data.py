@@ -153,11 +153,8 @@ def build_features(examples: Sequence[ParallelExample], *, lr_backbone: Backbone
             warnings.simplefilter("ignore", DecomposedTextWarning)  # the backbone said it
             bad = check_script(sources, lang)
         if bad:
-            language = get_language(lang)
             first = next(examples[i].id for i in rows if examples[i].text == sources[bad[0]])
-            warnings.warn(ScriptWarning(f"{len(bad)} source text(s) tagged {lang} ({language.name}, script "
-                                        f"{language.script}) are mostly written in another script (first: {first}); "
-                                        "check their language"), stacklevel=2)
+            warnings.warn(ScriptWarning.of(len(bad), bad[0], get_language(lang), name=first), stacklevel=2)
         where = {text: j for j, text in enumerate(sources)}
         x[rows] = pooled[[where[examples[i].text] for i in rows]]
     candidates = candidate_tensors(en_backbone, pools, bins=bins)  # each distinct candidate encoded once
