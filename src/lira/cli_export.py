@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -52,8 +51,6 @@ def export_st(
         target.rename(out)
         info["out"] = str(out)
         write_json(out / "lira_export.json", info)
-    if info["lasr"]:
-        _warn_unseen(model, info["lang"])
     parts = " -> ".join(info["modules"])
     typer.echo(f"{out}: {parts} ({info['dim']}-d{', LaSR in ' + info['lang'] if info['lasr'] else ''})")
     load = f"SentenceTransformer({str(out)!r}{', trust_remote_code=True' if info['trust_remote_code'] else ''})"
@@ -71,13 +68,3 @@ def _check_out(out: Path, overwrite: bool) -> bool:
     if not overwrite:
         _fail(f"{out} holds an earlier export; pass --overwrite to replace it, or give a new or empty folder")
     return True
-
-
-def _warn_unseen(model: Path, code: str) -> None:
-    """Warn when the LaSR head of ``model`` was not trained on ``code`` (serving warns for it too)."""
-    config = json.loads((model / "lasr" / "lasr_config.json").read_text(encoding="utf-8"))
-    known = config.get("config", {}).get("languages") or []
-    if code not in known:
-        typer.secho(f"warning: {code} was not seen in training (the head was trained on {', '.join(known)}); LaSR "
-                    "reads its shared fallback and family embedding, so the export's vectors for it are weaker",
-                    fg=typer.colors.YELLOW, err=True)

@@ -224,6 +224,10 @@ def export_sentence_transformers(model_dir: str | Path, out_dir: str | Path, *, 
             raise ExportError(f"LaSR reads a language token: give --lang (the head was trained on "
                               f"{', '.join(known)}), or --no-lasr for backbone + adaptor")
         code = normalize_code(lang or known[0])
+        if code not in known:  # serving warns for it too
+            warnings.warn(f"{code} was not seen in training (the head was trained on {', '.join(known)}); LaSR reads "
+                          "its shared fallback and family embedding, so the export's vectors for it are weaker",
+                          stacklevel=2)
     modules, prompts, backbone = backbone_modules(spec)
     recorded = model.arca.config.lr_backbone
     if recorded.startswith(("hf-", "st-")) and recorded != backbone.name:
