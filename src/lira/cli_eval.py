@@ -106,17 +106,11 @@ class _English:
     def __init__(self, method: Any, translations: Path | None, translator: str | None = None) -> None:
         from lira.evaluation.methods import load_translation_pairs
         from lira.evaluation.translations import needs_translations
-        from lira.translators import check_translator_spec
 
         if translations is not None and translator is not None:
             _fail("give --translations or --translator, not both")
         self.method, self.file, self.spec = method, translations, translator
         self.reads = needs_translations(method)
-        if translator is not None and self.reads:  # once, not per language
-            try:
-                check_translator_spec(translator)
-            except ValueError as e:
-                _fail(f"--translator: {e}")
         try:
             self.file_pairs = load_translation_pairs(translations) if translations else None
         except ValueError as e:
@@ -139,7 +133,7 @@ class _English:
 
             try:
                 return load_translator(self.spec, lang=lang)
-            except ValueError as e:  # e.g. a built-in lexicon without this language
+            except ValueError as e:  # a spec of no known form, or a built-in lexicon without this language
                 _fail(f"--translator: {e}")
         if self.file_pairs is not None:
             table = dict(self.file_pairs)
